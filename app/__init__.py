@@ -1,0 +1,82 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import INSTANCE_DIR, ROOT, check_production, config_from_env
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app from the environment, with `overrides` on top (tests use these)."""
+    config = config_from_env()
+    if overrides:
+        config.update(overrides)
+        if config["APP_ENV"] == "production":
+            check_production(config)
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.update(config)
+    _configure_logging(app)
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import cli
+    from app.services import alert_mail
+    from app.web import errors, security, templating
+
+    alert_mail.register()
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - every table registered before use
+    from app.db import configure_engine
+    from app.extensions import csrf, db, limiter, mail, migrate
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.extensions import csrf
+    from app.web.admin import bp as admin_bp
+    from app.web.api import bp as api_bp
+    from app.web.public import bp as public_bp
+    from app.web.widget import bp as widget_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(widget_bp)
+    # JSON only and no cookies: a cross-site form cannot send it, and CORS
+    # preflights every cross-origin JSON POST. No CSRF token is needed.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    if not logging.getLogger().handlers:
+        # Libraries speak at WARNING and above; our own modules at LOG_LEVEL.
+        logging.basicConfig(
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    logging.getLogger("app").setLevel(level)

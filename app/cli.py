@@ -1,0 +1,215 @@
+"""Command-line tasks: `flask --app wsgi <group> <command>`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+log = logging.getLogger(__name__)
+
+data_cli = AppGroup("data", help="Reference data: constituencies, MPs and postcodes.")
+demo_cli = AppGroup("demo", help="Demo content for trying the site.")
+partner_cli = AppGroup("partner", help="Partner sites that embed the widget.")
+admin_cli = AppGroup("admin", help="Accounts for the admin dashboard.")
+
+
+@data_cli.command("load")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory holding the data files (default: DATA_DIR).",
+)
+def data_load(directory: Path | None) -> None:
+    """Load or refresh constituencies, MPs and every GB postcode."""
+    from app.services.reference_data import DataFileError, load_reference_data
+
+    directory = directory or Path(current_app.config["DATA_DIR"])
+    click.echo(f"Reading reference data from {directory} ...")
+    started = time.monotonic()
+    try:
+        report = load_reference_data(directory)
+    except DataFileError as exc:
+        raise click.ClickException(f"Nothing was changed. {exc}") from exc
+    click.echo(str(report))
+    click.echo(f"Done in {time.monotonic() - started:.1f}s.")
+
+
+@data_cli.command("status")
+def data_status() -> None:
+    """Say what reference data is loaded."""
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import MP, Constituency, PostcodeIndex
+
+    count = db.session.scalar(select(func.count()).select_from(Constituency))
+    mps = db.session.scalar(select(func.count()).select_from(MP))
+    index = db.session.scalars(select(PostcodeIndex)).first()
+    if not count:
+        raise click.ClickException("No reference data loaded: run `flask --app wsgi data load`.")
+    click.echo(f"{count} constituencies, {mps} MPs")
+    if index:
+        click.echo(
+            f"{index.postcode_count:,} postcodes, loaded {index.loaded_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Create the demo campaign (MPs' expenses, as in 2009) if it is missing."""
+    from app.services.campaigns import seed_demo_campaign
+    from app.services.partners import save_partner
+
+    campaign = seed_demo_campaign()
+    click.echo(f"Demo campaign: /c/{campaign.slug}")
+    partner = save_partner(
+        "demo-gazette",
+        name="The Demo Gazette",
+        origins=["http://127.0.0.1:8001", "http://localhost:8001"],
+    )
+    click.echo(f"Demo partner: {partner.slug} ({', '.join(partner.origins)})")
+
+
+@partner_cli.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help="The partner's name, shown to constituents.")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="An origin allowed to embed the widget, e.g. https://blog.example.org.",
+)
+@click.option("--disabled", is_flag=True, help="Create it switched off.")
+def partner_add(slug: str, name: str, origins: tuple[str, ...], disabled: bool) -> None:
+    """Register (or update) a partner and the origins its widget may run on."""
+    from app.services.partners import PartnerError, save_partner
+
+    try:
+        partner = save_partner(slug, name=name, origins=list(origins), active=not disabled)
+    except PartnerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    state = "active" if partner.active else "disabled"
+    click.echo(f"{partner.slug}: {partner.name} ({state}) on {', '.join(partner.origins)}")
+
+
+@partner_cli.command("list")
+def partner_list() -> None:
+    """Every partner, its state and origins."""
+    from app.services.partners import list_partners
+
+    for partner in list_partners():
+        state = "active" if partner.active else "disabled"
+        click.echo(f"{partner.slug}\t{state}\t{partner.name}\t{' '.join(partner.origins)}")
+
+
+@partner_cli.command("disable")
+@click.argument("slug")
+def partner_disable(slug: str) -> None:
+    """The kill switch: the partner's widgets show a polite notice instead of the form."""
+    _set_partner(slug, active=False)
+
+
+@partner_cli.command("enable")
+@click.argument("slug")
+def partner_enable(slug: str) -> None:
+    _set_partner(slug, active=True)
+
+
+def _set_partner(slug: str, *, active: bool) -> None:
+    from app.services.partners import PartnerError, set_active
+
+    try:
+        set_active(slug, active)
+    except PartnerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{slug}: {'active' if active else 'disabled'}")
+
+
+@partner_cli.command("embed")
+@click.argument("slug")
+@click.option("--campaign", default="mp-expenses", show_default=True)
+def partner_embed(slug: str, campaign: str) -> None:
+    """Print the two lines a partner pastes into their page."""
+    from app.services.widget import embed_code
+
+    click.echo(embed_code(campaign=campaign, partner=slug))
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver everything that is due, then exit.")
+def worker(once: bool) -> None:
+    """Deliver queued email: confirmations, letters to MPs, alerts."""
+    from app.services.delivery import install_signal_handlers, run_worker
+
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    log.info("worker started%s", " (once)" if once else "")
+    total = run_worker(once=once, stop=stop)
+    click.echo(
+        f"sent {total.sent}, retrying {total.retried}, failed {total.failed}, "
+        f"skipped {total.skipped}"
+    )
+
+
+@admin_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "viewer"]), default="admin", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def admin_create(email: str, role: str, password_stdin: bool) -> None:
+    """Create an admin account. They set up two-factor sign-in at their first sign-in."""
+    from app.services.admin_auth import AuthError, create_admin
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        admin = create_admin(email, password, role)
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Created {admin.role} {admin.email}. Sign in at {current_app.config['SITE_URL']}/admin"
+    )
+
+
+@admin_cli.command("list")
+def admin_list() -> None:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import AdminUser
+
+    for admin in db.session.scalars(select(AdminUser).order_by(AdminUser.email)):
+        two_factor = "2FA set up" if admin.totp_secret else "2FA not set up"
+        state = "active" if admin.active else "deactivated"
+        click.echo(f"{admin.email}\t{admin.role}\t{state}\t{two_factor}")
+
+
+@admin_cli.command("reset-2fa")
+@click.argument("email")
+def admin_reset_2fa(email: str) -> None:
+    """For a lost phone: signs them out everywhere; they set up a new code at sign-in."""
+    from app.services.admin_auth import AuthError, reset_totp
+
+    try:
+        reset_totp(email)
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email}: two-factor sign-in reset; all their sessions ended.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(data_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(partner_cli)
+    app.cli.add_command(admin_cli)
+    app.cli.add_command(worker)

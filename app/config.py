@@ -1,0 +1,164 @@
+"""Configuration, read from the environment.
+
+Every setting a deployer may change is read here and nowhere else. Development
+gets working defaults; production refuses to start without the secrets and
+addresses that must not be guessed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a safe, working configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(environ, name: str, default: int) -> int:
+    value = environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def database_url(url: str) -> str:
+    """SQLAlchemy URL for a DATABASE_URL as hosting platforms write it.
+
+    `postgres://` and `postgresql://` are taken to mean psycopg 3, the driver
+    the requirements install.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret_key() -> str:
+    """A random key kept in instance/, shared by the web and worker processes.
+
+    Confirmation links are signed by the worker and checked by the web
+    process, so both must hold the same key; a random one per process would
+    break every link.
+    """
+    path = INSTANCE_DIR / "dev-secret-key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def config_from_env(environ=None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    environ = os.environ if environ is None else environ
+    env = environ.get("APP_ENV", "development")
+    if env not in {"development", "production", "test"}:
+        raise ConfigError(f"APP_ENV must be development, production or test, not {env!r}")
+    production = env == "production"
+
+    site_url = environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+    secret_key = environ.get("SECRET_KEY") or (None if production else _development_secret_key())
+
+    config = {
+        "APP_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SITE_URL": site_url,
+        "SITE_NAME": environ.get("SITE_NAME", "Write to your MP"),
+        "SQLALCHEMY_DATABASE_URI": database_url(
+            environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.db'}")
+        ),
+        "DATA_DIR": environ.get("DATA_DIR", str(ROOT.parent / "shared" / "data")),
+        # A MapIt-compatible service (https://mapit.mysociety.org) instead of
+        # the embedded postcode index; empty means the embedded index.
+        "POSTCODE_LOOKUP_URL": environ.get("POSTCODE_LOOKUP_URL", ""),
+        "POSTCODE_LOOKUP_TIMEOUT": float(environ.get("POSTCODE_LOOKUP_TIMEOUT", "3")),
+        # How often a process checks whether reference data (MPs, postcodes)
+        # changed under it, e.g. after `data load` or an admin's email override.
+        "REFERENCE_REFRESH_SECONDS": _int(environ, "REFERENCE_REFRESH_SECONDS", 30),
+        # Mail. The site sends everything From its own address.
+        "MAIL_SERVER": environ.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": _int(environ, "MAIL_PORT", 1025 if not production else 25),
+        "MAIL_USE_TLS": _bool(environ.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(environ.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": environ.get(
+            "MAIL_DEFAULT_SENDER", "" if production else "noreply@localhost"
+        ),
+        "MAIL_TIMEOUT": float(environ.get("MAIL_TIMEOUT", "30")),
+        "MAIL_TRANSPORT": environ.get("MAIL_TRANSPORT", "smtp"),
+        # Rate limits (Flask-Limiter notation). Storage: memory:// in one
+        # process, redis://host:6379 when several processes or hosts serve.
+        "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_LOOKUP": environ.get("RATELIMIT_LOOKUP", "60/minute;600/hour"),
+        "RATELIMIT_SUBMIT_PER_IP": environ.get("RATELIMIT_SUBMIT_PER_IP", "10/hour;40/day"),
+        "RATELIMIT_SUBMIT_PER_EMAIL": environ.get("RATELIMIT_SUBMIT_PER_EMAIL", "5/hour;10/day"),
+        "RATELIMIT_SUBMIT_PER_MP": environ.get("RATELIMIT_SUBMIT_PER_MP", "300/hour"),
+        "RATELIMIT_SUBMIT_PER_PARTNER": environ.get("RATELIMIT_SUBMIT_PER_PARTNER", "2000/hour"),
+        "RATELIMIT_CONFIRM": environ.get("RATELIMIT_CONFIRM", "30/hour"),
+        "RATELIMIT_SUBSCRIBE": environ.get("RATELIMIT_SUBSCRIBE", "10/hour"),
+        "RATELIMIT_ADMIN_LOGIN_PER_IP": environ.get("RATELIMIT_ADMIN_LOGIN_PER_IP", "20/hour"),
+        "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT": environ.get(
+            "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT", "5/15minute"
+        ),
+        # Bots fill forms instantly; people take longer than this.
+        "MIN_FILL_SECONDS": float(environ.get("MIN_FILL_SECONDS", "4")),
+        "CONFIRM_LINK_DAYS": _int(environ, "CONFIRM_LINK_DAYS", 7),
+        "REMINDER_AFTER_HOURS": _int(environ, "REMINDER_AFTER_HOURS", 24),
+        # Delivery: retry 4xx/connection errors with growing delays, give up
+        # after DELIVERY_GIVE_UP_HOURS; a claim is a lease of this many seconds.
+        "DELIVERY_RETRY_BASE_SECONDS": _int(environ, "DELIVERY_RETRY_BASE_SECONDS", 60),
+        "DELIVERY_RETRY_MAX_SECONDS": _int(environ, "DELIVERY_RETRY_MAX_SECONDS", 3600),
+        "DELIVERY_GIVE_UP_HOURS": _int(environ, "DELIVERY_GIVE_UP_HOURS", 48),
+        "DELIVERY_LEASE_SECONDS": _int(environ, "DELIVERY_LEASE_SECONDS", 300),
+        "DELIVERY_BATCH_SIZE": _int(environ, "DELIVERY_BATCH_SIZE", 100),
+        "WORKER_IDLE_SECONDS": float(environ.get("WORKER_IDLE_SECONDS", "1")),
+        # Alert fan-out throttle, in emails per second (0 = as fast as possible).
+        "ALERT_SEND_RATE": float(environ.get("ALERT_SEND_RATE", "50")),
+        # Number of proxies in front of the app whose X-Forwarded-For to trust.
+        "TRUSTED_PROXY_COUNT": _int(environ, "TRUSTED_PROXY_COUNT", 0),
+        "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
+        # Cookies: the secure flag needs https, which production always has.
+        "SESSION_COOKIE_SECURE": production or site_url.startswith("https://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "ADMIN_SESSION_HOURS": _int(environ, "ADMIN_SESSION_HOURS", 8),
+        "ADMIN_IDLE_MINUTES": _int(environ, "ADMIN_IDLE_MINUTES", 30),
+        # Moderation thresholds (see app/services/moderation.py).
+        "MODERATION_SIMILARITY": float(environ.get("MODERATION_SIMILARITY", "0.6")),
+        "MODERATION_MIN_OWN_WORDS": _int(environ, "MODERATION_MIN_OWN_WORDS", 5),
+        "MODERATION_MAX_PER_IP_PER_DAY": _int(environ, "MODERATION_MAX_PER_IP_PER_DAY", 5),
+        "MODERATION_MAX_PER_EMAIL_PER_DAY": _int(environ, "MODERATION_MAX_PER_EMAIL_PER_DAY", 3),
+        "WTF_CSRF_TIME_LIMIT": None,  # the form lives as long as the session
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    if production:
+        check_production(config)
+    return config
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run in production with a missing or weak secret or sender."""
+    key = config.get("SECRET_KEY") or ""
+    if len(key) < 32:
+        raise ConfigError("SECRET_KEY must be set to at least 32 random characters in production")
+    if not config.get("MAIL_DEFAULT_SENDER"):
+        raise ConfigError("MAIL_DEFAULT_SENDER must be set to the site's own address in production")
+    if not config["SITE_URL"].startswith("https://"):
+        raise ConfigError("SITE_URL must be an https:// address in production")

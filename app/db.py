@@ -1,0 +1,79 @@
+"""Database plumbing shared by every service: engine set-up and transactions.
+
+Services own their commits. Each unit of work that writes starts with
+`begin_write()`: on SQLite that takes the write lock up front (BEGIN
+IMMEDIATE), so concurrent writers wait their turn instead of failing when a
+read transaction tries to become a write transaction after someone else
+committed (SQLITE_BUSY_SNAPSHOT). On PostgreSQL it is an ordinary transaction.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    """Timezone-naive UTC now: what every timestamp column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return (engine or db.engine).dialect.name == "sqlite"
+
+
+def configure_engine(engine: Engine) -> None:
+    """Engine hooks: SQLite pragmas and explicit BEGIN control."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection, _record):
+        # Take over transaction control from pysqlite so we decide how BEGIN
+        # is issued (see the SQLAlchemy docs on pysqlite's transactions).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: durable across application crashes; a power cut
+            # may lose the last commits but never corrupts the file.
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def begin_write() -> None:
+    """Start the session's next transaction as a write transaction.
+
+    Ends any read-only transaction the request already opened (there is
+    nothing to commit in it), then on SQLite begins IMMEDIATE.
+    """
+    session = db.session()  # the request's Session behind the scoped proxy
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"} if is_sqlite() else {})
+
+
+@contextmanager
+def write_transaction():
+    """`with write_transaction():` one committed unit of work, rolled back on error."""
+    begin_write()
+    try:
+        yield db.session
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise

@@ -1,0 +1,41 @@
+"""Campaigns: what constituents are asked to write about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import utcnow
+from app.extensions import db
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"
+    LIVE = "live"
+    CLOSED = "closed"
+
+
+class Campaign(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(160))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    intro_markdown: Mapped[str] = mapped_column(Text, default="")
+    subject_template: Mapped[str] = mapped_column(String(200), default="")
+    body_template: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=CampaignStatus.DRAFT)
+    thank_you_markdown: Mapped[str] = mapped_column(Text, default="")
+    share_text: Mapped[str] = mapped_column(String(280), default="")
+    group_url: Mapped[str] = mapped_column(String(500), default="")
+    group_label: Mapped[str] = mapped_column(String(120), default="")
+    # Alerts come From the campaign: "Publish MPs' expenses <alerts@example.org>".
+    alert_sender: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == CampaignStatus.LIVE

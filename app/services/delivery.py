@@ -1,0 +1,500 @@
+"""Delivery: the worker that turns outbox rows into sent email.
+
+    claim_due -> build_email -> sender.send -> record_sent / retry / failure
+
+A claim is a lease: rows move to SENDING with a random lease token and an
+expiry. A worker that dies leaves its rows to expire and be claimed again;
+every outcome is written only if the row still carries this worker's token
+(a fence), so a worker that lost its lease cannot overwrite a newer one.
+A batch stops taking new rows once half the lease has passed, and the SMTP
+timeout is far shorter than that, so a live worker never outlives its lease.
+
+On PostgreSQL the claim is UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
+LOCKED): concurrent workers take disjoint rows without waiting. On SQLite it
+is the same single UPDATE ... RETURNING inside BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import selectinload
+
+from app.adapters.mail_transport import PermanentSendError, RetryableSendError, SendError, transport
+from app.db import utcnow, write_transaction
+from app.extensions import db
+from app.models import (
+    Alert,
+    AlertRecipient,
+    EmailKind,
+    Message,
+    MessageStatus,
+    OutboxEmail,
+    OutboxStatus,
+)
+from app.services.emails import Unsendable, build_email
+from app.services.messages import expire_unconfirmed, send_reminders
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    released: int = 0
+    throttled: bool = False  # alert mail is due but waiting for the rate limit
+
+    def add(self, other: PassResult) -> None:
+        for name in ("claimed", "sent", "retried", "failed", "skipped", "released"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Claim:
+    token: str
+    ids: list[int] = field(default_factory=list)
+    connection: Connection | None = None  # for recording outcomes while delivering
+
+
+# Hooks other modules register for their email kinds: (row, session) -> None.
+OnSent = Callable[[OutboxEmail], None]
+OnFailed = Callable[[OutboxEmail, str], None]
+ON_SENT: dict[str, OnSent] = {}
+ON_FAILED: dict[str, OnFailed] = {}
+ON_RETRY: dict[str, OnFailed] = {}
+
+
+def _due_filter(now):
+    return or_(
+        and_(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.not_before <= now),
+        and_(OutboxEmail.status == OutboxStatus.SENDING, OutboxEmail.lease_expires_at < now),
+    )
+
+
+def claim_due(limit: int, *, alerts: bool | None = None) -> Claim:
+    """Lease up to `limit` due rows to this worker, most urgent first.
+
+    `alerts`: True for alert mail only, False for everything else, None for all.
+    """
+    claim = Claim(token=secrets.token_hex(8))
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
+    due = select(OutboxEmail.id).where(_due_filter(now))
+    if alerts is not None:
+        due = due.where(
+            (OutboxEmail.kind == EmailKind.ALERT)
+            if alerts
+            else (OutboxEmail.kind != EmailKind.ALERT)
+        )
+    due = (
+        due.order_by(OutboxEmail.priority, OutboxEmail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with write_transaction() as session:
+        claim.ids = list(
+            session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id.in_(due.scalar_subquery()))
+                .values(
+                    status=OutboxStatus.SENDING,
+                    lease_token=claim.token,
+                    lease_expires_at=now + lease,
+                    attempts=OutboxEmail.attempts + 1,
+                )
+                .returning(OutboxEmail.id),
+                execution_options={"synchronize_session": False},
+            ).scalars()
+        )
+    claim.ids.sort()
+    return claim
+
+
+def release(claim: Claim, ids: list[int]) -> int:
+    """Give unsent rows back to the queue, undoing the attempt the claim counted."""
+    if not ids:
+        return 0
+    with write_transaction() as session:
+        result = session.execute(
+            update(OutboxEmail)
+            .where(
+                OutboxEmail.id.in_(ids),
+                OutboxEmail.lease_token == claim.token,
+                OutboxEmail.status == OutboxStatus.SENDING,
+            )
+            .values(
+                status=OutboxStatus.QUEUED,
+                lease_token=None,
+                lease_expires_at=None,
+                attempts=OutboxEmail.attempts - 1,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    return result.rowcount
+
+
+def _load_rows(ids: list[int]) -> list[OutboxEmail]:
+    recipient = selectinload(OutboxEmail.alert_recipient)
+    rows = db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids))
+        .options(
+            selectinload(OutboxEmail.message).selectinload(Message.mp),
+            selectinload(OutboxEmail.message).selectinload(Message.campaign),
+            selectinload(OutboxEmail.message).selectinload(Message.constituency),
+            selectinload(OutboxEmail.subscriber),
+            recipient.selectinload(AlertRecipient.subscriber),
+            recipient.selectinload(AlertRecipient.alert).selectinload(Alert.campaign),
+        )
+        .order_by(OutboxEmail.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    db.session.commit()  # end the read; each outcome is its own transaction
+    return list(rows)
+
+
+def _fenced(session, row: OutboxEmail, claim: Claim) -> OutboxEmail | None:
+    """The row, locked, if this worker still holds its lease; else None."""
+    current = session.scalar(
+        select(OutboxEmail)
+        .where(
+            OutboxEmail.id == row.id,
+            OutboxEmail.lease_token == claim.token,
+            OutboxEmail.status == OutboxStatus.SENDING,
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if current is None:
+        log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
+    return current
+
+
+def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> bool:
+    """Write an outcome, only while this worker still holds the row's lease.
+
+    Without a hook it is one fenced UPDATE (the bulk path: alerts). With one,
+    the row is loaded and locked so the hook can change related rows (the
+    letter's state, a follow-up email) in the same transaction.
+    """
+    if hook is None:
+        # Core, one short transaction per email on the claim's own connection:
+        # a fraction of the ORM's cost, and a crash can still repeat at most one.
+        table = OutboxEmail.__table__
+        statement = (
+            table.update()
+            .where(
+                table.c.id == row.id,
+                table.c.lease_token == claim.token,
+                table.c.status == OutboxStatus.SENDING,
+            )
+            .values(**values)
+        )
+        if claim.connection is not None:
+            done = claim.connection.execute(statement).rowcount
+            claim.connection.commit()
+        else:
+            with db.engine.begin() as conn:
+                done = conn.execute(statement).rowcount
+        if not done:
+            log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
+        return bool(done)
+    with write_transaction() as session:
+        current = _fenced(session, row, claim)
+        if current is None:
+            return False
+        for name, value in values.items():
+            setattr(current, name, value)
+        hook(current)
+    return True
+
+
+def record_sent(row: OutboxEmail, claim: Claim) -> None:
+    hook = ON_SENT.get(row.kind)
+    values = {
+        "status": OutboxStatus.SENT,
+        "sent_at": utcnow(),
+        "lease_token": None,
+        "last_error": None,
+    }
+    _settle(row, claim, values, hook)
+
+
+def record_skipped(row: OutboxEmail, claim: Claim) -> None:
+    _settle(row, claim, {"status": OutboxStatus.CANCELLED, "lease_token": None})
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try: doubling from the base, capped, with jitter."""
+    config = current_app.config
+    base = config["DELIVERY_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0)
+    return min(base, config["DELIVERY_RETRY_MAX_SECONDS"]) * random.uniform(0.8, 1.2)  # noqa: S311
+
+
+def record_retry(row: OutboxEmail, claim: Claim, reason: str) -> bool:
+    """Schedule another attempt; returns False if it is time to give up instead."""
+    give_up = timedelta(hours=current_app.config["DELIVERY_GIVE_UP_HOURS"])
+    if utcnow() - row.created_at >= give_up:
+        record_failure(row, claim, f"gave up after {row.attempts} attempts: {reason}")
+        return False
+    delay = retry_delay(row.attempts)
+    values = {
+        "status": OutboxStatus.QUEUED,
+        "not_before": utcnow() + timedelta(seconds=delay),
+        "lease_token": None,
+        "lease_expires_at": None,
+        "last_error": reason[:300],
+    }
+    hook = ON_RETRY.get(row.kind)
+    note = f"attempt {row.attempts} failed ({reason}); retrying in {delay:.0f}s"
+    _settle(row, claim, values, (lambda current: hook(current, note)) if hook else None)
+    return True
+
+
+def record_failure(row: OutboxEmail, claim: Claim, reason: str) -> None:
+    hook = ON_FAILED.get(row.kind)
+    values = {"status": OutboxStatus.FAILED, "lease_token": None, "last_error": reason[:300]}
+    _settle(row, claim, values, (lambda current: hook(current, reason)) if hook else None)
+    log.warning("outbox %s (%s) failed: %s", row.id, row.kind, reason)
+
+
+def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResult:
+    """Send every row in a claim over one SMTP connection."""
+    result = PassResult(claimed=len(claim.ids))
+    if not claim.ids:
+        return result
+    rows = _load_rows(claim.ids)
+    deadline = time.monotonic() + current_app.config["DELIVERY_LEASE_SECONDS"] / 2
+    pending = list(rows)
+    try:
+        with transport().connect() as sender, db.engine.connect() as claim.connection:
+            while pending:
+                if time.monotonic() > deadline or (stop is not None and stop.is_set()):
+                    break
+                row = pending.pop(0)
+                _deliver_row(row, claim, sender, result)
+                if sender.broken:
+                    break  # the rest wait for a fresh connection on the next pass
+    except SendError as exc:
+        # Could not connect at all: every row still waiting gets a retry.
+        claim.connection = None
+        for row in pending:
+            _count_retry(row, claim, exc.reason, result)
+        pending = []
+    claim.connection = None
+    result.released = release(claim, [row.id for row in pending])
+    return result
+
+
+def _deliver_row(row: OutboxEmail, claim: Claim, sender, result: PassResult) -> None:
+    try:
+        email = build_email(row)
+    except Unsendable as exc:
+        record_failure(row, claim, str(exc))
+        result.failed += 1
+        return
+    if email is None:
+        record_skipped(row, claim)
+        result.skipped += 1
+        return
+    try:
+        sender.send(email)
+    except RetryableSendError as exc:
+        _count_retry(row, claim, exc.reason, result)
+    except PermanentSendError as exc:
+        record_failure(row, claim, exc.reason)
+        result.failed += 1
+    else:
+        record_sent(row, claim)
+        result.sent += 1
+
+
+def _count_retry(row: OutboxEmail, claim: Claim, reason: str, result: PassResult) -> None:
+    if record_retry(row, claim, reason):
+        result.retried += 1
+    else:
+        result.failed += 1
+
+
+class AlertThrottle:
+    """A token bucket: at most ALERT_SEND_RATE alert emails a second from this worker."""
+
+    def __init__(self):
+        self.tokens = 0.0
+        self.last = time.monotonic()
+
+    def take(self, rate: float, wanted: int) -> int:
+        if rate <= 0:
+            return wanted
+        now = time.monotonic()
+        self.tokens = min(self.tokens + (now - self.last) * rate, max(rate, 1.0))
+        self.last = now
+        granted = int(min(self.tokens, wanted))
+        self.tokens -= granted
+        return granted
+
+
+_alert_throttle = AlertThrottle()
+
+
+def _alerts_due() -> bool:
+    return (
+        db.session.scalar(
+            select(OutboxEmail.id)
+            .where(_due_filter(utcnow()), OutboxEmail.kind == EmailKind.ALERT)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None) -> PassResult:
+    """One pass: transactional mail first; alert mail only as the rate limit allows."""
+    limit = limit or current_app.config["DELIVERY_BATCH_SIZE"]
+    claim = claim_due(limit, alerts=False)
+    if claim.ids:
+        return deliver_claim(claim, stop)
+    allowed = _alert_throttle.take(current_app.config["ALERT_SEND_RATE"], limit)
+    if not allowed:
+        return PassResult(throttled=_alerts_due())
+    return deliver_claim(claim_due(allowed, alerts=True), stop)
+
+
+# What happens to a message when its emails are sent or fail.
+
+
+def _letter_sent(row: OutboxEmail) -> None:
+    message = row.message
+    message.sent_at = utcnow()
+    message.move_to(MessageStatus.SENT, detail="accepted by the MP's mail server")
+    db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, message_id=message.id))
+    log.info("message %s delivered", message.id)
+
+
+def _letter_failed(row: OutboxEmail, reason: str) -> None:
+    message = row.message
+    if message.status == MessageStatus.QUEUED:
+        message.move_to(MessageStatus.FAILED, detail=reason)
+        db.session.add(OutboxEmail(kind=EmailKind.DELIVERY_FAILED, message_id=message.id))
+
+
+def _note_on_message(what: str):
+    def note(row: OutboxEmail, reason: str | None = None) -> None:
+        if row.message is not None:
+            row.message.log(f"{what}: {reason}" if reason else what)
+
+    return note
+
+
+ON_SENT.update(
+    {
+        EmailKind.MP_LETTER: _letter_sent,
+        EmailKind.CONFIRMATION: _note_on_message("confirmation email sent"),
+        EmailKind.REMINDER: _note_on_message("reminder email sent"),
+        EmailKind.CONSTITUENT_COPY: _note_on_message("copy sent to the constituent"),
+        EmailKind.DELIVERY_FAILED: _note_on_message("constituent told of the failure"),
+        EmailKind.REJECTED: _note_on_message("constituent told of the rejection"),
+    }
+)
+ON_FAILED.update(
+    {
+        EmailKind.MP_LETTER: _letter_failed,
+        EmailKind.CONFIRMATION: _note_on_message("confirmation email could not be delivered"),
+        EmailKind.REMINDER: _note_on_message("reminder could not be delivered"),
+    }
+)
+ON_RETRY[EmailKind.MP_LETTER] = _note_on_message("delivery to the MP delayed")
+
+
+# The worker process.
+
+
+@dataclass
+class Task:
+    """A periodic job the worker runs between batches, every `every` seconds."""
+
+    run: Callable[[], int]
+    every: float
+    due: float = 0.0
+
+
+HOUSEKEEPING: list[Task] = [Task(send_reminders, 60), Task(expire_unconfirmed, 60)]
+
+
+def register_housekeeping(task: Callable[[], int], every: float = 60) -> None:
+    """Add a periodic job (alert fan-out, for one), once."""
+    if all(existing.run is not task for existing in HOUSEKEEPING):
+        HOUSEKEEPING.append(Task(task, every))
+
+
+def run_housekeeping(*, all_due: bool = False) -> None:
+    now = time.monotonic()
+    for task in HOUSEKEEPING:
+        if not all_due and now < task.due:
+            continue
+        task.due = now + task.every
+        try:
+            done = task.run()
+        except Exception:
+            db.session.rollback()
+            log.exception("housekeeping task %s failed", task.run.__name__)
+        else:
+            if done:
+                log.info("%s: %s", task.run.__name__, done)
+
+
+def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> PassResult:
+    """Deliver until stopped; with `once`, until nothing is due, then return."""
+    stop = stop or threading.Event()
+    total = PassResult()
+    idle = current_app.config["WORKER_IDLE_SECONDS"]
+    while not stop.is_set():
+        run_housekeeping(all_due=once)
+        result = deliver_due(stop=stop)
+        # A fresh session per pass: no stale rows, and no identity map that
+        # grows for as long as the worker runs.
+        db.session.remove()
+        total.add(result)
+        if result.claimed == 0:
+            if once and not result.throttled:
+                break
+            rate = current_app.config["ALERT_SEND_RATE"]
+            stop.wait(min(idle, 1 / rate) if result.throttled and rate > 0 else idle)
+    return total
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT finish the email in hand, release the rest, and exit."""
+
+    def handle(signum, _frame):
+        log.info("worker stopping (signal %s)", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+__all__ = [
+    "Claim",
+    "PassResult",
+    "claim_due",
+    "deliver_claim",
+    "deliver_due",
+    "install_signal_handlers",
+    "run_worker",
+]

@@ -1,0 +1,82 @@
+"""The hex cartogram of all 650 constituencies (one equal-area hexagon each).
+
+Flat-top hexagons: centre x = col * 1.5 * size, centre y = row * sqrt(3)/2 * size,
+row 0 at the top (see the data README). Drawn on the server as SVG.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+
+SIZE = 10.0
+# Letters delivered -> fill. A sequential blue scale that stays distinct for
+# colour-blind readers; "none" is a light grey. Every bucket is named in the legend.
+BUCKETS = (
+    (0, "#dde1e6", "no letters yet"),
+    (1, "#bdd7ee", "1 letter"),
+    (2, "#6baed6", "2 to 4"),
+    (5, "#2171b5", "5 to 19"),
+    (20, "#08306b", "20 or more"),
+)
+
+
+@dataclass(frozen=True)
+class Hex:
+    gss_code: str
+    name: str
+    region: str
+    points: str  # SVG polygon points
+    cx: float
+    cy: float
+
+
+@dataclass(frozen=True)
+class HexMap:
+    hexes: tuple[Hex, ...]
+    width: float
+    height: float
+
+
+def _polygon(cx: float, cy: float) -> str:
+    return " ".join(
+        f"{cx + SIZE * math.cos(math.radians(a)):.2f},{cy + SIZE * math.sin(math.radians(a)):.2f}"
+        for a in range(0, 360, 60)
+    )
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime: float) -> HexMap:
+    data = json.loads(Path(path).read_text())
+    hexes = []
+    for item in data["hexes"]:
+        cx = item["col"] * 1.5 * SIZE + SIZE
+        cy = item["row"] * math.sqrt(3) / 2 * SIZE + SIZE
+        hexes.append(
+            Hex(item["gss_code"], item["name"], item.get("region", ""), _polygon(cx, cy), cx, cy)
+        )
+    width = max(h.cx for h in hexes) + SIZE
+    height = max(h.cy for h in hexes) + SIZE
+    return HexMap(tuple(hexes), round(width, 1), round(height, 1))
+
+
+def hexmap() -> HexMap | None:
+    """The map from DATA_DIR, or None if the file is not there (the table still shows)."""
+    path = Path(current_app.config["DATA_DIR"]) / "constituency_hexes.json"
+    if not path.exists():
+        return None
+    return _load(str(path), path.stat().st_mtime)
+
+
+def bucket(count: int) -> tuple[str, str]:
+    """(fill colour, legend label) for a number of letters delivered."""
+    chosen = BUCKETS[0]
+    for threshold, colour, label in BUCKETS:
+        if count >= threshold:
+            chosen = (threshold, colour, label)
+    return chosen[1], chosen[2]

@@ -1,0 +1,20 @@
+"""Absolute links to the site, for emails built outside any web request."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def external_url(endpoint: str, **values) -> str:
+    """Like url_for(..., _external=True), based on SITE_URL and usable in the worker."""
+    app = current_app._get_current_object()
+    adapter = app.extensions.get("site_url_adapter")
+    if adapter is None:
+        site = urlsplit(app.config["SITE_URL"])
+        adapter = app.url_map.bind(
+            site.netloc, script_name=site.path or "/", url_scheme=site.scheme
+        )
+        app.extensions["site_url_adapter"] = adapter
+    return adapter.build(endpoint, values, force_external=True)

@@ -1,0 +1,72 @@
+"""Signed tokens for links in emails and forms (itsdangerous).
+
+Each use has its own salt, so a token made for one purpose is worthless for
+another. Payloads hold random public ids or row ids, never addresses.
+`sign`/`unsign` carry structured payloads; `sign_id`/`unsign_id` carry one
+integer and are eight times cheaper, which matters for an alert's 100,000
+personal links.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    Signer,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
+
+
+class InvalidToken(Exception):
+    """The token was tampered with, truncated, or made for something else."""
+
+
+class ExpiredToken(InvalidToken):
+    """The token was genuine but is too old."""
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def sign(salt: str, payload: Any) -> str:
+    return _serializer(salt).dumps(payload)
+
+
+def unsign(salt: str, token: str, max_age_seconds: float | None = None) -> Any:
+    try:
+        return _serializer(salt).loads(token, max_age=max_age_seconds)
+    except SignatureExpired as exc:
+        raise ExpiredToken(str(exc)) from exc
+    except BadSignature as exc:
+        raise InvalidToken(str(exc)) from exc
+
+
+@lru_cache(maxsize=64)
+def _signer(secret: str, salt: str, timed: bool) -> Signer:
+    return (TimestampSigner if timed else Signer)(secret, salt=salt)
+
+
+def sign_id(salt: str, value: int, *, timed: bool = False) -> str:
+    """`value` and a signature; `timed` adds a timestamp so it can expire."""
+    return _signer(current_app.config["SECRET_KEY"], salt, timed).sign(str(value)).decode()
+
+
+def unsign_id(
+    salt: str, token: str, *, timed: bool = False, max_age_seconds: float | None = None
+) -> int:
+    signer = _signer(current_app.config["SECRET_KEY"], salt, timed)
+    try:
+        raw = signer.unsign(token, max_age=max_age_seconds) if timed else signer.unsign(token)
+    except SignatureExpired as exc:
+        raise ExpiredToken(str(exc)) from exc
+    except BadSignature as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not raw.isdigit():
+        raise InvalidToken("not an id")
+    return int(raw)

@@ -1,0 +1,143 @@
+"""Alerts: write, preview, test, send to a segment, watch it go, cancel; and subscribers."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+
+from app.extensions import db
+from app.models import Alert, AlertStatus, Segment, SubscriberStatus
+from app.services import alerts as alert_service
+from app.services import subscribers
+from app.services.campaigns import all_campaigns
+from app.services.text import markdown_to_html
+from app.web.admin import bp
+from app.web.admin.forms import AlertForm, SuppressForm, choices
+from app.web.forms import first_errors
+
+
+@bp.get("/alerts")
+def alerts():
+    rows = [(a, alert_service.alert_stats(a)) for a in alert_service.all_alerts()]
+    return render_template("admin/alerts.html", rows=rows)
+
+
+def _alert_or_404(alert_id: int) -> Alert:
+    alert = db.session.get(Alert, alert_id)
+    if alert is None:
+        abort(404)
+    return alert
+
+
+def _form(alert: Alert | None) -> AlertForm:
+    data = None
+    if alert is not None and request.method == "GET":
+        data = {
+            "campaign": alert.campaign.slug,
+            "subject": alert.subject,
+            "body_markdown": alert.body_markdown,
+            "call_to_action": alert.call_to_action,
+            "segment": alert.segment,
+        }
+    form = AlertForm(data=data)
+    form.campaign.choices = choices((c.slug, c.title) for c in all_campaigns())
+    form.segment.choices = choices(alert_service.SEGMENT_LABELS.items())
+    return form
+
+
+@bp.route("/alerts/new", methods=["GET", "POST"], defaults={"alert_id": None})
+@bp.route("/alerts/<int:alert_id>", methods=["GET", "POST"])
+def alert_edit(alert_id: int | None):
+    alert = _alert_or_404(alert_id) if alert_id else None
+    form = _form(alert)
+    if form.validate_on_submit():
+        campaign = next((c for c in all_campaigns() if c.slug == form.campaign.data), None)
+        if campaign is None:
+            form.campaign.errors = ["Choose a campaign."]
+        else:
+            try:
+                alert = alert_service.save_alert(
+                    g.admin, alert.id if alert else None, campaign_id=campaign.id,
+                    subject=form.subject.data, body_markdown=form.body_markdown.data or "",
+                    call_to_action=form.call_to_action.data or "", segment=form.segment.data,
+                )  # fmt: skip
+            except alert_service.AlertInvalid as exc:
+                for name, message in exc.fields.items():
+                    getattr(form, name).errors = [message]
+            else:
+                flash("Alert saved.", "success")
+                return redirect(url_for("admin.alert_edit", alert_id=alert.id), code=303)
+    status = 422 if form.errors else 200
+    page = render_template(
+        "admin/alert_edit.html",
+        form=form,
+        alert=alert,
+        errors=first_errors(form),
+        preview=markdown_to_html(form.body_markdown.data or ""),
+        audience=alert_service.segment_count(alert) if alert else None,
+        progress=alert_service.progress(alert) if alert else None,
+        stats=alert_service.alert_stats(alert) if alert else None,
+        labels=alert_service.SEGMENT_LABELS,
+    )
+    return page, status
+
+
+@bp.post("/alerts/<int:alert_id>/test")
+def alert_test(alert_id: int):
+    alert_service.send_test(_alert_or_404(alert_id), g.admin)
+    flash(f"A test copy is on its way to {g.admin.email}.", "success")
+    return redirect(url_for("admin.alert_edit", alert_id=alert_id), code=303)
+
+
+@bp.post("/alerts/<int:alert_id>/send")
+def alert_send(alert_id: int):
+    alert = _alert_or_404(alert_id)
+    try:
+        alert_service.start_sending(alert, g.admin)
+    except alert_service.AlertInvalid as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Sending. The counts below update as it goes.", "success")
+    return redirect(url_for("admin.alert_edit", alert_id=alert_id), code=303)
+
+
+@bp.post("/alerts/<int:alert_id>/cancel")
+def alert_cancel(alert_id: int):
+    alert_service.cancel_alert(_alert_or_404(alert_id), g.admin)
+    flash("Cancelled: no more copies will be sent.", "success")
+    return redirect(url_for("admin.alert_edit", alert_id=alert_id), code=303)
+
+
+@bp.get("/alerts/<int:alert_id>/progress.json")
+def alert_progress(alert_id: int):
+    """Live counts for the progress bar (admin.js polls this while sending)."""
+    alert = _alert_or_404(alert_id)
+    now = alert_service.progress(alert)
+    stats = alert_service.alert_stats(alert)
+    return jsonify(
+        status=alert.status, total=now.segment_size, sent=now.sent, failed=now.failed,
+        cancelled=now.cancelled, done=now.done, clicked=stats.clicked,
+        letters=stats.letters_within_7_days, sending=alert.status == AlertStatus.SENDING,
+    )  # fmt: skip
+
+
+@bp.route("/subscribers", methods=["GET", "POST"])
+def subscribers_page():
+    form = SuppressForm()
+    if form.validate_on_submit():
+        found = subscribers.suppress(form.email.data, form.reason.data, admin=g.admin)
+        if found:
+            flash("Suppressed: nothing more will be sent to that address.", "success")
+        else:
+            flash("No subscriber has that address.", "error")
+        return redirect(url_for("admin.subscribers_page"), code=303)
+    text = request.args.get("q", "")
+    status = request.args.get("status") or None
+    return render_template(
+        "admin/subscribers.html",
+        form=form,
+        found=subscribers.search(text, status),
+        q=text,
+        status=status,
+        statuses=list(SubscriberStatus),
+        segments=Segment,
+    )

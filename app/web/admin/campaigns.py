@@ -1,0 +1,96 @@
+"""The campaign editor: write, preview (the page and the MP's email), open and close."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from app.extensions import db
+from app.models import Campaign
+from app.services.campaigns import (
+    EDITABLE,
+    CampaignInvalid,
+    all_campaigns,
+    save_campaign,
+    set_campaign_status,
+)
+from app.services.partners import list_partners
+from app.services.previews import campaign_preview
+from app.services.widget import embed_code
+from app.web.admin import bp
+from app.web.admin.forms import CampaignForm
+from app.web.forms import first_errors
+
+
+@bp.get("/campaigns")
+def campaigns():
+    return render_template("admin/campaigns.html", campaigns=all_campaigns())
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _editor(form: CampaignForm, campaign: Campaign | None, status: int = 200):
+    fields = {name: getattr(form, name).data or "" for name in EDITABLE}
+    partners = list_partners() if campaign else []
+    embeds = [(p, embed_code(campaign=campaign.slug, partner=p.slug)) for p in partners]
+    page = render_template(
+        "admin/campaign_edit.html",
+        form=form,
+        campaign=campaign,
+        preview=campaign_preview(fields),
+        embeds=embeds,
+        errors=first_errors(form),
+    )
+    return page, status
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+def campaign_new():
+    form = CampaignForm(data={"status": "draft"} if request.method == "GET" else None)
+    return _save_or_show(form, None)
+
+
+@bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
+def campaign_edit(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    form = CampaignForm(obj=campaign if request.method == "GET" else None)
+    return _save_or_show(form, campaign)
+
+
+def _save_or_show(form: CampaignForm, campaign: Campaign | None):
+    if request.method == "POST" and request.form.get("action") != "preview" and form.validate():
+        fields = {name: getattr(form, name).data for name in EDITABLE}
+        try:
+            saved = save_campaign(g.admin, campaign.id if campaign else None, fields)
+        except CampaignInvalid as exc:
+            for name, message in exc.fields.items():
+                getattr(form, name).errors = [message]
+            return _editor(form, campaign, 422)
+        flash(f"Saved \u201c{saved.title}\u201d.", "success")
+        return redirect(url_for("admin.campaign_edit", campaign_id=saved.id), code=303)
+    return _editor(form, campaign, 422 if form.errors else 200)
+
+
+@bp.post("/campaigns/preview")
+def campaign_preview_fragment():
+    """The preview panel alone, for the editor's live preview (admin.js)."""
+    form = CampaignForm()
+    fields = {name: getattr(form, name).data or "" for name in EDITABLE}
+    return render_template("admin/_campaign_preview.html", preview=campaign_preview(fields))
+
+
+@bp.post("/campaigns/<int:campaign_id>/status")
+def campaign_status(campaign_id: int):
+    campaign = _campaign_or_404(campaign_id)
+    status = request.form.get("status", "")
+    try:
+        set_campaign_status(g.admin, campaign.id, status)
+    except CampaignInvalid as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"\u201c{campaign.title}\u201d is now {status}.", "success")
+    return redirect(url_for("admin.campaigns"), code=303)

@@ -1,0 +1,56 @@
+"""The dashboard home: the numbers that matter."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from app.services import sharing, stats
+from app.services.campaigns import all_campaigns
+from app.services.hexmap import BUCKETS, hexmap
+from app.services.postcodes import LookupUnavailable
+from app.services.representatives import reference_cache
+from app.web.admin import bp
+from app.web.admin.charts import STACK_ORDER, STATUS_COLOURS, coverage_hexes, day_bars
+
+
+def selected_campaign():
+    """The campaign chosen with ?campaign=slug, or None for all of them."""
+    slug = request.args.get("campaign")
+    campaigns = all_campaigns()
+    return next((c for c in campaigns if c.slug == slug), None), campaigns
+
+
+@bp.get("/")
+def dashboard():
+    campaign, campaigns = selected_campaign()
+    campaign_id = campaign.id if campaign else None
+    coverage = stats.coverage(campaign_id)
+    days = stats.per_day(30, campaign_id)
+    bars, top = day_bars(days)
+    hexes_map = hexmap()
+    try:
+        seats = reference_cache().get().by_gss
+    except LookupUnavailable:  # no reference data yet: an empty map still draws
+        seats = {}
+    hexes = coverage_hexes(hexes_map, coverage, seats) if hexes_map else []
+    return render_template(
+        "admin/dashboard.html",
+        campaign=campaign,
+        campaigns=campaigns,
+        coverage=coverage,
+        totals=stats.totals(campaign_id),
+        sources=stats.by_source(campaign_id),
+        partners=stats.by_partner(campaign_id),
+        days=days,
+        bars=bars,
+        top=top,
+        hexmap=hexes_map,
+        hexes=hexes,
+        buckets=BUCKETS,
+        colours=STATUS_COLOURS,
+        stack_order=STACK_ORDER,
+        backlog=stats.outbox_backlog(),
+        funnel=sharing.funnel(campaign_id),
+        group_clicks=sharing.group_clicks(campaign_id),
+        channels=sharing.CHANNELS,
+    )

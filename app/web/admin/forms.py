@@ -1,0 +1,95 @@
+"""Admin forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email address", [DataRequired("Enter your email address."), Length(max=254)]
+    )
+    password = PasswordField("Password", [DataRequired("Enter your password.")])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        [DataRequired("Enter the 6-digit code."), Length(max=12)],
+    )
+
+
+class CampaignForm(FlaskForm):
+    title = StringField("Title", [DataRequired("Give the campaign a title."), Length(max=160)])
+    slug = StringField("Web address", [DataRequired("Choose a web address."), Length(max=60)])
+    status = SelectField(
+        "Status", choices=choices([("draft", "Draft"), ("live", "Live"), ("closed", "Closed")])
+    )
+    summary = StringField("Summary (one sentence, also used when shared)", [Length(max=300)])
+    intro_markdown = TextAreaField("Introduction (Markdown)", [Length(max=20_000)])
+    subject_template = StringField("Suggested subject", [Length(max=200)])
+    body_template = TextAreaField("Suggested letter", [Length(max=20_000)])
+    thank_you_markdown = TextAreaField("Thank-you text (Markdown)", [Length(max=20_000)])
+    share_text = StringField("Share text", [Length(max=280)])
+    group_url = StringField("Group link (e.g. a Facebook group)", [Optional(), Length(max=500)])
+    group_label = StringField("Group link text", [Length(max=120)])
+    alert_sender = StringField(
+        "Alerts come from (e.g. Publish MPs' expenses <alerts@example.org>)", [Length(max=200)]
+    )
+
+
+class PartnerForm(FlaskForm):
+    slug = StringField("Slug", [DataRequired("Choose a slug."), Length(max=60)])
+    name = StringField("Name", [DataRequired("Enter the partner's name."), Length(max=120)])
+    origins = TextAreaField(
+        "Allowed origins, one per line (e.g. https://blog.example.org)",
+        [DataRequired("Give at least one origin.")],
+    )
+    active = BooleanField("Active (the widget works on their site)", default=True)
+
+
+class OverrideForm(FlaskForm):
+    email = EmailField("Send this MP's letters to", [Optional(), Length(max=254)])
+
+
+class MessageSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    text = StringField("Search", [Optional(), Length(max=200)])
+    campaign = SelectField("Campaign", choices=[], validate_choice=False)
+    status = SelectField("State", choices=[], validate_choice=False)
+    partner = SelectField("Partner", choices=[], validate_choice=False)
+    source = SelectField("Source", choices=[], validate_choice=False)
+    constituency = StringField("Constituency", [Optional(), Length(max=120)])
+    written_from = DateField("Written from", [Optional()])
+    written_to = DateField("Written to", [Optional()])
+
+
+class AlertForm(FlaskForm):
+    campaign = SelectField("Campaign the alert links to", choices=[], validate_choice=False)
+    subject = StringField("Subject", [DataRequired("Give the alert a subject."), Length(max=200)])
+    body_markdown = TextAreaField("Message (Markdown)", [Length(max=20_000)])
+    call_to_action = StringField("Button text", [Length(max=80)], default="Write to your MP")
+    segment = SelectField("Send to", choices=[], validate_choice=False)
+
+
+class SuppressForm(FlaskForm):
+    email = EmailField("Email address", [DataRequired("Enter the address."), Length(max=254)])
+    reason = StringField("Why", [DataRequired("Say why (e.g. a spam complaint)."), Length(max=100)])

@@ -1,0 +1,45 @@
+"""The moderation queue: held letters, why, and the letter each most resembles."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from app.extensions import db
+from app.models import Message
+from app.services import moderation
+from app.services.message_admin import record_body_viewed
+from app.web.admin import bp
+
+
+@bp.get("/moderation")
+def moderation_queue():
+    held = moderation.held_messages()
+    pairs = [
+        (m, db.session.get(Message, m.similar_to_id) if m.similar_to_id else None) for m in held
+    ]
+    if g.admin.can_edit:  # admins see the letters, and each viewing is recorded
+        for message, match in pairs:
+            record_body_viewed(g.admin, message)
+            if match is not None:
+                record_body_viewed(g.admin, match)
+    return render_template("admin/moderation.html", pairs=pairs)
+
+
+@bp.post("/moderation/<int:message_id>/release")
+def moderation_release(message_id: int):
+    try:
+        moderation.release(message_id, g.admin)
+        flash(f"Letter {message_id} released: it will be delivered.", "success")
+    except moderation.NotHeld:
+        flash(f"Letter {message_id} is no longer held.", "error")
+    return redirect(url_for("admin.moderation_queue"), code=303)
+
+
+@bp.post("/moderation/<int:message_id>/reject")
+def moderation_reject(message_id: int):
+    try:
+        moderation.reject(message_id, g.admin, request.form.get("note", "")[:200])
+        flash(f"Letter {message_id} rejected; the constituent has been told.", "success")
+    except moderation.NotHeld:
+        flash(f"Letter {message_id} is no longer held.", "error")
+    return redirect(url_for("admin.moderation_queue"), code=303)

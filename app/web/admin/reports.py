@@ -1,0 +1,54 @@
+"""Exports (CSV) and the audit log."""
+
+from __future__ import annotations
+
+from flask import Response, abort, g, render_template, request, stream_with_context
+
+from app.db import write_transaction
+from app.services import audit, exports
+from app.web.admin import bp
+from app.web.admin.dashboard import selected_campaign
+
+
+@bp.get("/exports")
+def exports_page():
+    campaign, campaigns = selected_campaign()
+    return render_template("admin/exports.html", campaigns=campaigns, campaign=campaign)
+
+
+def _csv(name: str, lines, what: str, detail: str = "") -> Response:
+    with write_transaction():
+        audit.record(g.admin, f"export.{what}", "export", name, detail)
+    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/exports/messages.csv")
+def export_messages():
+    campaign, _ = selected_campaign()
+    personal = request.args.get("personal") == "1"
+    if personal and not g.admin.can_edit:
+        abort(403)  # letters and constituents' addresses are for admins only
+    lines = exports.messages_csv(campaign_id=campaign.id if campaign else None, personal=personal)
+    return _csv("letters.csv", lines, "messages", "with bodies and addresses" if personal else "")
+
+
+@bp.get("/exports/subscribers.csv")
+def export_subscribers():
+    if not g.admin.can_edit:
+        abort(403)
+    return _csv("subscribers.csv", exports.subscribers_csv(), "subscribers")
+
+
+@bp.get("/exports/constituencies.csv")
+def export_constituencies():
+    campaign, _ = selected_campaign()
+    lines = exports.constituencies_csv(campaign_id=campaign.id if campaign else None)
+    return _csv("constituencies.csv", lines, "constituencies")
+
+
+@bp.get("/audit")
+def audit_log():
+    before = request.args.get("before", type=int)
+    return render_template("admin/audit.html", events=audit.recent(200, before_id=before))

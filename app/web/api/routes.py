@@ -1,0 +1,177 @@
+"""JSON API v1: what the widget (and anyone else) uses. Documented in the README."""
+
+from __future__ import annotations
+
+from flask import request
+
+from app.models import MessageStatus, Source
+from app.services import campaigns as campaign_service
+from app.services.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
+from app.services.campaigns import CampaignNotFound, CampaignNotOpen
+from app.services.messages import (
+    DuplicateMessage,
+    LetterProblem,
+    MPUnreachable,
+    Origin,
+    resend_confirmation,
+    submit_message,
+)
+from app.services.partners import DISABLED_NOTICE, safe_return_url
+from app.services.postcodes import PostcodeError
+from app.services.representatives import Found, Seat, find_mp
+from app.services.subscribers import CONSENT_WORDING
+from app.web import limits
+from app.web.api import bp
+from app.web.api.cors import request_partner
+from app.web.client import hashed_ip
+from app.web.errors import json_error
+from app.web.forms import first_errors, letter_form_from_json
+
+ACCEPTED = {"status": "pending_confirmation"}
+
+
+def seat_json(seat: Seat) -> dict:
+    return {
+        "constituency": {"name": seat.name, "gss_code": seat.gss_code},
+        "mp": {
+            "name": seat.mp.name,
+            "party": seat.mp.party,
+            "can_email": seat.can_email,
+            "status": seat.mp.status,
+            "contact_url": seat.mp.contact_url,
+            "message": seat.unreachable_reason(),
+        },
+    }
+
+
+def partner_refusal():
+    """A 403 for a named partner that is unknown or switched off; None otherwise."""
+    slug = request.args.get("partner")
+    if not slug:
+        return None
+    partner = request_partner()
+    if partner is None:
+        return json_error(403, "unknown_partner", "This site is not a registered partner.")
+    if not partner.active:
+        return json_error(403, "partner_disabled", DISABLED_NOTICE)
+    return None
+
+
+@bp.get("/representatives")
+@limits.lookup
+def representatives():
+    refusal = partner_refusal()
+    if refusal:
+        return refusal
+    try:
+        result = find_mp(request.args.get("postcode", ""))
+    except PostcodeError as exc:
+        return json_error(exc.status, exc.code, exc.message)
+    if isinstance(result, Found):
+        return {"postcode": result.postcode, **seat_json(result.seat)}
+    return {
+        "postcode": result.postcode,
+        "constituency": None,
+        "mp": None,
+        "reason": result.reason,
+        "message": result.message,
+        "choices": [seat_json(seat) for seat in result.seats],
+    }
+
+
+@bp.get("/campaigns/<slug>")
+def campaign(slug: str):
+    try:
+        campaign = campaign_service.get_public_campaign(slug)
+    except CampaignNotFound:
+        return json_error(404, "not_found", "There is no such campaign.")
+    response = {
+        **campaign_service.public_fields(campaign),
+        "form_ticket": issue_form_ticket(),
+        "consent_wording": CONSENT_WORDING,  # shown beside the alerts box, stored as given
+    }
+    partner = request_partner()
+    if partner is not None:
+        # The widget's kill switch: a disabled partner's widget shows the notice.
+        response["partner"] = {
+            "slug": partner.slug,
+            "name": partner.name,
+            "active": partner.active,
+            "notice": None if partner.active else DISABLED_NOTICE,
+        }
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+def _origin(payload: dict) -> Origin:
+    """Credit the partner, and remember the embedding page if it is really theirs."""
+    partner = request_partner()
+    if partner is None:
+        return Origin(source=Source.DIRECT, ip_hash=hashed_ip())
+    page = payload.get("page_url") if isinstance(payload.get("page_url"), str) else None
+    return Origin(
+        source=Source.WIDGET,
+        partner_id=partner.id,
+        embed_url=safe_return_url(partner, page[:500] if page else None),
+        ip_hash=hashed_ip(),
+    )
+
+
+def invalid(fields: dict[str, str], **extra):
+    return json_error(
+        400, "invalid", "Please correct the highlighted fields.", fields=fields, **extra
+    )
+
+
+@bp.post("/campaigns/<slug>/messages")
+@limits.submit
+def submit(slug: str):
+    if not request.is_json:
+        return json_error(415, "unsupported_media_type", "Send a JSON body (application/json).")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return json_error(400, "invalid_json", "The body must be a JSON object.")
+    refusal = partner_refusal()
+    if refusal:
+        return refusal
+    try:
+        campaign = campaign_service.get_open_campaign(slug)
+    except CampaignNotFound:
+        return json_error(404, "not_found", "There is no such campaign.")
+    except CampaignNotOpen:
+        return json_error(409, "campaign_closed", "This campaign is not taking messages.")
+
+    form = letter_form_from_json(payload)
+    if not form.validate():
+        return invalid(first_errors(form))
+    try:
+        ticket = read_form_ticket(payload.get("form_ticket"))
+    except StaleForm:
+        return invalid({"form_ticket": "This form has expired. Please reload the page."})
+    if looks_automated(ticket, payload.get("website")):
+        return ACCEPTED, 202  # success-shaped; nothing stored
+
+    try:
+        submit_message(
+            campaign=campaign,
+            letter=form.to_letter(),
+            submission_key=ticket.submission_key,
+            origin=_origin(payload),
+            subscribe=form.alerts.data,
+        )
+    except LetterProblem as problem:
+        extra = {}
+        if problem.choose is not None:
+            extra["choices"] = [seat_json(seat) for seat in problem.choose.seats]
+        return invalid(problem.fields, **extra)
+    except MPUnreachable as exc:
+        return json_error(422, "mp_unreachable", exc.seat.unreachable_reason())
+    except DuplicateMessage as dup:
+        if dup.existing.status == MessageStatus.PENDING:
+            resend_confirmation(dup.existing)
+        return json_error(
+            409,
+            "duplicate",
+            "You have already written to your MP in this campaign. If you haven't confirmed "
+            "yet, we've emailed you the link again.",
+        )
+    return ACCEPTED, 202

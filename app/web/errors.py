@@ -1,0 +1,59 @@
+"""Error pages for people, and JSON errors for the API."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "Something in that request didn't make sense. Please go back and try again.",
+    401: "Please sign in first.",
+    403: "You don't have permission to do that.",
+    404: "We can't find that page.",
+    405: "That page can't be used like that.",
+    413: "That was too much text to send in one go. Please shorten it and try again.",
+    429: "You've done that too many times in a short while. Please wait a little and try again.",
+    500: "Something went wrong on our side. Nothing you sent has been lost; please try again.",
+}
+CODES = {
+    400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 500: "server_error",
+}  # fmt: skip
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, code: str, message: str, **extra):
+    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    response.status_code = status
+    return response
+
+
+def _handle_http(exc: HTTPException):
+    """Flask-Limiter adds Retry-After and X-RateLimit-* to 429s itself."""
+    status = exc.code or 500
+    message = MESSAGES.get(status, exc.description or "Error")
+    if isinstance(exc, CSRFError):
+        message = "Your session expired. Please go back, reload the page and try again."
+    if wants_json():
+        return json_error(status, CODES.get(status, "error"), message)
+    return make_response(render_template("error.html", status=status, message=message), status)
+
+
+def _handle_unexpected(exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if wants_json():
+        return json_error(500, "server_error", MESSAGES[500])
+    return render_template("error.html", status=500, message=MESSAGES[500]), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, _handle_unexpected)

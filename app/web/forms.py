@@ -1,0 +1,135 @@
+"""Forms: the shapes and formats of what people send. Rules live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.services.messages import Letter
+from app.services.subscribers import CONSENT_WORDING
+from app.services.text import has_control_characters, is_single_line
+
+BODY_MAX = 20_000
+
+
+def single_line(_form, field) -> None:
+    """Anything that may reach a mail header: no CR, LF, NUL or other controls."""
+    if field.data and (not is_single_line(field.data) or has_control_characters(field.data)):
+        raise ValidationError("Please remove line breaks and special characters.")
+
+
+def no_control_characters(_form, field) -> None:
+    if field.data and has_control_characters(field.data.replace("\t", " ")):
+        raise ValidationError("Please remove special (control) characters.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class LetterForm(FlaskForm):
+    """A constituent's letter. Used by the microsite and, without CSRF, by the JSON API."""
+
+    name = StringField(
+        "Your full name",
+        [DataRequired("Enter your full name."), Length(max=100), single_line],
+        filters=[_strip],
+    )
+    email = EmailField(
+        "Your email address",
+        [
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            single_line,
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+        filters=[_strip],
+    )
+    address1 = StringField(
+        "Address line 1",
+        [DataRequired("Enter the first line of your address."), Length(max=100), single_line],
+        filters=[_strip],
+    )
+    address2 = StringField(
+        "Address line 2 (optional)", [Optional(), Length(max=100), single_line], filters=[_strip]
+    )
+    town = StringField(
+        "Town or city",
+        [DataRequired("Enter your town or city."), Length(max=60), single_line],
+        filters=[_strip],
+    )
+    postcode = StringField(
+        "Postcode",
+        [DataRequired("Enter your postcode."), Length(max=16), single_line],
+        filters=[_strip],
+    )
+    constituency = HiddenField(filters=[_strip])
+    subject = StringField(
+        "Subject",
+        [DataRequired("Enter a subject."), Length(max=200), single_line],
+        filters=[_strip],
+    )
+    body = TextAreaField(
+        "Your message",
+        [
+            DataRequired("Write your message."),
+            Length(
+                min=20,
+                max=BODY_MAX,
+                message=f"Your message must be between 20 and {BODY_MAX:,} characters.",
+            ),
+            no_control_characters,
+        ],
+    )
+    form_ticket = HiddenField()
+    ref = HiddenField()  # credit for a share link or an alert (see app/services/sharing.py)
+    alerts = BooleanField(CONSENT_WORDING)
+    # The honeypot: hidden from people (and screen readers), filled by robots.
+    website = StringField("Leave this field empty")
+
+    def to_letter(self) -> Letter:
+        return Letter(
+            name=self.name.data,
+            email=self.email.data,
+            address1=self.address1.data,
+            address2=self.address2.data or "",
+            town=self.town.data,
+            postcode=self.postcode.data,
+            subject=self.subject.data,
+            body=self.body.data,
+            constituency=self.constituency.data or None,
+        )
+
+
+def letter_form_from_json(payload: dict) -> LetterForm:
+    """The same form, fed from a JSON body (no CSRF: see app/__init__.py)."""
+    data = MultiDict(
+        {k: v if isinstance(v, str) else "" for k, v in payload.items() if v is not None}
+    )
+    if payload.get("subscribe") is True:
+        data["alerts"] = "y"
+    return LetterForm(formdata=data, meta={"csrf": False})
+
+
+class SubscribeForm(FlaskForm):
+    """Opt in to campaign alerts (the consent wording is shown beside it)."""
+
+    email = EmailField(
+        "Your email address",
+        [
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            single_line,
+            Email("Enter an email address like name@example.com.", check_deliverability=False),
+        ],
+        filters=[_strip],
+    )
+    postcode = StringField("Postcode (optional)", [Optional(), Length(max=16), single_line])
+    website = StringField("Leave this field empty")
+
+
+def first_errors(form) -> dict[str, str]:
+    """One message per field, for the error summary and the API."""
+    return {name: errors[0] for name, errors in form.errors.items() if errors}

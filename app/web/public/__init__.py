@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.web.public import alerts, routes, sharing  # noqa: E402, F401 - registers the routes

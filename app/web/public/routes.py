@@ -1,0 +1,322 @@
+"""The microsite: campaign page -> postcode -> MP -> compose -> preview -> confirm -> share."""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from app.extensions import csrf
+from app.models import Campaign, MessageStatus
+from app.services import campaigns as campaign_service
+from app.services.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
+from app.services.campaigns import CampaignNotFound, suggested_letter
+from app.services.messages import (
+    DuplicateMessage,
+    LetterProblem,
+    LinkExpired,
+    LinkInvalid,
+    MPUnreachable,
+    Origin,
+    check_letter,
+    confirm_message,
+    finished_body,
+    message_for_token,
+    resend_confirmation,
+    submit_message,
+)
+from app.services.partners import safe_return_url
+from app.services.postcodes import NoMPForArea, PostcodeError
+from app.services.representatives import (
+    ChoiceRequired,
+    Choose,
+    Found,
+    Seat,
+    WrongConstituency,
+    find_mp,
+    resolve_seat,
+)
+from app.services.share_image import share_image_png
+from app.services.sharing import personal_link, read_ref, share_buttons
+from app.services.subscribers import CONSENT_WORDING, record_consent
+from app.web import limits
+from app.web.client import hashed_ip
+from app.web.forms import LetterForm, SubscribeForm, first_errors
+from app.web.public import bp
+from app.web.security import private_page
+
+
+def _campaign_or_404(slug: str) -> Campaign:
+    try:
+        return campaign_service.get_public_campaign(slug)
+    except CampaignNotFound:
+        abort(404)
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", campaigns=campaign_service.list_public_campaigns())
+
+
+@bp.get("/c/<slug>")
+def campaign(slug: str):
+    campaign = _campaign_or_404(slug)
+    return render_template(
+        "campaign.html",
+        campaign=campaign,
+        postcode=request.args.get("postcode", ""),
+        ref=request.args.get("ref", ""),
+        signup=SubscribeForm(formdata=None),
+        consent_wording=CONSENT_WORDING,
+    )
+
+
+@bp.get("/c/<slug>/write")
+@limits.lookup
+def write(slug: str):
+    """Find the MP for a postcode and show the letter to edit (or why not)."""
+    campaign = _campaign_or_404(slug)
+    if not campaign.is_live:
+        return render_template("closed.html", campaign=campaign)
+    postcode = request.args.get("postcode", "")
+    try:
+        result = find_mp(postcode)
+    except NoMPForArea as exc:
+        return render_template("no_mp.html", campaign=campaign, message=exc.message), 404
+    except PostcodeError as exc:
+        page = render_template(
+            "campaign.html",
+            campaign=campaign,
+            postcode=postcode,
+            postcode_error=exc.message,
+            ref=request.args.get("ref", ""),
+            signup=SubscribeForm(formdata=None),
+            consent_wording=CONSENT_WORDING,
+        )
+        return page, exc.status
+    seat = _chosen_seat(result, request.args.get("constituency"))
+    if seat is None:
+        return render_template("choose.html", campaign=campaign, choose=result)
+    if not seat.can_email:
+        return render_template("unreachable.html", campaign=campaign, seat=seat)
+    subject, body = suggested_letter(campaign, seat)
+    form = LetterForm(
+        formdata=None,
+        data={
+            "postcode": result.postcode,
+            "constituency": seat.gss_code if isinstance(result, Choose) else "",
+            "subject": subject,
+            "body": body,
+            "form_ticket": issue_form_ticket(),
+            "ref": request.args.get("ref", ""),
+        },
+    )
+    return render_template("compose.html", campaign=campaign, form=form, seat=seat)
+
+
+def _chosen_seat(result: Found | Choose, chosen_gss: str | None) -> Seat | None:
+    if isinstance(result, Found):
+        return result.seat
+    return next((s for s in result.seats if s.gss_code == chosen_gss), None)
+
+
+@bp.post("/c/<slug>/write")
+@csrf.exempt  # the form checks its own CSRF token, so a failure keeps the letter
+@limits.submit
+def write_post(slug: str):
+    """Preview, edit or send the letter."""
+    campaign = _campaign_or_404(slug)
+    if not campaign.is_live:
+        return render_template("closed.html", campaign=campaign)
+    form = LetterForm()
+    action = request.form.get("action", "preview")
+    valid = form.validate()  # (validate() resets errors, so it goes first)
+    stale = _refresh_ticket_if_stale(form)
+    if not valid or stale:
+        return _compose_again(campaign, form, status=422)
+    letter = form.to_letter()
+    try:
+        _, seat, _ = check_letter(campaign, letter)
+    except LetterProblem as problem:
+        for field, message in problem.fields.items():
+            getattr(form, field).errors = [message]
+        return _compose_again(campaign, form, status=422, choose=problem.choose)
+    except MPUnreachable as exc:
+        return render_template("unreachable.html", campaign=campaign, seat=exc.seat)
+
+    if action == "edit":
+        return _compose_again(campaign, form, seat=seat)
+    if action != "send":
+        body = finished_body(letter, seat)
+        return render_template("preview.html", campaign=campaign, form=form, seat=seat, body=body)
+
+    ticket = read_form_ticket(form.form_ticket.data)
+    if looks_automated(ticket, form.website.data):
+        # Exactly what a real send answers, so a robot learns nothing.
+        return redirect(url_for("public.check_email", slug=slug), code=303)
+    credit = read_ref(form.ref.data)
+    origin = Origin(
+        source=credit.source,
+        ip_hash=hashed_ip(),
+        referred_by_id=credit.referred_by_id,
+        share_channel=credit.share_channel,
+        alert_id=credit.alert_id,
+    )
+    try:
+        submit_message(
+            campaign=campaign,
+            letter=letter,
+            submission_key=ticket.submission_key,
+            origin=origin,
+            subscribe=form.alerts.data,
+        )
+    except DuplicateMessage as dup:
+        resent = dup.existing.status == MessageStatus.PENDING and resend_confirmation(dup.existing)
+        page = render_template(
+            "duplicate.html", campaign=campaign, message=dup.existing, resent=resent
+        )
+        return page, 409
+    return redirect(url_for("public.check_email", slug=slug), code=303)
+
+
+def _refresh_ticket_if_stale(form: LetterForm) -> bool:
+    """A form open for over a day gets a new ticket and asks to be sent again."""
+    try:
+        read_form_ticket(form.form_ticket.data)
+        return False
+    except StaleForm:
+        form.form_ticket.data = issue_form_ticket()
+        form.form_ticket.errors = [
+            "This page was open for a long time. "
+            "Please check your letter and press the button again."
+        ]
+        return True
+
+
+def _compose_again(
+    campaign: Campaign, form: LetterForm, *, status: int = 200, seat=None, choose=None
+):
+    """The compose page with what was typed, its errors, and the MP if the postcode allows."""
+    if seat is None and choose is None:
+        try:
+            _, seat, _ = resolve_seat(form.postcode.data or "", form.constituency.data or None)
+        except (PostcodeError, ChoiceRequired, WrongConstituency):
+            seat = None  # the postcode's own error is already on the form
+    page = render_template(
+        "compose.html",
+        campaign=campaign,
+        form=form,
+        seat=seat,
+        choose=choose,
+        errors=first_errors(form),
+    )
+    return page, status
+
+
+@bp.get("/c/<slug>/check-email")
+def check_email(slug: str):
+    return render_template("check_email.html", campaign=_campaign_or_404(slug))
+
+
+def _message_or_error_page(token: str):
+    try:
+        return message_for_token(token), None
+    except LinkExpired:
+        return None, (render_template("link_expired.html"), 410)
+    except LinkInvalid:
+        return None, (render_template("link_invalid.html"), 404)
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    message, error = _message_or_error_page(token)
+    if error:
+        return private_page(make_response(*error))
+    if message.status != MessageStatus.PENDING:
+        return redirect(url_for("public.thanks", token=token))
+    return private_page(make_response(render_template("confirm.html", message=message)))
+
+
+@bp.post("/confirm/<token>")
+@limits.confirm
+def confirm_post(token: str):
+    try:
+        confirm_message(token)
+    except LinkExpired:
+        return private_page(make_response(render_template("link_expired.html"), 410))
+    except LinkInvalid:
+        return private_page(make_response(render_template("link_invalid.html"), 404))
+    return redirect(url_for("public.thanks", token=token), code=303)
+
+
+@bp.get("/confirm/<token>/thanks")
+def thanks(token: str):
+    message, error = _message_or_error_page(token)
+    if error:
+        return private_page(make_response(*error))
+    if message.status == MessageStatus.PENDING:
+        return redirect(url_for("public.confirm", token=token))
+    return private_page(make_response(_share_page(message, token)))
+
+
+def _share_page(message, token: str, form: SubscribeForm | None = None):
+    campaign = message.campaign
+    return render_template(
+        "thanks.html",
+        message=message,
+        campaign=campaign,
+        share_url=personal_link(message, "copy"),
+        links=share_buttons(message),
+        form=form or SubscribeForm(formdata=None, data={"email": message.sender_email}),
+        errors=first_errors(form) if form else {},
+        consent_wording=CONSENT_WORDING,
+        token=token,
+        intro=campaign_service.thank_you_html(campaign),
+        return_url=safe_return_url(message.partner, message.embed_url),
+    )
+
+
+@bp.post("/confirm/<token>/subscribe")
+@limits.subscribe
+def subscribe_after_sending(token: str):
+    message, error = _message_or_error_page(token)
+    if error:
+        return private_page(make_response(*error))
+    form = SubscribeForm()
+    if not form.validate():
+        return private_page(make_response(_share_page(message, token, form), 422))
+    same_address = form.email.data.strip().lower() == message.sender_email_key
+    if not form.website.data:
+        # The link proved this address; for any other address the usual
+        # double opt-in applies.
+        record_consent(
+            form.email.data,
+            source="share",
+            wording=CONSENT_WORDING,
+            campaign_id=message.campaign_id,
+            postcode=message.postcode if same_address else None,
+            constituency_id=message.constituency_id if same_address else None,
+            verified=same_address,
+        )
+    if same_address:
+        flash("Thank you: you're signed up for campaign alerts.", "success")
+    else:
+        flash("Thank you: please check that inbox for a link to confirm your alerts.", "success")
+    return redirect(url_for("public.thanks", token=token, _anchor="subscribe"), code=303)
+
+
+@bp.get("/c/<slug>/share.png")
+def share_image(slug: str):
+    campaign = _campaign_or_404(slug)
+    png = share_image_png(campaign.title, current_app.config["SITE_NAME"])
+    response = make_response(png)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,44 @@
+"""The sharing loop's links: share buttons out, share links in, the campaign group."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, url_for
+
+from app.extensions import csrf
+from app.services import sharing
+from app.web.public import bp
+
+
+@bp.get("/share/<code>/<channel>")
+def share_out(code: str, channel: str):
+    """A share button: counted, then the platform's own share page."""
+    target = sharing.record_share(code, channel)
+    if target is None:
+        abort(404)
+    return redirect(target)
+
+
+@bp.post("/share/<code>/copy")
+@csrf.exempt  # a navigator.sendBeacon ping from the copy button; it only counts
+def share_copied(code: str):
+    sharing.record_share(code, "copy")
+    return "", 204
+
+
+@bp.get("/s/<code>/<channel>")
+def shared(code: str, channel: str):
+    """Someone followed a share link: counted, then the campaign, crediting the sharer."""
+    visit = sharing.record_visit(code, channel)
+    if visit is None:
+        return redirect(url_for("public.home"))
+    campaign, ref = visit
+    return redirect(url_for("public.campaign", slug=campaign.slug, ref=ref))
+
+
+@bp.get("/share/<code>/group")
+def share_group(code: str):
+    """The campaign's group (e.g. a Facebook group): counted, then there."""
+    target = sharing.record_group_click(code)
+    if target is None:
+        abort(404)
+    return redirect(target)

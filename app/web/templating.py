@@ -1,0 +1,59 @@
+"""Template helpers: asset URLs that change when the file does, and filters."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
+
+from app.services.text import markdown_to_html
+from app.web.forms import first_errors
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@cache
+def _file_hash(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(filename: str) -> str:
+    """URL of a static file with a content hash, so it can be cached for a year."""
+    path = Path(current_app.static_folder) / filename
+    version = _file_hash(str(path), path.stat().st_mtime)
+    return url_for("static", filename=filename, v=version)
+
+
+def _thousands(value) -> str:
+    return f"{int(value or 0):,}"
+
+
+def _percent(value) -> str:
+    """12%, or 0.3% for small shares (2 of 650 MPs is not "0%")."""
+    share = (value or 0) * 100
+    return f"{share:.1f}%" if 0 < share < 10 else f"{share:.0f}%"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_global(asset_url)
+    app.add_template_filter(markdown_to_html, "markdown")
+    app.add_template_filter(_thousands, "thousands")
+    app.add_template_filter(first_errors, "first_errors")
+    app.add_template_filter(_percent, "percent")
+
+    @app.context_processor
+    def site():
+        return {"site_name": app.config["SITE_NAME"]}
+
+    default_max_age = app.get_send_file_max_age
+
+    def send_file_max_age(filename):
+        # Versioned URLs (see asset_url) never change content: cache for a year.
+        if request.args.get("v"):
+            return ONE_YEAR
+        return default_max_age(filename)
+
+    app.get_send_file_max_age = send_file_max_age

@@ -1,0 +1,29 @@
+"""gunicorn settings. Every value can be overridden on the command line or by env."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Sync workers: requests are short and CPU-bound (a postcode lookup, a form
+# check, one insert), so one process per core, plus one to cover a worker
+# blocked on the database, keeps the CPUs busy without thrashing.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 10000
+max_requests_jitter = 1000
+# Load the app (and the postcode index) once, then fork: the index's arrays
+# are shared copy-on-write by every worker instead of loaded N times.
+preload_app = True
+# Access log without client IPs or query strings (postcodes live there).
+accesslog = os.environ.get("ACCESS_LOG", "-")
+access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def when_ready(server):
+    import wsgi
+    from app.services.representatives import warm_up
+
+    warm_up(wsgi.app)
