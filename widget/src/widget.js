@@ -1,0 +1,414 @@
+// One widget: postcode -> MP -> letter -> preview -> "check your email".
+import { api } from "./api.js";
+import { h, uid } from "./dom.js";
+import { strings } from "./i18n.js";
+import { css, textOn } from "./styles.js";
+
+const REQUIRED = ["name", "email", "address1", "town", "postcode", "subject", "body"];
+const LIMITS = { name: 100, email: 254, address1: 100, address2: 100, town: 60, postcode: 16, subject: 200, body: 20000 };
+const ACCENT = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const mounted = new WeakSet();
+
+function fill(template, seat) {
+  return (template || "")
+    .split("{mp_name}").join(seat.mp.name)
+    .split("{constituency}").join(seat.constituency.name);
+}
+
+function styleSheet(shadow) {
+  if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function") {
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      shadow.adoptedStyleSheets = [sheet];
+      return;
+    } catch (_) {
+      // Older engines: fall through to a style element.
+    }
+  }
+  shadow.append(h("style", {}, css));
+}
+
+export function mount(host, base) {
+  if (mounted.has(host)) return;
+  mounted.add(host);
+  const options = {
+    campaign: host.dataset.campaign,
+    partner: host.dataset.partner || "",
+    accent: ACCENT.test(host.dataset.accent || "") ? host.dataset.accent : "#00703c",
+    lang: host.dataset.lang === "cy" ? "cy" : "en",
+    compact: host.dataset.layout === "compact",
+  };
+  const t = strings(options.lang);
+  const client = api(host.dataset.api || base, options.partner);
+  // Open, not closed: a closed root stops no determined host script (it can
+  // patch attachShadow first), while host CSS and querySelector never cross
+  // an open one either; open lets tests and assistive tools see inside.
+  const shadow = host.attachShadow({ mode: "open" });
+  styleSheet(shadow);
+
+  const main = h("div", {});
+  const live = h("p", { class: "sr", "aria-live": "polite" });
+  const root = h("section", { class: options.compact ? "w compact" : "w", lang: options.lang }, main, live);
+  root.style.setProperty("--accent", options.accent);
+  root.style.setProperty("--accent-text", textOn(options.accent));
+  shadow.append(root);
+
+  const state = { campaign: null, ticket: "", seat: null, chosen: "", values: {}, honeypot: "" };
+
+  // Show a step: replace the content, move focus to its heading, announce it.
+  function show(heading, ...content) {
+    const title = h("h2", { tabindex: "-1" }, heading);
+    main.replaceChildren(title, ...content, footer());
+    live.textContent = heading;
+    return title;
+  }
+  function showAndFocus(heading, ...content) {
+    const title = show(heading, ...content);
+    title.focus({ preventScroll: false });
+    return title;
+  }
+
+  function footer() {
+    if (!state.campaign) return "";
+    const href = `${host.dataset.api || base}/c/${encodeURIComponent(options.campaign)}`;
+    return h("p", { class: "foot" }, h("a", { href, target: "_blank", rel: "noopener" }, t.poweredBy));
+  }
+
+  function notice(text, retry) {
+    showAndFocus(
+      state.campaign ? state.campaign.title : t.findTitle,
+      h("p", {}, text),
+      retry ? h("button", { type: "button", class: "secondary", onclick: retry }, t.continue) : "",
+    );
+  }
+
+  function busy(button, text) {
+    const label = button.textContent;
+    button.setAttribute("aria-disabled", "true");
+    button.textContent = text;
+    return () => {
+      button.removeAttribute("aria-disabled");
+      button.textContent = label;
+    };
+  }
+
+  function field(name, label, { hint, type = "text", value = "", error, multiline, short, autocomplete } = {}) {
+    const id = uid(name);
+    const described = [];
+    const hintEl = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : "";
+    if (hint) described.push(`${id}-hint`);
+    const errorEl = error ? h("p", { class: "msg", id: `${id}-error` }, h("span", { class: "sr" }, "Error: "), error) : "";
+    if (error) described.push(`${id}-error`);
+    const attrs = {
+      id,
+      name,
+      type: multiline ? undefined : type,
+      class: short ? "short" : undefined,
+      autocomplete,
+      maxlength: LIMITS[name],
+      "aria-describedby": described.join(" ") || undefined,
+      "aria-invalid": error ? "true" : undefined,
+      spellcheck: type === "email" || name === "postcode" ? "false" : undefined,
+      rows: multiline ? 14 : undefined,
+    };
+    const input = multiline ? h("textarea", attrs) : h("input", attrs);
+    input.value = value;
+    return h("div", { class: error ? "field error" : "field" }, h("label", { for: id }, label), hintEl, errorEl, input);
+  }
+
+  function errorSummary(errors, form) {
+    const names = Object.keys(errors);
+    if (!names.length) return "";
+    return h(
+      "div",
+      { class: "summary", role: "alert" },
+      h("h3", {}, t.problem),
+      h(
+        "ul",
+        {},
+        names.map((name) =>
+          h(
+            "li",
+            {},
+            h(
+              "a",
+              {
+                href: "#",
+                onclick: (event) => {
+                  event.preventDefault();
+                  const target = form.querySelector(`[name="${name}"]`);
+                  if (target) target.focus();
+                },
+              },
+              errors[name],
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  // Step 1: the postcode.
+  function postcodeStep(error) {
+    const form = h(
+      "form",
+      { novalidate: true },
+      field("postcode", t.postcode, { hint: t.postcodeHint, value: state.values.postcode || "", error, short: true, autocomplete: "postal-code" }),
+      h("button", { type: "submit" }, t.findButton),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const postcode = form.elements.postcode.value.trim();
+      state.values.postcode = postcode;
+      if (!postcode) return postcodeStep(t.required.postcode);
+      const done = busy(form.querySelector("button"), t.finding);
+      client.representatives(postcode).then(found, (e) => {
+        done();
+        if (e.code === "partner_disabled" || e.code === "unknown_partner") return notice(e.message);
+        postcodeStep(e.status === 0 ? t.network : e.message);
+      });
+    });
+    const intro = options.compact ? "" : h("p", { class: "intro" }, state.campaign.summary);
+    const title = show(state.campaign.title, h("p", { class: "steps" }, t.stepOf(1, 4)), intro, form);
+    if (error) {
+      form.elements.postcode.focus();
+      live.textContent = error;
+    }
+    return title;
+  }
+
+  function found(data) {
+    state.values.postcode = data.postcode;
+    if (!data.constituency) return chooseStep(data);
+    state.chosen = "";
+    seatChosen({ constituency: data.constituency, mp: data.mp });
+  }
+
+  function seatChosen(seat) {
+    state.seat = seat;
+    if (!seat.mp.can_email) return unreachableStep(seat);
+    state.values.subject = fill(state.campaign.subject_template, seat);
+    state.values.body = fill(state.campaign.body_template, seat);
+    composeStep({});
+  }
+
+  function startAgain() {
+    return h("p", {}, h("button", { type: "button", class: "link", onclick: () => postcodeStep().focus() }, t.otherPostcode));
+  }
+
+  // Northern Ireland, or a postcode in no constituency: the constituent chooses.
+  function chooseStep(data) {
+    const fewChoices = data.choices.length <= 30;
+    const name = "constituency";
+    const choices = fewChoices
+      ? h(
+          "fieldset",
+          {},
+          h("legend", {}, t.chooseLabel),
+          data.choices.map((choice) => {
+            const id = uid("c");
+            return h(
+              "div",
+              { class: "radio" },
+              h("input", { type: "radio", id, name, value: choice.constituency.gss_code }),
+              h("label", { for: id }, `${choice.constituency.name} (${choice.mp.name})`),
+            );
+          }),
+        )
+      : h(
+          "div",
+          { class: "field" },
+          h("label", { for: "choice" }, t.chooseLabel),
+          h(
+            "select",
+            { id: "choice", name },
+            h("option", { value: "" }, t.chooseLabel),
+            data.choices.map((c) => h("option", { value: c.constituency.gss_code }, `${c.constituency.name} (${c.mp.name})`)),
+          ),
+        );
+    const form = h("form", { novalidate: true }, choices, h("button", { type: "submit" }, t.continue));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const picked = fewChoices ? (form.querySelector("input:checked") || {}).value : form.elements[name].value;
+      const choice = data.choices.find((c) => c.constituency.gss_code === picked);
+      if (!choice) return;
+      state.chosen = picked;
+      seatChosen(choice);
+    });
+    showAndFocus(t.chooseTitle, h("p", {}, data.message), form, startAgain());
+  }
+
+  function mpCard(seat) {
+    return h(
+      "div",
+      { class: "mp" },
+      h("p", {}, t.yourMp),
+      h("p", { class: "name" }, seat.mp.name),
+      h("p", {}, `${seat.mp.party ? `${seat.mp.party}, ` : ""}${t.mpFor} ${seat.constituency.name}`),
+    );
+  }
+
+  function unreachableStep(seat) {
+    showAndFocus(
+      seat.mp.status === "vacant" ? seat.constituency.name : seat.mp.name,
+      h("p", {}, seat.mp.message),
+      h("p", {}, h("a", { href: seat.mp.contact_url, target: "_blank", rel: "noopener" }, seat.mp.contact_url)),
+      startAgain(),
+    );
+  }
+
+  function collect(form) {
+    for (const name of Object.keys(LIMITS)) {
+      if (form.elements[name]) state.values[name] = form.elements[name].value;
+    }
+    state.honeypot = form.elements.website.value;
+    state.subscribe = form.elements.alerts.checked;
+  }
+
+  function check() {
+    const errors = {};
+    for (const name of REQUIRED) {
+      if (!(state.values[name] || "").trim()) errors[name] = t.required[name];
+    }
+    if (!errors.email && !EMAIL.test(state.values.email.trim())) errors.email = t.badEmail;
+    for (const [name, limit] of Object.entries(LIMITS)) {
+      if (!errors[name] && (state.values[name] || "").length > limit) errors[name] = t.tooLong;
+    }
+    return errors;
+  }
+
+  // The campaign's own consent wording, shown exactly as it is stored.
+  function alertsBox() {
+    const id = uid("alerts");
+    const box = h("input", { type: "checkbox", id, name: "alerts" });
+    box.checked = Boolean(state.subscribe);
+    return h("div", { class: "check" }, box, h("label", { for: id }, state.campaign.consent_wording));
+  }
+
+  // Step 2: the letter.
+  function composeStep(errors) {
+    const v = state.values;
+    const e = errors || {};
+    const form = h(
+      "form",
+      { novalidate: true },
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, t.aboutYou),
+        h("p", { class: "hint" }, t.aboutYouHint),
+        field("name", t.name, { value: v.name, error: e.name, autocomplete: "name" }),
+        field("email", t.email, { type: "email", hint: t.emailHint, value: v.email, error: e.email, autocomplete: "email" }),
+        field("address1", t.address1, { value: v.address1, error: e.address1, autocomplete: "address-line1" }),
+        field("address2", t.address2, { value: v.address2, error: e.address2, autocomplete: "address-line2" }),
+        field("town", t.town, { value: v.town, error: e.town, autocomplete: "address-level2" }),
+        field("postcode", t.postcode, { value: v.postcode, error: e.postcode || e.constituency, short: true, autocomplete: "postal-code" }),
+      ),
+      h(
+        "fieldset",
+        {},
+        h("legend", {}, t.yourLetter),
+        field("subject", t.subject, { value: v.subject, error: e.subject }),
+        field("body", t.body, { hint: t.bodyHint, value: v.body, error: e.body, multiline: true }),
+      ),
+      alertsBox(),
+      h("div", { class: "hp", "aria-hidden": "true" }, h("label", {}, t.honeypot, h("input", { name: "website", tabindex: "-1", autocomplete: "off" }))),
+      h("button", { type: "submit" }, t.previewButton),
+    );
+    form.elements.website.value = state.honeypot;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      collect(form);
+      const found = check();
+      if (Object.keys(found).length) return composeStep(found);
+      previewStep();
+    });
+    const summary = errorSummary(e, form);
+    const title = show(t.writeTitle, h("p", { class: "steps" }, t.stepOf(2, 4)), summary, mpCard(state.seat), startAgain(), form);
+    const first = Object.keys(e).map((name) => form.querySelector(`[name="${name === "constituency" ? "postcode" : name}"]`)).find(Boolean);
+    if (first) {
+      first.focus();
+      live.textContent = `${t.problem}: ${Object.values(e)[0]}`;
+    } else {
+      title.focus();
+    }
+  }
+
+  // Step 3: the preview, then send.
+  function previewStep(error) {
+    const v = state.values;
+    const body = (v.body || "").split("{constituent_name}").join(v.name.trim());
+    const address = [v.name, v.address1, v.address2, v.town, v.postcode].filter((x) => (x || "").trim()).join("\n");
+    const send = h("button", { type: "button" }, t.sendButton);
+    const edit = h("button", { type: "button", class: "secondary", onclick: () => composeStep({}) }, t.editButton);
+    const problem = error ? h("p", { class: "msg", role: "alert" }, error) : "";
+    send.addEventListener("click", () => {
+      if (send.getAttribute("aria-disabled")) return; // one send per click
+      const done = busy(send, t.sending);
+      const page = `${location.origin}${location.pathname}${location.search}`;
+      client
+        .submit(options.campaign, {
+          name: v.name, email: v.email, address1: v.address1, address2: v.address2 || "", town: v.town,
+          postcode: v.postcode, subject: v.subject, body: v.body, constituency: state.chosen,
+          form_ticket: state.ticket, website: state.honeypot, page_url: page, subscribe: Boolean(state.subscribe),
+        })
+        .then(sentStep, (e) => {
+          done();
+          if (e.code === "invalid" && e.fields.form_ticket) return refreshTicket(() => previewStep(e.fields.form_ticket));
+          if (e.code === "invalid") return composeStep(e.fields);
+          if (e.code === "mp_unreachable") return unreachableStep(state.seat);
+          if (e.code === "duplicate" || e.code === "campaign_closed" || e.code === "partner_disabled") return notice(e.message);
+          previewStep(e.status === 0 ? t.network : e.message);
+        });
+    });
+    const title = show(
+      t.previewTitle,
+      h("p", { class: "steps" }, t.stepOf(3, 4)),
+      h("p", {}, t.previewIntro),
+      h(
+        "div",
+        { class: "letter", role: "document" },
+        h("p", { class: "meta" }, h("b", {}, `${t.to}: `), `${state.seat.mp.name}, ${t.mpFor} ${state.seat.constituency.name}`),
+        h("p", { class: "meta" }, h("b", {}, `${t.subject}: `), v.subject),
+        h("p", {}, address),
+        body,
+      ),
+      problem,
+      send,
+      edit,
+    );
+    if (error) live.textContent = error;
+    (error ? send : title).focus();
+  }
+
+  function refreshTicket(then) {
+    client.campaign(options.campaign).then((c) => {
+      state.ticket = c.form_ticket;
+      then();
+    }, then);
+  }
+
+  function sentStep() {
+    showAndFocus(t.sentTitle, h("p", { class: "steps" }, t.stepOf(4, 4)), h("div", { class: "panel", role: "status" }, h("p", {}, t.sentBody)));
+  }
+
+  function start() {
+    main.replaceChildren(h("p", { "aria-busy": "true" }, t.loading));
+    client.campaign(options.campaign).then(
+      (campaign) => {
+        state.campaign = campaign;
+        state.ticket = campaign.form_ticket;
+        if (campaign.partner && !campaign.partner.active) return notice(campaign.partner.notice);
+        if (campaign.status !== "live") return notice(t.closed);
+        postcodeStep();
+        host.dispatchEvent(new CustomEvent("writetoyourmp:ready", { bubbles: true, detail: { ms: performance.now() } }));
+      },
+      (e) => notice(e.status === 0 ? t.network : e.message, e.status === 0 ? start : null),
+    );
+  }
+
+  start();
+}
+
