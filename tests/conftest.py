@@ -1,0 +1,297 @@
+"""Shared fixtures.
+
+Database tests run on SQLite always and on PostgreSQL when TEST_DATABASE_URL
+is set (CI sets it); each test gets an empty schema with the small reference
+dataset of tests/datafiles.py and the demo campaign. No test reaches the
+network: an autouse guard fails any SMTP connection to a port that is not
+one of the test's own mail servers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import smtplib
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+from app.services.reference_data import apply_reference_data, read_reference_data
+from devtools.mailcatcher import MailCatcher
+from tests.datafiles import write_dataset
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+ALLOWED_SMTP_PORTS: set[int] = set()
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames:
+        backends = ["sqlite"]
+        if not metafunc.definition.get_closest_marker("sqlite_only"):
+            backends.append("postgresql")
+        metafunc.parametrize("backend", backends, indirect=True, scope="session")
+
+
+def _worker_suffix(config) -> str:
+    return getattr(config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def postgres_url(pytestconfig):
+    """A database of our own on the PostgreSQL server, created for this test run."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    from app.config import database_url
+
+    base = make_url(database_url(TEST_DATABASE_URL))
+    name = f"{base.database}_{_worker_suffix(pytestconfig)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url(pytestconfig):
+    """TEST_REDIS_URL with a database number of this test worker's own (0-15)."""
+    if not TEST_REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set: Redis rate-limit tests skipped")
+    worker = _worker_suffix(pytestconfig)
+    number = int(worker[2:]) % 16 if worker.startswith("gw") else 0
+    return TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{number}"
+
+
+@pytest.fixture(scope="session")
+def reference_dir(tmp_path_factory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("reference"))
+
+
+@pytest.fixture(scope="session")
+def reference_data(reference_dir):
+    return read_reference_data(reference_dir)
+
+
+def base_config(database_url: str, **overrides) -> dict:
+    config = {
+        "APP_ENV": "test",
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SITE_URL": "http://localhost",
+        "SITE_NAME": "Write to your MP",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 9,  # nothing listens; tests that send start a MailCatcher
+        "MAIL_SUPPRESS_SEND": False,
+        "MAIL_DEFAULT_SENDER": "Write to your MP <noreply@writetoyourmp.test>",
+        "MAIL_TIMEOUT": 5,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOOKUP": "10000/minute",
+        "RATELIMIT_SUBMIT_PER_IP": "10000/hour",
+        "RATELIMIT_SUBMIT_PER_EMAIL": "10000/hour",
+        "RATELIMIT_SUBMIT_PER_MP": "10000/hour",
+        "RATELIMIT_SUBMIT_PER_PARTNER": "10000/hour",
+        "RATELIMIT_CONFIRM": "10000/hour",
+        "RATELIMIT_SUBSCRIBE": "10000/hour",
+        "RATELIMIT_ADMIN_LOGIN_PER_IP": "10000/hour",
+        "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT": "10000/hour",
+        "MIN_FILL_SECONDS": 0,
+        "REFERENCE_REFRESH_SECONDS": 0,
+        "DELIVERY_RETRY_BASE_SECONDS": 60,
+        "WORKER_IDLE_SECONDS": 0.05,
+        "WTF_CSRF_ENABLED": False,
+        "ALERT_SEND_RATE": 0,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An empty schema built once; each test copies the file (much faster than create_all)."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    app = create_app(base_config(f"sqlite:///{path}"))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def postgres_schema(backend, request):
+    """On PostgreSQL, the schema is created once per run and emptied per test."""
+    if backend != "postgresql":
+        return None
+    url = request.getfixturevalue("postgres_url")
+    app = create_app(base_config(url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(backend, tmp_path, request):
+    if backend == "sqlite":
+        path = tmp_path / "app.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_schema")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        # A connection leaked by an earlier test would block TRUNCATE for ever.
+        conn.execute(text("SET LOCAL lock_timeout = '10s'"))
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_app(database_url, reference_data):
+    """make_app(**config) -> an app on this test's database, with reference data and the demo."""
+    made = []
+
+    def make(**overrides):
+        app = create_app(base_config(database_url, **overrides))
+        with app.app_context():
+            if not made:
+                from app.services.campaigns import seed_demo_campaign
+
+                apply_reference_data(reference_data)
+                seed_demo_campaign()
+            db.session.remove()
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_smtp(monkeypatch):
+    """Fail loudly if anything tries to send mail somewhere other than a test server."""
+    real_connect = smtplib.SMTP.connect
+
+    def guarded(self, host="localhost", port=0, source_address=None):
+        if int(port) not in ALLOWED_SMTP_PORTS:
+            pytest.fail(f"unexpected SMTP connection to {host}:{port}")
+        return real_connect(self, host, port, source_address)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
+
+
+@pytest.fixture
+def mail_server():
+    """A real SMTP server for this test; the app is pointed at it by `mailed_app`."""
+    catcher = MailCatcher().start()
+    ALLOWED_SMTP_PORTS.add(catcher.port)
+    yield catcher
+    ALLOWED_SMTP_PORTS.discard(catcher.port)
+    catcher.stop()
+
+
+@pytest.fixture
+def mailed_app(make_app, mail_server):
+    """The app, sending to this test's mail server."""
+    app = make_app(MAIL_PORT=mail_server.port)
+    with app.app_context():
+        yield app
+
+
+def run_in_thread(target, *args, **kwargs) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True)
+    thread.start()
+    return thread
+
+
+ADMIN_PASSWORD = "correct horse battery staple"
+
+
+def totp_code(secret: str, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows now (or `steps_ahead` 30-second steps later)."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+@pytest.fixture
+def make_admin(app):
+    """make_admin(email, role) -> (admin, totp secret), with two-factor already set up."""
+    import pyotp
+
+    from app.models import AdminUser
+    from app.services.admin_auth import create_admin
+
+    def make(email="ada@example.org", role="admin"):
+        admin = create_admin(email, ADMIN_PASSWORD, role)
+        secret = pyotp.random_base32()
+        db.session.get(AdminUser, admin.id).totp_secret = secret
+        db.session.commit()
+        return admin, secret
+
+    return make
+
+
+def sign_in(client, email: str, secret: str, *, steps_ahead: int = 0):
+    """Sign in through the real pages: password, then a TOTP code."""
+    response = client.post("/admin/login", data={"email": email, "password": ADMIN_PASSWORD})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client.post("/admin/verify", data={"code": totp_code(secret, steps_ahead)})
+
+
+@pytest.fixture
+def admin_client(app, make_admin):
+    admin, secret = make_admin()
+    client = app.test_client()
+    assert sign_in(client, admin.email, secret).status_code == 303
+    client.admin = admin
+    return client
+
+
+@pytest.fixture
+def viewer_client(app, make_admin):
+    viewer, secret = make_admin("vic@example.org", role="viewer")
+    client = app.test_client()
+    assert sign_in(client, viewer.email, secret).status_code == 303
+    return client

@@ -1,0 +1,48 @@
+"""Small builders for test data, going through the real services."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Campaign
+from app.services.messages import Letter, Origin, confirmation_token, submit_message
+
+PERSONAL_BODY = (
+    "Dear Alice Able,\n\nI am writing as a constituent because I run a small business in "
+    "Testington and I pay every penny of tax I owe. I expect the same openness from the people "
+    "who spend it. Please publish your expenses in full.\n\nYours sincerely,\nJane Smith"
+)
+LETTER = {
+    "name": "Jane Smith",
+    "email": "jane@example.com",
+    "address1": "1 High Street",
+    "address2": "",
+    "town": "Testington",
+    "postcode": "TE1 1AA",
+    "subject": "Please publish MPs' expenses",
+    "body": PERSONAL_BODY,
+}
+
+
+def demo_campaign() -> Campaign:
+    return db.session.scalar(select(Campaign).where(Campaign.slug == "mp-expenses"))
+
+
+def letter(**changes) -> Letter:
+    return Letter(**{**LETTER, **changes})
+
+
+def submit(*, campaign=None, origin=None, key=None, **changes):
+    return submit_message(
+        campaign=campaign or demo_campaign(),
+        letter=letter(**changes),
+        submission_key=key or secrets.token_hex(16),
+        origin=origin or Origin(),
+    )
+
+
+def confirm_link_token(message) -> str:
+    return confirmation_token(message)

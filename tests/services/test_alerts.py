@@ -1,0 +1,391 @@
+"""Alerts over a real SMTP server: opt-in, segments, headers, fan-out, bounces, credit."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from flask import current_app
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Alert,
+    AlertRecipient,
+    AlertStatus,
+    Consent,
+    Message,
+    MessageStatus,
+    OutboxEmail,
+    Segment,
+    Subscriber,
+    SubscriberStatus,
+)
+from app.services import alerts, subscribers
+from app.services.admin_auth import create_admin
+from app.services.delivery import AlertThrottle, run_worker
+from app.services.messages import confirm_message, confirmation_token
+from tests.conftest import ADMIN_PASSWORD
+from tests.factories import PERSONAL_BODY, demo_campaign, submit
+from tests.services.test_delivery import ROOT, _worker_env
+
+
+def deliver():
+    with current_app.app_context():
+        return run_worker(once=True)
+
+
+def fresh(obj):
+    db.session.commit()
+    db.session.refresh(obj)
+    return obj
+
+
+def subscriber(email: str, status: str = SubscriberStatus.CONFIRMED, postcode: str | None = None):
+    s = subscribers.record_consent(
+        email, source="site", postcode=postcode, verified=status == "confirmed"
+    )
+    s = db.session.get(Subscriber, s.id)
+    if status != "confirmed":
+        s.status = status
+    db.session.commit()
+    return s
+
+
+def an_admin():
+    return create_admin("ada@example.org", ADMIN_PASSWORD)
+
+
+def new_alert(admin, segment=Segment.ALL, subject="MPs vote on Thursday"):
+    return alerts.save_alert(
+        admin, None, campaign_id=demo_campaign().id, subject=subject,
+        body_markdown="The vote is **this week**. [Read more](https://example.org/news)",
+        call_to_action="Write to your MP now", segment=segment,
+    )  # fmt: skip
+
+
+def send(alert, admin):
+    alerts.start_sending(alert, admin)
+    deliver()
+    return fresh(db.session.get(Alert, alert.id))
+
+
+def test_signing_up_sends_only_a_confirmation_until_confirmed(mailed_app, mail_server):
+    admin = an_admin()
+    client = mailed_app.test_client()
+    response = client.post("/alerts", data={"email": "New@Example.com ", "postcode": "te1 1aa"})
+    assert response.status_code == 303
+    sub = db.session.scalars(select(Subscriber)).one()
+    assert (sub.email, sub.status, sub.postcode) == ("new@example.com", "pending", "TE1 1AA")
+    consent = db.session.scalars(select(Consent)).one()
+    assert (consent.source, consent.wording) == ("site", subscribers.CONSENT_WORDING)
+    send(new_alert(admin), admin)
+    [confirmation] = mail_server.to("new@example.com")  # the alert did not go to them
+    assert confirmation["Subject"] == "Confirm your campaign alerts"
+    assert confirmation["List-Unsubscribe"] is None  # transactional mail
+    link = re.search(r"http://localhost(/alerts/confirm/\S+)", confirmation.text).group(1)
+    assert "Yes, send me alerts" in client.get(link).get_data(as_text=True)
+    assert fresh(sub).status == "pending"  # following the link alone confirms nothing
+    client.post(link)
+    assert fresh(sub).status == "confirmed"
+    client.post("/alerts", data={"email": "new@example.com"})  # one address, one subscriber
+    assert db.session.scalar(select(func.count()).select_from(Subscriber)) == 1
+
+
+def test_ticking_the_box_on_a_letter_is_confirmed_with_the_letter(mailed_app, mail_server):
+    from app.services.messages import Letter, Origin, submit_message
+
+    letter = Letter(name="Jane Smith", email="jane@example.com", address1="1 High Street", town="T",
+                    postcode="TE1 1AA", subject="s", body=PERSONAL_BODY)  # fmt: skip
+    message = submit_message(campaign=demo_campaign(), letter=letter, submission_key="k",
+                             origin=Origin(), subscribe=True)  # fmt: skip
+    deliver()
+    assert [m["Subject"] for m in mail_server.to("jane@example.com")] == [
+        "Confirm your message to Alice Able"
+    ]
+    sub = db.session.scalars(select(Subscriber)).one()
+    assert sub.status == "pending"
+    assert sub.constituency_id == message.constituency_id
+    confirm_message(confirmation_token(message))
+    assert fresh(sub).status == "confirmed"
+
+
+def test_no_alert_to_pending_unsubscribed_or_suppressed(mailed_app, mail_server):
+    admin = an_admin()
+    for email, status in [("yes@example.com", "confirmed"), ("pending@example.com", "pending"),
+                          ("gone@example.com", "unsubscribed"), ("bounced@example.com", "suppressed")]:  # fmt: skip
+        subscriber(email, status)
+    alert = send(new_alert(admin), admin)
+    assert {
+        r for m in mail_server.messages if m["Subject"] == alert.subject for r in m.rcpt_tos
+    } == {"yes@example.com"}
+
+
+def test_the_three_segments_pick_exactly_the_right_people(app):
+    admin = an_admin()
+    heard = subscriber("heard-wrote@example.com", postcode="TE1 1AA")  # wrote; their MP heard
+    subscriber("heard-not-written@example.com", postcode="TE1 1AB")  # same seat: MP heard
+    subscriber("unheard@example.com", postcode="CF1 1AA")  # Cwm Test: nobody has written
+    subscriber("unknown-seat@example.com")  # no postcode: seat unknown
+    subscriber("unsubscribed@example.com", "unsubscribed", postcode="CF1 1AA")
+    sent = submit(email=heard.email)
+    sent.status = MessageStatus.SENT
+    db.session.commit()
+
+    def picked(segment):
+        alert = new_alert(admin, segment)
+        ids = db.session.scalars(alerts.segment_subscribers(alert)).all()
+        return {db.session.get(Subscriber, i).email for i in ids}
+
+    assert picked(Segment.ALL) == {"heard-wrote@example.com", "heard-not-written@example.com",
+                                   "unheard@example.com", "unknown-seat@example.com"}  # fmt: skip
+    assert picked(Segment.NOT_WRITTEN) == {"heard-not-written@example.com", "unheard@example.com",
+                                           "unknown-seat@example.com"}  # fmt: skip
+    assert picked(Segment.MP_NOT_HEARD) == {"unheard@example.com"}
+
+
+def test_alert_mail_headers_and_parts(mailed_app, mail_server):
+    admin = an_admin()
+    subscriber("reader@example.com")
+    demo_campaign().alert_sender = "Publish MPs' expenses <alerts@writetoyourmp.test>"
+    db.session.commit()
+    alert = send(new_alert(admin), admin)
+    [mail] = mail_server.to("reader@example.com")
+    assert mail["From"].addresses[0].addr_spec == "alerts@writetoyourmp.test"
+    assert mail["From"].addresses[0].display_name == "Publish MPs' expenses"
+    assert (
+        mail["List-Id"] == "Publish MPs' expenses in full <mp-expenses.alerts.writetoyourmp.test>"
+    )
+    unsubscribe = re.fullmatch(
+        r"<(http://localhost/alerts/unsubscribe/\S+)>", mail["List-Unsubscribe"].strip()
+    ).group(1)
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail.message.get_content_type() == "multipart/alternative"
+    assert "<strong>this week</strong>" in mail.html
+    assert unsubscribe in mail.text  # a visible unsubscribe link too
+    assert unsubscribe.replace("&", "&amp;") in mail.html
+    assert "Write to your MP now: http://localhost/a/" in mail.text
+    assert fresh(alert).status == AlertStatus.SENT
+
+
+def test_one_click_unsubscribe_needs_no_cookie_and_is_idempotent(mailed_app, mail_server):
+    admin = an_admin()
+    sub = subscriber("reader@example.com")
+    send(new_alert(admin), admin)
+    [mail] = mail_server.to("reader@example.com")
+    url = mail["List-Unsubscribe"].strip().strip("<>").replace("http://localhost", "")
+    client = mailed_app.test_client(use_cookies=False)
+    for _ in range(2):
+        response = client.post(url, data="List-Unsubscribe=One-Click",
+                               content_type="application/x-www-form-urlencoded")  # fmt: skip
+        assert response.status_code == 200
+        assert "Location" not in response.headers
+        assert "Set-Cookie" not in response.headers
+    assert fresh(sub).status == "unsubscribed"
+    send(new_alert(admin, subject="Second alert"), admin)
+    assert [m["Subject"] for m in mail_server.to("reader@example.com")] == ["MPs vote on Thursday"]
+
+
+def test_tampered_tokens_change_nothing(mailed_app):
+    sub = subscriber("reader@example.com")
+    token = subscribers.token_for(sub, subscribers.UNSUBSCRIBE_SALT)
+    client = mailed_app.test_client()
+    tampered = token[:-3] + ("abc" if not token.endswith("abc") else "xyz")
+    assert client.post(f"/alerts/unsubscribe/{tampered}").status_code == 404
+    other_purpose = subscribers.token_for(sub, subscribers.PREFERENCES_SALT)
+    assert client.post(f"/alerts/unsubscribe/{other_purpose}").status_code == 404  # wrong salt
+    assert (
+        client.post(f"/alerts/preferences/{tampered}", data={"subscribed": "no"}).status_code == 404
+    )
+    assert client.post(f"/alerts/confirm/{tampered}").status_code == 404
+    assert client.get("/a/forged-click-token").headers["Location"] == "/"
+    assert fresh(sub).status == "confirmed"
+
+
+def test_preferences_by_signed_link(mailed_app):
+    sub = subscriber("reader@example.com")
+    token = subscribers.token_for(sub, subscribers.PREFERENCES_SALT)
+    client = mailed_app.test_client()
+    assert "Send me campaign alerts" in client.get(f"/alerts/preferences/{token}").get_data(
+        as_text=True
+    )
+    client.post(f"/alerts/preferences/{token}", data={"subscribed": "yes", "postcode": "cf1 1aa"})
+    assert fresh(sub).postcode == "CF1 1AA"
+    assert sub.constituency_id is not None
+    client.post(f"/alerts/preferences/{token}", data={"subscribed": "no", "postcode": "CF1 1AA"})
+    assert fresh(sub).status == "unsubscribed"
+    client.post(f"/alerts/preferences/{token}", data={"subscribed": "yes", "postcode": ""})
+    assert fresh(sub).status == "confirmed"
+
+
+def test_a_bounce_suppresses_the_address(mailed_app, mail_server):
+    admin = an_admin()
+    sub = subscriber("dead@example.com")
+    subscriber("alive@example.com")
+    mail_server.fail_next("550 5.1.1 No such mailbox", stage="RCPT", address="dead@example.com")
+    send(new_alert(admin), admin)
+    assert fresh(sub).status == "suppressed"
+    assert sub.suppressed_reason.startswith("bounced: 550")
+    send(new_alert(admin, subject="Later"), admin)
+    assert mail_server.to("dead@example.com") == []
+    assert len(mail_server.to("alive@example.com")) == 2
+
+
+def test_a_crashed_fan_out_resumes_and_mails_everyone_once(make_app, mail_server):
+    app = make_app(MAIL_PORT=mail_server.port)
+    with app.app_context():
+        admin = an_admin()
+        for i in range(25):
+            subscriber(f"reader{i}@example.com")
+        alert = new_alert(admin)
+        alerts.start_sending(alert, admin)
+        alerts._fan_out_batch(alert.id, 10)  # the first batch, then the worker "dies"
+        assert db.session.scalar(select(func.count()).select_from(AlertRecipient)) == 10
+        alerts._fan_out_batch(alert.id, 10)  # a restarted worker carries on
+        deliver()  # ... and finishes the job
+        received = [r for m in mail_server.messages for r in m.rcpt_tos]
+        assert sorted(received) == sorted(f"reader{i}@example.com" for i in range(25))
+        assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 25
+        assert fresh(db.session.get(Alert, alert.id)).status == AlertStatus.SENT
+
+
+def test_a_worker_killed_halfway_through_an_alert_mails_each_recipient_once(make_app, mail_server):
+    app = make_app(MAIL_PORT=mail_server.port, DELIVERY_LEASE_SECONDS=2)
+    with app.app_context():
+        admin = an_admin()
+        for i in range(12):
+            subscriber(f"reader{i:02d}@example.com")
+        alert = new_alert(admin)
+        alerts.start_sending(alert, admin)
+        db.session.remove()
+        mail_server.stall(20, stage="RCPT", address="reader06@example.com")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
+            env=_worker_env(app, mail_server.port, DELIVERY_LEASE_SECONDS=2, ALERT_SEND_RATE=0),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            assert mail_server.stalled.wait(30), "the worker never reached the sixth recipient"
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+        mail_server.stall(0)
+        assert 0 < len(mail_server.messages) < 12  # killed half way
+        time.sleep(2.2)  # the dead worker's lease runs out
+        deliver()
+        received = sorted(r for m in mail_server.messages for r in m.rcpt_tos)
+        assert received == sorted(f"reader{i:02d}@example.com" for i in range(12))
+
+
+def test_cancelling_stops_the_queued_copies(mailed_app, mail_server):
+    admin = an_admin()
+    for i in range(5):
+        subscriber(f"r{i}@example.com")
+    alert = new_alert(admin)
+    alerts.start_sending(alert, admin)
+    alerts.fan_out()
+    alerts.cancel_alert(alert, admin)
+    deliver()
+    assert len(mail_server.messages) == 0
+    progress = alerts.progress(fresh(alert))
+    assert (progress.cancelled, progress.sent) == (5, 0)
+
+
+def test_transactional_mail_goes_before_alerts(make_app, mail_server):
+    app = make_app(MAIL_PORT=mail_server.port, ALERT_SEND_RATE=4)
+    with app.app_context():
+        admin = an_admin()
+        for i in range(6):
+            subscriber(f"r{i}@example.com")
+        alert = new_alert(admin)
+        alerts.start_sending(alert, admin)
+        alerts.fan_out()
+        submit(email="writer@example.com")  # a confirmation queued after the alert
+        deliver()  # --once waits out the throttle rather than leaving alerts behind
+        order = [m.rcpt_tos[0] for m in mail_server.messages]
+        assert order[0] == "writer@example.com"
+        assert sorted(order[1:]) == [f"r{i}@example.com" for i in range(6)]
+
+
+def test_alerts_are_throttled_by_a_token_bucket():
+    """At most `rate` a second, with no burst beyond one second's worth (a frozen clock)."""
+    with freeze_time("2026-01-01 00:00:00") as clock:
+        throttle = AlertThrottle()
+        assert throttle.take(10, 100) == 0
+        clock.tick(0.5)
+        assert throttle.take(10, 100) == 5
+        clock.tick(10)
+        assert throttle.take(10, 100) == 10  # no bursts beyond a second's worth
+        assert throttle.take(0, 100) == 100  # a rate of 0 means no limit
+
+
+def test_click_credit_lands_on_the_right_rows(mailed_app, mail_server):
+    admin = an_admin()
+    subscriber("clicker@example.com", postcode="TE1 1AA")
+    subscriber("other@example.com")
+    alert = send(new_alert(admin), admin)
+    [mail] = mail_server.to("clicker@example.com")
+    click = re.search(r"http://localhost(/a/\S+)", mail.text).group(1)
+    client = mailed_app.test_client()
+    landing = client.get(click)
+    assert landing.status_code == 302
+    assert "postcode=TE1+1AA" in landing.headers["Location"]
+    page = client.get(landing.headers["Location"]).get_data(as_text=True)
+    assert "clicker@example.com" not in page  # a forwarded alert reveals no more than a postcode
+    ref = re.search(r'name="ref" value="([^"]+)"', page).group(1)
+    rows = {r.subscriber.email: r for r in db.session.scalars(select(AlertRecipient))}
+    assert rows["clicker@example.com"].clicks == 1
+    assert rows["other@example.com"].clicked_at is None
+    from app.services.abuse import issue_form_ticket
+    from tests.factories import LETTER
+
+    client.post("/c/mp-expenses/write", data={**LETTER, "email": "clicker@example.com", "ref": ref,
+                                              "form_ticket": issue_form_ticket(), "action": "send"})  # fmt: skip
+    message = db.session.scalars(select(Message)).one()
+    assert (message.source, message.alert_id) == ("alert", alert.id)
+    stats = alerts.alert_stats(alert)
+    assert (stats.recipients, stats.sent, stats.clicked, stats.letters_within_7_days) == (
+        2,
+        2,
+        1,
+        1,
+    )
+
+
+def test_share_credit_lands_on_the_sharer(mailed_app):
+    from app.models import ShareEvent
+    from app.services import sharing
+    from app.services.abuse import issue_form_ticket
+    from tests.factories import LETTER
+
+    sharer = confirm_message(confirmation_token(submit()))
+    client = mailed_app.test_client()
+    client.get(f"/share/{sharer.share_code}/whatsapp")
+    client.get(f"/share/{sharer.share_code}/group")
+    visit = client.get(f"/s/{sharer.share_code}/whatsapp")
+    page = client.get(visit.headers["Location"]).get_data(as_text=True)
+    ref = re.search(r'name="ref" value="([^"]+)"', page).group(1)
+    client.get(f"/c/mp-expenses/write?postcode=TE1+1AB&ref={ref}")
+    client.post("/c/mp-expenses/write", data={**LETTER, "email": "friend@example.com", "name": "Fran Friend",
+                                              "postcode": "TE1 1AB", "body": PERSONAL_BODY + " Friend.", "ref": ref,
+                                              "form_ticket": issue_form_ticket(), "action": "send"})  # fmt: skip
+    friend = db.session.scalar(
+        select(Message).where(Message.sender_email_key == "friend@example.com")
+    )
+    assert (friend.source, friend.referred_by_id, friend.share_channel) == (
+        "share",
+        sharer.id,
+        "whatsapp",
+    )
+    kinds = sorted((e.kind, e.channel) for e in db.session.scalars(select(ShareEvent)))
+    assert kinds == [("group", ""), ("share", "whatsapp"), ("visit", "whatsapp")]
+    sharer.status = MessageStatus.SENT
+    db.session.commit()
+    funnel = sharing.funnel(demo_campaign().id)
+    assert (funnel.shares, funnel.visits, funnel.referred, funnel.k_factor) == (
+        {"whatsapp": 1}, {"whatsapp": 1}, {"whatsapp": 1}, 1.0)  # fmt: skip
+    assert sharing.read_ref(ref + "x").source == "direct"  # a tampered ref credits nobody

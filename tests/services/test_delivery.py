@@ -1,0 +1,387 @@
+"""Delivery through a real local SMTP server: what arrives, retries, failures, leases."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.db import utcnow
+from app.extensions import db
+from app.models import EmailKind, Message, MessageStatus, OutboxEmail, OutboxStatus
+from app.services.delivery import claim_due, deliver_claim, run_worker
+from app.services.messages import confirm_message, confirmation_token
+from tests.conftest import SECRET
+from tests.factories import submit
+
+ROOT = Path(__file__).resolve().parents[2]
+MP_ADDRESS = "alice.able.mp@parliament.uk"
+NO_MODERATION = {
+    "MODERATION_SIMILARITY": 2.0,
+    "MODERATION_MIN_OWN_WORDS": 0,
+    "MODERATION_MAX_PER_EMAIL_PER_DAY": 10**6,
+    "MODERATION_MAX_PER_IP_PER_DAY": 10**6,
+}
+
+
+def deliver():
+    """Run the worker as a separate process would: its own app context and session."""
+    with current_app.app_context():
+        return run_worker(once=True)
+
+
+def address(received, header: str) -> tuple[str, str]:
+    [parsed] = received[header].addresses
+    return parsed.display_name, parsed.addr_spec
+
+
+def link_in(received) -> str:
+    return re.search(r"http://localhost/confirm/\S+", received.text).group(0)
+
+
+def confirmed_message(**changes) -> Message:
+    message = submit(**changes)
+    confirm_message(confirmation_token(message))
+    return message
+
+
+def fresh(obj):
+    """Re-read `obj` in a new transaction (a SQLite read transaction keeps its snapshot)."""
+    db.session.commit()
+    db.session.refresh(obj)
+    return obj
+
+
+def outbox_row(message, kind=EmailKind.MP_LETTER) -> OutboxEmail:
+    db.session.commit()
+    return db.session.scalar(
+        select(OutboxEmail)
+        .where(OutboxEmail.message_id == message.id, OutboxEmail.kind == kind)
+        .execution_options(populate_existing=True)
+    )
+
+
+def make_due(row: OutboxEmail) -> None:
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id == row.id).values(not_before=utcnow())
+    )
+    db.session.commit()
+
+
+def test_the_whole_journey_delivers_one_letter_with_the_right_headers(mailed_app, mail_server):
+    message = submit()
+    deliver()
+    [confirmation] = mail_server.to("jane@example.com")
+    assert confirmation["Subject"] == "Confirm your message to Alice Able"
+    assert address(confirmation, "To") == ("Jane Smith", "jane@example.com")
+    assert mail_server.to(MP_ADDRESS) == []  # nothing before confirming
+
+    token = link_in(confirmation).rsplit("/", 1)[1]
+    confirm_message(token)
+    deliver()
+
+    [letter] = mail_server.to(MP_ADDRESS)
+    assert letter.rcpt_tos == [MP_ADDRESS]
+    assert letter.mail_from == "noreply@writetoyourmp.test"
+    assert address(letter, "From") == (
+        "Jane Smith via Write to your MP",
+        "noreply@writetoyourmp.test",
+    )
+    assert address(letter, "Reply-To") == ("Jane Smith", "jane@example.com")
+    assert address(letter, "To") == ("Alice Able", MP_ADDRESS)
+    assert letter["Subject"] == "Please publish MPs' expenses"
+    assert letter["Auto-Submitted"] is None  # a person wrote this
+    for header in ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id"):
+        assert letter[header] is None
+    text = letter.text
+    assert text.startswith("Jane Smith\n1 High Street\nTestington\nTE1 1AA\n\nDear Alice Able,")
+    assert "a constituent in Testington North (postcode TE1 1AA)" in text
+    assert "confirmed their email address" in text
+
+    copy = [m for m in mail_server.to("jane@example.com") if m["Subject"].startswith("Sent:")]
+    assert len(copy) == 1
+    assert "I run a small business" in copy[0].text
+    fresh(message)
+    assert message.status == MessageStatus.SENT
+    assert message.sent_at is not None
+    assert [e.to_status for e in message.events if e.is_transition] == [
+        "pending",
+        "queued",
+        "sent",
+    ]
+    assert len(mail_server.to(MP_ADDRESS)) == 1  # and a second pass sends nothing more
+    deliver()
+    assert len(mail_server.to(MP_ADDRESS)) == 1
+
+
+def test_transactional_mail_has_no_list_headers(mailed_app, mail_server):
+    submit()
+    deliver()
+    [confirmation] = mail_server.to("jane@example.com")
+    assert confirmation["List-Unsubscribe"] is None
+    assert confirmation["List-Id"] is None
+    assert confirmation["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_4xx_answer_is_retried_later_then_succeeds(mailed_app, mail_server):
+    message = confirmed_message()
+    mail_server.fail_next("451 4.3.0 Mailbox busy, try later", stage="RCPT", address=MP_ADDRESS)
+    deliver()
+    assert mail_server.to(MP_ADDRESS) == []
+    row = outbox_row(message)
+    assert row.status == OutboxStatus.QUEUED
+    assert row.attempts == 1
+    assert row.not_before > utcnow() + timedelta(seconds=30)  # a growing delay, not a spin
+    assert row.last_error.startswith("451")
+    fresh(message)
+    assert message.status == MessageStatus.QUEUED
+    assert "delivery to the MP delayed" in message.events[-1].detail
+
+    make_due(row)
+    deliver()
+    assert len(mail_server.to(MP_ADDRESS)) == 1
+    fresh(message)
+    assert message.status == MessageStatus.SENT
+
+
+def test_retry_delays_grow(mailed_app):
+    from app.services.delivery import retry_delay
+
+    delays = [retry_delay(n) for n in (1, 2, 3, 4)]
+    assert all(b > a for a, b in itertools.pairwise(delays))
+    assert retry_delay(50) <= mailed_app.config["DELIVERY_RETRY_MAX_SECONDS"] * 1.2
+
+
+def test_a_5xx_answer_fails_the_message_and_tells_the_constituent(mailed_app, mail_server):
+    message = confirmed_message()
+    mail_server.fail_next("550 5.1.1 <alice.able.mp@parliament.uk>: no such user", stage="RCPT")
+    deliver()
+    fresh(message)
+    assert message.status == MessageStatus.FAILED
+    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    assert failure.detail == "550 5.1.1 <address>: no such user"
+    assert "alice.able" not in failure.detail  # addresses are scrubbed from stored errors
+    [notice] = [
+        m for m in mail_server.to("jane@example.com") if "could not deliver" in m["Subject"]
+    ]
+    assert "I run a small business" in notice.text  # their words are not lost
+    assert mail_server.to(MP_ADDRESS) == []
+
+
+def test_giving_up_after_the_bounded_time_fails_and_tells_them(mailed_app, mail_server):
+    message = confirmed_message()
+    row = outbox_row(message)
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == row.id)
+        .values(created_at=utcnow() - timedelta(hours=49), attempts=7)
+    )
+    db.session.commit()
+    mail_server.fail_next("421 4.7.0 Try again later", stage="RCPT", address=MP_ADDRESS)
+    deliver()
+    fresh(message)
+    assert message.status == MessageStatus.FAILED
+    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    assert "gave up after 8 attempts" in failure.detail
+    assert any("could not deliver" in m["Subject"] for m in mail_server.to("jane@example.com"))
+
+
+def test_a_dead_smtp_server_loses_nothing(make_app):
+    app = make_app(MAIL_PORT=9)  # nothing listens there
+    from tests.conftest import ALLOWED_SMTP_PORTS
+
+    ALLOWED_SMTP_PORTS.add(9)
+    try:
+        with app.app_context():
+            message = confirmed_message()
+            result = deliver()
+            assert result.retried == 2  # the confirmation and the letter
+            row = outbox_row(message)
+            assert (row.status, row.attempts) == (OutboxStatus.QUEUED, 1)
+            assert "connection problem" in row.last_error
+            fresh(message)
+            assert message.status == MessageStatus.QUEUED
+    finally:
+        ALLOWED_SMTP_PORTS.discard(9)
+
+
+def test_a_header_injection_that_slipped_into_the_database_is_never_sent(mailed_app, mail_server):
+    message = confirmed_message()
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message.id)
+        .values(sender_name="Jane\r\nBcc: victim@example.com", subject="Hi\nX-Evil: 1")
+    )
+    db.session.commit()
+    deliver()
+    assert mail_server.to(MP_ADDRESS) == []
+    assert all("victim@example.com" not in m.rcpt_tos for m in mail_server.messages)
+    for received in mail_server.messages:
+        assert received["X-Evil"] is None
+        assert received["Bcc"] is None
+    fresh(message)
+    assert message.status == MessageStatus.FAILED
+    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    assert "unsafe" in failure.detail
+
+
+def test_a_cancelled_message_is_not_sent(mailed_app, mail_server):
+    message = confirmed_message()
+    message.move_to(MessageStatus.CANCELLED, actor="admin")
+    db.session.commit()
+    result = deliver()
+    assert mail_server.to(MP_ADDRESS) == []
+    assert result.skipped == 2  # the letter, and the confirmation nobody needs any more
+    assert outbox_row(message).status == OutboxStatus.CANCELLED
+
+
+def test_an_mp_whose_address_vanished_fails_cleanly(mailed_app, mail_server):
+    message = confirmed_message()
+    message.mp.source_email = "No email found"
+    db.session.commit()
+    deliver()
+    fresh(message)
+    assert message.status == MessageStatus.FAILED
+    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    assert "no usable email" in failure.detail
+
+
+def test_an_admin_email_override_is_used_at_send_time(mailed_app, mail_server):
+    message = confirmed_message()
+    message.mp.email_override = "alice.office@example.org"
+    db.session.commit()
+    deliver()
+    assert len(mail_server.to("alice.office@example.org")) == 1
+    assert mail_server.to(MP_ADDRESS) == []
+
+
+def test_a_lost_lease_does_not_overwrite_the_new_owner(mailed_app, mail_server):
+    message = confirmed_message()
+    claim = claim_due(10)
+    # Another worker took the rows over after this lease expired.
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id.in_(claim.ids)).values(lease_token="someone-else")
+    )
+    db.session.commit()
+    deliver_claim(claim)
+    row = outbox_row(message)
+    assert (row.status, row.lease_token) == (OutboxStatus.SENDING, "someone-else")
+
+
+def _worker_env(app, mail_port: int, **extra) -> dict:
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": SECRET,
+        "SITE_URL": "http://localhost",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(mail_port),
+        "MAIL_DEFAULT_SENDER": app.config["MAIL_DEFAULT_SENDER"],
+        "LOG_LEVEL": "WARNING",
+    }
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def test_a_worker_killed_mid_send_is_replaced_and_the_letter_sent_once(mailed_app, mail_server):
+    message = submit()
+    deliver()  # the confirmation email
+    confirm_message(confirmation_token(message))
+    mail_server.stall(20, stage="RCPT")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=_worker_env(mailed_app, mail_server.port, DELIVERY_LEASE_SECONDS=2),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert mail_server.stalled.wait(30), "the worker never started sending"
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    mail_server.stall(0)
+    row = outbox_row(message)
+    assert row.status == OutboxStatus.SENDING  # leased to a dead worker
+    deliver()
+    assert mail_server.to(MP_ADDRESS) == []  # the lease has not expired yet
+    time.sleep(2.2)
+    deliver()
+    assert len(mail_server.to(MP_ADDRESS)) == 1
+    row = outbox_row(message)
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
+
+
+def test_sigterm_lets_a_worker_finish_and_exit(mailed_app, mail_server):
+    submit()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT,
+        env=_worker_env(mailed_app, mail_server.port, WORKER_IDLE_SECONDS=0.1),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    mail_server.wait_for(1, timeout=30)
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=15)
+    assert worker.returncode == 0, output
+    assert "sent 1" in output
+
+
+def test_two_workers_never_send_the_same_letter(make_app, mail_server, backend):
+    # Sixty identical letters: moderation would rightly hold 59 of them.
+    app = make_app(MAIL_PORT=mail_server.port, DELIVERY_BATCH_SIZE=7, **NO_MODERATION)
+    with app.app_context():
+        for i in range(60):
+            confirmed_message(email=f"person{i}@example.com", key=f"k{i}")
+        db.session.remove()
+
+    def work():
+        with app.app_context():
+            run_worker(once=True)
+            db.session.remove()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    letters = mail_server.to(MP_ADDRESS)
+    ids = [m["Message-ID"] for m in letters]
+    assert len(ids) == 60
+    assert len(set(ids)) == 60
+    with app.app_context():
+        sent = db.session.scalar(
+            select(func.count()).select_from(Message).where(Message.status == MessageStatus.SENT)
+        )
+        assert sent == 60
+
+
+def test_the_reminder_arrives_a_day_later_with_a_working_link(mailed_app, mail_server):
+    from freezegun import freeze_time
+
+    with freeze_time("2026-05-01 09:00"):
+        submit()
+        deliver()
+    with freeze_time("2026-05-02 10:00"):
+        deliver()  # housekeeping queues the reminder, then it is sent
+    reminders = [
+        m for m in mail_server.to("jane@example.com") if m["Subject"].startswith("Reminder")
+    ]
+    assert len(reminders) == 1
+    assert "has not been sent yet" in reminders[0].text
+    with freeze_time("2026-05-02 10:05"):
+        confirm_message(link_in(reminders[0]).rsplit("/", 1)[1])

@@ -1,0 +1,113 @@
+"""The migrations build exactly the schema the models describe, and unwind cleanly."""
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+from tests.conftest import base_config
+
+
+@pytest.fixture
+def empty_database(backend, tmp_path, request):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = make_url(request.getfixturevalue("postgres_url"))
+    name = f"{url.database}_migrations"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_migration_head_matches_the_models(empty_database):
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
+        # Alembic does not compare index predicates: check the partial index
+        # that lets a constituent write again after a letter expired.
+        assert "WHERE" in _index_definition("uq_message_one_active_per_campaign").upper()
+        flask_migrate.downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        db.engine.dispose()
+
+
+def _index_definition(name: str) -> str:
+    if db.engine.dialect.name == "sqlite":
+        query = text("SELECT sql FROM sqlite_master WHERE name = :name")
+    else:
+        query = text("SELECT indexdef FROM pg_indexes WHERE indexname = :name")
+    with db.engine.connect() as conn:
+        return conn.execute(query, {"name": name}).scalar_one()
+
+
+def test_upgrading_a_database_with_letters_in_it_keeps_them(empty_database):
+    """Each revision in turn, on a database that already holds a letter and its history."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate
+
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        config = Migrate().get_config(directory=app.extensions["migrate"].directory)
+        revisions = list(reversed(list(ScriptDirectory.from_config(config).walk_revisions())))
+        flask_migrate.upgrade(revision=revisions[0].revision)
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO constituency (id, gss_code, mysociety_id, three_code, name, country, region) "
+                    "VALUES (1, 'E14001063', 'UKPARL.2025.ALD', 'ALD', 'Aldershot', 'England', '')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO mp (id, constituency_id, name, full_title, party, source_email, is_vacant, updated_at) "
+                    "VALUES (1, 1, 'Alex Baker', '', 'Labour', 'a@example.org', false, '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO campaign (id, slug, title, summary, intro_markdown, subject_template, body_template, "
+                    "status, thank_you_markdown, share_text, group_url, group_label, created_at, updated_at) "
+                    "VALUES (1, 'c', 'C', '', '', '', '', 'live', '', '', '', '', '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO message (id, public_id, submission_key, campaign_id, constituency_id, mp_id, status, "
+                    "sender_name, sender_email, sender_email_key, address1, address2, town, postcode, "
+                    "constituency_chosen, subject, body, source, ip_hash, created_at) VALUES (1, 'p', 'k', 1, 1, 1, "
+                    "'sent', 'Jane', 'j@example.com', 'j@example.com', '1 St', '', 'T', 'GU11 1AA', false, 's', 'b', "
+                    "'direct', '', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO message_event (message_id, created_at, to_status, detail, actor) "
+                    "VALUES (1, '2026-01-01', 'sent', '', 'system')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO outbox_email (kind, status, message_id, attempts, not_before, created_at, priority) "
+                    "VALUES ('mp_letter', 'sent', 1, 1, '2026-01-01', '2026-01-01', 0)"
+                )
+            )
+        for revision in revisions[1:]:
+            flask_migrate.upgrade(revision=revision.revision)
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM message_event")).scalar_one() == 1
+            assert conn.execute(text("SELECT sender_name FROM message")).scalar_one() == "Jane"
+        db.engine.dispose()

@@ -1,0 +1,281 @@
+"""The dashboard's pages and actions, as an admin uses them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    AuditEvent,
+    Campaign,
+    Constituency,
+    Message,
+    MessageStatus,
+)
+from app.services import stats
+from app.services.messages import confirm_message, confirmation_token
+from app.services.subscribers import CONSENT_WORDING
+from tests.factories import PERSONAL_BODY, submit
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def actions() -> list[str]:
+    return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+
+
+def seed(status: str, postcode: str, n: int = 1, **extra) -> list[Message]:
+    """Letters in a given state, through the real services where the state allows."""
+    made = []
+    for _ in range(n):
+        body = f"{PERSONAL_BODY} Letter number {len(made)} {status} {postcode}."
+        message = submit(postcode=postcode, email=f"{status}{len(made)}{postcode[:3]}@example.com".replace(" ", ""),
+                         body=body, **extra)  # fmt: skip
+        if status != "pending":
+            message.status = status
+        made.append(message)
+    db.session.commit()
+    return made
+
+
+def constituency_id(gss: str) -> int:
+    return db.session.scalar(select(Constituency.id).where(Constituency.gss_code == gss))
+
+
+def test_coverage_counts_on_a_seeded_set(app):
+    seed("sent", "TE1 1AA", 3)  # Testington North: heard
+    seed("sent", "CF1 1AA", 1)  # Cwm Test: heard
+    seed("failed", "TE2 2BB", 2)  # Testington South: not heard (failed)
+    seed("pending", "TE2 2BB", 1)
+    seed("queued", "TE2 2BB", 1)
+    coverage = stats.coverage()
+    assert coverage.heard == 2
+    assert coverage.seats == 7
+    assert coverage.delivered == {constituency_id("E14001063"): 3, constituency_id("W07000081"): 1}
+    totals = stats.totals()
+    assert (totals.written, totals.confirmed, totals.sent) == (8, 7, 4)
+    assert stats.by_source()[0].written == 8
+    campaign = db.session.scalar(select(Campaign))
+    assert stats.coverage(campaign.id).heard == 2
+    other = Campaign(slug="other", title="Other", status="live")
+    db.session.add(other)
+    db.session.commit()
+    assert stats.coverage(other.id).heard == 0
+
+
+def test_the_dashboard_shows_the_headline_and_the_map(admin_client):
+    seed("sent", "TE1 1AA", 2)
+    html = page(admin_client.get("/admin/"))
+    assert '<span class="big">1</span> of 7 MPs have heard from constituents' in html
+    assert html.count("<polygon") == 650  # the real hex map, every constituency
+    # The hex for E14001063 (Aldershot on the real map) is the test dataset's Testington North.
+    assert 'aria-label="Aldershot (Alice Able): 2 letters delivered"' in html
+    assert 'fill="#6baed6"' in html  # the "2 to 4" colour
+    assert "Letters written per day, last 30 days" in html
+
+
+def test_every_admin_action_is_audited(app, admin_client):
+    client = admin_client
+    message = confirm_message(confirmation_token(submit()))
+    client.post(f"/admin/messages/{message.id}/body")
+    client.post(f"/admin/messages/{message.id}/cancel")
+    client.post(f"/admin/messages/{message.id}/resend")
+    client.post(f"/admin/messages/{message.id}/mark-delivered")
+    client.post(
+        "/admin/campaigns/new", data={"title": "Second", "slug": "second", "status": "draft"}
+    )
+    second = db.session.scalar(select(Campaign).where(Campaign.slug == "second"))
+    client.post(
+        f"/admin/campaigns/{second.id}",
+        data={"title": "Second!", "slug": "second", "status": "draft"},
+    )
+    client.post(f"/admin/campaigns/{second.id}/status", data={"status": "live"})
+    client.post(
+        "/admin/partners/new",
+        data={"slug": "gazette", "name": "Gazette", "origins": "https://g.example", "active": "y"},
+    )
+    client.post("/admin/partners/gazette/active", data={"active": "0"})
+    mp_id = message.mp_id
+    client.post(f"/admin/mps/{mp_id}", data={"email": "office@example.org"})
+    client.get("/admin/exports/constituencies.csv")
+    audit_page = page(client.get("/admin/audit"))
+    assert "mp.email_override" in audit_page
+    assert "Dougal" not in audit_page
+    assert (
+        "Alice Able: (source: alice.able.mp@parliament.uk) -&gt; office@example.org" in audit_page
+    )
+    client.post("/admin/logout")
+    assert actions() == [
+        "admin.created", "admin.login", "message.body_viewed", "message.cancelled", "message.resent",
+        "message.marked_delivered", "campaign.created", "campaign.updated", "campaign.live",
+        "partner.saved", "partner.disabled", "mp.email_override", "export.constituencies", "admin.logout",
+    ]  # fmt: skip
+    events = db.session.scalars(select(AuditEvent)).all()
+    assert all(e.actor == "ada@example.org" for e in events[1:])
+    assert all(
+        "jane@example.com" not in e.detail and "small business" not in e.detail for e in events
+    )
+
+
+def test_reading_a_letter_is_for_admins_and_recorded(admin_client, viewer_client):
+    message = submit()
+    detail = page(admin_client.get(f"/admin/messages/{message.id}"))
+    assert "small business" not in detail  # hidden until asked for
+    assert "Show the letter" in detail
+    body = page(admin_client.post(f"/admin/messages/{message.id}/body"))
+    assert "small business" in body
+    viewer = page(viewer_client.get(f"/admin/messages/{message.id}"))
+    assert "Only admins can read" in viewer
+    assert "jane@example.com" not in viewer
+    assert viewer_client.post(f"/admin/messages/{message.id}/body").status_code == 403
+    assert actions().count("message.body_viewed") == 1
+
+
+def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_admin, mail_server):
+    from app.services.delivery import run_worker
+    from tests.conftest import sign_in
+
+    app = make_app(MAIL_PORT=mail_server.port)
+    with app.app_context():
+        admin, secret = make_admin()
+        client = app.test_client()
+        sign_in(client, admin.email, secret)
+        first = confirm_message(confirmation_token(submit()))
+        held = confirm_message(confirmation_token(submit(
+            email="copier@example.com", name="Carl Copier", key="copy",
+            body=PERSONAL_BODY.replace("Jane Smith", "Carl Copier"))))  # fmt: skip
+        assert held.status == MessageStatus.HELD
+        queue = page(client.get("/admin/moderation"))
+        assert f"Letter {held.id}</a> to Alice Able" in queue
+        assert f'Closest match: <a href="/admin/messages/{first.id}">letter {first.id}</a>' in queue
+        assert "100% similar" in queue
+
+        assert client.post(f"/admin/moderation/{held.id}/release").status_code == 303
+        with app.app_context():
+            run_worker(once=True)
+        letters = mail_server.to("alice.able.mp@parliament.uk")
+        assert len(letters) == 2
+        assert any("Carl Copier" in m["Reply-To"].addresses[0].display_name for m in letters)
+        assert "moderation.released" in actions()
+        assert (
+            client.post(f"/admin/moderation/{held.id}/release").status_code == 303
+        )  # already done
+        assert "no longer held" in page(client.get("/admin/moderation"))
+
+
+def test_rejecting_tells_the_constituent(make_app, make_admin, mail_server):
+    from app.services.delivery import run_worker
+    from tests.conftest import sign_in
+
+    app = make_app(MAIL_PORT=mail_server.port)
+    with app.app_context():
+        admin, secret = make_admin()
+        client = app.test_client()
+        sign_in(client, admin.email, secret)
+        held = confirm_message(
+            confirmation_token(submit(body=PERSONAL_BODY + " I know where you live."))
+        )
+        client.post(f"/admin/moderation/{held.id}/reject", data={"note": "threatening"})
+        with app.app_context():
+            run_worker(once=True)
+        [notice] = [m for m in mail_server.to("jane@example.com") if "was not sent" in m["Subject"]]
+        assert "in their own words" in notice.text
+        assert mail_server.to("alice.able.mp@parliament.uk") == []
+        db.session.refresh(held)
+        assert held.status == MessageStatus.REJECTED
+
+
+def test_the_letter_log_filters(admin_client):
+    seed("sent", "TE1 1AA", 2)
+    seed("failed", "CF1 1AA", 1)
+    html = page(admin_client.get("/admin/messages?status=failed"))
+    assert html.count('class="tag tag--failed"') == 1
+    html = page(admin_client.get("/admin/messages?constituency=Testington+North"))
+    assert html.count('class="tag tag--sent"') == 2
+    assert "No letters match" in page(admin_client.get("/admin/messages?constituency=Nowhere"))
+    assert "No letters match" in page(admin_client.get("/admin/messages?written_from=2099-01-01"))
+
+
+def test_campaign_editor_previews_and_publishes(admin_client, client):
+    data = {"title": "Save the library", "slug": "library", "status": "draft",
+            "intro_markdown": "Our **library** is closing.", "subject_template": "Save {constituency}'s library",
+            "body_template": "Dear {mp_name},\n\n[Why the library matters to you]\n\n{constituent_name}",
+            "summary": "Write to save it."}  # fmt: skip
+    preview = page(admin_client.post("/admin/campaigns/preview", data=data))
+    assert "Our <strong>library</strong> is closing." in preview
+    assert re.search(r"Subject:</strong> Save .+&#39;s library", preview)
+    assert "1 Example Street" in preview  # the MP's email, with an address block
+    response = admin_client.post("/admin/campaigns/new", data=data)
+    assert response.status_code == 303
+    assert client.get("/c/library").status_code == 404  # a draft is not public
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == "library"))
+    admin_client.post(f"/admin/campaigns/{campaign.id}/status", data={"status": "live"})
+    assert "Our <strong>library</strong> is closing." in page(client.get("/c/library"))
+    clash = admin_client.post("/admin/campaigns/new", data={**data, "title": "Again"})
+    assert clash.status_code == 422
+    assert "Another campaign already uses this address" in page(clash)
+
+
+def test_mp_override_is_used_and_the_source_is_kept(admin_client):
+    from app.models import MP
+    from app.services.representatives import find_mp
+
+    glen = db.session.scalar(select(MP).where(MP.name == "Dougal Ross"))
+    assert "Dougal Ross" in page(admin_client.get("/admin/mps"))  # listed as unreachable
+    bad = admin_client.post(f"/admin/mps/{glen.id}", data={"email": "not an email"})
+    assert bad.status_code == 422
+    admin_client.post(f"/admin/mps/{glen.id}", data={"email": "dougal.office@example.org"})
+    db.session.refresh(glen)
+    assert (glen.email, glen.source_email) == ("dougal.office@example.org", "No email found")
+    assert find_mp("G1 1AA").seat.can_email  # every process sees it via the version counter
+
+
+def read_csv(response) -> list[dict]:
+    assert response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_exports_are_valid_csv_with_the_right_rows(admin_client):
+    seed("sent", "TE1 1AA", 2)
+    seed("pending", "CF1 1AA", 1, name='=HYPERLINK("http://evil")')
+    rows = read_csv(admin_client.get("/admin/exports/messages.csv"))
+    assert len(rows) == 3
+    assert "body" not in rows[0]
+    assert "sender_email" not in rows[0]
+    assert {r["status"] for r in rows} == {"sent", "pending"}
+    assert any(r["sender_name"].startswith("'=HYPERLINK") for r in rows)  # no formula runs
+    personal = read_csv(admin_client.get("/admin/exports/messages.csv?personal=1"))
+    assert "small business" in personal[0]["body"]
+    counts = {
+        r["constituency"]: r
+        for r in read_csv(admin_client.get("/admin/exports/constituencies.csv"))
+    }
+    assert len(counts) == 7
+    assert (
+        counts["Testington North"]["letters_written"],
+        counts["Testington North"]["letters_delivered"],
+    ) == ("2", "2")
+    assert counts["Cwm Test"]["letters_confirmed"] == "0"
+
+
+def test_subscribers_export_lists_only_confirmed_opt_ins_with_consent(admin_client):
+    from app.services.subscribers import record_consent
+
+    record_consent(
+        "yes@example.com",
+        source="share",
+        wording=CONSENT_WORDING,
+        postcode="TE1 1AA",
+        verified=True,
+    )
+    record_consent("pending@example.com", source="site", wording=CONSENT_WORDING)
+    rows = read_csv(admin_client.get("/admin/exports/subscribers.csv"))
+    assert [r["email"] for r in rows] == ["yes@example.com"]
+    assert rows[0]["consent_wording"] == CONSENT_WORDING
+    assert rows[0]["consent_source"] == "share"

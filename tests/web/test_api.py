@@ -1,0 +1,156 @@
+"""JSON API v1, as documented in the README."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Message, MessageStatus
+from tests.factories import LETTER
+
+SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
+
+
+def ticket(client) -> str:
+    return client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
+
+
+def body(client, **changes) -> dict:
+    return {**LETTER, "form_ticket": ticket(client), **changes}
+
+
+def stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(Message))
+
+
+def test_representatives_for_a_gb_postcode(client):
+    response = client.get("/api/v1/representatives?postcode=te11aa")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "postcode": "TE1 1AA",
+        "constituency": {"name": "Testington North", "gss_code": "E14001063"},
+        "mp": {
+            "name": "Alice Able",
+            "party": "Labour",
+            "can_email": True,
+            "status": "ok",
+            "contact_url": "https://members.parliament.uk/member/9001/contact",
+            "message": None,
+        },
+    }
+
+
+def test_representatives_for_northern_ireland_lists_choices(client):
+    data = client.get("/api/v1/representatives?postcode=BT7 1NN").get_json()
+    assert data["constituency"] is None
+    assert data["reason"] == "northern_ireland"
+    assert [c["constituency"]["name"] for c in data["choices"]] == ["Belfast Test", "Derry Test"]
+    assert all("mp" in c and c["mp"]["name"] for c in data["choices"])
+
+
+@pytest.mark.parametrize(
+    ("postcode", "status", "code"),
+    [
+        ("xx", 400, "invalid_postcode"),
+        ("TE5 5XX", 404, "unknown_postcode"),
+        ("GY1 1AA", 404, "no_mp_for_area"),
+    ],
+)
+def test_representatives_errors(client, postcode, status, code):
+    response = client.get("/api/v1/representatives", query_string={"postcode": postcode})
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+
+
+def test_representatives_no_email_and_vacant(client):
+    glen = client.get("/api/v1/representatives?postcode=G1 1AA").get_json()["mp"]
+    assert (glen["can_email"], glen["status"]) == (False, "no_email")
+    assert "Dougal Ross" in glen["message"]
+    vacant = client.get("/api/v1/representatives?postcode=VA1 1AA").get_json()["mp"]
+    assert (vacant["can_email"], vacant["status"]) == (False, "vacant")
+
+
+def test_campaign_gives_public_fields_and_a_form_ticket(client):
+    response = client.get("/api/v1/campaigns/mp-expenses")
+    data = response.get_json()
+    assert data["slug"] == "mp-expenses"
+    assert data["status"] == "live"
+    assert "{mp_name}" in data["body_template"]
+    assert "<strong>" in data["intro_html"]
+    assert data["form_ticket"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get("/api/v1/campaigns/nope").status_code == 404
+
+
+def test_submit_accepts_a_letter(client):
+    response = client.post(SUBMIT, json=body(client))
+    assert response.status_code == 202
+    assert response.get_json() == {"status": "pending_confirmation"}
+    assert db.session.scalars(select(Message)).one().status == MessageStatus.PENDING
+
+
+def test_submit_reports_every_invalid_field(client):
+    response = client.post(SUBMIT, json=body(client, name="", email="nope", town=""))
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"name", "email", "town"}
+    assert stored() == 0
+
+
+def test_submit_with_a_choice_needed_returns_the_choices(client):
+    response = client.post(SUBMIT, json=body(client, postcode="BT7 1NN"))
+    assert response.status_code == 400
+    data = response.get_json()["error"]
+    assert "constituency" in data["fields"]
+    assert len(data["choices"]) == 2
+
+
+def test_submit_to_an_unreachable_mp(client):
+    response = client.post(SUBMIT, json=body(client, postcode="G1 1AA"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "mp_unreachable"
+
+
+def test_a_duplicate_is_409_and_the_same_ticket_twice_is_one_message(client):
+    same = body(client)
+    assert client.post(SUBMIT, json=same).status_code == 202
+    assert client.post(SUBMIT, json=same).status_code == 202  # a retry of the same form
+    again = client.post(SUBMIT, json=body(client))
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "duplicate"
+    assert stored() == 1
+
+
+def test_submit_needs_json(client):
+    response = client.post(SUBMIT, data=LETTER)
+    assert response.status_code == 415
+    assert client.post(SUBMIT, json=["a", "list"]).status_code == 400
+
+
+def test_submit_needs_a_genuine_ticket(client):
+    response = client.post(SUBMIT, json={**LETTER, "form_ticket": "forged"})
+    assert response.status_code == 400
+    assert "form_ticket" in response.get_json()["error"]["fields"]
+    assert client.post(SUBMIT, json=LETTER).status_code == 400
+
+
+def test_honeypot_answers_202_and_stores_nothing(client):
+    response = client.post(SUBMIT, json=body(client, website="http://spam"))
+    assert response.status_code == 202
+    assert stored() == 0
+
+
+def test_non_string_fields_are_invalid_not_a_crash(client):
+    response = client.post(SUBMIT, json=body(client, name=["x"], body={"a": 1}))
+    assert response.status_code == 400
+    assert {"name", "body"} <= set(response.get_json()["error"]["fields"])
+
+
+def test_unknown_api_routes_answer_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"

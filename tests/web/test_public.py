@@ -1,0 +1,331 @@
+"""The microsite, page by page, through Flask's test client (no JavaScript needed)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Consent, Message, MessageStatus, Subscriber, SubscriberStatus
+from app.services.abuse import issue_form_ticket
+from app.services.messages import confirmation_token
+from tests.factories import LETTER, submit
+
+WRITE = "/c/mp-expenses/write"
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def letter_form(**changes) -> dict:
+    return {**LETTER, "form_ticket": issue_form_ticket(), "website": "", **changes}
+
+
+def messages_stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(Message))
+
+
+def test_home_lists_the_live_campaign(client):
+    assert "Publish MPs&#39; expenses in full" in page(client.get("/"))
+
+
+def test_campaign_page_has_intro_postcode_form_and_social_tags(client):
+    html = page(client.get("/c/mp-expenses"))
+    assert '<label class="label" for="postcode">Your postcode</label>' in html
+    assert "<strong>Write to your MP in your own words</strong>" in html  # Markdown rendered
+    assert 'property="og:title" content="Publish MPs&#39; expenses in full"' in html
+    assert 'name="twitter:card" content="summary_large_image"' in html
+
+
+def test_an_unknown_campaign_is_404(client):
+    assert client.get("/c/nope").status_code == 404
+
+
+def test_a_postcode_leads_to_the_mp_and_a_prefilled_letter(client):
+    response = client.get(WRITE, query_string={"postcode": "te1 1aa"})
+    html = page(response)
+    assert response.status_code == 200
+    assert "Alice Able" in html
+    assert "MP for Testington North" in html
+    assert "As your constituent in Testington North" in html  # template filled
+    assert 'name="form_ticket"' in html
+
+
+@pytest.mark.parametrize(
+    ("postcode", "status", "text"),
+    [
+        ("rubbish", 400, "Please enter a full UK postcode"),
+        ("TE5 5XX", 404, "We can&#39;t find the postcode TE5 5XX"),
+        ("JE2 4WF", 404, "Jersey does not elect an MP"),
+        ("BFPO 57", 404, "BFPO addresses do not belong to a constituency"),
+    ],
+)
+def test_postcode_problems_are_explained_on_the_page(client, postcode, status, text):
+    response = client.get(WRITE, query_string={"postcode": postcode})
+    assert response.status_code == status
+    assert text in page(response)
+
+
+def test_an_invalid_postcode_error_is_tied_to_its_field(client):
+    html = page(client.get(WRITE, query_string={"postcode": "rubbish"}))
+    assert 'class="error-summary" role="alert"' in html
+    assert '<a href="#postcode">' in html
+    assert 'aria-describedby="postcode-hint postcode-error"' in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="rubbish"' in html  # what they typed is kept
+
+
+def test_northern_ireland_shows_a_choice_of_ni_constituencies(client):
+    html = page(client.get(WRITE, query_string={"postcode": "BT7 1NN"}))
+    assert "choose yours from the list" in html
+    assert html.count('type="radio"') == 2
+    assert "Belfast Test" in html
+    assert "Derry Test" in html
+    assert "Testington" not in html
+    chosen = client.get(WRITE, query_string={"postcode": "BT7 1NN", "constituency": "N05000002"})
+    assert "Fergal Og" in page(chosen)
+    assert 'name="constituency" type="hidden" value="N05000002"' in page(chosen)
+
+
+def test_an_unplaced_postcode_offers_every_gb_constituency(client):
+    html = page(client.get(WRITE, query_string={"postcode": "TE9 9ZZ"}))
+    assert "isn&#39;t tied to one constituency" in html
+    assert "Cwm Test" in html
+    assert "Belfast Test" not in html
+
+
+@pytest.mark.parametrize(
+    ("postcode", "text"),
+    [
+        ("G1 1AA", "We don&#39;t have a working email address for Dougal Ross"),
+        ("VA1 1AA", "The seat for Vacantshire is vacant"),
+    ],
+)
+def test_no_email_and_vacant_seats_show_another_way(client, postcode, text):
+    html = page(client.get(WRITE, query_string={"postcode": postcode}))
+    assert text in html
+    assert 'name="body"' not in html  # no letter form
+    assert "parliament.uk" in html
+
+
+def test_preview_shows_the_letter_as_the_mp_will_see_it(client):
+    response = client.post(WRITE, data=letter_form(action="preview"))
+    html = page(response)
+    assert response.status_code == 200
+    assert "Check your letter" in html
+    assert "This is what Alice Able will receive" in html
+    assert "I run a small business" in html
+    assert 'value="send"' in html
+    assert messages_stored() == 0  # a preview stores nothing
+
+
+def test_form_errors_keep_everything_typed_and_name_each_field(client):
+    response = client.post(WRITE, data=letter_form(name="", email="not-an-email", action="preview"))
+    html = page(response)
+    assert response.status_code == 422
+    assert '<a href="#name">Enter your full name.</a>' in html
+    assert '<a href="#email">Enter an email address like name@example.com.</a>' in html
+    assert 'id="email-error"' in html
+    assert "I run a small business" in html  # the letter is still there
+    assert 'value="1 High Street"' in html
+
+
+def test_an_untouched_template_is_refused_on_the_page(client):
+    html = page(client.get(WRITE, query_string={"postcode": "TE1 1AA"}))
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>\s*(.*?)</textarea>', html, re.S).group(1)
+    import html as html_lib
+
+    response = client.post(WRITE, data=letter_form(body=html_lib.unescape(body), action="preview"))
+    assert response.status_code == 422
+    assert "in your own words" in page(response)
+
+
+def test_a_message_longer_than_20000_characters_is_refused_and_kept(client):
+    long_body = LETTER["body"] + " x" * 10_000
+    response = client.post(WRITE, data=letter_form(body=long_body, action="preview"))
+    assert response.status_code == 422
+    assert "between 20 and 20,000 characters" in page(response)
+    assert messages_stored() == 0
+
+
+def test_a_huge_request_gets_a_clear_error(client):
+    response = client.post(WRITE, data=letter_form(body="x" * 400_000, action="send"))
+    assert response.status_code == 413
+    assert "too much text" in page(response)
+
+
+def test_the_postcode_must_be_the_mps(client):
+    response = client.post(WRITE, data=letter_form(constituency="E14001064", action="preview"))
+    assert response.status_code == 422
+    assert "TE1 1AA is in Testington North" in page(response)
+
+
+def test_sending_stores_one_pending_message_and_says_check_your_email(client):
+    response = client.post(WRITE, data=letter_form(action="send"))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/c/mp-expenses/check-email")
+    message = db.session.scalars(select(Message)).one()
+    assert message.status == MessageStatus.PENDING
+    assert "Check your email" in page(client.get(response.headers["Location"]))
+
+
+def test_a_double_submit_stores_one_message(client):
+    form = letter_form(action="send")
+    first = client.post(WRITE, data=form)
+    second = client.post(WRITE, data=form)
+    assert first.status_code == second.status_code == 303
+    assert messages_stored() == 1
+
+
+def test_writing_twice_in_a_campaign_shows_the_duplicate_page(client):
+    client.post(WRITE, data=letter_form(action="send"))
+    response = client.post(WRITE, data=letter_form(action="send"))
+    assert response.status_code == 409
+    html = page(response)
+    assert "already written to your MP in this campaign" in html
+    assert "We've emailed you the confirmation link again" in html
+    assert messages_stored() == 1
+
+
+def test_the_honeypot_gets_a_success_shaped_answer_and_stores_nothing(client):
+    response = client.post(WRITE, data=letter_form(action="send", website="http://spam.example"))
+    assert response.status_code == 303  # indistinguishable from a real send
+    assert response.headers["Location"].endswith("/check-email")
+    assert messages_stored() == 0
+
+
+def test_a_form_filled_faster_than_a_person_can_stores_nothing(make_app):
+    app = make_app(MIN_FILL_SECONDS=30)
+    with app.app_context():
+        response = app.test_client().post(WRITE, data=letter_form(action="send"))
+        assert response.status_code == 303
+        assert messages_stored() == 0
+
+
+def test_a_forged_form_ticket_is_refused_without_losing_the_letter(client):
+    response = client.post(WRITE, data=letter_form(action="send", form_ticket="forged"))
+    assert response.status_code == 422
+    html = page(response)
+    assert "open for a long time" in html
+    assert "I run a small business" in html
+    assert messages_stored() == 0
+
+
+def test_a_closed_campaign_takes_no_letters(client):
+    from tests.factories import demo_campaign
+
+    demo_campaign().status = "closed"
+    db.session.commit()
+    assert "This campaign has closed" in page(client.get("/c/mp-expenses"))
+    response = client.post(WRITE, data=letter_form(action="send"))
+    assert "has closed" in page(response)
+    assert messages_stored() == 0
+
+
+def test_a_draft_campaign_is_not_public(client):
+    from tests.factories import demo_campaign
+
+    demo_campaign().status = "draft"
+    db.session.commit()
+    assert client.get("/c/mp-expenses").status_code == 404
+
+
+def test_the_confirm_link_shows_a_page_whose_button_sends(client):
+    message = submit()
+    token = confirmation_token(message)
+    response = client.get(f"/confirm/{token}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert 'method="post"' in page(response)
+    db.session.refresh(message)
+    assert message.status == MessageStatus.PENDING  # following the link sent nothing
+    response = client.post(f"/confirm/{token}")
+    assert response.status_code == 303
+    db.session.commit()
+    db.session.refresh(message)
+    assert message.status == MessageStatus.QUEUED
+
+
+def test_confirming_twice_shows_the_share_page_again(client):
+    token = confirmation_token(submit())
+    client.post(f"/confirm/{token}")
+    again = client.post(f"/confirm/{token}", follow_redirects=True)
+    assert again.status_code == 200
+    assert "Thank you, Jane Smith" in page(again)
+    assert client.get(f"/confirm/{token}").status_code == 302  # straight to the share page
+
+
+def test_tampered_and_expired_links_get_clear_pages(client):
+    from freezegun import freeze_time
+
+    response = client.get("/confirm/abc.def.ghi")
+    assert response.status_code == 404
+    assert "This link doesn" in page(response)
+    with freeze_time("2026-01-01"):
+        token = confirmation_token(submit())
+    with freeze_time("2026-01-09"):
+        response = client.get(f"/confirm/{token}")
+        assert response.status_code == 410
+        assert "This link has expired" in page(response)
+        assert client.post(f"/confirm/{token}").status_code == 410
+
+
+def test_the_share_page_has_share_links_without_third_party_scripts(client):
+    message = submit()
+    token = confirmation_token(message)
+    html = page(client.post(f"/confirm/{token}", follow_redirects=True))
+    code = message.share_code
+    for channel in ("facebook", "x", "whatsapp", "bluesky", "email"):
+        assert f'href="http://localhost/share/{code}/{channel}"' in html
+    assert f'value="http://localhost/s/{code}/copy"' in html  # their own link to copy
+    assert f'href="/share/{code}/group"' in html
+    scripts = re.findall(r"<script[^>]*src=\"([^\"]+)\"", html)
+    assert scripts
+    assert all(src.startswith("/static/") for src in scripts)
+    out = client.get(f"/share/{code}/facebook")
+    assert out.status_code == 302
+    assert out.headers["Location"].startswith("https://www.facebook.com/sharer/sharer.php?u=")
+    assert f"%2Fs%2F{code}%2Ffacebook" in out.headers["Location"]
+
+
+def test_opting_in_on_the_share_page_stores_consent_with_its_wording(client):
+    message = submit()
+    token = confirmation_token(message)
+    client.post(f"/confirm/{token}")
+    response = client.post(
+        f"/confirm/{token}/subscribe", data={"email": "jane@example.com", "website": ""}
+    )
+    assert response.status_code == 303
+    subscriber = db.session.scalars(select(Subscriber)).one()
+    assert subscriber.status == SubscriberStatus.CONFIRMED  # the link proved the address
+    assert subscriber.constituency_id == message.constituency_id
+    consent = db.session.scalars(select(Consent)).one()
+    assert consent.source == "share"
+    assert consent.wording.startswith("Email me alerts about this campaign")
+    assert consent.given_at is not None
+    assert "signed up for campaign alerts" in page(client.get(response.headers["Location"]))
+
+
+def test_opting_in_with_another_address_needs_that_address_confirmed(client):
+    token = confirmation_token(submit())
+    client.post(f"/confirm/{token}")
+    client.post(f"/confirm/{token}/subscribe", data={"email": "friend@example.com"})
+    assert db.session.scalars(select(Subscriber)).one().status == SubscriberStatus.PENDING
+
+
+def test_the_share_image_is_a_png(client):
+    response = client.get("/c/mp-expenses/share.png")
+    assert response.status_code == 200
+    assert response.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_static_assets_are_versioned_and_cached_long(client):
+    html = page(client.get("/"))
+    css = re.search(r'href="(/static/css/site.css\?v=[0-9a-f]+)"', html).group(1)
+    with client.get(css) as response:
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]

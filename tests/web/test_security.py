@@ -1,0 +1,176 @@
+"""Headers, CSRF, cookies and rate limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db, limiter
+from app.services.abuse import issue_form_ticket
+from tests.factories import LETTER
+
+WRITE = "/c/mp-expenses/write"
+SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
+
+
+def test_every_page_has_strict_security_headers(client):
+    response = client.get("/c/mp-expenses")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain http here
+
+
+def test_hsts_over_https(client):
+    response = client.get("/c/mp-expenses", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_pages_have_no_inline_script_or_style(client):
+    import re
+
+    for url in ("/", "/c/mp-expenses", f"{WRITE}?postcode=TE1+1AA", f"{WRITE}?postcode=BT1+1AA"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
+        assert "<style" not in html, url
+        assert " style=" not in html, url
+        assert " onclick=" not in html, url
+
+
+@pytest.fixture
+def csrf_app(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+
+
+def test_compose_without_a_csrf_token_keeps_the_letter(csrf_app):
+    client = csrf_app.test_client()
+    form = {**LETTER, "form_ticket": issue_form_ticket(), "action": "send"}
+    response = client.post(WRITE, data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "I run a small business" in html
+    assert "csrf_token" in html  # a fresh token to try again with
+
+
+def test_confirm_needs_a_csrf_token(csrf_app):
+    from app.services.messages import confirmation_token
+    from tests.factories import submit
+
+    token = confirmation_token(submit())
+    response = csrf_app.test_client().post(f"/confirm/{token}")
+    assert response.status_code == 400
+    assert "session expired" in response.get_data(as_text=True)
+
+
+def test_the_api_needs_no_csrf_token(csrf_app):
+    client = csrf_app.test_client()
+    ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
+    assert client.post(SUBMIT, json={**LETTER, "form_ticket": ticket}).status_code == 202
+
+
+def test_production_cookies_are_secure(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True, WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        response = app.test_client().get(f"{WRITE}?postcode=TE1+1AA")
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+
+
+STORAGES = ["memory://", "redis"]
+
+
+@pytest.fixture(params=STORAGES)
+def limited(request, make_app):
+    """make(**limits) -> a client with those limits, on memory:// or on Redis."""
+    storage = request.param
+    if storage == "redis":
+        storage = request.getfixturevalue("redis_url")
+
+    contexts = []
+
+    def make(**limits):
+        app = make_app(RATELIMIT_STORAGE_URI=storage, **limits)
+        limiter.reset()  # counters left in Redis by an earlier test
+        context = app.app_context()
+        context.push()
+        contexts.append(context)
+        return app.test_client()
+
+    yield make
+    for context in reversed(contexts):
+        db.session.remove()
+        context.pop()
+
+
+def test_lookup_is_limited_per_ip_with_a_json_429(limited):
+    client = limited(RATELIMIT_LOOKUP="3/minute")
+    for _ in range(3):
+        assert client.get("/api/v1/representatives?postcode=TE1 1AA").status_code == 200
+    response = client.get("/api/v1/representatives?postcode=TE1 1AA")
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "rate_limited"
+    assert int(response.headers["Retry-After"]) > 0
+    # The microsite's lookup shares the same allowance.
+    assert client.get(f"{WRITE}?postcode=TE1+1AA").status_code == 429
+    other = client.get(
+        "/api/v1/representatives?postcode=TE1 1AA", environ_base={"REMOTE_ADDR": "10.9.9.9"}
+    )
+    assert other.status_code == 200
+
+
+def test_submit_is_limited_per_email(limited):
+    client = limited(RATELIMIT_SUBMIT_PER_EMAIL="2/hour")
+    ticket = lambda: client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]  # noqa: E731
+    for ip in ("10.0.0.1", "10.0.0.2"):
+        client.post(
+            SUBMIT, json={**LETTER, "form_ticket": ticket()}, environ_base={"REMOTE_ADDR": ip}
+        )
+    response = client.post(
+        SUBMIT, json={**LETTER, "form_ticket": ticket()}, environ_base={"REMOTE_ADDR": "10.0.0.3"}
+    )
+    assert response.status_code == 429
+
+
+def test_submit_is_limited_per_mp(limited):
+    client = limited(RATELIMIT_SUBMIT_PER_MP="2/hour")
+    codes = []
+    for i in range(3):
+        ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
+        response = client.post(
+            SUBMIT,
+            json={**LETTER, "email": f"p{i}@example.com", "form_ticket": ticket},
+            environ_base={"REMOTE_ADDR": f"10.1.0.{i}"},
+        )
+        codes.append(response.status_code)
+    assert codes == [202, 202, 429]
+    # Another MP is not affected.
+    ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
+    other = client.post(
+        SUBMIT,
+        json={**LETTER, "postcode": "TE2 2BB", "email": "q@example.com", "form_ticket": ticket,
+              "body": LETTER["body"].replace("Alice Able", "Bob Baker")},
+        environ_base={"REMOTE_ADDR": "10.1.1.1"},
+    )  # fmt: skip
+    assert other.status_code == 202
+
+
+def test_previews_do_not_count_but_sends_do(limited):
+    client = limited(RATELIMIT_SUBMIT_PER_IP="1/hour")
+    form = {**LETTER, "form_ticket": issue_form_ticket()}
+    for _ in range(3):
+        assert client.post(WRITE, data={**form, "action": "preview"}).status_code == 200
+    assert client.post(WRITE, data={**form, "action": "send"}).status_code == 303
+    response = client.post(WRITE, data={**form, "email": "b@example.com", "action": "send"})
+    assert response.status_code == 429
+    assert "too many times" in response.get_data(as_text=True)
+
+
+def test_confirm_is_limited_per_ip(limited):
+    client = limited(RATELIMIT_CONFIRM="2/hour")
+    assert [client.post("/confirm/nope").status_code for _ in range(3)] == [404, 404, 429]
