@@ -1,0 +1,164 @@
+"""Alert fan-out: 100,000 personalised alerts, against a plain smtplib loop, same sink, same run.
+
+    python -m bench.fanout [--recipients 100000] [--postgres URL]
+
+The sink (bench/sink.py) runs in its own process and counts recipients.
+Baseline: the same alert's 100,000 messages, built beforehand, sent by a plain
+smtplib loop over one connection. Ours: from pressing Send to the queue
+drained, by one worker (fan-out into the outbox, building each personalised
+message with its signed links, sending, recording each outcome). Checks that
+every recipient got exactly one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import smtplib
+import time
+
+from sqlalchemy import insert, select
+
+from bench.common import BENCH_DIR, SmtpSink, bench_config, machine, real_data_database
+
+
+def prepare(database_url: str, recipients: int, port: int):
+    from app import create_app
+    from app.extensions import db
+    from app.models import Subscriber
+    from app.services.admin_auth import create_admin
+
+    app = create_app(bench_config(
+        database_url, MAIL_PORT=port, MAIL_DEFAULT_SENDER="Bench <noreply@bench.test>",
+        ALERT_SEND_RATE=0, LOG_LEVEL="WARNING", DELIVERY_BATCH_SIZE=500,
+    ))  # fmt: skip
+    with app.app_context():
+        rows = [
+            {"email": f"reader{i}@example.com", "status": "confirmed", "postcode": "SW1A 0AA"}
+            for i in range(recipients)
+        ]
+        for start in range(0, recipients, 20_000):
+            db.session.execute(insert(Subscriber), rows[start : start + 20_000])
+        db.session.commit()
+        create_admin("bench@example.org", "benchmark-password-1")
+        db.session.remove()
+    return app
+
+
+def new_alert(admin, subject):
+    from app.models import Campaign, Segment
+    from app.services import alerts
+
+    campaign_id = alerts.db.session.scalar(select(Campaign.id))
+    return alerts.save_alert(
+        admin, None, campaign_id=campaign_id, subject=subject, segment=Segment.ALL,
+        body_markdown="MPs vote **on Thursday**. Please write to yours today: it takes five minutes.\n\n"
+                      "[Why it matters](https://example.org/why)",
+        call_to_action="Write to your MP",
+    )  # fmt: skip
+
+
+def baseline_messages(app) -> list[tuple[str, str, bytes]]:
+    """The alert's messages, built by the real builder, before any timing starts."""
+    from app.extensions import db
+    from app.models import AdminUser, OutboxEmail
+    from app.services import alerts
+    from app.services.emails import build_email
+
+    with app.app_context():
+        admin = db.session.scalar(select(AdminUser))
+        alert = new_alert(admin, "Baseline copy")
+        alerts.start_sending(alert, admin)
+        while alerts.fan_out(batch=20_000):
+            pass
+        built = []
+        rows = db.session.scalars(
+            select(OutboxEmail)
+            .where(OutboxEmail.alert_id == alert.id)
+            .execution_options(yield_per=2000)
+        )
+        for row in rows:
+            email = build_email(row)  # a RawEmail: exactly the bytes a worker sends
+            built.append((email.sender, email.recipient, email.data))
+        alerts.cancel_alert(alert, admin)  # its outbox rows must not be sent by our run
+        db.session.remove()
+    return built
+
+
+def plain_loop(port: int, messages) -> float:
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for sender, to, data in messages:
+            smtp.sendmail(sender, [to], data)
+    return len(messages) / (time.perf_counter() - started)
+
+
+def ours(app) -> float:
+    from app.extensions import db
+    from app.models import AdminUser
+    from app.services import alerts
+    from app.services.delivery import run_worker
+
+    with app.app_context():
+        admin = db.session.scalar(select(AdminUser))
+        alert = new_alert(admin, "MPs vote on Thursday")
+        db.session.remove()
+    with app.app_context():
+        started = time.perf_counter()
+        alerts.start_sending(db.session.get(alerts.Alert, alert.id), admin)
+        result = run_worker(once=True)
+        elapsed = time.perf_counter() - started
+        db.session.remove()
+    return result.sent / elapsed
+
+
+def measure(label: str, database_url: str, recipients: int) -> None:
+    with SmtpSink() as sink:
+        app = prepare(database_url, recipients, sink.port)
+        messages = baseline_messages(app)
+        sink.stats(reset=True)
+        loop_rate = plain_loop(sink.port, messages)
+        loop_stats = sink.stats()
+        sink.stats(reset=True)
+        del messages
+        our_rate = ours(app)
+        stats = sink.stats()
+    ok = (
+        stats["messages"] == recipients
+        and stats["recipients"] == recipients
+        and stats["duplicates"] == 0
+    )
+    print(
+        f"[{label}] plain smtplib loop (pre-built messages, one connection): {loop_rate:,.0f} messages/s "
+        f"({loop_stats['messages']:,} sent)"
+    )
+    print(
+        f"[{label}] fan-out (queue, build, send, record): {our_rate:,.0f} messages/s "
+        f"= {our_rate / loop_rate:.0%} of the loop (target 70%); "
+        f"{stats['messages']:,} messages to {stats['recipients']:,} recipients, {stats['duplicates']} duplicates: "
+        f"{'each recipient exactly once' if ok else 'WRONG'}"
+    )
+
+
+def postgres_database(server_url: str) -> str:
+    from bench.dashboard import postgres_copy
+
+    return postgres_copy(server_url, "bench_fanout")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    path = BENCH_DIR / "fanout.db"
+    shutil.copy(real_data_database().removeprefix("sqlite:///"), path)
+    measure("SQLite", f"sqlite:///{path}", args.recipients)
+    if args.postgres:
+        measure("PostgreSQL", postgres_database(args.postgres), args.recipients)
+
+
+if __name__ == "__main__":
+    main()

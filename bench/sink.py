@@ -1,0 +1,71 @@
+"""An SMTP sink for the benchmarks: accepts everything, keeps only counts per recipient.
+
+    python -m bench.sink --smtp-port P --http-port Q
+
+GET http://127.0.0.1:Q/ -> {"messages": n, "recipients": distinct, "duplicates": d}
+POST http://127.0.0.1:Q/reset -> clears the counts.
+Run in its own process, so it does not compete with the sender for the GIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+counts: Counter[str] = Counter()
+lock = threading.Lock()
+
+
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        with lock:
+            counts.update(envelope.rcpt_tos)
+        return "250 OK"
+
+
+class Stats(BaseHTTPRequestHandler):
+    def _answer(self):
+        with lock:
+            body = {
+                "messages": sum(counts.values()),
+                "recipients": len(counts),
+                "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+            }
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self._answer()
+
+    def do_POST(self):
+        with lock:
+            counts.clear()
+        self._answer()
+
+    def log_message(self, *args):
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--smtp-port", type=int, required=True)
+    parser.add_argument("--http-port", type=int, required=True)
+    args = parser.parse_args()
+    controller = Controller(
+        Sink(), hostname="127.0.0.1", port=args.smtp_port, data_size_limit=10 * 1024 * 1024
+    )
+    controller.start()
+    print("ready", flush=True)
+    ThreadingHTTPServer(("127.0.0.1", args.http_port), Stats).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
