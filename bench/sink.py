@@ -2,7 +2,9 @@
 
     python -m bench.sink --smtp-port P --http-port Q
 
-GET http://127.0.0.1:Q/ -> {"messages": n, "recipients": distinct, "duplicates": d}
+GET http://127.0.0.1:Q/ -> {"messages": n, "recipients": distinct, "duplicates": d,
+                           "message_ids": distinct, "duplicate_ids": d}
+(the worker's Message-IDs name the outbox row, so a resent email repeats its id)
 POST http://127.0.0.1:Q/reset -> clears the counts.
 Run in its own process, so it does not compete with the sender for the GIL.
 """
@@ -11,20 +13,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
+_MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
 counts: Counter[str] = Counter()
+ids: Counter[bytes] = Counter()
 lock = threading.Lock()
 
 
 class Sink:
     async def handle_DATA(self, server, session, envelope):
+        message_id = _MESSAGE_ID.search(envelope.content)
         with lock:
             counts.update(envelope.rcpt_tos)
+            if message_id:
+                ids[message_id.group(1)] += 1
         return "250 OK"
 
 
@@ -35,6 +43,8 @@ class Stats(BaseHTTPRequestHandler):
                 "messages": sum(counts.values()),
                 "recipients": len(counts),
                 "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+                "message_ids": len(ids),
+                "duplicate_ids": sum(n - 1 for n in ids.values() if n > 1),
             }
         data = json.dumps(body).encode()
         self.send_response(200)
@@ -48,6 +58,7 @@ class Stats(BaseHTTPRequestHandler):
     def do_POST(self):
         with lock:
             counts.clear()
+            ids.clear()
         self._answer()
 
     def log_message(self, *args):

@@ -9,6 +9,7 @@ reused for a whole batch, which is what makes the worker fast.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import re
 import smtplib
@@ -16,6 +17,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import getaddresses
 
 from flask import current_app
 
@@ -73,23 +75,118 @@ class RawEmail:
     data: bytes
 
 
+def as_raw(message: EmailMessage) -> RawEmail | None:
+    """The bytes and envelope smtplib's send_message would use, or None when the
+    message needs more than plain SMTP can carry (non-ASCII addresses: SMTPUTF8)."""
+    sender = getaddresses([message["Sender"] or message["From"]])[0][1]
+    recipients = [
+        address
+        for _, address in getaddresses(
+            [str(value) for name in ("To", "Cc", "Bcc") for value in message.get_all(name, [])]
+        )
+    ]
+    if len(recipients) != 1 or not (sender + recipients[0]).isascii():
+        return None
+    if message["Bcc"] is not None:
+        message = copy.copy(message)
+        del message["Bcc"]
+    return RawEmail(
+        sender, recipients[0], message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    )
+
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
 class SmtpSender:
-    """One open SMTP connection. `send` raises SendError subclasses only."""
+    """One open SMTP connection. Its methods raise SendError subclasses only.
+
+    `send` is `start` then `finish`. Split, the caller works while the server
+    does: it builds the next email while the server digests this one (the
+    final reply to DATA is the longest wait in a transaction), and after
+    `announce` (MAIL FROM written, reply not yet read) records the previous
+    outcome while the server checks the sender.
+    """
 
     def __init__(self, connection):
         self._connection = connection
         self.broken = False
+        self.awaiting_reply = False
+        self._announced: RawEmail | None = None
 
     def send(self, message: EmailMessage | RawEmail) -> None:
+        self.start(message)
+        self.finish()
+
+    def announce(self, message: EmailMessage | RawEmail) -> None:
+        """Write MAIL FROM for `message` without waiting; `start` reads the reply."""
+        raw = message if isinstance(message, RawEmail) else as_raw(message)
+        if raw is None:
+            return
         host = self._connection.host
-        try:
-            if isinstance(message, RawEmail):
-                host.sendmail(message.sender, [message.recipient], message.data)
-            else:
+        with self._classified():
+            host.ehlo_or_helo_if_needed()
+            host.putcmd("mail", f"FROM:{smtplib.quoteaddr(raw.sender)}")
+            self._announced = raw
+
+    def start(self, message: EmailMessage | RawEmail) -> None:
+        """MAIL, RCPT, DATA and the message, without waiting for the verdict on it."""
+        raw = message if isinstance(message, RawEmail) else as_raw(message)
+        host = self._connection.host
+        with self._classified():
+            if raw is None:
                 host.send_message(message)
+                return
+            if self._announced is not None and self._announced.sender == raw.sender:
+                self._announced = None
+                code, reply = host.getreply()
+            else:
+                host.ehlo_or_helo_if_needed()
+                code, reply = host.mail(raw.sender)
+            if code != 250:
+                self._abandon(code)
+                raise smtplib.SMTPSenderRefused(code, reply, raw.sender)
+            code, reply = host.rcpt(raw.recipient)
+            if code not in (250, 251):
+                self._abandon(code)
+                raise smtplib.SMTPRecipientsRefused({raw.recipient: (code, reply)})
+            code, reply = host.docmd("data")
+            if code != 354:
+                self._abandon(code)
+                raise smtplib.SMTPDataError(code, reply)
+            data = _LEADING_DOT.sub(b"..", raw.data)
+            host.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+            self.awaiting_reply = True
+
+    def finish(self) -> None:
+        """Read the server's verdict on the message `start` handed over."""
+        if not self.awaiting_reply:
+            return
+        self.awaiting_reply = False
+        host = self._connection.host
+        with self._classified():
+            code, reply = host.getreply()
+            if code != 250:
+                self._abandon(code)
+                raise smtplib.SMTPDataError(code, reply)
+
+    def _abandon(self, code: int) -> None:
+        """After a refusal, as smtplib does: RSET, or close on 421."""
+        if code == 421:
+            self._connection.host.close()
+        else:
+            with contextlib.suppress(smtplib.SMTPServerDisconnected):
+                self._connection.host.rset()
+
+    @contextlib.contextmanager
+    def _classified(self):
+        try:
+            yield
         except (smtplib.SMTPException, OSError) as exc:
-            # smtplib has already sent RSET after a refused MAIL, RCPT or DATA,
-            # so the connection stays usable unless it dropped or said 421.
+            self.awaiting_reply = False
+            self._announced = None
+            # After a refused MAIL, RCPT or DATA the connection was reset and
+            # stays usable, unless it dropped or said 421.
             if isinstance(exc, smtplib.SMTPServerDisconnected | OSError) or (
                 getattr(exc, "smtp_code", None) == 421
             ):

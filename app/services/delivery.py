@@ -16,22 +16,25 @@ is the same single UPDATE ... RETURNING inside BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import random
 import secrets
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import selectinload
 
-from app.adapters.mail_transport import PermanentSendError, RetryableSendError, SendError, transport
+from app.adapters.mail_transport import PermanentSendError, SendError, transport
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.models import (
@@ -148,7 +151,7 @@ def release(claim: Claim, ids: list[int]) -> int:
     return result.rowcount
 
 
-def _load_rows(ids: list[int]) -> list[OutboxEmail]:
+def load_rows(ids: list[int]) -> list[OutboxEmail]:
     recipient = selectinload(OutboxEmail.alert_recipient)
     rows = db.session.scalars(
         select(OutboxEmail)
@@ -185,6 +188,22 @@ def _fenced(session, row: OutboxEmail, claim: Claim) -> OutboxEmail | None:
     return current
 
 
+@functools.cache
+def _fenced_update(columns: tuple[str, ...]):
+    """UPDATE outbox SET <columns> WHERE id, lease token and SENDING match, built
+    once per shape: constructing the expression per email cost more than running it."""
+    table = OutboxEmail.__table__
+    return (
+        table.update()
+        .where(
+            table.c.id == bindparam("row_id"),
+            table.c.lease_token == bindparam("token"),
+            table.c.status == OutboxStatus.SENDING,
+        )
+        .values({name: bindparam(f"set_{name}") for name in columns})
+    )
+
+
 def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> bool:
     """Write an outcome, only while this worker still holds the row's lease.
 
@@ -195,22 +214,15 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> bool:
     if hook is None:
         # Core, one short transaction per email on the claim's own connection:
         # a fraction of the ORM's cost, and a crash can still repeat at most one.
-        table = OutboxEmail.__table__
-        statement = (
-            table.update()
-            .where(
-                table.c.id == row.id,
-                table.c.lease_token == claim.token,
-                table.c.status == OutboxStatus.SENDING,
-            )
-            .values(**values)
-        )
+        params = {"row_id": row.id, "token": claim.token}
+        params.update((f"set_{name}", value) for name, value in values.items())
+        statement = _fenced_update(tuple(values))
         if claim.connection is not None:
-            done = claim.connection.execute(statement).rowcount
+            done = claim.connection.execute(statement, params).rowcount
             claim.connection.commit()
         else:
             with db.engine.begin() as conn:
-                done = conn.execute(statement).rowcount
+                done = conn.execute(statement, params).rowcount
         if not done:
             log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
         return bool(done)
@@ -274,54 +286,93 @@ def record_failure(row: OutboxEmail, claim: Claim, reason: str) -> None:
 
 
 def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResult:
-    """Send every row in a claim over one SMTP connection."""
+    """Send every row in a claim over one SMTP connection.
+
+    While the server digests one email (its final reply to DATA is the longest
+    wait), the worker builds the next; while it checks the next sender, the
+    worker records the last outcome. Each outcome is committed before the next
+    email's content goes out, so a crash can repeat at most the one email
+    whose verdict the worker was waiting for.
+    """
     result = PassResult(claimed=len(claim.ids))
     if not claim.ids:
         return result
-    rows = _load_rows(claim.ids)
+    pending = deque(load_rows(claim.ids))
     deadline = time.monotonic() + current_app.config["DELIVERY_LEASE_SECONDS"] / 2
-    pending = list(rows)
     try:
         with transport().connect() as sender, db.engine.connect() as claim.connection:
-            while pending:
-                if time.monotonic() > deadline or (stop is not None and stop.is_set()):
-                    break
-                row = pending.pop(0)
-                _deliver_row(row, claim, sender, result)
-                if sender.broken:
-                    break  # the rest wait for a fresh connection on the next pass
+            in_flight: OutboxEmail | None = None  # handed over, verdict not yet read
+            while pending and not sender.broken and not _time_to_stop(deadline, stop):
+                row = pending.popleft()
+                email = _build(row, claim, result)  # while the server digests in_flight
+                verdict = _verdict(sender) if in_flight else None
+                if email is not None:
+                    _announce(sender, email)
+                if in_flight:  # recorded while the server checks the next sender
+                    _record(in_flight, claim, verdict, result)
+                    in_flight = None
+                if email is not None and sender.broken:
+                    pending.appendleft(row)  # waits for a fresh connection on the next pass
+                elif email is not None:
+                    try:
+                        sender.start(email)
+                        in_flight = row
+                    except SendError as exc:
+                        _record(row, claim, exc, result)
+            if in_flight:
+                _record(in_flight, claim, _verdict(sender), result)
     except SendError as exc:
         # Could not connect at all: every row still waiting gets a retry.
         claim.connection = None
-        for row in pending:
-            _count_retry(row, claim, exc.reason, result)
-        pending = []
+        while pending:
+            _count_retry(pending.popleft(), claim, exc.reason, result)
     claim.connection = None
     result.released = release(claim, [row.id for row in pending])
     return result
 
 
-def _deliver_row(row: OutboxEmail, claim: Claim, sender, result: PassResult) -> None:
+def _time_to_stop(deadline: float, stop: threading.Event | None) -> bool:
+    return time.monotonic() > deadline or (stop is not None and stop.is_set())
+
+
+def _build(row: OutboxEmail, claim: Claim, result: PassResult):
+    """The row's email, or None once it is recorded why there is none to send."""
     try:
         email = build_email(row)
     except Unsendable as exc:
         record_failure(row, claim, str(exc))
         result.failed += 1
-        return
+        return None
     if email is None:
         record_skipped(row, claim)
         result.skipped += 1
-        return
+    return email
+
+
+def _announce(sender, email) -> None:
+    """MAIL FROM, reply unread. A failure here marks the connection broken and
+    leaves the row unsent, to be given back to the queue."""
+    with contextlib.suppress(SendError):
+        sender.announce(email)
+
+
+def _verdict(sender) -> SendError | None:
     try:
-        sender.send(email)
-    except RetryableSendError as exc:
-        _count_retry(row, claim, exc.reason, result)
-    except PermanentSendError as exc:
-        record_failure(row, claim, exc.reason)
-        result.failed += 1
-    else:
+        sender.finish()
+    except SendError as exc:
+        return exc
+    return None
+
+
+def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: PassResult) -> None:
+    if error is None:
         record_sent(row, claim)
         result.sent += 1
+    elif isinstance(error, PermanentSendError):
+        record_failure(row, claim, error.reason)
+        result.failed += 1
+    else:
+        _count_retry(row, claim, error.reason, result)
 
 
 def _count_retry(row: OutboxEmail, claim: Claim, reason: str, result: PassResult) -> None:
@@ -496,5 +547,6 @@ __all__ = [
     "deliver_claim",
     "deliver_due",
     "install_signal_handlers",
+    "load_rows",
     "run_worker",
 ]
