@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
+import time
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,6 +72,36 @@ def real_data_database() -> str:
     return url
 
 
+def sqlite_copy(name: str) -> str:
+    path = BENCH_DIR / name
+    shutil.copy(real_data_database().removeprefix("sqlite:///"), path)
+    return f"sqlite:///{path}"
+
+
+def postgres_copy(server_url: str, name: str) -> str:
+    from app import create_app
+    from app.config import database_url
+    from app.extensions import db
+    from app.services.campaigns import seed_demo_campaign
+    from app.services.reference_data import load_reference_data
+
+    base = make_url(database_url(server_url))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    app = create_app(bench_config(url))
+    with app.app_context():
+        db.create_all()
+        load_reference_data(DATA_DIR)
+        seed_demo_campaign()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
 def machine() -> str:
     cpu = "unknown cpu"
     try:
@@ -90,6 +125,18 @@ def rss_mb() -> float:
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+def smtplib_loop(port: int, messages: list[tuple[str, str, bytes]]) -> float:
+    """The baseline for the mail benchmarks: pre-built messages sent by a plain
+    smtplib loop over one connection. Returns messages per second."""
+    import smtplib
+
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for sender, to, data in messages:
+            smtp.sendmail(sender, [to], data)
+    return len(messages) / (time.perf_counter() - started)
 
 
 class SmtpSink:

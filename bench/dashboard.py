@@ -15,15 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import time
 from datetime import timedelta
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
-from bench.common import BENCH_DIR, bench_config, machine, percentile, real_data_database
+from bench.common import bench_config, machine, percentile, postgres_copy, sqlite_copy
 
 RUNS = 30
 STATUSES = ["sent"] * 60 + ["pending"] * 12 + ["expired"] * 10 + ["queued"] * 5 + ["held"] * 4 + \
@@ -97,37 +95,6 @@ def time_dashboard(app) -> list[float]:
         if run >= 3:  # warm-up: caches, the hex map file, compiled templates
             timings.append(elapsed)
     return timings
-
-
-def sqlite_copy(name: str) -> str:
-    path = BENCH_DIR / name
-    shutil.copy(real_data_database().removeprefix("sqlite:///"), path)
-    return f"sqlite:///{path}"
-
-
-def postgres_copy(server_url: str, name: str) -> str:
-    from app import create_app
-    from app.config import database_url
-    from app.extensions import db
-    from app.services.campaigns import seed_demo_campaign
-    from app.services.reference_data import load_reference_data
-    from bench.common import DATA_DIR
-
-    base = make_url(database_url(server_url))
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = base.set(database=name).render_as_string(hide_password=False)
-    app = create_app(bench_config(url))
-    with app.app_context():
-        db.create_all()
-        load_reference_data(DATA_DIR)
-        seed_demo_campaign()
-        db.session.remove()
-        db.engine.dispose()
-    return url
 
 
 def measure(label: str, empty_url: str, full_url: str, letters: int) -> None:

@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import smtplib
 import time
 
 from sqlalchemy import insert, select
 
-from bench.common import BENCH_DIR, SmtpSink, bench_config, machine, real_data_database
+from bench.common import SmtpSink, bench_config, machine, postgres_copy, smtplib_loop, sqlite_copy
 
 
 def prepare(database_url: str, recipients: int, port: int):
@@ -89,14 +87,6 @@ def baseline_messages(app) -> list[tuple[str, str, bytes]]:
     return built
 
 
-def plain_loop(port: int, messages) -> float:
-    started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port) as smtp:
-        for sender, to, data in messages:
-            smtp.sendmail(sender, [to], data)
-    return len(messages) / (time.perf_counter() - started)
-
-
 def ours(app) -> float:
     from app.extensions import db
     from app.models import AdminUser
@@ -121,7 +111,7 @@ def measure(label: str, database_url: str, recipients: int) -> None:
         app = prepare(database_url, recipients, sink.port)
         messages = baseline_messages(app)
         sink.stats(reset=True)
-        loop_rate = plain_loop(sink.port, messages)
+        loop_rate = smtplib_loop(sink.port, messages)
         loop_stats = sink.stats()
         sink.stats(reset=True)
         del messages
@@ -144,12 +134,6 @@ def measure(label: str, database_url: str, recipients: int) -> None:
     )
 
 
-def postgres_database(server_url: str) -> str:
-    from bench.dashboard import postgres_copy
-
-    return postgres_copy(server_url, "bench_fanout")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
@@ -157,11 +141,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.postgres:
-        measure("PostgreSQL", postgres_database(args.postgres), args.recipients)
+        measure("PostgreSQL", postgres_copy(args.postgres, "bench_fanout"), args.recipients)
         return
-    path = BENCH_DIR / "fanout.db"
-    shutil.copy(real_data_database().removeprefix("sqlite:///"), path)
-    measure("SQLite", f"sqlite:///{path}", args.recipients)
+    measure("SQLite", sqlite_copy("fanout.db"), args.recipients)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, insert, select, text, update
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.db import utcnow
 from app.extensions import db
@@ -131,18 +131,26 @@ class Message(db.Model):
         current = MessageStatus(self.status)
         if status not in ALLOWED_TRANSITIONS[current]:
             raise IllegalTransition(f"message {self.id}: {current} -> {status} is not allowed")
-        self.events.append(
+        self._add_event(
             MessageEvent(from_status=current, to_status=status, detail=detail[:300], actor=actor)
         )
         self.status = status
 
     def log(self, detail: str, *, actor: str = "system") -> None:
         """Record something that happened without a change of state (a retry, a reminder)."""
-        self.events.append(
+        self._add_event(
             MessageEvent(
                 from_status=self.status, to_status=self.status, detail=detail[:300], actor=actor
             )
         )
+
+    def _add_event(self, event: MessageEvent) -> None:
+        # Through the many-to-one side: appending to `events` would first load
+        # every earlier event of a stored message, one query per state change.
+        event.message = self
+        session = object_session(self)
+        if session is not None:
+            session.add(event)
 
 
 class MessageEvent(db.Model):
@@ -162,3 +170,45 @@ class MessageEvent(db.Model):
     def is_transition(self) -> bool:
         """A change of state, rather than a note (a retry, a reminder sent)."""
         return self.from_status != self.to_status
+
+
+def move_stored(
+    session,
+    message_id: int,
+    status: MessageStatus,
+    *,
+    expected: MessageStatus,
+    detail: str = "",
+    actor: str = "system",
+    **values,
+) -> bool:
+    """`move_to` for a stored letter without loading it: one conditional UPDATE
+    and its event, for the worker's hot path. Returns False, writing nothing,
+    if the letter is no longer in the `expected` state (an admin acted)."""
+    if status not in ALLOWED_TRANSITIONS[expected]:
+        raise IllegalTransition(f"message {message_id}: {expected} -> {status} is not allowed")
+    moved = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == expected)
+        .values(status=status, **values),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if moved:
+        session.execute(
+            insert(MessageEvent).values(
+                message_id=message_id, from_status=expected, to_status=status,
+                detail=detail[:300], actor=actor,
+            )
+        )  # fmt: skip
+    return bool(moved)
+
+
+def log_stored(session, message_id: int, detail: str, *, actor: str = "system") -> None:
+    """`log` for a stored letter without loading it."""
+    current = select(Message.status).where(Message.id == message_id).scalar_subquery()
+    session.execute(
+        insert(MessageEvent).values(
+            message_id=message_id, from_status=current, to_status=current,
+            detail=detail[:300], actor=actor,
+        )
+    )  # fmt: skip

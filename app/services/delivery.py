@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.adapters.mail_transport import PermanentSendError, SendError, transport
 from app.db import utcnow, write_transaction
@@ -46,6 +47,7 @@ from app.models import (
     OutboxEmail,
     OutboxStatus,
 )
+from app.models.message import log_stored, move_stored
 from app.services.emails import Unsendable, build_email
 from app.services.messages import expire_unconfirmed, send_reminders
 
@@ -71,6 +73,7 @@ class PassResult:
 class Claim:
     token: str
     ids: list[int] = field(default_factory=list)
+    alerts: bool | None = None  # alert mail only, none of it, or any
     connection: Connection | None = None  # for recording outcomes while delivering
 
 
@@ -94,7 +97,7 @@ def claim_due(limit: int, *, alerts: bool | None = None) -> Claim:
 
     `alerts`: True for alert mail only, False for everything else, None for all.
     """
-    claim = Claim(token=secrets.token_hex(8))
+    claim = Claim(token=secrets.token_hex(8), alerts=alerts)
     now = utcnow()
     lease = timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
     due = select(OutboxEmail.id).where(_due_filter(now))
@@ -151,41 +154,34 @@ def release(claim: Claim, ids: list[int]) -> int:
     return result.rowcount
 
 
-def load_rows(ids: list[int]) -> list[OutboxEmail]:
+def load_rows(ids: list[int], *, alerts: bool | None = None) -> list[OutboxEmail]:
+    """The claimed rows with everything their emails need, in a few queries.
+
+    An alert claim (`alerts=True`) needs only its recipients: the letter
+    relations would cost a query each for nothing.
+    """
     recipient = selectinload(OutboxEmail.alert_recipient)
+    options = [
+        recipient.selectinload(AlertRecipient.subscriber),
+        recipient.selectinload(AlertRecipient.alert).selectinload(Alert.campaign),
+    ]
+    if not alerts:
+        message = selectinload(OutboxEmail.message)
+        options += [
+            message.selectinload(Message.mp),
+            message.selectinload(Message.campaign),
+            message.selectinload(Message.constituency),
+            selectinload(OutboxEmail.subscriber),
+        ]
     rows = db.session.scalars(
         select(OutboxEmail)
         .where(OutboxEmail.id.in_(ids))
-        .options(
-            selectinload(OutboxEmail.message).selectinload(Message.mp),
-            selectinload(OutboxEmail.message).selectinload(Message.campaign),
-            selectinload(OutboxEmail.message).selectinload(Message.constituency),
-            selectinload(OutboxEmail.subscriber),
-            recipient.selectinload(AlertRecipient.subscriber),
-            recipient.selectinload(AlertRecipient.alert).selectinload(Alert.campaign),
-        )
+        .options(*options)
         .order_by(OutboxEmail.id)
         .execution_options(populate_existing=True)
     ).all()
     db.session.commit()  # end the read; each outcome is its own transaction
     return list(rows)
-
-
-def _fenced(session, row: OutboxEmail, claim: Claim) -> OutboxEmail | None:
-    """The row, locked, if this worker still holds its lease; else None."""
-    current = session.scalar(
-        select(OutboxEmail)
-        .where(
-            OutboxEmail.id == row.id,
-            OutboxEmail.lease_token == claim.token,
-            OutboxEmail.status == OutboxStatus.SENDING,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if current is None:
-        log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
-    return current
 
 
 @functools.cache
@@ -207,33 +203,31 @@ def _fenced_update(columns: tuple[str, ...]):
 def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> bool:
     """Write an outcome, only while this worker still holds the row's lease.
 
-    Without a hook it is one fenced UPDATE (the bulk path: alerts). With one,
-    the row is loaded and locked so the hook can change related rows (the
-    letter's state, a follow-up email) in the same transaction.
+    One fenced UPDATE, in one short transaction per email: a crash repeats at
+    most the email in hand. Without a hook (the bulk path: alerts) it runs on
+    the claim's own connection. With one, it runs in the session so the hook
+    can change related rows (the letter's state, a follow-up email) in the
+    same transaction, on the row and relations the worker already loaded.
     """
-    if hook is None:
-        # Core, one short transaction per email on the claim's own connection:
-        # a fraction of the ORM's cost, and a crash can still repeat at most one.
-        params = {"row_id": row.id, "token": claim.token}
-        params.update((f"set_{name}", value) for name, value in values.items())
-        statement = _fenced_update(tuple(values))
-        if claim.connection is not None:
-            done = claim.connection.execute(statement, params).rowcount
-            claim.connection.commit()
-        else:
-            with db.engine.begin() as conn:
-                done = conn.execute(statement, params).rowcount
-        if not done:
-            log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
-        return bool(done)
-    with write_transaction() as session:
-        current = _fenced(session, row, claim)
-        if current is None:
-            return False
-        for name, value in values.items():
-            setattr(current, name, value)
-        hook(current)
-    return True
+    params = {"row_id": row.id, "token": claim.token}
+    params.update((f"set_{name}", value) for name, value in values.items())
+    statement = _fenced_update(tuple(values))
+    if hook is not None:
+        with write_transaction() as session:
+            done = session.execute(statement, params).rowcount
+            if done:
+                for name, value in values.items():
+                    set_committed_value(row, name, value)  # as stored, so not flushed again
+                hook(row)
+    elif claim.connection is not None:
+        done = claim.connection.execute(statement, params).rowcount
+        claim.connection.commit()
+    else:
+        with db.engine.begin() as conn:
+            done = conn.execute(statement, params).rowcount
+    if not done:
+        log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
+    return bool(done)
 
 
 def record_sent(row: OutboxEmail, claim: Claim) -> None:
@@ -297,7 +291,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     result = PassResult(claimed=len(claim.ids))
     if not claim.ids:
         return result
-    pending = deque(load_rows(claim.ids))
+    pending = deque(load_rows(claim.ids, alerts=claim.alerts))
     deadline = time.monotonic() + current_app.config["DELIVERY_LEASE_SECONDS"] / 2
     try:
         with transport().connect() as sender, db.engine.connect() as claim.connection:
@@ -429,25 +423,40 @@ def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None
 # What happens to a message when its emails are sent or fail.
 
 
+# The worker's hooks write with single statements (models.message.move_stored):
+# loading, changing and flushing each letter through the ORM cost more than
+# sending it.
+
+
 def _letter_sent(row: OutboxEmail) -> None:
-    message = row.message
-    message.sent_at = utcnow()
-    message.move_to(MessageStatus.SENT, detail="accepted by the MP's mail server")
-    db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, message_id=message.id))
-    log.info("message %s delivered", message.id)
+    moved = move_stored(
+        db.session, row.message_id, MessageStatus.SENT, expected=MessageStatus.QUEUED,
+        detail="accepted by the MP's mail server", sent_at=utcnow(),
+    )  # fmt: skip
+    if moved:
+        db.session.execute(
+            insert(OutboxEmail).values(kind=EmailKind.CONSTITUENT_COPY, message_id=row.message_id)
+        )
+        log.info("message %s delivered", row.message_id)
+    else:  # an admin stopped it while it was on its way
+        log_stored(db.session, row.message_id, "the MP's mail server accepted it after it stopped")
 
 
 def _letter_failed(row: OutboxEmail, reason: str) -> None:
-    message = row.message
-    if message.status == MessageStatus.QUEUED:
-        message.move_to(MessageStatus.FAILED, detail=reason)
-        db.session.add(OutboxEmail(kind=EmailKind.DELIVERY_FAILED, message_id=message.id))
+    moved = move_stored(
+        db.session, row.message_id, MessageStatus.FAILED, expected=MessageStatus.QUEUED,
+        detail=reason,
+    )  # fmt: skip
+    if moved:
+        db.session.execute(
+            insert(OutboxEmail).values(kind=EmailKind.DELIVERY_FAILED, message_id=row.message_id)
+        )
 
 
 def _note_on_message(what: str):
     def note(row: OutboxEmail, reason: str | None = None) -> None:
-        if row.message is not None:
-            row.message.log(f"{what}: {reason}" if reason else what)
+        if row.message_id is not None:
+            log_stored(db.session, row.message_id, f"{what}: {reason}" if reason else what)
 
     return note
 

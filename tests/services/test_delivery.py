@@ -245,6 +245,32 @@ def test_a_cancelled_message_is_not_sent(mailed_app, mail_server):
     assert outbox_row(message).status == OutboxStatus.CANCELLED
 
 
+def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
+    mailed_app, mail_server, monkeypatch
+):
+    from app.services import delivery
+
+    message = confirmed_message()
+    real_build = delivery.build_email
+
+    def build_then_cancel(row):
+        email = real_build(row)
+        if row.kind == EmailKind.MP_LETTER:  # an admin presses Cancel as it goes out
+            with db.engine.begin() as conn:
+                conn.execute(
+                    update(Message).where(Message.id == row.message_id).values(status="cancelled")
+                )
+        return email
+
+    monkeypatch.setattr(delivery, "build_email", build_then_cancel)
+    deliver()
+    fresh(message)
+    assert len(mail_server.to(MP_ADDRESS)) == 1  # it had left: the worker can't call it back
+    assert message.status == MessageStatus.CANCELLED
+    assert "accepted it after it stopped" in message.events[-1].detail
+    assert outbox_row(message, EmailKind.CONSTITUENT_COPY) is None
+
+
 def test_an_mp_whose_address_vanished_fails_cleanly(mailed_app, mail_server):
     message = confirmed_message()
     message.mp.source_email = "No email found"

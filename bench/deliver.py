@@ -1,0 +1,163 @@
+"""The delivery worker: 20,000 confirmed letters to MPs, against a plain smtplib loop.
+
+    python -m bench.deliver [--letters 20000] [--postgres URL]
+
+SQLite by default: the loop, then one worker. With --postgres (or
+BENCH_DATABASE_URL): the loop, one worker, then two worker processes on a
+fresh copy of the same letters.
+
+Baseline: the same letters, built beforehand by the real builder, sent by a
+plain smtplib loop over one connection to the same SMTP sink (bench/sink.py,
+its own process). Ours: from the worker starting to the queue drained:
+claiming leases, building each letter, sending it, and for each letter the
+state change, its event and the copy to the constituent, which the worker
+then sends too. So a letter costs the worker two emails; rates are given per
+email, and the sink checks that every email arrived exactly once (by the
+Message-ID, which names the outbox row).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import time
+
+from sqlalchemy import insert, select
+
+from bench.common import SmtpSink, bench_config, machine, postgres_copy, smtplib_loop, sqlite_copy
+
+
+def config(database_url: str, port: int) -> dict:
+    return bench_config(
+        database_url, MAIL_PORT=port, LOG_LEVEL="WARNING", DELIVERY_BATCH_SIZE=200,
+        WORKER_IDLE_SECONDS=0.05,
+    )  # fmt: skip
+
+
+def fill(app, letters: int) -> None:
+    """Confirmed letters to every MP who has an address, each with its outbox row."""
+    from app.db import utcnow
+    from app.extensions import db
+    from app.models import MP, Campaign, EmailKind, Message, OutboxEmail
+
+    rng = random.Random(2009)
+    with app.app_context():
+        campaign_id = db.session.scalar(select(Campaign.id))
+        seats = [(mp.constituency_id, mp.id) for mp in db.session.scalars(select(MP)) if mp.email]
+        now = utcnow()
+        for start in range(0, letters, 5000):
+            rows = []
+            for n in range(start, min(start + 5000, letters)):
+                constituency_id, mp_id = rng.choice(seats)
+                rows.append({
+                    "public_id": f"bench{n}", "submission_key": f"bench{n}", "campaign_id": campaign_id,
+                    "constituency_id": constituency_id, "mp_id": mp_id, "status": "queued",
+                    "sender_name": f"Person {n}", "sender_email": f"p{n}@example.com",
+                    "sender_email_key": f"p{n}@example.com", "address1": f"{n} High Street",
+                    "address2": "", "town": "Testington", "postcode": "SW1A 0AA",
+                    "constituency_chosen": False, "subject": "MPs' expenses",
+                    "body": f"Dear MP,\n\nI am writing as your constituent ({n}). Please publish "
+                            "every receipt, in full, before the summer.\n\nYours sincerely,",
+                    "source": "direct", "ip_hash": "", "created_at": now, "confirmed_at": now,
+                })  # fmt: skip
+            ids = db.session.scalars(insert(Message).returning(Message.id), rows).all()
+            db.session.execute(
+                insert(OutboxEmail),
+                [{"kind": EmailKind.MP_LETTER, "message_id": i, "not_before": now} for i in ids],
+            )
+        db.session.commit()
+        db.session.remove()
+
+
+def prebuilt(app) -> list[tuple[str, str, bytes]]:
+    """Every queued letter as the worker would send it, built before timing starts."""
+    from app.adapters.mail_transport import as_raw
+    from app.extensions import db
+    from app.models import OutboxEmail
+    from app.services.delivery import load_rows
+    from app.services.emails import build_email
+
+    with app.app_context():
+        ids = db.session.scalars(select(OutboxEmail.id).order_by(OutboxEmail.id)).all()
+        built = []
+        for start in range(0, len(ids), 2000):
+            for row in load_rows(ids[start : start + 2000]):
+                raw = as_raw(build_email(row))
+                built.append((raw.sender, raw.recipient, raw.data))
+        db.session.remove()
+    return built
+
+
+def one_worker(database_url: str, port: int) -> int:
+    from app import create_app
+    from app.extensions import db
+    from app.services.delivery import run_worker
+
+    app = create_app(config(database_url, port))
+    with app.app_context():
+        sent = run_worker(once=True).sent
+        db.session.remove()
+    return sent
+
+
+def workers(database_url: str, port: int, count: int) -> float:
+    """Emails per second from `count` worker processes draining the queue together."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(count) as pool:
+        started = time.perf_counter()
+        sent = sum(pool.starmap(one_worker, [(database_url, port)] * count))
+        elapsed = time.perf_counter() - started
+    return sent / elapsed
+
+
+def run(label: str, url: str, sink: SmtpSink, letters: int, count: int, loop_rate: float) -> None:
+    sink.stats(reset=True)
+    rate = workers(url, sink.port, count)
+    stats = sink.stats()
+    expected = 2 * letters  # each letter, then the copy to its writer
+    exact = stats["message_ids"] == expected and stats["duplicate_ids"] == 0
+    print(
+        f"[{label}] {count} worker{'s' if count > 1 else ''} (claim, build, send, record, copy): "
+        f"{rate:,.0f} emails/s = {rate / loop_rate:.0%} of the loop (target 70%); "
+        f"{stats['message_ids']:,} of {expected:,} emails, {stats['duplicate_ids']} duplicates: "
+        f"{'each exactly once' if exact else 'WRONG'}",
+        flush=True,
+    )
+
+
+def measure(label: str, urls: list[str], letters: int) -> None:
+    from app import create_app
+
+    with SmtpSink() as sink:
+        for url in urls:
+            fill(create_app(config(url, sink.port)), letters)
+        messages = prebuilt(create_app(config(urls[0], sink.port)))
+        sink.stats(reset=True)
+        loop_rate = smtplib_loop(sink.port, messages)
+        print(
+            f"[{label}] plain smtplib loop (pre-built letters, one connection): "
+            f"{loop_rate:,.0f} emails/s ({sink.stats()['messages']:,} sent)",
+            flush=True,
+        )
+        del messages
+        for count, url in enumerate(urls, start=1):
+            run(label, url, sink, letters, count, loop_rate)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--letters", type=int, default=20_000)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    if args.postgres:
+        urls = [postgres_copy(args.postgres, f"bench_deliver_{n}") for n in (1, 2)]
+        measure("PostgreSQL", urls, args.letters)
+    else:
+        measure("SQLite", [sqlite_copy("deliver.db")], args.letters)
+
+
+if __name__ == "__main__":
+    main()
