@@ -101,22 +101,20 @@ _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 class SmtpSender:
     """One open SMTP connection. Its methods raise SendError subclasses only.
 
-    `send` is `start` then `finish`. Split, the caller works while the server
-    does: it builds the next email while the server digests this one (the
-    final reply to DATA is the longest wait in a transaction), and after
-    `announce` (MAIL FROM written, reply not yet read) records the previous
-    outcome while the server checks the sender.
+    A send is `start` then `finish`, after an optional `announce`. Split, the
+    caller works while the server does: it builds the next email while the
+    server digests this one (the final reply to DATA is the longest wait in a
+    transaction), and after `announce` (MAIL FROM written, reply not yet
+    read) records the previous outcome while the server checks the sender.
     """
 
     def __init__(self, connection):
         self._connection = connection
         self.broken = False
         self.awaiting_reply = False
-        self._announced: RawEmail | None = None
-
-    def send(self, message: EmailMessage | RawEmail) -> None:
-        self.start(message)
-        self.finish()
+        # The message whose MAIL FROM is written and its reply unread, with its
+        # bytes, so `start` does not render it a second time.
+        self._announced: tuple[EmailMessage | RawEmail, RawEmail] | None = None
 
     def announce(self, message: EmailMessage | RawEmail) -> None:
         """Write MAIL FROM for `message` without waiting; `start` reads the reply."""
@@ -127,18 +125,22 @@ class SmtpSender:
         with self._classified():
             host.ehlo_or_helo_if_needed()
             host.putcmd("mail", f"FROM:{smtplib.quoteaddr(raw.sender)}")
-            self._announced = raw
+            self._announced = (message, raw)
 
     def start(self, message: EmailMessage | RawEmail) -> None:
         """MAIL, RCPT, DATA and the message, without waiting for the verdict on it."""
-        raw = message if isinstance(message, RawEmail) else as_raw(message)
+        announced, self._announced = self._announced, None
+        if announced is not None and announced[0] is message:
+            raw = announced[1]
+        else:
+            announced = None
+            raw = message if isinstance(message, RawEmail) else as_raw(message)
         host = self._connection.host
         with self._classified():
             if raw is None:
                 host.send_message(message)
                 return
-            if self._announced is not None and self._announced.sender == raw.sender:
-                self._announced = None
+            if announced is not None:
                 code, reply = host.getreply()
             else:
                 host.ehlo_or_helo_if_needed()
