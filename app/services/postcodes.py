@@ -31,7 +31,7 @@ NO_SLOT = 0xFFFF
 _FORMAT = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
 _SHAPE = re.compile(r"([A-Z]{1,2})[0-9][A-Z0-9]?[0-9][A-Z]{2}")  # the same, naming the area
 # Areas that need more than a lookup: Northern Ireland, Crown dependencies, BFPO.
-_SPECIAL_AREAS = frozenset({"BT", "JE", "GY", "IM", "BF"})
+SPECIAL_AREAS = frozenset({"BT", "JE", "GY", "IM", "BF"})
 _BFPO = re.compile(r"BFPO[0-9]{1,4}")
 _OUTWARD_AREA = re.compile(r"[A-Z]{1,2}")
 
@@ -222,7 +222,7 @@ def place_postcode(raw: str, locate: Locate) -> Placed:
     # The fast path, for the great majority: well formed, in an ordinary
     # area, and found as typed.
     shape = _SHAPE.fullmatch(text)
-    if shape is not None and shape.group(1) not in _SPECIAL_AREAS:
+    if shape is not None and shape.group(1) not in SPECIAL_AREAS:
         where = locate(text)
         if where is not None:
             return Placed(f"{text[:-3]} {text[-3:]}", where)
@@ -283,6 +283,26 @@ class PostcodeIndex:
 
     def locate(self, compact_postcode: str) -> str | None:
         """The GSS code for a compact postcode, UNPLACED, or None if it does not exist."""
+        slot = self.slot_of(compact_postcode)
+        if slot is None:
+            return None
+        return UNPLACED if slot == NO_SLOT else self.codes[slot]
+
+    def slot_of(self, compact_postcode: str) -> int | None:
+        """The slot (index into `codes`, or NO_SLOT) of a real postcode, None for any other text.
+
+        Safe on anything a person typed: the text is read as base 36 only when
+        that reading is one-to-one (ASCII letters and digits, a letter first,
+        so no sign, underscore or leading zero), and then it is a hit only if
+        it is exactly a real postcode.
+        """
+        if not (
+            5 <= len(compact_postcode) <= 7
+            and compact_postcode.isalnum()
+            and compact_postcode.isascii()
+            and compact_postcode[0].isalpha()
+        ):
+            return None
         key = int(compact_postcode, 36)
         span = self.districts.get(key // INWARD)
         if span is None:
@@ -291,8 +311,7 @@ class PostcodeIndex:
         i = bisect_left(keys, key, span[0], span[1])
         if i == span[1] or keys[i] != key:
             return None
-        slot = self.slots[i]
-        return UNPLACED if slot == NO_SLOT else self.codes[slot]
+        return self.slots[i]
 
     def code_at(self, i: int) -> str:
         """The GSS code (or UNPLACED) of the i-th postcode in key order."""

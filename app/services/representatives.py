@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import MP, Constituency, PostcodeIndex
 from app.services.cache import VersionedCache, cached
 from app.services.postcodes import (
+    SPECIAL_AREAS,
     UNPLACED,
     LookupUnavailable,
     Placed,
@@ -139,6 +140,9 @@ class Snapshot:
     by_id: dict[int, Seat]
     northern_ireland: tuple[Seat, ...]
     great_britain: tuple[Seat, ...]
+    # The embedded index's slots as seats (None for a code with no seat);
+    # empty when a remote source is configured.
+    seat_by_slot: tuple[Seat | None, ...] = ()
 
 
 def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
@@ -155,14 +159,18 @@ def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
     constituencies = db.session.scalars(select(Constituency))
     seats += [_seat(c, None) for c in constituencies if c.id not in with_mp]
     seats.sort(key=lambda s: s.name)
+    by_gss = {s.gss_code: s for s in seats}
+    locate = _locator(index)
+    embedded = index is not None and locate == index.locate
     return Snapshot(
         index_id=index_id,
         index=index,
-        locate=_locator(index),
-        by_gss={s.gss_code: s for s in seats},
+        locate=locate,
+        by_gss=by_gss,
         by_id={s.constituency_id: s for s in seats},
         northern_ireland=tuple(s for s in seats if s.country == "Northern Ireland"),
         great_britain=tuple(s for s in seats if s.country != "Northern Ireland"),
+        seat_by_slot=tuple(by_gss.get(code) for code in index.codes) if embedded else (),
     )
 
 
@@ -207,7 +215,16 @@ def find_mp(raw_postcode: str) -> Found | Choose:
     Raises InvalidPostcode, UnknownPostcode, NoMPForArea or LookupUnavailable.
     """
     snapshot = reference_cache().get()
-    placed: Placed = place_postcode(raw_postcode, snapshot.locate)
+    # The fast path, for most lookups: the text is exactly a real postcode in
+    # an ordinary area of the embedded index (no regex, no repair).
+    text = "".join(raw_postcode.split()).upper()
+    if snapshot.seat_by_slot and text[:2] not in SPECIAL_AREAS:
+        slot = snapshot.index.slot_of(text)
+        if slot is not None and slot < len(snapshot.seat_by_slot):
+            seat = snapshot.seat_by_slot[slot]
+            if seat is not None:
+                return Found(f"{text[:-3]} {text[-3:]}", seat)
+    placed: Placed = place_postcode(text, snapshot.locate)
     if placed.gss_code != UNPLACED:
         seat = snapshot.by_gss.get(placed.gss_code)
         if seat is not None:

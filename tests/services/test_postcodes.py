@@ -123,6 +123,18 @@ def test_index_finds_exact_postcodes_only():
     assert index.locate("ZZ99ZZZ") is None  # after the last
 
 
+@pytest.mark.parametrize(
+    "text",
+    # Each reads as the same base-36 number as a real postcode, or would
+    # crash int(): none may be taken for one.
+    ["0SW1A0AA", "SW1A_0AA", "+M11AE", "\uff2d\uff11\uff11\uff21\uff25", "M11AE!", "", "M1"],
+)
+def test_index_takes_nothing_but_the_exact_postcode_for_one(text):
+    index = PostcodeIndex.build([(postcode_key("SW1A0AA"), "E1"), (postcode_key("M11AE"), "")])
+    assert index.slot_of(text) is None
+    assert index.locate(text) is None
+
+
 def test_index_survives_a_round_trip_through_bytes():
     index = PostcodeIndex.build([(postcode_key("SW1A0AA"), "E1"), (postcode_key("M11AE"), "")])
     keys, slots = index.to_bytes()
