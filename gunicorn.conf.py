@@ -23,6 +23,8 @@ access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 def when_ready(server):
+    if getattr(server.app, "app_uri", "wsgi:app") != "wsgi:app":
+        return  # another app served with these settings (bench/http.py's bare endpoint)
     import wsgi
     from app.services.representatives import warm_up
 

@@ -173,3 +173,118 @@ class SmtpSink:
     def __exit__(self, *exc):
         self.process.terminate()
         self.process.wait(10)
+
+
+class Gunicorn:
+    """An app served by gunicorn with the production settings of gunicorn.conf.py.
+
+    `with Gunicorn("wsgi:app", env) as server: ... server.port`; ready once
+    `ready_path` answers 200.
+    """
+
+    def __init__(self, app_uri: str, env: dict, ready_path: str, workers: int | None = None):
+        self.app_uri, self.env, self.ready_path = app_uri, env, ready_path
+        self.workers = workers or (os.cpu_count() or 1) + 1  # gunicorn.conf.py's own default
+
+    def __enter__(self):
+        import subprocess
+        import urllib.request
+
+        from devtools.mailcatcher import free_port
+
+        self.port = free_port()
+        command = [
+            sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app_uri,
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, **self.env},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(self.url(self.ready_path), timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise RuntimeError(f"gunicorn {self.app_uri} did not start")
+            time.sleep(0.2)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def wrk_script(name: str, requests: list[tuple[str, str, str | None]], headers: dict) -> Path:
+    """A wrk Lua script cycling through (method, path, body) requests; each wrk
+    thread starts at its own place in the list. done() prints a RESULT line."""
+
+    def long_string(text: str) -> str:
+        if "]==]" in text:
+            raise ValueError("a request holds the Lua long-string closer")
+        return f"[==[{text}]==]"
+
+    rows = ",\n".join(
+        f"{{{long_string(m)}, {long_string(p)}, {long_string(b) if b else 'nil'}}}"
+        for m, p, b in requests
+    )
+    header_lines = "\n".join(
+        f"wrk.headers[{long_string(k)}] = {long_string(v)}" for k, v in headers.items()
+    )
+    script = f"""
+local requests = {{
+{rows}
+}}
+{header_lines}
+local started = 0
+function setup(thread)
+  thread:set("first", started)
+  started = started + math.floor(#requests / 2)
+end
+local i = nil
+function request()
+  if i == nil then i = first or 0 end
+  i = i % #requests + 1
+  local r = requests[i]
+  return wrk.format(r[1], r[2], nil, r[3])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, '
+    .. '"p50_us": %d, "p99_us": %d, "max_us": %d}}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"{name}.lua"
+    path.write_text(script)
+    return path
+
+
+def run_wrk(url: str, script: Path, seconds: int, connections: int = 16) -> dict:
+    """wrk against `url` with two threads (one per core of the machine the bench
+    was written for); the RESULT figures plus requests per second."""
+    import json
+    import subprocess
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: sudo apt-get install wrk")
+    done = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script), url],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stdout} {done.stderr}")
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -37,14 +39,32 @@ def json_error(status: int, code: str, message: str, **extra):
 
 
 def _handle_http(exc: HTTPException):
-    """Flask-Limiter adds Retry-After and X-RateLimit-* to 429s itself."""
     status = exc.code or 500
     message = MESSAGES.get(status, exc.description or "Error")
     if isinstance(exc, CSRFError):
         message = "Your session expired. Please go back, reload the page and try again."
     if wants_json():
-        return json_error(status, CODES.get(status, "error"), message)
-    return make_response(render_template("error.html", status=status, message=message), status)
+        response = json_error(status, CODES.get(status, "error"), message)
+    else:
+        response = make_response(
+            render_template("error.html", status=status, message=message), status
+        )
+    if status == 429:
+        response.headers["Retry-After"] = str(_seconds_until_allowed())
+    return response
+
+
+def _seconds_until_allowed() -> int:
+    """For a 429's Retry-After. Only refusals pay for reading the window: rate
+    limit headers on every response would cost two more trips to the store."""
+    from app.extensions import limiter
+
+    if "app.retry_after" in request.environ:  # set by limits.lean_shared_limit
+        return max(1, math.ceil(request.environ["app.retry_after"]))
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))
 
 
 def _handle_unexpected(exc: Exception):

@@ -30,7 +30,8 @@ def request_partner() -> PartnerInfo | None:
 
 def foreign_origin() -> str | None:
     """The Origin header, if the request comes from a page on another site."""
-    origin = request.headers.get("Origin")
+    # From the environ: a missing header costs EnvironHeaders a raised KeyError.
+    origin = request.environ.get("HTTP_ORIGIN")
     if not origin or origin_of(origin) == origin_of(request.host_url):
         return None
     return origin
@@ -58,7 +59,10 @@ def check_origin() -> Response | None:
 
 def add_cors_headers(response: Response) -> Response:
     """after_request: echo an allowed origin; always vary on Origin."""
-    response.vary.add("Origin")
+    if any(name.lower() == "vary" for name, _ in response.headers.items()):
+        response.vary.add("Origin")
+    else:
+        response.headers.add("Vary", "Origin")  # the usual case, without parsing a HeaderSet
     origin = foreign_origin()
     if origin and _allowed(origin):
         response.headers["Access-Control-Allow-Origin"] = origin
