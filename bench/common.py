@@ -236,7 +236,7 @@ def wrk_script(name: str, requests: list[tuple[str, str, str | None]], headers: 
         for m, p, b in requests
     )
     header_lines = "\n".join(
-        f"wrk.headers[{long_string(k)}] = {long_string(v)}" for k, v in headers.items()
+        f"wrk.headers[ {long_string(k)} ] = {long_string(v)}" for k, v in headers.items()
     )
     script = f"""
 local requests = {{

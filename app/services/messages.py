@@ -160,10 +160,9 @@ def submit_message(
     key = email_key(letter.email)
     begin_write()
     try:
-        existing = _by_submission_key(submission_key) or _active_for(campaign.id, key)
-        if existing is not None:
-            db.session.commit()
-            return _same_or_duplicate(existing, submission_key)
+        # Insert first: the unique submission key and the one-active-letter
+        # index refuse a double submit or a second letter, and the rare
+        # refusal is looked up below; asking first cost two queries a letter.
         message = Message(
             public_id=secrets.token_urlsafe(16),
             submission_key=submission_key,
@@ -201,7 +200,7 @@ def submit_message(
         db.session.add(OutboxEmail(kind=EmailKind.CONFIRMATION, message_id=message.id))
         db.session.commit()
     except IntegrityError:
-        # Another request stored this submission (or this constituent) first.
+        # This submission (or this constituent's letter) is already stored.
         db.session.rollback()
         existing = _by_submission_key(submission_key) or _active_for(campaign.id, key)
         if existing is None:

@@ -1,0 +1,175 @@
+"""Letters accepted by the submit endpoint, against a bare Flask endpoint.
+
+    python -m bench.submit [--seconds 10] [--connections 16] [--postgres URL]
+
+Both apps run under gunicorn with gunicorn.conf.py, as in bench/http.py. Ours
+runs with the production config: every request is validated (WTForms),
+checked against the four rate limits in Redis (per IP, email address, MP and
+partner; raised so wrk's one address is never refused), checked for
+near-duplicate text, stored, and its confirmation email queued in the
+outbox, in one transaction. The bare endpoint parses the same JSON and
+answers 202.
+
+Each request is a different constituent: a random real postcode whose MP has
+an address, their own address and words, and a signed form ticket issued a
+minute earlier (as a page would have). SQLite first, then PostgreSQL
+(--postgres or BENCH_DATABASE_URL; default the local test server). After each
+run the database is checked: one letter and one queued confirmation per
+accepted request, none twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import time
+
+from sqlalchemy import create_engine, func, select
+
+from bench.common import (
+    Gunicorn,
+    bench_config,
+    machine,
+    postgres_copy,
+    real_data_database,
+    run_wrk,
+    sqlite_copy,
+    wrk_script,
+)
+from bench.http import production_env
+
+SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
+LETTERS = 30_000  # more than a run can send, so no request repeats
+NO_LIMIT = "100000000/hour"
+REASONS = [
+    "I run a small business here and I pay every penny of tax I owe.",
+    "I am a nurse at our hospital and I watch every pound we spend.",
+    "I have lived in this constituency for thirty years and voted at every election.",
+    "My children ask me why the rules for MPs are not the rules for everyone else.",
+    "I volunteer at the food bank on Saturdays and I see what money means here.",
+]
+
+
+def letters(count: int) -> list[str]:
+    """JSON bodies, each a different constituent writing to an MP with an address."""
+    from app import create_app
+    from app.services.abuse import FORM_SALT
+    from app.services.representatives import Found, find_mp, reference_cache
+    from app.services.tokens import sign
+    from bench.lookup import _postcode_at
+
+    rng = random.Random(1832)
+    app = create_app(bench_config(real_data_database()))
+    bodies = []
+    with app.app_context():
+        index = reference_cache().get().index
+        shown_at = round(time.time() - 60, 3)
+        while len(bodies) < count:
+            postcode = _postcode_at(index, rng.randrange(len(index)))
+            found = find_mp(postcode)
+            if not isinstance(found, Found) or not found.seat.can_email:
+                continue
+            n = len(bodies)
+            bodies.append(json.dumps({
+                "name": f"Constituent {n}", "email": f"writer{n}@example.com",
+                "address1": f"{n} High Street", "address2": "", "town": "Anytown",
+                "postcode": postcode, "subject": "Please publish MPs' expenses",
+                "body": f"Dear {found.seat.mp.name},\n\n{rng.choice(REASONS)} "
+                        f"{rng.choice(REASONS)} Please publish your expenses in full, "
+                        f"receipts and all (letter {n}).\n\nYours sincerely,\nConstituent {n}",
+                "form_ticket": sign(FORM_SALT, {"k": f"bench-{n}-{rng.getrandbits(64):x}",
+                                                "t": shown_at}),
+            }))  # fmt: skip
+    return bodies
+
+
+def stored(database_url: str) -> tuple[int, int, int]:
+    """(letters, distinct submission keys, confirmations queued)."""
+    from app.config import database_url as sqlalchemy_url
+    from app.models import EmailKind, Message, OutboxEmail
+
+    engine = create_engine(sqlalchemy_url(database_url))
+    with engine.connect() as conn:
+        rows = conn.scalar(select(func.count()).select_from(Message))
+        keys = conn.scalar(select(func.count(func.distinct(Message.submission_key))))
+        queued = conn.scalar(
+            select(func.count())
+            .select_from(OutboxEmail)
+            .where(OutboxEmail.kind == EmailKind.CONFIRMATION)
+        )
+    engine.dispose()
+    return rows, keys, queued
+
+
+def run(name: str, database_url: str, bodies: list[str], args) -> tuple[dict, dict]:
+    env = production_env(
+        database_url, args.redis,
+        RATELIMIT_SUBMIT_PER_IP=NO_LIMIT, RATELIMIT_SUBMIT_PER_EMAIL=NO_LIMIT,
+        RATELIMIT_SUBMIT_PER_MP=NO_LIMIT, RATELIMIT_SUBMIT_PER_PARTNER=NO_LIMIT,
+        RATELIMIT_LOOKUP=NO_LIMIT, MODERATION_MAX_PER_IP_PER_DAY="100000000",
+    )  # fmt: skip
+    headers = {"Content-Type": "application/json"}
+    bare_script = wrk_script("submit-bare", [("POST", "/bare", b) for b in bodies[:2000]], headers)
+    our_script = wrk_script(f"submit-{name}", [("POST", SUBMIT, b) for b in bodies], headers)
+    _flush_redis(args.redis)
+    with Gunicorn("bench.bare:app", env, "/bare?postcode=x") as bare:
+        run_wrk(bare.url("/"), bare_script, 2, args.connections)
+        base = run_wrk(bare.url("/"), bare_script, args.seconds, args.connections)
+    with Gunicorn("wsgi:app", env, "/api/v1/campaigns/mp-expenses") as ours:
+        result = run_wrk(ours.url("/"), our_script, args.seconds, args.connections)
+    result["accepted"] = result["requests"] - result["non_2xx"]
+    result["accepted_rps"] = result["accepted"] / (result["duration_us"] / 1e6)
+    result["rows"], result["keys"], result["queued"] = stored(database_url)
+    return base, result
+
+
+def _flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    )
+    args = parser.parse_args()
+
+    bodies = letters(LETTERS)
+    databases = [("SQLite", sqlite_copy("submit.db"))]
+    if args.postgres:
+        databases.append(("PostgreSQL", postgres_copy(args.postgres, "bench_submit")))
+    lines = []
+    for name, url in databases:
+        base, ours = run(name.lower(), url, bodies, args)
+        exact = ours["keys"] == ours["rows"] == ours["queued"]
+        in_flight = ours["rows"] - ours["accepted"]
+        lines += [
+            f"{name}: bare endpoint {base['rps']:,.0f} req/s (p99 {base['p99_us'] / 1000:.1f} ms); "
+            f"submit {ours['accepted_rps']:,.0f} letters/s (p99 {ours['p99_us'] / 1000:.1f} ms) "
+            f"= {ours['accepted_rps'] / base['rps']:.0%} of bare",
+            f"{name}: {ours['accepted']:,} accepted (202), {ours['non_2xx']} refused; "
+            f"{ours['rows']:,} letters stored, {ours['queued']:,} confirmations queued, "
+            f"{ours['rows'] - ours['keys']} stored twice; "
+            f"{'exact' if exact and 0 <= in_flight <= args.connections else 'MISMATCH'} "
+            f"({in_flight} still in flight when wrk stopped)",
+        ]
+        print(lines[-2], flush=True)
+    print(f"machine: {machine()}")
+    print(f"gunicorn: {(os.cpu_count() or 1) + 1} sync workers; wrk: 2 threads, "
+          f"{args.connections} connections, {args.seconds} s per side")  # fmt: skip
+    for line in lines:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
