@@ -54,13 +54,20 @@ def real_data_database() -> str:
     wanted = f"{source} {_schema_fingerprint()}"
     if path.exists() and stamp.exists() and stamp.read_text() == wanted:
         return url
+    path.unlink(missing_ok=True)
+    print(f"Loading the real reference data from {DATA_DIR} (once) ...", flush=True)
+    _load_real_data(url)
+    stamp.write_text(wanted)
+    return url
+
+
+def _load_real_data(url: str) -> None:
+    """Tables, the real reference data and the demo campaign, in an empty database."""
     from app import create_app
     from app.extensions import db
     from app.services.campaigns import seed_demo_campaign
     from app.services.reference_data import load_reference_data
 
-    path.unlink(missing_ok=True)
-    print(f"Loading the real reference data from {DATA_DIR} (once) ...", flush=True)
     app = create_app(bench_config(url))
     with app.app_context():
         db.create_all()
@@ -68,8 +75,15 @@ def real_data_database() -> str:
         seed_demo_campaign()
         db.session.remove()
         db.engine.dispose()
-    stamp.write_text(wanted)
-    return url
+
+
+def postcode_at(index, i: int) -> str:
+    """The i-th postcode of the index, in its usual form ('SW1A 0AA')."""
+    key, text = index.keys[i], ""
+    while key:
+        key, digit = divmod(key, 36)
+        text = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[digit] + text
+    return f"{text[:-3]} {text[-3:]}"
 
 
 def sqlite_copy(name: str) -> str:
@@ -79,11 +93,7 @@ def sqlite_copy(name: str) -> str:
 
 
 def postgres_copy(server_url: str, name: str) -> str:
-    from app import create_app
     from app.config import database_url
-    from app.extensions import db
-    from app.services.campaigns import seed_demo_campaign
-    from app.services.reference_data import load_reference_data
 
     base = make_url(database_url(server_url))
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -92,13 +102,7 @@ def postgres_copy(server_url: str, name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = base.set(database=name).render_as_string(hide_password=False)
-    app = create_app(bench_config(url))
-    with app.app_context():
-        db.create_all()
-        load_reference_data(DATA_DIR)
-        seed_demo_campaign()
-        db.session.remove()
-        db.engine.dispose()
+    _load_real_data(url)
     return url
 
 

@@ -25,9 +25,11 @@ import random
 import urllib.parse
 
 from bench.common import (
+    DATA_DIR,
     SECRET,
     Gunicorn,
     machine,
+    postcode_at,
     real_data_database,
     run_wrk,
     sqlite_copy,
@@ -39,8 +41,6 @@ POSTCODES = 20_000
 
 def production_env(database_url: str, redis_url: str, **overrides: str) -> dict:
     """The environment of a production deployment, pointed at local services."""
-    from bench.common import DATA_DIR
-
     return {
         "APP_ENV": "production",
         "SECRET_KEY": SECRET,
@@ -58,14 +58,14 @@ def sample_postcodes(count: int) -> list[str]:
     from app import create_app
     from app.services.representatives import reference_cache
     from bench.common import bench_config
-    from bench.lookup import _postcode_at, typed_like_people
+    from bench.lookup import typed_like_people
 
     rng = random.Random(2009)
     app = create_app(bench_config(real_data_database()))
     with app.app_context():
         index = reference_cache().get().index
         picks = rng.sample(range(len(index)), count)
-        return typed_like_people([_postcode_at(index, i) for i in picks], rng)
+        return typed_like_people([postcode_at(index, i) for i in picks], rng)
 
 
 def measure(server: Gunicorn, path: str, typed: list[str], seconds: float, conns: int) -> dict:

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import ROOT, bench_config, machine, percentile, real_data_database
+from bench.common import ROOT, bench_config, machine, percentile, postcode_at, real_data_database
 
 SAMPLE = 100_000
 
@@ -63,7 +63,7 @@ def main() -> None:
         snapshot = reference_cache().get()
         index = snapshot.index
         picks = rng.sample(range(len(index)), SAMPLE)
-        canonical = [_postcode_at(index, i) for i in picks]
+        canonical = [postcode_at(index, i) for i in picks]
         typed = typed_like_people(canonical, rng)
 
         # Warm up, then measure throughput and per-call latency separately
@@ -81,7 +81,7 @@ def main() -> None:
             find_mp(raw)
             latencies.append(clock() - t0)
 
-    every = {_postcode_at(index, i).replace(" ", ""): index.code_at(i) for i in range(len(index))}
+    every = {postcode_at(index, i).replace(" ", ""): index.code_at(i) for i in range(len(index))}
     started = time.perf_counter()
     for raw in typed:
         every.get("".join(raw.split()).upper())
@@ -110,14 +110,6 @@ def main() -> None:
         f"find_mp (normalise, repair, exists, constituency, MP): {ours:,.0f} lookups/s "
         f"= {ours / baseline:.2f} x baseline"
     )
-
-
-def _postcode_at(index, i: int) -> str:
-    key, text = index.keys[i], ""
-    while key:
-        key, digit = divmod(key, 36)
-        text = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[digit] + text
-    return f"{text[:-3]} {text[-3:]}"
 
 
 def _dict_size_mb(d: dict) -> float:

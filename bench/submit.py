@@ -32,6 +32,7 @@ from bench.common import (
     Gunicorn,
     bench_config,
     machine,
+    postcode_at,
     postgres_copy,
     real_data_database,
     run_wrk,
@@ -58,7 +59,6 @@ def letters(count: int) -> list[str]:
     from app.services.abuse import FORM_SALT
     from app.services.representatives import Found, find_mp, reference_cache
     from app.services.tokens import sign
-    from bench.lookup import _postcode_at
 
     rng = random.Random(1832)
     app = create_app(bench_config(real_data_database()))
@@ -67,7 +67,7 @@ def letters(count: int) -> list[str]:
         index = reference_cache().get().index
         shown_at = round(time.time() - 60, 3)
         while len(bodies) < count:
-            postcode = _postcode_at(index, rng.randrange(len(index)))
+            postcode = postcode_at(index, rng.randrange(len(index)))
             found = find_mp(postcode)
             if not isinstance(found, Found) or not found.seat.can_email:
                 continue

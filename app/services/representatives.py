@@ -23,11 +23,14 @@ from app.extensions import db
 from app.models import MP, Constituency, PostcodeIndex
 from app.services.cache import VersionedCache, cached
 from app.services.postcodes import (
+    NO_SLOT,
     SPECIAL_AREAS,
     UNPLACED,
     LookupUnavailable,
     Placed,
+    compact,
     place_postcode,
+    pretty,
 )
 from app.services.postcodes import (
     PostcodeIndex as Index,
@@ -217,13 +220,13 @@ def find_mp(raw_postcode: str) -> Found | Choose:
     snapshot = reference_cache().get()
     # The fast path, for most lookups: the text is exactly a real postcode in
     # an ordinary area of the embedded index (no regex, no repair).
-    text = "".join(raw_postcode.split()).upper()
+    text = compact(raw_postcode)
     if snapshot.seat_by_slot and text[:2] not in SPECIAL_AREAS:
         slot = snapshot.index.slot_of(text)
-        if slot is not None and slot < len(snapshot.seat_by_slot):
+        if slot is not None and slot != NO_SLOT:
             seat = snapshot.seat_by_slot[slot]
             if seat is not None:
-                return Found(f"{text[:-3]} {text[-3:]}", seat)
+                return Found(pretty(text), seat)
     placed: Placed = place_postcode(text, snapshot.locate)
     if placed.gss_code != UNPLACED:
         seat = snapshot.by_gss.get(placed.gss_code)

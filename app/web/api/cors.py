@@ -14,6 +14,7 @@ from flask import Response, make_response, request
 
 from app.services.partners import PartnerInfo, find_partner, origin_of
 from app.web.errors import json_error
+from app.web.security import header_names
 
 ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Content-Type"
@@ -59,7 +60,7 @@ def check_origin() -> Response | None:
 
 def add_cors_headers(response: Response) -> Response:
     """after_request: echo an allowed origin; always vary on Origin."""
-    if any(name.lower() == "vary" for name, _ in response.headers.items()):
+    if "vary" in header_names(response):
         response.vary.add("Origin")
     else:
         response.headers.add("Vary", "Origin")  # the usual case, without parsing a HeaderSet
