@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -55,16 +54,10 @@ def _handle_http(exc: HTTPException):
 
 
 def _seconds_until_allowed() -> int:
-    """For a 429's Retry-After. Only refusals pay for reading the window: rate
-    limit headers on every response would cost two more trips to the store."""
-    from app.extensions import limiter
-
-    if "app.retry_after" in request.environ:  # set by limits.lean_shared_limit
-        return max(1, math.ceil(request.environ["app.retry_after"]))
-    breached = limiter.current_limit
-    if breached is None:
-        return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    """For a 429's Retry-After, from the window that refused the request
+    (app/web/limits.py); rate limit headers on every response would cost
+    more trips to the store."""
+    return max(1, math.ceil(request.environ.get("app.retry_after", 60)))
 
 
 def _handle_unexpected(exc: Exception):

@@ -2,15 +2,29 @@
 
 Limits are shared by scope, so the microsite and the JSON API draw on the
 same allowance: a person (or robot) cannot double their quota by switching.
+
+Flask-Limiter holds the configuration (RATELIMIT_STORAGE_URI, the fixed
+window strategy) and the counters; `limited` below checks every limit on a
+view together. With Redis, one call to a Lua script checks all of a view's
+windows (the lookup's minute and hour, a letter's eight) and counts them only
+if every one has room: one round trip instead of one per window, and a refused
+request uses up nothing, so a robot refused per address cannot spend the
+allowance of everyone writing to the same MP. The keys are the ones
+Flask-Limiter itself would use (`limiter.shared_limit(..., scope=...)`).
 """
 
 from __future__ import annotations
 
 import functools
 import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from flask import abort, current_app, request, session
 from limits import RateLimitItem, parse_many
+from limits.storage import RedisStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from app.extensions import limiter
 from app.services.messages import email_key
@@ -18,9 +32,103 @@ from app.services.postcodes import PostcodeError
 from app.services.representatives import ChoiceRequired, WrongConstituency, resolve_seat
 from app.web.client import client_ip
 
+Window = tuple[RateLimitItem, tuple[str, str]]  # a limit and (key, scope)
 
-def _from_config(name: str):
-    return lambda: current_app.config[name]
+
+@dataclass(frozen=True)
+class Limit:
+    """One allowance: the config entry that sets it ("10/hour;40/day"), the
+    scope it is shared under, whose it is, and when a request is not counted."""
+
+    config_name: str
+    scope: str
+    key: Callable[[], str] = client_ip
+    exempt: Callable[[], bool] = lambda: False
+    methods: frozenset[str] | None = None  # None: every method but OPTIONS
+
+
+def limited(*allowances: Limit):
+    """Refuse the view with a 429 when any of these allowances is used up."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if current_app.config["RATELIMIT_ENABLED"] and request.method != "OPTIONS":
+                retry_after = _take(
+                    [window for allowance in allowances for window in _windows(allowance)]
+                )
+                if retry_after is not None:
+                    request.environ["app.retry_after"] = retry_after
+                    abort(429)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
+
+
+def _windows(allowance: Limit) -> list[Window]:
+    """The windows of this allowance that count this request."""
+    if allowance.methods is not None and request.method not in allowance.methods:
+        return []
+    if allowance.exempt():
+        return []
+    identifiers = (allowance.key(), allowance.scope)
+    return [(item, identifiers) for item in _parsed(current_app.config[allowance.config_name])]
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limits_text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(limits_text))
+
+
+def _take(windows: Sequence[Window]) -> float | None:
+    """Count one request in every window if all have room and return None;
+    otherwise count nothing and return the seconds until the full one resets."""
+    if not windows:
+        return None
+    strategy = limiter.limiter
+    if isinstance(strategy, FixedWindowRateLimiter) and isinstance(strategy.storage, RedisStorage):
+        return _take_in_redis(strategy.storage, windows)
+    for item, identifiers in windows:
+        if not strategy.test(item, *identifiers):
+            return strategy.get_window_stats(item, *identifiers).reset_time - time.time()
+    for item, identifiers in windows:
+        strategy.hit(item, *identifiers)
+    return None
+
+
+# KEYS: the windows' counters. ARGV: each window's amount and length in
+# seconds, in KEYS' order. Returns 0 and counts every window, or the
+# milliseconds until the first full window resets and counts none.
+_TAKE_ALL = """
+for i, key in ipairs(KEYS) do
+    local used = tonumber(redis.call("get", key) or "0")
+    if used >= tonumber(ARGV[2 * i - 1]) then
+        return math.max(redis.call("pttl", key), 1)
+    end
+end
+for i, key in ipairs(KEYS) do
+    if redis.call("incr", key) == 1 then
+        redis.call("expire", key, ARGV[2 * i])
+    end
+end
+return 0
+"""
+
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _take_in_redis(storage: RedisStorage, windows: Sequence[Window]) -> float | None:
+    script = _scripts.get(storage)
+    if script is None:
+        script = _scripts[storage] = storage.get_connection().register_script(_TAKE_ALL)
+    keys, args = [], []
+    for item, identifiers in windows:
+        keys.append(storage.prefixed_key(item.key_for(*identifiers)))
+        args += [item.amount, item.get_expiry()]
+    wait_ms = int(script(keys, args))
+    return wait_ms / 1000 if wait_ms else None
 
 
 def submitted(field: str) -> str:
@@ -39,15 +147,11 @@ def _email_key() -> str:
 
 def _mp_key() -> str:
     """The seat the letter would really go to, whatever the client claims."""
-    cached = request.environ.get("app.limit_mp_key")
-    if cached is None:
-        try:
-            _, seat, _ = resolve_seat(submitted("postcode"), submitted("constituency") or None)
-            cached = "mp:" + seat.gss_code
-        except (PostcodeError, ChoiceRequired, WrongConstituency):
-            cached = "mp:none"
-        request.environ["app.limit_mp_key"] = cached  # once per request, not per limit
-    return cached
+    try:
+        _, seat, _ = resolve_seat(submitted("postcode"), submitted("constituency") or None)
+    except (PostcodeError, ChoiceRequired, WrongConstituency):
+        return "mp:none"
+    return "mp:" + seat.gss_code
 
 
 def _partner_key() -> str:
@@ -58,85 +162,9 @@ def _not_from_a_partner() -> bool:
     return not request.args.get("partner")
 
 
-@limiter.request_filter
-def _preflight() -> bool:
-    """CORS preflights are not requests a person made: never counted."""
-    return request.method == "OPTIONS"
-
-
 def _not_a_send() -> bool:
     """Previews and edits on the microsite are free; only sending counts."""
     return not request.is_json and request.form.get("action") != "send"
-
-
-def lean_shared_limit(config_name: str, scope: str):
-    """A per-IP shared limit for a hot read endpoint, checked straight through
-    Flask-Limiter's own strategy and storage.
-
-    It counts exactly what `limiter.shared_limit(..., scope=scope)` would
-    (the same key, scope and store), without Flask-Limiter's per-request work
-    of resolving, filtering and scoping decorators, which cost more than the
-    postcode lookup it guards (see bench/http.py).
-    """
-
-    def decorator(view):
-        @functools.wraps(view)
-        def limited(*args, **kwargs):
-            config = current_app.config
-            if config["RATELIMIT_ENABLED"] and request.method != "OPTIONS":
-                key, strategy = client_ip(), limiter.limiter
-                for item in _parsed(config[config_name]):
-                    if not strategy.hit(item, key, scope):
-                        reset_at = strategy.get_window_stats(item, key, scope).reset_time
-                        request.environ["app.retry_after"] = reset_at - time.time()
-                        abort(429)
-            return view(*args, **kwargs)
-
-        return limited
-
-    return decorator
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(limits_text: str) -> tuple[RateLimitItem, ...]:
-    return tuple(parse_many(limits_text))
-
-
-lookup = lean_shared_limit("RATELIMIT_LOOKUP", scope="lookup")
-confirm = limiter.shared_limit(_from_config("RATELIMIT_CONFIRM"), scope="confirm")
-subscribe = limiter.shared_limit(_from_config("RATELIMIT_SUBSCRIBE"), scope="subscribe")
-# The sign-up page: only submissions count.
-subscribe_form = limiter.shared_limit(
-    _from_config("RATELIMIT_SUBSCRIBE"), scope="subscribe", methods=["POST"]
-)
-submit_per_ip = limiter.shared_limit(
-    _from_config("RATELIMIT_SUBMIT_PER_IP"), scope="submit-ip", exempt_when=_not_a_send
-)
-submit_per_email = limiter.shared_limit(
-    _from_config("RATELIMIT_SUBMIT_PER_EMAIL"),
-    scope="submit-email",
-    key_func=_email_key,
-    exempt_when=_not_a_send,
-)
-submit_per_mp = limiter.shared_limit(
-    _from_config("RATELIMIT_SUBMIT_PER_MP"),
-    scope="submit-mp",
-    key_func=_mp_key,
-    exempt_when=_not_a_send,
-)
-
-
-submit_per_partner = limiter.shared_limit(
-    _from_config("RATELIMIT_SUBMIT_PER_PARTNER"),
-    scope="submit-partner",
-    key_func=_partner_key,
-    exempt_when=_not_from_a_partner,
-)
-
-
-def submit(view):
-    """All the limits on sending a letter: per IP, email address, MP and partner."""
-    return submit_per_ip(submit_per_email(submit_per_mp(submit_per_partner(view))))
 
 
 def _login_account_key() -> str:
@@ -148,27 +176,42 @@ def _pending_account_key() -> str:
     return f"admin-account-code:{pending.get('id')}"
 
 
+POSTS = frozenset({"POST"})
+
+lookup = limited(Limit("RATELIMIT_LOOKUP", "lookup"))
+confirm = limited(Limit("RATELIMIT_CONFIRM", "confirm"))
+subscribe = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe"))
+# The sign-up page: only submissions count.
+subscribe_form = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe", methods=POSTS))
+# Sending a letter: per IP, email address, MP and partner.
+submit = limited(
+    Limit("RATELIMIT_SUBMIT_PER_IP", "submit-ip", exempt=_not_a_send),
+    Limit("RATELIMIT_SUBMIT_PER_EMAIL", "submit-email", key=_email_key, exempt=_not_a_send),
+    Limit("RATELIMIT_SUBMIT_PER_MP", "submit-mp", key=_mp_key, exempt=_not_a_send),
+    Limit(
+        "RATELIMIT_SUBMIT_PER_PARTNER",
+        "submit-partner",
+        key=_partner_key,
+        exempt=_not_from_a_partner,
+    ),
+)
 # Sign-in is throttled per IP and per account, counting attempts (POSTs) only.
-admin_login_per_ip = limiter.shared_limit(
-    _from_config("RATELIMIT_ADMIN_LOGIN_PER_IP"), scope="admin-login-ip", methods=["POST"]
+_admin_login_per_ip = Limit("RATELIMIT_ADMIN_LOGIN_PER_IP", "admin-login-ip", methods=POSTS)
+admin_login = limited(
+    _admin_login_per_ip,
+    Limit(
+        "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT",
+        "admin-login-account",
+        key=_login_account_key,
+        methods=POSTS,
+    ),
 )
-admin_login_per_account = limiter.shared_limit(
-    _from_config("RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT"),
-    scope="admin-login-account",
-    key_func=_login_account_key,
-    methods=["POST"],
+admin_code = limited(
+    _admin_login_per_ip,
+    Limit(
+        "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT",
+        "admin-code-account",
+        key=_pending_account_key,
+        methods=POSTS,
+    ),
 )
-admin_code_per_account = limiter.shared_limit(
-    _from_config("RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT"),
-    scope="admin-code-account",
-    key_func=_pending_account_key,
-    methods=["POST"],
-)
-
-
-def admin_login(view):
-    return admin_login_per_ip(admin_login_per_account(view))
-
-
-def admin_code(view):
-    return admin_login_per_ip(admin_code_per_account(view))

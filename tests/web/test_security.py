@@ -137,6 +137,33 @@ def test_submit_is_limited_per_email(limited):
     assert response.status_code == 429
 
 
+def test_lookup_windows_are_all_checked_and_the_full_one_sets_retry_after(limited):
+    client = limited(RATELIMIT_LOOKUP="100/minute;2/hour")
+    url = "/api/v1/representatives?postcode=TE1 1AA"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    assert 60 < int(client.get(url).headers["Retry-After"]) <= 3600  # the hour's window
+
+
+def _send_letter(client, email: str, ip: str):
+    ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
+    return client.post(
+        SUBMIT,
+        json={**LETTER, "email": email, "form_ticket": ticket},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_a_refused_letter_uses_up_no_other_allowance(limited):
+    """Someone refused for their address cannot spend their MP's allowance."""
+    client = limited(RATELIMIT_SUBMIT_PER_EMAIL="1/hour", RATELIMIT_SUBMIT_PER_MP="3/hour")
+    assert _send_letter(client, "a@example.com", "10.2.0.1").status_code == 202
+    for _ in range(5):
+        assert _send_letter(client, "a@example.com", "10.2.0.1").status_code == 429
+    codes = [_send_letter(client, f"{who}@example.com", "10.2.0.2").status_code
+             for who in ("b", "c", "d")]  # fmt: skip
+    assert codes == [202, 202, 429]  # the MP's three: a, b and c
+
+
 def test_submit_is_limited_per_mp(limited):
     client = limited(RATELIMIT_SUBMIT_PER_MP="2/hour")
     codes = []
