@@ -10,7 +10,7 @@ import time
 
 from flask import current_app
 from freezegun import freeze_time
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.models import (
@@ -21,6 +21,7 @@ from app.models import (
     Message,
     MessageStatus,
     OutboxEmail,
+    OutboxStatus,
     Segment,
     Subscriber,
     SubscriberStatus,
@@ -279,6 +280,47 @@ def test_a_worker_killed_halfway_through_an_alert_mails_each_recipient_once(make
         deliver()
         received = sorted(r for m in mail_server.messages for r in m.rcpt_tos)
         assert received == sorted(f"reader{i:02d}@example.com" for i in range(12))
+
+
+def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
+    mailed_app, mail_server, monkeypatch
+):
+    """Outcomes are written in the background (OutcomeWriter), but never more
+    than one behind: a crash can repeat at most the email in hand."""
+    admin = an_admin()
+    for i in range(6):
+        subscriber(f"r{i}@example.com")
+    alert = new_alert(admin)
+    alerts.start_sending(alert, admin)
+    alerts.fan_out()
+    engine, keep = db.engine, mail_server._keep
+    sent_before = []  # alert emails recorded as sent when each email's content arrived
+
+    def keep_and_count(received):
+        with engine.connect() as conn:
+            sent_before.append(
+                conn.scalar(
+                    select(func.count())
+                    .select_from(OutboxEmail)
+                    .where(
+                        OutboxEmail.alert_id == alert.id, OutboxEmail.status == OutboxStatus.SENT
+                    )
+                )
+            )
+        keep(received)
+
+    def slow_to_write(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
+            time.sleep(0.05)  # a database slow to commit: outcomes lag the sending
+
+    monkeypatch.setattr(mail_server, "_keep", keep_and_count)
+    event.listen(engine, "before_cursor_execute", slow_to_write)
+    try:
+        deliver()
+    finally:
+        event.remove(engine, "before_cursor_execute", slow_to_write)
+    assert sent_before == [0, 1, 2, 3, 4, 5]
+    assert alerts.progress(fresh(alert)).sent == 6
 
 
 def test_cancelling_stops_the_queued_copies(mailed_app, mail_server):
