@@ -196,9 +196,8 @@ def submit_message(
             )
         )
         db.session.add(message)
-        db.session.flush()
-        db.session.add(OutboxEmail(kind=EmailKind.CONFIRMATION, message_id=message.id))
-        db.session.commit()
+        db.session.add(OutboxEmail(kind=EmailKind.CONFIRMATION, message=message))
+        db.session.commit()  # one flush writes the letter, its event and the email
     except IntegrityError:
         # This submission (or this constituent's letter) is already stored.
         db.session.rollback()
