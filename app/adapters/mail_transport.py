@@ -14,7 +14,7 @@ import logging
 import re
 import smtplib
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -127,15 +127,8 @@ class SmtpSender:
             host.putcmd("mail", f"FROM:{smtplib.quoteaddr(raw.sender)}")
             self._announced = (message, raw)
 
-    def start(
-        self, message: EmailMessage | RawEmail, before_content: Callable[[], None] | None = None
-    ) -> None:
-        """MAIL, RCPT, DATA and the message, without waiting for the verdict on it.
-
-        `before_content` runs just before the message itself is written (the
-        server has accepted its sender and recipient): the caller's last moment
-        to finish anything that must happen before it can be delivered.
-        """
+    def start(self, message: EmailMessage | RawEmail) -> None:
+        """MAIL, RCPT, DATA and the message, without waiting for the verdict on it."""
         announced, self._announced = self._announced, None
         if announced is not None and announced[0] is message:
             raw = announced[1]
@@ -145,8 +138,6 @@ class SmtpSender:
         host = self._connection.host
         with self._classified():
             if raw is None:
-                if before_content is not None:
-                    before_content()
                 host.send_message(message)
                 return
             if announced is not None:
@@ -165,8 +156,6 @@ class SmtpSender:
             if code != 354:
                 self._abandon(code)
                 raise smtplib.SMTPDataError(code, reply)
-            if before_content is not None:
-                before_content()
             data = _LEADING_DOT.sub(b"..", raw.data)
             host.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
             self.awaiting_reply = True

@@ -26,12 +26,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -74,56 +74,7 @@ class Claim:
     token: str
     ids: list[int] = field(default_factory=list)
     alerts: bool | None = None  # alert mail only, none of it, or any
-    outcomes: OutcomeWriter | None = None  # records the bulk path's outcomes while delivering
-
-
-class OutcomeWriter:
-    """Writes the bulk path's outcomes (alert mail) one behind the sending.
-
-    Each outcome is one fenced UPDATE on this writer's own connection, run by
-    one background thread, so the database's commit (a flush to disk and a
-    round trip) overlaps the next email's MAIL, RCPT and DATA exchange
-    instead of adding to it. The worker `wait`s for the commit before that
-    email's content goes out, so, as when outcomes were written inline, a
-    crash can repeat at most the one email whose outcome was being written.
-    On PostgreSQL the connection is in autocommit: a single statement that
-    commits itself is as safe as an explicit transaction and takes one round
-    trip instead of two. SQLite's connections begin their own transactions
-    (app/db.py), so there the writer commits each one.
-    """
-
-    def __init__(self):
-        self.connection = db.engine.connect()
-        if not is_sqlite():
-            self.connection = self.connection.execution_options(isolation_level="AUTOCOMMIT")
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outcomes")
-        self._writing: Future | None = None
-
-    def write(self, row_id: int, statement, params: dict) -> None:
-        self.wait()
-        self._writing = self._thread.submit(self._write, row_id, statement, params)
-
-    def _write(self, row_id: int, statement, params: dict) -> None:
-        done = self.connection.execute(statement, params).rowcount
-        self.connection.commit()  # in autocommit, a no-op that asks nothing of the server
-        if not done:
-            _lease_lost(row_id)
-
-    def wait(self) -> None:
-        """Until the last outcome is committed; raises what writing it raised."""
-        writing, self._writing = self._writing, None
-        if writing is not None:
-            writing.result()
-
-    def __enter__(self) -> OutcomeWriter:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        try:
-            self.wait()
-        finally:
-            self._thread.shutdown()
-            self.connection.close()
+    connection: Connection | None = None  # for recording outcomes while delivering
 
 
 # Hooks other modules register for their email kinds: (row, session) -> None.
@@ -249,37 +200,34 @@ def _fenced_update(columns: tuple[str, ...]):
     )
 
 
-def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> None:
+def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> bool:
     """Write an outcome, only while this worker still holds the row's lease.
 
-    One fenced UPDATE, in one short transaction per email. Without a hook
-    (the bulk path: alerts) it is handed to the claim's OutcomeWriter. With
-    one, it runs in the session so the hook can change related rows (the
-    letter's state, a follow-up email) in the same transaction, on the row
-    and relations the worker already loaded.
+    One fenced UPDATE, in one short transaction per email: a crash repeats at
+    most the email in hand. Without a hook (the bulk path: alerts) it runs on
+    the claim's own connection. With one, it runs in the session so the hook
+    can change related rows (the letter's state, a follow-up email) in the
+    same transaction, on the row and relations the worker already loaded.
     """
     params = {"row_id": row.id, "token": claim.token}
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
-    if hook is None and claim.outcomes is not None:
-        claim.outcomes.write(row.id, statement, params)
-        return
-    if hook is None:
-        with db.engine.begin() as conn:
-            done = conn.execute(statement, params).rowcount
-    else:
+    if hook is not None:
         with write_transaction() as session:
             done = session.execute(statement, params).rowcount
             if done:
                 for name, value in values.items():
                     set_committed_value(row, name, value)  # as stored, so not flushed again
                 hook(row)
+    elif claim.connection is not None:
+        done = claim.connection.execute(statement, params).rowcount
+        claim.connection.commit()  # in autocommit, a no-op that asks nothing of the server
+    else:
+        with db.engine.begin() as conn:
+            done = conn.execute(statement, params).rowcount
     if not done:
-        _lease_lost(row.id)
-
-
-def _lease_lost(row_id: int) -> None:
-    log.warning("outbox %s: lease lost before its outcome was recorded", row_id)
+        log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
+    return bool(done)
 
 
 def record_sent(row: OutboxEmail, claim: Claim) -> None:
@@ -336,11 +284,9 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
 
     While the server digests one email (its final reply to DATA is the longest
     wait), the worker builds the next; while it checks the next sender, the
-    worker records the last outcome (an alert's, in the background while the
-    next email's sender and recipient are checked: OutcomeWriter). Each
-    outcome is committed before the next email's content goes out, so a
-    crash can repeat at most the one email whose verdict the worker was
-    waiting for.
+    worker records the last outcome. Each outcome is committed before the next
+    email's content goes out, so a crash can repeat at most the one email
+    whose verdict the worker was waiting for.
     """
     result = PassResult(claimed=len(claim.ids))
     if not claim.ids:
@@ -348,7 +294,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     pending = deque(load_rows(claim.ids, alerts=claim.alerts))
     deadline = time.monotonic() + current_app.config["DELIVERY_LEASE_SECONDS"] / 2
     try:
-        with transport().connect() as sender, OutcomeWriter() as claim.outcomes:
+        with transport().connect() as sender, _outcome_connection() as claim.connection:
             in_flight: OutboxEmail | None = None  # handed over, verdict not yet read
             while pending and not sender.broken and not _time_to_stop(deadline, stop):
                 row = pending.popleft()
@@ -363,7 +309,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
                     pending.appendleft(row)  # waits for a fresh connection on the next pass
                 elif email is not None:
                     try:
-                        sender.start(email, before_content=claim.outcomes.wait)
+                        sender.start(email)
                         in_flight = row
                     except SendError as exc:
                         _record(row, claim, exc, result)
@@ -371,12 +317,24 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
                 _record(in_flight, claim, _verdict(sender), result)
     except SendError as exc:
         # Could not connect at all: every row still waiting gets a retry.
-        claim.outcomes = None
+        claim.connection = None
         while pending:
             _count_retry(pending.popleft(), claim, exc.reason, result)
-    claim.outcomes = None
+    claim.connection = None
     result.released = release(claim, [row.id for row in pending])
     return result
+
+
+def _outcome_connection() -> Connection:
+    """The connection that records the bulk path's outcomes (alert mail). Each
+    is one fenced UPDATE, so on PostgreSQL it runs in autocommit: a statement
+    that commits itself is as safe as an explicit transaction and takes one
+    round trip instead of two. SQLite's connections begin their own
+    transactions (app/db.py), so there each is committed explicitly."""
+    connection = db.engine.connect()
+    if is_sqlite():
+        return connection
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _time_to_stop(deadline: float, stop: threading.Event | None) -> bool:

@@ -285,8 +285,7 @@ def test_a_worker_killed_halfway_through_an_alert_mails_each_recipient_once(make
 def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
     mailed_app, mail_server, monkeypatch
 ):
-    """Outcomes are written in the background (OutcomeWriter), but never more
-    than one behind: a crash can repeat at most the email in hand."""
+    """However slow the database, a crash can repeat at most the email in hand."""
     admin = an_admin()
     for i in range(6):
         subscriber(f"r{i}@example.com")
