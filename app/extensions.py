@@ -30,21 +30,20 @@ mail = Mail()
 csrf = CSRFProtect()
 
 
-class DecoratorLimiter(Limiter):
-    """Flask-Limiter, checking limits in their decorators only.
+class StorageOnlyLimiter(Limiter):
+    """Flask-Limiter as the rate limits' configuration and storage only.
 
-    The app sets no default or application-wide limits, so the pass
-    Flask-Limiter makes in before_request on every request finds nothing to
-    do; it cost ~100 µs a request (bench/http.py). Each limit decorator
-    still checks every limit stacked on its view.
+    app/web/limits.py checks every limit itself (all of a view's windows in
+    one call), and the app sets no default or application-wide limits, so
+    the pass Flask-Limiter makes in before_request on every request would
+    find nothing to do; it cost ~100 µs a request (bench/http.py).
     """
 
     def _check_request_limit(self, callable_name=None, in_middleware=True):
-        if not in_middleware:
-            super()._check_request_limit(callable_name=callable_name, in_middleware=False)
+        return None
 
 
 # No X-RateLimit-* headers on every response: reading the window back costs
 # two more round trips to Redis per request. 429s still carry Retry-After
 # (app/web/errors.py).
-limiter = DecoratorLimiter(key_func=client_ip, headers_enabled=False)
+limiter = StorageOnlyLimiter(key_func=client_ip, headers_enabled=False)

@@ -69,6 +69,15 @@ def new_alert(admin, segment=Segment.ALL, subject="MPs vote on Thursday"):
     )  # fmt: skip
 
 
+def alert_sending_to(admin, emails) -> Alert:
+    """A new alert, started, to these confirmed subscribers (not yet queued)."""
+    for email in emails:
+        subscriber(email)
+    alert = new_alert(admin)
+    alerts.start_sending(alert, admin)
+    return alert
+
+
 def send(alert, admin):
     alerts.start_sending(alert, admin)
     deliver()
@@ -240,10 +249,7 @@ def test_a_crashed_fan_out_resumes_and_mails_everyone_once(make_app, mail_server
     app = make_app(MAIL_PORT=mail_server.port)
     with app.app_context():
         admin = an_admin()
-        for i in range(25):
-            subscriber(f"reader{i}@example.com")
-        alert = new_alert(admin)
-        alerts.start_sending(alert, admin)
+        alert = alert_sending_to(admin, [f"reader{i}@example.com" for i in range(25)])
         alerts._fan_out_batch(alert.id, 10)  # the first batch, then the worker "dies"
         assert db.session.scalar(select(func.count()).select_from(AlertRecipient)) == 10
         alerts._fan_out_batch(alert.id, 10)  # a restarted worker carries on
@@ -258,10 +264,7 @@ def test_a_worker_killed_halfway_through_an_alert_mails_each_recipient_once(make
     app = make_app(MAIL_PORT=mail_server.port, DELIVERY_LEASE_SECONDS=2)
     with app.app_context():
         admin = an_admin()
-        for i in range(12):
-            subscriber(f"reader{i:02d}@example.com")
-        alert = new_alert(admin)
-        alerts.start_sending(alert, admin)
+        alert_sending_to(admin, [f"reader{i:02d}@example.com" for i in range(12)])
         db.session.remove()
         mail_server.stall(20, stage="RCPT", address="reader06@example.com")
         worker = subprocess.Popen(
@@ -287,10 +290,7 @@ def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
 ):
     """However slow the database, a crash can repeat at most the email in hand."""
     admin = an_admin()
-    for i in range(6):
-        subscriber(f"r{i}@example.com")
-    alert = new_alert(admin)
-    alerts.start_sending(alert, admin)
+    alert = alert_sending_to(admin, [f"r{i}@example.com" for i in range(6)])
     alerts.fan_out()
     engine, keep = db.engine, mail_server._keep
     sent_before = []  # alert emails recorded as sent when each email's content arrived
@@ -324,10 +324,7 @@ def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
 
 def test_cancelling_stops_the_queued_copies(mailed_app, mail_server):
     admin = an_admin()
-    for i in range(5):
-        subscriber(f"r{i}@example.com")
-    alert = new_alert(admin)
-    alerts.start_sending(alert, admin)
+    alert = alert_sending_to(admin, [f"r{i}@example.com" for i in range(5)])
     alerts.fan_out()
     alerts.cancel_alert(alert, admin)
     deliver()
@@ -340,10 +337,7 @@ def test_transactional_mail_goes_before_alerts(make_app, mail_server):
     app = make_app(MAIL_PORT=mail_server.port, ALERT_SEND_RATE=4)
     with app.app_context():
         admin = an_admin()
-        for i in range(6):
-            subscriber(f"r{i}@example.com")
-        alert = new_alert(admin)
-        alerts.start_sending(alert, admin)
+        alert_sending_to(admin, [f"r{i}@example.com" for i in range(6)])
         alerts.fan_out()
         submit(email="writer@example.com")  # a confirmation queued after the alert
         deliver()  # --once waits out the throttle rather than leaving alerts behind
