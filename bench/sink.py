@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
+from devtools.mailcatcher import offer_pipelining
+
 _MESSAGE_ID = re.compile(rb"^Message-ID: *(<[^>\r\n]+>)", re.MULTILINE | re.IGNORECASE)
 counts: Counter[str] = Counter()
 ids: Counter[bytes] = Counter()
@@ -27,6 +29,10 @@ lock = threading.Lock()
 
 
 class Sink:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return offer_pipelining(responses)  # as the relays a site sends through do
+
     async def handle_DATA(self, server, session, envelope):
         message_id = _MESSAGE_ID.search(envelope.content)
         with lock:

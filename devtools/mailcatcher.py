@@ -57,9 +57,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def offer_pipelining(responses: list[str]) -> list[str]:
+    """EHLO's reply with PIPELINING (RFC 2920) added, as real relays offer it.
+    aiosmtpd reads and answers one command at a time, which is all pipelining
+    asks of a server; it just does not say so."""
+    return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
 class _Handler:
     def __init__(self, catcher: MailCatcher):
         self.catcher = catcher
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return offer_pipelining(responses) if self.catcher.pipelining else responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         catcher = self.catcher
@@ -93,11 +104,20 @@ class MailCatcher:
     `fail_next("451 4.3.0 Try again later", times=2)` makes the next DATA
     commands fail with that reply; `fail_next(..., stage="RCPT", address=...)`
     refuses a recipient. `stall(seconds, stage)` makes RCPT or DATA hang, to
-    test timeouts and workers killed mid-send.
+    test timeouts and workers killed mid-send. It offers PIPELINING unless
+    told not to (`pipelining=False`), to test clients of servers without it.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, keep: int | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keep: int | None = None,
+        *,
+        pipelining: bool = True,
+    ):
         self.host = host
+        self.pipelining = pipelining
         self._requested_port = port
         self.messages: deque[Received] = deque(maxlen=keep)
         self.count = 0

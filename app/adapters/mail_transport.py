@@ -96,6 +96,28 @@ def as_raw(message: EmailMessage) -> RawEmail | None:
 
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+# An envelope address written into MAIL FROM / RCPT TO as it is: printable
+# ASCII with no space or angle bracket, so it cannot end the command early.
+_ENVELOPE_ADDRESS = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")
+_ACCEPTED = ((250,), (250, 251), (354,))  # MAIL, RCPT, DATA
+
+
+def _envelope_safe(raw: RawEmail) -> bool:
+    return bool(
+        _ENVELOPE_ADDRESS.fullmatch(raw.sender) and _ENVELOPE_ADDRESS.fullmatch(raw.recipient)
+    )
+
+
+def _mail_from(raw: RawEmail) -> bytes:
+    return b"MAIL FROM:<%s>\r\n" % raw.sender.encode()
+
+
+def _refused(step: int, code: int, reply: bytes, raw: RawEmail) -> smtplib.SMTPException:
+    if step == 0:
+        return smtplib.SMTPSenderRefused(code, reply, raw.sender)
+    if step == 1:
+        return smtplib.SMTPRecipientsRefused({raw.recipient: (code, reply)})
+    return smtplib.SMTPDataError(code, reply)
 
 
 class SmtpSender:
@@ -119,12 +141,12 @@ class SmtpSender:
     def announce(self, message: EmailMessage | RawEmail) -> None:
         """Write MAIL FROM for `message` without waiting; `start` reads the reply."""
         raw = message if isinstance(message, RawEmail) else as_raw(message)
-        if raw is None:
+        if raw is None or not _envelope_safe(raw):
             return
         host = self._connection.host
         with self._classified():
             host.ehlo_or_helo_if_needed()
-            host.putcmd("mail", f"FROM:{smtplib.quoteaddr(raw.sender)}")
+            host.send(_mail_from(raw))
             self._announced = (message, raw)
 
     def start(self, message: EmailMessage | RawEmail) -> None:
@@ -135,30 +157,54 @@ class SmtpSender:
         else:
             announced = None
             raw = message if isinstance(message, RawEmail) else as_raw(message)
+        if raw is not None and not _envelope_safe(raw):
+            raise PermanentSendError("unusable envelope address")
         host = self._connection.host
         with self._classified():
             if raw is None:
                 host.send_message(message)
                 return
-            if announced is not None:
-                code, reply = host.getreply()
-            else:
-                host.ehlo_or_helo_if_needed()
-                code, reply = host.mail(raw.sender)
-            if code != 250:
-                self._abandon(code)
-                raise smtplib.SMTPSenderRefused(code, reply, raw.sender)
-            code, reply = host.rcpt(raw.recipient)
-            if code not in (250, 251):
-                self._abandon(code)
-                raise smtplib.SMTPRecipientsRefused({raw.recipient: (code, reply)})
-            code, reply = host.docmd("data")
-            if code != 354:
-                self._abandon(code)
-                raise smtplib.SMTPDataError(code, reply)
+            host.ehlo_or_helo_if_needed()
+            self._open_data(raw, mail_written=announced is not None)
             data = _LEADING_DOT.sub(b"..", raw.data)
             host.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
             self.awaiting_reply = True
+
+    def _open_data(self, raw: RawEmail, *, mail_written: bool) -> None:
+        """MAIL FROM (unless already written), RCPT TO and DATA, each reply checked.
+
+        Where the server offers PIPELINING (RFC 2920; every common relay does)
+        the commands go out in one write and their replies are read after, so
+        the transaction costs one round trip before the content instead of
+        three. Otherwise one command, one reply. A refusal still has every
+        reply read, so the next transaction starts in step.
+        """
+        host = self._connection.host
+        commands = (_mail_from(raw), b"RCPT TO:<%s>\r\n" % raw.recipient.encode(), b"DATA\r\n")
+        written = 1 if mail_written else 0
+        if host.has_extn("pipelining"):
+            host.send(b"".join(commands[written:]))
+            written = len(commands)
+        refusal: tuple[int, int, bytes] | None = None
+        for step, command in enumerate(commands):
+            if step == written:  # not pipelined: write the next only while all is well
+                if refusal is not None:
+                    break
+                host.send(command)
+                written += 1
+            code, reply = host.getreply()
+            if refusal is None and code not in _ACCEPTED[step]:
+                refusal = (step, code, reply)
+                if code == 421:  # the server is closing: nothing more will come
+                    break
+            elif refusal is not None and code == 354:
+                # A server that opened DATA after refusing the recipient: end it empty.
+                host.send(b".\r\n")
+                host.getreply()
+        if refusal is not None:
+            step, code, reply = refusal
+            self._abandon(code)
+            raise _refused(step, code, reply, raw)
 
     def finish(self) -> None:
         """Read the server's verdict on the message `start` handed over."""

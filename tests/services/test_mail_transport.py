@@ -1,0 +1,160 @@
+"""The SMTP client under the worker, against real servers: pipelined where offered,
+one command at a time where not, and in step with the server after a refusal."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from app.adapters.mail_transport import PermanentSendError, RawEmail, transport
+from devtools.mailcatcher import MailCatcher
+from tests.conftest import ALLOWED_SMTP_PORTS
+
+SENDER = "noreply@site.test"
+
+
+def raw(recipient: str, body: str = "Hello") -> RawEmail:
+    data = f"From: {SENDER}\r\nTo: {recipient}\r\nSubject: Test\r\n\r\n{body}\r\n".encode()
+    return RawEmail(SENDER, recipient, data)
+
+
+def send_all(emails: list[RawEmail]) -> list[str]:
+    """Each email started then finished on one connection: 'sent' or the error's reason."""
+    outcomes = []
+    with transport().connect() as sender:
+        for email in emails:
+            try:
+                sender.start(email)
+                sender.finish()
+            except PermanentSendError as exc:
+                outcomes.append(exc.reason)
+            else:
+                outcomes.append("sent")
+    return outcomes
+
+
+class StrictPipeliningRelay:
+    """A raw SMTP server that answers RCPT only once the DATA behind it has
+    arrived: a client that waits for each reply before the next command never
+    hears back (the server gives up after a few seconds and hangs up). It can
+    also misbehave by opening DATA after refusing the recipient, which a
+    client must survive without sending the content."""
+
+    def __init__(self, *, refuse: tuple[str, ...] = (), open_data_after_refusal: bool = False):
+        self.refuse = refuse
+        self.open_data_after_refusal = open_data_after_refusal
+        self.delivered: list[tuple[str, bytes]] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        ALLOWED_SMTP_PORTS.add(self.port)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        ALLOWED_SMTP_PORTS.discard(self.port)
+        self.listener.close()
+        self.thread.join(10)
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        connection.settimeout(3)
+        with connection, connection.makefile("rb") as lines:
+            connection.sendall(b"220 strict.relay ESMTP\r\n")
+            try:
+                self._converse(connection, lines)
+            except TimeoutError:
+                return  # the client never sent DATA behind RCPT: hang up
+
+    def _converse(self, connection, lines) -> None:
+        while line := lines.readline():
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                connection.sendall(b"250-strict.relay\r\n250-PIPELINING\r\n250 HELP\r\n")
+            elif verb in (b"MAIL", b"RSET"):
+                connection.sendall(b"250 OK\r\n")
+            elif verb == b"RCPT":
+                recipient = line.decode().split("<", 1)[1].split(">", 1)[0]
+                if lines.readline().strip().upper() != b"DATA":
+                    connection.sendall(b"503 DATA expected behind RCPT\r\n")
+                    return
+                refused = recipient in self.refuse
+                connection.sendall(b"550 5.1.1 no such user\r\n" if refused else b"250 OK\r\n")
+                if refused and not self.open_data_after_refusal:
+                    connection.sendall(b"554 no valid recipients\r\n")
+                    continue
+                connection.sendall(b"354 go ahead\r\n")
+                content = b"".join(iter(lines.readline, b".\r\n"))
+                if refused:
+                    connection.sendall(b"554 no valid recipients\r\n")
+                else:
+                    self.delivered.append((recipient, content))
+                    connection.sendall(b"250 accepted\r\n")
+            elif verb == b"QUIT":
+                connection.sendall(b"221 bye\r\n")
+                return
+            else:
+                connection.sendall(b"502 not implemented\r\n")
+
+
+def test_where_the_server_offers_pipelining_rcpt_and_data_go_out_together(make_app):
+    with StrictPipeliningRelay() as relay, make_app(MAIL_PORT=relay.port).app_context():
+        outcomes = send_all([raw("a@example.com"), raw("b@example.com", ".leading dot")])
+    assert outcomes == ["sent", "sent"]
+    assert [recipient for recipient, _ in relay.delivered] == ["a@example.com", "b@example.com"]
+    assert relay.delivered[1][1].endswith(b"\r\n..leading dot\r\n")  # dot-stuffed on the wire
+
+
+def test_a_refused_recipient_in_a_pipelined_batch_leaves_the_connection_in_step(make_app):
+    emails = [raw("a@example.com"), raw("gone@example.com"), raw("c@example.com")]
+    relay = StrictPipeliningRelay(refuse=("gone@example.com",))
+    with relay, make_app(MAIL_PORT=relay.port).app_context():
+        outcomes = send_all(emails)
+    assert outcomes == ["sent", "550 5.1.1 no such user", "sent"]
+    assert [recipient for recipient, _ in relay.delivered] == ["a@example.com", "c@example.com"]
+
+
+def test_a_server_that_opens_data_after_refusing_gets_no_content(make_app):
+    emails = [raw("gone@example.com", "secret letter"), raw("b@example.com")]
+    relay = StrictPipeliningRelay(refuse=("gone@example.com",), open_data_after_refusal=True)
+    with relay, make_app(MAIL_PORT=relay.port).app_context():
+        outcomes = send_all(emails)
+    assert outcomes == ["550 5.1.1 no such user", "sent"]
+    assert [recipient for recipient, _ in relay.delivered] == ["b@example.com"]
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-at-a-time"])
+def test_refusals_at_each_step_then_the_next_email_still_goes(make_app, pipelining):
+    with MailCatcher(pipelining=pipelining) as catcher:
+        ALLOWED_SMTP_PORTS.add(catcher.port)
+        catcher.fail_next("550 5.1.1 no such user", stage="RCPT", address="gone@example.com")
+        catcher.fail_next("552 5.3.4 too big", stage="DATA")
+        emails = [raw("gone@example.com"), raw("big@example.com"), raw("fine@example.com")]
+        with make_app(MAIL_PORT=catcher.port).app_context():
+            outcomes = send_all(emails)
+        ALLOWED_SMTP_PORTS.discard(catcher.port)
+    assert outcomes == ["550 5.1.1 no such user", "552 5.3.4 too big", "sent"]
+    assert [m.rcpt_tos for m in catcher.messages] == [["fine@example.com"]]
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient"),
+    [
+        (SENDER, "a@example.com>\r\nRCPT TO:<victim@example.com"),
+        (SENDER, "two words@example.com"),
+        ("bad>@site.test", "a@example.com"),
+        (SENDER, "no-at-sign"),
+    ],
+)
+def test_an_envelope_address_that_could_break_the_command_is_never_written(
+    make_app, mail_server, sender, recipient
+):
+    unsafe = RawEmail(sender, recipient, b"Subject: x\r\n\r\nx\r\n")
+    with make_app(MAIL_PORT=mail_server.port).app_context():
+        outcomes = send_all([unsafe, raw("fine@example.com")])
+    assert outcomes == ["unusable envelope address", "sent"]
+    assert [m.rcpt_tos for m in mail_server.messages] == [["fine@example.com"]]
