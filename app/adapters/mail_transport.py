@@ -14,7 +14,7 @@ import logging
 import re
 import smtplib
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -149,8 +149,16 @@ class SmtpSender:
             host.send(_mail_from(raw))
             self._announced = (message, raw)
 
-    def start(self, message: EmailMessage | RawEmail) -> None:
-        """MAIL, RCPT, DATA and the message, without waiting for the verdict on it."""
+    def start(
+        self, message: EmailMessage | RawEmail, before_content: Callable[[], None] | None = None
+    ) -> None:
+        """MAIL, RCPT, DATA and the message, without waiting for the verdict on it.
+
+        `before_content` runs once the server has accepted the sender and the
+        recipient, just before the message itself is written: the caller's
+        last moment to finish what must be done before it can be delivered.
+        If it raises, the transaction is abandoned with the connection.
+        """
         announced, self._announced = self._announced, None
         if announced is not None and announced[0] is message:
             raw = announced[1]
@@ -162,13 +170,27 @@ class SmtpSender:
         host = self._connection.host
         with self._classified():
             if raw is None:
+                self._before_content(before_content)
                 host.send_message(message)
                 return
             host.ehlo_or_helo_if_needed()
             self._open_data(raw, mail_written=announced is not None)
+            self._before_content(before_content)
             data = _LEADING_DOT.sub(b"..", raw.data)
             host.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
             self.awaiting_reply = True
+
+    def _before_content(self, before_content: Callable[[], None] | None) -> None:
+        if before_content is None:
+            return
+        try:
+            before_content()
+        except BaseException:
+            # Mid-transaction, and no way to end DATA without sending something:
+            # hang up, and the server drops the unfinished message.
+            self.broken = True
+            self._connection.host.close()
+            raise
 
     def _open_data(self, raw: RawEmail, *, mail_written: bool) -> None:
         """MAIL FROM (unless already written), RCPT TO and DATA, each reply checked.

@@ -31,12 +31,12 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, or_, select, update
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.adapters.mail_transport import PermanentSendError, SendError, transport
-from app.db import is_sqlite, utcnow, write_transaction
+from app.adapters.outcome_writer import OutcomeWriter, outcome_writer
+from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.models import (
     Alert,
@@ -74,7 +74,12 @@ class Claim:
     token: str
     ids: list[int] = field(default_factory=list)
     alerts: bool | None = None  # alert mail only, none of it, or any
-    connection: Connection | None = None  # for recording outcomes while delivering
+    outcomes: OutcomeWriter | None = None  # records the bulk path's outcomes while delivering
+
+    def confirm_outcome(self) -> None:
+        """Wait for the last outcome written, if any: before the next email's content."""
+        if self.outcomes is not None:
+            self.outcomes.confirm()
 
 
 # Hooks other modules register for their email kinds: (row, session) -> None.
@@ -200,18 +205,23 @@ def _fenced_update(columns: tuple[str, ...]):
     )
 
 
-def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> bool:
+def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> None:
     """Write an outcome, only while this worker still holds the row's lease.
 
     One fenced UPDATE, in one short transaction per email: a crash repeats at
-    most the email in hand. Without a hook (the bulk path: alerts) it runs on
-    the claim's own connection. With one, it runs in the session so the hook
-    can change related rows (the letter's state, a follow-up email) in the
-    same transaction, on the row and relations the worker already loaded.
+    most the email in hand. Without a hook (the bulk path: alerts) it goes
+    through the claim's outcome writer, which on PostgreSQL has it answered
+    later. With one, it runs in the session so the hook can change related
+    rows (the letter's state, a follow-up email) in the same transaction, on
+    the row and relations the worker already loaded.
     """
+    claim.confirm_outcome()  # at most one outcome unconfirmed at a time
     params = {"row_id": row.id, "token": claim.token}
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
+    if hook is None and claim.outcomes is not None:
+        claim.outcomes.write(row.id, statement, params)
+        return
     if hook is not None:
         with write_transaction() as session:
             done = session.execute(statement, params).rowcount
@@ -219,15 +229,15 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> bool:
                 for name, value in values.items():
                     set_committed_value(row, name, value)  # as stored, so not flushed again
                 hook(row)
-    elif claim.connection is not None:
-        done = claim.connection.execute(statement, params).rowcount
-        claim.connection.commit()  # in autocommit, a no-op that asks nothing of the server
     else:
         with db.engine.begin() as conn:
             done = conn.execute(statement, params).rowcount
     if not done:
-        log.warning("outbox %s: lease lost before its outcome was recorded", row.id)
-    return bool(done)
+        _lease_lost(row.id)
+
+
+def _lease_lost(row_id: int) -> None:
+    log.warning("outbox %s: lease lost before its outcome was recorded", row_id)
 
 
 def record_sent(row: OutboxEmail, claim: Claim) -> None:
@@ -283,10 +293,10 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     """Send every row in a claim over one SMTP connection.
 
     While the server digests one email (its final reply to DATA is the longest
-    wait), the worker builds the next; while it checks the next sender, the
-    worker records the last outcome. Each outcome is committed before the next
-    email's content goes out, so a crash can repeat at most the one email
-    whose verdict the worker was waiting for.
+    wait), the worker builds the next; while it checks the next sender (and,
+    on PostgreSQL, its recipient), the worker records the last outcome. Each
+    outcome is committed before the next email's content goes out, so a crash
+    can repeat at most the one email whose verdict the worker was waiting for.
     """
     result = PassResult(claimed=len(claim.ids))
     if not claim.ids:
@@ -294,7 +304,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     pending = deque(load_rows(claim.ids, alerts=claim.alerts))
     deadline = time.monotonic() + current_app.config["DELIVERY_LEASE_SECONDS"] / 2
     try:
-        with transport().connect() as sender, _outcome_connection() as claim.connection:
+        with transport().connect() as sender, outcome_writer(_lease_lost) as claim.outcomes:
             in_flight: OutboxEmail | None = None  # handed over, verdict not yet read
             while pending and not sender.broken and not _time_to_stop(deadline, stop):
                 row = pending.popleft()
@@ -309,32 +319,22 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
                     pending.appendleft(row)  # waits for a fresh connection on the next pass
                 elif email is not None:
                     try:
-                        sender.start(email)
+                        sender.start(email, before_content=claim.confirm_outcome)
                         in_flight = row
                     except SendError as exc:
                         _record(row, claim, exc, result)
             if in_flight:
                 _record(in_flight, claim, _verdict(sender), result)
+            claim.confirm_outcome()
     except SendError as exc:
         # Could not connect at all: every row still waiting gets a retry.
-        claim.connection = None
+        claim.outcomes = None  # (the writer, if it was opened, is closed by now)
         while pending:
             _count_retry(pending.popleft(), claim, exc.reason, result)
-    claim.connection = None
+    finally:
+        claim.outcomes = None
     result.released = release(claim, [row.id for row in pending])
     return result
-
-
-def _outcome_connection() -> Connection:
-    """The connection that records the bulk path's outcomes (alert mail). Each
-    is one fenced UPDATE, so on PostgreSQL it runs in autocommit: a statement
-    that commits itself is as safe as an explicit transaction and takes one
-    round trip instead of two. SQLite's connections begin their own
-    transactions (app/db.py), so there each is committed explicitly."""
-    connection = db.engine.connect()
-    if is_sqlite():
-        return connection
-    return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _time_to_stop(deadline: float, stop: threading.Event | None) -> bool:

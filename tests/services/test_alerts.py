@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import time
 
 from flask import current_app
 from freezegun import freeze_time
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text, update
 
 from app.extensions import db
 from app.models import (
@@ -28,7 +29,7 @@ from app.models import (
 )
 from app.services import alerts, subscribers
 from app.services.admin_auth import create_admin
-from app.services.delivery import AlertThrottle, run_worker
+from app.services.delivery import AlertThrottle, claim_due, deliver_claim, run_worker
 from app.services.messages import confirm_message, confirmation_token
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PERSONAL_BODY, demo_campaign, submit
@@ -285,6 +286,40 @@ def test_a_worker_killed_halfway_through_an_alert_mails_each_recipient_once(make
         assert received == sorted(f"reader{i:02d}@example.com" for i in range(12))
 
 
+@contextlib.contextmanager
+def outbox_updates_slowed_down(engine, seconds: float):
+    """A database slow to write outcomes: on PostgreSQL a trigger that sleeps in
+    the server itself (the worker writes outcomes there without waiting for
+    the answer); on SQLite, which runs in the worker, a pause before each."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(
+                "CREATE FUNCTION slow_outbox() RETURNS trigger AS "
+                f"$$ BEGIN PERFORM pg_sleep({seconds}); RETURN NEW; END $$ LANGUAGE plpgsql"
+            ))  # fmt: skip
+            conn.execute(text(
+                "CREATE TRIGGER slow_outbox BEFORE UPDATE ON outbox_email "
+                "FOR EACH ROW EXECUTE FUNCTION slow_outbox()"
+            ))  # fmt: skip
+        try:
+            yield
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text("DROP TRIGGER slow_outbox ON outbox_email"))
+                conn.execute(text("DROP FUNCTION slow_outbox()"))
+        return
+
+    def pause(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
+            time.sleep(seconds)
+
+    event.listen(engine, "before_cursor_execute", pause)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", pause)
+
+
 def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
     mailed_app, mail_server, monkeypatch
 ):
@@ -308,18 +343,31 @@ def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
             )
         keep(received)
 
-    def slow_to_write(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
-            time.sleep(0.05)  # a database slow to commit: outcomes lag the sending
-
     monkeypatch.setattr(mail_server, "_keep", keep_and_count)
-    event.listen(engine, "before_cursor_execute", slow_to_write)
-    try:
+    with outbox_updates_slowed_down(engine, 0.05):
         deliver()
-    finally:
-        event.remove(engine, "before_cursor_execute", slow_to_write)
     assert sent_before == [0, 1, 2, 3, 4, 5]
     assert alerts.progress(fresh(alert)).sent == 6
+
+
+def test_an_alert_outcome_never_overwrites_a_lease_another_worker_took(
+    mailed_app, mail_server, caplog
+):
+    admin = an_admin()
+    alert_sending_to(admin, [f"r{i}@example.com" for i in range(3)])
+    alerts.fan_out()
+    claim = claim_due(10, alerts=True)
+    # Another worker took the rows over after this lease expired.
+    db.session.execute(
+        update(OutboxEmail).where(OutboxEmail.id.in_(claim.ids)).values(lease_token="someone-else")
+    )
+    db.session.commit()
+    deliver_claim(claim)
+    rows = db.session.execute(
+        select(OutboxEmail.status, OutboxEmail.lease_token).where(OutboxEmail.id.in_(claim.ids))
+    ).all()
+    assert rows == [(OutboxStatus.SENDING, "someone-else")] * 3
+    assert caplog.text.count("lease lost before its outcome was recorded") == 3
 
 
 def test_cancelling_stops_the_queued_copies(mailed_app, mail_server):

@@ -1,0 +1,136 @@
+"""Writing the worker's per-email outcomes on a connection of their own.
+
+Each outcome is one fenced UPDATE (app/services/delivery.py builds it). On
+PostgreSQL the connection runs in autocommit: a statement that commits itself
+is as safe as an explicit transaction and takes one round trip instead of
+two; and the round trip overlaps the mail server's (PostgresOutcomeWriter).
+SQLite's connections begin their own transactions (app/db.py), so there each
+is committed explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import select
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+import psycopg
+from psycopg import pq
+from sqlalchemy.engine import Connection
+
+from app.db import is_sqlite
+from app.extensions import db
+
+
+@contextlib.contextmanager
+def outcome_writer(on_lease_lost: Callable[[int], None]) -> Iterator[OutcomeWriter]:
+    with db.engine.connect() as connection:
+        if is_sqlite():
+            writer = OutcomeWriter(connection, on_lease_lost)
+        else:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            postgres = connection.dialect.driver == "psycopg"
+            writer = (PostgresOutcomeWriter if postgres else OutcomeWriter)(
+                connection, on_lease_lost
+            )
+        try:
+            yield writer
+        finally:
+            writer.close()
+
+
+class OutcomeWriter:
+    """Writes outcomes on a connection of its own; SQLite's way: each committed
+    before `write` returns. `on_lease_lost(row_id)` hears of a fenced UPDATE
+    that changed nothing."""
+
+    def __init__(self, connection: Connection, on_lease_lost: Callable[[int], None]):
+        self.connection = connection
+        self.on_lease_lost = on_lease_lost
+
+    def write(self, row_id: int, statement, params: dict) -> None:
+        if not self.connection.execute(statement, params).rowcount:
+            self.on_lease_lost(row_id)
+        self.connection.commit()
+
+    def confirm(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PostgresOutcomeWriter(OutcomeWriter):
+    """PostgreSQL's way: each outcome's UPDATE is written to the server at once,
+    in autocommit, and its answer read only when `confirm` is called, just
+    before the next email's content goes out. The database's round trip then
+    overlaps the mail server's answer to RCPT and DATA instead of adding to it.
+
+    Safe because the statement is complete on the server's socket before the
+    next RCPT is written: PostgreSQL runs and commits it even if this worker
+    dies straight after, and no content goes out before its answer is read.
+    A crash still repeats at most the email in hand. Uses psycopg's libpq
+    wrapper (`pgconn`), its documented way to send without waiting.
+    """
+
+    def __init__(self, connection: Connection, on_lease_lost: Callable[[int], None]):
+        super().__init__(connection, on_lease_lost)
+        self.pgconn = connection.connection.driver_connection.pgconn
+        self.unconfirmed: int | None = None  # the row whose outcome awaits its answer
+
+    def write(self, row_id: int, statement, params: dict) -> None:
+        self.confirm()
+        sql, values = _numbered(statement, params)
+        self.pgconn.send_query_params(sql, values)
+        while self.pgconn.flush():  # a short statement: at most a brief wait to write it all
+            select.select([], [self.pgconn.socket], [])
+        self.unconfirmed = row_id
+
+    def confirm(self) -> None:
+        if self.unconfirmed is None:
+            return
+        row_id, self.unconfirmed = self.unconfirmed, None
+        self.pgconn.consume_input()
+        while self.pgconn.is_busy():
+            select.select([self.pgconn.socket], [], [])
+            self.pgconn.consume_input()
+        results = []
+        while (result := self.pgconn.get_result()) is not None:
+            results.append(result)
+        [result] = results
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise psycopg.DatabaseError(result.error_message.decode(errors="replace"))
+        if not result.command_tuples:
+            self.on_lease_lost(row_id)
+
+    def close(self) -> None:
+        if self.unconfirmed is not None:  # left by an error: its answer is still unread
+            self.connection.invalidate()
+
+
+@functools.cache
+def _numbered_statement(statement) -> tuple[bytes, tuple[str, ...], dict]:
+    """The statement as PostgreSQL's own $1, $2 ... SQL, its parameters' order and
+    its fixed values, compiled once per statement."""
+    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+    compiled = statement.compile(dialect=PGDialect_psycopg(paramstyle="numeric_dollar"))
+    fixed = {name: bind.value for name, bind in compiled.binds.items()}
+    return str(compiled).encode(), tuple(compiled.positiontup), fixed
+
+
+def _numbered(statement, params: dict) -> tuple[bytes, list[bytes | None]]:
+    sql, order, fixed = _numbered_statement(statement)
+    values = [params[name] if name in params else fixed[name] for name in order]
+    return sql, [_as_text(value) for value in values]
+
+
+def _as_text(value) -> bytes | None:
+    """A parameter in PostgreSQL's text format."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ").encode()
+    return str(value).encode()
