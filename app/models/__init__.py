@@ -19,7 +19,7 @@ from app.models.message import (
     MessageStatus,
     Source,
 )
-from app.models.outbox import EmailKind, OutboxEmail, OutboxStatus
+from app.models.outbox import BULK_PRIORITY, EmailKind, OutboxEmail, OutboxStatus
 from app.models.partner import Partner
 from app.models.reference import MP, Constituency, PostcodeIndex, ReferenceState
 from app.models.subscriber import Consent, Subscriber, SubscriberStatus
@@ -27,6 +27,7 @@ from app.models.subscriber import Consent, Subscriber, SubscriberStatus
 __all__ = [
     "ACTIVE_STATUSES",
     "ALLOWED_TRANSITIONS",
+    "BULK_PRIORITY",
     "MP",
     "AdminSession",
     "AdminUser",

@@ -42,6 +42,11 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+# Alert mail (bulk) is queued at this priority or above, everything else below:
+# the worker claims either half as one range of the claim index.
+BULK_PRIORITY = 10
+
+
 class OutboxEmail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))

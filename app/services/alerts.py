@@ -22,6 +22,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.models import (
     ACTIVE_STATUSES,
+    BULK_PRIORITY,
     Alert,
     AlertRecipient,
     AlertStatus,
@@ -39,7 +40,7 @@ from app.services.sharing import alert_ref
 from app.services.tokens import InvalidToken, sign_id, unsign_id
 
 log = logging.getLogger(__name__)
-ALERT_PRIORITY = 10  # after every transactional email
+ALERT_PRIORITY = BULK_PRIORITY  # after every transactional email
 FAN_OUT_BATCH = 2000
 CLICK_SALT = "alert-click"
 SEGMENT_LABELS = {

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -39,6 +39,7 @@ from app.adapters.outcome_writer import OutcomeWriter, outcome_writer
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.models import (
+    BULK_PRIORITY,
     Alert,
     AlertRecipient,
     EmailKind,
@@ -90,38 +91,53 @@ ON_FAILED: dict[str, OnFailed] = {}
 ON_RETRY: dict[str, OnFailed] = {}
 
 
-def _due_filter(now):
-    return or_(
-        and_(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.not_before <= now),
-        and_(OutboxEmail.status == OutboxStatus.SENDING, OutboxEmail.lease_expires_at < now),
+def _band(query, alerts: bool | None):
+    """Alert mail only (True), everything else (False), or all (None): alert mail
+    is the bulk priority band, so either half is a range of the claim index."""
+    if alerts is None:
+        return query
+    return query.where(
+        OutboxEmail.priority >= BULK_PRIORITY if alerts else OutboxEmail.priority < BULK_PRIORITY
     )
 
 
+def _due(now, alerts: bool | None):
+    """Queries for the ids of rows whose lease ran out, then of queued rows due
+    now, each most urgent first.
+
+    Each is one range of the claim index (status, priority, id), so PostgreSQL
+    walks it in order, stops at the limit and skips entries it finds dead. One
+    query with OR gathered every queued and sending entry, dead ones included,
+    and sorted them: 18 ms a claim after a 100,000-email alert.
+    """
+    expired = and_(OutboxEmail.status == OutboxStatus.SENDING, OutboxEmail.lease_expires_at < now)
+    waiting = and_(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.not_before <= now)
+    return [
+        _band(select(OutboxEmail.id).where(condition), alerts).order_by(
+            OutboxEmail.priority, OutboxEmail.id
+        )
+        for condition in (expired, waiting)
+    ]
+
+
 def claim_due(limit: int, *, alerts: bool | None = None) -> Claim:
-    """Lease up to `limit` due rows to this worker, most urgent first.
+    """Lease up to `limit` due rows to this worker: any whose lease ran out,
+    then the queued, most urgent first.
 
     `alerts`: True for alert mail only, False for everything else, None for all.
     """
     claim = Claim(token=secrets.token_hex(8), alerts=alerts)
     now = utcnow()
     lease = timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
-    due = select(OutboxEmail.id).where(_due_filter(now))
-    if alerts is not None:
-        due = due.where(
-            (OutboxEmail.kind == EmailKind.ALERT)
-            if alerts
-            else (OutboxEmail.kind != EmailKind.ALERT)
-        )
-    due = (
-        due.order_by(OutboxEmail.priority, OutboxEmail.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     with write_transaction() as session:
-        claim.ids = list(
-            session.execute(
+        for due in _due(now, alerts):
+            wanted = limit - len(claim.ids)
+            if wanted <= 0:
+                break
+            locked = due.limit(wanted).with_for_update(skip_locked=True).scalar_subquery()
+            claim.ids += session.execute(
                 update(OutboxEmail)
-                .where(OutboxEmail.id.in_(due.scalar_subquery()))
+                .where(OutboxEmail.id.in_(locked))
                 .values(
                     status=OutboxStatus.SENDING,
                     lease_token=claim.token,
@@ -131,7 +147,6 @@ def claim_due(limit: int, *, alerts: bool | None = None) -> Claim:
                 .returning(OutboxEmail.id),
                 execution_options={"synchronize_session": False},
             ).scalars()
-        )
     claim.ids.sort()
     return claim
 
@@ -410,14 +425,7 @@ _alert_throttle = AlertThrottle()
 
 
 def _alerts_due() -> bool:
-    return (
-        db.session.scalar(
-            select(OutboxEmail.id)
-            .where(_due_filter(utcnow()), OutboxEmail.kind == EmailKind.ALERT)
-            .limit(1)
-        )
-        is not None
-    )
+    return any(db.session.scalar(due.limit(1)) is not None for due in _due(utcnow(), True))
 
 
 def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None) -> PassResult:
