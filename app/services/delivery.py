@@ -10,8 +10,9 @@ A batch stops taking new rows once half the lease has passed, and the SMTP
 timeout is far shorter than that, so a live worker never outlives its lease.
 
 On PostgreSQL the claim is UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
-LOCKED): concurrent workers take disjoint rows without waiting. On SQLite it
-is the same single UPDATE ... RETURNING inside BEGIN IMMEDIATE.
+LOCKED), for rows whose lease ran out and then for queued rows: concurrent
+workers take disjoint rows without waiting. On SQLite it is the same
+UPDATE ... RETURNING inside BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
