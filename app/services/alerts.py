@@ -40,7 +40,6 @@ from app.services.sharing import alert_ref
 from app.services.tokens import InvalidToken, sign_id, unsign_id
 
 log = logging.getLogger(__name__)
-ALERT_PRIORITY = BULK_PRIORITY  # after every transactional email
 FAN_OUT_BATCH = 2000
 CLICK_SALT = "alert-click"
 SEGMENT_LABELS = {
@@ -182,7 +181,7 @@ def _fan_out_batch(alert_id: int, batch: int) -> int:
                 [
                     {
                         "kind": EmailKind.ALERT,
-                        "priority": ALERT_PRIORITY,
+                        "priority": BULK_PRIORITY,  # after every transactional email
                         "alert_id": alert.id,
                         "alert_recipient_id": rid,
                         "subscriber_id": sid,

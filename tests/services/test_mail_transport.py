@@ -9,7 +9,6 @@ import threading
 import pytest
 
 from app.adapters.mail_transport import PermanentSendError, RawEmail, transport
-from devtools.mailcatcher import MailCatcher
 from tests.conftest import ALLOWED_SMTP_PORTS
 
 SENDER = "noreply@site.test"
@@ -128,17 +127,15 @@ def test_a_server_that_opens_data_after_refusing_gets_no_content(make_app):
 
 
 @pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-at-a-time"])
-def test_refusals_at_each_step_then_the_next_email_still_goes(make_app, pipelining):
-    with MailCatcher(pipelining=pipelining) as catcher:
-        ALLOWED_SMTP_PORTS.add(catcher.port)
-        catcher.fail_next("550 5.1.1 no such user", stage="RCPT", address="gone@example.com")
-        catcher.fail_next("552 5.3.4 too big", stage="DATA")
-        emails = [raw("gone@example.com"), raw("big@example.com"), raw("fine@example.com")]
-        with make_app(MAIL_PORT=catcher.port).app_context():
-            outcomes = send_all(emails)
-        ALLOWED_SMTP_PORTS.discard(catcher.port)
+def test_refusals_at_each_step_then_the_next_email_still_goes(make_app, mail_server, pipelining):
+    mail_server.pipelining = pipelining  # what it offers when the client says EHLO
+    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address="gone@example.com")
+    mail_server.fail_next("552 5.3.4 too big", stage="DATA")
+    emails = [raw("gone@example.com"), raw("big@example.com"), raw("fine@example.com")]
+    with make_app(MAIL_PORT=mail_server.port).app_context():
+        outcomes = send_all(emails)
     assert outcomes == ["550 5.1.1 no such user", "552 5.3.4 too big", "sent"]
-    assert [m.rcpt_tos for m in catcher.messages] == [["fine@example.com"]]
+    assert [m.rcpt_tos for m in mail_server.messages] == [["fine@example.com"]]
 
 
 @pytest.mark.parametrize(
