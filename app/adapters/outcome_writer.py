@@ -1,9 +1,12 @@
 """Writing the worker's per-email outcomes on a connection of their own.
 
-Each outcome is one fenced UPDATE (app/services/delivery.py builds it). On
-PostgreSQL the connection runs in autocommit: a statement that commits itself
-is as safe as an explicit transaction and takes one round trip instead of
-two; and the round trip overlaps the mail server's (PostgresOutcomeWriter).
+Each outcome is one statement: a fenced UPDATE (app/services/delivery.py
+builds it), on PostgreSQL with its letter's changes joined to it
+(app/services/letter_outcomes.py); it changes or returns no row if the fence
+did not hold. On PostgreSQL the connection runs in autocommit: a statement
+that commits itself is as safe as an explicit transaction and takes one round
+trip instead of two; and the round trip overlaps the mail server's
+(PostgresOutcomeWriter).
 SQLite's connections begin their own transactions (app/db.py), so there each
 is committed explicitly.
 """
@@ -51,7 +54,8 @@ class OutcomeWriter:
         self.on_lease_lost = on_lease_lost
 
     def write(self, row_id: int, statement, params: dict) -> None:
-        if not self.connection.execute(statement, params).rowcount:
+        result = self.connection.execute(statement, params)
+        if not (len(result.all()) if result.returns_rows else result.rowcount):
             self.on_lease_lost(row_id)
         self.connection.commit()
 
@@ -100,7 +104,7 @@ class PostgresOutcomeWriter(OutcomeWriter):
         while (result := self.pgconn.get_result()) is not None:
             results.append(result)
         [result] = results
-        if result.status != pq.ExecStatus.COMMAND_OK:
+        if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
             raise psycopg.DatabaseError(result.error_message.decode(errors="replace"))
         if not result.command_tuples:
             self.on_lease_lost(row_id)

@@ -31,26 +31,25 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.adapters.mail_transport import PermanentSendError, SendError, transport
 from app.adapters.outcome_writer import OutcomeWriter, outcome_writer
-from app.db import utcnow, write_transaction
+from app.db import is_sqlite, utcnow, write_transaction
 from app.extensions import db
 from app.models import (
     BULK_PRIORITY,
     Alert,
     AlertRecipient,
-    EmailKind,
     Message,
-    MessageStatus,
     OutboxEmail,
     OutboxStatus,
 )
-from app.models.message import log_stored, move_stored
+from app.services import letter_outcomes
 from app.services.emails import Unsendable, build_email
+from app.services.letter_outcomes import LetterOutcome
 from app.services.messages import expire_unconfirmed, send_reminders
 
 log = logging.getLogger(__name__)
@@ -84,12 +83,12 @@ class Claim:
             self.outcomes.confirm()
 
 
-# Hooks other modules register for their email kinds: (row, session) -> None.
-OnSent = Callable[[OutboxEmail], None]
-OnFailed = Callable[[OutboxEmail, str], None]
-ON_SENT: dict[str, OnSent] = {}
-ON_FAILED: dict[str, OnFailed] = {}
-ON_RETRY: dict[str, OnFailed] = {}
+# Hooks for email kinds, run in the outcome's transaction: (row, reason) -> None.
+# A LetterOutcome among them is, on PostgreSQL, joined to the outcome's UPDATE.
+OnOutcome = Callable[[OutboxEmail, str | None], None]
+ON_SENT: dict[str, OnOutcome] = {}
+ON_FAILED: dict[str, OnOutcome] = {}
+ON_RETRY: dict[str, OnOutcome] = {}
 
 
 def _band(query, alerts: bool | None):
@@ -221,20 +220,22 @@ def _fenced_update(columns: tuple[str, ...]):
     )
 
 
-def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> None:
+def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None) -> None:
     """Write an outcome, only while this worker still holds the row's lease.
 
-    One fenced UPDATE, in one short transaction per email: a crash repeats at
-    most the email in hand. Without a hook (the bulk path: alerts) it goes
-    through the claim's outcome writer, which on PostgreSQL has it answered
-    later. With one, it runs in the session so the hook can change related
-    rows (the letter's state, a follow-up email) in the same transaction, on
-    the row and relations the worker already loaded.
+    One fenced UPDATE, committed on its own: a crash repeats at most the email
+    in hand. The bulk path (no hook: alerts) and, on PostgreSQL, a letter's
+    outcome joined to that UPDATE go through the claim's outcome writer, which
+    there has it answered later. Any other hook runs in a session transaction
+    with the UPDATE, on the row and relations the worker already loaded.
     """
     claim.confirm_outcome()  # at most one outcome unconfirmed at a time
     params = {"row_id": row.id, "token": claim.token}
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
+    if isinstance(hook, LetterOutcome) and claim.outcomes is not None and not is_sqlite():
+        params.update(hook.params(reason))
+        statement, hook = hook.joined_to(statement), None
     if hook is None and claim.outcomes is not None:
         claim.outcomes.write(row.id, statement, params)
         return
@@ -244,7 +245,7 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None) -> None:
             if done:
                 for name, value in values.items():
                     set_committed_value(row, name, value)  # as stored, so not flushed again
-                hook(row)
+                hook(row, reason)
     else:
         with db.engine.begin() as conn:
             done = conn.execute(statement, params).rowcount
@@ -257,14 +258,13 @@ def _lease_lost(row_id: int) -> None:
 
 
 def record_sent(row: OutboxEmail, claim: Claim) -> None:
-    hook = ON_SENT.get(row.kind)
     values = {
         "status": OutboxStatus.SENT,
         "sent_at": utcnow(),
         "lease_token": None,
         "last_error": None,
     }
-    _settle(row, claim, values, hook)
+    _settle(row, claim, values, ON_SENT.get(row.kind))
 
 
 def record_skipped(row: OutboxEmail, claim: Claim) -> None:
@@ -292,16 +292,14 @@ def record_retry(row: OutboxEmail, claim: Claim, reason: str) -> bool:
         "lease_expires_at": None,
         "last_error": reason[:300],
     }
-    hook = ON_RETRY.get(row.kind)
     note = f"attempt {row.attempts} failed ({reason}); retrying in {delay:.0f}s"
-    _settle(row, claim, values, (lambda current: hook(current, note)) if hook else None)
+    _settle(row, claim, values, ON_RETRY.get(row.kind), note)
     return True
 
 
 def record_failure(row: OutboxEmail, claim: Claim, reason: str) -> None:
-    hook = ON_FAILED.get(row.kind)
     values = {"status": OutboxStatus.FAILED, "lease_token": None, "last_error": reason[:300]}
-    _settle(row, claim, values, (lambda current: hook(current, reason)) if hook else None)
+    _settle(row, claim, values, ON_FAILED.get(row.kind), reason)
     log.warning("outbox %s (%s) failed: %s", row.id, row.kind, reason)
 
 
@@ -441,65 +439,10 @@ def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None
     return deliver_claim(claim_due(allowed, alerts=True), stop)
 
 
-# What happens to a message when its emails are sent or fail.
-
-
-# The worker's hooks write with single statements (models.message.move_stored):
-# loading, changing and flushing each letter through the ORM cost more than
-# sending it.
-
-
-def _letter_sent(row: OutboxEmail) -> None:
-    moved = move_stored(
-        db.session, row.message_id, MessageStatus.SENT, expected=MessageStatus.QUEUED,
-        detail="accepted by the MP's mail server", sent_at=utcnow(),
-    )  # fmt: skip
-    if moved:
-        db.session.execute(
-            insert(OutboxEmail).values(kind=EmailKind.CONSTITUENT_COPY, message_id=row.message_id)
-        )
-        log.info("message %s delivered", row.message_id)
-    else:  # an admin stopped it while it was on its way
-        log_stored(db.session, row.message_id, "the MP's mail server accepted it after it stopped")
-
-
-def _letter_failed(row: OutboxEmail, reason: str) -> None:
-    moved = move_stored(
-        db.session, row.message_id, MessageStatus.FAILED, expected=MessageStatus.QUEUED,
-        detail=reason,
-    )  # fmt: skip
-    if moved:
-        db.session.execute(
-            insert(OutboxEmail).values(kind=EmailKind.DELIVERY_FAILED, message_id=row.message_id)
-        )
-
-
-def _note_on_message(what: str):
-    def note(row: OutboxEmail, reason: str | None = None) -> None:
-        if row.message_id is not None:
-            log_stored(db.session, row.message_id, f"{what}: {reason}" if reason else what)
-
-    return note
-
-
-ON_SENT.update(
-    {
-        EmailKind.MP_LETTER: _letter_sent,
-        EmailKind.CONFIRMATION: _note_on_message("confirmation email sent"),
-        EmailKind.REMINDER: _note_on_message("reminder email sent"),
-        EmailKind.CONSTITUENT_COPY: _note_on_message("copy sent to the constituent"),
-        EmailKind.DELIVERY_FAILED: _note_on_message("constituent told of the failure"),
-        EmailKind.REJECTED: _note_on_message("constituent told of the rejection"),
-    }
-)
-ON_FAILED.update(
-    {
-        EmailKind.MP_LETTER: _letter_failed,
-        EmailKind.CONFIRMATION: _note_on_message("confirmation email could not be delivered"),
-        EmailKind.REMINDER: _note_on_message("reminder could not be delivered"),
-    }
-)
-ON_RETRY[EmailKind.MP_LETTER] = _note_on_message("delivery to the MP delayed")
+# What each email's outcome does to its letter (app/services/letter_outcomes.py).
+ON_SENT.update(letter_outcomes.SENT)
+ON_FAILED.update(letter_outcomes.FAILED)
+ON_RETRY.update(letter_outcomes.RETRY)
 
 
 # The worker process.
