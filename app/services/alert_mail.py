@@ -10,7 +10,6 @@ List-* headers.
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from app.adapters.mail_transport import RawEmail
 from app.models import AlertStatus, EmailKind, OutboxEmail, SubscriberStatus
 from app.services import delivery, emails
 from app.services.alerts import click_token, fan_out, finish_alerts
-from app.services.emails import new_email, person, site_sender
+from app.services.emails import new_email, person, site_sender, text_part
 from app.services.links import external_url
 from app.services.subscribers import (
     CONFIRM_SALT,
@@ -98,7 +97,7 @@ def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
     boundary = f"=_alert_{alert_id}_{version[:12]}"
     head = EmailMessage(policy=policy.SMTP)
     try:
-        head["From"] = sender
+        head["From"] = sender.as_address()
         head["Subject"] = f"[Test] {alert.subject}" if test else alert.subject
     except (ValueError, TypeError) as exc:
         raise emails.Unsendable(f"unsafe header value ({type(exc).__name__})") from exc
@@ -115,14 +114,6 @@ def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
         text=render_template("email/alert.txt", **context),
         html=render_template("email/alert.html", **context),
     )
-
-
-def _part(subtype: str, body: str) -> bytes:
-    encoded = binascii.b2a_qp(body.encode("utf-8"), istext=True).replace(b"\r\n", b"\n")
-    return (
-        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-    ).encode() + encoded.replace(b"\n", b"\r\n")
 
 
 def _bulk_email(
@@ -146,8 +137,8 @@ def _bulk_email(
     separator = f"--{template.boundary}\r\n".encode()
     data = b"".join([
         template.headers, "\r\n".join(own).encode(), b"\r\n\r\n",
-        separator, _part("plain", text), b"\r\n",
-        separator, _part("html", html), b"\r\n",
+        separator, text_part("plain", text), b"\r\n",
+        separator, text_part("html", html), b"\r\n",
         f"--{template.boundary}--\r\n".encode(),
     ])  # fmt: skip
     return RawEmail(template.envelope_from, to, data)

@@ -3,69 +3,181 @@
 Every email is From the site's own address: a constituent's address in From
 would fail DMARC at the MP's server. Letters to MPs carry the constituent in
 Reply-To, so the MP's reply goes straight to them. Transactional mail carries
-no List-* headers; alert mail adds them (app/services/alerts.py).
+no List-* headers; alert mail adds them (app/services/alert_mail.py).
+
+Each is rendered straight to the bytes the worker sends (`new_email`): the
+standard library's header registry, which parses every header it is given,
+took several times longer than sending the email, so it is used only for
+the headers that need it (non-ASCII, long, or quoting), one at a time.
 """
 
 from __future__ import annotations
 
+import binascii
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 
 from flask import current_app, render_template
 
+from app.adapters.mail_transport import RawEmail
 from app.models import EmailKind, MessageStatus, OutboxEmail
 from app.services.links import external_url
 from app.services.messages import confirmation_token
+from app.services.text import is_single_line
+
+# What a builder returns: rendered bytes with their envelope, or (an address
+# beyond ASCII) a message for smtplib to render and send with SMTPUTF8.
+Email = RawEmail | EmailMessage
 
 
 class Unsendable(Exception):
     """This email can never be sent as it stands (e.g. the MP has no address)."""
 
 
-def person(name: str, address: str) -> Address:
+# Headers are written as text: a display name of plain words as it is, other
+# ASCII quoted (RFC 5322), and a name or subject beyond ASCII as RFC 2047
+# encoded words, folded by email.header (the standard library's header
+# registry, which parses every header it is given, cost more than sending the
+# email, and its folding loses a space where two encoded words meet).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9'_-]+(?: [A-Za-z0-9'_-]+)*")
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+_LINE = 78  # RFC 5322's recommended line length; longer headers are folded
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A checked name and address for a header (see `person`)."""
+
+    display_name: str
+    addr_spec: str
+
+    @property
+    def domain(self) -> str:
+        return self.addr_spec.rpartition("@")[2]
+
+    def as_address(self) -> Address:
+        return Address(display_name=self.display_name, addr_spec=self.addr_spec)
+
+    def header_text(self, header: str) -> str:
+        name, address = self.display_name, self.addr_spec
+        if not name:
+            return address
+        if _PLAIN_NAME.fullmatch(name):
+            return f"{name} <{address}>"
+        if _is_plain_ascii(name):
+            return formataddr((name, address))  # quoted, with \ and " escaped
+        return _with_address(_folded(name, header), address, header)
+
+
+def person(name: str, address: str) -> Mailbox:
     """An address for a header; Unsendable if either part could forge a header."""
-    try:
-        return Address(display_name=name, addr_spec=address)
-    except (ValueError, TypeError, IndexError) as exc:
-        raise Unsendable("unsafe or unusable address in a header") from exc
+    if not (is_single_line(name) and is_single_line(address)):
+        raise Unsendable("unsafe or unusable address in a header")
+    mailbox = Mailbox(name, address)
+    if not _PLAIN_ADDRESS.fullmatch(address):
+        try:
+            mailbox.as_address()  # the header registry's check of the address's syntax
+        except (ValueError, TypeError, IndexError) as exc:
+            raise Unsendable("unsafe or unusable address in a header") from exc
+    return mailbox
 
 
-def site_sender(display_name: str | None = None) -> Address:
+def site_sender(display_name: str | None = None) -> Mailbox:
     """The site's own From address, optionally with another display name."""
     name, addr = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
     return person(display_name or name or current_app.config["SITE_NAME"], addr)
 
 
+def _is_plain_ascii(text: str) -> bool:
+    """Printable ASCII that no reader would take for an encoded word."""
+    return text.isascii() and text.isprintable() and "=?" not in text
+
+
+def _folded(text: str, header: str, charset: str = "utf-8") -> str:
+    """`text` folded between words by email.header, as RFC 2047 encoded words
+    unless ASCII is asked for (each space then inside a word, so none is lost
+    where two meet), and never folded before its first word."""
+    encoded = Header(text, charset, header_name=header).encode(linesep="\r\n")
+    return encoded.removeprefix("\r\n ")
+
+
+def _with_address(name: str, address: str, header: str) -> str:
+    """An encoded display name and its address, the address on a line of its own
+    if it would make the name's last line too long."""
+    last = name.rpartition("\n")[2] if "\n" in name else f"{header}: {name}"
+    space = " " if len(last) + len(address) + 3 <= _LINE else "\r\n "
+    return f"{name}{space}<{address}>"
+
+
+def subject_line(subject: str) -> bytes:
+    if not is_single_line(subject):
+        raise Unsendable("unsafe header value in Subject")
+    if not _is_plain_ascii(subject):
+        subject = _folded(subject, "Subject")
+    elif len(subject) > _LINE - len("Subject: "):
+        subject = _folded(subject, "Subject", "us-ascii")
+    return f"Subject: {subject}\r\n".encode()
+
+
+def text_part(subtype: str, body: str) -> bytes:
+    """A text MIME part's headers and body, UTF-8 in quoted-printable, CRLF lines."""
+    encoded = binascii.b2a_qp(body.encode("utf-8"), istext=True).replace(b"\r\n", b"\n")
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode() + encoded.replace(b"\n", b"\r\n")
+
+
 def new_email(
     row: OutboxEmail,
     *,
-    to: Address,
+    to: Mailbox,
     subject: str,
     text: str,
-    sender: Address | None = None,
-    reply_to: Address | None = None,
+    sender: Mailbox | None = None,
+    reply_to: Mailbox | None = None,
     automatic: bool = True,
-) -> EmailMessage:
-    """An EmailMessage with the headers every email needs. Raises Unsendable on unsafe headers."""
+) -> Email:
+    """The email, rendered, with the headers every email needs. Raises Unsendable
+    on unsafe headers. An address beyond ASCII needs SMTPUTF8, which smtplib's
+    send_message negotiates: that rare email stays an EmailMessage."""
     sender = sender or site_sender()
+    mailboxes = {"From": sender, "To": to, "Reply-To": reply_to}
+    if not all(mailbox.addr_spec.isascii() for mailbox in mailboxes.values() if mailbox):
+        return _email_message(row, mailboxes, subject, text, automatic)
+    headers = [f"{name}: {mailbox.header_text(name)}\r\n".encode()
+               for name, mailbox in mailboxes.items() if mailbox]  # fmt: skip
+    headers.append(subject_line(subject))
+    own = [f"Date: {format_datetime(datetime.now(UTC))}",
+           # The same id on every attempt lets receiving servers drop a duplicate.
+           f"Message-ID: <{row.kind}.{row.id}@{sender.domain or 'localhost'}>"]  # fmt: skip
+    if automatic:
+        own.append("Auto-Submitted: auto-generated")
+    own.append("MIME-Version: 1.0")
+    data = b"".join(headers) + "\r\n".join(own).encode() + b"\r\n" + text_part("plain", text)
+    return RawEmail(sender.addr_spec, to.addr_spec, data)
+
+
+def _email_message(row, mailboxes: dict, subject: str, text: str, automatic: bool):
     email = EmailMessage(policy=policy.SMTP)
     try:
-        email["From"] = sender
-        email["To"] = to
-        if reply_to is not None:
-            email["Reply-To"] = reply_to
+        for name, mailbox in mailboxes.items():
+            if mailbox is not None:
+                email[name] = mailbox.as_address()
         email["Subject"] = subject
     except (ValueError, TypeError) as exc:
         # Form validation rejects CR/LF; the standard library refuses them
         # too. Either way nothing with a forged header leaves.
         raise Unsendable(f"unsafe header value ({type(exc).__name__})") from exc
     email["Date"] = format_datetime(datetime.now(UTC))
-    # The same id on every attempt lets receiving servers drop a duplicate.
-    email["Message-ID"] = f"<{row.kind}.{row.id}@{sender.domain or 'localhost'}>"
+    email["Message-ID"] = f"<{row.kind}.{row.id}@{mailboxes['From'].domain or 'localhost'}>"
     if automatic:
         email["Auto-Submitted"] = "auto-generated"
     email.set_content(text, cte="quoted-printable")
@@ -98,7 +210,7 @@ def letter_text(*, message, campaign, constituency) -> str:
     )
 
 
-def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> EmailMessage:
+def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> Email:
     message = row.message
     text = render_template(f"email/{template}", **_context(row), **extra)
     return new_email(
@@ -106,7 +218,7 @@ def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> E
     )
 
 
-def _confirmation(row: OutboxEmail, *, reminder: bool = False) -> EmailMessage | None:
+def _confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
     message = row.message
     if message.status != MessageStatus.PENDING:
         return None  # already confirmed or expired: nothing to ask any more
@@ -119,7 +231,7 @@ def _confirmation(row: OutboxEmail, *, reminder: bool = False) -> EmailMessage |
     return _to_constituent(row, subject, "confirm.txt", link=link, reminder=reminder)
 
 
-def _mp_letter(row: OutboxEmail) -> EmailMessage | None:
+def _mp_letter(row: OutboxEmail) -> Email | None:
     message = row.message
     if message.status != MessageStatus.QUEUED:
         return None  # cancelled, held or already sent by another route
@@ -141,23 +253,23 @@ def _mp_letter(row: OutboxEmail) -> EmailMessage | None:
     )
 
 
-def _copy(row: OutboxEmail) -> EmailMessage:
+def _copy(row: OutboxEmail) -> Email:
     return _to_constituent(row, f"Sent: your message to {row.message.mp.name}", "copy.txt")
 
 
-def _failed(row: OutboxEmail) -> EmailMessage:
+def _failed(row: OutboxEmail) -> Email:
     return _to_constituent(
         row, f"We could not deliver your message to {row.message.mp.name}", "failed.txt"
     )
 
 
-def _rejected(row: OutboxEmail) -> EmailMessage:
+def _rejected(row: OutboxEmail) -> Email:
     return _to_constituent(
         row, f"Your message to {row.message.mp.name} was not sent", "rejected.txt"
     )
 
 
-BUILDERS: dict[str, Callable[[OutboxEmail], EmailMessage | None]] = {
+BUILDERS: dict[str, Callable[[OutboxEmail], Email | None]] = {
     EmailKind.CONFIRMATION: _confirmation,
     EmailKind.REMINDER: lambda row: _confirmation(row, reminder=True),
     EmailKind.MP_LETTER: _mp_letter,
@@ -167,12 +279,12 @@ BUILDERS: dict[str, Callable[[OutboxEmail], EmailMessage | None]] = {
 }
 
 
-def register_builder(kind: str, builder: Callable[[OutboxEmail], EmailMessage | None]) -> None:
+def register_builder(kind: str, builder: Callable[[OutboxEmail], Email | None]) -> None:
     """Other modules (subscribers, alerts) add the kinds they own."""
     BUILDERS[kind] = builder
 
 
-def build_email(row: OutboxEmail) -> EmailMessage | None:
+def build_email(row: OutboxEmail) -> Email | None:
     """The email for an outbox row; None when it no longer needs sending.
 
     Raises Unsendable when it can never be sent.
