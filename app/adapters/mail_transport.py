@@ -1,9 +1,11 @@
 """Sending email over SMTP, with failures sorted into retry-later and give-up.
 
 Flask-Mail owns the connection settings (MAIL_SERVER, MAIL_PORT, TLS, login)
-and opens the connection; the messages themselves are standard-library
-`EmailMessage` objects built in app/services/emails.py. One connection is
-reused for a whole batch, which is what makes the worker fast.
+and opens the connection; the messages themselves are rendered bytes with
+their envelope (`RawEmail`, built in app/services/emails.py and
+alert_mail.py), or a standard-library `EmailMessage` where an address needs
+SMTPUTF8. One connection is reused for a whole batch, which is what makes the
+worker fast.
 """
 
 from __future__ import annotations
@@ -75,9 +77,12 @@ class RawEmail:
     data: bytes
 
 
-def as_raw(message: EmailMessage) -> RawEmail | None:
+def as_raw(message: EmailMessage | RawEmail) -> RawEmail | None:
     """The bytes and envelope smtplib's send_message would use, or None when the
-    message needs more than plain SMTP can carry (non-ASCII addresses: SMTPUTF8)."""
+    message needs more than plain SMTP can carry (non-ASCII addresses: SMTPUTF8).
+    A message already rendered is returned as it is."""
+    if isinstance(message, RawEmail):
+        return message
     sender = getaddresses([message["Sender"] or message["From"]])[0][1]
     recipients = [
         address
@@ -140,7 +145,7 @@ class SmtpSender:
 
     def announce(self, message: EmailMessage | RawEmail) -> None:
         """Write MAIL FROM for `message` without waiting; `start` reads the reply."""
-        raw = message if isinstance(message, RawEmail) else as_raw(message)
+        raw = as_raw(message)
         if raw is None or not _envelope_safe(raw):
             return
         host = self._connection.host
@@ -164,7 +169,7 @@ class SmtpSender:
             raw = announced[1]
         else:
             announced = None
-            raw = message if isinstance(message, RawEmail) else as_raw(message)
+            raw = as_raw(message)
         if raw is not None and not _envelope_safe(raw):
             raise PermanentSendError("unusable envelope address")
         host = self._connection.host
