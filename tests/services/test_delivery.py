@@ -302,6 +302,10 @@ def test_a_lost_lease_does_not_overwrite_the_new_owner(mailed_app, mail_server):
     deliver_claim(claim)
     row = outbox_row(message)
     assert (row.status, row.lease_token) == (OutboxStatus.SENDING, "someone-else")
+    # Nor does its letter change: that is the new owner's outcome to write.
+    assert fresh(message).status == MessageStatus.QUEUED
+    assert [e.to_status for e in message.events if e.is_transition][-1] == "queued"
+    assert outbox_row(message, EmailKind.CONSTITUENT_COPY) is None
 
 
 def _worker_env(app, mail_port: int, **extra) -> dict:
