@@ -49,7 +49,6 @@ from app.models import (
 )
 from app.services import letter_outcomes
 from app.services.emails import Unsendable, build_email
-from app.services.letter_outcomes import LetterOutcome
 from app.services.messages import expire_unconfirmed, send_reminders
 
 log = logging.getLogger(__name__)
@@ -233,7 +232,8 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
     params = {"row_id": row.id, "token": claim.token}
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
-    if isinstance(hook, LetterOutcome) and claim.outcomes is not None and not is_sqlite():
+    joinable = isinstance(hook, letter_outcomes.LetterOutcome) and not is_sqlite()
+    if joinable and claim.outcomes is not None:
         params.update(hook.params(reason))
         statement, hook = hook.joined_to(statement), None
     if hook is None and claim.outcomes is not None:
