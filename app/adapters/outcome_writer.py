@@ -53,10 +53,14 @@ class OutcomeWriter:
         self.connection = connection
         self.on_lease_lost = on_lease_lost
 
-    def write(self, row_id: int, statement, params: dict) -> None:
+    def write(self, row_id: int, statement, params: dict, follow_up=None) -> None:
+        """`follow_up(connection)`, if given, runs in the same transaction once
+        the statement has changed its row."""
         result = self.connection.execute(statement, params)
         if not (len(result.all()) if result.returns_rows else result.rowcount):
             self.on_lease_lost(row_id)
+        elif follow_up is not None:
+            follow_up(self.connection)
         self.connection.commit()
 
     def confirm(self) -> None:
@@ -84,7 +88,11 @@ class PostgresOutcomeWriter(OutcomeWriter):
         self.pgconn = connection.connection.driver_connection.pgconn
         self.unconfirmed: int | None = None  # the row whose outcome awaits its answer
 
-    def write(self, row_id: int, statement, params: dict) -> None:
+    def write(self, row_id: int, statement, params: dict, follow_up=None) -> None:
+        if follow_up is not None:
+            raise ValueError(
+                "on PostgreSQL an outcome is one statement (letter_outcomes.joined_to)"
+            )
         self.confirm()
         sql, values = _numbered(statement, params)
         self.pgconn.send_query_params(sql, values)

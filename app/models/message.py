@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, insert, select, text, update
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.db import utcnow
@@ -170,45 +170,3 @@ class MessageEvent(db.Model):
     def is_transition(self) -> bool:
         """A change of state, rather than a note (a retry, a reminder sent)."""
         return self.from_status != self.to_status
-
-
-def move_stored(
-    session,
-    message_id: int,
-    status: MessageStatus,
-    *,
-    expected: MessageStatus,
-    detail: str = "",
-    actor: str = "system",
-    **values,
-) -> bool:
-    """`move_to` for a stored letter without loading it: one conditional UPDATE
-    and its event, for the worker's hot path. Returns False, writing nothing,
-    if the letter is no longer in the `expected` state (an admin acted)."""
-    if status not in ALLOWED_TRANSITIONS[expected]:
-        raise IllegalTransition(f"message {message_id}: {expected} -> {status} is not allowed")
-    moved = session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == expected)
-        .values(status=status, **values),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    if moved:
-        session.execute(
-            insert(MessageEvent).values(
-                message_id=message_id, from_status=expected, to_status=status,
-                detail=detail[:300], actor=actor,
-            )
-        )  # fmt: skip
-    return bool(moved)
-
-
-def log_stored(session, message_id: int, detail: str, *, actor: str = "system") -> None:
-    """`log` for a stored letter without loading it."""
-    current = select(Message.status).where(Message.id == message_id).scalar_subquery()
-    session.execute(
-        insert(MessageEvent).values(
-            message_id=message_id, from_status=current, to_status=current,
-            detail=detail[:300], actor=actor,
-        )
-    )  # fmt: skip

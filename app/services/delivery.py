@@ -223,21 +223,26 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
     """Write an outcome, only while this worker still holds the row's lease.
 
     One fenced UPDATE, committed on its own: a crash repeats at most the email
-    in hand. The bulk path (no hook: alerts) and, on PostgreSQL, a letter's
-    outcome joined to that UPDATE go through the claim's outcome writer, which
-    there has it answered later. Any other hook runs in a session transaction
-    with the UPDATE, on the row and relations the worker already loaded.
+    in hand. It goes through the claim's outcome writer (which on PostgreSQL
+    has it answered later) with its letter's outcome, if any: on PostgreSQL
+    joined to the UPDATE as one statement, on SQLite as statements that follow
+    it in its transaction. Any other hook (alert_mail's, for bounces) runs in
+    a session transaction with the UPDATE, on the row the worker loaded.
     """
     claim.confirm_outcome()  # at most one outcome unconfirmed at a time
     params = {"row_id": row.id, "token": claim.token}
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
-    joinable = isinstance(hook, letter_outcomes.LetterOutcome) and not is_sqlite()
-    if joinable and claim.outcomes is not None:
-        params.update(hook.params(reason))
-        statement, hook = hook.joined_to(statement), None
+    follow_up = None
+    if isinstance(hook, letter_outcomes.LetterOutcome) and claim.outcomes is not None:
+        if is_sqlite():  # no data-modifying WITH there: the letter's statements follow
+            follow_up = functools.partial(hook.apply, message_id=row.message_id, reason=reason)
+        else:
+            params.update(hook.params(reason))
+            statement = hook.joined_to(statement)
+        hook = None
     if hook is None and claim.outcomes is not None:
-        claim.outcomes.write(row.id, statement, params)
+        claim.outcomes.write(row.id, statement, params, follow_up)
         return
     if hook is not None:
         with write_transaction() as session:

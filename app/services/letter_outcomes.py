@@ -7,8 +7,9 @@ a copy sent is a line in the letter's history. Each is a `LetterOutcome`,
 which the delivery worker (app/services/delivery.py) carries out in one of
 two ways with the same effect:
 
-- `apply`: statement by statement, in the transaction that records the
-  email's outcome (SQLite, and any path that has a session open);
+- `apply`: statement by statement (each built once), in the transaction
+  that records the email's outcome (SQLite, which has no data-modifying WITH,
+  and the path that retries after a failed connection);
 - `joined_to`: on PostgreSQL, joined to the email's own fenced UPDATE as
   data-modifying WITH clauses, so the outcome, the letter's change, its event
   and the follow-up email are one statement: one round trip instead of six,
@@ -26,7 +27,7 @@ from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, sel
 from app.db import utcnow
 from app.extensions import db
 from app.models import EmailKind, Message, MessageEvent, MessageStatus, OutboxEmail, OutboxStatus
-from app.models.message import ALLOWED_TRANSITIONS, log_stored, move_stored
+from app.models.message import ALLOWED_TRANSITIONS
 
 _EVENT_COLUMNS = ("message_id", "created_at", "from_status", "to_status", "detail", "actor")
 
@@ -50,24 +51,24 @@ class LetterOutcome:
 
     def __call__(self, row: OutboxEmail, reason: str | None = None) -> None:
         """The worker's hook form: apply to the row's letter in its session."""
-        if row.message_id is not None:
-            self.apply(db.session, row.message_id, reason)
+        self.apply(db.session, row.message_id, reason)
 
-    def apply(self, session, message_id: int, reason: str | None = None) -> None:
-        if self.move_to is None:
-            log_stored(session, message_id, self.event_detail(reason))
+    def apply(self, connection, message_id: int | None, reason: str | None = None) -> None:
+        """Statement by statement, in `connection`'s (or a session's) transaction,
+        after the email's own fenced UPDATE changed its row."""
+        if message_id is None:
             return
-        stamps = {self.stamp: utcnow()} if self.stamp else {}
-        if move_stored(
-            session, message_id, self.move_to, expected=MessageStatus.QUEUED,
-            detail=self.event_detail(reason), **stamps,
-        ):  # fmt: skip
+        params = {"message_id": message_id, **self.params(reason)}
+        if self.move_to is None:
+            connection.execute(_note(), params)
+            return
+        if connection.execute(_move(self.move_to, self.stamp), params).rowcount:
+            moved = {"from_status": MessageStatus.QUEUED, "to_status": self.move_to}
+            connection.execute(_moved_event(), params | moved)
             if self.then_queue:
-                session.execute(
-                    insert(OutboxEmail).values(kind=self.then_queue, message_id=message_id)
-                )
+                connection.execute(_queue(), params | {"kind": self.then_queue})
         elif self.otherwise:
-            log_stored(session, message_id, self.otherwise)
+            connection.execute(_note(), params | {"detail": self.otherwise})
 
     def event_detail(self, reason: str | None) -> str:
         return self.detail.format(reason=reason or "")[:300]
@@ -120,6 +121,53 @@ def _joined(outcome: LetterOutcome, fenced_update):
         stopped = select(message.c.id, message.c.status, message.c.status, note, now)
         clauses.append(_event(stopped.where(letter, ~exists(select(moved.c.id))), "otherwise"))
     return select(settled.c.id).add_cte(*clauses)
+
+
+# The statements `apply` runs, each built once.
+
+
+@functools.cache
+def _move(to: MessageStatus, stamp: str | None):
+    """The letter moves from QUEUED to `to`, if it is still QUEUED (an admin may
+    have stopped it meanwhile)."""
+    message = Message.__table__
+    stamps = {stamp: bindparam("outcome_at", type_=DateTime())} if stamp else {}
+    return (
+        message.update()
+        .where(message.c.id == bindparam("message_id"), message.c.status == MessageStatus.QUEUED)
+        .values(status=to, **stamps)
+    )
+
+
+@functools.cache
+def _moved_event():
+    return insert(MessageEvent.__table__).values(
+        message_id=bindparam("message_id"), created_at=bindparam("outcome_at"),
+        from_status=bindparam("from_status"), to_status=bindparam("to_status"),
+        detail=bindparam("detail"), actor="system",
+    )  # fmt: skip
+
+
+@functools.cache
+def _note():
+    """An event that records something without a change of state."""
+    message = Message.__table__
+    status = select(message.c.status).where(message.c.id == bindparam("message_id"))
+    return insert(MessageEvent.__table__).values(
+        message_id=bindparam("message_id"), created_at=bindparam("outcome_at"),
+        from_status=status.scalar_subquery(), to_status=status.scalar_subquery(),
+        detail=bindparam("detail"), actor="system",
+    )  # fmt: skip
+
+
+@functools.cache
+def _queue():
+    """The follow-up email, with every column an outbox row gets by default."""
+    return insert(OutboxEmail.__table__).values(
+        kind=bindparam("kind"), message_id=bindparam("message_id"), priority=0,
+        status=OutboxStatus.QUEUED, attempts=0, not_before=bindparam("outcome_at"),
+        created_at=bindparam("outcome_at"),
+    )  # fmt: skip
 
 
 def _text(value: str):
