@@ -22,7 +22,18 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, select, update
+from sqlalchemy import (
+    DateTime,
+    Executable,
+    Integer,
+    String,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from app.db import utcnow
 from app.extensions import db
@@ -59,16 +70,15 @@ class LetterOutcome:
         if message_id is None:
             return
         params = {"message_id": message_id, **self.params(reason)}
+        statements = _statements(self)
         if self.move_to is None:
-            connection.execute(_note(), params)
-            return
-        if connection.execute(_move(self.move_to, self.stamp), params).rowcount:
-            moved = {"from_status": MessageStatus.QUEUED, "to_status": self.move_to}
-            connection.execute(_moved_event(), params | moved)
+            connection.execute(statements.note, params)
+        elif connection.execute(statements.move, params).rowcount:
+            connection.execute(statements.moved_event, params)
             if self.then_queue:
-                connection.execute(_queue(), params | {"kind": self.then_queue})
+                connection.execute(statements.follow_up, params)
         elif self.otherwise:
-            connection.execute(_note(), params | {"detail": self.otherwise})
+            connection.execute(statements.otherwise, params)
 
     def event_detail(self, reason: str | None) -> str:
         return self.detail.format(reason=reason or "")[:300]
@@ -83,104 +93,100 @@ class LetterOutcome:
         return _joined(self, fenced_update)
 
 
+_NOW = bindparam("outcome_at", type_=DateTime())
+_DETAIL = bindparam("detail", type_=String())
+_MESSAGE_ID = bindparam("message_id", type_=Integer())
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """An outcome's statements for one letter, as `apply` runs them."""
+
+    move: Executable | None
+    moved_event: Executable | None
+    follow_up: Executable | None
+    note: Executable
+    otherwise: Executable | None
+
+
+@functools.cache
+def _statements(outcome: LetterOutcome) -> _Statements:
+    letter = Message.__table__.c.id == _MESSAGE_ID
+    moves = outcome.move_to is not None
+    return _Statements(
+        move=_move(outcome, letter) if moves else None,
+        moved_event=_moved_event(outcome, _MESSAGE_ID) if moves else None,
+        follow_up=_follow_up(outcome, _MESSAGE_ID) if outcome.then_queue else None,
+        note=_note(_DETAIL, letter),
+        otherwise=_note(_text(outcome.otherwise), letter) if outcome.otherwise else None,
+    )
+
+
 @functools.cache
 def _joined(outcome: LetterOutcome, fenced_update):
-    outbox, message = OutboxEmail.__table__, Message.__table__
-    now = bindparam("outcome_at", type_=DateTime())
-    detail = bindparam("detail", type_=String())
+    message, outbox = Message.__table__, OutboxEmail.__table__
     settled = fenced_update.returning(outbox.c.id, outbox.c.message_id).cte("settled")
     letter = message.c.id == settled.c.message_id
+    answer = select(settled.c.id)
     if outcome.move_to is None:
-        noted = select(message.c.id, message.c.status, message.c.status, detail, now)
-        return select(settled.c.id).add_cte(_event(noted.where(letter), "noted"))
-    stamps = {outcome.stamp: now} if outcome.stamp else {}
-    moved = (
+        return answer.add_cte(_note(_DETAIL, letter).cte("noted"))
+    moved = _move(outcome, letter).returning(message.c.id).cte("moved")
+    clauses = [_moved_event(outcome, moved.c.id).cte("moved_event")]
+    if outcome.then_queue:
+        clauses.append(_follow_up(outcome, moved.c.id).cte("follow_up"))
+    if outcome.otherwise:
+        stopped = _note(_text(outcome.otherwise), letter, ~exists(moved.select()))
+        clauses.append(stopped.cte("otherwise"))
+    return answer.add_cte(*clauses)
+
+
+# The pieces, for one letter by id or for rows another clause returns.
+
+
+def _move(outcome: LetterOutcome, letter):
+    """The letter moves from QUEUED, if it is still QUEUED (an admin may have
+    stopped it meanwhile)."""
+    message = Message.__table__
+    stamps = {outcome.stamp: _NOW} if outcome.stamp else {}
+    return (
         update(message)
         .where(letter, message.c.status == MessageStatus.QUEUED)
         .values(status=outcome.move_to, **stamps)
-        .returning(message.c.id)
-        .cte("moved")
-    )
-    change = select(moved.c.id, _text(MessageStatus.QUEUED), _text(outcome.move_to), detail, now)
-    clauses = [_event(change, "moved_event")]
-    if outcome.then_queue:
-        # The columns an outbox row gets by default, as OutboxEmail's defaults give them.
-        follow_up = {
-            "kind": _text(outcome.then_queue),
-            "message_id": moved.c.id,
-            "priority": literal(0),
-            "status": _text(OutboxStatus.QUEUED),
-            "attempts": literal(0),
-            "not_before": now,
-            "created_at": now,
-        }
-        rows = select(*follow_up.values())
-        clauses.append(insert(outbox).from_select(list(follow_up), rows).cte("follow_up"))
-    if outcome.otherwise:
-        note = _text(outcome.otherwise)
-        stopped = select(message.c.id, message.c.status, message.c.status, note, now)
-        clauses.append(_event(stopped.where(letter, ~exists(select(moved.c.id))), "otherwise"))
-    return select(settled.c.id).add_cte(*clauses)
-
-
-# The statements `apply` runs, each built once.
-
-
-@functools.cache
-def _move(to: MessageStatus, stamp: str | None):
-    """The letter moves from QUEUED to `to`, if it is still QUEUED (an admin may
-    have stopped it meanwhile)."""
-    message = Message.__table__
-    stamps = {stamp: bindparam("outcome_at", type_=DateTime())} if stamp else {}
-    return (
-        message.update()
-        .where(message.c.id == bindparam("message_id"), message.c.status == MessageStatus.QUEUED)
-        .values(status=to, **stamps)
     )
 
 
-@functools.cache
-def _moved_event():
-    return insert(MessageEvent.__table__).values(
-        message_id=bindparam("message_id"), created_at=bindparam("outcome_at"),
-        from_status=bindparam("from_status"), to_status=bindparam("to_status"),
-        detail=bindparam("detail"), actor="system",
-    )  # fmt: skip
+def _moved_event(outcome: LetterOutcome, moved_id):
+    from_to = (_text(MessageStatus.QUEUED), _text(outcome.move_to))
+    return _event(select(moved_id, *from_to, _DETAIL))
 
 
-@functools.cache
-def _note():
-    """An event that records something without a change of state."""
+def _follow_up(outcome: LetterOutcome, moved_id):
+    columns = {  # as OutboxEmail's defaults give a new row
+        "kind": _text(outcome.then_queue), "message_id": moved_id, "priority": literal(0),
+        "status": _text(OutboxStatus.QUEUED), "attempts": literal(0), "not_before": _NOW,
+        "created_at": _NOW,
+    }  # fmt: skip
+    return insert(OutboxEmail.__table__).from_select(list(columns), select(*columns.values()))
+
+
+def _note(detail, *letter):
+    """An event that changes nothing: the letter's state, from and to."""
     message = Message.__table__
-    status = select(message.c.status).where(message.c.id == bindparam("message_id"))
-    return insert(MessageEvent.__table__).values(
-        message_id=bindparam("message_id"), created_at=bindparam("outcome_at"),
-        from_status=status.scalar_subquery(), to_status=status.scalar_subquery(),
-        detail=bindparam("detail"), actor="system",
-    )  # fmt: skip
+    return _event(select(message.c.id, message.c.status, message.c.status, detail).where(*letter))
 
 
-@functools.cache
-def _queue():
-    """The follow-up email, with every column an outbox row gets by default."""
-    return insert(OutboxEmail.__table__).values(
-        kind=bindparam("kind"), message_id=bindparam("message_id"), priority=0,
-        status=OutboxStatus.QUEUED, attempts=0, not_before=bindparam("outcome_at"),
-        created_at=bindparam("outcome_at"),
+def _event(rows):
+    """INSERT INTO message_event from `rows` of (message_id, from, to, detail)."""
+    message_id, from_status, to_status, detail = rows.selected_columns
+    rows = rows.with_only_columns(
+        message_id, _NOW, from_status, to_status, detail, _text("system"),
+        maintain_column_froms=True,
     )  # fmt: skip
+    return insert(MessageEvent.__table__).from_select(_EVENT_COLUMNS, rows)
 
 
 def _text(value: str):
     return literal(str(value), String())
-
-
-def _event(rows, name: str):
-    """INSERT INTO message_event from `rows`: (message_id, from, to, detail, at)."""
-    message_id, from_status, to_status, detail, at = rows.selected_columns
-    rows = rows.with_only_columns(
-        message_id, at, from_status, to_status, detail, _text("system"), maintain_column_froms=True
-    )
-    return insert(MessageEvent.__table__).from_select(_EVENT_COLUMNS, rows).cte(name)
 
 
 # The letters' emails, by kind: what each outcome does to the letter.
