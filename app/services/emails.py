@@ -5,10 +5,10 @@ would fail DMARC at the MP's server. Letters to MPs carry the constituent in
 Reply-To, so the MP's reply goes straight to them. Transactional mail carries
 no List-* headers; alert mail adds them (app/services/alert_mail.py).
 
-Each is rendered straight to the bytes the worker sends (`new_email`): the
-standard library's header registry, which parses every header it is given,
-took several times longer than sending the email, so it is used only for
-the headers that need it (non-ASCII, long, or quoting), one at a time.
+Each is rendered straight to the bytes the worker sends (`new_email`):
+building an `EmailMessage`, whose header registry parses every header it is
+given, took several times longer than sending the email. It is kept for the
+rare address beyond ASCII, which needs SMTPUTF8.
 """
 
 from __future__ import annotations
@@ -43,9 +43,8 @@ class Unsendable(Exception):
 
 # Headers are written as text: a display name of plain words as it is, other
 # ASCII quoted (RFC 5322), and a name or subject beyond ASCII as RFC 2047
-# encoded words, folded by email.header (the standard library's header
-# registry, which parses every header it is given, cost more than sending the
-# email, and its folding loses a space where two encoded words meet).
+# encoded words folded by email.header (the header registry's folding loses a
+# space where two encoded words meet).
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9'_-]+(?: [A-Za-z0-9'_-]+)*")
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 _LINE = 78  # RFC 5322's recommended line length; longer headers are folded
@@ -116,7 +115,7 @@ def _with_address(name: str, address: str, header: str) -> str:
     return f"{name}{space}<{address}>"
 
 
-def subject_line(subject: str) -> bytes:
+def _subject_line(subject: str) -> bytes:
     if not is_single_line(subject):
         raise Unsendable("unsafe header value in Subject")
     if not _is_plain_ascii(subject):
@@ -154,7 +153,7 @@ def new_email(
         return _email_message(row, mailboxes, subject, text, automatic)
     headers = [f"{name}: {mailbox.header_text(name)}\r\n".encode()
                for name, mailbox in mailboxes.items() if mailbox]  # fmt: skip
-    headers.append(subject_line(subject))
+    headers.append(_subject_line(subject))
     own = [f"Date: {format_datetime(datetime.now(UTC))}",
            # The same id on every attempt lets receiving servers drop a duplicate.
            f"Message-ID: <{row.kind}.{row.id}@{sender.domain or 'localhost'}>"]  # fmt: skip
