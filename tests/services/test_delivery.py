@@ -215,6 +215,37 @@ def test_a_dead_smtp_server_loses_nothing(make_app):
         ALLOWED_SMTP_PORTS.discard(9)
 
 
+def test_with_no_server_for_the_bounded_time_the_letter_fails_and_they_are_told(make_app):
+    """The outcome path taken when no connection opens at all (no outcome writer)."""
+    app = make_app(MAIL_PORT=9)  # nothing listens there
+    from tests.conftest import ALLOWED_SMTP_PORTS
+
+    ALLOWED_SMTP_PORTS.add(9)
+    try:
+        with app.app_context():
+            message = confirmed_message()
+            deliver()  # a first refusal: noted on the letter, retried later
+            fresh(message)
+            assert message.status == MessageStatus.QUEUED
+            assert "delivery to the MP delayed" in message.events[-1].detail
+            row = outbox_row(message)
+            db.session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id == row.id)
+                .values(created_at=utcnow() - timedelta(hours=49), not_before=utcnow())
+            )
+            db.session.commit()
+            deliver()
+            fresh(message)
+            assert message.status == MessageStatus.FAILED
+            assert "gave up after 2 attempts" in message.events[-1].detail
+            told = outbox_row(message, EmailKind.DELIVERY_FAILED)
+            assert told is not None
+            assert told.status == OutboxStatus.QUEUED  # sent once a server answers
+    finally:
+        ALLOWED_SMTP_PORTS.discard(9)
+
+
 def test_a_header_injection_that_slipped_into_the_database_is_never_sent(mailed_app, mail_server):
     message = confirmed_message()
     db.session.execute(
