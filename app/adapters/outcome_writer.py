@@ -6,9 +6,8 @@ builds it), on PostgreSQL with its letter's changes joined to it
 did not hold. On PostgreSQL the connection runs in autocommit: a statement
 that commits itself is as safe as an explicit transaction and takes one round
 trip instead of two; and the round trip overlaps the mail server's
-(PostgresOutcomeWriter).
-SQLite's connections begin their own transactions (app/db.py), so there each
-is committed explicitly.
+(PostgresOutcomeWriter). SQLite's connections begin their own transactions
+(app/db.py), so there each is committed explicitly.
 """
 
 from __future__ import annotations

@@ -244,16 +244,12 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
     if hook is None and claim.outcomes is not None:
         claim.outcomes.write(row.id, statement, params, follow_up)
         return
-    if hook is not None:
-        with write_transaction() as session:
-            done = session.execute(statement, params).rowcount
-            if done:
-                for name, value in values.items():
-                    set_committed_value(row, name, value)  # as stored, so not flushed again
-                hook(row, reason)
-    else:
-        with db.engine.begin() as conn:
-            done = conn.execute(statement, params).rowcount
+    with write_transaction() as session:  # a hook, or no connection was ever opened
+        done = session.execute(statement, params).rowcount
+        if done and hook is not None:
+            for name, value in values.items():
+                set_committed_value(row, name, value)  # as stored, so not flushed again
+            hook(row, reason)
     if not done:
         _lease_lost(row.id)
 

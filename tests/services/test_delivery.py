@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from flask import current_app
 from sqlalchemy import func, select, update
 
@@ -21,7 +22,7 @@ from app.extensions import db
 from app.models import EmailKind, Message, MessageStatus, OutboxEmail, OutboxStatus
 from app.services.delivery import claim_due, deliver_claim, run_worker
 from app.services.messages import confirm_message, confirmation_token
-from tests.conftest import SECRET
+from tests.conftest import ALLOWED_SMTP_PORTS, SECRET
 from tests.factories import submit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,54 +197,50 @@ def test_giving_up_after_the_bounded_time_fails_and_tells_them(mailed_app, mail_
     assert any("could not deliver" in m["Subject"] for m in mail_server.to("jane@example.com"))
 
 
-def test_a_dead_smtp_server_loses_nothing(make_app):
-    app = make_app(MAIL_PORT=9)  # nothing listens there
-    from tests.conftest import ALLOWED_SMTP_PORTS
-
+@pytest.fixture
+def dead_server_app(make_app):
+    """An app whose mail server is a port where nothing listens."""
+    app = make_app(MAIL_PORT=9)
     ALLOWED_SMTP_PORTS.add(9)
     try:
         with app.app_context():
-            message = confirmed_message()
-            result = deliver()
-            assert result.retried == 2  # the confirmation and the letter
-            row = outbox_row(message)
-            assert (row.status, row.attempts) == (OutboxStatus.QUEUED, 1)
-            assert "connection problem" in row.last_error
-            fresh(message)
-            assert message.status == MessageStatus.QUEUED
+            yield app
     finally:
         ALLOWED_SMTP_PORTS.discard(9)
 
 
-def test_with_no_server_for_the_bounded_time_the_letter_fails_and_they_are_told(make_app):
+def test_a_dead_smtp_server_loses_nothing(dead_server_app):
+    message = confirmed_message()
+    result = deliver()
+    assert result.retried == 2  # the confirmation and the letter
+    row = outbox_row(message)
+    assert (row.status, row.attempts) == (OutboxStatus.QUEUED, 1)
+    assert "connection problem" in row.last_error
+    fresh(message)
+    assert message.status == MessageStatus.QUEUED
+
+
+def test_with_no_server_for_the_bounded_time_the_letter_fails_and_they_are_told(dead_server_app):
     """The outcome path taken when no connection opens at all (no outcome writer)."""
-    app = make_app(MAIL_PORT=9)  # nothing listens there
-    from tests.conftest import ALLOWED_SMTP_PORTS
-
-    ALLOWED_SMTP_PORTS.add(9)
-    try:
-        with app.app_context():
-            message = confirmed_message()
-            deliver()  # a first refusal: noted on the letter, retried later
-            fresh(message)
-            assert message.status == MessageStatus.QUEUED
-            assert "delivery to the MP delayed" in message.events[-1].detail
-            row = outbox_row(message)
-            db.session.execute(
-                update(OutboxEmail)
-                .where(OutboxEmail.id == row.id)
-                .values(created_at=utcnow() - timedelta(hours=49), not_before=utcnow())
-            )
-            db.session.commit()
-            deliver()
-            fresh(message)
-            assert message.status == MessageStatus.FAILED
-            assert "gave up after 2 attempts" in message.events[-1].detail
-            told = outbox_row(message, EmailKind.DELIVERY_FAILED)
-            assert told is not None
-            assert told.status == OutboxStatus.QUEUED  # sent once a server answers
-    finally:
-        ALLOWED_SMTP_PORTS.discard(9)
+    message = confirmed_message()
+    deliver()  # a first refusal: noted on the letter, retried later
+    fresh(message)
+    assert message.status == MessageStatus.QUEUED
+    assert "delivery to the MP delayed" in message.events[-1].detail
+    row = outbox_row(message)
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == row.id)
+        .values(created_at=utcnow() - timedelta(hours=49), not_before=utcnow())
+    )
+    db.session.commit()
+    deliver()
+    fresh(message)
+    assert message.status == MessageStatus.FAILED
+    assert "gave up after 2 attempts" in message.events[-1].detail
+    told = outbox_row(message, EmailKind.DELIVERY_FAILED)
+    assert told is not None
+    assert told.status == OutboxStatus.QUEUED  # sent once a server answers
 
 
 def test_a_header_injection_that_slipped_into_the_database_is_never_sent(mailed_app, mail_server):
