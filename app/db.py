@@ -61,10 +61,18 @@ def begin_write() -> None:
     Ends any read-only transaction the request already opened (there is
     nothing to commit in it), then on SQLite begins IMMEDIATE.
     """
+    session = end_read_transaction()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"} if is_sqlite() else {})
+
+
+def end_read_transaction():
+    """End the request's read transaction, if it opened one (there is nothing
+    to commit in it), so that what it reads next, and what another connection
+    writes now, are not measured against an older snapshot (SQLite's)."""
     session = db.session()  # the request's Session behind the scoped proxy
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"} if is_sqlite() else {})
+    return session
 
 
 @contextmanager

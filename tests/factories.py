@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Campaign
+from app.models import Campaign, Message
 from app.services.messages import Letter, Origin, confirmation_token, submit_message
 
 PERSONAL_BODY = (
@@ -35,13 +35,14 @@ def letter(**changes) -> Letter:
     return Letter(**{**LETTER, **changes})
 
 
-def submit(*, campaign=None, origin=None, key=None, **changes):
-    return submit_message(
+def submit(*, campaign=None, origin=None, key=None, **changes) -> Message:
+    message_id = submit_message(
         campaign=campaign or demo_campaign(),
         letter=letter(**changes),
         submission_key=key or secrets.token_hex(16),
         origin=origin or Origin(),
     )
+    return db.session.get(Message, message_id)
 
 
 def confirm_link_token(message) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.db import write_transaction
@@ -30,6 +33,38 @@ def get_public_campaign(slug: str) -> Campaign:
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
         raise CampaignNotFound(slug)
     return campaign
+
+
+@dataclass(frozen=True)
+class LetterRules:
+    """What taking a letter needs of its campaign (its id, and the suggested
+    letter a personal one must differ from): a Campaign in miniature."""
+
+    id: int
+    slug: str
+    subject_template: str
+    body_template: str
+
+
+def open_campaign_rules(slug: str) -> LetterRules:
+    """A live campaign's rules for letters, from this process's copy when it is
+    under REFERENCE_REFRESH_SECONDS old (the submit endpoint read the campaign
+    on every letter). Only live campaigns are copied, so one opened is seen at
+    once; one closed meanwhile is refused by the letter's own INSERT
+    (app/services/new_letters.py); an edited template is seen within the
+    refresh interval, at once in the process that saved it."""
+    copies = _rules_copies()
+    kept = copies.get(slug)
+    if kept and time.monotonic() < kept[1]:
+        return kept[0]
+    campaign = get_open_campaign(slug)
+    rules = LetterRules(campaign.id, slug, campaign.subject_template, campaign.body_template)
+    copies[slug] = (rules, time.monotonic() + current_app.config["REFERENCE_REFRESH_SECONDS"])
+    return rules
+
+
+def _rules_copies() -> dict[str, tuple[LetterRules, float]]:
+    return current_app.extensions.setdefault("campaign_letter_rules", {})
 
 
 def list_public_campaigns() -> list[Campaign]:
@@ -204,6 +239,7 @@ def save_campaign(admin, campaign_id: int | None, fields: dict) -> Campaign:
         session.flush()
         action = "campaign.updated" if campaign_id else "campaign.created"
         audit.record(admin, action, "campaign", campaign.slug, ", ".join(changed))
+    _rules_copies().clear()
     return campaign
 
 
@@ -214,4 +250,5 @@ def set_campaign_status(admin, campaign_id: int, status: str) -> Campaign:
         campaign = session.get(Campaign, campaign_id)
         campaign.status = status
         audit.record(admin, f"campaign.{status}", "campaign", campaign.slug)
+    _rules_copies().clear()
     return campaign

@@ -25,13 +25,13 @@ from app.models import (
     Campaign,
     EmailKind,
     Message,
-    MessageEvent,
     MessageStatus,
     OutboxEmail,
     Source,
 )
 from app.services import moderation
-from app.services.campaigns import personal_edit_problem
+from app.services.campaigns import CampaignNotOpen, LetterRules, personal_edit_problem
+from app.services.new_letters import insert_letter
 from app.services.postcodes import PostcodeError
 from app.services.representatives import (
     ChoiceRequired,
@@ -143,69 +143,64 @@ def check_letter(campaign: Campaign, letter: Letter) -> tuple[str, Seat, bool]:
 
 def submit_message(
     *,
-    campaign: Campaign,
+    campaign: Campaign | LetterRules,
     letter: Letter,
     submission_key: str,
     origin: Origin,
     subscribe: bool = False,
-) -> Message:
-    """Store a letter awaiting confirmation and queue the confirmation email.
+) -> int:
+    """Store a letter awaiting confirmation and queue the confirmation email;
+    the letter's id.
 
     With `subscribe`, the constituent's consent to alerts is recorded too, to
     be confirmed when the letter is. Submitting the same form twice (same
-    submission key) returns the first message. Raises LetterProblem,
-    MPUnreachable, DuplicateMessage.
+    submission key) returns the first letter's id. Raises LetterProblem,
+    MPUnreachable, DuplicateMessage, CampaignNotOpen (closed meanwhile).
     """
     postcode, seat, chosen = check_letter(campaign, letter)
     key = email_key(letter.email)
-    begin_write()
+    via = f" via partner {origin.partner_id}" if origin.partner_id else ""
     try:
         # Insert first: the unique submission key and the one-active-letter
         # index refuse a double submit or a second letter, and the rare
         # refusal is looked up below; asking first cost two queries a letter.
-        message = Message(
-            public_id=secrets.token_urlsafe(16),
-            submission_key=submission_key,
-            campaign_id=campaign.id,
-            constituency_id=seat.constituency_id,
-            mp_id=seat.mp.id,
-            status=MessageStatus.PENDING,
-            sender_name=letter.name.strip(),
-            sender_email=letter.email.strip(),
-            sender_email_key=key,
-            address1=letter.address1.strip(),
-            address2=letter.address2.strip(),
-            town=letter.town.strip(),
-            postcode=postcode,
-            constituency_chosen=chosen,
-            subject=letter.subject.strip(),
-            body=finished_body(letter, seat),
-            source=origin.source,
-            partner_id=origin.partner_id,
-            embed_url=origin.embed_url,
-            ip_hash=origin.ip_hash,
-            share_code=new_share_code(),
-            referred_by_id=origin.referred_by_id,
-            share_channel=origin.share_channel,
-            alert_id=origin.alert_id,
+        message_id = insert_letter(
+            {
+                "public_id": secrets.token_urlsafe(16),
+                "submission_key": submission_key,
+                "campaign_id": campaign.id,
+                "constituency_id": seat.constituency_id,
+                "mp_id": seat.mp.id,
+                "sender_name": letter.name.strip(),
+                "sender_email": letter.email.strip(),
+                "sender_email_key": key,
+                "address1": letter.address1.strip(),
+                "address2": letter.address2.strip(),
+                "town": letter.town.strip(),
+                "postcode": postcode,
+                "constituency_chosen": chosen,
+                "subject": letter.subject.strip(),
+                "body": finished_body(letter, seat),
+                "source": origin.source,
+                "partner_id": origin.partner_id,
+                "embed_url": origin.embed_url,
+                "ip_hash": origin.ip_hash,
+                "share_code": new_share_code(),
+                "referred_by_id": origin.referred_by_id,
+                "share_channel": origin.share_channel,
+                "alert_id": origin.alert_id,
+            },
+            event_detail=f"submitted ({origin.source}{via})",
         )
-        via = f" via partner {origin.partner_id}" if origin.partner_id else ""
-        message.events.append(
-            MessageEvent(
-                to_status=MessageStatus.PENDING, detail=f"submitted ({origin.source}{via})"
-            )
-        )
-        db.session.add(message)
-        db.session.add(OutboxEmail(kind=EmailKind.CONFIRMATION, message=message))
-        db.session.commit()  # one flush writes the letter, its event and the email
     except IntegrityError:
         # This submission (or this constituent's letter) is already stored.
-        db.session.rollback()
         existing = _by_submission_key(submission_key) or _active_for(campaign.id, key)
         if existing is None:
             raise
-        return _same_or_duplicate(existing, submission_key)
-    log.info("message %s submitted for constituency %s", message.id, seat.constituency_id)
+        return _same_or_duplicate(existing, submission_key).id
+    if message_id is None:
+        raise CampaignNotOpen(campaign.slug)
+    log.info("message %s submitted for constituency %s", message_id, seat.constituency_id)
     if subscribe:
         record_consent(
             letter.email,
@@ -213,9 +208,9 @@ def submit_message(
             campaign_id=campaign.id,
             postcode=postcode,
             constituency_id=seat.constituency_id,
-            message_id=message.id,
+            message_id=message_id,
         )
-    return message
+    return message_id
 
 
 def finished_body(letter: Letter, seat: Seat) -> str:

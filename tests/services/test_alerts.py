@@ -112,8 +112,9 @@ def test_ticking_the_box_on_a_letter_is_confirmed_with_the_letter(mailed_app, ma
 
     letter = Letter(name="Jane Smith", email="jane@example.com", address1="1 High Street", town="T",
                     postcode="TE1 1AA", subject="s", body=PERSONAL_BODY)  # fmt: skip
-    message = submit_message(campaign=demo_campaign(), letter=letter, submission_key="k",
-                             origin=Origin(), subscribe=True)  # fmt: skip
+    message_id = submit_message(campaign=demo_campaign(), letter=letter, submission_key="k",
+                                origin=Origin(), subscribe=True)  # fmt: skip
+    message = db.session.get(Message, message_id)
     deliver()
     assert [m["Subject"] for m in mail_server.to("jane@example.com")] == [
         "Confirm your message to Alice Able"

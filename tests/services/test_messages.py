@@ -1,8 +1,11 @@
 """Submitting and confirming a letter: the rules, and what is stored."""
 
+import contextlib
+
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.models import (
@@ -10,6 +13,7 @@ from app.models import (
     EmailKind,
     IllegalTransition,
     Message,
+    MessageEvent,
     MessageStatus,
     OutboxEmail,
 )
@@ -34,6 +38,44 @@ def outbox(kind=None):
     if kind:
         query = query.where(OutboxEmail.kind == kind)
     return db.session.scalars(query).all()
+
+
+@contextlib.contextmanager
+def outbox_inserts_refused(engine):
+    """A database that refuses to queue any email (a trigger raises)."""
+    if engine.dialect.name == "postgresql":
+        create = [
+            "CREATE FUNCTION refuse_outbox() RETURNS trigger AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox_email "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_outbox()",
+        ]
+        drop = ["DROP TRIGGER refuse_outbox ON outbox_email", "DROP FUNCTION refuse_outbox()"]
+    else:
+        create = [
+            "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox_email "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ]
+        drop = ["DROP TRIGGER refuse_outbox"]
+    with engine.begin() as conn:
+        for statement in create:
+            conn.execute(text(statement))
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            for statement in drop:
+                conn.execute(text(statement))
+
+
+def test_a_letter_is_stored_with_its_confirmation_or_not_at_all(app):
+    with outbox_inserts_refused(db.engine), pytest.raises(DBAPIError):
+        submit(key="first-try")
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+    assert db.session.scalar(select(func.count()).select_from(MessageEvent)) == 0
+    message = submit(key="first-try")  # sent again, it is stored whole
+    assert [e.kind for e in outbox()] == [EmailKind.CONFIRMATION]
+    assert [e.detail for e in message.events] == ["submitted (direct)"]
 
 
 def test_submitting_stores_a_pending_message_and_queues_a_confirmation(app):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Message, MessageStatus
-from tests.factories import LETTER
+from app.models import Campaign, CampaignStatus, Message, MessageStatus, OutboxEmail
+from app.services.campaigns import EDITABLE, save_campaign
+from tests.factories import LETTER, PERSONAL_BODY, demo_campaign
 
 SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
 
@@ -122,6 +123,31 @@ def test_a_duplicate_is_409_and_the_same_ticket_twice_is_one_message(client):
     again = client.post(SUBMIT, json=body(client))
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "duplicate"
+    assert stored() == 1
+
+
+def test_a_campaign_closed_since_this_process_read_it_takes_no_letter(app, client):
+    app.config["REFERENCE_REFRESH_SECONDS"] = 60  # as in production: rules are copied
+    assert client.post(SUBMIT, json=body(client)).status_code == 202  # its rules now copied
+    # Closed by another process (an admin on another host): this one's copy is stale.
+    db.session.execute(update(Campaign).values(status=CampaignStatus.CLOSED))
+    db.session.commit()
+    response = client.post(SUBMIT, json=body(client, email="later@example.com"))
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "campaign_closed"
+    assert stored() == 1
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 1
+
+
+def test_a_suggested_letter_edited_here_is_checked_at_once(app, client):
+    app.config["REFERENCE_REFRESH_SECONDS"] = 60
+    assert client.post(SUBMIT, json=body(client)).status_code == 202  # its rules now copied
+    campaign = demo_campaign()
+    fields = {key: getattr(campaign, key) for key in EDITABLE}
+    save_campaign(None, campaign.id, {**fields, "body_template": PERSONAL_BODY})
+    response = client.post(SUBMIT, json=body(client, email="later@example.com"))
+    assert response.status_code == 400
+    assert "your own words" in response.get_json()["error"]["fields"]["body"]
     assert stored() == 1
 
 

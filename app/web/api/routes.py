@@ -116,6 +116,10 @@ def _origin(payload: dict) -> Origin:
     )
 
 
+def campaign_closed():
+    return json_error(409, "campaign_closed", "This campaign is not taking messages.")
+
+
 def invalid(fields: dict[str, str], **extra):
     return json_error(
         400, "invalid", "Please correct the highlighted fields.", fields=fields, **extra
@@ -134,11 +138,11 @@ def submit(slug: str):
     if refusal:
         return refusal
     try:
-        campaign = campaign_service.get_open_campaign(slug)
+        campaign = campaign_service.open_campaign_rules(slug)
     except CampaignNotFound:
         return json_error(404, "not_found", "There is no such campaign.")
     except CampaignNotOpen:
-        return json_error(409, "campaign_closed", "This campaign is not taking messages.")
+        return campaign_closed()
 
     form = letter_form_from_json(payload)
     if not form.validate():
@@ -165,6 +169,8 @@ def submit(slug: str):
         return invalid(problem.fields, **extra)
     except MPUnreachable as exc:
         return json_error(422, "mp_unreachable", exc.seat.unreachable_reason())
+    except CampaignNotOpen:  # closed since it was read
+        return campaign_closed()
     except DuplicateMessage as dup:
         if dup.existing.status == MessageStatus.PENDING:
             resend_confirmation(dup.existing)

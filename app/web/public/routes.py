@@ -17,7 +17,7 @@ from app.extensions import csrf
 from app.models import Campaign, MessageStatus
 from app.services import campaigns as campaign_service
 from app.services.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
-from app.services.campaigns import CampaignNotFound, suggested_letter
+from app.services.campaigns import CampaignNotFound, CampaignNotOpen, suggested_letter
 from app.services.messages import (
     DuplicateMessage,
     LetterProblem,
@@ -177,6 +177,8 @@ def write_post(slug: str):
             origin=origin,
             subscribe=form.alerts.data,
         )
+    except CampaignNotOpen:  # closed since the page was read
+        return render_template("closed.html", campaign=campaign)
     except DuplicateMessage as dup:
         resent = dup.existing.status == MessageStatus.PENDING and resend_confirmation(dup.existing)
         page = render_template(
