@@ -49,7 +49,7 @@ def _init_extensions(app: Flask) -> None:
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, app.config["DATABASE_PING_AFTER_SECONDS"])
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)

@@ -146,7 +146,8 @@ def config_from_env(environ=None) -> dict:
         "MODERATION_MAX_PER_EMAIL_PER_DAY": _int(environ, "MODERATION_MAX_PER_EMAIL_PER_DAY", 3),
         "WTF_CSRF_TIME_LIMIT": None,  # the form lives as long as the session
         "MAX_CONTENT_LENGTH": 256 * 1024,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A pooled connection idle this long is checked before use (app/db.py).
+        "DATABASE_PING_AFTER_SECONDS": float(environ.get("DATABASE_PING_AFTER_SECONDS", "10")),
     }
     if production:
         check_production(config)
