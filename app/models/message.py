@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, insert, literal, text
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.db import utcnow
@@ -170,3 +170,18 @@ class MessageEvent(db.Model):
     def is_transition(self) -> bool:
         """A change of state, rather than a note (a retry, a reminder sent)."""
         return self.from_status != self.to_status
+
+
+_EVENT_COLUMNS = ("message_id", "created_at", "from_status", "to_status", "detail", "actor")
+
+
+def event_insert(rows, now):
+    """A Core INSERT INTO message_event from `rows`, a SELECT of (message_id,
+    from_status, to_status, detail), stamped `now` and written by the system:
+    what `move_to` and `log` add, for statements built once."""
+    message_id, from_status, to_status, detail = rows.selected_columns
+    rows = rows.with_only_columns(
+        message_id, now, from_status, to_status, detail, literal("system", String()),
+        maintain_column_froms=True,
+    )  # fmt: skip
+    return insert(MessageEvent.__table__).from_select(_EVENT_COLUMNS, rows)

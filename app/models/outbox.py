@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, insert, literal, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import utcnow
@@ -78,3 +78,16 @@ class OutboxEmail(db.Model):
         Index("ix_outbox_email_alert_recipient", "alert_recipient_id"),
         Index("ix_outbox_email_alert_status", "alert_id", "status"),
     )
+
+
+def letter_email_insert(kind: EmailKind, message_id, now, *source):
+    """A Core INSERT ... SELECT queuing an email of `kind` for the letter
+    `message_id` (a bound id, or a column of `source`), with the values
+    OutboxEmail's defaults give a new row: for statements built once."""
+    columns = {
+        "kind": literal(str(kind), String()), "message_id": message_id, "priority": literal(0),
+        "status": literal(str(OutboxStatus.QUEUED), String()), "attempts": literal(0),
+        "not_before": now, "created_at": now,
+    }  # fmt: skip
+    rows = select(*columns.values()).select_from(*source)
+    return insert(OutboxEmail.__table__).from_select(list(columns), rows)

@@ -29,7 +29,6 @@ from sqlalchemy import (
     String,
     bindparam,
     exists,
-    insert,
     literal,
     select,
     update,
@@ -37,10 +36,9 @@ from sqlalchemy import (
 
 from app.db import utcnow
 from app.extensions import db
-from app.models import EmailKind, Message, MessageEvent, MessageStatus, OutboxEmail, OutboxStatus
-from app.models.message import ALLOWED_TRANSITIONS
-
-_EVENT_COLUMNS = ("message_id", "created_at", "from_status", "to_status", "detail", "actor")
+from app.models import EmailKind, Message, MessageStatus, OutboxEmail
+from app.models.message import ALLOWED_TRANSITIONS, event_insert
+from app.models.outbox import letter_email_insert
 
 
 @dataclass(frozen=True)
@@ -161,12 +159,7 @@ def _moved_event(outcome: LetterOutcome, moved_id):
 
 
 def _follow_up(outcome: LetterOutcome, moved_id):
-    columns = {  # as OutboxEmail's defaults give a new row
-        "kind": _text(outcome.then_queue), "message_id": moved_id, "priority": literal(0),
-        "status": _text(OutboxStatus.QUEUED), "attempts": literal(0), "not_before": _NOW,
-        "created_at": _NOW,
-    }  # fmt: skip
-    return insert(OutboxEmail.__table__).from_select(list(columns), select(*columns.values()))
+    return letter_email_insert(outcome.then_queue, moved_id, _NOW)
 
 
 def _note(detail, *letter):
@@ -176,13 +169,7 @@ def _note(detail, *letter):
 
 
 def _event(rows):
-    """INSERT INTO message_event from `rows` of (message_id, from, to, detail)."""
-    message_id, from_status, to_status, detail = rows.selected_columns
-    rows = rows.with_only_columns(
-        message_id, _NOW, from_status, to_status, detail, _text("system"),
-        maintain_column_froms=True,
-    )  # fmt: skip
-    return insert(MessageEvent.__table__).from_select(_EVENT_COLUMNS, rows)
+    return event_insert(rows, _NOW)
 
 
 def _text(value: str):

@@ -26,16 +26,9 @@ from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, sel
 
 from app.db import end_read_transaction, is_sqlite, utcnow
 from app.extensions import db
-from app.models import (
-    Campaign,
-    CampaignStatus,
-    EmailKind,
-    Message,
-    MessageEvent,
-    MessageStatus,
-    OutboxEmail,
-    OutboxStatus,
-)
+from app.models import Campaign, CampaignStatus, EmailKind, Message, MessageStatus
+from app.models.message import event_insert
+from app.models.outbox import letter_email_insert
 
 # What a caller gives for each letter; the rest is fixed or stamped here.
 LETTER_COLUMNS = (
@@ -99,23 +92,13 @@ def _letter():
 
 
 def _event(message_id, *source):
-    columns = {
-        "message_id": message_id, "created_at": _NOW, "from_status": literal(None),
-        "to_status": _text(MessageStatus.PENDING), "actor": _text("system"),
-        "detail": bindparam("event_detail", type_=String()),
-    }  # fmt: skip
-    rows = select(*columns.values()).select_from(*source)
-    return insert(MessageEvent.__table__).from_select(list(columns), rows)
+    pending, detail = _text(MessageStatus.PENDING), bindparam("event_detail", type_=String())
+    rows = select(message_id, literal(None), pending, detail).select_from(*source)
+    return event_insert(rows, _NOW)
 
 
 def _email(message_id, *source):
-    columns = {  # as OutboxEmail's defaults give a new row
-        "kind": _text(EmailKind.CONFIRMATION), "message_id": message_id, "priority": literal(0),
-        "status": _text(OutboxStatus.QUEUED), "attempts": literal(0), "not_before": _NOW,
-        "created_at": _NOW,
-    }  # fmt: skip
-    rows = select(*columns.values()).select_from(*source)
-    return insert(OutboxEmail.__table__).from_select(list(columns), rows)
+    return letter_email_insert(EmailKind.CONFIRMATION, message_id, _NOW, *source)
 
 
 def _text(value: str):
