@@ -146,6 +146,9 @@ def config_from_env(environ=None) -> dict:
         "MODERATION_MAX_PER_EMAIL_PER_DAY": _int(environ, "MODERATION_MAX_PER_EMAIL_PER_DAY", 3),
         "WTF_CSRF_TIME_LIMIT": None,  # the form lives as long as the session
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        # Database errors never quote their parameters: letters and addresses
+        # would reach the logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # A pooled connection idle this long is checked before use (app/db.py).
         "DATABASE_PING_AFTER_SECONDS": float(environ.get("DATABASE_PING_AFTER_SECONDS", "10")),
     }

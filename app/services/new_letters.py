@@ -7,7 +7,8 @@ bookkeeping. Here it is statements built once:
 
 - PostgreSQL: one statement in autocommit (a statement is its own
   transaction): `INSERT INTO message ... RETURNING id` joined by
-  data-modifying WITH clauses to the event's and the email's INSERTs;
+  data-modifying WITH clauses to the event's and the email's INSERTs, run on
+  the driver's connection;
 - SQLite (no data-modifying WITH): the same three INSERTs in one
   `BEGIN IMMEDIATE` transaction.
 
@@ -22,7 +23,9 @@ from __future__ import annotations
 
 import functools
 
+import psycopg
 from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, select
+from sqlalchemy.exc import DBAPIError
 
 from app.db import end_read_transaction, is_sqlite, utcnow
 from app.extensions import db
@@ -48,8 +51,37 @@ def insert_letter(letter: dict, event_detail: str) -> int | None:
     params = {**letter, "now": utcnow(), "event_detail": event_detail[:300]}
     if is_sqlite():
         return _one_transaction(params)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        return conn.execute(_joined(), params).scalar()
+    return _one_statement(params)
+
+
+def _one_statement(params: dict) -> int | None:
+    """PostgreSQL: the joined statement, run on the pooled psycopg connection
+    itself in autocommit. SQLAlchemy's execution layer (a Connection, its
+    execution context, the statement's cache key) cost 130 µs of CPU per
+    letter here, against 160 µs for all the rest of the INSERT's cost to the
+    app. Errors still come out as SQLAlchemy's (IntegrityError ...)."""
+    sql, fixed = _driver_sql(db.engine.dialect)
+    pooled = db.engine.raw_connection()
+    driver = pooled.driver_connection
+    try:
+        driver.autocommit = True  # one statement: its own transaction
+        try:
+            row = driver.execute(sql, {**fixed, **params}).fetchone()
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True) from exc
+    finally:
+        pooled.close()  # the pool discards a connection the server cut (its reset fails)
+    return None if row is None else row[0]
+
+
+@functools.cache
+def _driver_sql(dialect) -> tuple[str, dict]:
+    """The joined statement as the driver's SQL, and its fixed values."""
+    compiled = _joined().compile(dialect=dialect)
+    return str(compiled), {name: bind.value for name, bind in compiled.binds.items()}
 
 
 def _one_transaction(params: dict) -> int | None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.extensions import db
+from app.models import EmailKind, Message, OutboxEmail
+from app.services.campaigns import open_campaign_rules
+from tests.factories import submit
 
 
 def backend_pid() -> int:
@@ -52,3 +55,25 @@ def test_a_connection_cut_while_busy_fails_once_then_the_pool_reconnects(server_
             conn.scalar(text("SELECT 1"))
         # The failure marked the whole pool stale: the other cut connection is not used.
         assert backend_pid() not in pids
+
+
+def test_a_letter_written_on_a_connection_cut_while_busy_fails_once_and_loses_nothing(
+    server_app,
+):
+    # One pooled connection, used just now, and no reads on the way to the INSERT.
+    app = server_app(
+        DATABASE_PING_AFTER_SECONDS=3600, REFERENCE_REFRESH_SECONDS=3600,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0},
+    )  # fmt: skip
+    with app.app_context():
+        campaign = open_campaign_rules("mp-expenses")  # a copy: nothing to reload
+        submit(campaign=campaign, key="warm", email="first@example.com")  # caches filled
+        db.session.commit()
+        cut_by_the_server(backend_pid())
+        with pytest.raises(OperationalError):
+            submit(campaign=campaign, key="cut")
+        message = submit(campaign=campaign, key="cut")  # on a new connection
+        assert message.status == "pending"
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 2
+        kinds = db.session.scalars(select(OutboxEmail.kind)).all()
+        assert kinds == [EmailKind.CONFIRMATION, EmailKind.CONFIRMATION]

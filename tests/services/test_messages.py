@@ -30,7 +30,7 @@ from app.services.messages import (
     send_reminders,
 )
 from app.services.representatives import find_mp
-from tests.factories import demo_campaign, submit
+from tests.factories import LETTER, demo_campaign, submit
 
 
 def outbox(kind=None):
@@ -41,22 +41,22 @@ def outbox(kind=None):
 
 
 @contextlib.contextmanager
-def outbox_inserts_refused(engine):
-    """A database that refuses to queue any email (a trigger raises)."""
+def inserts_refused(engine, table: str):
+    """A database that refuses every new row of `table` (a trigger raises)."""
     if engine.dialect.name == "postgresql":
         create = [
-            "CREATE FUNCTION refuse_outbox() RETURNS trigger AS "
+            "CREATE FUNCTION refuse_insert() RETURNS trigger AS "
             "$$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox_email "
-            "FOR EACH ROW EXECUTE FUNCTION refuse_outbox()",
+            f"CREATE TRIGGER refuse_insert BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_insert()",
         ]
-        drop = ["DROP TRIGGER refuse_outbox ON outbox_email", "DROP FUNCTION refuse_outbox()"]
+        drop = [f"DROP TRIGGER refuse_insert ON {table}", "DROP FUNCTION refuse_insert()"]
     else:
         create = [
-            "CREATE TRIGGER refuse_outbox BEFORE INSERT ON outbox_email "
+            f"CREATE TRIGGER refuse_insert BEFORE INSERT ON {table} "
             "BEGIN SELECT RAISE(ABORT, 'refused'); END"
         ]
-        drop = ["DROP TRIGGER refuse_outbox"]
+        drop = ["DROP TRIGGER refuse_insert"]
     with engine.begin() as conn:
         for statement in create:
             conn.execute(text(statement))
@@ -69,13 +69,23 @@ def outbox_inserts_refused(engine):
 
 
 def test_a_letter_is_stored_with_its_confirmation_or_not_at_all(app):
-    with outbox_inserts_refused(db.engine), pytest.raises(DBAPIError):
+    with inserts_refused(db.engine, "outbox_email"), pytest.raises(DBAPIError):
         submit(key="first-try")
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
     assert db.session.scalar(select(func.count()).select_from(MessageEvent)) == 0
     message = submit(key="first-try")  # sent again, it is stored whole
     assert [e.kind for e in outbox()] == [EmailKind.CONFIRMATION]
     assert [e.detail for e in message.events] == ["submitted (direct)"]
+
+
+def test_a_database_error_never_quotes_the_letter(app):
+    with inserts_refused(db.engine, "message"), pytest.raises(DBAPIError) as refused:
+        submit()
+    said = str(refused.value)  # what a log of the error would show
+    assert "refused" in said
+    assert "parameters hidden" in said  # (a long list would be cut short anyway)
+    assert LETTER["email"] not in said
+    assert "small business" not in said  # the letter's body
 
 
 def test_submitting_stores_a_pending_message_and_queues_a_confirmation(app):
