@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from app.db import utcnow
 from app.extensions import db
@@ -443,3 +443,26 @@ def test_the_reminder_arrives_a_day_later_with_a_working_link(mailed_app, mail_s
     assert "has not been sent yet" in reminders[0].text
     with freeze_time("2026-05-02 10:05"):
         confirm_message(link_in(reminders[0]).rsplit("/", 1)[1])
+
+
+def test_prepared_outcomes_survive_a_restart_and_a_deallocation(make_app, mail_server, backend):
+    """On PostgreSQL each kind of outcome is prepared once per connection. A
+    connection the server cut is replaced and prepares afresh; on the one that
+    survives, psycopg's DEALLOCATE ALL (after the rollback that returns it to
+    the pool) drops them, and they are prepared again."""
+    if backend != "postgresql":
+        pytest.skip("prepared outcomes are PostgreSQL's")
+    app = make_app(MAIL_PORT=mail_server.port, DATABASE_PING_AFTER_SECONDS=0, **NO_MODERATION)
+    with app.app_context():
+        first = confirmed_message(email="first@example.com", key="first")
+        deliver()  # the letter's and its copy's outcomes, prepared on the writer's connection
+        db.session.commit()
+        with db.engine.connect() as conn:  # what a database restart does to the pool
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ))  # fmt: skip
+        second = confirmed_message(email="second@example.com", key="second")
+        deliver()
+        assert [fresh(first).status, fresh(second).status] == [MessageStatus.SENT] * 2
+        assert len(mail_server.to(MP_ADDRESS)) == 2
