@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import event
+from sqlalchemy import String, event, literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
@@ -27,11 +27,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def text_value(value: str):
+    """A string (an enum's value too) as a bound SQL value, typed as text: for
+    the Core statements built once (new letters, letter outcomes)."""
+    return literal(str(value), String())
+
+
 def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == "sqlite"
 
 
-def configure_engine(engine: Engine, ping_after_seconds: float = 10) -> None:
+def configure_engine(engine: Engine, ping_after_seconds: float) -> None:
     """Engine hooks: SQLite pragmas and explicit BEGIN control; for a database
     server, idle connections checked before use."""
     if engine.dialect.name != "sqlite":

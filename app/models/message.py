@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, insert, literal, text
+from sqlalchemy import ForeignKey, Index, String, Text, insert, text
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from app.db import utcnow
+from app.db import text_value, utcnow
 from app.extensions import db
 from app.models.campaign import Campaign
 from app.models.partner import Partner
@@ -181,7 +181,7 @@ def event_insert(rows, now):
     what `move_to` and `log` add, for statements built once."""
     message_id, from_status, to_status, detail = rows.selected_columns
     rows = rows.with_only_columns(
-        message_id, now, from_status, to_status, detail, literal("system", String()),
+        message_id, now, from_status, to_status, detail, text_value("system"),
         maintain_column_froms=True,
     )  # fmt: skip
     return insert(MessageEvent.__table__).from_select(_EVENT_COLUMNS, rows)

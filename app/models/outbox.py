@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, insert, literal, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
+from app.db import text_value, utcnow
 from app.extensions import db
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ def letter_email_insert(kind: EmailKind, message_id, now, *source):
     `message_id` (a bound id, or a column of `source`), with the values
     OutboxEmail's defaults give a new row: for statements built once."""
     columns = {
-        "kind": literal(str(kind), String()), "message_id": message_id, "priority": literal(0),
-        "status": literal(str(OutboxStatus.QUEUED), String()), "attempts": literal(0),
+        "kind": text_value(kind), "message_id": message_id, "priority": literal(0),
+        "status": text_value(OutboxStatus.QUEUED), "attempts": literal(0),
         "not_before": now, "created_at": now,
     }  # fmt: skip
     rows = select(*columns.values()).select_from(*source)

@@ -149,22 +149,29 @@ def new_email(
     send_message negotiates: that rare email stays an EmailMessage."""
     sender = sender or site_sender()
     mailboxes = {"From": sender, "To": to, "Reply-To": reply_to}
+    own = _own_headers(row, sender, automatic)
     if not all(mailbox.addr_spec.isascii() for mailbox in mailboxes.values() if mailbox):
-        return _email_message(row, mailboxes, subject, text, automatic)
+        return _email_message(mailboxes, subject, own, text)
     headers = [f"{name}: {mailbox.header_text(name)}\r\n".encode()
                for name, mailbox in mailboxes.items() if mailbox]  # fmt: skip
     headers.append(_subject_line(subject))
-    own = [f"Date: {format_datetime(datetime.now(UTC))}",
-           # The same id on every attempt lets receiving servers drop a duplicate.
-           f"Message-ID: <{row.kind}.{row.id}@{sender.domain or 'localhost'}>"]  # fmt: skip
-    if automatic:
-        own.append("Auto-Submitted: auto-generated")
-    own.append("MIME-Version: 1.0")
-    data = b"".join(headers) + "\r\n".join(own).encode() + b"\r\n" + text_part("plain", text)
+    lines = [f"{name}: {value}" for name, value in own.items()] + ["MIME-Version: 1.0"]
+    data = b"".join(headers) + "\r\n".join(lines).encode() + b"\r\n" + text_part("plain", text)
     return RawEmail(sender.addr_spec, to.addr_spec, data)
 
 
-def _email_message(row, mailboxes: dict, subject: str, text: str, automatic: bool):
+def _own_headers(row: OutboxEmail, sender: Mailbox, automatic: bool) -> dict[str, str]:
+    headers = {
+        "Date": format_datetime(datetime.now(UTC)),
+        # The same id on every attempt lets receiving servers drop a duplicate.
+        "Message-ID": f"<{row.kind}.{row.id}@{sender.domain or 'localhost'}>",
+    }
+    if automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+    return headers
+
+
+def _email_message(mailboxes: dict, subject: str, own: dict[str, str], text: str):
     email = EmailMessage(policy=policy.SMTP)
     try:
         for name, mailbox in mailboxes.items():
@@ -175,10 +182,8 @@ def _email_message(row, mailboxes: dict, subject: str, text: str, automatic: boo
         # Form validation rejects CR/LF; the standard library refuses them
         # too. Either way nothing with a forged header leaves.
         raise Unsendable(f"unsafe header value ({type(exc).__name__})") from exc
-    email["Date"] = format_datetime(datetime.now(UTC))
-    email["Message-ID"] = f"<{row.kind}.{row.id}@{mailboxes['From'].domain or 'localhost'}>"
-    if automatic:
-        email["Auto-Submitted"] = "auto-generated"
+    for name, value in own.items():
+        email[name] = value
     email.set_content(text, cte="quoted-printable")
     return email
 

@@ -29,12 +29,11 @@ from sqlalchemy import (
     String,
     bindparam,
     exists,
-    literal,
     select,
     update,
 )
 
-from app.db import utcnow
+from app.db import text_value, utcnow
 from app.extensions import db
 from app.models import EmailKind, Message, MessageStatus, OutboxEmail
 from app.models.message import ALLOWED_TRANSITIONS, event_insert
@@ -116,7 +115,7 @@ def _statements(outcome: LetterOutcome) -> _Statements:
         moved_event=_moved_event(outcome, _MESSAGE_ID) if moves else None,
         follow_up=_follow_up(outcome, _MESSAGE_ID) if outcome.then_queue else None,
         note=_note(_DETAIL, letter),
-        otherwise=_note(_text(outcome.otherwise), letter) if outcome.otherwise else None,
+        otherwise=_note(text_value(outcome.otherwise), letter) if outcome.otherwise else None,
     )
 
 
@@ -133,7 +132,7 @@ def _joined(outcome: LetterOutcome, fenced_update):
     if outcome.then_queue:
         clauses.append(_follow_up(outcome, moved.c.id).cte("follow_up"))
     if outcome.otherwise:
-        stopped = _note(_text(outcome.otherwise), letter, ~exists(moved.select()))
+        stopped = _note(text_value(outcome.otherwise), letter, ~exists(moved.select()))
         clauses.append(stopped.cte("otherwise"))
     return answer.add_cte(*clauses)
 
@@ -154,7 +153,7 @@ def _move(outcome: LetterOutcome, letter):
 
 
 def _moved_event(outcome: LetterOutcome, moved_id):
-    from_to = (_text(MessageStatus.QUEUED), _text(outcome.move_to))
+    from_to = (text_value(MessageStatus.QUEUED), text_value(outcome.move_to))
     return _event(select(moved_id, *from_to, _DETAIL))
 
 
@@ -170,10 +169,6 @@ def _note(detail, *letter):
 
 def _event(rows):
     return event_insert(rows, _NOW)
-
-
-def _text(value: str):
-    return literal(str(value), String())
 
 
 # The letters' emails, by kind: what each outcome does to the letter.

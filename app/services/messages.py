@@ -114,7 +114,7 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
-def check_letter(campaign: Campaign, letter: Letter) -> tuple[str, Seat, bool]:
+def check_letter(campaign: Campaign | LetterRules, letter: Letter) -> tuple[str, Seat, bool]:
     """Apply the rules a letter must meet; return (postcode, seat, constituency chosen).
 
     Raises LetterProblem (with field errors) or MPUnreachable.

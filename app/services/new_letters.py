@@ -27,7 +27,7 @@ import psycopg
 from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, select
 from sqlalchemy.exc import DBAPIError
 
-from app.db import end_read_transaction, is_sqlite, utcnow
+from app.db import end_read_transaction, is_sqlite, text_value, utcnow
 from app.extensions import db
 from app.models import Campaign, CampaignStatus, EmailKind, Message, MessageStatus
 from app.models.message import event_insert
@@ -117,21 +117,17 @@ def _letter():
     live = exists().where(
         campaign.c.id == values["campaign_id"], campaign.c.status == CampaignStatus.LIVE
     )
-    stamped = {"status": _text(MessageStatus.PENDING), "created_at": _NOW}
+    stamped = {"status": text_value(MessageStatus.PENDING), "created_at": _NOW}
     columns = [*LETTER_COLUMNS, *stamped]
     rows = select(*values.values(), *stamped.values()).where(live)
     return insert(table).from_select(columns, rows)
 
 
 def _event(message_id, *source):
-    pending, detail = _text(MessageStatus.PENDING), bindparam("event_detail", type_=String())
+    pending, detail = text_value(MessageStatus.PENDING), bindparam("event_detail", type_=String())
     rows = select(message_id, literal(None), pending, detail).select_from(*source)
     return event_insert(rows, _NOW)
 
 
 def _email(message_id, *source):
     return letter_email_insert(EmailKind.CONFIRMATION, message_id, _NOW, *source)
-
-
-def _text(value: str):
-    return literal(str(value), String())
