@@ -273,6 +273,19 @@ def test_a_cancelled_message_is_not_sent(mailed_app, mail_server):
     assert outbox_row(message).status == OutboxStatus.CANCELLED
 
 
+def test_a_letter_stopped_elsewhere_is_built_as_it_is_now_not_as_the_session_last_saw_it(
+    mailed_app, mail_server
+):
+    message = confirmed_message()
+    assert fresh(message).status == MessageStatus.QUEUED  # this session holds it, queued
+    with db.engine.begin() as conn:  # an admin stops it, in another process
+        conn.execute(update(Message).where(Message.id == message.id).values(status="cancelled"))
+    result = deliver_claim(claim_due(10))  # in the session that holds the old copy
+    assert mail_server.to(MP_ADDRESS) == []
+    assert result.skipped == 2  # the letter, and its confirmation
+    assert outbox_row(message).status == OutboxStatus.CANCELLED
+
+
 def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
     mailed_app, mail_server, monkeypatch
 ):
