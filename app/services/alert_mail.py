@@ -12,20 +12,26 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import parseaddr
 from functools import lru_cache
 
-from flask import current_app, render_template
+from flask import current_app
 from markupsafe import escape
 
 from app.adapters.mail_transport import RawEmail
 from app.models import AlertStatus, EmailKind, OutboxEmail, SubscriberStatus
 from app.services import delivery, emails
 from app.services.alerts import click_token, fan_out, finish_alerts
-from app.services.emails import new_email, person, site_sender, text_part
+from app.services.emails import (
+    date_header,
+    new_email,
+    person,
+    render_email,
+    site_sender,
+    text_part,
+)
 from app.services.links import external_url
 from app.services.subscribers import (
     CONFIRM_SALT,
@@ -44,8 +50,8 @@ def _subscribe_confirm(row: OutboxEmail):
     if subscriber.status != SubscriberStatus.PENDING:
         return None  # confirmed meanwhile, unsubscribed or suppressed: nothing to ask
     link = external_url("public.alerts_confirm", token=token_for(subscriber, CONFIRM_SALT))
-    text = render_template(
-        "email/subscribe_confirm.txt", link=link, site_name=current_app.config["SITE_NAME"]
+    text = render_email(
+        "subscribe_confirm.txt", link=link, site_name=current_app.config["SITE_NAME"]
     )
     return new_email(
         row, to=person("", subscriber.email), subject="Confirm your campaign alerts", text=text
@@ -111,8 +117,8 @@ def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
         domain=domain,
         headers=b"".join(head.policy.fold_binary(name, value) for name, value in head.items()),
         boundary=boundary,
-        text=render_template("email/alert.txt", **context),
-        html=render_template("email/alert.html", **context),
+        text=render_email("alert.txt", **context),
+        html=render_email("alert.html", **context),
     )
 
 
@@ -130,7 +136,7 @@ def _bulk_email(
     for placeholder, url in links.items():
         text = text.replace(placeholder, url)
         html = html.replace(placeholder, str(escape(url)))
-    own = [f"To: {to}", f"Date: {format_datetime(datetime.now(UTC))}",
+    own = [f"To: {to}", f"Date: {date_header()}",
            f"Message-ID: <{row.kind}.{row.id}@{template.domain}>"]  # fmt: skip
     if not test:
         own.append(f"List-Unsubscribe: <{links[UNSUBSCRIBE]}>")
