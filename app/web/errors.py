@@ -20,10 +20,13 @@ MESSAGES = {
     413: "That was too much text to send in one go. Please shorten it and try again.",
     429: "You've done that too many times in a short while. Please wait a little and try again.",
     500: "Something went wrong on our side. Nothing you sent has been lost; please try again.",
+    503: "We can't take requests for a moment. Nothing you sent has been kept; please try "
+    "again in a minute.",
 }
 CODES = {
     400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 500: "server_error",
+    503: "unavailable",
 }  # fmt: skip
 
 
@@ -48,15 +51,15 @@ def _handle_http(exc: HTTPException):
         response = make_response(
             render_template("error.html", status=status, message=message), status
         )
-    if status == 429:
+    if status in (429, 503):
         response.headers["Retry-After"] = str(_seconds_until_allowed())
     return response
 
 
 def _seconds_until_allowed() -> int:
-    """For a 429's Retry-After, from the window that refused the request
-    (app/web/limits.py); rate limit headers on every response would cost
-    more trips to the store."""
+    """For Retry-After: on a 429, from the window that refused the request
+    (app/web/limits.py; rate limit headers on every response would cost
+    more trips to the store)."""
     return max(1, math.ceil(request.environ.get("app.retry_after", 60)))
 
 

@@ -11,11 +11,13 @@ if every one has room: one round trip instead of one per window, and a refused
 request uses up nothing, so a robot refused per address cannot spend the
 allowance of everyone writing to the same MP. The keys are the ones
 Flask-Limiter itself would use (`limiter.shared_limit(..., scope=...)`).
+With Redis out of reach, a limited request is refused (503), not let through.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
 import weakref
 from collections.abc import Callable, Sequence
@@ -25,14 +27,20 @@ from flask import abort, current_app, request, session
 from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.adapters.redis_script import RedisScript
 from app.extensions import limiter
 from app.services.messages import email_key
 from app.services.postcodes import PostcodeError
 from app.services.representatives import ChoiceRequired, WrongConstituency, resolve_seat
 from app.web.client import client_ip
 
+log = logging.getLogger(__name__)
+
 Window = tuple[RateLimitItem, tuple[str, str]]  # a limit and (key, scope)
+STORE_DOWN_RETRY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -122,12 +130,20 @@ _scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _take_in_redis(storage: RedisStorage, windows: Sequence[Window]) -> float | None:
     script = _scripts.get(storage)
     if script is None:
-        script = _scripts[storage] = storage.get_connection().register_script(_TAKE_ALL)
+        pool = storage.get_connection().connection_pool
+        script = _scripts[storage] = RedisScript(pool, _TAKE_ALL)
     keys, args = [], []
     for item, identifiers in windows:
         keys.append(storage.prefixed_key(item.key_for(*identifiers)))
         args += [item.amount, item.get_expiry()]
-    wait_ms = int(script(keys, args))
+    try:
+        wait_ms = int(script(keys, args))
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        # Unlimited while Redis is away would let a robot through with the
+        # people; refused, the people are told to come back shortly.
+        log.error("rate limits unavailable, request refused: %s", type(exc).__name__)
+        request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
+        abort(503)
     return wait_ms / 1000 if wait_ms else None
 
 

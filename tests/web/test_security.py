@@ -201,3 +201,30 @@ def test_previews_do_not_count_but_sends_do(limited):
 def test_confirm_is_limited_per_ip(limited):
     client = limited(RATELIMIT_CONFIRM="2/hour")
     assert [client.post("/confirm/nope").status_code for _ in range(3)] == [404, 404, 429]
+
+
+def test_with_the_rate_limits_store_unreachable_requests_are_refused_and_nothing_kept(
+    make_app, caplog
+):
+    from sqlalchemy import func, select
+
+    from app.models import Message
+
+    app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")  # nothing listens there
+    client = app.test_client()
+    ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]  # not limited
+
+    lookup = client.get("/api/v1/representatives?postcode=TE1 1AA")
+    letter = client.post(SUBMIT, json={**LETTER, "form_ticket": ticket})
+    page = client.post(WRITE, data={**LETTER, "form_ticket": ticket, "action": "send"})
+
+    for response in (lookup, letter):
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == "unavailable"
+        assert response.headers["Retry-After"] == "30"
+    assert page.status_code == 503
+    assert "try again in a minute" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+    assert "rate limits unavailable" in caplog.text
+    assert LETTER["email"] not in caplog.text
