@@ -62,9 +62,15 @@ def limited(*allowances: Limit):
         @functools.wraps(view)
         def checked(*args, **kwargs):
             if current_app.config["RATELIMIT_ENABLED"] and request.method != "OPTIONS":
-                retry_after = _take(
-                    [window for allowance in allowances for window in _windows(allowance)]
-                )
+                windows = [window for allowance in allowances for window in _windows(allowance)]
+                try:
+                    retry_after = _take(windows)
+                except (RedisConnectionError, RedisTimeoutError) as exc:
+                    # Unlimited while Redis is away would let robots through
+                    # with the people; refused, people are told to come back.
+                    log.error("rate limits unavailable, request refused: %s", type(exc).__name__)
+                    request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
+                    abort(503)
                 if retry_after is not None:
                     request.environ["app.retry_after"] = retry_after
                     abort(429)
@@ -136,14 +142,7 @@ def _take_in_redis(storage: RedisStorage, windows: Sequence[Window]) -> float | 
     for item, identifiers in windows:
         keys.append(storage.prefixed_key(item.key_for(*identifiers)))
         args += [item.amount, item.get_expiry()]
-    try:
-        wait_ms = int(script(keys, args))
-    except (RedisConnectionError, RedisTimeoutError) as exc:
-        # Unlimited while Redis is away would let a robot through with the
-        # people; refused, the people are told to come back shortly.
-        log.error("rate limits unavailable, request refused: %s", type(exc).__name__)
-        request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
-        abort(503)
+    wait_ms = int(script(keys, args))
     return wait_ms / 1000 if wait_ms else None
 
 
