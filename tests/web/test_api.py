@@ -102,6 +102,28 @@ def test_submit_reports_every_invalid_field(client):
     assert stored() == 0
 
 
+def test_letters_checked_one_after_another_share_nothing(client):
+    """The API refills one form per thread (app/web/forms.py): nothing of one
+    letter, its words, its consent or its errors, may reach the next."""
+    from app.models import Consent
+
+    first = client.post(
+        SUBMIT,
+        json=body(client, name="", email="nope", address2="Flat 1", subscribe=True),
+    )
+    assert set(first.get_json()["error"]["fields"]) == {"name", "email"}
+
+    second = client.post(SUBMIT, json=body(client, email="sam@example.com", address2=None))
+    assert second.status_code == 202
+    message = db.session.scalars(select(Message)).one()
+    assert (message.sender_name, message.address2) == (LETTER["name"], "")
+    assert db.session.scalar(select(func.count()).select_from(Consent)) == 0
+
+    third = client.post(SUBMIT, json=body(client, email="kim@example.com", body="Too short."))
+    assert set(third.get_json()["error"]["fields"]) == {"body"}
+    assert stored() == 1
+
+
 def test_submit_with_a_choice_needed_returns_the_choices(client):
     response = client.post(SUBMIT, json=body(client, postcode="BT7 1NN"))
     assert response.status_code == 400
