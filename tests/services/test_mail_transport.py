@@ -19,12 +19,15 @@ def raw(recipient: str, body: str = "Hello") -> RawEmail:
     return RawEmail(SENDER, recipient, data)
 
 
-def send_all(emails: list[RawEmail]) -> list[str]:
-    """Each email started then finished on one connection: 'sent' or the error's reason."""
+def send_all(emails: list[RawEmail], *, announce: bool = False) -> list[str]:
+    """Each email started then finished on one connection (announced first, as
+    the worker does, if asked): 'sent' or the error's reason."""
     outcomes = []
     with transport().connect() as sender:
         for email in emails:
             try:
+                if announce:
+                    sender.announce(email)
                 sender.start(email)
                 sender.finish()
             except PermanentSendError as exc:
@@ -34,20 +37,14 @@ def send_all(emails: list[RawEmail]) -> list[str]:
     return outcomes
 
 
-class StrictPipeliningRelay:
-    """A raw SMTP server that answers RCPT only once the DATA behind it has
-    arrived: a client that waits for each reply before the next command never
-    hears back (the server gives up after a few seconds and hangs up). It can
-    also misbehave by opening DATA after refusing the recipient, which a
-    client must survive without sending the content."""
+class RawRelay:
+    """A hand-written SMTP server for one connection, in a thread: for the
+    protocol details a real server is too forgiving to check."""
 
-    def __init__(self, *, refuse: tuple[str, ...] = (), open_data_after_refusal: bool = False):
-        self.refuse = refuse
-        self.open_data_after_refusal = open_data_after_refusal
-        self.delivered: list[tuple[str, bytes]] = []
+    def __init__(self):
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread = threading.Thread(target=self._accept, daemon=True)
 
     def __enter__(self):
         ALLOWED_SMTP_PORTS.add(self.port)
@@ -59,10 +56,28 @@ class StrictPipeliningRelay:
         self.listener.close()
         self.thread.join(10)
 
-    def _serve(self) -> None:
+    def _accept(self) -> None:
         connection, _ = self.listener.accept()
         connection.settimeout(3)
-        with connection, connection.makefile("rb") as lines:
+        with connection:
+            self._serve(connection)
+
+
+class StrictPipeliningRelay(RawRelay):
+    """A raw SMTP server that answers RCPT only once the DATA behind it has
+    arrived: a client that waits for each reply before the next command never
+    hears back (the server gives up after a few seconds and hangs up). It can
+    also misbehave by opening DATA after refusing the recipient, which a
+    client must survive without sending the content."""
+
+    def __init__(self, *, refuse: tuple[str, ...] = (), open_data_after_refusal: bool = False):
+        super().__init__()
+        self.refuse = refuse
+        self.open_data_after_refusal = open_data_after_refusal
+        self.delivered: list[tuple[str, bytes]] = []
+
+    def _serve(self, connection) -> None:
+        with connection.makefile("rb") as lines:
             connection.sendall(b"220 strict.relay ESMTP\r\n")
             try:
                 self._converse(connection, lines)
@@ -100,6 +115,59 @@ class StrictPipeliningRelay:
                 connection.sendall(b"502 not implemented\r\n")
 
 
+class OneCommandAtATimeRelay(RawRelay):
+    """A raw SMTP server that does not offer PIPELINING and hangs up on a
+    client that writes a command before it has the last one's reply."""
+
+    def __init__(self):
+        super().__init__()
+        self.delivered: list[str] = []
+        self.pipelined = False
+
+    def _serve(self, connection) -> None:
+        connection.sendall(b"220 plain.relay ESMTP\r\n")
+        buffer, recipient, in_content = b"", "", False
+        while chunk := connection.recv(65536):
+            buffer += chunk
+            while b"\r\n" in buffer:
+                line, buffer = buffer.split(b"\r\n", 1)
+                if in_content:
+                    if line == b".":
+                        in_content = False
+                        self.delivered.append(recipient)
+                        connection.sendall(b"250 accepted\r\n")
+                    continue
+                if buffer:  # a command behind this one, before its reply
+                    self.pipelined = True
+                    connection.sendall(b"554 5.5.0 one command at a time\r\n")
+                    return
+                verb = line[:4].upper()
+                if verb == b"EHLO":
+                    connection.sendall(b"250-plain.relay\r\n250 HELP\r\n")
+                elif verb == b"RCPT":
+                    recipient = line.decode().split("<", 1)[1].split(">", 1)[0]
+                    connection.sendall(b"250 OK\r\n")
+                elif verb == b"DATA":
+                    in_content = True
+                    connection.sendall(b"354 go ahead\r\n")
+                elif verb == b"QUIT":
+                    connection.sendall(b"221 bye\r\n")
+                    return
+                else:
+                    connection.sendall(b"250 OK\r\n")
+
+
+@pytest.mark.parametrize("announce", [False, True], ids=["started", "announced"])
+def test_where_the_server_does_not_offer_pipelining_each_command_waits(make_app, announce):
+    emails = [raw("a@example.com"), raw("b@example.com")]
+    relay = OneCommandAtATimeRelay()
+    with relay, make_app(MAIL_PORT=relay.port).app_context():
+        outcomes = send_all(emails, announce=announce)
+    assert not relay.pipelined
+    assert outcomes == ["sent", "sent"]
+    assert relay.delivered == ["a@example.com", "b@example.com"]
+
+
 def test_where_the_server_offers_pipelining_rcpt_and_data_go_out_together(make_app):
     with StrictPipeliningRelay() as relay, make_app(MAIL_PORT=relay.port).app_context():
         outcomes = send_all([raw("a@example.com"), raw("b@example.com", ".leading dot")])
@@ -108,32 +176,37 @@ def test_where_the_server_offers_pipelining_rcpt_and_data_go_out_together(make_a
     assert relay.delivered[1][1].endswith(b"\r\n..leading dot\r\n")  # dot-stuffed on the wire
 
 
-def test_a_refused_recipient_in_a_pipelined_batch_leaves_the_connection_in_step(make_app):
+@pytest.mark.parametrize("announce", [False, True], ids=["started", "announced"])
+def test_a_refused_recipient_in_a_pipelined_batch_leaves_the_connection_in_step(make_app, announce):
     emails = [raw("a@example.com"), raw("gone@example.com"), raw("c@example.com")]
     relay = StrictPipeliningRelay(refuse=("gone@example.com",))
     with relay, make_app(MAIL_PORT=relay.port).app_context():
-        outcomes = send_all(emails)
+        outcomes = send_all(emails, announce=announce)
     assert outcomes == ["sent", "550 5.1.1 no such user", "sent"]
     assert [recipient for recipient, _ in relay.delivered] == ["a@example.com", "c@example.com"]
 
 
-def test_a_server_that_opens_data_after_refusing_gets_no_content(make_app):
+@pytest.mark.parametrize("announce", [False, True], ids=["started", "announced"])
+def test_a_server_that_opens_data_after_refusing_gets_no_content(make_app, announce):
     emails = [raw("gone@example.com", "secret letter"), raw("b@example.com")]
     relay = StrictPipeliningRelay(refuse=("gone@example.com",), open_data_after_refusal=True)
     with relay, make_app(MAIL_PORT=relay.port).app_context():
-        outcomes = send_all(emails)
+        outcomes = send_all(emails, announce=announce)
     assert outcomes == ["550 5.1.1 no such user", "sent"]
     assert [recipient for recipient, _ in relay.delivered] == ["b@example.com"]
 
 
+@pytest.mark.parametrize("announce", [False, True], ids=["started", "announced"])
 @pytest.mark.parametrize("pipelining", [True, False], ids=["pipelined", "one-at-a-time"])
-def test_refusals_at_each_step_then_the_next_email_still_goes(make_app, mail_server, pipelining):
+def test_refusals_at_each_step_then_the_next_email_still_goes(
+    make_app, mail_server, pipelining, announce
+):
     mail_server.pipelining = pipelining  # what it offers when the client says EHLO
     mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address="gone@example.com")
     mail_server.fail_next("552 5.3.4 too big", stage="DATA")
     emails = [raw("gone@example.com"), raw("big@example.com"), raw("fine@example.com")]
     with make_app(MAIL_PORT=mail_server.port).app_context():
-        outcomes = send_all(emails)
+        outcomes = send_all(emails, announce=announce)
     assert outcomes == ["550 5.1.1 no such user", "552 5.3.4 too big", "sent"]
     assert [m.rcpt_tos for m in mail_server.messages] == [["fine@example.com"]]
 
