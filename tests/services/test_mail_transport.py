@@ -37,6 +37,10 @@ def send_all(emails: list[RawEmail], *, announce: bool = False) -> list[str]:
     return outcomes
 
 
+def recipient_of(rcpt_command: bytes) -> str:
+    return rcpt_command.decode().split("<", 1)[1].split(">", 1)[0]
+
+
 class RawRelay:
     """A hand-written SMTP server for one connection, in a thread: for the
     protocol details a real server is too forgiving to check."""
@@ -92,7 +96,7 @@ class StrictPipeliningRelay(RawRelay):
             elif verb in (b"MAIL", b"RSET"):
                 connection.sendall(b"250 OK\r\n")
             elif verb == b"RCPT":
-                recipient = line.decode().split("<", 1)[1].split(">", 1)[0]
+                recipient = recipient_of(line)
                 if lines.readline().strip().upper() != b"DATA":
                     connection.sendall(b"503 DATA expected behind RCPT\r\n")
                     return
@@ -119,6 +123,12 @@ class OneCommandAtATimeRelay(RawRelay):
     """A raw SMTP server that does not offer PIPELINING and hangs up on a
     client that writes a command before it has the last one's reply."""
 
+    REPLIES = {
+        b"EHLO": b"250-plain.relay\r\n250 HELP\r\n",  # no PIPELINING
+        b"DATA": b"354 go ahead\r\n",
+        b"QUIT": b"221 bye\r\n",
+    }
+
     def __init__(self):
         super().__init__()
         self.delivered: list[str] = []
@@ -142,19 +152,12 @@ class OneCommandAtATimeRelay(RawRelay):
                     connection.sendall(b"554 5.5.0 one command at a time\r\n")
                     return
                 verb = line[:4].upper()
-                if verb == b"EHLO":
-                    connection.sendall(b"250-plain.relay\r\n250 HELP\r\n")
-                elif verb == b"RCPT":
-                    recipient = line.decode().split("<", 1)[1].split(">", 1)[0]
-                    connection.sendall(b"250 OK\r\n")
-                elif verb == b"DATA":
-                    in_content = True
-                    connection.sendall(b"354 go ahead\r\n")
-                elif verb == b"QUIT":
-                    connection.sendall(b"221 bye\r\n")
+                if verb == b"RCPT":
+                    recipient = recipient_of(line)
+                in_content = verb == b"DATA"
+                connection.sendall(self.REPLIES.get(verb, b"250 OK\r\n"))
+                if verb == b"QUIT":
                     return
-                else:
-                    connection.sendall(b"250 OK\r\n")
 
 
 @pytest.mark.parametrize("announce", [False, True], ids=["started", "announced"])
