@@ -20,8 +20,8 @@ MESSAGES = {
     413: "That was too much text to send in one go. Please shorten it and try again.",
     429: "You've done that too many times in a short while. Please wait a little and try again.",
     500: "Something went wrong on our side. Nothing you sent has been lost; please try again.",
-    503: "We can't take requests for a moment. Nothing you sent has been kept; please try "
-    "again in a minute.",
+    503: "We can't take requests for a moment, so nothing has been sent. Please try again "
+    "in a minute.",
 }
 CODES = {
     400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
