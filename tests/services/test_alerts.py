@@ -11,7 +11,7 @@ import time
 
 from flask import current_app
 from freezegun import freeze_time
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
 
 from app.extensions import db
 from app.models import (
@@ -260,6 +260,41 @@ def test_a_crashed_fan_out_resumes_and_mails_everyone_once(make_app, mail_server
         assert sorted(received) == sorted(f"reader{i}@example.com" for i in range(25))
         assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 25
         assert fresh(db.session.get(Alert, alert.id)).status == AlertStatus.SENT
+
+
+def test_two_workers_fanning_out_one_alert_take_turns(make_app, mail_server):
+    """A batch waits for another worker's batch of the same alert to commit,
+    then starts after it, instead of choosing the same subscribers."""
+    import threading
+
+    app = make_app(MAIL_PORT=mail_server.port)
+    with app.app_context():
+        admin = an_admin()
+        alert = alert_sending_to(admin, [f"reader{i}@example.com" for i in range(6)])
+        first = db.session.scalar(select(func.min(Subscriber.id)))
+        db.session.remove()
+        # The other worker, mid-batch: its first recipient queued, not yet committed.
+        other = db.engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+        other.execute(insert(AlertRecipient).values(alert_id=alert.id, subscriber_id=first))
+        queued = []
+
+        def fan_out_batch():
+            with app.app_context():
+                queued.append(alerts._fan_out_batch(alert.id, 4))
+                db.session.remove()
+
+        worker = threading.Thread(target=fan_out_batch)
+        worker.start()
+        worker.join(0.5)
+        waited = worker.is_alive()
+        other.commit()
+        other.close()
+        worker.join(10)
+        alerts._fan_out_batch(alert.id, 4)
+        assert waited
+        assert queued == [4]
+        queued_ids = db.session.scalars(select(AlertRecipient.subscriber_id)).all()
+        assert len(queued_ids) == len(set(queued_ids)) == 6
 
 
 def test_a_worker_killed_halfway_through_an_alert_mails_each_recipient_once(make_app, mail_server):
