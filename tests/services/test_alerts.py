@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from flask import current_app
@@ -265,8 +266,6 @@ def test_a_crashed_fan_out_resumes_and_mails_everyone_once(make_app, mail_server
 def test_two_workers_fanning_out_one_alert_take_turns(make_app, mail_server):
     """A batch waits for another worker's batch of the same alert to commit,
     then starts after it, instead of choosing the same subscribers."""
-    import threading
-
     app = make_app(MAIL_PORT=mail_server.port)
     with app.app_context():
         admin = an_admin()

@@ -44,7 +44,7 @@ def test_a_script_redis_has_forgotten_is_sent_whole(server, script):
     assert script(["test:count"], []) == 2
 
 
-def test_an_unreachable_redis_raises_after_one_retry():
+def test_an_unreachable_redis_raises_its_connection_error():
     pool = redis.ConnectionPool.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1)
     with pytest.raises(redis.exceptions.ConnectionError):
         RedisScript(pool, COUNT)(["test:count"], [])

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Campaign, CampaignStatus, Message, MessageStatus, OutboxEmail
+from app.models import Campaign, CampaignStatus, Consent, Message, MessageStatus, OutboxEmail
 from app.services.campaigns import EDITABLE, save_campaign
 from tests.factories import LETTER, PERSONAL_BODY, demo_campaign
 
@@ -105,8 +105,6 @@ def test_submit_reports_every_invalid_field(client):
 def test_letters_checked_one_after_another_share_nothing(client):
     """The API refills one form per thread (app/web/forms.py): nothing of one
     letter, its words, its consent or its errors, may reach the next."""
-    from app.models import Consent
-
     first = client.post(
         SUBMIT,
         json=body(client, name="", email="nope", address2="Flat 1", subscribe=True),

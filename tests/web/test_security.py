@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db, limiter
+from app.models import Message
 from app.services.abuse import issue_form_ticket
 from tests.factories import LETTER
 
@@ -207,10 +209,6 @@ def test_confirm_is_limited_per_ip(limited):
 def test_with_the_rate_limits_store_unreachable_requests_are_refused_and_nothing_kept(
     make_app, caplog, strategy
 ):
-    from sqlalchemy import func, select
-
-    from app.models import Message
-
     # Nothing listens there. The fixed window (the default) is one Lua call;
     # any other strategy goes through the limits library's own calls.
     app = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0", RATELIMIT_STRATEGY=strategy)
