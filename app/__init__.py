@@ -29,10 +29,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from app import cli
-    from app.services import alert_mail
     from app.web import errors, security, templating
 
-    alert_mail.register()
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

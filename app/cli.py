@@ -29,7 +29,7 @@ admin_cli = AppGroup("admin", help="Accounts for the admin dashboard.")
 )
 def data_load(directory: Path | None) -> None:
     """Load or refresh constituencies, MPs and every GB postcode."""
-    from app.services.reference_data import DataFileError, load_reference_data
+    from app.reference.data_load import DataFileError, load_reference_data
 
     directory = directory or Path(current_app.config["DATA_DIR"])
     click.echo(f"Reading reference data from {directory} ...")
@@ -48,7 +48,7 @@ def data_status() -> None:
     from sqlalchemy import func, select
 
     from app.extensions import db
-    from app.models import MP, Constituency, PostcodeIndex
+    from app.reference.models import MP, Constituency, PostcodeIndex
 
     count = db.session.scalar(select(func.count()).select_from(Constituency))
     mps = db.session.scalar(select(func.count()).select_from(MP))
@@ -65,8 +65,8 @@ def data_status() -> None:
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Create the demo campaign (MPs' expenses, as in 2009) if it is missing."""
-    from app.services.campaigns import seed_demo_campaign
-    from app.services.partners import save_partner
+    from app.campaigns.campaigns import seed_demo_campaign
+    from app.partners.partners import save_partner
 
     campaign = seed_demo_campaign()
     click.echo(f"Demo campaign: /c/{campaign.slug}")
@@ -91,7 +91,7 @@ def demo_seed() -> None:
 @click.option("--disabled", is_flag=True, help="Create it switched off.")
 def partner_add(slug: str, name: str, origins: tuple[str, ...], disabled: bool) -> None:
     """Register (or update) a partner and the origins its widget may run on."""
-    from app.services.partners import PartnerError, save_partner
+    from app.partners.partners import PartnerError, save_partner
 
     try:
         partner = save_partner(slug, name=name, origins=list(origins), active=not disabled)
@@ -104,7 +104,7 @@ def partner_add(slug: str, name: str, origins: tuple[str, ...], disabled: bool) 
 @partner_cli.command("list")
 def partner_list() -> None:
     """Every partner, its state and origins."""
-    from app.services.partners import list_partners
+    from app.partners.partners import list_partners
 
     for partner in list_partners():
         state = "active" if partner.active else "disabled"
@@ -125,7 +125,7 @@ def partner_enable(slug: str) -> None:
 
 
 def _set_partner(slug: str, *, active: bool) -> None:
-    from app.services.partners import PartnerError, set_active
+    from app.partners.partners import PartnerError, set_active
 
     try:
         set_active(slug, active)
@@ -139,7 +139,7 @@ def _set_partner(slug: str, *, active: bool) -> None:
 @click.option("--campaign", default="mp-expenses", show_default=True)
 def partner_embed(slug: str, campaign: str) -> None:
     """Print the two lines a partner pastes into their page."""
-    from app.services.widget import embed_code
+    from app.partners.widget import embed_code
 
     click.echo(embed_code(campaign=campaign, partner=slug))
 
@@ -148,7 +148,7 @@ def partner_embed(slug: str, campaign: str) -> None:
 @click.option("--once", is_flag=True, help="Deliver everything that is due, then exit.")
 def worker(once: bool) -> None:
     """Deliver queued email: confirmations, letters to MPs, alerts."""
-    from app.services.delivery import install_signal_handlers, run_worker
+    from app.outbox.worker import install_signal_handlers, run_worker
 
     stop = threading.Event()
     install_signal_handlers(stop)
@@ -166,7 +166,7 @@ def worker(once: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def admin_create(email: str, role: str, password_stdin: bool) -> None:
     """Create an admin account. They set up two-factor sign-in at their first sign-in."""
-    from app.services.admin_auth import AuthError, create_admin
+    from app.accounts.sign_in import AuthError, create_admin
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -185,8 +185,8 @@ def admin_create(email: str, role: str, password_stdin: bool) -> None:
 def admin_list() -> None:
     from sqlalchemy import select
 
+    from app.accounts.models import AdminUser
     from app.extensions import db
-    from app.models import AdminUser
 
     for admin in db.session.scalars(select(AdminUser).order_by(AdminUser.email)):
         two_factor = "2FA set up" if admin.totp_secret else "2FA not set up"
@@ -198,7 +198,7 @@ def admin_list() -> None:
 @click.argument("email")
 def admin_reset_2fa(email: str) -> None:
     """For a lost phone: signs them out everywhere; they set up a new code at sign-in."""
-    from app.services.admin_auth import AuthError, reset_totp
+    from app.accounts.sign_in import AuthError, reset_totp
 
     try:
         reset_totp(email)

@@ -139,7 +139,7 @@ def config_from_env(environ=None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "ADMIN_SESSION_HOURS": _int(environ, "ADMIN_SESSION_HOURS", 8),
         "ADMIN_IDLE_MINUTES": _int(environ, "ADMIN_IDLE_MINUTES", 30),
-        # Moderation thresholds (see app/services/moderation.py).
+        # Moderation thresholds (see app/letters/moderation.py).
         "MODERATION_SIMILARITY": float(environ.get("MODERATION_SIMILARITY", "0.6")),
         "MODERATION_MIN_OWN_WORDS": _int(environ, "MODERATION_MIN_OWN_WORDS", 5),
         "MODERATION_MAX_PER_IP_PER_DAY": _int(environ, "MODERATION_MAX_PER_IP_PER_DAY", 5),

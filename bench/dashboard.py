@@ -30,10 +30,13 @@ SOURCES = ["direct"] * 50 + ["widget"] * 30 + ["alert"] * 12 + ["share"] * 8
 
 
 def fill(app, letters: int) -> None:
+    from app.campaigns.models import Campaign
     from app.db import utcnow
     from app.extensions import db
-    from app.models import Campaign, Constituency, Message, Partner
-    from app.services.partners import save_partner
+    from app.letters.models import Message
+    from app.partners.models import Partner
+    from app.partners.partners import save_partner
+    from app.reference.models import Constituency
 
     rng = random.Random(2009)
     with app.app_context():
@@ -77,8 +80,8 @@ def fill(app, letters: int) -> None:
 
 
 def time_dashboard(app) -> list[float]:
+    from app.accounts.sign_in import create_admin, start_session
     from app.extensions import db
-    from app.services.admin_auth import create_admin, start_session
 
     with app.app_context():
         admin = create_admin(f"bench{random.randrange(10**9)}@example.org", "benchmark-password-1")

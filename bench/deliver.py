@@ -40,9 +40,12 @@ def config(database_url: str, port: int) -> dict:
 
 def fill(app, letters: int) -> None:
     """Confirmed letters to every MP who has an address, each with its outbox row."""
+    from app.campaigns.models import Campaign
     from app.db import utcnow
     from app.extensions import db
-    from app.models import MP, Campaign, EmailKind, Message, OutboxEmail
+    from app.letters.models import Message
+    from app.outbox.models import EmailKind, OutboxEmail
+    from app.reference.models import MP
 
     rng = random.Random(2009)
     with app.app_context():
@@ -80,11 +83,11 @@ def fill(app, letters: int) -> None:
 
 def prebuilt(app) -> list[tuple[str, str, bytes]]:
     """Every queued letter as the worker would send it, built before timing starts."""
-    from app.adapters.mail_transport import as_raw
+    from app.adapters.smtp import as_raw
     from app.extensions import db
-    from app.models import OutboxEmail
-    from app.services.delivery import load_rows
-    from app.services.emails import build_email
+    from app.outbox.kinds import build_email
+    from app.outbox.models import OutboxEmail
+    from app.outbox.worker import load_rows
 
     with app.app_context():
         ids = db.session.scalars(select(OutboxEmail.id).order_by(OutboxEmail.id)).all()
@@ -101,7 +104,7 @@ def one_worker(database_url: str, port: int) -> tuple[int, float, float]:
     """(emails sent, when the worker began, when it finished), wall clock."""
     from app import create_app
     from app.extensions import db
-    from app.services.delivery import run_worker
+    from app.outbox.worker import run_worker
 
     app = create_app(config(database_url, port))
     with app.app_context():

@@ -28,9 +28,9 @@ from bench.common import SmtpSink, bench_config, machine, postgres_copy, smtplib
 
 def prepare(database_url: str, recipients: int, port: int):
     from app import create_app
+    from app.accounts.sign_in import create_admin
+    from app.alerts.models import Subscriber
     from app.extensions import db
-    from app.models import Subscriber
-    from app.services.admin_auth import create_admin
 
     app = create_app(bench_config(
         database_url, MAIL_PORT=port, MAIL_DEFAULT_SENDER="Bench <noreply@bench.test>",
@@ -50,8 +50,9 @@ def prepare(database_url: str, recipients: int, port: int):
 
 
 def new_alert(admin, subject):
-    from app.models import Campaign, Segment
-    from app.services import alerts
+    from app.alerts import alerts
+    from app.alerts.models import Segment
+    from app.campaigns.models import Campaign
 
     campaign_id = alerts.db.session.scalar(select(Campaign.id))
     return alerts.save_alert(
@@ -64,11 +65,12 @@ def new_alert(admin, subject):
 
 def baseline_messages(app) -> list[tuple[str, str, bytes]]:
     """The alert's messages, built by the real builder, before any timing starts."""
+    from app.accounts.models import AdminUser
+    from app.alerts import alerts
     from app.extensions import db
-    from app.models import AdminUser, OutboxEmail
-    from app.services import alerts
-    from app.services.delivery import load_rows
-    from app.services.emails import build_email
+    from app.outbox.kinds import build_email
+    from app.outbox.models import OutboxEmail
+    from app.outbox.worker import load_rows
 
     with app.app_context():
         admin = db.session.scalar(select(AdminUser))
@@ -90,10 +92,10 @@ def baseline_messages(app) -> list[tuple[str, str, bytes]]:
 
 
 def ours(app) -> float:
+    from app.accounts.models import AdminUser
+    from app.alerts import alerts
     from app.extensions import db
-    from app.models import AdminUser
-    from app.services import alerts
-    from app.services.delivery import run_worker
+    from app.outbox.worker import run_worker
 
     with app.app_context():
         admin = db.session.scalar(select(AdminUser))

@@ -60,7 +60,7 @@ def production_env(database_url: str, redis_url: str, **overrides: str) -> dict:
 
 def sample_postcodes(count: int) -> list[str]:
     from app import create_app
-    from app.services.representatives import reference_cache
+    from app.reference.representatives import reference_cache
     from bench.common import bench_config
     from bench.lookup import typed_like_people
 

@@ -35,7 +35,7 @@ import json, time
 started = time.perf_counter()
 from bench.common import bench_config, rss_mb
 from app import create_app
-from app.services.representatives import find_mp, reference_cache
+from app.reference.representatives import find_mp, reference_cache
 app = create_app(bench_config({database_url!r}))
 created = time.perf_counter()
 before = rss_mb()
@@ -54,7 +54,7 @@ print(json.dumps({{"import_and_create_s": created - started, "start_s": ready - 
 
 def main() -> None:
     from app import create_app
-    from app.services.representatives import find_mp, reference_cache
+    from app.reference.representatives import find_mp, reference_cache
 
     database_url = real_data_database()
     app = create_app(bench_config(database_url))

@@ -56,9 +56,9 @@ REASONS = [
 def letters(count: int) -> list[str]:
     """JSON bodies, each a different constituent writing to an MP with an address."""
     from app import create_app
-    from app.services.abuse import FORM_SALT
-    from app.services.representatives import Found, find_mp, reference_cache
-    from app.services.tokens import sign
+    from app.reference.representatives import Found, find_mp, reference_cache
+    from app.tokens import sign
+    from app.web.abuse import FORM_SALT
 
     rng = random.Random(1832)
     app = create_app(bench_config(real_data_database()))
@@ -88,7 +88,8 @@ def letters(count: int) -> list[str]:
 def stored(database_url: str) -> tuple[int, int, int]:
     """(letters, distinct submission keys, confirmations queued)."""
     from app.config import database_url as sqlalchemy_url
-    from app.models import EmailKind, Message, OutboxEmail
+    from app.letters.models import Message
+    from app.outbox.models import EmailKind, OutboxEmail
 
     engine = create_engine(sqlalchemy_url(database_url))
     with engine.connect() as conn:

@@ -40,8 +40,8 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.services.partners import save_partner
-    from app.services.widget import current_release
+    from app.partners.partners import save_partner
+    from app.partners.widget import current_release
     from devtools.browser import launch_chromium
     from devtools.mailcatcher import free_port
     from devtools.partner_blog import create_blog

@@ -13,7 +13,7 @@ import argparse
 
 from flask import Flask, request
 
-from app.services.widget import current_release
+from app.partners.widget import current_release
 
 HOSTILE_CSS = """
 * { font-family: Georgia, "Times New Roman", serif !important; color: #5a1e00 !important;

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-from app.services.reference_data import apply_reference_data, read_reference_data
+from app.reference.data_load import apply_reference_data, read_reference_data
 from devtools.mailcatcher import MailCatcher
 from tests.datafiles import write_dataset
 
@@ -173,7 +173,7 @@ def make_app(database_url, reference_data):
         app = create_app(base_config(database_url, **overrides))
         with app.app_context():
             if not made:
-                from app.services.campaigns import seed_demo_campaign
+                from app.campaigns.campaigns import seed_demo_campaign
 
                 apply_reference_data(reference_data)
                 seed_demo_campaign()
@@ -260,8 +260,8 @@ def make_admin(app):
     """make_admin(email, role) -> (admin, totp secret), with two-factor already set up."""
     import pyotp
 
-    from app.models import AdminUser
-    from app.services.admin_auth import create_admin
+    from app.accounts.models import AdminUser
+    from app.accounts.sign_in import create_admin
 
     def make(email="ada@example.org", role="admin"):
         admin = create_admin(email, ADMIN_PASSWORD, role)

@@ -6,9 +6,10 @@ import secrets
 
 from sqlalchemy import select
 
+from app.campaigns.models import Campaign
 from app.extensions import db
-from app.models import Campaign, Message
-from app.services.messages import Letter, Origin, confirmation_token, submit_message
+from app.letters.models import Message
+from app.letters.submission import Letter, Origin, confirmation_token, submit_message
 
 PERSONAL_BODY = (
     "Dear Alice Able,\n\nI am writing as a constituent because I run a small business in "

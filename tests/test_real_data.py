@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import MP, Constituency
-from app.services.postcodes import UNPLACED, InvalidPostcode, NoMPForArea, UnknownPostcode, pretty
-from app.services.reference_data import apply_reference_data, read_reference_data
-from app.services.representatives import Choose, Found, find_mp, reference_cache
+from app.reference.data_load import apply_reference_data, read_reference_data
+from app.reference.models import MP, Constituency
+from app.reference.postcodes import UNPLACED, InvalidPostcode, NoMPForArea, UnknownPostcode, pretty
+from app.reference.representatives import Choose, Found, find_mp, reference_cache
 from tests.conftest import SHARED_DATA, base_config
 
 pytestmark = pytest.mark.real_data

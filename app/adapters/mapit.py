@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from app.services.postcodes import UNPLACED, LookupUnavailable
+from app.reference.postcodes import UNPLACED, LookupUnavailable
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "We can't look up postcodes right now. Please try again in a few minutes."

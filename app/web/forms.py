@@ -9,9 +9,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from app.services.messages import Letter
-from app.services.subscribers import CONSENT_WORDING
-from app.services.text import has_control_characters, is_single_line
+from app.alerts.subscribers import CONSENT_WORDING
+from app.letters.submission import Letter
+from app.text import has_control_characters, is_single_line
 
 BODY_MAX = 20_000
 
@@ -105,7 +105,7 @@ class LetterForm(FlaskForm, LetterFields):
     """The microsite's letter form: the letter, CSRF, and the page's own fields."""
 
     form_ticket = HiddenField()
-    ref = HiddenField()  # credit for a share link or an alert (see app/services/sharing.py)
+    ref = HiddenField()  # credit for a share link or an alert (see app/sharing/sharing.py)
     # The honeypot: hidden from people (and screen readers), filled by robots.
     website = StringField("Leave this field empty")
 

@@ -32,9 +32,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.adapters.redis_script import RedisScript
 from app.extensions import limiter
-from app.services.messages import email_key
-from app.services.postcodes import PostcodeError
-from app.services.representatives import ChoiceRequired, WrongConstituency, resolve_seat
+from app.letters.submission import email_key
+from app.reference.postcodes import PostcodeError
+from app.reference.representatives import ChoiceRequired, WrongConstituency, resolve_seat
 from app.web.client import client_ip
 
 log = logging.getLogger(__name__)

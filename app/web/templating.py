@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
 
-from app.services.text import markdown_to_html
+from app.text import markdown_to_html
 from app.web.forms import first_errors
 
 ONE_YEAR = 365 * 24 * 3600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, make_response
 
-from app.services.widget import current_release, release
+from app.partners.widget import current_release, release
 
 bp = Blueprint("widget", __name__, url_prefix="/widget")
 ONE_YEAR = 365 * 24 * 3600

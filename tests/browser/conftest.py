@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.services.delivery import run_worker
+from app.outbox.worker import run_worker
 from devtools.browser import CHROMIUM, launch_chromium
 from devtools.mailcatcher import free_port
 
@@ -41,7 +41,7 @@ class LiveServer:
     def wait_for_status(self, message_id: int, status, timeout: float = 10.0):
         """Wait for a letter to reach a status. The SMTP server holds the letter a
         moment before the worker commits "sent", so checking at once would race."""
-        from app.models import Message
+        from app.letters.models import Message
 
         deadline = time.monotonic() + timeout
         with self.app.app_context():
@@ -97,7 +97,7 @@ def site(make_app, mail_server):
 @pytest.fixture
 def blog(site):
     """The fake partner blog (devtools/partner_blog.py) on another origin, registered as a partner."""
-    from app.services.partners import save_partner
+    from app.partners.partners import save_partner
     from devtools.partner_blog import create_blog
 
     port = free_port()

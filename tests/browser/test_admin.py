@@ -10,12 +10,13 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import update
 
+from app.accounts.models import AdminUser
+from app.accounts.sign_in import create_admin
 from app.db import write_transaction
 from app.extensions import db
-from app.models import AdminUser, Message
-from app.services.admin_auth import create_admin
-from app.services.hexmap import BUCKETS
-from app.services.messages import confirm_message, confirmation_token
+from app.letters.models import Message
+from app.letters.submission import confirm_message, confirmation_token
+from app.reports.hexmap import BUCKETS
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PERSONAL_BODY, submit
 

@@ -8,10 +8,10 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from app.accounts.models import AdminUser
+from app.accounts.sign_in import create_admin
+from app.alerts.subscribers import record_consent
 from app.extensions import db
-from app.models import AdminUser
-from app.services.admin_auth import create_admin
-from app.services.subscribers import record_consent
 from devtools.mailcatcher import create_viewer, free_port
 from tests.browser.conftest import LiveServer
 from tests.browser.pages import ComposePage, ConfirmPage

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.models import MessageStatus
+from app.letters.models import MessageStatus
 from tests.browser.pages import CampaignPage, ConfirmPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Message, MessageStatus, Source
-from app.services.partners import save_partner, set_active
+from app.letters.models import Message, MessageStatus, Source
+from app.partners.partners import save_partner, set_active
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 MP_ADDRESS = "alice.able.mp@parliament.uk"

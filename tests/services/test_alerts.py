@@ -14,24 +14,22 @@ from flask import current_app
 from freezegun import freeze_time
 from sqlalchemy import event, func, insert, select, text, update
 
-from app.extensions import db
-from app.models import (
+from app.accounts.sign_in import create_admin
+from app.alerts import alerts, segments, subscribers
+from app.alerts.models import (
     Alert,
     AlertRecipient,
     AlertStatus,
     Consent,
-    Message,
-    MessageStatus,
-    OutboxEmail,
-    OutboxStatus,
     Segment,
     Subscriber,
     SubscriberStatus,
 )
-from app.services import alerts, subscribers
-from app.services.admin_auth import create_admin
-from app.services.delivery import AlertThrottle, claim_due, deliver_claim, run_worker
-from app.services.messages import confirm_message, confirmation_token
+from app.extensions import db
+from app.letters.models import Message, MessageStatus
+from app.letters.submission import confirm_message, confirmation_token
+from app.outbox.models import OutboxEmail, OutboxStatus
+from app.outbox.worker import AlertThrottle, claim_due, deliver_claim, run_worker
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PERSONAL_BODY, demo_campaign, submit
 from tests.services.test_delivery import ROOT, _worker_env
@@ -109,7 +107,7 @@ def test_signing_up_sends_only_a_confirmation_until_confirmed(mailed_app, mail_s
 
 
 def test_ticking_the_box_on_a_letter_is_confirmed_with_the_letter(mailed_app, mail_server):
-    from app.services.messages import Letter, Origin, submit_message
+    from app.letters.submission import Letter, Origin, submit_message
 
     letter = Letter(name="Jane Smith", email="jane@example.com", address1="1 High Street", town="T",
                     postcode="TE1 1AA", subject="s", body=PERSONAL_BODY)  # fmt: skip
@@ -151,7 +149,7 @@ def test_the_three_segments_pick_exactly_the_right_people(app):
 
     def picked(segment):
         alert = new_alert(admin, segment)
-        ids = db.session.scalars(alerts.segment_subscribers(alert)).all()
+        ids = db.session.scalars(segments.segment_subscribers(alert)).all()
         return {db.session.get(Subscriber, i).email for i in ids}
 
     assert picked(Segment.ALL) == {"heard-wrote@example.com", "heard-not-written@example.com",
@@ -458,7 +456,7 @@ def test_click_credit_lands_on_the_right_rows(mailed_app, mail_server):
     rows = {r.subscriber.email: r for r in db.session.scalars(select(AlertRecipient))}
     assert rows["clicker@example.com"].clicks == 1
     assert rows["other@example.com"].clicked_at is None
-    from app.services.abuse import issue_form_ticket
+    from app.web.abuse import issue_form_ticket
     from tests.factories import LETTER
 
     client.post("/c/mp-expenses/write", data={**LETTER, "email": "clicker@example.com", "ref": ref,
@@ -475,9 +473,9 @@ def test_click_credit_lands_on_the_right_rows(mailed_app, mail_server):
 
 
 def test_share_credit_lands_on_the_sharer(mailed_app):
-    from app.models import ShareEvent
-    from app.services import sharing
-    from app.services.abuse import issue_form_ticket
+    from app.sharing import sharing
+    from app.sharing.models import ShareEvent
+    from app.web.abuse import issue_form_ticket
     from tests.factories import LETTER
 
     sharer = confirm_message(confirmation_token(submit()))

@@ -7,9 +7,10 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from app.campaigns.campaigns import open_campaign_rules
 from app.extensions import db
-from app.models import EmailKind, Message, OutboxEmail
-from app.services.campaigns import open_campaign_rules
+from app.letters.models import Message
+from app.outbox.models import EmailKind, OutboxEmail
 from tests.factories import submit
 
 

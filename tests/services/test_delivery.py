@@ -19,9 +19,11 @@ from sqlalchemy import func, select, text, update
 
 from app.db import utcnow
 from app.extensions import db
-from app.models import EmailKind, Message, MessageStatus, OutboxEmail, OutboxStatus
-from app.services.delivery import claim_due, deliver_claim, run_worker
-from app.services.messages import confirm_message, confirmation_token
+from app.letters.models import Message, MessageStatus
+from app.letters.submission import confirm_message, confirmation_token
+from app.outbox import worker
+from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
+from app.outbox.worker import claim_due, deliver_claim, run_worker
 from tests.conftest import ALLOWED_SMTP_PORTS, SECRET
 from tests.factories import submit
 
@@ -156,7 +158,7 @@ def test_a_4xx_answer_is_retried_later_then_succeeds(mailed_app, mail_server):
 
 
 def test_retry_delays_grow(mailed_app):
-    from app.services.delivery import retry_delay
+    from app.outbox.worker import retry_delay
 
     delays = [retry_delay(n) for n in (1, 2, 3, 4)]
     assert all(b > a for a, b in itertools.pairwise(delays))
@@ -289,10 +291,9 @@ def test_a_letter_stopped_elsewhere_is_built_as_it_is_now_not_as_the_session_las
 def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
     mailed_app, mail_server, monkeypatch
 ):
-    from app.services import delivery
 
     message = confirmed_message()
-    real_build = delivery.build_email
+    real_build = worker.build_email
 
     def build_then_cancel(row):
         email = real_build(row)
@@ -303,7 +304,7 @@ def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
                 )
         return email
 
-    monkeypatch.setattr(delivery, "build_email", build_then_cancel)
+    monkeypatch.setattr(worker, "build_email", build_then_cancel)
     deliver()
     fresh(message)
     assert len(mail_server.to(MP_ADDRESS)) == 1  # it had left: the worker can't call it back

@@ -1,4 +1,4 @@
-"""Transactional emails rendered straight to bytes (app/services/emails.py).
+"""Transactional emails rendered straight to bytes (app/outbox/mime.py).
 
 Each rendered email is read back with the standard library's parser, as a
 receiving mail client would: every name, address, subject and body must come
@@ -17,8 +17,8 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 
-from app.adapters.mail_transport import RawEmail
-from app.services.emails import Unsendable, new_email, person, site_sender
+from app.adapters.smtp import RawEmail
+from app.outbox.mime import Unsendable, new_email, person, site_sender
 
 ROW = SimpleNamespace(kind="mp_letter", id=42)
 
@@ -167,7 +167,7 @@ def test_an_unusable_address_is_refused(bad):
 
 def test_an_address_beyond_ascii_is_left_to_smtplib():
     """SMTPUTF8 is negotiated by smtplib's send_message, so such an email stays
-    an EmailMessage (app/adapters/mail_transport.py sends either)."""
+    an EmailMessage (app/adapters/smtp.py sends either)."""
     email = new_email(
         ROW, to=person("Zoë", "zoe@exämple.com"), subject="Sent: your letter", text="Hello\n"
     )

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from app.adapters.mail_transport import PermanentSendError, RawEmail, transport
+from app.adapters.smtp import PermanentSendError, RawEmail, transport
 from tests.conftest import ALLOWED_SMTP_PORTS
 
 SENDER = "noreply@site.test"

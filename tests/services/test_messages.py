@@ -7,18 +7,16 @@ from freezegun import freeze_time
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from app.campaigns.campaigns import DEMO_CAMPAIGN, suggested_letter
 from app.extensions import db
-from app.models import (
+from app.letters.models import (
     ALLOWED_TRANSITIONS,
-    EmailKind,
     IllegalTransition,
     Message,
     MessageEvent,
     MessageStatus,
-    OutboxEmail,
 )
-from app.services.campaigns import DEMO_CAMPAIGN, suggested_letter
-from app.services.messages import (
+from app.letters.submission import (
     DuplicateMessage,
     LetterProblem,
     LinkExpired,
@@ -29,7 +27,8 @@ from app.services.messages import (
     expire_unconfirmed,
     send_reminders,
 )
-from app.services.representatives import find_mp
+from app.outbox.models import EmailKind, OutboxEmail
+from app.reference.representatives import find_mp
 from tests.factories import LETTER, demo_campaign, submit
 
 

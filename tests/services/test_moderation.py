@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.models import MessageStatus
-from app.services.campaigns import suggested_letter
-from app.services.messages import confirm_message, confirmation_token
-from app.services.moderation import jaccard, shingles, words
-from app.services.representatives import find_mp
+from app.campaigns.campaigns import suggested_letter
+from app.letters.models import MessageStatus
+from app.letters.moderation import jaccard, shingles, words
+from app.letters.submission import confirm_message, confirmation_token
+from app.reference.representatives import find_mp
 from tests.factories import PERSONAL_BODY, demo_campaign, submit
 
 OTHER_BODY = (
@@ -88,8 +88,8 @@ def test_threats_are_held(app):
 
 
 def test_many_letters_from_one_address_in_a_day_are_held(make_app):
+    from app.campaigns.models import Campaign
     from app.extensions import db
-    from app.models import Campaign
 
     app = make_app(MODERATION_MAX_PER_EMAIL_PER_DAY=1)
     with app.app_context():

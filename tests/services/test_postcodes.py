@@ -4,7 +4,7 @@ from array import array
 
 import pytest
 
-from app.services.postcodes import (
+from app.reference.postcodes import (
     UNPLACED,
     InvalidPostcode,
     NoMPForArea,

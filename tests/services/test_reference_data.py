@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import MP, Constituency, PostcodeIndex
-from app.services.reference_data import DataFileError, load_reference_data, read_reference_data
+from app.reference.data_load import DataFileError, load_reference_data, read_reference_data
+from app.reference.models import MP, Constituency, PostcodeIndex
 from tests.datafiles import POSTCODES, SEATS, write_dataset
 
 

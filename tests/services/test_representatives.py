@@ -9,9 +9,9 @@ from sqlalchemy import update
 
 from app.db import write_transaction
 from app.extensions import db
-from app.models import MP, ReferenceState
-from app.services.postcodes import InvalidPostcode, LookupUnavailable, NoMPForArea, UnknownPostcode
-from app.services.representatives import (
+from app.reference.models import MP, ReferenceState
+from app.reference.postcodes import InvalidPostcode, LookupUnavailable, NoMPForArea, UnknownPostcode
+from app.reference.representatives import (
     ChoiceRequired,
     Choose,
     Found,

@@ -8,8 +8,8 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from app.accounts.models import AdminSession, AdminUser
 from app.extensions import db
-from app.models import AdminSession, AdminUser
 from app.web.admin import SIGN_IN_ENDPOINTS
 from tests.conftest import ADMIN_PASSWORD, sign_in, totp_code
 
@@ -91,7 +91,7 @@ def test_a_used_code_is_refused_a_second_time(app, make_admin):
 
 
 def test_a_new_admin_enrols_with_a_qr_code(app, client):
-    from app.services.admin_auth import create_admin
+    from app.accounts.sign_in import create_admin
 
     create_admin("new@example.org", ADMIN_PASSWORD)
     response = client.post(

@@ -8,17 +8,14 @@ import re
 
 from sqlalchemy import select
 
+from app.accounts.models import AuditEvent
+from app.alerts.subscribers import CONSENT_WORDING
+from app.campaigns.models import Campaign
 from app.extensions import db
-from app.models import (
-    AuditEvent,
-    Campaign,
-    Constituency,
-    Message,
-    MessageStatus,
-)
-from app.services import stats
-from app.services.messages import confirm_message, confirmation_token
-from app.services.subscribers import CONSENT_WORDING
+from app.letters.models import Message, MessageStatus
+from app.letters.submission import confirm_message, confirmation_token
+from app.reference.models import Constituency
+from app.reports import stats
 from tests.factories import PERSONAL_BODY, submit
 
 
@@ -138,7 +135,7 @@ def test_reading_a_letter_is_for_admins_and_recorded(admin_client, viewer_client
 
 
 def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_admin, mail_server):
-    from app.services.delivery import run_worker
+    from app.outbox.worker import run_worker
     from tests.conftest import sign_in
 
     app = make_app(MAIL_PORT=mail_server.port)
@@ -170,7 +167,7 @@ def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_a
 
 
 def test_rejecting_tells_the_constituent(make_app, make_admin, mail_server):
-    from app.services.delivery import run_worker
+    from app.outbox.worker import run_worker
     from tests.conftest import sign_in
 
     app = make_app(MAIL_PORT=mail_server.port)
@@ -223,8 +220,8 @@ def test_campaign_editor_previews_and_publishes(admin_client, client):
 
 
 def test_mp_override_is_used_and_the_source_is_kept(admin_client):
-    from app.models import MP
-    from app.services.representatives import find_mp
+    from app.reference.models import MP
+    from app.reference.representatives import find_mp
 
     glen = db.session.scalar(select(MP).where(MP.name == "Dougal Ross"))
     assert "Dougal Ross" in page(admin_client.get("/admin/mps"))  # listed as unreachable
@@ -265,7 +262,7 @@ def test_exports_are_valid_csv_with_the_right_rows(admin_client):
 
 
 def test_subscribers_export_lists_only_confirmed_opt_ins_with_consent(admin_client):
-    from app.services.subscribers import record_consent
+    from app.alerts.subscribers import record_consent
 
     record_consent(
         "yes@example.com",

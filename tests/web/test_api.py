@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
+from app.alerts.models import Consent
+from app.campaigns.campaigns import EDITABLE, save_campaign
+from app.campaigns.models import Campaign, CampaignStatus
 from app.extensions import db
-from app.models import Campaign, CampaignStatus, Consent, Message, MessageStatus, OutboxEmail
-from app.services.campaigns import EDITABLE, save_campaign
+from app.letters.models import Message, MessageStatus
+from app.outbox.models import OutboxEmail
 from tests.factories import LETTER, PERSONAL_BODY, demo_campaign
 
 SUBMIT = "/api/v1/campaigns/mp-expenses/messages"

@@ -7,10 +7,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.extensions import db
-from app.models import Consent, Message, MessageStatus, Subscriber, SubscriberStatus
-from app.services.abuse import issue_form_ticket
-from app.services.messages import confirmation_token
+from app.letters.models import Message, MessageStatus
+from app.letters.submission import confirmation_token
+from app.web.abuse import issue_form_ticket
 from tests.factories import LETTER, submit
 
 WRITE = "/c/mp-expenses/write"

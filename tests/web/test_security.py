@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db, limiter
-from app.models import Message
-from app.services.abuse import issue_form_ticket
+from app.letters.models import Message
+from app.web.abuse import issue_form_ticket
 from tests.factories import LETTER
 
 WRITE = "/c/mp-expenses/write"
@@ -59,7 +59,7 @@ def test_compose_without_a_csrf_token_keeps_the_letter(csrf_app):
 
 
 def test_confirm_needs_a_csrf_token(csrf_app):
-    from app.services.messages import confirmation_token
+    from app.letters.submission import confirmation_token
     from tests.factories import submit
 
     token = confirmation_token(submit())

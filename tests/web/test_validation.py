@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Message
-from app.services.abuse import issue_form_ticket
-from app.services.text import markdown_to_html
+from app.letters.models import Message
+from app.text import markdown_to_html
+from app.web.abuse import issue_form_ticket
 from tests.factories import LETTER
 
 WRITE = "/c/mp-expenses/write"

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from app.config import ROOT
 from app.extensions import db
-from app.models import Message, Source
-from app.services.partners import save_partner
-from app.services.widget import current_release, embed_code, integrity_of
+from app.letters.models import Message, Source
+from app.partners.partners import save_partner
+from app.partners.widget import current_release, embed_code, integrity_of
 from tests.factories import LETTER
 
 BLOG = "https://blog.example.org"
@@ -173,7 +173,7 @@ def test_submissions_are_limited_per_partner(make_app):
 
 
 def test_the_confirmation_page_offers_the_way_back_to_the_partner(client, partner):
-    from app.services.messages import confirmation_token
+    from app.letters.submission import confirmation_token
 
     client.post(
         SUBMIT,
@@ -221,7 +221,7 @@ def test_the_widget_is_small():
 
 
 def test_every_pinned_release_is_what_its_name_says():
-    from app.services.widget import RELEASES, version_of
+    from app.partners.widget import RELEASES, version_of
 
     for path in RELEASES.glob("v1.*.js"):
         assert path.name == f"v1.{version_of(path.read_bytes())}.js"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 
-from app.services.admin_auth import session_for_token
+from app.accounts.sign_in import session_for_token
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 COOKIE = "admin_session"
@@ -53,7 +53,7 @@ def private(response):
 
 @bp.context_processor
 def admin_context():
-    from app.services.moderation import count_held
+    from app.letters.moderation import count_held
 
     admin = g.get("admin")
     return {"admin": admin, "held_count": count_held() if admin else 0}

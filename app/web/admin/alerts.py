@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
+from app.alerts import alerts as alert_service
+from app.alerts import segments, subscribers
+from app.alerts.models import Alert, AlertStatus, Segment, SubscriberStatus
+from app.campaigns.campaigns import all_campaigns
 from app.extensions import db
-from app.models import Alert, AlertStatus, Segment, SubscriberStatus
-from app.services import alerts as alert_service
-from app.services import subscribers
-from app.services.campaigns import all_campaigns
-from app.services.text import markdown_to_html
+from app.text import markdown_to_html
 from app.web.admin import bp
 from app.web.admin.forms import AlertForm, SuppressForm, choices
 from app.web.forms import first_errors
@@ -40,7 +40,7 @@ def _form(alert: Alert | None) -> AlertForm:
         }
     form = AlertForm(data=data)
     form.campaign.choices = choices((c.slug, c.title) for c in all_campaigns())
-    form.segment.choices = choices(alert_service.SEGMENT_LABELS.items())
+    form.segment.choices = choices(segments.SEGMENT_LABELS.items())
     return form
 
 
@@ -73,10 +73,10 @@ def alert_edit(alert_id: int | None):
         alert=alert,
         errors=first_errors(form),
         preview=markdown_to_html(form.body_markdown.data or ""),
-        audience=alert_service.segment_count(alert) if alert else None,
+        audience=segments.segment_count(alert) if alert else None,
         progress=alert_service.progress(alert) if alert else None,
         stats=alert_service.alert_stats(alert) if alert else None,
-        labels=alert_service.SEGMENT_LABELS,
+        labels=segments.SEGMENT_LABELS,
     )
     return page, status
 

@@ -15,9 +15,8 @@ from flask import (
     url_for,
 )
 
-from app.extensions import db
-from app.models import AdminUser
-from app.services.admin_auth import (
+from app.accounts.models import AdminUser
+from app.accounts.sign_in import (
     AuthError,
     check_password,
     end_session,
@@ -27,6 +26,7 @@ from app.services.admin_auth import (
     start_session,
     verify_totp,
 )
+from app.extensions import db
 from app.web import limits
 from app.web.admin import COOKIE, bp, safe_next
 from app.web.admin.forms import CodeForm, LoginForm

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from app.extensions import db
-from app.models import Campaign
-from app.services.campaigns import (
+from app.campaigns.campaigns import (
     EDITABLE,
     CampaignInvalid,
     all_campaigns,
     save_campaign,
     set_campaign_status,
 )
-from app.services.partners import list_partners
-from app.services.previews import campaign_preview
-from app.services.widget import embed_code
+from app.campaigns.models import Campaign
+from app.campaigns.previews import campaign_preview
+from app.extensions import db
+from app.partners.partners import list_partners
+from app.partners.widget import embed_code
 from app.web.admin import bp
 from app.web.admin.forms import CampaignForm
 from app.web.forms import first_errors

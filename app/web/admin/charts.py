@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.models import MessageStatus
-from app.services.hexmap import HexMap, bucket
-from app.services.stats import Coverage, Day
+from app.letters.models import MessageStatus
+from app.reports.hexmap import HexMap, bucket
+from app.reports.stats import Coverage, Day
 
 S = MessageStatus
 # Colours from the GOV.UK palette; each state is also named in the legend and table.

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from app.services import sharing, stats
-from app.services.campaigns import all_campaigns
-from app.services.hexmap import BUCKETS, hexmap
-from app.services.postcodes import LookupUnavailable
-from app.services.representatives import reference_cache
+from app.campaigns.campaigns import all_campaigns
+from app.reference.postcodes import LookupUnavailable
+from app.reference.representatives import reference_cache
+from app.reports import stats
+from app.reports.hexmap import BUCKETS, hexmap
+from app.sharing import sharing
 from app.web.admin import bp
 from app.web.admin.charts import STACK_ORDER, STATUS_COLOURS, coverage_hexes, day_bars
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.campaigns.campaigns import all_campaigns
 from app.extensions import db
-from app.models import Constituency, MessageStatus, Source
-from app.services import message_admin
-from app.services.campaigns import all_campaigns
-from app.services.message_admin import ActionRefused, MessageFilter
-from app.services.partners import list_partners
+from app.letters import back_office
+from app.letters.back_office import ActionRefused, MessageFilter
+from app.letters.models import MessageStatus, Source
+from app.partners.partners import list_partners
+from app.reference.models import Constituency
 from app.web.admin import bp
 from app.web.admin.forms import MessageSearchForm, choices
 
@@ -59,16 +60,16 @@ def _filters(form: MessageSearchForm) -> MessageFilter:
 def messages():
     form = _search_form()
     before = request.args.get("before", type=int)
-    found = message_admin.search(_filters(form), before_id=before, personal=g.admin.can_edit)
+    found = back_office.search(_filters(form), before_id=before, personal=g.admin.can_edit)
     older = None
-    if len(found) == message_admin.PAGE:
+    if len(found) == back_office.PAGE:
         args = {k: v for k, v in request.args.items() if k != "before"}
         older = url_for("admin.messages", before=found[-1].id, **args)
     return render_template("admin/messages.html", form=form, messages=found, older=older)
 
 
 def _message_or_404(message_id: int):
-    message = message_admin.get_message(message_id)
+    message = back_office.get_message(message_id)
     if message is None:
         abort(404)
     return message
@@ -85,14 +86,14 @@ def message(message_id: int):
 def message_body(message_id: int):
     """Reading a constituent's letter is recorded in the audit log (admins only)."""
     message = _message_or_404(message_id)
-    message_admin.record_body_viewed(g.admin, message)
+    back_office.record_body_viewed(g.admin, message)
     return render_template("admin/message.html", message=message, show_body=True)
 
 
 ACTIONS = {
-    "resend": (message_admin.resend, "The letter will be delivered again."),
-    "cancel": (message_admin.cancel, "The letter was cancelled."),
-    "mark-delivered": (message_admin.mark_delivered, "The letter is marked as delivered."),
+    "resend": (back_office.resend, "The letter will be delivered again."),
+    "cancel": (back_office.cancel, "The letter was cancelled."),
+    "mark-delivered": (back_office.mark_delivered, "The letter is marked as delivered."),
 }
 
 

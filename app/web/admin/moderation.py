@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from app.extensions import db
-from app.models import Message
-from app.services import moderation
-from app.services.message_admin import record_body_viewed
+from app.letters import moderation
+from app.letters.back_office import record_body_viewed
+from app.letters.models import Message
 from app.web.admin import bp
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.extensions import db
-from app.models import MP
-from app.services import mps as mp_service
+from app.reference import mps as mp_service
+from app.reference.models import MP
 from app.web.admin import bp
 from app.web.admin.forms import OverrideForm
 

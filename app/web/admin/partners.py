@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from app.models import Partner
-from app.services.campaigns import all_campaigns
-from app.services.partners import PartnerError, list_partners, save_partner, set_active
-from app.services.widget import embed_code
+from app.campaigns.campaigns import all_campaigns
+from app.partners.models import Partner
+from app.partners.partners import PartnerError, list_partners, save_partner, set_active
+from app.partners.widget import embed_code
 from app.web.admin import bp
 from app.web.admin.forms import PartnerForm
 from app.web.forms import first_errors

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Response, abort, g, render_template, request, stream_with_context
 
+from app.accounts import audit
 from app.db import write_transaction
-from app.services import audit, exports
+from app.reports import exports
 from app.web.admin import bp
 from app.web.admin.dashboard import selected_campaign
 

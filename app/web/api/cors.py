@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Response, make_response, request
 
-from app.services.partners import PartnerInfo, find_partner, origin_of
+from app.partners.partners import PartnerInfo, find_partner, origin_of
 from app.web.errors import json_error
 from app.web.security import header_names
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import request
 
-from app.models import MessageStatus, Source
-from app.services import campaigns as campaign_service
-from app.services.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
-from app.services.campaigns import CampaignNotFound, CampaignNotOpen
-from app.services.messages import (
+from app.alerts.subscribers import CONSENT_WORDING
+from app.campaigns import campaigns as campaign_service
+from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
+from app.letters.models import MessageStatus, Source
+from app.letters.submission import (
     DuplicateMessage,
     LetterProblem,
     MPUnreachable,
@@ -16,11 +16,11 @@ from app.services.messages import (
     resend_confirmation,
     submit_message,
 )
-from app.services.partners import DISABLED_NOTICE, safe_return_url
-from app.services.postcodes import PostcodeError
-from app.services.representatives import Found, Seat, find_mp
-from app.services.subscribers import CONSENT_WORDING
+from app.partners.partners import DISABLED_NOTICE, safe_return_url
+from app.reference.postcodes import PostcodeError
+from app.reference.representatives import Found, Seat, find_mp
 from app.web import limits
+from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.api import bp
 from app.web.api.cors import request_partner
 from app.web.client import hashed_ip

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import make_response, redirect, render_template, request, url_for
 
-from app.extensions import csrf
-from app.services import subscribers
-from app.services.alerts import record_click
-from app.services.subscribers import (
+from app.alerts import subscribers
+from app.alerts.alerts import record_click
+from app.alerts.subscribers import (
     CONSENT_WORDING,
     PREFERENCES_DAYS,
     PREFERENCES_SALT,
@@ -15,6 +14,7 @@ from app.services.subscribers import (
     BadLink,
     subscriber_for,
 )
+from app.extensions import csrf
 from app.web import limits
 from app.web.forms import SubscribeForm, first_errors
 from app.web.public import bp

@@ -13,12 +13,14 @@ from flask import (
     url_for,
 )
 
+from app.alerts.subscribers import CONSENT_WORDING, record_consent
+from app.campaigns import campaigns as campaign_service
+from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen, suggested_letter
+from app.campaigns.models import Campaign
+from app.campaigns.share_image import share_image_png
 from app.extensions import csrf
-from app.models import Campaign, MessageStatus
-from app.services import campaigns as campaign_service
-from app.services.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
-from app.services.campaigns import CampaignNotFound, CampaignNotOpen, suggested_letter
-from app.services.messages import (
+from app.letters.models import MessageStatus
+from app.letters.submission import (
     DuplicateMessage,
     LetterProblem,
     LinkExpired,
@@ -32,9 +34,9 @@ from app.services.messages import (
     resend_confirmation,
     submit_message,
 )
-from app.services.partners import safe_return_url
-from app.services.postcodes import NoMPForArea, PostcodeError
-from app.services.representatives import (
+from app.partners.partners import safe_return_url
+from app.reference.postcodes import NoMPForArea, PostcodeError
+from app.reference.representatives import (
     ChoiceRequired,
     Choose,
     Found,
@@ -43,10 +45,9 @@ from app.services.representatives import (
     find_mp,
     resolve_seat,
 )
-from app.services.share_image import share_image_png
-from app.services.sharing import personal_link, read_ref, share_buttons
-from app.services.subscribers import CONSENT_WORDING, record_consent
+from app.sharing.sharing import personal_link, read_ref, share_buttons
 from app.web import limits
+from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.client import hashed_ip
 from app.web.forms import LetterForm, SubscribeForm, first_errors
 from app.web.public import bp

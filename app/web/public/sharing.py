@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, url_for
 
 from app.extensions import csrf
-from app.services import sharing
+from app.sharing import sharing
 from app.web.public import bp
 
 

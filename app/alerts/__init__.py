@@ -1,0 +1,1 @@
+"""Alerts: subscribers, their consent, and campaign alerts sent to them."""

@@ -1,0 +1,199 @@
+"""The emails of the alerts system: subscription confirmations, alerts, test copies.
+
+Alert mail is bulk mail done right: From the campaign, `List-Id`, an https
+one-click `List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058), a
+visible unsubscribe link, multipart text and HTML, and per-recipient signed
+links. The Markdown is rendered once per alert; each recipient only gets
+their own links swapped in. Transactional mail (confirmations) carries no
+List-* headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.utils import parseaddr
+from functools import lru_cache
+
+from flask import current_app
+from markupsafe import escape
+
+from app.adapters.smtp import RawEmail
+from app.alerts.alerts import click_token
+from app.alerts.models import AlertStatus, SubscriberStatus
+from app.alerts.subscribers import (
+    CONFIRM_SALT,
+    PREFERENCES_SALT,
+    UNSUBSCRIBE_SALT,
+    mark_suppressed,
+    token_for,
+)
+from app.links import external_url
+from app.outbox.mime import (
+    Unsendable,
+    date_header,
+    new_email,
+    person,
+    render_email,
+    site_sender,
+    text_part,
+)
+from app.outbox.models import OutboxEmail
+from app.text import is_single_line, markdown_to_html, markdown_to_text
+
+CLICK, UNSUBSCRIBE, PREFERENCES = "@@CLICK@@", "@@UNSUBSCRIBE@@", "@@PREFERENCES@@"
+
+
+def subscribe_confirm(row: OutboxEmail):
+    subscriber = row.subscriber
+    if subscriber.status != SubscriberStatus.PENDING:
+        return None  # confirmed meanwhile, unsubscribed or suppressed: nothing to ask
+    link = external_url("public.alerts_confirm", token=token_for(subscriber, CONFIRM_SALT))
+    text = render_email(
+        "subscribe_confirm.txt", link=link, site_name=current_app.config["SITE_NAME"]
+    )
+    return new_email(
+        row, to=person("", subscriber.email), subject="Confirm your campaign alerts", text=text
+    )
+
+
+def _alert_sender(campaign):
+    """From the campaign: its own address if it has one, else the site's, with its title."""
+    if campaign.alert_sender:
+        name, address = parseaddr(campaign.alert_sender)
+        if address:
+            return person(name or campaign.title, address)
+    return site_sender(campaign.title)
+
+
+@dataclass(frozen=True)
+class BulkTemplate:
+    """One alert, rendered once: headers and MIME structure by the standard library,
+    with placeholders where each recipient's address and links go."""
+
+    envelope_from: str
+    domain: str
+    headers: bytes  # From, Subject, List-Id, ...: folded lines, each ending CRLF
+    boundary: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=32)
+def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
+    from app.alerts.models import Alert
+    from app.extensions import db
+
+    alert = db.session.get(Alert, alert_id)
+    campaign = alert.campaign
+    context = {
+        "subject": alert.subject,
+        "body_html": markdown_to_html(alert.body_markdown),
+        "body_text": markdown_to_text(alert.body_markdown),
+        "cta": alert.call_to_action,
+        "campaign_title": campaign.title,
+        "site_name": current_app.config["SITE_NAME"],
+        "click_url": CLICK,
+        "unsubscribe_url": UNSUBSCRIBE,
+        "preferences_url": PREFERENCES,
+    }
+    sender = _alert_sender(campaign)
+    domain = sender.domain or "localhost"
+    boundary = f"=_alert_{alert_id}_{version[:12]}"
+    head = EmailMessage(policy=policy.SMTP)
+    try:
+        head["From"] = sender.as_address()
+        head["Subject"] = f"[Test] {alert.subject}" if test else alert.subject
+    except (ValueError, TypeError) as exc:
+        raise Unsendable(f"unsafe header value ({type(exc).__name__})") from exc
+    head["MIME-Version"] = "1.0"
+    head["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    head["List-Id"] = f"{campaign.title} <{campaign.slug}.alerts.{domain}>"
+    if not test:
+        head["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return BulkTemplate(
+        envelope_from=sender.addr_spec,
+        domain=domain,
+        headers=b"".join(head.policy.fold_binary(name, value) for name, value in head.items()),
+        boundary=boundary,
+        text=render_email("alert.txt", **context),
+        html=render_email("alert.html", **context),
+    )
+
+
+def _bulk_email(
+    row: OutboxEmail, alert, to: str, links: dict[str, str], *, test: bool = False
+) -> RawEmail:
+    """One recipient's copy: their address and links in the alert's rendered template."""
+    if not to.isascii() or not is_single_line(to):
+        raise Unsendable("unusable address for bulk mail")
+    version = hashlib.sha256(
+        f"{alert.subject}\0{alert.body_markdown}\0{alert.call_to_action}\0{alert.campaign.alert_sender}".encode()
+    ).hexdigest()
+    template = _template(alert.id, version, test)
+    text, html = template.text, template.html
+    for placeholder, url in links.items():
+        text = text.replace(placeholder, url)
+        html = html.replace(placeholder, str(escape(url)))
+    own = [f"To: {to}", f"Date: {date_header()}",
+           f"Message-ID: <{row.kind}.{row.id}@{template.domain}>"]  # fmt: skip
+    if not test:
+        own.append(f"List-Unsubscribe: <{links[UNSUBSCRIBE]}>")
+    separator = f"--{template.boundary}\r\n".encode()
+    data = b"".join([
+        template.headers, "\r\n".join(own).encode(), b"\r\n\r\n",
+        separator, text_part("plain", text), b"\r\n",
+        separator, text_part("html", html), b"\r\n",
+        f"--{template.boundary}--\r\n".encode(),
+    ])  # fmt: skip
+    return RawEmail(template.envelope_from, to, data)
+
+
+def _link(endpoint: str, token: str) -> str:
+    """external_url(endpoint, token=token), with the URL's fixed part built once."""
+    prefix = _link_prefix(current_app._get_current_object(), endpoint)
+    return prefix + token
+
+
+SLOT = "__slot__"
+
+
+@lru_cache(maxsize=16)
+def _link_prefix(app, endpoint: str) -> str:
+    """Everything before the token in this app's URL for `endpoint` (computed once)."""
+    return external_url(endpoint, token=SLOT).removesuffix(SLOT)
+
+
+def alert(row: OutboxEmail):
+    recipient = row.alert_recipient
+    alert, subscriber = recipient.alert, recipient.subscriber
+    if alert.status != AlertStatus.SENDING or subscriber.status != SubscriberStatus.CONFIRMED:
+        return None  # cancelled, or they unsubscribed since it was queued
+    links = {
+        CLICK: _link("public.alert_click", click_token(recipient.id)),
+        UNSUBSCRIBE: _link("public.alerts_unsubscribe", token_for(subscriber, UNSUBSCRIBE_SALT)),
+        PREFERENCES: _link("public.alerts_preferences", token_for(subscriber, PREFERENCES_SALT)),
+    }
+    return _bulk_email(row, alert, subscriber.email, links)
+
+
+def alert_test(row: OutboxEmail):
+    from app.alerts.models import Alert
+    from app.extensions import db
+
+    alert = db.session.get(Alert, row.alert_id)
+    campaign_url = external_url("public.campaign", slug=alert.campaign.slug)
+    links = dict.fromkeys((CLICK, UNSUBSCRIBE, PREFERENCES), campaign_url)
+    return _bulk_email(row, alert, row.to_address, links, test=True)
+
+
+def bounced(row: OutboxEmail, reason: str) -> None:
+    """A permanent failure on alert mail: never mail that address again.
+
+    Runs inside the worker's outcome transaction, so it only changes rows.
+    """
+    subscriber = row.subscriber or (row.alert_recipient.subscriber if row.alert_recipient else None)
+    if subscriber is not None:
+        mark_suppressed(subscriber, f"bounced: {reason}")

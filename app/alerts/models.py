@@ -1,0 +1,101 @@
+"""Subscribers and the consent they gave; alerts to them, and who received each one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.alerts.models import Subscriber
+    from app.campaigns.models import Campaign
+
+
+class Segment(StrEnum):
+    ALL = "all"  # every confirmed subscriber
+    NOT_WRITTEN = "not_written"  # ... who has not yet written in this campaign
+    MP_NOT_HEARD = "mp_not_heard"  # ... whose MP has not yet received a letter in it
+
+
+class AlertStatus(StrEnum):
+    DRAFT = "draft"
+    SENDING = "sending"  # being fanned out and delivered
+    SENT = "sent"  # every recipient queued and the queue drained
+    CANCELLED = "cancelled"
+
+
+class Alert(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+    call_to_action: Mapped[str] = mapped_column(String(80), default="Write to your MP")
+    segment: Mapped[str] = mapped_column(String(16), default=Segment.ALL)
+    status: Mapped[str] = mapped_column(String(10), default=AlertStatus.DRAFT)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("admin_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    queued_at: Mapped[datetime | None]  # every recipient has an outbox row
+    finished_at: Mapped[datetime | None]
+
+    campaign: Mapped[Campaign] = relationship()
+
+
+class AlertRecipient(db.Model):
+    """One subscriber's copy of one alert. Unique per pair: nobody is queued twice."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"))
+    clicked_at: Mapped[datetime | None]
+    clicks: Mapped[int] = mapped_column(default=0)
+
+    alert: Mapped[Alert] = relationship()
+    subscriber: Mapped[Subscriber] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("alert_id", "subscriber_id", name="uq_alert_recipient_pair"),
+        Index("ix_alert_recipient_subscriber", "subscriber_id"),
+    )
+
+
+class SubscriberStatus(StrEnum):
+    PENDING = "pending"  # signed up; has not clicked the confirmation link
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    SUPPRESSED = "suppressed"  # bounced or complained: never mailed again
+
+
+class Subscriber(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised
+    status: Mapped[str] = mapped_column(String(12), default=SubscriberStatus.PENDING, index=True)
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    constituency_id: Mapped[int | None] = mapped_column(ForeignKey("constituency.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+    suppressed_reason: Mapped[str | None] = mapped_column(String(120))
+
+    consents: Mapped[list[Consent]] = relationship(back_populates="subscriber")
+
+
+class Consent(db.Model):
+    """What a person agreed to, when, where, and in exactly which words."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    source: Mapped[str] = mapped_column(String(10))  # site, widget, share, letter
+    # A consent given with a letter: confirming the letter proves the address.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    wording: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="consents")

@@ -1,0 +1,217 @@
+"""Subscribers to campaign alerts: double opt-in, consent, unsubscribing, suppression.
+
+Nothing but the confirmation email is sent to an address until it is
+confirmed: by the link in that email, or by confirming a letter sent with the
+alerts box ticked (the same proof that the address is theirs). Links carry
+signed tokens, one purpose each, so an unsubscribe link cannot confirm, and a
+click-through link from an alert cannot change anything.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from app.alerts.models import Consent, Subscriber, SubscriberStatus
+from app.db import utcnow, write_transaction
+from app.extensions import db
+from app.outbox.models import EmailKind, OutboxEmail
+from app.tokens import InvalidToken, sign_id, unsign_id
+
+log = logging.getLogger(__name__)
+
+CONSENT_WORDING = (
+    "Email me alerts about this campaign and others like it. I can unsubscribe at any "
+    "time with one click."
+)
+CONFIRM_SALT = "subscription-confirm"
+UNSUBSCRIBE_SALT = "unsubscribe"
+PREFERENCES_SALT = "alert-preferences"
+CONFIRM_DAYS = 7
+PREFERENCES_DAYS = 60
+
+
+class BadLink(Exception):
+    """A subscription link that was altered, cut short, expired or never issued."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# Unsubscribe links never expire (they must work in an old email); the others do.
+TIMED = {CONFIRM_SALT: True, PREFERENCES_SALT: True, UNSUBSCRIBE_SALT: False}
+
+
+def token_for(subscriber: Subscriber, salt: str) -> str:
+    return sign_id(salt, subscriber.id, timed=TIMED[salt])
+
+
+def subscriber_for(token: str, salt: str, max_age_days: int | None = None) -> Subscriber:
+    max_age = max_age_days * 86400 if max_age_days else None
+    try:
+        subscriber_id = unsign_id(salt, token, timed=TIMED[salt], max_age_seconds=max_age)
+    except InvalidToken as exc:
+        raise BadLink() from exc
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise BadLink()
+    return subscriber
+
+
+def _constituency_for(postcode: str | None) -> tuple[str | None, int | None]:
+    """The postcode as we know it, and its constituency, if it can be placed."""
+    if not postcode:
+        return None, None
+    from app.reference.postcodes import PostcodeError
+    from app.reference.representatives import Found, find_mp
+
+    try:
+        result = find_mp(postcode)
+    except PostcodeError:
+        return None, None
+    return result.postcode, result.seat.constituency_id if isinstance(result, Found) else None
+
+
+def record_consent(
+    email: str,
+    *,
+    source: str,
+    wording: str = CONSENT_WORDING,
+    campaign_id: int | None = None,
+    postcode: str | None = None,
+    constituency_id: int | None = None,
+    message_id: int | None = None,
+    verified: bool = False,
+) -> Subscriber:
+    """Store a sign-up and the exact words agreed to, then ask for confirmation.
+
+    `verified`: the person has just proved the address is theirs (they came
+    through a link we emailed to it). `message_id`: they ticked the box on a
+    letter, whose confirmation will confirm this too. Otherwise a confirmation
+    email goes out, and nothing else will until they follow it.
+    """
+    key = normalise_email(email)
+    if postcode and constituency_id is None:
+        postcode, constituency_id = _constituency_for(postcode)
+    with write_transaction() as session:
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.email == key))
+        if subscriber is None:
+            subscriber = Subscriber(email=key, status=SubscriberStatus.PENDING)
+            session.add(subscriber)
+        if postcode:
+            subscriber.postcode = postcode
+        if constituency_id:
+            subscriber.constituency_id = constituency_id
+        ask = False
+        if subscriber.status == SubscriberStatus.SUPPRESSED:
+            pass  # bounced or complained: consent is recorded, mail is still never sent
+        elif verified:
+            _confirm(subscriber)
+        elif subscriber.status != SubscriberStatus.CONFIRMED:
+            subscriber.status = SubscriberStatus.PENDING
+            ask = message_id is None
+        session.flush()
+        session.add(
+            Consent(
+                subscriber_id=subscriber.id,
+                campaign_id=campaign_id,
+                source=source,
+                wording=wording,
+                message_id=message_id,
+            )
+        )
+        if ask:
+            session.add(OutboxEmail(kind=EmailKind.SUBSCRIBE_CONFIRM, subscriber_id=subscriber.id))
+    log.info("subscriber %s consented via %s", subscriber.id, source)
+    return subscriber
+
+
+def _confirm(subscriber: Subscriber) -> None:
+    subscriber.status = SubscriberStatus.CONFIRMED
+    subscriber.confirmed_at = subscriber.confirmed_at or utcnow()
+    subscriber.unsubscribed_at = None
+
+
+def confirm_subscription(token: str) -> Subscriber:
+    """The confirmation link's button was pressed."""
+    subscriber = subscriber_for(token, CONFIRM_SALT, CONFIRM_DAYS)
+    with write_transaction() as session:
+        subscriber = session.get(Subscriber, subscriber.id)
+        if subscriber.status == SubscriberStatus.PENDING:
+            _confirm(subscriber)
+    return subscriber
+
+
+def confirm_with_letter(message_id: int) -> None:
+    """A letter was confirmed: so is any subscription asked for with it (same transaction)."""
+    rows = db.session.scalars(
+        select(Subscriber)
+        .join(Consent, Consent.subscriber_id == Subscriber.id)
+        .where(Consent.message_id == message_id, Subscriber.status == SubscriberStatus.PENDING)
+    )
+    for subscriber in rows:
+        _confirm(subscriber)
+
+
+def unsubscribe(token: str) -> Subscriber:
+    """One click, no sign-in, no cookies; doing it twice changes nothing."""
+    subscriber = subscriber_for(token, UNSUBSCRIBE_SALT)
+    with write_transaction() as session:
+        subscriber = session.get(Subscriber, subscriber.id)
+        if subscriber.status in (SubscriberStatus.CONFIRMED, SubscriberStatus.PENDING):
+            subscriber.status = SubscriberStatus.UNSUBSCRIBED
+            subscriber.unsubscribed_at = utcnow()
+            log.info("subscriber %s unsubscribed", subscriber.id)
+    return subscriber
+
+
+def update_preferences(token: str, *, subscribed: bool, postcode: str | None) -> Subscriber:
+    """The preferences page: stay subscribed (or come back), and where they live."""
+    subscriber = subscriber_for(token, PREFERENCES_SALT, PREFERENCES_DAYS)
+    placed_postcode, constituency_id = _constituency_for(postcode)
+    with write_transaction() as session:
+        subscriber = session.get(Subscriber, subscriber.id)
+        if postcode is not None:
+            subscriber.postcode = placed_postcode
+            subscriber.constituency_id = constituency_id
+        if subscriber.status != SubscriberStatus.SUPPRESSED:
+            if subscribed and subscriber.status != SubscriberStatus.CONFIRMED:
+                _confirm(subscriber)  # the signed link proves the address
+            elif not subscribed and subscriber.status == SubscriberStatus.CONFIRMED:
+                subscriber.status = SubscriberStatus.UNSUBSCRIBED
+                subscriber.unsubscribed_at = utcnow()
+    return subscriber
+
+
+def mark_suppressed(subscriber: Subscriber, reason: str) -> bool:
+    """Suppress within the caller's transaction; True if it changed anything."""
+    if subscriber.status == SubscriberStatus.SUPPRESSED:
+        return False
+    subscriber.status = SubscriberStatus.SUPPRESSED
+    subscriber.suppressed_reason = reason[:120]
+    log.info("subscriber %s suppressed", subscriber.id)
+    return True
+
+
+def suppress(email: str, reason: str, admin=None) -> Subscriber | None:
+    """Never mail this address again (a hard bounce, or a spam complaint)."""
+    from app.accounts import audit
+
+    with write_transaction() as session:
+        subscriber = session.scalar(
+            select(Subscriber).where(Subscriber.email == normalise_email(email))
+        )
+        if subscriber is not None and mark_suppressed(subscriber, reason):
+            audit.record(admin, "subscriber.suppressed", "subscriber", subscriber.id, reason)
+    return subscriber
+
+
+def search(text: str = "", status: str | None = None, limit: int = 100) -> list[Subscriber]:
+    query = select(Subscriber).order_by(Subscriber.id.desc()).limit(limit)
+    if text:
+        query = query.where(Subscriber.email.ilike(f"%{normalise_email(text)}%"))
+    if status:
+        query = query.where(Subscriber.status == status)
+    return list(db.session.scalars(query))

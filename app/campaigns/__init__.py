@@ -1,0 +1,1 @@
+"""Campaigns: what constituents are asked to write about, and their pages."""

@@ -1,0 +1,254 @@
+"""Campaigns: finding them, their suggested letter, and the demo campaign."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.accounts import audit
+from app.campaigns.models import Campaign, CampaignStatus
+from app.db import write_transaction
+from app.extensions import db
+from app.reference.representatives import Seat
+from app.text import fill_placeholders, markdown_to_html, normalise_for_comparison
+
+_INSTRUCTION = re.compile(r"\[[^\[\]\n]{3,}\]")
+
+
+class CampaignNotFound(Exception):
+    """No campaign with that slug is visible to the public."""
+
+
+class CampaignNotOpen(Exception):
+    """The campaign exists but is not taking messages (draft or closed)."""
+
+
+def get_public_campaign(slug: str) -> Campaign:
+    """A live or closed campaign; drafts are visible only in the dashboard."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None or campaign.status == CampaignStatus.DRAFT:
+        raise CampaignNotFound(slug)
+    return campaign
+
+
+@dataclass(frozen=True)
+class LetterRules:
+    """What taking a letter needs of its campaign (its id, and the suggested
+    letter a personal one must differ from): a Campaign in miniature."""
+
+    id: int
+    slug: str
+    subject_template: str
+    body_template: str
+
+
+def open_campaign_rules(slug: str) -> LetterRules:
+    """A live campaign's rules for letters, from this process's copy when it is
+    under REFERENCE_REFRESH_SECONDS old (the submit endpoint read the campaign
+    on every letter). Only live campaigns are copied, so one opened is seen at
+    once; one closed meanwhile is refused by the letter's own INSERT
+    (app/letters/storage.py); an edited template is seen within the
+    refresh interval, at once in the process that saved it."""
+    copies = _rules_copies()
+    kept = copies.get(slug)
+    if kept and time.monotonic() < kept[1]:
+        return kept[0]
+    campaign = get_open_campaign(slug)
+    rules = LetterRules(campaign.id, slug, campaign.subject_template, campaign.body_template)
+    copies[slug] = (rules, time.monotonic() + current_app.config["REFERENCE_REFRESH_SECONDS"])
+    return rules
+
+
+def _rules_copies() -> dict[str, tuple[LetterRules, float]]:
+    return current_app.extensions.setdefault("campaign_letter_rules", {})
+
+
+def list_public_campaigns() -> list[Campaign]:
+    """Live campaigns first, then closed ones, newest first."""
+    rows = db.session.scalars(
+        select(Campaign)
+        .where(Campaign.status != CampaignStatus.DRAFT)
+        .order_by(Campaign.created_at.desc())
+    ).all()
+    return sorted(rows, key=lambda c: not c.is_live)
+
+
+def get_open_campaign(slug: str) -> Campaign:
+    campaign = get_public_campaign(slug)
+    if not campaign.is_live:
+        raise CampaignNotOpen(slug)
+    return campaign
+
+
+def suggested_letter(campaign: Campaign, seat: Seat, name: str | None = None) -> tuple[str, str]:
+    """The campaign's subject and body with this MP's details filled in."""
+    fill = {"mp_name": seat.mp.name, "constituency": seat.name, "constituent_name": name}
+    return (
+        fill_placeholders(campaign.subject_template, **fill),
+        fill_placeholders(campaign.body_template, **fill),
+    )
+
+
+def personal_edit_problem(campaign: Campaign, seat: Seat, name: str, body: str) -> str | None:
+    """Why a letter is not yet the constituent's own, or None if it is.
+
+    MPs discount identical letters; the point is a personal message.
+    """
+    filled = normalise_for_comparison(body)
+    for candidate in (name, None):
+        _, template = suggested_letter(campaign, seat, candidate)
+        if template.strip() and filled == normalise_for_comparison(template):
+            return (
+                "Please change the suggested letter to say, in your own words, "
+                "why this matters to you."
+            )
+    left = [m for m in _INSTRUCTION.findall(campaign.body_template) if m in body]
+    if left:
+        return f"Please replace {left[0]} with your own words."
+    return None
+
+
+def intro_html(campaign: Campaign):
+    return markdown_to_html(campaign.intro_markdown)
+
+
+def thank_you_html(campaign: Campaign):
+    return markdown_to_html(campaign.thank_you_markdown)
+
+
+DEMO_CAMPAIGN = {
+    "slug": "mp-expenses",
+    "title": "Publish MPs' expenses in full",
+    "summary": (
+        "Ask your MP, in your own words, to back full and timely publication of MPs' expenses."
+    ),
+    "intro_markdown": (
+        "In January 2009 the government planned to exempt MPs' expenses from the Freedom of "
+        "Information Act. Within days, thousands of people wrote to their own MP, and the plan "
+        "was dropped. The expenses were published, and the law changed.\n\n"
+        "Transparency about public money lasts only while people keep asking for it. "
+        "**Write to your MP in your own words** and ask them to support publishing every "
+        "MP's claims in full, online and on time.\n\n"
+        "A personal letter from a constituent counts for far more than a petition signature, "
+        "so please change the suggested text to say why this matters to *you*."
+    ),
+    "subject_template": "Please support full publication of MPs' expenses",
+    "body_template": (
+        "Dear {mp_name},\n\n"
+        "As your constituent in {constituency}, I am writing to ask you to support the full "
+        "and timely publication of MPs' expenses claims.\n\n"
+        "[Say in your own words why this matters to you]\n\n"
+        "Will you publish your own claims in full, and oppose any attempt to exempt MPs' "
+        "expenses from the Freedom of Information Act?\n\n"
+        "Yours sincerely,\n{constituent_name}"
+    ),
+    "status": CampaignStatus.LIVE,
+    "thank_you_markdown": (
+        "Thank you. Your MP will hear from you, in your own words, as one of their own "
+        "constituents: that is what MPs listen to.\n\n"
+        "Now please help the next person do the same. In 2009, letters reached 95% of MPs "
+        "because people told their friends."
+    ),
+    "share_text": "I've just written to my MP asking for MPs' expenses to be published in full. "
+    "It takes five minutes. Write to yours:",
+    "group_url": "https://www.facebook.com/groups/mps-expenses-demo",
+    "group_label": "Join the campaign group on Facebook",
+}
+
+
+def seed_demo_campaign() -> Campaign:
+    """Create the demo campaign if it is not there; leave it alone if it is."""
+    with write_transaction() as session:
+        campaign = session.scalar(select(Campaign).where(Campaign.slug == DEMO_CAMPAIGN["slug"]))
+        if campaign is None:
+            campaign = Campaign(**DEMO_CAMPAIGN)
+            session.add(campaign)
+    return campaign
+
+
+def public_fields(campaign: Campaign) -> dict:
+    """What the JSON API and the widget may show of a campaign."""
+    return {
+        "slug": campaign.slug,
+        "title": campaign.title,
+        "summary": campaign.summary,
+        "intro_html": str(intro_html(campaign)),
+        "status": campaign.status,
+        "subject_template": campaign.subject_template,
+        "body_template": campaign.body_template,
+        "thank_you_html": str(thank_you_html(campaign)),
+        "share_text": campaign.share_text,
+        "group_url": campaign.group_url,
+        "group_label": campaign.group_label,
+    }
+
+
+# The campaign team's side: writing and running campaigns.
+
+EDITABLE = (
+    "slug", "title", "summary", "intro_markdown", "subject_template", "body_template",
+    "status", "thank_you_markdown", "share_text", "group_url", "group_label", "alert_sender",
+)  # fmt: skip
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
+
+
+class CampaignInvalid(Exception):
+    """A campaign edit breaks a rule; `fields` says which and why."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(fields.values()))
+        self.fields = fields
+
+
+def all_campaigns() -> list[Campaign]:
+    return list(db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc())))
+
+
+def _check(fields: dict, campaign_id: int | None) -> dict[str, str]:
+    problems = {}
+    if not SLUG.fullmatch(fields.get("slug", "")):
+        problems["slug"] = "Use 3-60 lower-case letters, digits and hyphens."
+    else:
+        clash = db.session.scalar(select(Campaign.id).where(Campaign.slug == fields["slug"]))
+        if clash and clash != campaign_id:
+            problems["slug"] = "Another campaign already uses this address."
+    if fields.get("status") not in set(CampaignStatus):
+        problems["status"] = "Choose draft, live or closed."
+    url = fields.get("group_url", "")
+    if url and not url.startswith(("https://", "http://")):
+        problems["group_url"] = "The group link must start with https://"
+    return problems
+
+
+def save_campaign(admin, campaign_id: int | None, fields: dict) -> Campaign:
+    """Create or update a campaign; the audit log records which fields changed."""
+    fields = {k: (fields.get(k) or "").strip() for k in EDITABLE}
+    problems = _check(fields, campaign_id)
+    if problems:
+        raise CampaignInvalid(problems)
+    with write_transaction() as session:
+        campaign = session.get(Campaign, campaign_id) if campaign_id else Campaign()
+        changed = [k for k in EDITABLE if getattr(campaign, k, None) != fields[k]]
+        for key in EDITABLE:
+            setattr(campaign, key, fields[key])
+        session.add(campaign)
+        session.flush()
+        action = "campaign.updated" if campaign_id else "campaign.created"
+        audit.record(admin, action, "campaign", campaign.slug, ", ".join(changed))
+    _rules_copies().clear()
+    return campaign
+
+
+def set_campaign_status(admin, campaign_id: int, status: str) -> Campaign:
+    if status not in set(CampaignStatus):
+        raise CampaignInvalid({"status": "Choose draft, live or closed."})
+    with write_transaction() as session:
+        campaign = session.get(Campaign, campaign_id)
+        campaign.status = status
+        audit.record(admin, f"campaign.{status}", "campaign", campaign.slug)
+    _rules_copies().clear()
+    return campaign

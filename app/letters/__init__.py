@@ -1,0 +1,1 @@
+"""Letters: a constituent's letter to their MP, from draft to outcome."""

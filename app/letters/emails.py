@@ -1,0 +1,102 @@
+"""The emails of a letter: the confirmation and its reminder, the letter to
+the MP (From the site, Reply-To the constituent), the constituent's copy, and
+the news that it failed or was not sent."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.letters.models import MessageStatus
+from app.letters.submission import confirmation_token
+from app.links import external_url
+from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
+from app.outbox.models import OutboxEmail
+
+
+def _context(row: OutboxEmail) -> dict:
+    message = row.message
+    return {
+        "message": message,
+        "campaign": message.campaign,
+        "mp": message.mp,
+        "constituency": message.constituency,
+        "site_name": current_app.config["SITE_NAME"],
+        "site_url": current_app.config["SITE_URL"],
+        "campaign_url": external_url("public.campaign", slug=message.campaign.slug),
+        "link_days": current_app.config["CONFIRM_LINK_DAYS"],
+    }
+
+
+def letter_text(*, message, campaign, constituency) -> str:
+    """The text an MP receives (also used for the campaign editor's preview)."""
+    return render_email(
+        "mp_letter.txt",
+        message=message,
+        campaign=campaign,
+        constituency=constituency,
+        site_name=current_app.config["SITE_NAME"],
+        site_url=current_app.config["SITE_URL"],
+    )
+
+
+def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> Email:
+    message = row.message
+    text = render_email(template, **_context(row), **extra)
+    return new_email(
+        row, to=person(message.sender_name, message.sender_email), subject=subject, text=text
+    )
+
+
+def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
+    message = row.message
+    if message.status != MessageStatus.PENDING:
+        return None  # already confirmed or expired: nothing to ask any more
+    link = external_url("public.confirm", token=confirmation_token(message))
+    subject = (
+        f"Reminder: your message to {message.mp.name} is waiting for you"
+        if reminder
+        else f"Confirm your message to {message.mp.name}"
+    )
+    return _to_constituent(row, subject, "confirm.txt", link=link, reminder=reminder)
+
+
+def mp_letter(row: OutboxEmail) -> Email | None:
+    message = row.message
+    if message.status != MessageStatus.QUEUED:
+        return None  # cancelled, held or already sent by another route
+    mp = message.mp
+    if mp.email is None:
+        raise Unsendable("the MP has no usable email address")
+    site_name = current_app.config["SITE_NAME"]
+    text = letter_text(
+        message=message, campaign=message.campaign, constituency=message.constituency
+    )
+    return new_email(
+        row,
+        to=person(mp.name, mp.email),
+        subject=message.subject,
+        text=text,
+        sender=site_sender(f"{message.sender_name} via {site_name}"),
+        reply_to=person(message.sender_name, message.sender_email),
+        automatic=False,
+    )
+
+
+def constituent_copy(row: OutboxEmail) -> Email:
+    return _to_constituent(row, f"Sent: your message to {row.message.mp.name}", "copy.txt")
+
+
+def delivery_failed(row: OutboxEmail) -> Email:
+    return _to_constituent(
+        row, f"We could not deliver your message to {row.message.mp.name}", "failed.txt"
+    )
+
+
+def rejected(row: OutboxEmail) -> Email:
+    return _to_constituent(
+        row, f"Your message to {row.message.mp.name} was not sent", "rejected.txt"
+    )
+
+
+def reminder(row: OutboxEmail) -> Email | None:
+    return confirmation(row, reminder=True)

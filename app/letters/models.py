@@ -1,0 +1,197 @@
+"""Constituents' messages to their MP, and the log of every state change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, insert, text
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+
+from app.campaigns.models import Campaign
+from app.db import text_value, utcnow
+from app.extensions import db
+from app.partners.models import Partner
+from app.reference.models import MP, Constituency
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"  # stored, waiting for the constituent to confirm their address
+    HELD = "held"  # confirmed, but held by moderation before delivery
+    QUEUED = "queued"  # confirmed; an outbox row will deliver it
+    SENT = "sent"  # accepted by the MP's mail server (or marked delivered by hand)
+    FAILED = "failed"  # the MP's mail server refused it, or delivery gave up
+    EXPIRED = "expired"  # never confirmed
+    REJECTED = "rejected"  # a moderator refused it
+    CANCELLED = "cancelled"  # an admin stopped it
+
+
+S = MessageStatus
+ALLOWED_TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
+    S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED}),
+    S.HELD: frozenset({S.QUEUED, S.REJECTED, S.CANCELLED}),
+    S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD}),
+    S.FAILED: frozenset({S.QUEUED, S.SENT}),
+    S.SENT: frozenset({S.QUEUED}),
+    S.CANCELLED: frozenset({S.QUEUED}),
+    S.EXPIRED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+# A constituent has one of these per campaign at most.
+ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT)
+_ACTIVE_SQL = text("status IN ({})".format(", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)))
+
+
+class Source(StrEnum):
+    """How the constituent arrived: what brings people in."""
+
+    DIRECT = "direct"
+    WIDGET = "widget"
+    ALERT = "alert"
+    SHARE = "share"
+
+
+class IllegalTransition(Exception):
+    """A message was asked to move to a state it cannot reach from where it is."""
+
+
+class Message(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    submission_key: Mapped[str] = mapped_column(String(40), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    constituency_id: Mapped[int] = mapped_column(ForeignKey("constituency.id"))
+    mp_id: Mapped[int] = mapped_column(ForeignKey("mp.id"))
+    status: Mapped[str] = mapped_column(String(12), default=S.PENDING)
+
+    sender_name: Mapped[str] = mapped_column(String(100))
+    sender_email: Mapped[str] = mapped_column(String(254))
+    sender_email_key: Mapped[str] = mapped_column(String(254))  # normalised, for dedupe
+    address1: Mapped[str] = mapped_column(String(100))
+    address2: Mapped[str] = mapped_column(String(100), default="")
+    town: Mapped[str] = mapped_column(String(60))
+    postcode: Mapped[str] = mapped_column(String(8))
+    # True when the constituent picked the constituency themselves (Northern
+    # Ireland, or a postcode the data places in no constituency).
+    constituency_chosen: Mapped[bool] = mapped_column(default=False)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+    source: Mapped[str] = mapped_column(String(10), default=Source.DIRECT)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    embed_url: Mapped[str | None] = mapped_column(String(500))
+    ip_hash: Mapped[str] = mapped_column(String(32), default="")
+    # The sharing loop: this letter's own share code, and who brought it in.
+    share_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    share_channel: Mapped[str | None] = mapped_column(String(10))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
+    # Moderation: why a confirmed letter is held, and the letter it resembles.
+    hold_reason: Mapped[str | None] = mapped_column(String(200))
+    similar_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    campaign: Mapped[Campaign] = relationship()
+    constituency: Mapped[Constituency] = relationship()
+    mp: Mapped[MP] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+    events: Mapped[list[MessageEvent]] = relationship(
+        back_populates="message", order_by="MessageEvent.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index(
+            "uq_message_one_active_per_campaign",
+            "campaign_id",
+            "sender_email_key",
+            unique=True,
+            sqlite_where=_ACTIVE_SQL,
+            postgresql_where=_ACTIVE_SQL,
+        ),
+        # The dashboard's GROUP BYs are answered from these indexes alone.
+        Index("ix_message_campaign_status", "campaign_id", "status", "constituency_id"),
+        Index("ix_message_status_constituency", "status", "constituency_id"),
+        Index("ix_message_constituency_status", "constituency_id", "status"),
+        Index("ix_message_status_created", "status", "created_at"),
+        Index("ix_message_created_status", "created_at", "status"),
+        Index("ix_message_partner_status", "partner_id", "status"),
+        Index("ix_message_source_status", "source", "status"),
+        Index("ix_message_sender_email_created", "sender_email_key", "created_at"),
+        Index("ix_message_referred_by", "referred_by_id"),
+        Index("ix_message_alert", "alert_id"),
+        Index("ix_message_ip_created", "ip_hash", "created_at"),
+    )
+
+    def move_to(self, status: MessageStatus, *, detail: str = "", actor: str = "system") -> None:
+        """Change state, refusing moves the state machine does not allow, and log it."""
+        current = MessageStatus(self.status)
+        if status not in ALLOWED_TRANSITIONS[current]:
+            raise IllegalTransition(f"message {self.id}: {current} -> {status} is not allowed")
+        self._add_event(
+            MessageEvent(from_status=current, to_status=status, detail=detail[:300], actor=actor)
+        )
+        self.status = status
+
+    def log(self, detail: str, *, actor: str = "system") -> None:
+        """Record something that happened without a change of state (a retry, a reminder)."""
+        self._add_event(
+            MessageEvent(
+                from_status=self.status, to_status=self.status, detail=detail[:300], actor=actor
+            )
+        )
+
+    def _add_event(self, event: MessageEvent) -> None:
+        # Through the many-to-one side: appending to `events` would first load
+        # every earlier event of a stored message, one query per state change.
+        event.message = self
+        session = object_session(self)
+        if session is not None:
+            session.add(event)
+
+
+class MessageEvent(db.Model):
+    """One line of a message's history. Never holds the body or an address."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    actor: Mapped[str] = mapped_column(String(80), default="system")
+
+    message: Mapped[Message] = relationship(back_populates="events")
+
+    @property
+    def is_transition(self) -> bool:
+        """A change of state, rather than a note (a retry, a reminder sent)."""
+        return self.from_status != self.to_status
+
+
+_EVENT_COLUMNS = ("message_id", "created_at", "from_status", "to_status", "detail", "actor")
+
+
+def event_insert(rows, now):
+    """A Core INSERT INTO message_event from `rows`, a SELECT of (message_id,
+    from_status, to_status, detail), stamped `now` and written by the system:
+    what `move_to` and `log` add, for statements built once."""
+    message_id, from_status, to_status, detail = rows.selected_columns
+    rows = rows.with_only_columns(
+        message_id, now, from_status, to_status, detail, text_value("system"),
+        maintain_column_froms=True,
+    )  # fmt: skip
+    return insert(MessageEvent.__table__).from_select(_EVENT_COLUMNS, rows)
+
+
+class MessageShingle(db.Model):
+    """A bottom-k sketch of a message's own words, for finding near-duplicates by index."""
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # a signed 64-bit hash
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+
+    __table_args__ = (Index("ix_message_shingle_lookup", "campaign_id", "hash"),)

@@ -1,0 +1,225 @@
+"""Moderation: confirmed letters that look copied, automated, abusive or misdirected wait
+for a person before they reach an MP.
+
+Similarity is measured on the constituent's own words, as WriteToThem does:
+the letter is cut into overlapping four-word shingles, and shingles that also
+occur in the campaign's template are dropped, so a campaign's suggested text
+does not make everyone look alike. Names that differ between letters only
+because the MPs differ (the MP's name, the constituency, the sender's name)
+are replaced by placeholders first. Each confirmed letter stores a bottom-k
+sketch of its own shingles (the 64 smallest hashes), so candidates are found
+by an indexed lookup; the closest candidates are then compared exactly
+(Jaccard similarity of the full shingle sets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.accounts import audit
+from app.db import utcnow, write_transaction
+from app.extensions import db
+from app.letters.models import Message, MessageShingle, MessageStatus
+from app.outbox.models import EmailKind, OutboxEmail
+
+log = logging.getLogger(__name__)
+SHINGLE_WORDS = 4
+SKETCH_SIZE = 64
+CANDIDATES = 5
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Threats and abuse an MP's office should never receive unseen; extend with
+# MODERATION_EXTRA_PHRASES (comma-separated).
+ABUSE_PHRASES = (
+    "kill you", "i will kill", "i'll kill", "hope you die", "you should die", "hang you",
+    "shoot you", "burn your house", "i know where you live", "bomb your", "string you up",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Hold:
+    reason: str
+    similar_to_id: int | None = None
+
+
+def _hash(shingle: str) -> int:
+    # A signed 64-bit integer: it fits BIGINT on PostgreSQL and INTEGER on SQLite.
+    digest = hashlib.blake2b(shingle.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _shingle_at(tokens: list[str], i: int) -> int:
+    return _hash(" ".join(tokens[i : i + SHINGLE_WORDS]))
+
+
+def words(text: str, names: tuple[str, ...] = ()) -> list[str]:
+    text = text.lower()
+    for i, name in enumerate(n for n in names if n):
+        text = text.replace(name.lower(), f" name{i} ")
+    return _WORD.findall(text.replace("\u2019", "'"))  # typographic apostrophes
+
+
+def shingles(tokens: list[str]) -> set[int]:
+    if len(tokens) < SHINGLE_WORDS:
+        return {_hash(" ".join(tokens))} if tokens else set()
+    return {_shingle_at(tokens, i) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+
+
+@dataclass(frozen=True)
+class OwnWords:
+    shingles: set[int]
+    word_count: int  # words of the letter not covered by the campaign's template
+
+
+def own_words(message: Message) -> OwnWords:
+    names = (message.mp.name, message.constituency.name, message.sender_name)
+    template = (
+        message.campaign.body_template.replace("{mp_name}", message.mp.name)
+        .replace("{constituency}", message.constituency.name)
+        .replace("{constituent_name}", message.sender_name)
+    )
+    template_shingles = shingles(words(template, names))
+    tokens = words(message.body, names)
+    covered = [False] * len(tokens)
+    own: set[int] = set()
+    for i in range(max(len(tokens) - SHINGLE_WORDS + 1, 0)):
+        shingle = _shingle_at(tokens, i)
+        if shingle in template_shingles:
+            covered[i : i + SHINGLE_WORDS] = [True] * SHINGLE_WORDS
+        else:
+            own.add(shingle)
+    return OwnWords(own, covered.count(False) if len(tokens) >= SHINGLE_WORDS else len(tokens))
+
+
+def jaccard(a: set[int], b: set[int]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def closest_match(message: Message, own: set[int]) -> tuple[Message, float] | None:
+    """The most similar earlier confirmed letter in the campaign, with its similarity."""
+    if len(own) < 2:
+        return None
+    sketch = sorted(own)[:SKETCH_SIZE]
+    shared = func.count().label("shared")
+    rows = db.session.execute(
+        select(MessageShingle.message_id, shared)
+        .where(
+            MessageShingle.campaign_id == message.campaign_id,
+            MessageShingle.hash.in_(sketch),
+            MessageShingle.message_id != message.id,
+        )
+        .group_by(MessageShingle.message_id)
+        .order_by(shared.desc(), MessageShingle.message_id)
+        .limit(CANDIDATES)
+    ).all()
+    best: tuple[Message, float] | None = None
+    for other_id, _ in rows:
+        other = db.session.get(Message, other_id)
+        similarity = jaccard(own, own_words(other).shingles)
+        if best is None or similarity > best[1]:
+            best = (other, similarity)
+    return best
+
+
+def _recent_count(column, value: str, message: Message) -> int:
+    since = utcnow() - timedelta(days=1)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(column == value, Message.created_at >= since, Message.id != message.id)
+    )
+
+
+def _abusive_phrase(message: Message) -> str | None:
+    extra = current_app.config.get("MODERATION_EXTRA_PHRASES", "")
+    phrases = ABUSE_PHRASES + tuple(p.strip().lower() for p in extra.split(",") if p.strip())
+    text = " ".join(words(f"{message.subject} {message.body}"))
+    return next((p for p in phrases if f" {' '.join(words(p))} " in f" {text} "), None)
+
+
+def reason_to_hold(message: Message) -> Hold | None:
+    """Why this just-confirmed letter should wait for a moderator, or None to send it.
+
+    Also stores the letter's sketch, so later letters are compared with it.
+    """
+    config = current_app.config
+    own = own_words(message)
+    db.session.add_all(
+        MessageShingle(message_id=message.id, hash=h, campaign_id=message.campaign_id)
+        for h in sorted(own.shingles)[:SKETCH_SIZE]
+    )
+    mp_email = (message.mp.email or "").lower()
+    if mp_email and message.sender_email_key == mp_email:
+        return Hold("the sender's address is the MP's own")
+    phrase = _abusive_phrase(message)
+    if phrase:
+        return Hold(f'possible threat or abuse ("{phrase}")')
+    per_email = _recent_count(Message.sender_email_key, message.sender_email_key, message)
+    if per_email >= config["MODERATION_MAX_PER_EMAIL_PER_DAY"]:
+        return Hold(f"{per_email + 1} letters from one address in a day")
+    if message.ip_hash:
+        per_ip = _recent_count(Message.ip_hash, message.ip_hash, message)
+        if per_ip >= config["MODERATION_MAX_PER_IP_PER_DAY"]:
+            return Hold(f"{per_ip + 1} letters from one network address in a day")
+    if own.word_count < config["MODERATION_MIN_OWN_WORDS"]:
+        return Hold(f"only {own.word_count} words differ from the campaign's template")
+    match = closest_match(message, own.shingles)
+    if match and match[1] >= config["MODERATION_SIMILARITY"]:
+        return Hold(f"{match[1]:.0%} similar to letter {match[0].id}", match[0].id)
+    return None
+
+
+def held_messages(limit: int = 100) -> list[Message]:
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.status == MessageStatus.HELD)
+            .order_by(Message.confirmed_at)
+            .limit(limit)
+        )
+    )
+
+
+def count_held() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Message).where(Message.status == MessageStatus.HELD)
+    )
+
+
+class NotHeld(Exception):
+    """The letter is no longer waiting for moderation (someone else decided first)."""
+
+
+def _held(session, message_id: int) -> Message:
+    message = session.scalar(select(Message).where(Message.id == message_id).with_for_update())
+    if message is None or message.status != MessageStatus.HELD:
+        raise NotHeld(message_id)
+    return message
+
+
+def release(message_id: int, admin) -> Message:
+    """Send a held letter after all."""
+    with write_transaction() as session:
+        message = _held(session, message_id)
+        message.move_to(MessageStatus.QUEUED, detail="released by a moderator", actor=admin.email)
+        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, message_id=message.id))
+        audit.record(admin, "moderation.released", "message", message.id, message.hold_reason or "")
+    return message
+
+
+def reject(message_id: int, admin, note: str = "") -> Message:
+    """Refuse a held letter; the constituent is told by email."""
+    with write_transaction() as session:
+        message = _held(session, message_id)
+        message.move_to(
+            MessageStatus.REJECTED, detail=note or "rejected by a moderator", actor=admin.email
+        )
+        session.add(OutboxEmail(kind=EmailKind.REJECTED, message_id=message.id))
+        audit.record(admin, "moderation.rejected", "message", message.id, note)
+    return message

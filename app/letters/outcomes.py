@@ -1,0 +1,193 @@
+"""What an email's outcome does to the letter it belongs to.
+
+When the MP's mail server accepts a letter, the letter becomes SENT, its
+history says so and a copy is queued for the constituent; when it refuses
+it, the letter becomes FAILED and the constituent is told; a confirmation or
+a copy sent is a line in the letter's history. Each is a `LetterOutcome`,
+which the delivery worker (app/outbox/worker.py) carries out in one of
+two ways with the same effect:
+
+- `apply`: statement by statement (each built once), in the transaction
+  that records the email's outcome (SQLite, which has no data-modifying WITH,
+  and the path that retries after a failed connection);
+- `joined_to`: on PostgreSQL, joined to the email's own fenced UPDATE as
+  data-modifying WITH clauses, so the outcome, the letter's change, its event
+  and the follow-up email are one statement: one round trip instead of six,
+  which the worker overlaps with the mail server's answer like an alert's.
+  The letter changes only if the fence held (the UPDATE returned the row).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    DateTime,
+    Executable,
+    Integer,
+    String,
+    bindparam,
+    exists,
+    select,
+    update,
+)
+
+from app.db import text_value, utcnow
+from app.extensions import db
+from app.letters.models import ALLOWED_TRANSITIONS, Message, MessageStatus, event_insert
+from app.outbox.models import EmailKind, OutboxEmail, letter_email_insert
+
+
+@dataclass(frozen=True)
+class LetterOutcome:
+    """`detail` is the letter's event ("{reason}" is filled in). With `move_to`,
+    a letter still QUEUED moves there (stamping `stamp` with the time) and
+    `then_queue` is queued; one that has moved on meanwhile (an admin stopped
+    it) keeps its state and its history gets `otherwise`."""
+
+    detail: str
+    move_to: MessageStatus | None = None
+    stamp: str | None = None
+    then_queue: EmailKind | None = None
+    otherwise: str | None = None
+
+    def __post_init__(self):
+        if self.move_to and self.move_to not in ALLOWED_TRANSITIONS[MessageStatus.QUEUED]:
+            raise ValueError(f"a queued letter cannot move to {self.move_to}")
+
+    def __call__(self, row: OutboxEmail, reason: str | None = None) -> None:
+        """The worker's hook form: apply to the row's letter in its session."""
+        self.apply(db.session, row.message_id, reason)
+
+    def apply(self, connection, message_id: int | None, reason: str | None = None) -> None:
+        """Statement by statement, in `connection`'s (or a session's) transaction,
+        after the email's own fenced UPDATE changed its row."""
+        if message_id is None:
+            return
+        params = {"message_id": message_id, **self.params(reason)}
+        statements = _statements(self)
+        if self.move_to is None:
+            connection.execute(statements.note, params)
+        elif connection.execute(statements.move, params).rowcount:
+            connection.execute(statements.moved_event, params)
+            if self.then_queue:
+                connection.execute(statements.follow_up, params)
+        elif self.otherwise:
+            connection.execute(statements.otherwise, params)
+
+    def event_detail(self, reason: str | None) -> str:
+        return self.detail.format(reason=reason or "")[:300]
+
+    def params(self, reason: str | None) -> dict:
+        """The bound values `joined_to`'s statement needs besides the fence's."""
+        return {"outcome_at": utcnow(), "detail": self.event_detail(reason)}
+
+    def joined_to(self, fenced_update):
+        """The fenced outbox UPDATE and this outcome as one statement, returning
+        the outbox row's id if the fence held. Built once per outcome and fence."""
+        return _joined(self, fenced_update)
+
+
+_NOW = bindparam("outcome_at", type_=DateTime())
+_DETAIL = bindparam("detail", type_=String())
+_MESSAGE_ID = bindparam("message_id", type_=Integer())
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """An outcome's statements for one letter, as `apply` runs them."""
+
+    move: Executable | None
+    moved_event: Executable | None
+    follow_up: Executable | None
+    note: Executable
+    otherwise: Executable | None
+
+
+@functools.cache
+def _statements(outcome: LetterOutcome) -> _Statements:
+    letter = Message.__table__.c.id == _MESSAGE_ID
+    moves = outcome.move_to is not None
+    return _Statements(
+        move=_move(outcome, letter) if moves else None,
+        moved_event=_moved_event(outcome, _MESSAGE_ID) if moves else None,
+        follow_up=_follow_up(outcome, _MESSAGE_ID) if outcome.then_queue else None,
+        note=_note(_DETAIL, letter),
+        otherwise=_note(text_value(outcome.otherwise), letter) if outcome.otherwise else None,
+    )
+
+
+@functools.cache
+def _joined(outcome: LetterOutcome, fenced_update):
+    message, outbox = Message.__table__, OutboxEmail.__table__
+    settled = fenced_update.returning(outbox.c.id, outbox.c.message_id).cte("settled")
+    letter = message.c.id == settled.c.message_id
+    answer = select(settled.c.id)
+    if outcome.move_to is None:
+        return answer.add_cte(_note(_DETAIL, letter).cte("noted"))
+    moved = _move(outcome, letter).returning(message.c.id).cte("moved")
+    clauses = [_moved_event(outcome, moved.c.id).cte("moved_event")]
+    if outcome.then_queue:
+        clauses.append(_follow_up(outcome, moved.c.id).cte("follow_up"))
+    if outcome.otherwise:
+        stopped = _note(text_value(outcome.otherwise), letter, ~exists(moved.select()))
+        clauses.append(stopped.cte("otherwise"))
+    return answer.add_cte(*clauses)
+
+
+# The pieces, for one letter by id or for rows another clause returns.
+
+
+def _move(outcome: LetterOutcome, letter):
+    """The letter moves from QUEUED, if it is still QUEUED (an admin may have
+    stopped it meanwhile)."""
+    message = Message.__table__
+    stamps = {outcome.stamp: _NOW} if outcome.stamp else {}
+    return (
+        update(message)
+        .where(letter, message.c.status == MessageStatus.QUEUED)
+        .values(status=outcome.move_to, **stamps)
+    )
+
+
+def _moved_event(outcome: LetterOutcome, moved_id):
+    from_to = (text_value(MessageStatus.QUEUED), text_value(outcome.move_to))
+    return _event(select(moved_id, *from_to, _DETAIL))
+
+
+def _follow_up(outcome: LetterOutcome, moved_id):
+    return letter_email_insert(outcome.then_queue, moved_id, _NOW)
+
+
+def _note(detail, *letter):
+    """An event that changes nothing: the letter's state, from and to."""
+    message = Message.__table__
+    return _event(select(message.c.id, message.c.status, message.c.status, detail).where(*letter))
+
+
+def _event(rows):
+    return event_insert(rows, _NOW)
+
+
+# The letters' emails, by kind: what each outcome does to the letter.
+SENT = {
+    EmailKind.MP_LETTER: LetterOutcome(
+        "accepted by the MP's mail server", move_to=MessageStatus.SENT, stamp="sent_at",
+        then_queue=EmailKind.CONSTITUENT_COPY,
+        otherwise="the MP's mail server accepted it after it stopped",
+    ),
+    EmailKind.CONFIRMATION: LetterOutcome("confirmation email sent"),
+    EmailKind.REMINDER: LetterOutcome("reminder email sent"),
+    EmailKind.CONSTITUENT_COPY: LetterOutcome("copy sent to the constituent"),
+    EmailKind.DELIVERY_FAILED: LetterOutcome("constituent told of the failure"),
+    EmailKind.REJECTED: LetterOutcome("constituent told of the rejection"),
+}  # fmt: skip
+FAILED = {
+    EmailKind.MP_LETTER: LetterOutcome(
+        "{reason}", move_to=MessageStatus.FAILED, then_queue=EmailKind.DELIVERY_FAILED
+    ),
+    EmailKind.CONFIRMATION: LetterOutcome("confirmation email could not be delivered: {reason}"),
+    EmailKind.REMINDER: LetterOutcome("reminder could not be delivered: {reason}"),
+}
+RETRY = {EmailKind.MP_LETTER: LetterOutcome("delivery to the MP delayed: {reason}")}

@@ -1,0 +1,333 @@
+"""A constituent's message, from submission to confirmation.
+
+    submit_message -> PENDING (+ confirmation email in the outbox)
+    confirm_message -> QUEUED (+ the letter to the MP in the outbox), or HELD
+    send_reminders / expire_unconfirmed: housekeeping run by the worker
+
+Delivery itself is app/outbox/worker.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.alerts.subscribers import confirm_with_letter, record_consent
+from app.campaigns.campaigns import CampaignNotOpen, LetterRules, personal_edit_problem
+from app.campaigns.models import Campaign
+from app.db import begin_write, utcnow, write_transaction
+from app.extensions import db
+from app.letters import moderation
+from app.letters.models import ACTIVE_STATUSES, Message, MessageStatus, Source
+from app.letters.storage import insert_letter
+from app.outbox.models import EmailKind, OutboxEmail
+from app.reference.postcodes import PostcodeError
+from app.reference.representatives import ChoiceRequired, Seat, WrongConstituency, resolve_seat
+from app.sharing.sharing import new_share_code
+from app.text import fill_placeholders, has_control_characters, is_single_line
+from app.tokens import ExpiredToken, InvalidToken, sign, unsign
+
+log = logging.getLogger(__name__)
+CONFIRM_SALT = "confirm-message"
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What the constituent typed. Formats are checked by the form; rules here."""
+
+    name: str
+    email: str
+    address1: str
+    town: str
+    postcode: str
+    subject: str
+    body: str
+    address2: str = ""
+    constituency: str | None = None  # GSS code the constituent chose, if asked to
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the message came from: credited on the dashboard."""
+
+    source: str = Source.DIRECT
+    partner_id: int | None = None
+    embed_url: str | None = None
+    ip_hash: str = ""
+    referred_by_id: int | None = None  # the letter whose share link brought them
+    share_channel: str | None = None
+    alert_id: int | None = None  # the alert they clicked through from
+
+
+class LetterProblem(Exception):
+    """The letter breaks a rule; `fields` maps field names to messages for people."""
+
+    def __init__(self, fields: dict[str, str], choose=None):
+        super().__init__("; ".join(fields.values()))
+        self.fields = fields
+        self.choose = choose  # a representatives.Choose when a constituency must be picked
+
+
+class MPUnreachable(Exception):
+    """The MP has no usable email address, or the seat is vacant."""
+
+    def __init__(self, seat: Seat):
+        super().__init__(seat.unreachable_reason())
+        self.seat = seat
+
+
+class DuplicateMessage(Exception):
+    """This constituent already has a message in this campaign."""
+
+    def __init__(self, existing: Message):
+        super().__init__(f"duplicate of message {existing.id}")
+        self.existing = existing
+
+
+class LinkInvalid(Exception):
+    """A confirmation link that was altered, cut short or never issued."""
+
+
+class LinkExpired(Exception):
+    """A genuine confirmation link, used too late."""
+
+
+def email_key(email: str) -> str:
+    """One key per mailbox, for 'one message per constituent per campaign'."""
+    return email.strip().lower()
+
+
+def check_letter(campaign: Campaign | LetterRules, letter: Letter) -> tuple[str, Seat, bool]:
+    """Apply the rules a letter must meet; return (postcode, seat, constituency chosen).
+
+    Raises LetterProblem (with field errors) or MPUnreachable.
+    """
+    for field in ("name", "email", "subject", "address1", "address2", "town", "postcode"):
+        value = getattr(letter, field)
+        if not is_single_line(value) or has_control_characters(value):
+            raise LetterProblem({field: "Please remove line breaks and special characters."})
+    if has_control_characters(letter.body.replace("\t", " ")):
+        raise LetterProblem({"body": "Please remove special (control) characters."})
+    try:
+        postcode, seat, chosen = resolve_seat(letter.postcode, letter.constituency)
+    except PostcodeError as exc:
+        raise LetterProblem({"postcode": exc.message}) from exc
+    except WrongConstituency as exc:
+        raise LetterProblem({"postcode": str(exc)}) from exc
+    except ChoiceRequired as exc:
+        raise LetterProblem({"constituency": exc.choose.message}, choose=exc.choose) from exc
+    if not seat.can_email:
+        raise MPUnreachable(seat)
+    problem = personal_edit_problem(campaign, seat, letter.name, letter.body)
+    if problem:
+        raise LetterProblem({"body": problem})
+    return postcode, seat, chosen
+
+
+def submit_message(
+    *,
+    campaign: Campaign | LetterRules,
+    letter: Letter,
+    submission_key: str,
+    origin: Origin,
+    subscribe: bool = False,
+) -> int:
+    """Store a letter awaiting confirmation and queue the confirmation email;
+    the letter's id.
+
+    With `subscribe`, the constituent's consent to alerts is recorded too, to
+    be confirmed when the letter is. Submitting the same form twice (same
+    submission key) returns the first letter's id. Raises LetterProblem,
+    MPUnreachable, DuplicateMessage, CampaignNotOpen (closed meanwhile).
+    """
+    postcode, seat, chosen = check_letter(campaign, letter)
+    key = email_key(letter.email)
+    via = f" via partner {origin.partner_id}" if origin.partner_id else ""
+    try:
+        # Insert first: the unique submission key and the one-active-letter
+        # index refuse a double submit or a second letter, and the rare
+        # refusal is looked up below; asking first cost two queries a letter.
+        message_id = insert_letter(
+            {
+                "public_id": secrets.token_urlsafe(16),
+                "submission_key": submission_key,
+                "campaign_id": campaign.id,
+                "constituency_id": seat.constituency_id,
+                "mp_id": seat.mp.id,
+                "sender_name": letter.name.strip(),
+                "sender_email": letter.email.strip(),
+                "sender_email_key": key,
+                "address1": letter.address1.strip(),
+                "address2": letter.address2.strip(),
+                "town": letter.town.strip(),
+                "postcode": postcode,
+                "constituency_chosen": chosen,
+                "subject": letter.subject.strip(),
+                "body": finished_body(letter, seat),
+                "source": origin.source,
+                "partner_id": origin.partner_id,
+                "embed_url": origin.embed_url,
+                "ip_hash": origin.ip_hash,
+                "share_code": new_share_code(),
+                "referred_by_id": origin.referred_by_id,
+                "share_channel": origin.share_channel,
+                "alert_id": origin.alert_id,
+            },
+            event_detail=f"submitted ({origin.source}{via})",
+        )
+    except IntegrityError:
+        # This submission (or this constituent's letter) is already stored.
+        existing = _by_submission_key(submission_key) or _active_for(campaign.id, key)
+        if existing is None:
+            raise
+        return _same_or_duplicate(existing, submission_key).id
+    if message_id is None:
+        raise CampaignNotOpen(campaign.slug)
+    log.info("message %s submitted for constituency %s", message_id, seat.constituency_id)
+    if subscribe:
+        record_consent(
+            letter.email,
+            source="letter",
+            campaign_id=campaign.id,
+            postcode=postcode,
+            constituency_id=seat.constituency_id,
+            message_id=message_id,
+        )
+    return message_id
+
+
+def finished_body(letter: Letter, seat: Seat) -> str:
+    """The letter's text as the MP will read it: placeholders filled, edges trimmed."""
+    text = fill_placeholders(
+        letter.body, mp_name=seat.mp.name, constituency=seat.name, constituent_name=letter.name
+    )
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _by_submission_key(submission_key: str) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.submission_key == submission_key))
+
+
+def _active_for(campaign_id: int, key: str) -> Message | None:
+    return db.session.scalar(
+        select(Message).where(
+            Message.campaign_id == campaign_id,
+            Message.sender_email_key == key,
+            Message.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+def _same_or_duplicate(existing: Message, submission_key: str) -> Message:
+    if existing.submission_key == submission_key:
+        return existing
+    raise DuplicateMessage(existing)
+
+
+def resend_confirmation(message: Message) -> bool:
+    """Queue the confirmation email again for a still-pending message."""
+    with write_transaction() as session:
+        message = session.get(Message, message.id)
+        if message.status != MessageStatus.PENDING:
+            return False
+        message.log("confirmation email requested again")
+        session.add(OutboxEmail(kind=EmailKind.CONFIRMATION, message_id=message.id))
+    return True
+
+
+def confirmation_token(message: Message) -> str:
+    return sign(CONFIRM_SALT, message.public_id)
+
+
+def _message_for_token(token: str, *, lock: bool = False) -> Message:
+    max_age = current_app.config["CONFIRM_LINK_DAYS"] * 86400
+    try:
+        public_id = unsign(CONFIRM_SALT, token, max_age)
+    except ExpiredToken as exc:
+        raise LinkExpired() from exc
+    except InvalidToken as exc:
+        raise LinkInvalid() from exc
+    query = select(Message).where(Message.public_id == public_id)
+    message = db.session.scalar(query.with_for_update() if lock else query)
+    if message is None:
+        raise LinkInvalid()
+    if message.status == MessageStatus.EXPIRED:
+        raise LinkExpired()
+    return message
+
+
+def message_for_token(token: str) -> Message:
+    """The message a confirmation link points at (for showing it). Raises LinkInvalid/Expired."""
+    return _message_for_token(token)
+
+
+def confirm_message(token: str) -> Message:
+    """The constituent confirmed: queue the letter (or hold it for moderation).
+
+    Confirming again does nothing more: the row lock (PostgreSQL) or the
+    write lock (SQLite) makes the second confirmation see the first.
+    """
+    begin_write()
+    try:
+        message = _message_for_token(token, lock=True)
+        if message.status == MessageStatus.PENDING:
+            message.confirmed_at = utcnow()
+            hold = moderation.reason_to_hold(message)
+            if hold:
+                message.hold_reason = hold.reason[:200]
+                message.similar_to_id = hold.similar_to_id
+                message.move_to(MessageStatus.HELD, detail=f"confirmed; held: {hold.reason}")
+            else:
+                message.move_to(MessageStatus.QUEUED, detail="confirmed by the constituent")
+                db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, message_id=message.id))
+            confirm_with_letter(message.id)  # the same link proves the address for alerts
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    log.info("message %s confirmed (%s)", message.id, message.status)
+    return message
+
+
+def send_reminders(now=None) -> int:
+    """One reminder, about a day after submitting, to constituents who have not confirmed."""
+    now = now or utcnow()
+    hours = current_app.config["REMINDER_AFTER_HOURS"]
+    oldest = now - timedelta(days=current_app.config["CONFIRM_LINK_DAYS"])
+    with write_transaction() as session:
+        due = session.scalars(
+            select(Message)
+            .where(
+                Message.status == MessageStatus.PENDING,
+                Message.reminded_at.is_(None),
+                Message.created_at <= now - timedelta(hours=hours),
+                Message.created_at > oldest,
+            )
+            .limit(1000)
+        ).all()
+        for message in due:
+            message.reminded_at = now
+            message.log("reminder queued")
+            session.add(OutboxEmail(kind=EmailKind.REMINDER, message_id=message.id))
+    return len(due)
+
+
+def expire_unconfirmed(now=None) -> int:
+    """Messages never confirmed within the link's lifetime expire."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["CONFIRM_LINK_DAYS"])
+    with write_transaction() as session:
+        stale = session.scalars(
+            select(Message)
+            .where(Message.status == MessageStatus.PENDING, Message.created_at <= cutoff)
+            .limit(1000)
+        ).all()
+        for message in stale:
+            message.move_to(MessageStatus.EXPIRED, detail="not confirmed in time")
+    return len(stale)

@@ -1,0 +1,22 @@
+"""Every feature's models, imported together so the metadata (and Alembic's
+autogenerate) sees every table. Code imports a model from its own package."""
+
+from app.accounts import models as accounts
+from app.alerts import models as alerts
+from app.campaigns import models as campaigns
+from app.letters import models as letters
+from app.outbox import models as outbox
+from app.partners import models as partners
+from app.reference import models as reference
+from app.sharing import models as sharing
+
+__all__ = [
+    "accounts",
+    "alerts",
+    "campaigns",
+    "letters",
+    "outbox",
+    "partners",
+    "reference",
+    "sharing",
+]

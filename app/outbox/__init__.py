@@ -1,0 +1,1 @@
+"""The outbox: every email queued, claimed as a lease, built and sent by the worker."""

@@ -1,0 +1,27 @@
+"""The periodic jobs the worker runs between batches, and how often (seconds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.alerts.alerts import fan_out, finish_alerts
+from app.letters.submission import expire_unconfirmed, send_reminders
+
+
+@dataclass
+class Job:
+    run: Callable[[], int]
+    every: float
+    due: float = 0.0
+
+
+def jobs() -> list[Job]:
+    """A fresh schedule for one worker."""
+    return [
+        Job(send_reminders, 60),
+        Job(expire_unconfirmed, 60),
+        # Alerts start within a second of pressing Send; each check is one cheap query.
+        Job(fan_out, 1),
+        Job(finish_alerts, 5),
+    ]

@@ -1,0 +1,72 @@
+"""The table of email kinds: how each is built, and what its outcome does.
+
+One row per `EmailKind`. The worker (app/outbox/worker.py) looks a claimed
+row's kind up here and nowhere else:
+
+- `build(row)` returns the email, None when it no longer needs sending (its
+  letter was confirmed or stopped meanwhile), or raises Unsendable;
+- `on_sent`, `on_failed`, `on_retry(row, reason)` run in the transaction
+  that records the outcome. A `LetterOutcome` (app/letters/outcomes.py)
+  changes the email's letter; on PostgreSQL it is joined to the outcome's
+  own UPDATE as one statement;
+- `bulk` kinds (alerts) are queued at BULK_PRIORITY, after every
+  transactional email, and sent at ALERT_SEND_RATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.alerts import emails as alert_emails
+from app.letters import emails as letter_emails
+from app.letters.outcomes import FAILED, RETRY, SENT
+from app.outbox.mime import Email, Unsendable
+from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
+
+OnOutcome = Callable[[OutboxEmail, str | None], None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    build: Callable[[OutboxEmail], Email | None]
+    on_sent: OnOutcome | None = None
+    on_failed: OnOutcome | None = None
+    on_retry: OnOutcome | None = None
+    bulk: bool = False
+
+    @property
+    def priority(self) -> int:
+        return BULK_PRIORITY if self.bulk else 0
+
+
+def _letter(kind: EmailKind, build: Callable[[OutboxEmail], Email | None]) -> Kind:
+    """A letter's email: what its outcome does to the letter is in app/letters/outcomes.py."""
+    return Kind(build, on_sent=SENT.get(kind), on_failed=FAILED.get(kind), on_retry=RETRY.get(kind))
+
+
+KINDS: dict[str, Kind] = {
+    EmailKind.CONFIRMATION: _letter(EmailKind.CONFIRMATION, letter_emails.confirmation),
+    EmailKind.REMINDER: _letter(EmailKind.REMINDER, letter_emails.reminder),
+    EmailKind.MP_LETTER: _letter(EmailKind.MP_LETTER, letter_emails.mp_letter),
+    EmailKind.CONSTITUENT_COPY: _letter(EmailKind.CONSTITUENT_COPY, letter_emails.constituent_copy),
+    EmailKind.DELIVERY_FAILED: _letter(EmailKind.DELIVERY_FAILED, letter_emails.delivery_failed),
+    EmailKind.REJECTED: _letter(EmailKind.REJECTED, letter_emails.rejected),
+    # A permanent failure on alert mail suppresses the subscriber.
+    EmailKind.SUBSCRIBE_CONFIRM: Kind(
+        alert_emails.subscribe_confirm, on_failed=alert_emails.bounced
+    ),
+    EmailKind.ALERT: Kind(alert_emails.alert, on_failed=alert_emails.bounced, bulk=True),
+    EmailKind.ALERT_TEST: Kind(alert_emails.alert_test),
+}
+
+
+def build_email(row: OutboxEmail) -> Email | None:
+    """The email for an outbox row; None when it no longer needs sending.
+
+    Raises Unsendable when it can never be sent.
+    """
+    kind = KINDS.get(row.kind)
+    if kind is None:
+        raise Unsendable(f"no builder for email kind {row.kind!r}")
+    return kind.build(row)

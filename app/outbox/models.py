@@ -1,0 +1,92 @@
+"""The outbox: every email the site sends is a row here first.
+
+A web request commits the row with the change that caused it; the worker
+claims rows as time-limited leases and sends them (app/outbox/worker.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, insert, literal, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import text_value, utcnow
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.alerts.models import AlertRecipient, Subscriber
+    from app.letters.models import Message
+
+
+class EmailKind(StrEnum):
+    CONFIRMATION = "confirmation"  # to the constituent: confirm your address
+    REMINDER = "reminder"  # to the constituent: you have not confirmed yet
+    MP_LETTER = "mp_letter"  # to the MP, Reply-To the constituent
+    CONSTITUENT_COPY = "copy"  # to the constituent: what your MP received
+    DELIVERY_FAILED = "failed"  # to the constituent: we could not deliver
+    REJECTED = "rejected"  # to the constituent: a moderator did not send it
+    SUBSCRIBE_CONFIRM = "subscribe"  # to a new subscriber: confirm alerts
+    ALERT = "alert"  # to a subscriber: a campaign alert
+    ALERT_TEST = "alert_test"  # an alert's test copy, to the admin writing it
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # leased by a worker until lease_expires_at
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+# Alert mail (bulk) is queued at this priority or above, everything else below:
+# the worker claims either half as one range of the claim index.
+BULK_PRIORITY = 10
+
+
+class OutboxEmail(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    # Lower goes first: people waiting on a confirmation, and MPs' letters,
+    # never queue behind a fan-out of alerts.
+    priority: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"))
+    alert_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("alert_recipient.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
+    to_address: Mapped[str | None] = mapped_column(String(254))  # an alert's test copy
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+    message: Mapped[Message | None] = relationship()
+    subscriber: Mapped[Subscriber | None] = relationship()
+    alert_recipient: Mapped[AlertRecipient | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_outbox_email_claim", "status", "priority", "id"),
+        Index("ix_outbox_email_message", "message_id"),
+        Index("ix_outbox_email_subscriber", "subscriber_id"),
+        Index("ix_outbox_email_alert_recipient", "alert_recipient_id"),
+        Index("ix_outbox_email_alert_status", "alert_id", "status"),
+    )
+
+
+def letter_email_insert(kind: EmailKind, message_id, now, *source):
+    """A Core INSERT ... SELECT queuing an email of `kind` for the letter
+    `message_id` (a bound id, or a column of `source`), with the values
+    OutboxEmail's defaults give a new row: for statements built once."""
+    columns = {
+        "kind": text_value(kind), "message_id": message_id, "priority": literal(0),
+        "status": text_value(OutboxStatus.QUEUED), "attempts": literal(0),
+        "not_before": now, "created_at": now,
+    }  # fmt: skip
+    rows = select(*columns.values()).select_from(*source)
+    return insert(OutboxEmail.__table__).from_select(list(columns), rows)

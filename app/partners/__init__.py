@@ -1,0 +1,1 @@
+"""Partners: sites that embed the widget, and the widget's releases."""

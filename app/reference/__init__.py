@@ -1,0 +1,1 @@
+"""Reference data: postcodes, constituencies and their sitting MPs."""

@@ -1,0 +1,85 @@
+"""Reference data: constituencies, their sitting MPs, and the postcode index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import utcnow
+from app.extensions import db
+
+NO_EMAIL_VALUES = {"", "no email found"}
+
+
+class Constituency(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gss_code: Mapped[str] = mapped_column(String(9), unique=True)
+    mysociety_id: Mapped[str] = mapped_column(String(24), unique=True)
+    three_code: Mapped[str] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(120))
+    name_cy: Mapped[str | None] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(40), default="")
+
+    mp: Mapped[MP | None] = relationship(back_populates="constituency", uselist=False)
+
+
+class MP(db.Model):
+    """The sitting MP of one constituency: one row per seat, updated in place.
+
+    `source_email` is what the reference data says, kept as loaded (including
+    'No email found'); `email_override` is set by an admin and wins.
+    """
+
+    __tablename__ = "mp"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    constituency_id: Mapped[int] = mapped_column(ForeignKey("constituency.id"), unique=True)
+    member_id: Mapped[int | None]
+    name: Mapped[str] = mapped_column(String(120))
+    full_title: Mapped[str] = mapped_column(String(160), default="")
+    party: Mapped[str] = mapped_column(String(80), default="")
+    source_email: Mapped[str] = mapped_column(String(254), default="")
+    email_override: Mapped[str | None] = mapped_column(String(254))
+    is_vacant: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    constituency: Mapped[Constituency] = relationship(back_populates="mp")
+
+    @property
+    def email(self) -> str | None:
+        """The address letters go to, or None when there is no usable one."""
+        if self.is_vacant:
+            return None
+        if self.email_override:
+            return self.email_override
+        if self.source_email.strip().lower() in NO_EMAIL_VALUES or "@" not in self.source_email:
+            return None
+        return self.source_email.strip()
+
+
+class PostcodeIndex(db.Model):
+    """The compiled postcode lookup: one row, replaced by each `data load`.
+
+    `keys` is a sorted array of int64 (each postcode read as base 36) and
+    `slots` a parallel uint16 array indexing `slot_codes` (GSS codes); see
+    app/reference/postcodes.py. Kept in the database so every app host reads
+    the same data in milliseconds instead of parsing 1.7 million CSV rows.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    keys: Mapped[bytes] = mapped_column(LargeBinary)
+    slots: Mapped[bytes] = mapped_column(LargeBinary)
+    slot_codes: Mapped[str] = mapped_column(Text)  # JSON list
+    postcode_count: Mapped[int]
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReferenceState(db.Model):
+    """A counter bumped whenever reference data changes, so caches refresh."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,285 @@
+"""Representatives: from a postcode to the constituency and its sitting MP.
+
+Lookups are answered from an in-process snapshot of the 650 seats and the
+postcode index (app/cache.py), so the hot path never touches the
+database; the snapshot is rebuilt when `data load` or an admin changes
+something.
+Delivery never uses the snapshot: the worker reads the MP's address from the
+database at send time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from app.adapters.mapit import MapItSource
+from app.cache import VersionedCache, cached
+from app.extensions import db
+from app.reference.models import MP, Constituency, PostcodeIndex
+from app.reference.postcodes import (
+    NO_SLOT,
+    SPECIAL_AREAS,
+    UNPLACED,
+    LookupUnavailable,
+    Placed,
+    compact,
+    place_postcode,
+    pretty,
+)
+from app.reference.postcodes import PostcodeIndex as Index
+
+PARLIAMENT_CONTACT = "https://www.parliament.uk/get-involved/contact-an-mp-or-lord/"
+POSTAL_ADDRESS = "House of Commons, London SW1A 0AA"
+
+
+@dataclass(frozen=True, slots=True)
+class MPCard:
+    id: int
+    name: str
+    party: str
+    member_id: int | None
+    can_email: bool
+    vacant: bool
+
+    @property
+    def status(self) -> str:
+        return "vacant" if self.vacant else ("ok" if self.can_email else "no_email")
+
+    @property
+    def contact_url(self) -> str:
+        if self.member_id:
+            return f"https://members.parliament.uk/member/{self.member_id}/contact"
+        return PARLIAMENT_CONTACT
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    constituency_id: int
+    gss_code: str
+    name: str
+    country: str
+    mp: MPCard
+
+    @property
+    def can_email(self) -> bool:
+        return self.mp.can_email
+
+    def unreachable_reason(self) -> str | None:
+        """Why a constituent cannot write here by email, in words for them; None if they can."""
+        if self.mp.vacant:
+            return (
+                f"The seat for {self.name} is vacant: there is no MP until a by-election "
+                f"is held. You can still write to the House of Commons, {POSTAL_ADDRESS}, "
+                f"or find other ways to be heard at {PARLIAMENT_CONTACT}."
+            )
+        if not self.mp.can_email:
+            return (
+                f"We don't have a working email address for {self.mp.name}. You can contact "
+                f"them through their page on the UK Parliament website, or by post at "
+                f"{POSTAL_ADDRESS}."
+            )
+        return None
+
+
+# Built on every lookup: plain slotted classes, as frozen ones cost twice as much.
+@dataclass(slots=True)
+class Found:
+    postcode: str
+    seat: Seat
+
+
+@dataclass(slots=True)
+class Choose:
+    """The constituent must pick their constituency from `seats`."""
+
+    postcode: str
+    reason: str  # "northern_ireland" or "no_constituency"
+    seats: tuple[Seat, ...]
+
+    @property
+    def message(self) -> str:
+        if self.reason == "northern_ireland":
+            return (
+                "Our postcode data covers Great Britain only, so we can't tell which "
+                "Northern Ireland constituency you are in. Please choose yours from the list."
+            )
+        return (
+            f"{self.postcode} is a real postcode, but it isn't tied to one constituency "
+            "(it may belong to a large organisation or a PO box). Please choose the "
+            "constituency you live in."
+        )
+
+
+class ChoiceRequired(Exception):
+    """The postcode needs a constituency chosen from a list before writing."""
+
+    def __init__(self, choose: Choose):
+        super().__init__(choose.message)
+        self.choose = choose
+
+
+class WrongConstituency(Exception):
+    """The postcode given does not belong to the MP being written to."""
+
+
+class NotLoaded(LookupUnavailable):
+    """No reference data has been loaded yet (`flask data load`)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    index_id: int | None
+    index: Index | None
+    locate: Callable[[str], str | None]  # the configured postcode source
+    by_gss: dict[str, Seat]
+    by_id: dict[int, Seat]
+    northern_ireland: tuple[Seat, ...]
+    great_britain: tuple[Seat, ...]
+    # The embedded index's slots as seats (None for a code with no seat);
+    # empty when a remote source is configured.
+    seat_by_slot: tuple[Seat | None, ...] = ()
+
+
+def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
+    if version is None:
+        raise NotLoaded("The postcode data has not been loaded yet. Please try again later.")
+    index_id = db.session.scalar(select(PostcodeIndex.id))
+    index = previous.index if previous and previous.index_id == index_id else None
+    if index is None and index_id is not None:
+        row = db.session.get(PostcodeIndex, index_id)
+        index = Index.from_bytes(row.keys, row.slots, json.loads(row.slot_codes))
+    mps = db.session.scalars(select(MP).options(joinedload(MP.constituency))).all()
+    seats = [_seat(mp.constituency, mp) for mp in mps]
+    with_mp = {s.constituency_id for s in seats}
+    constituencies = db.session.scalars(select(Constituency))
+    seats += [_seat(c, None) for c in constituencies if c.id not in with_mp]
+    seats.sort(key=lambda s: s.name)
+    by_gss = {s.gss_code: s for s in seats}
+    locate = _locator(index)
+    embedded = index is not None and locate == index.locate
+    return Snapshot(
+        index_id=index_id,
+        index=index,
+        locate=locate,
+        by_gss=by_gss,
+        by_id={s.constituency_id: s for s in seats},
+        northern_ireland=tuple(s for s in seats if s.country == "Northern Ireland"),
+        great_britain=tuple(s for s in seats if s.country != "Northern Ireland"),
+        seat_by_slot=tuple(by_gss.get(code) for code in index.codes) if embedded else (),
+    )
+
+
+def _seat(constituency: Constituency, mp: MP | None) -> Seat:
+    card = (
+        MPCard(
+            id=mp.id,
+            name=mp.name,
+            party=mp.party,
+            member_id=mp.member_id,
+            can_email=mp.email is not None,
+            vacant=mp.is_vacant,
+        )
+        if mp is not None
+        else MPCard(id=0, name="Vacant", party="", member_id=None, can_email=False, vacant=True)
+    )
+    return Seat(
+        constituency.id, constituency.gss_code, constituency.name, constituency.country, card
+    )
+
+
+def reference_cache() -> VersionedCache[Snapshot]:
+    return cached("reference_snapshot", _build_snapshot)
+
+
+def _locator(index: Index | None) -> Callable[[str], str | None]:
+    url = current_app.config["POSTCODE_LOOKUP_URL"]
+    if url:
+        return MapItSource(url, current_app.config["POSTCODE_LOOKUP_TIMEOUT"]).locate
+    if index is None:
+        return _not_loaded
+    return index.locate
+
+
+def _not_loaded(_postcode: str) -> str | None:
+    raise NotLoaded("The postcode data has not been loaded yet. Please try again later.")
+
+
+def find_mp(raw_postcode: str) -> Found | Choose:
+    """The seat for a postcode, or the list to choose from.
+
+    Raises InvalidPostcode, UnknownPostcode, NoMPForArea or LookupUnavailable.
+    """
+    snapshot = reference_cache().get()
+    # The fast path, for most lookups: the text is exactly a real postcode in
+    # an ordinary area of the embedded index (no regex, no repair).
+    text = compact(raw_postcode)
+    if snapshot.seat_by_slot and text[:2] not in SPECIAL_AREAS:
+        slot = snapshot.index.slot_of(text)
+        if slot is not None and slot != NO_SLOT:
+            seat = snapshot.seat_by_slot[slot]
+            if seat is not None:
+                return Found(pretty(text), seat)
+    placed: Placed = place_postcode(text, snapshot.locate)
+    if placed.gss_code != UNPLACED:
+        seat = snapshot.by_gss.get(placed.gss_code)
+        if seat is not None:
+            return Found(placed.postcode, seat)
+    if placed.northern_ireland:
+        return Choose(placed.postcode, "northern_ireland", snapshot.northern_ireland)
+    return Choose(placed.postcode, "no_constituency", snapshot.great_britain)
+
+
+def resolve_seat(raw_postcode: str, chosen_gss: str | None = None) -> tuple[str, Seat, bool]:
+    """The (postcode, seat, chosen-by-constituent) a letter from this postcode goes to.
+
+    `chosen_gss` must be the postcode's own constituency, or one of the
+    choices offered for it. Raises ChoiceRequired, WrongConstituency and the
+    postcode errors of `find_mp`.
+    """
+    result = find_mp(raw_postcode)
+    if isinstance(result, Found):
+        if chosen_gss and chosen_gss != result.seat.gss_code:
+            raise WrongConstituency(
+                f"{result.postcode} is in {result.seat.name}. Please check your postcode."
+            )
+        return result.postcode, result.seat, False
+    for seat in result.seats:
+        if seat.gss_code == chosen_gss:
+            return result.postcode, seat, True
+    raise ChoiceRequired(result)
+
+
+def seat_by_gss(gss_code: str) -> Seat | None:
+    return reference_cache().get().by_gss.get(gss_code)
+
+
+def seat_by_constituency_id(constituency_id: int) -> Seat | None:
+    return reference_cache().get().by_id.get(constituency_id)
+
+
+def all_seats() -> tuple[Seat, ...]:
+    snapshot = reference_cache().get()
+    return tuple(sorted(snapshot.by_gss.values(), key=lambda s: s.name))
+
+
+def warm_up(app) -> bool:
+    """Load the snapshot before forking workers, then drop the parent's connections.
+
+    Returns False (and leaves loading to the first request) if no data is loaded yet.
+    """
+    with app.app_context():
+        try:
+            reference_cache().get()
+            return True
+        except NotLoaded:
+            return False
+        finally:
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()

@@ -1,0 +1,1 @@
+"""Reports: the numbers, the CSV exports and the hex map."""

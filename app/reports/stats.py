@@ -1,0 +1,154 @@
+"""The numbers that matter, computed by indexed GROUP BY queries, never by loading rows.
+
+The headline is the one that mattered in 2009: how many of the 650 MPs have
+received at least one letter from their own constituents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from app.db import utcnow
+from app.extensions import db
+from app.letters.models import Message, MessageStatus
+from app.outbox.models import OutboxEmail, OutboxStatus
+from app.partners.models import Partner
+from app.reference.models import Constituency
+
+S = MessageStatus
+NOT_CONFIRMED = (S.PENDING, S.EXPIRED)
+
+
+@dataclass
+class Coverage:
+    seats: int
+    heard: int  # constituencies whose MP has received at least one letter
+    delivered: dict[int, int]  # constituency id -> letters delivered
+
+    @property
+    def share(self) -> float:
+        return self.heard / self.seats if self.seats else 0.0
+
+
+@dataclass
+class Breakdown:
+    """Letters by state, for one group (a partner, a source, the whole campaign)."""
+
+    label: str
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def written(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def confirmed(self) -> int:
+        return self.written - sum(self.by_status.get(s, 0) for s in NOT_CONFIRMED)
+
+    @property
+    def sent(self) -> int:
+        return self.by_status.get(S.SENT, 0)
+
+    @property
+    def confirmation_rate(self) -> float:
+        # Letters still inside their 7 days may yet be confirmed; they count as not yet.
+        return self.confirmed / self.written if self.written else 0.0
+
+
+def _scoped(query, campaign_id: int | None):
+    return query.where(Message.campaign_id == campaign_id) if campaign_id else query
+
+
+def coverage(campaign_id: int | None = None) -> Coverage:
+    rows = db.session.execute(
+        _scoped(
+            select(Message.constituency_id, func.count())
+            .where(Message.status == S.SENT)
+            .group_by(Message.constituency_id),
+            campaign_id,
+        )
+    ).all()
+    seats = db.session.scalar(select(func.count()).select_from(Constituency)) or 650
+    delivered = dict(rows)
+    return Coverage(seats=seats, heard=len(delivered), delivered=delivered)
+
+
+def totals(campaign_id: int | None = None) -> Breakdown:
+    rows = db.session.execute(
+        _scoped(select(Message.status, func.count()).group_by(Message.status), campaign_id)
+    ).all()
+    return Breakdown("All letters", dict(rows))
+
+
+def by_group(column, campaign_id: int | None = None) -> dict[object, Breakdown]:
+    rows = db.session.execute(
+        _scoped(
+            select(column, Message.status, func.count()).group_by(column, Message.status),
+            campaign_id,
+        )
+    ).all()
+    groups: dict[object, Breakdown] = {}
+    for key, status, count in rows:
+        groups.setdefault(key, Breakdown(str(key))).by_status[status] = count
+    return groups
+
+
+def by_source(campaign_id: int | None = None) -> list[Breakdown]:
+    groups = by_group(Message.source, campaign_id)
+    return sorted(groups.values(), key=lambda b: -b.written)
+
+
+def by_partner(campaign_id: int | None = None) -> list[Breakdown]:
+    groups = by_group(Message.partner_id, campaign_id)
+    names = dict(db.session.execute(select(Partner.id, Partner.name)).all())
+    for partner_id, breakdown in groups.items():
+        breakdown.label = (
+            names.get(partner_id, "(unknown)") if partner_id else "Direct (no partner)"
+        )
+    return sorted(groups.values(), key=lambda b: -b.written)
+
+
+@dataclass
+class Day:
+    day: date
+    by_status: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def per_day(days: int = 30, campaign_id: int | None = None) -> list[Day]:
+    """Letters written per day (by their state now), oldest first, every day present."""
+    today = utcnow().date()
+    since = today - timedelta(days=days - 1)
+    day = func.date(Message.created_at)
+    rows = db.session.execute(
+        _scoped(
+            select(day, Message.status, func.count())
+            .where(Message.created_at >= since)
+            .group_by(day, Message.status),
+            campaign_id,
+        )
+    ).all()
+    counts: dict[date, dict[str, int]] = {since + timedelta(days=i): {} for i in range(days)}
+    for value, status, count in rows:
+        key = value if isinstance(value, date) else date.fromisoformat(str(value))
+        counts.setdefault(key, {})[status] = count
+    return [Day(d, counts[d]) for d in sorted(counts)]
+
+
+def delivery_failures(campaign_id: int | None = None) -> int:
+    return totals(campaign_id).by_status.get(S.FAILED, 0)
+
+
+def outbox_backlog() -> dict[str, int]:
+    rows = db.session.execute(
+        select(OutboxEmail.status, func.count())
+        .where(OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
+        .group_by(OutboxEmail.status)
+    ).all()
+    return dict(rows)

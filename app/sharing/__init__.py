@@ -1,0 +1,1 @@
+"""Sharing: share codes, visits through them, and who brought whom in."""

@@ -1,0 +1,207 @@
+"""The sharing loop: share buttons, personal share links, and who brought whom in.
+
+Every letter gets an unguessable share code. Its share buttons go through
+/share/<code>/<channel> (a share is counted, then the platform opens); the
+link people receive is /s/<code>/<channel> (a visit is counted, then the
+campaign page opens with a signed `ref`); a letter written after that visit
+is credited to the sharer and the channel. The same `ref` carries credit for
+a click in an alert. A ref only credits: it names no one, so a forwarded link
+lets nobody act as anyone.
+
+No third-party script ever loads on our pages: share buttons are plain links.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import func, select
+
+from app.campaigns.models import Campaign
+from app.db import write_transaction
+from app.extensions import db
+from app.letters.models import Message, MessageStatus, Source
+from app.links import external_url
+from app.sharing.models import ShareEvent, ShareKind
+from app.tokens import InvalidToken, sign, unsign
+
+CHANNELS = ("facebook", "x", "whatsapp", "bluesky", "email", "copy")
+LABELS = {
+    "facebook": "Share on Facebook",
+    "x": "Post on X",
+    "whatsapp": "Send on WhatsApp",
+    "bluesky": "Post on Bluesky",
+    "email": "Send by email",
+    "copy": "Copy the link",
+}
+REF_SALT = "credit-ref"
+REF_MAX_AGE = 30 * 86400
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    channel: str
+    label: str
+    href: str
+
+
+def new_share_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def share_href(channel: str, *, url: str, text: str, title: str) -> str:
+    """Where a share button for `channel` goes, carrying `url` and `text`."""
+    message = f"{text} {url}".strip()
+    if channel == "facebook":
+        return "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})
+    if channel == "x":
+        return "https://x.com/intent/post?" + urlencode({"text": text, "url": url})
+    if channel == "whatsapp":
+        return "https://wa.me/?" + urlencode({"text": message})
+    if channel == "bluesky":
+        return "https://bsky.app/intent/compose?" + urlencode({"text": message})
+    if channel == "email":
+        return f"mailto:?subject={quote(title)}&body={quote(message)}"
+    if channel == "copy":
+        return url
+    raise ValueError(f"unknown share channel {channel!r}")
+
+
+def personal_link(message: Message, channel: str) -> str:
+    """The link this letter's writer shares on `channel`."""
+    return external_url("public.shared", code=message.share_code, channel=channel)
+
+
+def share_buttons(message: Message) -> list[ShareLink]:
+    """The share page's buttons: each goes through us (to count it), then to the platform."""
+    return [
+        ShareLink(
+            c, LABELS[c], external_url("public.share_out", code=message.share_code, channel=c)
+        )
+        for c in CHANNELS
+        if c != "copy"
+    ]
+
+
+def _by_code(code: str) -> Message | None:
+    return db.session.scalar(select(Message).where(Message.share_code == code))
+
+
+def _record(message: Message, kind: str, channel: str) -> None:
+    with write_transaction() as session:
+        session.add(
+            ShareEvent(
+                campaign_id=message.campaign_id, message_id=message.id, kind=kind, channel=channel
+            )
+        )
+
+
+def record_share(code: str, channel: str) -> str | None:
+    """A share button was pressed: count it; where the platform's share page is."""
+    message = _by_code(code)
+    if message is None or channel not in CHANNELS:
+        return None
+    _record(message, ShareKind.SHARE, channel)
+    campaign = message.campaign
+    return share_href(
+        channel, url=personal_link(message, channel), text=campaign.share_text, title=campaign.title
+    )
+
+
+def record_visit(code: str, channel: str) -> tuple[Campaign, str] | None:
+    """Someone arrived through a share link: count it; the campaign and a credit ref."""
+    message = _by_code(code)
+    if message is None:
+        return None
+    channel = channel if channel in CHANNELS else ""
+    _record(message, ShareKind.VISIT, channel)
+    return message.campaign, sign(REF_SALT, {"k": "share", "m": message.id, "c": channel})
+
+
+def record_group_click(code: str) -> str | None:
+    message = _by_code(code)
+    if message is None or not message.campaign.group_url:
+        return None
+    _record(message, ShareKind.GROUP, "")
+    return message.campaign.group_url
+
+
+def alert_ref(alert_id: int) -> str:
+    return sign(REF_SALT, {"k": "alert", "a": alert_id})
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Who or what brought a letter in, read from a `ref`."""
+
+    source: str = Source.DIRECT
+    referred_by_id: int | None = None
+    share_channel: str | None = None
+    alert_id: int | None = None
+
+
+def read_ref(ref: str | None) -> Credit:
+    """The credit a `ref` carries; anything forged or stale credits nobody."""
+    if not ref:
+        return Credit()
+    try:
+        data = unsign(REF_SALT, ref, REF_MAX_AGE)
+    except InvalidToken:
+        return Credit()
+    if not isinstance(data, dict):
+        return Credit()
+    if data.get("k") == "share" and isinstance(data.get("m"), int):
+        return Credit(
+            Source.SHARE, referred_by_id=data["m"], share_channel=str(data.get("c") or "")[:10]
+        )
+    if data.get("k") == "alert" and isinstance(data.get("a"), int):
+        return Credit(Source.ALERT, alert_id=data["a"])
+    return Credit()
+
+
+@dataclass(frozen=True)
+class Funnel:
+    shares: dict[str, int]
+    visits: dict[str, int]
+    referred: dict[str, int]  # letters written through a share link, by channel
+    sent: int  # letters delivered in the campaign
+
+    @property
+    def k_factor(self) -> float:
+        """Letters caused per letter delivered: above 1, the campaign spreads by itself."""
+        return sum(self.referred.values()) / self.sent if self.sent else 0.0
+
+
+def funnel(campaign_id: int | None = None) -> Funnel:
+    def events(kind: str) -> dict[str, int]:
+        query = (
+            select(ShareEvent.channel, func.count())
+            .where(ShareEvent.kind == kind)
+            .group_by(ShareEvent.channel)
+        )
+        if campaign_id:
+            query = query.where(ShareEvent.campaign_id == campaign_id)
+        return dict(db.session.execute(query).all())
+
+    referred = select(Message.share_channel, func.count()).where(
+        Message.referred_by_id.is_not(None)
+    )
+    sent = select(func.count()).select_from(Message).where(Message.status == MessageStatus.SENT)
+    if campaign_id:
+        referred = referred.where(Message.campaign_id == campaign_id)
+        sent = sent.where(Message.campaign_id == campaign_id)
+    return Funnel(
+        shares=events(ShareKind.SHARE),
+        visits=events(ShareKind.VISIT),
+        referred=dict(db.session.execute(referred.group_by(Message.share_channel)).all()),
+        sent=db.session.scalar(sent),
+    )
+
+
+def group_clicks(campaign_id: int | None = None) -> int:
+    query = select(func.count()).select_from(ShareEvent).where(ShareEvent.kind == ShareKind.GROUP)
+    if campaign_id:
+        query = query.where(ShareEvent.campaign_id == campaign_id)
+    return db.session.scalar(query)

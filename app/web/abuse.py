@@ -1,0 +1,52 @@
+"""Keeping robots and floods out without bothering people.
+
+A form ticket is a signed token issued when a form is shown. It carries a
+random submission key (so a double submit stores one message) and the time
+the form was shown (so a form filled faster than a person could is treated as
+automated). Automated submissions get a success-shaped answer and nothing is
+stored: a bot learns nothing from it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.tokens import InvalidToken, sign, unsign
+
+FORM_SALT = "form-ticket"
+TICKET_MAX_AGE = 24 * 3600
+
+
+@dataclass(frozen=True)
+class FormTicket:
+    submission_key: str
+    shown_at: float
+
+
+class StaleForm(Exception):
+    """The form ticket is missing, forged or more than a day old."""
+
+
+def issue_form_ticket() -> str:
+    return sign(FORM_SALT, {"k": secrets.token_hex(16), "t": round(time.time(), 3)})
+
+
+def read_form_ticket(token: str | None) -> FormTicket:
+    if not token:
+        raise StaleForm("missing form ticket")
+    try:
+        payload = unsign(FORM_SALT, token, TICKET_MAX_AGE)
+    except InvalidToken as exc:
+        raise StaleForm(str(exc)) from exc
+    return FormTicket(submission_key=str(payload["k"]), shown_at=float(payload["t"]))
+
+
+def looks_automated(ticket: FormTicket, honeypot: str | None) -> bool:
+    """True for a filled honeypot or a form completed faster than a person can."""
+    if honeypot:
+        return True
+    return time.time() - ticket.shown_at < current_app.config["MIN_FILL_SECONDS"]
