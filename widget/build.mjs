@@ -13,6 +13,9 @@ const result = await build({
   format: "iife",
   target: ["es2019"],
   legalComments: "none",
+  // tsconfig.json is for `npm run typecheck` only: without this esbuild would
+  // read it too, and its `strict` would add "use strict" to the bundle.
+  tsconfigRaw: {},
   write: false,
 });
 const code = Buffer.from(result.outputFiles[0].contents);

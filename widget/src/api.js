@@ -1,5 +1,76 @@
+// @ts-check
 // The JSON API, called cross-origin without credentials: no cookies either way.
+
+// The shapes the widget reads from the API (see the README's API section).
+/**
+ * @typedef {object} Constituency
+ * @property {string} name
+ * @property {string} gss_code
+ *
+ * @typedef {object} MP
+ * @property {string} name
+ * @property {string} party
+ * @property {boolean} can_email
+ * @property {"ok" | "no_email" | "vacant"} status
+ * @property {string} contact_url
+ * @property {string | null} message Why the MP can't be emailed; null if they can.
+ *
+ * @typedef {object} Seat
+ * @property {Constituency} constituency
+ * @property {MP} mp
+ *
+ * @typedef {Seat & { postcode: string }} Found
+ *
+ * @typedef {object} Choose The postcode spans constituencies: the constituent picks one.
+ * @property {string} postcode
+ * @property {null} constituency
+ * @property {null} mp
+ * @property {string} reason
+ * @property {string} message
+ * @property {Seat[]} choices
+ *
+ * @typedef {Found | Choose} Lookup
+ *
+ * @typedef {object} Partner
+ * @property {string} slug
+ * @property {string} name
+ * @property {boolean} active
+ * @property {string | null} notice Shown instead of the form when the partner is switched off.
+ *
+ * @typedef {object} Campaign The fields of GET /campaigns/<slug> that the widget uses.
+ * @property {string} title
+ * @property {string} summary
+ * @property {"draft" | "live" | "closed"} status
+ * @property {string} subject_template
+ * @property {string} body_template
+ * @property {string} form_ticket
+ * @property {string} consent_wording
+ * @property {Partner} [partner] Present when the request names a partner.
+ *
+ * @typedef {object} Letter The body of POST /campaigns/<slug>/messages.
+ * @property {string} [name]
+ * @property {string} [email]
+ * @property {string} [address1]
+ * @property {string} address2
+ * @property {string} [town]
+ * @property {string} [postcode]
+ * @property {string} [subject]
+ * @property {string} [body]
+ * @property {string} constituency
+ * @property {string} form_ticket
+ * @property {string} website
+ * @property {string} page_url
+ * @property {boolean} subscribe
+ *
+ * @typedef {object} ErrorBody
+ * @property {{ code: string, message?: string, fields?: Record<string, string>, choices?: Seat[] }} [error]
+ */
+
 export class ApiError extends Error {
+  /**
+   * @param {number} status The HTTP status, or 0 when the server could not be reached.
+   * @param {ErrorBody | null} body
+   */
   constructor(status, body) {
     super((body && body.error && body.error.message) || `HTTP ${status}`);
     this.status = status;
@@ -9,10 +80,22 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * @param {string} base The API's origin ("" for the page's own).
+ * @param {string} partner
+ */
 export function api(base, partner) {
+  /** @param {string} path */
   const withPartner = (path) =>
     `${base}/api/v1${path}${path.includes("?") ? "&" : "?"}partner=${encodeURIComponent(partner)}`;
 
+  /**
+   * The parsed JSON of a successful response; rejects with an ApiError otherwise.
+   * @template T
+   * @param {string} path
+   * @param {RequestInit} [options]
+   * @returns {Promise<T>}
+   */
   async function call(path, options) {
     let response;
     try {
@@ -36,8 +119,11 @@ export function api(base, partner) {
   }
 
   return {
+    /** @type {(slug: string) => Promise<Campaign>} */
     campaign: (slug) => call(`/campaigns/${encodeURIComponent(slug)}`),
+    /** @type {(postcode: string) => Promise<Lookup>} */
     representatives: (postcode) => call(`/representatives?postcode=${encodeURIComponent(postcode)}`),
+    /** @type {(slug: string, letter: Letter) => Promise<{ status: string }>} */
     submit: (slug, letter) =>
       call(`/campaigns/${encodeURIComponent(slug)}/messages`, { method: "POST", body: JSON.stringify(letter) }),
   };

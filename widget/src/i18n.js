@@ -1,3 +1,4 @@
+// @ts-check
 // Labels in English and Welsh (data-lang="cy"). Messages from the server stay in English.
 const en = {
   loading: "Loading…",
@@ -53,6 +54,7 @@ const en = {
   network: "We couldn't reach the server. Check your connection and try again: nothing you wrote has been lost.",
   poweredBy: "Write to your MP",
   closed: "This campaign has closed. Thank you to everyone who wrote.",
+  /** @type {(n: number, total: number) => string} */
   stepOf: (n, total) => `Step ${n} of ${total}`,
 };
 
@@ -110,9 +112,16 @@ const cy = {
   tooLong: "Mae hwn yn rhy hir.",
   network: "Doedd dim modd cyrraedd y gweinydd. Gwiriwch eich cysylltiad a rhowch gynnig arall arni: does dim byd a ysgrifennoch wedi'i golli.",
   closed: "Mae'r ymgyrch hon wedi cau. Diolch i bawb a ysgrifennodd.",
+  /** @type {(n: number, total: number) => string} */
   stepOf: (n, total) => `Cam ${n} o ${total}`,
 };
 
+/** @typedef {typeof en} Strings */
+
+/**
+ * @param {string} lang
+ * @returns {Strings}
+ */
 export function strings(lang) {
   return lang === "cy" ? cy : en;
 }

@@ -1,11 +1,13 @@
+// @ts-check
 // Entry point: mount a widget on every <div data-campaign data-partner>.
 import { mount } from "./widget.js";
 
-const script = document.currentScript;
+const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
 const base = script && script.src ? new URL(script.src).origin : "";
 
 function mountAll() {
-  document.querySelectorAll("[data-campaign][data-partner]").forEach((el) => mount(el, base));
+  /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-campaign][data-partner]"))
+    .forEach((el) => mount(el, base));
 }
 
 if (document.readyState === "loading") {
@@ -14,5 +16,5 @@ if (document.readyState === "loading") {
   mountAll();
 }
 
-// For pages that add the element later: WriteToYourMP.mount(element).
+// For pages that add the element later: WriteToYourMP.mount(element) (typed in global.d.ts).
 window.WriteToYourMP = { mount: (el) => mount(el, base) };

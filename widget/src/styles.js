@@ -1,3 +1,4 @@
+// @ts-check
 // Styles live inside the shadow root, so the host page's CSS cannot
 // reach in and ours cannot leak out. `all: initial` on the host also stops
 // inherited properties (font, colour, line-height) crossing the boundary.
@@ -56,9 +57,14 @@ button[aria-disabled=true] { opacity: .65; cursor: progress; }
 `;
 
 // White or black text, whichever is more readable on the accent colour.
+/**
+ * @param {string} hex "#rgb" or "#rrggbb"
+ * @returns {string}
+ */
 export function textOn(hex) {
   let value = hex.replace("#", "");
   if (value.length === 3) value = value.split("").map((c) => c + c).join("");
+  /** @param {number} i */
   const channel = (i) => {
     const c = parseInt(value.slice(i, i + 2), 16) / 255;
     return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;

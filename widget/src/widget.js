@@ -1,21 +1,57 @@
+// @ts-check
 // One widget: postcode -> MP -> letter -> preview -> "check your email".
 import { api } from "./api.js";
 import { h, uid } from "./dom.js";
 import { strings } from "./i18n.js";
 import { css, textOn } from "./styles.js";
 
+/**
+ * @import { ApiError, Campaign, Choose, Lookup, Seat } from "./api.js"
+ * @import { Strings } from "./i18n.js"
+ */
+/**
+ * A letter field's name.
+ * @typedef {keyof typeof LIMITS} Field
+ *
+ * What the constituent has entered so far.
+ * @typedef {Partial<Record<Field, string>>} Values
+ *
+ * Error messages by field name (the server's may name others, such as form_ticket).
+ * @typedef {Record<string, string>} Errors
+ *
+ * @typedef {object} State
+ * @property {Campaign | null} campaign
+ * @property {string} ticket
+ * @property {Seat | null} seat
+ * @property {string} chosen The constituency picked from a list, or "".
+ * @property {Values} values
+ * @property {string} honeypot
+ * @property {boolean} [subscribe]
+ *
+ * The forms, with the controls each step gives them.
+ * @typedef {HTMLFormElement & { elements: { postcode: HTMLInputElement } }} PostcodeForm
+ * @typedef {HTMLFormElement & { elements: { constituency: RadioNodeList | HTMLInputElement | HTMLSelectElement } }} ChooseForm
+ * @typedef {HTMLFormElement & { elements: Record<Field, HTMLInputElement | HTMLTextAreaElement> & { website: HTMLInputElement, alerts: HTMLInputElement } }} LetterForm
+ */
+
+/** @type {Array<keyof Strings["required"]>} */
 const REQUIRED = ["name", "email", "address1", "town", "postcode", "subject", "body"];
 const LIMITS = { name: 100, email: 254, address1: 100, address2: 100, town: 60, postcode: 16, subject: 200, body: 20000 };
 const ACCENT = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const mounted = new WeakSet();
 
+/**
+ * @param {string} template
+ * @param {Seat} seat
+ */
 function fill(template, seat) {
   return (template || "")
     .split("{mp_name}").join(seat.mp.name)
     .split("{constituency}").join(seat.constituency.name);
 }
 
+/** @param {ShadowRoot} shadow */
 function styleSheet(shadow) {
   if ("adoptedStyleSheets" in shadow && typeof CSSStyleSheet === "function") {
     try {
@@ -30,13 +66,18 @@ function styleSheet(shadow) {
   shadow.append(h("style", {}, css));
 }
 
+/**
+ * @param {HTMLElement} host
+ * @param {string} base The API's origin: where the script came from.
+ */
 export function mount(host, base) {
   if (mounted.has(host)) return;
   mounted.add(host);
   const options = {
-    campaign: host.dataset.campaign,
+    // index.js mounts only elements with data-campaign, as WriteToYourMP.mount() callers must.
+    campaign: /** @type {string} */ (host.dataset.campaign),
     partner: host.dataset.partner || "",
-    accent: ACCENT.test(host.dataset.accent || "") ? host.dataset.accent : "#00703c",
+    accent: ACCENT.test(host.dataset.accent || "") ? /** @type {string} */ (host.dataset.accent) : "#00703c",
     lang: host.dataset.lang === "cy" ? "cy" : "en",
     compact: host.dataset.layout === "compact",
   };
@@ -55,15 +96,26 @@ export function mount(host, base) {
   root.style.setProperty("--accent-text", textOn(options.accent));
   shadow.append(root);
 
+  // campaign is null until start() loads it, and seat until one is found; the
+  // steps that read them run only after, so they cast: /** @type {Campaign} */.
+  /** @type {State} */
   const state = { campaign: null, ticket: "", seat: null, chosen: "", values: {}, honeypot: "" };
 
   // Show a step: replace the content, move focus to its heading, announce it.
+  /**
+   * @param {string} heading
+   * @param {...(Node | string)} content
+   */
   function show(heading, ...content) {
     const title = h("h2", { tabindex: "-1" }, heading);
     main.replaceChildren(title, ...content, footer());
     live.textContent = heading;
     return title;
   }
+  /**
+   * @param {string} heading
+   * @param {...(Node | string)} content
+   */
   function showAndFocus(heading, ...content) {
     const title = show(heading, ...content);
     title.focus({ preventScroll: false });
@@ -76,6 +128,10 @@ export function mount(host, base) {
     return h("p", { class: "foot" }, h("a", { href, target: "_blank", rel: "noopener" }, t.poweredBy));
   }
 
+  /**
+   * @param {string | null} text
+   * @param {(() => void) | null} [retry]
+   */
   function notice(text, retry) {
     showAndFocus(
       state.campaign ? state.campaign.title : t.findTitle,
@@ -84,6 +140,11 @@ export function mount(host, base) {
     );
   }
 
+  /**
+   * Mark a button busy; returns a function that restores it.
+   * @param {HTMLElement} button
+   * @param {string} text
+   */
   function busy(button, text) {
     const label = button.textContent;
     button.setAttribute("aria-disabled", "true");
@@ -94,6 +155,11 @@ export function mount(host, base) {
     };
   }
 
+  /**
+   * @param {Field} name
+   * @param {string} label
+   * @param {{ hint?: string, type?: string, value?: string, error?: string, multiline?: boolean, short?: boolean, autocomplete?: string }} [options]
+   */
   function field(name, label, { hint, type = "text", value = "", error, multiline, short, autocomplete } = {}) {
     const id = uid(name);
     const described = [];
@@ -118,6 +184,10 @@ export function mount(host, base) {
     return h("div", { class: error ? "field error" : "field" }, h("label", { for: id }, label), hintEl, errorEl, input);
   }
 
+  /**
+   * @param {Errors} errors
+   * @param {HTMLFormElement} form
+   */
   function errorSummary(errors, form) {
     const names = Object.keys(errors);
     if (!names.length) return "";
@@ -138,7 +208,7 @@ export function mount(host, base) {
                 href: "#",
                 onclick: (event) => {
                   event.preventDefault();
-                  const target = form.querySelector(`[name="${name}"]`);
+                  const target = /** @type {HTMLElement | null} */ (form.querySelector(`[name="${name}"]`));
                   if (target) target.focus();
                 },
               },
@@ -151,27 +221,30 @@ export function mount(host, base) {
   }
 
   // Step 1: the postcode.
+  /** @param {string} [error] */
   function postcodeStep(error) {
-    const form = h(
-      "form",
-      { novalidate: true },
-      field("postcode", t.postcode, { hint: t.postcodeHint, value: state.values.postcode || "", error, short: true, autocomplete: "postal-code" }),
-      h("button", { type: "submit" }, t.findButton),
+    const form = /** @type {PostcodeForm} */ (
+      h(
+        "form",
+        { novalidate: true },
+        field("postcode", t.postcode, { hint: t.postcodeHint, value: state.values.postcode || "", error, short: true, autocomplete: "postal-code" }),
+        h("button", { type: "submit" }, t.findButton),
+      )
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const postcode = form.elements.postcode.value.trim();
       state.values.postcode = postcode;
       if (!postcode) return postcodeStep(t.required.postcode);
-      const done = busy(form.querySelector("button"), t.finding);
-      client.representatives(postcode).then(found, (e) => {
+      const done = busy(/** @type {HTMLButtonElement} */ (form.querySelector("button")), t.finding);
+      client.representatives(postcode).then(found, /** @param {ApiError} e */ (e) => {
         done();
         if (e.code === "partner_disabled" || e.code === "unknown_partner") return notice(e.message);
         postcodeStep(e.status === 0 ? t.network : e.message);
       });
     });
-    const intro = options.compact ? "" : h("p", { class: "intro" }, state.campaign.summary);
-    const title = show(state.campaign.title, h("p", { class: "steps" }, t.stepOf(1, 4)), intro, form);
+    const intro = options.compact ? "" : h("p", { class: "intro" }, /** @type {Campaign} */ (state.campaign).summary);
+    const title = show(/** @type {Campaign} */ (state.campaign).title, h("p", { class: "steps" }, t.stepOf(1, 4)), intro, form);
     if (error) {
       form.elements.postcode.focus();
       live.textContent = error;
@@ -179,6 +252,7 @@ export function mount(host, base) {
     return title;
   }
 
+  /** @param {Lookup} data */
   function found(data) {
     state.values.postcode = data.postcode;
     if (!data.constituency) return chooseStep(data);
@@ -186,11 +260,12 @@ export function mount(host, base) {
     seatChosen({ constituency: data.constituency, mp: data.mp });
   }
 
+  /** @param {Seat} seat */
   function seatChosen(seat) {
     state.seat = seat;
     if (!seat.mp.can_email) return unreachableStep(seat);
-    state.values.subject = fill(state.campaign.subject_template, seat);
-    state.values.body = fill(state.campaign.body_template, seat);
+    state.values.subject = fill(/** @type {Campaign} */ (state.campaign).subject_template, seat);
+    state.values.body = fill(/** @type {Campaign} */ (state.campaign).body_template, seat);
     composeStep({});
   }
 
@@ -199,6 +274,7 @@ export function mount(host, base) {
   }
 
   // Northern Ireland, or a postcode in no constituency: the constituent chooses.
+  /** @param {Choose} data */
   function chooseStep(data) {
     const fewChoices = data.choices.length <= 30;
     const name = "constituency";
@@ -228,18 +304,21 @@ export function mount(host, base) {
             data.choices.map((c) => h("option", { value: c.constituency.gss_code }, `${c.constituency.name} (${c.mp.name})`)),
           ),
         );
-    const form = h("form", { novalidate: true }, choices, h("button", { type: "submit" }, t.continue));
+    const form = /** @type {ChooseForm} */ (h("form", { novalidate: true }, choices, h("button", { type: "submit" }, t.continue)));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const picked = fewChoices ? (form.querySelector("input:checked") || {}).value : form.elements[name].value;
+      const picked = fewChoices
+        ? /** @type {{ value?: string }} */ (form.querySelector("input:checked") || {}).value
+        : form.elements[name].value;
       const choice = data.choices.find((c) => c.constituency.gss_code === picked);
       if (!choice) return;
-      state.chosen = picked;
+      state.chosen = /** @type {string} */ (picked); // a choice has this code
       seatChosen(choice);
     });
     showAndFocus(t.chooseTitle, h("p", {}, data.message), form, startAgain());
   }
 
+  /** @param {Seat} seat */
   function mpCard(seat) {
     return h(
       "div",
@@ -250,6 +329,7 @@ export function mount(host, base) {
     );
   }
 
+  /** @param {Seat} seat */
   function unreachableStep(seat) {
     showAndFocus(
       seat.mp.status === "vacant" ? seat.constituency.name : seat.mp.name,
@@ -259,8 +339,9 @@ export function mount(host, base) {
     );
   }
 
+  /** @param {LetterForm} form */
   function collect(form) {
-    for (const name of Object.keys(LIMITS)) {
+    for (const name of /** @type {Field[]} */ (Object.keys(LIMITS))) {
       if (form.elements[name]) state.values[name] = form.elements[name].value;
     }
     state.honeypot = form.elements.website.value;
@@ -268,12 +349,13 @@ export function mount(host, base) {
   }
 
   function check() {
+    /** @type {Errors} */
     const errors = {};
     for (const name of REQUIRED) {
       if (!(state.values[name] || "").trim()) errors[name] = t.required[name];
     }
-    if (!errors.email && !EMAIL.test(state.values.email.trim())) errors.email = t.badEmail;
-    for (const [name, limit] of Object.entries(LIMITS)) {
+    if (!errors.email && !EMAIL.test(/** @type {string} */ (state.values.email).trim())) errors.email = t.badEmail;
+    for (const [name, limit] of /** @type {[Field, number][]} */ (Object.entries(LIMITS))) {
       if (!errors[name] && (state.values[name] || "").length > limit) errors[name] = t.tooLong;
     }
     return errors;
@@ -284,14 +366,15 @@ export function mount(host, base) {
     const id = uid("alerts");
     const box = h("input", { type: "checkbox", id, name: "alerts" });
     box.checked = Boolean(state.subscribe);
-    return h("div", { class: "check" }, box, h("label", { for: id }, state.campaign.consent_wording));
+    return h("div", { class: "check" }, box, h("label", { for: id }, /** @type {Campaign} */ (state.campaign).consent_wording));
   }
 
   // Step 2: the letter.
+  /** @param {Errors} errors */
   function composeStep(errors) {
     const v = state.values;
     const e = errors || {};
-    const form = h(
+    const form = /** @type {LetterForm} */ (h(
       "form",
       { novalidate: true },
       h(
@@ -316,7 +399,7 @@ export function mount(host, base) {
       alertsBox(),
       h("div", { class: "hp", "aria-hidden": "true" }, h("label", {}, t.honeypot, h("input", { name: "website", tabindex: "-1", autocomplete: "off" }))),
       h("button", { type: "submit" }, t.previewButton),
-    );
+    ));
     form.elements.website.value = state.honeypot;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -326,8 +409,10 @@ export function mount(host, base) {
       previewStep();
     });
     const summary = errorSummary(e, form);
-    const title = show(t.writeTitle, h("p", { class: "steps" }, t.stepOf(2, 4)), summary, mpCard(state.seat), startAgain(), form);
-    const first = Object.keys(e).map((name) => form.querySelector(`[name="${name === "constituency" ? "postcode" : name}"]`)).find(Boolean);
+    const title = show(t.writeTitle, h("p", { class: "steps" }, t.stepOf(2, 4)), summary, mpCard(/** @type {Seat} */ (state.seat)), startAgain(), form);
+    const first = Object.keys(e)
+      .map((name) => /** @type {HTMLElement | null} */ (form.querySelector(`[name="${name === "constituency" ? "postcode" : name}"]`)))
+      .find(Boolean);
     if (first) {
       first.focus();
       live.textContent = `${t.problem}: ${Object.values(e)[0]}`;
@@ -337,9 +422,10 @@ export function mount(host, base) {
   }
 
   // Step 3: the preview, then send.
+  /** @param {string} [error] */
   function previewStep(error) {
     const v = state.values;
-    const body = (v.body || "").split("{constituent_name}").join(v.name.trim());
+    const body = (v.body || "").split("{constituent_name}").join(/** @type {string} */ (v.name).trim()); // required by check()
     const address = [v.name, v.address1, v.address2, v.town, v.postcode].filter((x) => (x || "").trim()).join("\n");
     const send = h("button", { type: "button" }, t.sendButton);
     const edit = h("button", { type: "button", class: "secondary", onclick: () => composeStep({}) }, t.editButton);
@@ -354,11 +440,11 @@ export function mount(host, base) {
           postcode: v.postcode, subject: v.subject, body: v.body, constituency: state.chosen,
           form_ticket: state.ticket, website: state.honeypot, page_url: page, subscribe: Boolean(state.subscribe),
         })
-        .then(sentStep, (e) => {
+        .then(sentStep, /** @param {ApiError} e */ (e) => {
           done();
           if (e.code === "invalid" && e.fields.form_ticket) return refreshTicket(() => previewStep(e.fields.form_ticket));
           if (e.code === "invalid") return composeStep(e.fields);
-          if (e.code === "mp_unreachable") return unreachableStep(state.seat);
+          if (e.code === "mp_unreachable") return unreachableStep(/** @type {Seat} */ (state.seat));
           if (e.code === "duplicate" || e.code === "campaign_closed" || e.code === "partner_disabled") return notice(e.message);
           previewStep(e.status === 0 ? t.network : e.message);
         });
@@ -370,7 +456,12 @@ export function mount(host, base) {
       h(
         "div",
         { class: "letter", role: "document" },
-        h("p", { class: "meta" }, h("b", {}, `${t.to}: `), `${state.seat.mp.name}, ${t.mpFor} ${state.seat.constituency.name}`),
+        h(
+          "p",
+          { class: "meta" },
+          h("b", {}, `${t.to}: `),
+          `${/** @type {Seat} */ (state.seat).mp.name}, ${t.mpFor} ${/** @type {Seat} */ (state.seat).constituency.name}`,
+        ),
         h("p", { class: "meta" }, h("b", {}, `${t.subject}: `), v.subject),
         h("p", {}, address),
         body,
@@ -383,6 +474,7 @@ export function mount(host, base) {
     (error ? send : title).focus();
   }
 
+  /** @param {() => void} then */
   function refreshTicket(then) {
     client.campaign(options.campaign).then((c) => {
       state.ticket = c.form_ticket;
@@ -405,7 +497,7 @@ export function mount(host, base) {
         postcodeStep();
         host.dispatchEvent(new CustomEvent("writetoyourmp:ready", { bubbles: true, detail: { ms: performance.now() } }));
       },
-      (e) => notice(e.status === 0 ? t.network : e.message, e.status === 0 ? start : null),
+      /** @param {ApiError} e */ (e) => notice(e.status === 0 ? t.network : e.message, e.status === 0 ? start : null),
     );
   }
 
