@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, text
 from bench.common import bench_config, machine, percentile, postgres_copy, sqlite_copy
 
 RUNS = 30
-STATUSES = ["sent"] * 60 + ["pending"] * 12 + ["expired"] * 10 + ["queued"] * 5 + ["held"] * 4 + \
+STATUSES = ["sent"] * 60 + ["pending"] * 12 + ["expired"] * 10 + ["queued"] * 5 + ["held"] * 4 +\
     ["failed"] * 4 + ["rejected"] * 2 + ["cancelled"] * 3  # fmt: skip
 SOURCES = ["direct"] * 50 + ["widget"] * 30 + ["alert"] * 12 + ["share"] * 8
 
@@ -33,7 +33,7 @@ def fill(app, letters: int) -> None:
     from app.campaigns.models import Campaign
     from app.db import utcnow
     from app.extensions import db
-    from app.letters.models import Message
+    from app.letters.models import Letter
     from app.partners.models import Partner
     from app.partners.partners import save_partner
     from app.reference.models import Constituency
@@ -64,10 +64,10 @@ def fill(app, letters: int) -> None:
                 "confirmed_at": None if status in ("pending", "expired") else created,
             })  # fmt: skip
             if len(rows) == 10_000:
-                db.session.execute(insert(Message), rows)
+                db.session.execute(insert(Letter), rows)
                 rows = []
         if rows:
-            db.session.execute(insert(Message), rows)
+            db.session.execute(insert(Letter), rows)
         db.session.commit()
         assert db.session.query(Constituency).count() == 650
         if db.engine.dialect.name == "postgresql":

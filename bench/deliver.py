@@ -43,7 +43,7 @@ def fill(app, letters: int) -> None:
     from app.campaigns.models import Campaign
     from app.db import utcnow
     from app.extensions import db
-    from app.letters.models import Message
+    from app.letters.models import Letter
     from app.outbox.models import EmailKind, OutboxEmail
     from app.reference.models import MP
 
@@ -67,7 +67,7 @@ def fill(app, letters: int) -> None:
                             "every receipt, in full, before the summer.\n\nYours sincerely,",
                     "source": "direct", "ip_hash": "", "created_at": now, "confirmed_at": now,
                 })  # fmt: skip
-            ids = db.session.scalars(insert(Message).returning(Message.id), rows).all()
+            ids = db.session.scalars(insert(Letter).returning(Letter.id), rows).all()
             db.session.execute(
                 insert(OutboxEmail),
                 [{"kind": EmailKind.MP_LETTER, "message_id": i, "not_before": now} for i in ids],

@@ -34,11 +34,11 @@ class Sink:
         return offer_pipelining(responses)  # as the relays a site sends through do
 
     async def handle_DATA(self, server, session, envelope):
-        message_id = _MESSAGE_ID.search(envelope.content)
+        letter_id = _MESSAGE_ID.search(envelope.content)
         with lock:
             counts.update(envelope.rcpt_tos)
-            if message_id:
-                ids[message_id.group(1)] += 1
+            if letter_id:
+                ids[letter_id.group(1)] += 1
         return "250 OK"
 
 

@@ -88,13 +88,13 @@ def letters(count: int) -> list[str]:
 def stored(database_url: str) -> tuple[int, int, int]:
     """(letters, distinct submission keys, confirmations queued)."""
     from app.config import database_url as sqlalchemy_url
-    from app.letters.models import Message
+    from app.letters.models import Letter
     from app.outbox.models import EmailKind, OutboxEmail
 
     engine = create_engine(sqlalchemy_url(database_url))
     with engine.connect() as conn:
-        rows = conn.scalar(select(func.count()).select_from(Message))
-        keys = conn.scalar(select(func.count(func.distinct(Message.submission_key))))
+        rows = conn.scalar(select(func.count()).select_from(Letter))
+        keys = conn.scalar(select(func.count(func.distinct(Letter.submission_key))))
         queued = conn.scalar(
             select(func.count())
             .select_from(OutboxEmail)

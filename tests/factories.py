@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.campaigns.models import Campaign
 from app.extensions import db
-from app.letters.models import Message
-from app.letters.submission import Letter, Origin, confirmation_token, submit_message
+from app.letters.models import Letter
+from app.letters.submission import LetterDraft, Origin, confirmation_token, submit_letter
 
 PERSONAL_BODY = (
     "Dear Alice Able,\n\nI am writing as a constituent because I run a small business in "
@@ -32,19 +32,19 @@ def demo_campaign() -> Campaign:
     return db.session.scalar(select(Campaign).where(Campaign.slug == "mp-expenses"))
 
 
-def letter(**changes) -> Letter:
-    return Letter(**{**LETTER, **changes})
+def draft(**changes) -> LetterDraft:
+    return LetterDraft(**{**LETTER, **changes})
 
 
-def submit(*, campaign=None, origin=None, key=None, **changes) -> Message:
-    message_id = submit_message(
+def submit(*, campaign=None, origin=None, key=None, **changes) -> Letter:
+    letter_id = submit_letter(
         campaign=campaign or demo_campaign(),
-        letter=letter(**changes),
+        draft=draft(**changes),
         submission_key=key or secrets.token_hex(16),
         origin=origin or Origin(),
     )
-    return db.session.get(Message, message_id)
+    return db.session.get(Letter, letter_id)
 
 
-def confirm_link_token(message) -> str:
-    return confirmation_token(message)
+def confirm_link_token(letter) -> str:
+    return confirmation_token(letter)

@@ -14,7 +14,7 @@ from app.extensions import db
 
 class Role(StrEnum):
     ADMIN = "admin"  # everything
-    VIEWER = "viewer"  # read only: no changes, no message bodies
+    VIEWER = "viewer"  # read only: no changes, no letter bodies
 
 
 class AdminUser(db.Model):

@@ -29,7 +29,7 @@ from app.alerts.models import (
 from app.alerts.segments import segment_count, segment_subscribers
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import Message
+from app.letters.models import Letter
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail, OutboxStatus
 from app.sharing.sharing import alert_ref
 from app.tokens import InvalidToken, sign_id, unsign_id
@@ -249,9 +249,9 @@ def alert_stats(alert: Alert) -> AlertStats:
         .select_from(AlertRecipient)
         .where(AlertRecipient.alert_id == alert.id, AlertRecipient.clicked_at.is_not(None))
     )
-    letters = select(func.count()).select_from(Message).where(Message.alert_id == alert.id)
+    letters = select(func.count()).select_from(Letter).where(Letter.alert_id == alert.id)
     if alert.started_at:
-        letters = letters.where(Message.created_at <= alert.started_at + timedelta(days=7))
+        letters = letters.where(Letter.created_at <= alert.started_at + timedelta(days=7))
     return AlertStats(now.queued, now.sent, now.failed, clicked, db.session.scalar(letters))
 
 

@@ -94,7 +94,7 @@ class Consent(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
     source: Mapped[str] = mapped_column(String(10))  # site, widget, share, letter
     # A consent given with a letter: confirming the letter proves the address.
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    letter_id: Mapped[int | None] = mapped_column("message_id", ForeignKey("message.id"))
     wording: Mapped[str] = mapped_column(Text)
     given_at: Mapped[datetime] = mapped_column(default=utcnow)
 

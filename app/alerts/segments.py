@@ -10,7 +10,7 @@ from sqlalchemy import exists, func, select
 
 from app.alerts.models import Alert, Segment, Subscriber, SubscriberStatus
 from app.extensions import db
-from app.letters.models import ACTIVE_STATUSES, Message, MessageStatus
+from app.letters.models import ACTIVE_STATUSES, Letter, LetterStatus
 
 SEGMENT_LABELS = {
     Segment.ALL: "Everyone subscribed",
@@ -24,16 +24,16 @@ def segment_subscribers(alert: Alert):
     query = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.CONFIRMED)
     if alert.segment == Segment.NOT_WRITTEN:
         wrote = exists().where(
-            Message.campaign_id == alert.campaign_id,
-            Message.sender_email_key == Subscriber.email,
-            Message.status.in_(ACTIVE_STATUSES),
+            Letter.campaign_id == alert.campaign_id,
+            Letter.sender_email_key == Subscriber.email,
+            Letter.status.in_(ACTIVE_STATUSES),
         )
         query = query.where(~wrote)
     elif alert.segment == Segment.MP_NOT_HEARD:
         heard = exists().where(
-            Message.campaign_id == alert.campaign_id,
-            Message.constituency_id == Subscriber.constituency_id,
-            Message.status == MessageStatus.SENT,
+            Letter.campaign_id == alert.campaign_id,
+            Letter.constituency_id == Subscriber.constituency_id,
+            Letter.status == LetterStatus.SENT,
         )
         query = query.where(Subscriber.constituency_id.is_not(None), ~heard)
     return query

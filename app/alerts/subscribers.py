@@ -82,7 +82,7 @@ def record_consent(
     campaign_id: int | None = None,
     postcode: str | None = None,
     constituency_id: int | None = None,
-    message_id: int | None = None,
+    letter_id: int | None = None,
     verified: bool = False,
 ) -> Subscriber:
     """Store a sign-up and the exact words agreed to, then ask for confirmation.
@@ -111,7 +111,7 @@ def record_consent(
             _confirm(subscriber)
         elif subscriber.status != SubscriberStatus.CONFIRMED:
             subscriber.status = SubscriberStatus.PENDING
-            ask = message_id is None
+            ask = letter_id is None
         session.flush()
         session.add(
             Consent(
@@ -119,7 +119,7 @@ def record_consent(
                 campaign_id=campaign_id,
                 source=source,
                 wording=wording,
-                message_id=message_id,
+                letter_id=letter_id,
             )
         )
         if ask:
@@ -144,12 +144,12 @@ def confirm_subscription(token: str) -> Subscriber:
     return subscriber
 
 
-def confirm_with_letter(message_id: int) -> None:
+def confirm_with_letter(letter_id: int) -> None:
     """A letter was confirmed: so is any subscription asked for with it (same transaction)."""
     rows = db.session.scalars(
         select(Subscriber)
         .join(Consent, Consent.subscriber_id == Subscriber.id)
-        .where(Consent.message_id == message_id, Subscriber.status == SubscriberStatus.PENDING)
+        .where(Consent.letter_id == letter_id, Subscriber.status == SubscriberStatus.PENDING)
     )
     for subscriber in rows:
         _confirm(subscriber)

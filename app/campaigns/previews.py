@@ -42,12 +42,12 @@ def campaign_preview(fields: dict) -> CampaignPreview:
     fill = {"mp_name": seat.mp.name, "constituency": seat.name, "constituent_name": SAMPLE_NAME}
     subject = fill_placeholders(fields.get("subject_template", ""), **fill)
     body = fill_placeholders(fields.get("body_template", ""), **fill)
-    message = SimpleNamespace(
+    letter = SimpleNamespace(
         sender_name=SAMPLE_NAME, address1="1 Example Street", address2="", town=seat.name,
         postcode="EX1 1PL", body=body, constituency_chosen=False,
     )  # fmt: skip
     email = letter_text(
-        message=message,
+        letter=letter,
         campaign=SimpleNamespace(title=fields.get("title", "")),
         constituency=SimpleNamespace(name=seat.name),
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import IllegalTransition, Message, MessageStatus
+from app.letters.models import IllegalTransition, Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
 
 PAGE = 50
@@ -24,7 +24,7 @@ class ActionRefused(Exception):
 
 
 @dataclass
-class MessageFilter:
+class LetterFilter:
     campaign_id: int | None = None
     status: str | None = None
     constituency_id: int | None = None
@@ -36,102 +36,98 @@ class MessageFilter:
 
 
 def search(
-    filters: MessageFilter, *, before_id: int | None = None, personal: bool = False
-) -> list[Message]:
+    filters: LetterFilter, *, before_id: int | None = None, personal: bool = False
+) -> list[Letter]:
     """A page of letters, newest first; `before_id` continues from the last page."""
-    query = select(Message).options(
-        joinedload(Message.campaign), joinedload(Message.constituency), joinedload(Message.partner)
+    query = select(Letter).options(
+        joinedload(Letter.campaign), joinedload(Letter.constituency), joinedload(Letter.partner)
     )
     exact = {
-        Message.campaign_id: filters.campaign_id,
-        Message.status: filters.status,
-        Message.constituency_id: filters.constituency_id,
-        Message.partner_id: filters.partner_id,
-        Message.source: filters.source,
+        Letter.campaign_id: filters.campaign_id,
+        Letter.status: filters.status,
+        Letter.constituency_id: filters.constituency_id,
+        Letter.partner_id: filters.partner_id,
+        Letter.source: filters.source,
     }
     for column, value in exact.items():
         if value:
             query = query.where(column == value)
     if filters.written_from:
-        query = query.where(Message.created_at >= datetime.combine(filters.written_from, time.min))
+        query = query.where(Letter.created_at >= datetime.combine(filters.written_from, time.min))
     if filters.written_to:
         query = query.where(
-            Message.created_at < datetime.combine(filters.written_to + timedelta(days=1), time.min)
+            Letter.created_at < datetime.combine(filters.written_to + timedelta(days=1), time.min)
         )
     text = filters.text.strip()
     if text:
         query = query.where(_text_match(text, personal))
     if before_id:
-        query = query.where(Message.id < before_id)
-    return list(db.session.scalars(query.order_by(Message.id.desc()).limit(PAGE)))
+        query = query.where(Letter.id < before_id)
+    return list(db.session.scalars(query.order_by(Letter.id.desc()).limit(PAGE)))
 
 
 def _text_match(text: str, personal: bool):
     """A letter number, its reference, a sender's address (admins only), a name or subject."""
     if text.isdigit():
-        return Message.id == int(text)
+        return Letter.id == int(text)
     if "@" in text:
-        return Message.sender_email_key == text.lower() if personal else Message.id.is_(None)
+        return Letter.sender_email_key == text.lower() if personal else Letter.id.is_(None)
     like = f"%{text}%"
-    return or_(
-        Message.public_id == text, Message.sender_name.ilike(like), Message.subject.ilike(like)
-    )
+    return or_(Letter.public_id == text, Letter.sender_name.ilike(like), Letter.subject.ilike(like))
 
 
-def get_message(message_id: int) -> Message | None:
-    return db.session.get(Message, message_id)
+def get_letter(letter_id: int) -> Letter | None:
+    return db.session.get(Letter, letter_id)
 
 
-def record_body_viewed(admin, message: Message) -> None:
+def record_body_viewed(admin, letter: Letter) -> None:
     with write_transaction():
-        audit.record(admin, "message.body_viewed", "message", message.id)
+        audit.record(admin, "letter.body_viewed", "letter", letter.id)
 
 
-def _change(admin, message_id: int, action: str, change) -> Message:
+def _change(admin, letter_id: int, action: str, change) -> Letter:
     try:
         with write_transaction() as session:
-            message = session.scalar(
-                select(Message).where(Message.id == message_id).with_for_update()
-            )
-            if message is None:
+            letter = session.scalar(select(Letter).where(Letter.id == letter_id).with_for_update())
+            if letter is None:
                 raise ActionRefused("There is no such letter.")
-            change(session, message)
-            audit.record(admin, action, "message", message.id)
+            change(session, letter)
+            audit.record(admin, action, "letter", letter.id)
     except IllegalTransition as exc:
         raise ActionRefused(
-            f"A letter that is {message.status} cannot be changed that way."
+            f"A letter that is {letter.status} cannot be changed that way."
         ) from exc
     except IntegrityError as exc:
         raise ActionRefused(
             "This constituent has since written another letter in this campaign."
         ) from exc
-    return message
+    return letter
 
 
-def resend(admin, message_id: int) -> Message:
+def resend(admin, letter_id: int) -> Letter:
     """Deliver a sent, failed or cancelled letter (again)."""
 
-    def change(session, message):
-        message.move_to(MessageStatus.QUEUED, detail="resent by an admin", actor=admin.email)
-        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, message_id=message.id))
+    def change(session, letter):
+        letter.move_to(LetterStatus.QUEUED, detail="resent by an admin", actor=admin.email)
+        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
 
-    return _change(admin, message_id, "message.resent", change)
+    return _change(admin, letter_id, "letter.resent", change)
 
 
-def cancel(admin, message_id: int) -> Message:
+def cancel(admin, letter_id: int) -> Letter:
     """Stop a letter that has not been delivered."""
 
-    def change(_session, message):
-        message.move_to(MessageStatus.CANCELLED, detail="cancelled by an admin", actor=admin.email)
+    def change(_session, letter):
+        letter.move_to(LetterStatus.CANCELLED, detail="cancelled by an admin", actor=admin.email)
 
-    return _change(admin, message_id, "message.cancelled", change)
+    return _change(admin, letter_id, "letter.cancelled", change)
 
 
-def mark_delivered(admin, message_id: int) -> Message:
+def mark_delivered(admin, letter_id: int) -> Letter:
     """Record a letter as delivered by other means (posted, handed over)."""
 
-    def change(_session, message):
-        message.move_to(MessageStatus.SENT, detail="marked delivered by hand", actor=admin.email)
-        message.sent_at = utcnow()
+    def change(_session, letter):
+        letter.move_to(LetterStatus.SENT, detail="marked delivered by hand", actor=admin.email)
+        letter.sent_at = utcnow()
 
-    return _change(admin, message_id, "message.marked_delivered", change)
+    return _change(admin, letter_id, "letter.marked_delivered", change)

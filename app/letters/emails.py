@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.letters.models import MessageStatus
+from app.letters.models import LetterStatus
 from app.letters.submission import confirmation_token
 from app.links import external_url
 from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
@@ -14,24 +14,24 @@ from app.outbox.models import OutboxEmail
 
 
 def _context(row: OutboxEmail) -> dict:
-    message = row.message
+    letter = row.letter
     return {
-        "message": message,
-        "campaign": message.campaign,
-        "mp": message.mp,
-        "constituency": message.constituency,
+        "letter": letter,
+        "campaign": letter.campaign,
+        "mp": letter.mp,
+        "constituency": letter.constituency,
         "site_name": current_app.config["SITE_NAME"],
         "site_url": current_app.config["SITE_URL"],
-        "campaign_url": external_url("public.campaign", slug=message.campaign.slug),
+        "campaign_url": external_url("public.campaign", slug=letter.campaign.slug),
         "link_days": current_app.config["CONFIRM_LINK_DAYS"],
     }
 
 
-def letter_text(*, message, campaign, constituency) -> str:
+def letter_text(*, letter, campaign, constituency) -> str:
     """The text an MP receives (also used for the campaign editor's preview)."""
     return render_email(
         "mp_letter.txt",
-        message=message,
+        letter=letter,
         campaign=campaign,
         constituency=constituency,
         site_name=current_app.config["SITE_NAME"],
@@ -40,62 +40,58 @@ def letter_text(*, message, campaign, constituency) -> str:
 
 
 def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> Email:
-    message = row.message
+    letter = row.letter
     text = render_email(template, **_context(row), **extra)
     return new_email(
-        row, to=person(message.sender_name, message.sender_email), subject=subject, text=text
+        row, to=person(letter.sender_name, letter.sender_email), subject=subject, text=text
     )
 
 
 def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
-    message = row.message
-    if message.status != MessageStatus.PENDING:
+    letter = row.letter
+    if letter.status != LetterStatus.PENDING:
         return None  # already confirmed or expired: nothing to ask any more
-    link = external_url("public.confirm", token=confirmation_token(message))
+    link = external_url("public.confirm", token=confirmation_token(letter))
     subject = (
-        f"Reminder: your message to {message.mp.name} is waiting for you"
+        f"Reminder: your letter to {letter.mp.name} is waiting for you"
         if reminder
-        else f"Confirm your message to {message.mp.name}"
+        else f"Confirm your letter to {letter.mp.name}"
     )
     return _to_constituent(row, subject, "confirm.txt", link=link, reminder=reminder)
 
 
 def mp_letter(row: OutboxEmail) -> Email | None:
-    message = row.message
-    if message.status != MessageStatus.QUEUED:
+    letter = row.letter
+    if letter.status != LetterStatus.QUEUED:
         return None  # cancelled, held or already sent by another route
-    mp = message.mp
+    mp = letter.mp
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
     site_name = current_app.config["SITE_NAME"]
-    text = letter_text(
-        message=message, campaign=message.campaign, constituency=message.constituency
-    )
+    text = letter_text(letter=letter, campaign=letter.campaign, constituency=letter.constituency)
     return new_email(
         row,
         to=person(mp.name, mp.email),
-        subject=message.subject,
+        subject=letter.subject,
         text=text,
-        sender=site_sender(f"{message.sender_name} via {site_name}"),
-        reply_to=person(message.sender_name, message.sender_email),
+        sender=site_sender(f"{letter.sender_name} via {site_name}"),
+        reply_to=person(letter.sender_name, letter.sender_email),
         automatic=False,
     )
 
 
 def constituent_copy(row: OutboxEmail) -> Email:
-    return _to_constituent(row, f"Sent: your message to {row.message.mp.name}", "copy.txt")
+    return _to_constituent(row, f"Sent: your letter to {row.letter.mp.name}", "copy.txt")
 
 
 def delivery_failed(row: OutboxEmail) -> Email:
     return _to_constituent(
-        row, f"We could not deliver your message to {row.message.mp.name}", "failed.txt"
+        row, f"We could not deliver your letter to {row.letter.mp.name}", "failed.txt"
     )
 
 
 def rejected(row: OutboxEmail) -> Email:
-    return _to_constituent(
-        row, f"Your message to {row.message.mp.name} was not sent", "rejected.txt"
-    )
+    return _to_constituent(row, f"Your letter to {row.letter.mp.name} was not sent", "rejected.txt")
 
 
 def reminder(row: OutboxEmail) -> Email | None:

@@ -1,4 +1,4 @@
-"""Constituents' messages to their MP, and the log of every state change."""
+"""Constituents' letters to their MP, and the log of every state change."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.partners.models import Partner
 from app.reference.models import MP, Constituency
 
 
-class MessageStatus(StrEnum):
+class LetterStatus(StrEnum):
     PENDING = "pending"  # stored, waiting for the constituent to confirm their address
     HELD = "held"  # confirmed, but held by moderation before delivery
     QUEUED = "queued"  # confirmed; an outbox row will deliver it
@@ -26,8 +26,8 @@ class MessageStatus(StrEnum):
     CANCELLED = "cancelled"  # an admin stopped it
 
 
-S = MessageStatus
-ALLOWED_TRANSITIONS: dict[MessageStatus, frozenset[MessageStatus]] = {
+S = LetterStatus
+ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED}),
     S.HELD: frozenset({S.QUEUED, S.REJECTED, S.CANCELLED}),
     S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD}),
@@ -52,10 +52,14 @@ class Source(StrEnum):
 
 
 class IllegalTransition(Exception):
-    """A message was asked to move to a state it cannot reach from where it is."""
+    """A letter was asked to move to a state it cannot reach from where it is."""
 
 
-class Message(db.Model):
+class Letter(db.Model):
+    # The tables keep their first names (message, message_event, message_shingle
+    # and the message_id columns): renaming them would buy nothing but a migration.
+    __tablename__ = "message"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     submission_key: Mapped[str] = mapped_column(String(40), unique=True)
@@ -99,8 +103,8 @@ class Message(db.Model):
     constituency: Mapped[Constituency] = relationship()
     mp: Mapped[MP] = relationship()
     partner: Mapped[Partner | None] = relationship()
-    events: Mapped[list[MessageEvent]] = relationship(
-        back_populates="message", order_by="MessageEvent.id", cascade="all, delete-orphan"
+    events: Mapped[list[LetterEvent]] = relationship(
+        back_populates="letter", order_by="LetterEvent.id", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
@@ -126,45 +130,47 @@ class Message(db.Model):
         Index("ix_message_ip_created", "ip_hash", "created_at"),
     )
 
-    def move_to(self, status: MessageStatus, *, detail: str = "", actor: str = "system") -> None:
+    def move_to(self, status: LetterStatus, *, detail: str = "", actor: str = "system") -> None:
         """Change state, refusing moves the state machine does not allow, and log it."""
-        current = MessageStatus(self.status)
+        current = LetterStatus(self.status)
         if status not in ALLOWED_TRANSITIONS[current]:
-            raise IllegalTransition(f"message {self.id}: {current} -> {status} is not allowed")
+            raise IllegalTransition(f"letter {self.id}: {current} -> {status} is not allowed")
         self._add_event(
-            MessageEvent(from_status=current, to_status=status, detail=detail[:300], actor=actor)
+            LetterEvent(from_status=current, to_status=status, detail=detail[:300], actor=actor)
         )
         self.status = status
 
     def log(self, detail: str, *, actor: str = "system") -> None:
         """Record something that happened without a change of state (a retry, a reminder)."""
         self._add_event(
-            MessageEvent(
+            LetterEvent(
                 from_status=self.status, to_status=self.status, detail=detail[:300], actor=actor
             )
         )
 
-    def _add_event(self, event: MessageEvent) -> None:
+    def _add_event(self, event: LetterEvent) -> None:
         # Through the many-to-one side: appending to `events` would first load
-        # every earlier event of a stored message, one query per state change.
-        event.message = self
+        # every earlier event of a stored letter, one query per state change.
+        event.letter = self
         session = object_session(self)
         if session is not None:
             session.add(event)
 
 
-class MessageEvent(db.Model):
-    """One line of a message's history. Never holds the body or an address."""
+class LetterEvent(db.Model):
+    """One line of a letter's history. Never holds the body or an address."""
+
+    __tablename__ = "message_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), index=True)
+    letter_id: Mapped[int] = mapped_column("message_id", ForeignKey("message.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
     detail: Mapped[str] = mapped_column(String(300), default="")
     actor: Mapped[str] = mapped_column(String(80), default="system")
 
-    message: Mapped[Message] = relationship(back_populates="events")
+    letter: Mapped[Letter] = relationship(back_populates="events")
 
     @property
     def is_transition(self) -> bool:
@@ -179,18 +185,20 @@ def event_insert(rows, now):
     """A Core INSERT INTO message_event from `rows`, a SELECT of (message_id,
     from_status, to_status, detail), stamped `now` and written by the system:
     what `move_to` and `log` add, for statements built once."""
-    message_id, from_status, to_status, detail = rows.selected_columns
+    letter_id, from_status, to_status, detail = rows.selected_columns
     rows = rows.with_only_columns(
-        message_id, now, from_status, to_status, detail, text_value("system"),
+        letter_id, now, from_status, to_status, detail, text_value("system"),
         maintain_column_froms=True,
     )  # fmt: skip
-    return insert(MessageEvent.__table__).from_select(_EVENT_COLUMNS, rows)
+    return insert(LetterEvent.__table__).from_select(_EVENT_COLUMNS, rows)
 
 
-class MessageShingle(db.Model):
-    """A bottom-k sketch of a message's own words, for finding near-duplicates by index."""
+class LetterShingle(db.Model):
+    """A bottom-k sketch of a letter's own words, for finding near-duplicates by index."""
 
-    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"), primary_key=True)
+    __tablename__ = "message_shingle"
+
+    letter_id: Mapped[int] = mapped_column("message_id", ForeignKey("message.id"), primary_key=True)
     hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # a signed 64-bit hash
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
 

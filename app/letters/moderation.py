@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import Message, MessageShingle, MessageStatus
+from app.letters.models import Letter, LetterShingle, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -77,15 +77,15 @@ class OwnWords:
     word_count: int  # words of the letter not covered by the campaign's template
 
 
-def own_words(message: Message) -> OwnWords:
-    names = (message.mp.name, message.constituency.name, message.sender_name)
+def own_words(letter: Letter) -> OwnWords:
+    names = (letter.mp.name, letter.constituency.name, letter.sender_name)
     template = (
-        message.campaign.body_template.replace("{mp_name}", message.mp.name)
-        .replace("{constituency}", message.constituency.name)
-        .replace("{constituent_name}", message.sender_name)
+        letter.campaign.body_template.replace("{mp_name}", letter.mp.name)
+        .replace("{constituency}", letter.constituency.name)
+        .replace("{constituent_name}", letter.sender_name)
     )
     template_shingles = shingles(words(template, names))
-    tokens = words(message.body, names)
+    tokens = words(letter.body, names)
     covered = [False] * len(tokens)
     own: set[int] = set()
     for i in range(max(len(tokens) - SHINGLE_WORDS + 1, 0)):
@@ -101,86 +101,86 @@ def jaccard(a: set[int], b: set[int]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def closest_match(message: Message, own: set[int]) -> tuple[Message, float] | None:
+def closest_match(letter: Letter, own: set[int]) -> tuple[Letter, float] | None:
     """The most similar earlier confirmed letter in the campaign, with its similarity."""
     if len(own) < 2:
         return None
     sketch = sorted(own)[:SKETCH_SIZE]
     shared = func.count().label("shared")
     rows = db.session.execute(
-        select(MessageShingle.message_id, shared)
+        select(LetterShingle.letter_id, shared)
         .where(
-            MessageShingle.campaign_id == message.campaign_id,
-            MessageShingle.hash.in_(sketch),
-            MessageShingle.message_id != message.id,
+            LetterShingle.campaign_id == letter.campaign_id,
+            LetterShingle.hash.in_(sketch),
+            LetterShingle.letter_id != letter.id,
         )
-        .group_by(MessageShingle.message_id)
-        .order_by(shared.desc(), MessageShingle.message_id)
+        .group_by(LetterShingle.letter_id)
+        .order_by(shared.desc(), LetterShingle.letter_id)
         .limit(CANDIDATES)
     ).all()
-    best: tuple[Message, float] | None = None
+    best: tuple[Letter, float] | None = None
     for other_id, _ in rows:
-        other = db.session.get(Message, other_id)
+        other = db.session.get(Letter, other_id)
         similarity = jaccard(own, own_words(other).shingles)
         if best is None or similarity > best[1]:
             best = (other, similarity)
     return best
 
 
-def _recent_count(column, value: str, message: Message) -> int:
+def _recent_count(column, value: str, letter: Letter) -> int:
     since = utcnow() - timedelta(days=1)
     return db.session.scalar(
         select(func.count())
-        .select_from(Message)
-        .where(column == value, Message.created_at >= since, Message.id != message.id)
+        .select_from(Letter)
+        .where(column == value, Letter.created_at >= since, Letter.id != letter.id)
     )
 
 
-def _abusive_phrase(message: Message) -> str | None:
+def _abusive_phrase(letter: Letter) -> str | None:
     extra = current_app.config.get("MODERATION_EXTRA_PHRASES", "")
     phrases = ABUSE_PHRASES + tuple(p.strip().lower() for p in extra.split(",") if p.strip())
-    text = " ".join(words(f"{message.subject} {message.body}"))
+    text = " ".join(words(f"{letter.subject} {letter.body}"))
     return next((p for p in phrases if f" {' '.join(words(p))} " in f" {text} "), None)
 
 
-def reason_to_hold(message: Message) -> Hold | None:
+def reason_to_hold(letter: Letter) -> Hold | None:
     """Why this just-confirmed letter should wait for a moderator, or None to send it.
 
     Also stores the letter's sketch, so later letters are compared with it.
     """
     config = current_app.config
-    own = own_words(message)
+    own = own_words(letter)
     db.session.add_all(
-        MessageShingle(message_id=message.id, hash=h, campaign_id=message.campaign_id)
+        LetterShingle(letter_id=letter.id, hash=h, campaign_id=letter.campaign_id)
         for h in sorted(own.shingles)[:SKETCH_SIZE]
     )
-    mp_email = (message.mp.email or "").lower()
-    if mp_email and message.sender_email_key == mp_email:
+    mp_email = (letter.mp.email or "").lower()
+    if mp_email and letter.sender_email_key == mp_email:
         return Hold("the sender's address is the MP's own")
-    phrase = _abusive_phrase(message)
+    phrase = _abusive_phrase(letter)
     if phrase:
         return Hold(f'possible threat or abuse ("{phrase}")')
-    per_email = _recent_count(Message.sender_email_key, message.sender_email_key, message)
+    per_email = _recent_count(Letter.sender_email_key, letter.sender_email_key, letter)
     if per_email >= config["MODERATION_MAX_PER_EMAIL_PER_DAY"]:
         return Hold(f"{per_email + 1} letters from one address in a day")
-    if message.ip_hash:
-        per_ip = _recent_count(Message.ip_hash, message.ip_hash, message)
+    if letter.ip_hash:
+        per_ip = _recent_count(Letter.ip_hash, letter.ip_hash, letter)
         if per_ip >= config["MODERATION_MAX_PER_IP_PER_DAY"]:
             return Hold(f"{per_ip + 1} letters from one network address in a day")
     if own.word_count < config["MODERATION_MIN_OWN_WORDS"]:
         return Hold(f"only {own.word_count} words differ from the campaign's template")
-    match = closest_match(message, own.shingles)
+    match = closest_match(letter, own.shingles)
     if match and match[1] >= config["MODERATION_SIMILARITY"]:
         return Hold(f"{match[1]:.0%} similar to letter {match[0].id}", match[0].id)
     return None
 
 
-def held_messages(limit: int = 100) -> list[Message]:
+def held_letters(limit: int = 100) -> list[Letter]:
     return list(
         db.session.scalars(
-            select(Message)
-            .where(Message.status == MessageStatus.HELD)
-            .order_by(Message.confirmed_at)
+            select(Letter)
+            .where(Letter.status == LetterStatus.HELD)
+            .order_by(Letter.confirmed_at)
             .limit(limit)
         )
     )
@@ -188,7 +188,7 @@ def held_messages(limit: int = 100) -> list[Message]:
 
 def count_held() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(Message).where(Message.status == MessageStatus.HELD)
+        select(func.count()).select_from(Letter).where(Letter.status == LetterStatus.HELD)
     )
 
 
@@ -196,30 +196,30 @@ class NotHeld(Exception):
     """The letter is no longer waiting for moderation (someone else decided first)."""
 
 
-def _held(session, message_id: int) -> Message:
-    message = session.scalar(select(Message).where(Message.id == message_id).with_for_update())
-    if message is None or message.status != MessageStatus.HELD:
-        raise NotHeld(message_id)
-    return message
+def _held(session, letter_id: int) -> Letter:
+    letter = session.scalar(select(Letter).where(Letter.id == letter_id).with_for_update())
+    if letter is None or letter.status != LetterStatus.HELD:
+        raise NotHeld(letter_id)
+    return letter
 
 
-def release(message_id: int, admin) -> Message:
+def release(letter_id: int, admin) -> Letter:
     """Send a held letter after all."""
     with write_transaction() as session:
-        message = _held(session, message_id)
-        message.move_to(MessageStatus.QUEUED, detail="released by a moderator", actor=admin.email)
-        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, message_id=message.id))
-        audit.record(admin, "moderation.released", "message", message.id, message.hold_reason or "")
-    return message
+        letter = _held(session, letter_id)
+        letter.move_to(LetterStatus.QUEUED, detail="released by a moderator", actor=admin.email)
+        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+        audit.record(admin, "moderation.released", "letter", letter.id, letter.hold_reason or "")
+    return letter
 
 
-def reject(message_id: int, admin, note: str = "") -> Message:
+def reject(letter_id: int, admin, note: str = "") -> Letter:
     """Refuse a held letter; the constituent is told by email."""
     with write_transaction() as session:
-        message = _held(session, message_id)
-        message.move_to(
-            MessageStatus.REJECTED, detail=note or "rejected by a moderator", actor=admin.email
+        letter = _held(session, letter_id)
+        letter.move_to(
+            LetterStatus.REJECTED, detail=note or "rejected by a moderator", actor=admin.email
         )
-        session.add(OutboxEmail(kind=EmailKind.REJECTED, message_id=message.id))
-        audit.record(admin, "moderation.rejected", "message", message.id, note)
-    return message
+        session.add(OutboxEmail(kind=EmailKind.REJECTED, letter_id=letter.id))
+        audit.record(admin, "moderation.rejected", "letter", letter.id, note)
+    return letter

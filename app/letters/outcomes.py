@@ -35,7 +35,7 @@ from sqlalchemy import (
 
 from app.db import text_value, utcnow
 from app.extensions import db
-from app.letters.models import ALLOWED_TRANSITIONS, Message, MessageStatus, event_insert
+from app.letters.models import ALLOWED_TRANSITIONS, Letter, LetterStatus, event_insert
 from app.outbox.models import EmailKind, OutboxEmail, letter_email_insert
 
 
@@ -47,25 +47,25 @@ class LetterOutcome:
     it) keeps its state and its history gets `otherwise`."""
 
     detail: str
-    move_to: MessageStatus | None = None
+    move_to: LetterStatus | None = None
     stamp: str | None = None
     then_queue: EmailKind | None = None
     otherwise: str | None = None
 
     def __post_init__(self):
-        if self.move_to and self.move_to not in ALLOWED_TRANSITIONS[MessageStatus.QUEUED]:
+        if self.move_to and self.move_to not in ALLOWED_TRANSITIONS[LetterStatus.QUEUED]:
             raise ValueError(f"a queued letter cannot move to {self.move_to}")
 
     def __call__(self, row: OutboxEmail, reason: str | None = None) -> None:
         """The worker's hook form: apply to the row's letter in its session."""
-        self.apply(db.session, row.message_id, reason)
+        self.apply(db.session, row.letter_id, reason)
 
-    def apply(self, connection, message_id: int | None, reason: str | None = None) -> None:
+    def apply(self, connection, letter_id: int | None, reason: str | None = None) -> None:
         """Statement by statement, in `connection`'s (or a session's) transaction,
         after the email's own fenced UPDATE changed its row."""
-        if message_id is None:
+        if letter_id is None:
             return
-        params = {"message_id": message_id, **self.params(reason)}
+        params = {"message_id": letter_id, **self.params(reason)}
         statements = _statements(self)
         if self.move_to is None:
             connection.execute(statements.note, params)
@@ -107,7 +107,7 @@ class _Statements:
 
 @functools.cache
 def _statements(outcome: LetterOutcome) -> _Statements:
-    letter = Message.__table__.c.id == _MESSAGE_ID
+    letter = Letter.__table__.c.id == _MESSAGE_ID
     moves = outcome.move_to is not None
     return _Statements(
         move=_move(outcome, letter) if moves else None,
@@ -120,13 +120,13 @@ def _statements(outcome: LetterOutcome) -> _Statements:
 
 @functools.cache
 def _joined(outcome: LetterOutcome, fenced_update):
-    message, outbox = Message.__table__, OutboxEmail.__table__
+    letters, outbox = Letter.__table__, OutboxEmail.__table__
     settled = fenced_update.returning(outbox.c.id, outbox.c.message_id).cte("settled")
-    letter = message.c.id == settled.c.message_id
+    letter = letters.c.id == settled.c.message_id
     answer = select(settled.c.id)
     if outcome.move_to is None:
         return answer.add_cte(_note(_DETAIL, letter).cte("noted"))
-    moved = _move(outcome, letter).returning(message.c.id).cte("moved")
+    moved = _move(outcome, letter).returning(letters.c.id).cte("moved")
     clauses = [_moved_event(outcome, moved.c.id).cte("moved_event")]
     if outcome.then_queue:
         clauses.append(_follow_up(outcome, moved.c.id).cte("follow_up"))
@@ -142,17 +142,17 @@ def _joined(outcome: LetterOutcome, fenced_update):
 def _move(outcome: LetterOutcome, letter):
     """The letter moves from QUEUED, if it is still QUEUED (an admin may have
     stopped it meanwhile)."""
-    message = Message.__table__
+    letters = Letter.__table__
     stamps = {outcome.stamp: _NOW} if outcome.stamp else {}
     return (
-        update(message)
-        .where(letter, message.c.status == MessageStatus.QUEUED)
+        update(letters)
+        .where(letter, letters.c.status == LetterStatus.QUEUED)
         .values(status=outcome.move_to, **stamps)
     )
 
 
 def _moved_event(outcome: LetterOutcome, moved_id):
-    from_to = (text_value(MessageStatus.QUEUED), text_value(outcome.move_to))
+    from_to = (text_value(LetterStatus.QUEUED), text_value(outcome.move_to))
     return _event(select(moved_id, *from_to, _DETAIL))
 
 
@@ -162,8 +162,8 @@ def _follow_up(outcome: LetterOutcome, moved_id):
 
 def _note(detail, *letter):
     """An event that changes nothing: the letter's state, from and to."""
-    message = Message.__table__
-    return _event(select(message.c.id, message.c.status, message.c.status, detail).where(*letter))
+    letters = Letter.__table__
+    return _event(select(letters.c.id, letters.c.status, letters.c.status, detail).where(*letter))
 
 
 def _event(rows):
@@ -173,7 +173,7 @@ def _event(rows):
 # The letters' emails, by kind: what each outcome does to the letter.
 SENT = {
     EmailKind.MP_LETTER: LetterOutcome(
-        "accepted by the MP's mail server", move_to=MessageStatus.SENT, stamp="sent_at",
+        "accepted by the MP's mail server", move_to=LetterStatus.SENT, stamp="sent_at",
         then_queue=EmailKind.CONSTITUENT_COPY,
         otherwise="the MP's mail server accepted it after it stopped",
     ),
@@ -185,7 +185,7 @@ SENT = {
 }  # fmt: skip
 FAILED = {
     EmailKind.MP_LETTER: LetterOutcome(
-        "{reason}", move_to=MessageStatus.FAILED, then_queue=EmailKind.DELIVERY_FAILED
+        "{reason}", move_to=LetterStatus.FAILED, then_queue=EmailKind.DELIVERY_FAILED
     ),
     EmailKind.CONFIRMATION: LetterOutcome("confirmation email could not be delivered: {reason}"),
     EmailKind.REMINDER: LetterOutcome("reminder could not be delivered: {reason}"),

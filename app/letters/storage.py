@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError
 from app.campaigns.models import Campaign, CampaignStatus
 from app.db import end_read_transaction, is_sqlite, text_value, utcnow
 from app.extensions import db
-from app.letters.models import Message, MessageStatus, event_insert
+from app.letters.models import Letter, LetterStatus, event_insert
 from app.outbox.models import EmailKind, letter_email_insert
 
 # What a caller gives for each letter; the rest is fixed or stamped here.
@@ -85,49 +85,49 @@ def _driver_sql(dialect) -> tuple[str, dict]:
 
 
 def _one_transaction(params: dict) -> int | None:
-    message, event, email = _statements()
+    letter_sql, event, email = _statements()
     with db.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
-        message_id = conn.execute(message, params).scalar()
-        if message_id is not None:
-            conn.execute(event, {**params, "message_id": message_id})
-            conn.execute(email, {**params, "message_id": message_id})
-    return message_id
+        letter_id = conn.execute(letter_sql, params).scalar()
+        if letter_id is not None:
+            conn.execute(event, {**params, "message_id": letter_id})
+            conn.execute(email, {**params, "message_id": letter_id})
+    return letter_id
 
 
 @functools.cache
 def _statements():
     """The three INSERTs, by the letter's id."""
-    message_id = bindparam("message_id", type_=Message.__table__.c.id.type)
-    return _letter().returning(Message.__table__.c.id), _event(message_id), _email(message_id)
+    letter_id = bindparam("message_id", type_=Letter.__table__.c.id.type)
+    return _letter().returning(Letter.__table__.c.id), _event(letter_id), _email(letter_id)
 
 
 @functools.cache
 def _joined():
     """One statement: the letter, then its event and email from the id it returns."""
-    stored = _letter().returning(Message.__table__.c.id).cte("stored")
+    stored = _letter().returning(Letter.__table__.c.id).cte("stored")
     event = _event(stored.c.id, stored).cte("first_event")
     email = _email(stored.c.id, stored).cte("confirmation")
     return select(stored.c.id).add_cte(event, email)
 
 
 def _letter():
-    table = Message.__table__
+    table = Letter.__table__
     values = {name: bindparam(name, type_=table.c[name].type) for name in LETTER_COLUMNS}
     campaign = Campaign.__table__
     live = exists().where(
         campaign.c.id == values["campaign_id"], campaign.c.status == CampaignStatus.LIVE
     )
-    stamped = {"status": text_value(MessageStatus.PENDING), "created_at": _NOW}
+    stamped = {"status": text_value(LetterStatus.PENDING), "created_at": _NOW}
     columns = [*LETTER_COLUMNS, *stamped]
     rows = select(*values.values(), *stamped.values()).where(live)
     return insert(table).from_select(columns, rows)
 
 
-def _event(message_id, *source):
-    pending, detail = text_value(MessageStatus.PENDING), bindparam("event_detail", type_=String())
-    rows = select(message_id, literal(None), pending, detail).select_from(*source)
+def _event(letter_id, *source):
+    pending, detail = text_value(LetterStatus.PENDING), bindparam("event_detail", type_=String())
+    rows = select(letter_id, literal(None), pending, detail).select_from(*source)
     return event_insert(rows, _NOW)
 
 
-def _email(message_id, *source):
-    return letter_email_insert(EmailKind.CONFIRMATION, message_id, _NOW, *source)
+def _email(letter_id, *source):
+    return letter_email_insert(EmailKind.CONFIRMATION, letter_id, _NOW, *source)

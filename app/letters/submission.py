@@ -1,4 +1,4 @@
-"""A constituent's message, from submission to confirmation.
+"""A constituent's letter, from submission to confirmation.
 
     submit_message -> PENDING (+ confirmation email in the outbox)
     confirm_message -> QUEUED (+ the letter to the MP in the outbox), or HELD
@@ -24,7 +24,7 @@ from app.campaigns.models import Campaign
 from app.db import begin_write, utcnow, write_transaction
 from app.extensions import db
 from app.letters import moderation
-from app.letters.models import ACTIVE_STATUSES, Message, MessageStatus, Source
+from app.letters.models import ACTIVE_STATUSES, Letter, LetterStatus, Source
 from app.letters.storage import insert_letter
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reference.postcodes import PostcodeError
@@ -38,7 +38,7 @@ CONFIRM_SALT = "confirm-message"
 
 
 @dataclass(frozen=True)
-class Letter:
+class LetterDraft:
     """What the constituent typed. Formats are checked by the form; rules here."""
 
     name: str
@@ -54,7 +54,7 @@ class Letter:
 
 @dataclass(frozen=True)
 class Origin:
-    """Where the message came from: credited on the dashboard."""
+    """Where the letter came from: credited on the dashboard."""
 
     source: str = Source.DIRECT
     partner_id: int | None = None
@@ -82,11 +82,11 @@ class MPUnreachable(Exception):
         self.seat = seat
 
 
-class DuplicateMessage(Exception):
-    """This constituent already has a message in this campaign."""
+class DuplicateLetter(Exception):
+    """This constituent already has a letter in this campaign."""
 
-    def __init__(self, existing: Message):
-        super().__init__(f"duplicate of message {existing.id}")
+    def __init__(self, existing: Letter):
+        super().__init__(f"duplicate of letter {existing.id}")
         self.existing = existing
 
 
@@ -99,41 +99,41 @@ class LinkExpired(Exception):
 
 
 def email_key(email: str) -> str:
-    """One key per mailbox, for 'one message per constituent per campaign'."""
+    """One key per mailbox, for 'one letter per constituent per campaign'."""
     return email.strip().lower()
 
 
-def check_letter(campaign: Campaign | LetterRules, letter: Letter) -> tuple[str, Seat, bool]:
+def check_letter(campaign: Campaign | LetterRules, draft: LetterDraft) -> tuple[str, Seat, bool]:
     """Apply the rules a letter must meet; return (postcode, seat, constituency chosen).
 
     Raises LetterProblem (with field errors) or MPUnreachable.
     """
     for field in ("name", "email", "subject", "address1", "address2", "town", "postcode"):
-        value = getattr(letter, field)
+        value = getattr(draft, field)
         if not is_single_line(value) or has_control_characters(value):
             raise LetterProblem({field: "Please remove line breaks and special characters."})
-    if has_control_characters(letter.body.replace("\t", " ")):
+    if has_control_characters(draft.body.replace("\t", " ")):
         raise LetterProblem({"body": "Please remove special (control) characters."})
     try:
-        postcode, seat, chosen = resolve_seat(letter.postcode, letter.constituency)
+        postcode, seat, chosen = resolve_seat(draft.postcode, draft.constituency)
     except PostcodeError as exc:
-        raise LetterProblem({"postcode": exc.message}) from exc
+        raise LetterProblem({"postcode": exc.explanation}) from exc
     except WrongConstituency as exc:
         raise LetterProblem({"postcode": str(exc)}) from exc
     except ChoiceRequired as exc:
-        raise LetterProblem({"constituency": exc.choose.message}, choose=exc.choose) from exc
+        raise LetterProblem({"constituency": exc.choose.explanation}, choose=exc.choose) from exc
     if not seat.can_email:
         raise MPUnreachable(seat)
-    problem = personal_edit_problem(campaign, seat, letter.name, letter.body)
+    problem = personal_edit_problem(campaign, seat, draft.name, draft.body)
     if problem:
         raise LetterProblem({"body": problem})
     return postcode, seat, chosen
 
 
-def submit_message(
+def submit_letter(
     *,
     campaign: Campaign | LetterRules,
-    letter: Letter,
+    draft: LetterDraft,
     submission_key: str,
     origin: Origin,
     subscribe: bool = False,
@@ -146,30 +146,30 @@ def submit_message(
     submission key) returns the first letter's id. Raises LetterProblem,
     MPUnreachable, DuplicateMessage, CampaignNotOpen (closed meanwhile).
     """
-    postcode, seat, chosen = check_letter(campaign, letter)
-    key = email_key(letter.email)
+    postcode, seat, chosen = check_letter(campaign, draft)
+    key = email_key(draft.email)
     via = f" via partner {origin.partner_id}" if origin.partner_id else ""
     try:
         # Insert first: the unique submission key and the one-active-letter
         # index refuse a double submit or a second letter, and the rare
         # refusal is looked up below; asking first cost two queries a letter.
-        message_id = insert_letter(
+        letter_id = insert_letter(
             {
                 "public_id": secrets.token_urlsafe(16),
                 "submission_key": submission_key,
                 "campaign_id": campaign.id,
                 "constituency_id": seat.constituency_id,
                 "mp_id": seat.mp.id,
-                "sender_name": letter.name.strip(),
-                "sender_email": letter.email.strip(),
+                "sender_name": draft.name.strip(),
+                "sender_email": draft.email.strip(),
                 "sender_email_key": key,
-                "address1": letter.address1.strip(),
-                "address2": letter.address2.strip(),
-                "town": letter.town.strip(),
+                "address1": draft.address1.strip(),
+                "address2": draft.address2.strip(),
+                "town": draft.town.strip(),
                 "postcode": postcode,
                 "constituency_chosen": chosen,
-                "subject": letter.subject.strip(),
-                "body": finished_body(letter, seat),
+                "subject": draft.subject.strip(),
+                "body": finished_body(draft, seat),
                 "source": origin.source,
                 "partner_id": origin.partner_id,
                 "embed_url": origin.embed_url,
@@ -187,65 +187,65 @@ def submit_message(
         if existing is None:
             raise
         return _same_or_duplicate(existing, submission_key).id
-    if message_id is None:
+    if letter_id is None:
         raise CampaignNotOpen(campaign.slug)
-    log.info("message %s submitted for constituency %s", message_id, seat.constituency_id)
+    log.info("letter %s submitted for constituency %s", letter_id, seat.constituency_id)
     if subscribe:
         record_consent(
-            letter.email,
+            draft.email,
             source="letter",
             campaign_id=campaign.id,
             postcode=postcode,
             constituency_id=seat.constituency_id,
-            message_id=message_id,
+            letter_id=letter_id,
         )
-    return message_id
+    return letter_id
 
 
-def finished_body(letter: Letter, seat: Seat) -> str:
+def finished_body(draft: LetterDraft, seat: Seat) -> str:
     """The letter's text as the MP will read it: placeholders filled, edges trimmed."""
     text = fill_placeholders(
-        letter.body, mp_name=seat.mp.name, constituency=seat.name, constituent_name=letter.name
+        draft.body, mp_name=seat.mp.name, constituency=seat.name, constituent_name=draft.name
     )
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-def _by_submission_key(submission_key: str) -> Message | None:
-    return db.session.scalar(select(Message).where(Message.submission_key == submission_key))
+def _by_submission_key(submission_key: str) -> Letter | None:
+    return db.session.scalar(select(Letter).where(Letter.submission_key == submission_key))
 
 
-def _active_for(campaign_id: int, key: str) -> Message | None:
+def _active_for(campaign_id: int, key: str) -> Letter | None:
     return db.session.scalar(
-        select(Message).where(
-            Message.campaign_id == campaign_id,
-            Message.sender_email_key == key,
-            Message.status.in_(ACTIVE_STATUSES),
+        select(Letter).where(
+            Letter.campaign_id == campaign_id,
+            Letter.sender_email_key == key,
+            Letter.status.in_(ACTIVE_STATUSES),
         )
     )
 
 
-def _same_or_duplicate(existing: Message, submission_key: str) -> Message:
+def _same_or_duplicate(existing: Letter, submission_key: str) -> Letter:
     if existing.submission_key == submission_key:
         return existing
-    raise DuplicateMessage(existing)
+    raise DuplicateLetter(existing)
 
 
-def resend_confirmation(message: Message) -> bool:
-    """Queue the confirmation email again for a still-pending message."""
+def resend_confirmation(letter: Letter) -> bool:
+    """Queue the confirmation email again for a still-pending letter."""
     with write_transaction() as session:
-        message = session.get(Message, message.id)
-        if message.status != MessageStatus.PENDING:
+        letter = session.get(Letter, letter.id)
+        if letter.status != LetterStatus.PENDING:
             return False
-        message.log("confirmation email requested again")
-        session.add(OutboxEmail(kind=EmailKind.CONFIRMATION, message_id=message.id))
+        letter.log("confirmation email requested again")
+        session.add(OutboxEmail(kind=EmailKind.CONFIRMATION, letter_id=letter.id))
     return True
 
 
-def confirmation_token(message: Message) -> str:
-    return sign(CONFIRM_SALT, message.public_id)
+def confirmation_token(letter: Letter) -> str:
+    return sign(CONFIRM_SALT, letter.public_id)
 
 
-def _message_for_token(token: str, *, lock: bool = False) -> Message:
+def _letter_for_token(token: str, *, lock: bool = False) -> Letter:
     max_age = current_app.config["CONFIRM_LINK_DAYS"] * 86400
     try:
         public_id = unsign(CONFIRM_SALT, token, max_age)
@@ -253,21 +253,21 @@ def _message_for_token(token: str, *, lock: bool = False) -> Message:
         raise LinkExpired() from exc
     except InvalidToken as exc:
         raise LinkInvalid() from exc
-    query = select(Message).where(Message.public_id == public_id)
-    message = db.session.scalar(query.with_for_update() if lock else query)
-    if message is None:
+    query = select(Letter).where(Letter.public_id == public_id)
+    letter = db.session.scalar(query.with_for_update() if lock else query)
+    if letter is None:
         raise LinkInvalid()
-    if message.status == MessageStatus.EXPIRED:
+    if letter.status == LetterStatus.EXPIRED:
         raise LinkExpired()
-    return message
+    return letter
 
 
-def message_for_token(token: str) -> Message:
-    """The message a confirmation link points at (for showing it). Raises LinkInvalid/Expired."""
-    return _message_for_token(token)
+def letter_for_token(token: str) -> Letter:
+    """The letter a confirmation link points at (for showing it). Raises LinkInvalid/Expired."""
+    return _letter_for_token(token)
 
 
-def confirm_message(token: str) -> Message:
+def confirm_letter(token: str) -> Letter:
     """The constituent confirmed: queue the letter (or hold it for moderation).
 
     Confirming again does nothing more: the row lock (PostgreSQL) or the
@@ -275,24 +275,24 @@ def confirm_message(token: str) -> Message:
     """
     begin_write()
     try:
-        message = _message_for_token(token, lock=True)
-        if message.status == MessageStatus.PENDING:
-            message.confirmed_at = utcnow()
-            hold = moderation.reason_to_hold(message)
+        letter = _letter_for_token(token, lock=True)
+        if letter.status == LetterStatus.PENDING:
+            letter.confirmed_at = utcnow()
+            hold = moderation.reason_to_hold(letter)
             if hold:
-                message.hold_reason = hold.reason[:200]
-                message.similar_to_id = hold.similar_to_id
-                message.move_to(MessageStatus.HELD, detail=f"confirmed; held: {hold.reason}")
+                letter.hold_reason = hold.reason[:200]
+                letter.similar_to_id = hold.similar_to_id
+                letter.move_to(LetterStatus.HELD, detail=f"confirmed; held: {hold.reason}")
             else:
-                message.move_to(MessageStatus.QUEUED, detail="confirmed by the constituent")
-                db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, message_id=message.id))
-            confirm_with_letter(message.id)  # the same link proves the address for alerts
+                letter.move_to(LetterStatus.QUEUED, detail="confirmed by the constituent")
+                db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+            confirm_with_letter(letter.id)  # the same link proves the address for alerts
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    log.info("message %s confirmed (%s)", message.id, message.status)
-    return message
+    log.info("letter %s confirmed (%s)", letter.id, letter.status)
+    return letter
 
 
 def send_reminders(now=None) -> int:
@@ -302,19 +302,19 @@ def send_reminders(now=None) -> int:
     oldest = now - timedelta(days=current_app.config["CONFIRM_LINK_DAYS"])
     with write_transaction() as session:
         due = session.scalars(
-            select(Message)
+            select(Letter)
             .where(
-                Message.status == MessageStatus.PENDING,
-                Message.reminded_at.is_(None),
-                Message.created_at <= now - timedelta(hours=hours),
-                Message.created_at > oldest,
+                Letter.status == LetterStatus.PENDING,
+                Letter.reminded_at.is_(None),
+                Letter.created_at <= now - timedelta(hours=hours),
+                Letter.created_at > oldest,
             )
             .limit(1000)
         ).all()
-        for message in due:
-            message.reminded_at = now
-            message.log("reminder queued")
-            session.add(OutboxEmail(kind=EmailKind.REMINDER, message_id=message.id))
+        for letter in due:
+            letter.reminded_at = now
+            letter.log("reminder queued")
+            session.add(OutboxEmail(kind=EmailKind.REMINDER, letter_id=letter.id))
     return len(due)
 
 
@@ -324,10 +324,10 @@ def expire_unconfirmed(now=None) -> int:
     cutoff = now - timedelta(days=current_app.config["CONFIRM_LINK_DAYS"])
     with write_transaction() as session:
         stale = session.scalars(
-            select(Message)
-            .where(Message.status == MessageStatus.PENDING, Message.created_at <= cutoff)
+            select(Letter)
+            .where(Letter.status == LetterStatus.PENDING, Letter.created_at <= cutoff)
             .limit(1000)
         ).all()
-        for message in stale:
-            message.move_to(MessageStatus.EXPIRED, detail="not confirmed in time")
+        for letter in stale:
+            letter.move_to(LetterStatus.EXPIRED, detail="not confirmed in time")
     return len(stale)

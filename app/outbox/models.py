@@ -18,7 +18,7 @@ from app.extensions import db
 
 if TYPE_CHECKING:
     from app.alerts.models import AlertRecipient, Subscriber
-    from app.letters.models import Message
+    from app.letters.models import Letter
 
 
 class EmailKind(StrEnum):
@@ -53,7 +53,7 @@ class OutboxEmail(db.Model):
     # never queue behind a fan-out of alerts.
     priority: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED)
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    letter_id: Mapped[int | None] = mapped_column("message_id", ForeignKey("message.id"))
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"))
     alert_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("alert_recipient.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
@@ -66,7 +66,7 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
 
-    message: Mapped[Message | None] = relationship()
+    letter: Mapped[Letter | None] = relationship()
     subscriber: Mapped[Subscriber | None] = relationship()
     alert_recipient: Mapped[AlertRecipient | None] = relationship()
 
@@ -79,12 +79,12 @@ class OutboxEmail(db.Model):
     )
 
 
-def letter_email_insert(kind: EmailKind, message_id, now, *source):
+def letter_email_insert(kind: EmailKind, letter_id, now, *source):
     """A Core INSERT ... SELECT queuing an email of `kind` for the letter
     `message_id` (a bound id, or a column of `source`), with the values
     OutboxEmail's defaults give a new row: for statements built once."""
     columns = {
-        "kind": text_value(kind), "message_id": message_id, "priority": literal(0),
+        "kind": text_value(kind), "message_id": letter_id, "priority": literal(0),
         "status": text_value(OutboxStatus.QUEUED), "attempts": literal(0),
         "not_before": now, "created_at": now,
     }  # fmt: skip

@@ -40,7 +40,7 @@ from app.alerts.models import Alert, AlertRecipient
 from app.db import is_sqlite, utcnow, write_transaction
 from app.extensions import db
 from app.letters import outcomes
-from app.letters.models import Message
+from app.letters.models import Letter
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS, build_email
 from app.outbox.mime import Unsendable
@@ -174,11 +174,11 @@ def load_rows(ids: list[int], *, alerts: bool | None = None) -> list[OutboxEmail
         recipient.selectinload(AlertRecipient.alert).selectinload(Alert.campaign),
     ]
     if not alerts:
-        message = joinedload(OutboxEmail.message)
+        letter = joinedload(OutboxEmail.letter)
         options += [
-            message.joinedload(Message.mp),
-            message.joinedload(Message.campaign),
-            message.joinedload(Message.constituency),
+            letter.joinedload(Letter.mp),
+            letter.joinedload(Letter.campaign),
+            letter.joinedload(Letter.constituency),
             selectinload(OutboxEmail.subscriber),
         ]
     # Anything this session loaded before is refreshed by the query below, so
@@ -228,7 +228,7 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
     follow_up = None
     if isinstance(hook, outcomes.LetterOutcome) and claim.outcomes is not None:
         if is_sqlite():  # no data-modifying WITH there: the letter's statements follow
-            follow_up = functools.partial(hook.apply, message_id=row.message_id, reason=reason)
+            follow_up = functools.partial(hook.apply, letter_id=row.letter_id, reason=reason)
         else:
             params.update(hook.params(reason))
             statement = hook.joined_to(statement)

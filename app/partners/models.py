@@ -1,4 +1,4 @@
-"""Partners: sites that embed the widget, credited for the messages they bring."""
+"""Partners: sites that embed the widget, credited for the letters they bring."""
 
 from __future__ import annotations
 

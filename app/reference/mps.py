@@ -13,7 +13,7 @@ from app.accounts import audit
 from app.cache import bump_reference_version
 from app.db import write_transaction
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
+from app.letters.models import Letter, LetterStatus
 from app.reference.models import MP, Constituency
 
 
@@ -67,9 +67,9 @@ class Failing:
 def failing() -> list[Failing]:
     """MPs whose letters have failed to deliver, most failures first."""
     rows = db.session.execute(
-        select(Message.mp_id, func.count(), func.max(Message.created_at))
-        .where(Message.status == MessageStatus.FAILED)
-        .group_by(Message.mp_id)
+        select(Letter.mp_id, func.count(), func.max(Letter.created_at))
+        .where(Letter.status == LetterStatus.FAILED)
+        .group_by(Letter.mp_id)
         .order_by(func.count().desc())
     ).all()
     mps = {

@@ -47,9 +47,9 @@ class PostcodeError(Exception):
     code = "postcode_error"
     status = 400
 
-    def __init__(self, message: str, postcode: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, explanation: str, postcode: str | None = None):
+        super().__init__(explanation)
+        self.explanation = explanation
         self.postcode = postcode
 
 

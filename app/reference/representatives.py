@@ -103,7 +103,7 @@ class Choose:
     seats: tuple[Seat, ...]
 
     @property
-    def message(self) -> str:
+    def explanation(self) -> str:
         if self.reason == "northern_ireland":
             return (
                 "Our postcode data covers Great Britain only, so we can't tell which "
@@ -120,7 +120,7 @@ class ChoiceRequired(Exception):
     """The postcode needs a constituency chosen from a list before writing."""
 
     def __init__(self, choose: Choose):
-        super().__init__(choose.message)
+        super().__init__(choose.explanation)
         self.choose = choose
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.campaigns.models import Campaign
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
+from app.letters.models import Letter, LetterStatus
 from app.partners.models import Partner
 from app.reference.models import MP, Constituency
 
@@ -45,27 +45,27 @@ def _iso(value) -> str:
     return value.isoformat(sep=" ", timespec="seconds") if value else ""
 
 
-MESSAGE_COLUMNS = [
+LETTER_COLUMNS = [
     "id", "reference", "written_at", "confirmed_at", "sent_at", "status", "campaign",
     "constituency", "gss_code", "mp", "source", "partner", "sender_name", "postcode",
 ]  # fmt: skip
 PERSONAL_COLUMNS = ["sender_email", "subject", "body"]
 
 
-def messages_csv(*, campaign_id: int | None = None, personal: bool = False) -> Iterator[str]:
+def letters_csv(*, campaign_id: int | None = None, personal: bool = False) -> Iterator[str]:
     """Every letter; the sender's email, subject and body only when `personal`."""
     query = (
-        select(Message, Campaign.slug, Constituency.name, Constituency.gss_code)
+        select(Letter, Campaign.slug, Constituency.name, Constituency.gss_code)
         .add_columns(MP.name, Partner.slug)
-        .join(Campaign, Message.campaign_id == Campaign.id)
-        .join(Constituency, Message.constituency_id == Constituency.id)
-        .join(MP, Message.mp_id == MP.id)
-        .outerjoin(Partner, Message.partner_id == Partner.id)
-        .order_by(Message.id)
+        .join(Campaign, Letter.campaign_id == Campaign.id)
+        .join(Constituency, Letter.constituency_id == Constituency.id)
+        .join(MP, Letter.mp_id == MP.id)
+        .outerjoin(Partner, Letter.partner_id == Partner.id)
+        .order_by(Letter.id)
         .execution_options(yield_per=1000)
     )
     if campaign_id:
-        query = query.where(Message.campaign_id == campaign_id)
+        query = query.where(Letter.campaign_id == campaign_id)
 
     def rows():
         for m, campaign, constituency, gss, mp, partner in db.session.execute(query):
@@ -76,7 +76,7 @@ def messages_csv(*, campaign_id: int | None = None, personal: bool = False) -> I
                 row += [m.sender_email, m.subject, m.body]
             yield row
 
-    return csv_lines(MESSAGE_COLUMNS + (PERSONAL_COLUMNS if personal else []), rows())
+    return csv_lines(LETTER_COLUMNS + (PERSONAL_COLUMNS if personal else []), rows())
 
 
 def subscribers_csv() -> Iterator[str]:
@@ -109,11 +109,11 @@ def subscribers_csv() -> Iterator[str]:
 
 def constituencies_csv(*, campaign_id: int | None = None) -> Iterator[str]:
     """Per constituency: letters written, confirmed and delivered, with the MP."""
-    counts = select(Message.constituency_id, Message.status, func.count().label("n")).group_by(
-        Message.constituency_id, Message.status
+    counts = select(Letter.constituency_id, Letter.status, func.count().label("n")).group_by(
+        Letter.constituency_id, Letter.status
     )
     if campaign_id:
-        counts = counts.where(Message.campaign_id == campaign_id)
+        counts = counts.where(Letter.campaign_id == campaign_id)
     tally: dict[int, dict[str, int]] = {}
     for constituency_id, status, n in db.session.execute(counts):
         tally.setdefault(constituency_id, {})[status] = n
@@ -122,7 +122,7 @@ def constituencies_csv(*, campaign_id: int | None = None) -> Iterator[str]:
         .outerjoin(MP, MP.constituency_id == Constituency.id)
         .order_by(Constituency.name)
     ).all()
-    unconfirmed = (MessageStatus.PENDING, MessageStatus.EXPIRED)
+    unconfirmed = (LetterStatus.PENDING, LetterStatus.EXPIRED)
 
     def rows():
         for constituency_id, gss, name, mp, party in seats:
@@ -136,7 +136,7 @@ def constituencies_csv(*, campaign_id: int | None = None) -> Iterator[str]:
                 party or "",
                 written,
                 confirmed,
-                by_status.get(MessageStatus.SENT, 0),
+                by_status.get(LetterStatus.SENT, 0),
             ]
 
     header = ["gss_code", "constituency", "mp", "party", "letters_written", "letters_confirmed",

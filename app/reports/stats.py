@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
+from app.letters.models import Letter, LetterStatus
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.partners.models import Partner
 from app.reference.models import Constituency
 
-S = MessageStatus
+S = LetterStatus
 NOT_CONFIRMED = (S.PENDING, S.EXPIRED)
 
 
@@ -59,15 +59,15 @@ class Breakdown:
 
 
 def _scoped(query, campaign_id: int | None):
-    return query.where(Message.campaign_id == campaign_id) if campaign_id else query
+    return query.where(Letter.campaign_id == campaign_id) if campaign_id else query
 
 
 def coverage(campaign_id: int | None = None) -> Coverage:
     rows = db.session.execute(
         _scoped(
-            select(Message.constituency_id, func.count())
-            .where(Message.status == S.SENT)
-            .group_by(Message.constituency_id),
+            select(Letter.constituency_id, func.count())
+            .where(Letter.status == S.SENT)
+            .group_by(Letter.constituency_id),
             campaign_id,
         )
     ).all()
@@ -78,7 +78,7 @@ def coverage(campaign_id: int | None = None) -> Coverage:
 
 def totals(campaign_id: int | None = None) -> Breakdown:
     rows = db.session.execute(
-        _scoped(select(Message.status, func.count()).group_by(Message.status), campaign_id)
+        _scoped(select(Letter.status, func.count()).group_by(Letter.status), campaign_id)
     ).all()
     return Breakdown("All letters", dict(rows))
 
@@ -86,7 +86,7 @@ def totals(campaign_id: int | None = None) -> Breakdown:
 def by_group(column, campaign_id: int | None = None) -> dict[object, Breakdown]:
     rows = db.session.execute(
         _scoped(
-            select(column, Message.status, func.count()).group_by(column, Message.status),
+            select(column, Letter.status, func.count()).group_by(column, Letter.status),
             campaign_id,
         )
     ).all()
@@ -97,12 +97,12 @@ def by_group(column, campaign_id: int | None = None) -> dict[object, Breakdown]:
 
 
 def by_source(campaign_id: int | None = None) -> list[Breakdown]:
-    groups = by_group(Message.source, campaign_id)
+    groups = by_group(Letter.source, campaign_id)
     return sorted(groups.values(), key=lambda b: -b.written)
 
 
 def by_partner(campaign_id: int | None = None) -> list[Breakdown]:
-    groups = by_group(Message.partner_id, campaign_id)
+    groups = by_group(Letter.partner_id, campaign_id)
     names = dict(db.session.execute(select(Partner.id, Partner.name)).all())
     for partner_id, breakdown in groups.items():
         breakdown.label = (
@@ -125,12 +125,12 @@ def per_day(days: int = 30, campaign_id: int | None = None) -> list[Day]:
     """Letters written per day (by their state now), oldest first, every day present."""
     today = utcnow().date()
     since = today - timedelta(days=days - 1)
-    day = func.date(Message.created_at)
+    day = func.date(Letter.created_at)
     rows = db.session.execute(
         _scoped(
-            select(day, Message.status, func.count())
-            .where(Message.created_at >= since)
-            .group_by(day, Message.status),
+            select(day, Letter.status, func.count())
+            .where(Letter.created_at >= since)
+            .group_by(day, Letter.status),
             campaign_id,
         )
     ).all()

@@ -23,7 +23,7 @@ class ShareEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
-    message_id: Mapped[int] = mapped_column(ForeignKey("message.id"))  # whose link
+    letter_id: Mapped[int] = mapped_column("message_id", ForeignKey("message.id"))  # whose link
     kind: Mapped[str] = mapped_column(String(6))
     channel: Mapped[str] = mapped_column(String(10), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db
-from app.letters.models import Message, MessageStatus, Source
+from app.letters.models import Letter, LetterStatus, Source
 from app.links import external_url
 from app.sharing.models import ShareEvent, ShareKind
 from app.tokens import InvalidToken, sign, unsign
@@ -53,79 +53,77 @@ def new_share_code() -> str:
 
 def share_href(channel: str, *, url: str, text: str, title: str) -> str:
     """Where a share button for `channel` goes, carrying `url` and `text`."""
-    message = f"{text} {url}".strip()
+    post = f"{text} {url}".strip()
     if channel == "facebook":
         return "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})
     if channel == "x":
         return "https://x.com/intent/post?" + urlencode({"text": text, "url": url})
     if channel == "whatsapp":
-        return "https://wa.me/?" + urlencode({"text": message})
+        return "https://wa.me/?" + urlencode({"text": post})
     if channel == "bluesky":
-        return "https://bsky.app/intent/compose?" + urlencode({"text": message})
+        return "https://bsky.app/intent/compose?" + urlencode({"text": post})
     if channel == "email":
-        return f"mailto:?subject={quote(title)}&body={quote(message)}"
+        return f"mailto:?subject={quote(title)}&body={quote(post)}"
     if channel == "copy":
         return url
     raise ValueError(f"unknown share channel {channel!r}")
 
 
-def personal_link(message: Message, channel: str) -> str:
+def personal_link(letter: Letter, channel: str) -> str:
     """The link this letter's writer shares on `channel`."""
-    return external_url("public.shared", code=message.share_code, channel=channel)
+    return external_url("public.shared", code=letter.share_code, channel=channel)
 
 
-def share_buttons(message: Message) -> list[ShareLink]:
+def share_buttons(letter: Letter) -> list[ShareLink]:
     """The share page's buttons: each goes through us (to count it), then to the platform."""
     return [
-        ShareLink(
-            c, LABELS[c], external_url("public.share_out", code=message.share_code, channel=c)
-        )
+        ShareLink(c, LABELS[c], external_url("public.share_out", code=letter.share_code, channel=c))
         for c in CHANNELS
         if c != "copy"
     ]
 
 
-def _by_code(code: str) -> Message | None:
-    return db.session.scalar(select(Message).where(Message.share_code == code))
+def _by_code(code: str) -> Letter | None:
+    return db.session.scalar(select(Letter).where(Letter.share_code == code))
 
 
-def _record(message: Message, kind: str, channel: str) -> None:
+def _record(letter: Letter, kind: str, channel: str) -> None:
     with write_transaction() as session:
         session.add(
             ShareEvent(
-                campaign_id=message.campaign_id, message_id=message.id, kind=kind, channel=channel
+                campaign_id=letter.campaign_id, letter_id=letter.id, kind=kind, channel=channel
             )
         )
 
 
 def record_share(code: str, channel: str) -> str | None:
     """A share button was pressed: count it; where the platform's share page is."""
-    message = _by_code(code)
-    if message is None or channel not in CHANNELS:
+    letter = _by_code(code)
+    if letter is None or channel not in CHANNELS:
         return None
-    _record(message, ShareKind.SHARE, channel)
-    campaign = message.campaign
+    _record(letter, ShareKind.SHARE, channel)
+    campaign = letter.campaign
     return share_href(
-        channel, url=personal_link(message, channel), text=campaign.share_text, title=campaign.title
+        channel, url=personal_link(letter, channel), text=campaign.share_text, title=campaign.title
     )
 
 
 def record_visit(code: str, channel: str) -> tuple[Campaign, str] | None:
     """Someone arrived through a share link: count it; the campaign and a credit ref."""
-    message = _by_code(code)
-    if message is None:
+    letter = _by_code(code)
+    if letter is None:
         return None
     channel = channel if channel in CHANNELS else ""
-    _record(message, ShareKind.VISIT, channel)
-    return message.campaign, sign(REF_SALT, {"k": "share", "m": message.id, "c": channel})
+    _record(letter, ShareKind.VISIT, channel)
+    return letter.campaign, sign(REF_SALT, {"k": "share", "m": letter.id, "c": channel})
 
 
 def record_group_click(code: str) -> str | None:
-    message = _by_code(code)
-    if message is None or not message.campaign.group_url:
+    letter = _by_code(code)
+    if letter is None or not letter.campaign.group_url:
         return None
-    _record(message, ShareKind.GROUP, "")
-    return message.campaign.group_url
+    _record(letter, ShareKind.GROUP, "")
+    return letter.campaign.group_url
 
 
 def alert_ref(alert_id: int) -> str:
@@ -185,17 +183,15 @@ def funnel(campaign_id: int | None = None) -> Funnel:
             query = query.where(ShareEvent.campaign_id == campaign_id)
         return dict(db.session.execute(query).all())
 
-    referred = select(Message.share_channel, func.count()).where(
-        Message.referred_by_id.is_not(None)
-    )
-    sent = select(func.count()).select_from(Message).where(Message.status == MessageStatus.SENT)
+    referred = select(Letter.share_channel, func.count()).where(Letter.referred_by_id.is_not(None))
+    sent = select(func.count()).select_from(Letter).where(Letter.status == LetterStatus.SENT)
     if campaign_id:
-        referred = referred.where(Message.campaign_id == campaign_id)
-        sent = sent.where(Message.campaign_id == campaign_id)
+        referred = referred.where(Letter.campaign_id == campaign_id)
+        sent = sent.where(Letter.campaign_id == campaign_id)
     return Funnel(
         shares=events(ShareKind.SHARE),
         visits=events(ShareKind.VISIT),
-        referred=dict(db.session.execute(referred.group_by(Message.share_channel)).all()),
+        referred=dict(db.session.execute(referred.group_by(Letter.share_channel)).all()),
         sent=db.session.scalar(sent),
     )
 

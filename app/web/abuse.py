@@ -1,7 +1,7 @@
 """Keeping robots and floods out without bothering people.
 
 A form ticket is a signed token issued when a form is shown. It carries a
-random submission key (so a double submit stores one message) and the time
+random submission key (so a double submit stores one letter) and the time
 the form was shown (so a form filled faster than a person could is treated as
 automated). Automated submissions get a success-shaped answer and nothing is
 stored: a bot learns nothing from it.

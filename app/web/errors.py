@@ -34,22 +34,22 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def json_error(status: int, code: str, message: str, **extra):
-    response = jsonify({"error": {"code": code, "message": message, **extra}})
+def json_error(status: int, code: str, explanation: str, **extra):
+    response = jsonify({"error": {"code": code, "message": explanation, **extra}})
     response.status_code = status
     return response
 
 
 def _handle_http(exc: HTTPException):
     status = exc.code or 500
-    message = MESSAGES.get(status, exc.description or "Error")
+    explanation = MESSAGES.get(status, exc.description or "Error")
     if isinstance(exc, CSRFError):
-        message = "Your session expired. Please go back, reload the page and try again."
+        explanation = "Your session expired. Please go back, reload the page and try again."
     if wants_json():
-        response = json_error(status, CODES.get(status, "error"), message)
+        response = json_error(status, CODES.get(status, "error"), explanation)
     else:
         response = make_response(
-            render_template("error.html", status=status, message=message), status
+            render_template("error.html", status=status, explanation=explanation), status
         )
     if status in (429, 503):
         response.headers["Retry-After"] = str(_seconds_until_allowed())
@@ -67,7 +67,7 @@ def _handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     if wants_json():
         return json_error(500, "server_error", MESSAGES[500])
-    return render_template("error.html", status=500, message=MESSAGES[500]), 500
+    return render_template("error.html", status=500, explanation=MESSAGES[500]), 500
 
 
 def init_app(app: Flask) -> None:

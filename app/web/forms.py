@@ -10,7 +10,7 @@ from wtforms import BooleanField, EmailField, Form, HiddenField, StringField, Te
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.alerts.subscribers import CONSENT_WORDING
-from app.letters.submission import Letter
+from app.letters.submission import LetterDraft
 from app.text import has_control_characters, is_single_line
 
 BODY_MAX = 20_000
@@ -87,8 +87,8 @@ class LetterFields(Form):
     )
     alerts = BooleanField(CONSENT_WORDING)
 
-    def to_letter(self) -> Letter:
-        return Letter(
+    def to_draft(self) -> LetterDraft:
+        return LetterDraft(
             name=self.name.data,
             email=self.email.data,
             address1=self.address1.data,

@@ -38,18 +38,18 @@ class LiveServer:
         self.server.shutdown()
         self.server.server_close()
 
-    def wait_for_status(self, message_id: int, status, timeout: float = 10.0):
+    def wait_for_status(self, letter_id: int, status, timeout: float = 10.0):
         """Wait for a letter to reach a status. The SMTP server holds the letter a
         moment before the worker commits "sent", so checking at once would race."""
-        from app.letters.models import Message
+        from app.letters.models import Letter
 
         deadline = time.monotonic() + timeout
         with self.app.app_context():
             while True:
-                message = db.session.get(Message, message_id)
-                if message.status == status or time.monotonic() > deadline:
+                letter = db.session.get(Letter, letter_id)
+                if letter.status == status or time.monotonic() > deadline:
                     db.session.remove()
-                    return message.status
+                    return letter.status
                 db.session.remove()
                 time.sleep(0.05)
 

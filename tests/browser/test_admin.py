@@ -14,8 +14,8 @@ from app.accounts.models import AdminUser
 from app.accounts.sign_in import create_admin
 from app.db import write_transaction
 from app.extensions import db
-from app.letters.models import Message
-from app.letters.submission import confirm_message, confirmation_token
+from app.letters.models import Letter
+from app.letters.submission import confirm_letter, confirmation_token
 from app.reports.hexmap import BUCKETS
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PERSONAL_BODY, submit
@@ -70,9 +70,9 @@ def test_an_admin_runs_a_campaign_from_the_dashboard(site, page, admin_secret, m
 
     # A letter arrives, and a near-copy of it is held.
     with site.app.app_context():
-        first = confirm_message(confirmation_token(submit()))
+        first = confirm_letter(confirmation_token(submit()))
         copy = PERSONAL_BODY.replace("Jane Smith", "Carl Copier")
-        held = confirm_message(
+        held = confirm_letter(
             confirmation_token(
                 submit(email="carl@example.com", name="Carl Copier", body=copy, key="c")
             )
@@ -102,7 +102,7 @@ def test_the_coverage_map_draws_all_650_constituencies(site, page, admin_secret)
             for i in range(3)
         ]
         with write_transaction() as session:
-            session.execute(update(Message).where(Message.id.in_(ids)).values(status="sent"))
+            session.execute(update(Letter).where(Letter.id.in_(ids)).values(status="sent"))
         db.session.remove()
     page.set_viewport_size({"width": 1280, "height": 1000})
     sign_in(page, site, admin_secret)

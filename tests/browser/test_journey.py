@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.letters.models import MessageStatus
+from app.letters.models import LetterStatus
 from tests.browser.pages import CampaignPage, ConfirmPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -39,7 +39,7 @@ def test_a_constituent_writes_confirms_and_their_mp_receives_one_letter(site, pa
     assert letter["Reply-To"].addresses[0].addr_spec == "jane@example.com"
     assert "My mother's care home closed" in letter.text
     assert letter.text.startswith("Jane Smith\n1 High Street\nTestington\nTE1 1AA\n")
-    assert site.wait_for_status(1, MessageStatus.SENT) == MessageStatus.SENT
+    assert site.wait_for_status(1, LetterStatus.SENT) == LetterStatus.SENT
     page.reload()
     expect(page.get_by_text("Your letter has been delivered to Alice Able")).to_be_visible()
 

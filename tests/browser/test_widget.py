@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.letters.models import Message, MessageStatus, Source
+from app.letters.models import Letter, LetterStatus, Source
 from app.partners.partners import save_partner, set_active
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
@@ -50,16 +50,16 @@ def test_a_reader_writes_from_the_blog_and_the_mp_gets_it_credited(site, blog, p
     back = page.get_by_role("link", name="Back to The Test Blog")
     expect(back).to_have_attribute("href", f"{blog.url}/?widgets=1")
 
-    [letter] = mail_server.wait_for(1, timeout=15, to=MP_ADDRESS)
-    assert "I read the Gazette every morning" in letter.text
-    assert letter["Reply-To"].addresses[0].addr_spec == "reader@example.com"
+    [delivered] = mail_server.wait_for(1, timeout=15, to=MP_ADDRESS)
+    assert "I read the Gazette every morning" in delivered.text
+    assert delivered["Reply-To"].addresses[0].addr_spec == "reader@example.com"
     with site.app.app_context():
-        message = db.session.scalars(select(Message)).one()
-        assert message.source == Source.WIDGET
-        assert message.partner.slug == "test-blog"
-        assert message.embed_url == f"{blog.url}/?widgets=1"
-        message_id = message.id
-    assert site.wait_for_status(message_id, MessageStatus.SENT) == MessageStatus.SENT
+        letter = db.session.scalars(select(Letter)).one()
+        assert letter.source == Source.WIDGET
+        assert letter.partner.slug == "test-blog"
+        assert letter.embed_url == f"{blog.url}/?widgets=1"
+        letter_id = letter.id
+    assert site.wait_for_status(letter_id, LetterStatus.SENT) == LetterStatus.SENT
     back.click()
     expect(page).to_have_url(f"{blog.url}/?widgets=1")
 
@@ -139,7 +139,7 @@ def test_an_unregistered_site_cannot_use_the_widget(site, blog, page):
     widget = open_blog(page, blog)
     expect(widget.get_by_text("We couldn't reach the server.")).to_be_visible()
     with site.app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
 
 
 def test_field_errors_are_inline_and_focus_moves_to_the_first(site, blog, page):

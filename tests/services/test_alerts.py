@@ -26,8 +26,8 @@ from app.alerts.models import (
     SubscriberStatus,
 )
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
-from app.letters.submission import confirm_message, confirmation_token
+from app.letters.models import Letter, LetterStatus
+from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.outbox.worker import AlertThrottle, claim_due, deliver_claim, run_worker
 from tests.conftest import ADMIN_PASSWORD
@@ -107,21 +107,21 @@ def test_signing_up_sends_only_a_confirmation_until_confirmed(mailed_app, mail_s
 
 
 def test_ticking_the_box_on_a_letter_is_confirmed_with_the_letter(mailed_app, mail_server):
-    from app.letters.submission import Letter, Origin, submit_message
+    from app.letters.submission import LetterDraft, Origin, submit_letter
 
-    letter = Letter(name="Jane Smith", email="jane@example.com", address1="1 High Street", town="T",
+    draft = LetterDraft(name="Jane Smith", email="jane@example.com", address1="1 High Street", town="T",
                     postcode="TE1 1AA", subject="s", body=PERSONAL_BODY)  # fmt: skip
-    message_id = submit_message(campaign=demo_campaign(), letter=letter, submission_key="k",
+    letter_id = submit_letter(campaign=demo_campaign(), draft=draft, submission_key="k",
                                 origin=Origin(), subscribe=True)  # fmt: skip
-    message = db.session.get(Message, message_id)
+    letter = db.session.get(Letter, letter_id)
     deliver()
     assert [m["Subject"] for m in mail_server.to("jane@example.com")] == [
-        "Confirm your message to Alice Able"
+        "Confirm your letter to Alice Able"
     ]
     sub = db.session.scalars(select(Subscriber)).one()
     assert sub.status == "pending"
-    assert sub.constituency_id == message.constituency_id
-    confirm_message(confirmation_token(message))
+    assert sub.constituency_id == letter.constituency_id
+    confirm_letter(confirmation_token(letter))
     assert fresh(sub).status == "confirmed"
 
 
@@ -144,7 +144,7 @@ def test_the_three_segments_pick_exactly_the_right_people(app):
     subscriber("unknown-seat@example.com")  # no postcode: seat unknown
     subscriber("unsubscribed@example.com", "unsubscribed", postcode="CF1 1AA")
     sent = submit(email=heard.email)
-    sent.status = MessageStatus.SENT
+    sent.status = LetterStatus.SENT
     db.session.commit()
 
     def picked(segment):
@@ -461,8 +461,8 @@ def test_click_credit_lands_on_the_right_rows(mailed_app, mail_server):
 
     client.post("/c/mp-expenses/write", data={**LETTER, "email": "clicker@example.com", "ref": ref,
                                               "form_ticket": issue_form_ticket(), "action": "send"})  # fmt: skip
-    message = db.session.scalars(select(Message)).one()
-    assert (message.source, message.alert_id) == ("alert", alert.id)
+    letter = db.session.scalars(select(Letter)).one()
+    assert (letter.source, letter.alert_id) == ("alert", alert.id)
     stats = alerts.alert_stats(alert)
     assert (stats.recipients, stats.sent, stats.clicked, stats.letters_within_7_days) == (
         2,
@@ -478,7 +478,7 @@ def test_share_credit_lands_on_the_sharer(mailed_app):
     from app.web.abuse import issue_form_ticket
     from tests.factories import LETTER
 
-    sharer = confirm_message(confirmation_token(submit()))
+    sharer = confirm_letter(confirmation_token(submit()))
     client = mailed_app.test_client()
     client.get(f"/share/{sharer.share_code}/whatsapp")
     client.get(f"/share/{sharer.share_code}/group")
@@ -490,7 +490,7 @@ def test_share_credit_lands_on_the_sharer(mailed_app):
                                               "postcode": "TE1 1AB", "body": PERSONAL_BODY + " Friend.", "ref": ref,
                                               "form_ticket": issue_form_ticket(), "action": "send"})  # fmt: skip
     friend = db.session.scalar(
-        select(Message).where(Message.sender_email_key == "friend@example.com")
+        select(Letter).where(Letter.sender_email_key == "friend@example.com")
     )
     assert (friend.source, friend.referred_by_id, friend.share_channel) == (
         "share",
@@ -499,7 +499,7 @@ def test_share_credit_lands_on_the_sharer(mailed_app):
     )
     kinds = sorted((e.kind, e.channel) for e in db.session.scalars(select(ShareEvent)))
     assert kinds == [("group", ""), ("share", "whatsapp"), ("visit", "whatsapp")]
-    sharer.status = MessageStatus.SENT
+    sharer.status = LetterStatus.SENT
     db.session.commit()
     funnel = sharing.funnel(demo_campaign().id)
     assert (funnel.shares, funnel.visits, funnel.referred, funnel.k_factor) == (

@@ -9,7 +9,7 @@ from sqlalchemy.pool import NullPool
 
 from app.campaigns.campaigns import open_campaign_rules
 from app.extensions import db
-from app.letters.models import Message
+from app.letters.models import Letter
 from app.outbox.models import EmailKind, OutboxEmail
 from tests.factories import submit
 
@@ -73,8 +73,8 @@ def test_a_letter_written_on_a_connection_cut_while_busy_fails_once_and_loses_no
         cut_by_the_server(backend_pid())
         with pytest.raises(OperationalError):
             submit(campaign=campaign, key="cut")
-        message = submit(campaign=campaign, key="cut")  # on a new connection
-        assert message.status == "pending"
-        assert db.session.scalar(select(func.count()).select_from(Message)) == 2
+        letter = submit(campaign=campaign, key="cut")  # on a new connection
+        assert letter.status == "pending"
+        assert db.session.scalar(select(func.count()).select_from(Letter)) == 2
         kinds = db.session.scalars(select(OutboxEmail.kind)).all()
         assert kinds == [EmailKind.CONFIRMATION, EmailKind.CONFIRMATION]

@@ -19,8 +19,8 @@ from sqlalchemy import func, select, text, update
 
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
-from app.letters.submission import confirm_message, confirmation_token
+from app.letters.models import Letter, LetterStatus
+from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox import worker
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.outbox.worker import claim_due, deliver_claim, run_worker
@@ -52,10 +52,10 @@ def link_in(received) -> str:
     return re.search(r"http://localhost/confirm/\S+", received.text).group(0)
 
 
-def confirmed_message(**changes) -> Message:
-    message = submit(**changes)
-    confirm_message(confirmation_token(message))
-    return message
+def confirmed_message(**changes) -> Letter:
+    letter = submit(**changes)
+    confirm_letter(confirmation_token(letter))
+    return letter
 
 
 def fresh(obj):
@@ -65,11 +65,11 @@ def fresh(obj):
     return obj
 
 
-def outbox_row(message, kind=EmailKind.MP_LETTER) -> OutboxEmail:
+def outbox_row(letter, kind=EmailKind.MP_LETTER) -> OutboxEmail:
     db.session.commit()
     return db.session.scalar(
         select(OutboxEmail)
-        .where(OutboxEmail.message_id == message.id, OutboxEmail.kind == kind)
+        .where(OutboxEmail.letter_id == letter.id, OutboxEmail.kind == kind)
         .execution_options(populate_existing=True)
     )
 
@@ -82,31 +82,31 @@ def make_due(row: OutboxEmail) -> None:
 
 
 def test_the_whole_journey_delivers_one_letter_with_the_right_headers(mailed_app, mail_server):
-    message = submit()
+    letter = submit()
     deliver()
     [confirmation] = mail_server.to("jane@example.com")
-    assert confirmation["Subject"] == "Confirm your message to Alice Able"
+    assert confirmation["Subject"] == "Confirm your letter to Alice Able"
     assert address(confirmation, "To") == ("Jane Smith", "jane@example.com")
     assert mail_server.to(MP_ADDRESS) == []  # nothing before confirming
 
     token = link_in(confirmation).rsplit("/", 1)[1]
-    confirm_message(token)
+    confirm_letter(token)
     deliver()
 
-    [letter] = mail_server.to(MP_ADDRESS)
-    assert letter.rcpt_tos == [MP_ADDRESS]
-    assert letter.mail_from == "noreply@writetoyourmp.test"
-    assert address(letter, "From") == (
+    [draft] = mail_server.to(MP_ADDRESS)
+    assert draft.rcpt_tos == [MP_ADDRESS]
+    assert draft.mail_from == "noreply@writetoyourmp.test"
+    assert address(draft, "From") == (
         "Jane Smith via Write to your MP",
         "noreply@writetoyourmp.test",
     )
-    assert address(letter, "Reply-To") == ("Jane Smith", "jane@example.com")
-    assert address(letter, "To") == ("Alice Able", MP_ADDRESS)
-    assert letter["Subject"] == "Please publish MPs' expenses"
-    assert letter["Auto-Submitted"] is None  # a person wrote this
+    assert address(draft, "Reply-To") == ("Jane Smith", "jane@example.com")
+    assert address(draft, "To") == ("Alice Able", MP_ADDRESS)
+    assert draft["Subject"] == "Please publish MPs' expenses"
+    assert draft["Auto-Submitted"] is None  # a person wrote this
     for header in ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id"):
-        assert letter[header] is None
-    text = letter.text
+        assert draft[header] is None
+    text = draft.text
     assert text.startswith("Jane Smith\n1 High Street\nTestington\nTE1 1AA\n\nDear Alice Able,")
     assert "a constituent in Testington North (postcode TE1 1AA)" in text
     assert "confirmed their email address" in text
@@ -114,10 +114,10 @@ def test_the_whole_journey_delivers_one_letter_with_the_right_headers(mailed_app
     copy = [m for m in mail_server.to("jane@example.com") if m["Subject"].startswith("Sent:")]
     assert len(copy) == 1
     assert "I run a small business" in copy[0].text
-    fresh(message)
-    assert message.status == MessageStatus.SENT
-    assert message.sent_at is not None
-    assert [e.to_status for e in message.events if e.is_transition] == [
+    fresh(letter)
+    assert letter.status == LetterStatus.SENT
+    assert letter.sent_at is not None
+    assert [e.to_status for e in letter.events if e.is_transition] == [
         "pending",
         "queued",
         "sent",
@@ -137,24 +137,24 @@ def test_transactional_mail_has_no_list_headers(mailed_app, mail_server):
 
 
 def test_a_4xx_answer_is_retried_later_then_succeeds(mailed_app, mail_server):
-    message = confirmed_message()
+    letter = confirmed_message()
     mail_server.fail_next("451 4.3.0 Mailbox busy, try later", stage="RCPT", address=MP_ADDRESS)
     deliver()
     assert mail_server.to(MP_ADDRESS) == []
-    row = outbox_row(message)
+    row = outbox_row(letter)
     assert row.status == OutboxStatus.QUEUED
     assert row.attempts == 1
     assert row.not_before > utcnow() + timedelta(seconds=30)  # a growing delay, not a spin
     assert row.last_error.startswith("451")
-    fresh(message)
-    assert message.status == MessageStatus.QUEUED
-    assert "delivery to the MP delayed" in message.events[-1].detail
+    fresh(letter)
+    assert letter.status == LetterStatus.QUEUED
+    assert "delivery to the MP delayed" in letter.events[-1].detail
 
     make_due(row)
     deliver()
     assert len(mail_server.to(MP_ADDRESS)) == 1
-    fresh(message)
-    assert message.status == MessageStatus.SENT
+    fresh(letter)
+    assert letter.status == LetterStatus.SENT
 
 
 def test_retry_delays_grow(mailed_app):
@@ -166,12 +166,12 @@ def test_retry_delays_grow(mailed_app):
 
 
 def test_a_5xx_answer_fails_the_message_and_tells_the_constituent(mailed_app, mail_server):
-    message = confirmed_message()
+    letter = confirmed_message()
     mail_server.fail_next("550 5.1.1 <alice.able.mp@parliament.uk>: no such user", stage="RCPT")
     deliver()
-    fresh(message)
-    assert message.status == MessageStatus.FAILED
-    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    fresh(letter)
+    assert letter.status == LetterStatus.FAILED
+    [failure] = [e for e in letter.events if e.is_transition and e.to_status == "failed"]
     assert failure.detail == "550 5.1.1 <address>: no such user"
     assert "alice.able" not in failure.detail  # addresses are scrubbed from stored errors
     [notice] = [
@@ -182,8 +182,8 @@ def test_a_5xx_answer_fails_the_message_and_tells_the_constituent(mailed_app, ma
 
 
 def test_giving_up_after_the_bounded_time_fails_and_tells_them(mailed_app, mail_server):
-    message = confirmed_message()
-    row = outbox_row(message)
+    letter = confirmed_message()
+    row = outbox_row(letter)
     db.session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.id == row.id)
@@ -192,9 +192,9 @@ def test_giving_up_after_the_bounded_time_fails_and_tells_them(mailed_app, mail_
     db.session.commit()
     mail_server.fail_next("421 4.7.0 Try again later", stage="RCPT", address=MP_ADDRESS)
     deliver()
-    fresh(message)
-    assert message.status == MessageStatus.FAILED
-    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    fresh(letter)
+    assert letter.status == LetterStatus.FAILED
+    [failure] = [e for e in letter.events if e.is_transition and e.to_status == "failed"]
     assert "gave up after 8 attempts" in failure.detail
     assert any("could not deliver" in m["Subject"] for m in mail_server.to("jane@example.com"))
 
@@ -212,24 +212,24 @@ def dead_server_app(make_app):
 
 
 def test_a_dead_smtp_server_loses_nothing(dead_server_app):
-    message = confirmed_message()
+    letter = confirmed_message()
     result = deliver()
     assert result.retried == 2  # the confirmation and the letter
-    row = outbox_row(message)
+    row = outbox_row(letter)
     assert (row.status, row.attempts) == (OutboxStatus.QUEUED, 1)
     assert "connection problem" in row.last_error
-    fresh(message)
-    assert message.status == MessageStatus.QUEUED
+    fresh(letter)
+    assert letter.status == LetterStatus.QUEUED
 
 
 def test_with_no_server_for_the_bounded_time_the_letter_fails_and_they_are_told(dead_server_app):
     """The outcome path taken when no connection opens at all (no outcome writer)."""
-    message = confirmed_message()
+    letter = confirmed_message()
     deliver()  # a first refusal: noted on the letter, retried later
-    fresh(message)
-    assert message.status == MessageStatus.QUEUED
-    assert "delivery to the MP delayed" in message.events[-1].detail
-    row = outbox_row(message)
+    fresh(letter)
+    assert letter.status == LetterStatus.QUEUED
+    assert "delivery to the MP delayed" in letter.events[-1].detail
+    row = outbox_row(letter)
     db.session.execute(
         update(OutboxEmail)
         .where(OutboxEmail.id == row.id)
@@ -237,19 +237,19 @@ def test_with_no_server_for_the_bounded_time_the_letter_fails_and_they_are_told(
     )
     db.session.commit()
     deliver()
-    fresh(message)
-    assert message.status == MessageStatus.FAILED
-    assert "gave up after 2 attempts" in message.events[-1].detail
-    told = outbox_row(message, EmailKind.DELIVERY_FAILED)
+    fresh(letter)
+    assert letter.status == LetterStatus.FAILED
+    assert "gave up after 2 attempts" in letter.events[-1].detail
+    told = outbox_row(letter, EmailKind.DELIVERY_FAILED)
     assert told is not None
     assert told.status == OutboxStatus.QUEUED  # sent once a server answers
 
 
 def test_a_header_injection_that_slipped_into_the_database_is_never_sent(mailed_app, mail_server):
-    message = confirmed_message()
+    letter = confirmed_message()
     db.session.execute(
-        update(Message)
-        .where(Message.id == message.id)
+        update(Letter)
+        .where(Letter.id == letter.id)
         .values(sender_name="Jane\r\nBcc: victim@example.com", subject="Hi\nX-Evil: 1")
     )
     db.session.commit()
@@ -259,40 +259,40 @@ def test_a_header_injection_that_slipped_into_the_database_is_never_sent(mailed_
     for received in mail_server.messages:
         assert received["X-Evil"] is None
         assert received["Bcc"] is None
-    fresh(message)
-    assert message.status == MessageStatus.FAILED
-    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    fresh(letter)
+    assert letter.status == LetterStatus.FAILED
+    [failure] = [e for e in letter.events if e.is_transition and e.to_status == "failed"]
     assert "unsafe" in failure.detail
 
 
 def test_a_cancelled_message_is_not_sent(mailed_app, mail_server):
-    message = confirmed_message()
-    message.move_to(MessageStatus.CANCELLED, actor="admin")
+    letter = confirmed_message()
+    letter.move_to(LetterStatus.CANCELLED, actor="admin")
     db.session.commit()
     result = deliver()
     assert mail_server.to(MP_ADDRESS) == []
     assert result.skipped == 2  # the letter, and the confirmation nobody needs any more
-    assert outbox_row(message).status == OutboxStatus.CANCELLED
+    assert outbox_row(letter).status == OutboxStatus.CANCELLED
 
 
 def test_a_letter_stopped_elsewhere_is_built_as_it_is_now_not_as_the_session_last_saw_it(
     mailed_app, mail_server
 ):
-    message = confirmed_message()
-    assert fresh(message).status == MessageStatus.QUEUED  # this session holds it, queued
+    letter = confirmed_message()
+    assert fresh(letter).status == LetterStatus.QUEUED  # this session holds it, queued
     with db.engine.begin() as conn:  # an admin stops it, in another process
-        conn.execute(update(Message).where(Message.id == message.id).values(status="cancelled"))
+        conn.execute(update(Letter).where(Letter.id == letter.id).values(status="cancelled"))
     result = deliver_claim(claim_due(10))  # in the session that holds the old copy
     assert mail_server.to(MP_ADDRESS) == []
     assert result.skipped == 2  # the letter, and its confirmation
-    assert outbox_row(message).status == OutboxStatus.CANCELLED
+    assert outbox_row(letter).status == OutboxStatus.CANCELLED
 
 
 def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
     mailed_app, mail_server, monkeypatch
 ):
 
-    message = confirmed_message()
+    letter = confirmed_message()
     real_build = worker.build_email
 
     def build_then_cancel(row):
@@ -300,33 +300,33 @@ def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
         if row.kind == EmailKind.MP_LETTER:  # an admin presses Cancel as it goes out
             with db.engine.begin() as conn:
                 conn.execute(
-                    update(Message).where(Message.id == row.message_id).values(status="cancelled")
+                    update(Letter).where(Letter.id == row.letter_id).values(status="cancelled")
                 )
         return email
 
     monkeypatch.setattr(worker, "build_email", build_then_cancel)
     deliver()
-    fresh(message)
+    fresh(letter)
     assert len(mail_server.to(MP_ADDRESS)) == 1  # it had left: the worker can't call it back
-    assert message.status == MessageStatus.CANCELLED
-    assert "accepted it after it stopped" in message.events[-1].detail
-    assert outbox_row(message, EmailKind.CONSTITUENT_COPY) is None
+    assert letter.status == LetterStatus.CANCELLED
+    assert "accepted it after it stopped" in letter.events[-1].detail
+    assert outbox_row(letter, EmailKind.CONSTITUENT_COPY) is None
 
 
 def test_an_mp_whose_address_vanished_fails_cleanly(mailed_app, mail_server):
-    message = confirmed_message()
-    message.mp.source_email = "No email found"
+    letter = confirmed_message()
+    letter.mp.source_email = "No email found"
     db.session.commit()
     deliver()
-    fresh(message)
-    assert message.status == MessageStatus.FAILED
-    [failure] = [e for e in message.events if e.is_transition and e.to_status == "failed"]
+    fresh(letter)
+    assert letter.status == LetterStatus.FAILED
+    [failure] = [e for e in letter.events if e.is_transition and e.to_status == "failed"]
     assert "no usable email" in failure.detail
 
 
 def test_an_admin_email_override_is_used_at_send_time(mailed_app, mail_server):
-    message = confirmed_message()
-    message.mp.email_override = "alice.office@example.org"
+    letter = confirmed_message()
+    letter.mp.email_override = "alice.office@example.org"
     db.session.commit()
     deliver()
     assert len(mail_server.to("alice.office@example.org")) == 1
@@ -334,7 +334,7 @@ def test_an_admin_email_override_is_used_at_send_time(mailed_app, mail_server):
 
 
 def test_a_lost_lease_does_not_overwrite_the_new_owner(mailed_app, mail_server):
-    message = confirmed_message()
+    letter = confirmed_message()
     claim = claim_due(10)
     # Another worker took the rows over after this lease expired.
     db.session.execute(
@@ -342,12 +342,12 @@ def test_a_lost_lease_does_not_overwrite_the_new_owner(mailed_app, mail_server):
     )
     db.session.commit()
     deliver_claim(claim)
-    row = outbox_row(message)
+    row = outbox_row(letter)
     assert (row.status, row.lease_token) == (OutboxStatus.SENDING, "someone-else")
     # Nor does its letter change: that is the new owner's outcome to write.
-    assert fresh(message).status == MessageStatus.QUEUED
-    assert [e.to_status for e in message.events if e.is_transition][-1] == "queued"
-    assert outbox_row(message, EmailKind.CONSTITUENT_COPY) is None
+    assert fresh(letter).status == LetterStatus.QUEUED
+    assert [e.to_status for e in letter.events if e.is_transition][-1] == "queued"
+    assert outbox_row(letter, EmailKind.CONSTITUENT_COPY) is None
 
 
 def _worker_env(app, mail_port: int, **extra) -> dict:
@@ -367,9 +367,9 @@ def _worker_env(app, mail_port: int, **extra) -> dict:
 
 
 def test_a_worker_killed_mid_send_is_replaced_and_the_letter_sent_once(mailed_app, mail_server):
-    message = submit()
+    letter = submit()
     deliver()  # the confirmation email
-    confirm_message(confirmation_token(message))
+    confirm_letter(confirmation_token(letter))
     mail_server.stall(20, stage="RCPT")
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
@@ -384,14 +384,14 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_letter_sent_once(mailed_ap
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     mail_server.stall(0)
-    row = outbox_row(message)
+    row = outbox_row(letter)
     assert row.status == OutboxStatus.SENDING  # leased to a dead worker
     deliver()
     assert mail_server.to(MP_ADDRESS) == []  # the lease has not expired yet
     time.sleep(2.2)
     deliver()
     assert len(mail_server.to(MP_ADDRESS)) == 1
-    row = outbox_row(message)
+    row = outbox_row(letter)
     assert (row.status, row.attempts) == (OutboxStatus.SENT, 2)
 
 
@@ -437,7 +437,7 @@ def test_two_workers_never_send_the_same_letter(make_app, mail_server, backend):
     assert len(set(ids)) == 60
     with app.app_context():
         sent = db.session.scalar(
-            select(func.count()).select_from(Message).where(Message.status == MessageStatus.SENT)
+            select(func.count()).select_from(Letter).where(Letter.status == LetterStatus.SENT)
         )
         assert sent == 60
 
@@ -456,7 +456,7 @@ def test_the_reminder_arrives_a_day_later_with_a_working_link(mailed_app, mail_s
     assert len(reminders) == 1
     assert "has not been sent yet" in reminders[0].text
     with freeze_time("2026-05-02 10:05"):
-        confirm_message(link_in(reminders[0]).rsplit("/", 1)[1])
+        confirm_letter(link_in(reminders[0]).rsplit("/", 1)[1])
 
 
 def test_prepared_outcomes_survive_a_restart_and_a_deallocation(make_app, mail_server, backend):
@@ -478,5 +478,5 @@ def test_prepared_outcomes_survive_a_restart_and_a_deallocation(make_app, mail_s
             ))  # fmt: skip
         second = confirmed_message(email="second@example.com", key="second")
         deliver()
-        assert [fresh(first).status, fresh(second).status] == [MessageStatus.SENT] * 2
+        assert [fresh(first).status, fresh(second).status] == [LetterStatus.SENT] * 2
         assert len(mail_server.to(MP_ADDRESS)) == 2

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.campaigns.campaigns import suggested_letter
-from app.letters.models import MessageStatus
+from app.letters.models import LetterStatus
 from app.letters.moderation import jaccard, shingles, words
-from app.letters.submission import confirm_message, confirmation_token
+from app.letters.submission import confirm_letter, confirmation_token
 from app.reference.representatives import find_mp
 from tests.factories import PERSONAL_BODY, demo_campaign, submit
 
@@ -18,9 +18,9 @@ OTHER_BODY = (
 )
 
 
-def confirm(**letter):
-    message = submit(**letter)
-    return confirm_message(confirmation_token(message))
+def confirm(**draft):
+    letter = submit(**draft)
+    return confirm_letter(confirmation_token(letter))
 
 
 def with_own_words(own: str, name: str = "Jane Smith") -> str:
@@ -30,10 +30,10 @@ def with_own_words(own: str, name: str = "Jane Smith") -> str:
 
 
 def test_different_letters_are_not_held(app):
-    assert confirm().status == MessageStatus.QUEUED
+    assert confirm().status == LetterStatus.QUEUED
     assert (
         confirm(email="omar@example.com", name="Omar Osei", body=OTHER_BODY).status
-        == MessageStatus.QUEUED
+        == LetterStatus.QUEUED
     )
 
 
@@ -43,7 +43,7 @@ def test_a_near_copy_of_another_letter_is_held_with_its_match(app):
         "Jane Smith", "Bob Jones"
     )
     held = confirm(email="bob@example.com", name="Bob Jones", body=copy)
-    assert held.status == MessageStatus.HELD
+    assert held.status == LetterStatus.HELD
     assert held.similar_to_id == first.id
     assert "similar to letter" in held.hold_reason
 
@@ -53,11 +53,11 @@ def test_the_shared_template_does_not_make_letters_alike(app):
              "public a full account of every pound they spend on our behalf.")  # fmt: skip
     own_b = ("As a farmer on a tight margin, I keep receipts for everything; our MPs should "
              "be held to the same standard, with claims online where anyone can read them.")  # fmt: skip
-    assert confirm(body=with_own_words(own_a)).status == MessageStatus.QUEUED
+    assert confirm(body=with_own_words(own_a)).status == LetterStatus.QUEUED
     second = confirm(
         email="b@example.com", name="Ben Farmer", body=with_own_words(own_b, "Ben Farmer")
     )
-    assert second.status == MessageStatus.QUEUED
+    assert second.status == LetterStatus.QUEUED
 
 
 def test_the_same_own_words_inside_the_template_are_caught(app):
@@ -65,25 +65,25 @@ def test_the_same_own_words_inside_the_template_are_caught(app):
            "a full account of every pound they spend on our behalf.")  # fmt: skip
     confirm(body=with_own_words(own))
     copied = confirm(email="b@example.com", name="Ben Copy", body=with_own_words(own, "Ben Copy"))
-    assert copied.status == MessageStatus.HELD
+    assert copied.status == LetterStatus.HELD
 
 
 def test_a_template_with_a_word_or_two_changed_is_held(app):
     held = confirm(body=with_own_words("It matters."))
-    assert held.status == MessageStatus.HELD
+    assert held.status == LetterStatus.HELD
     assert "differ from the campaign's template" in held.hold_reason
 
 
 def test_writing_to_yourself_is_held(app):
     held = confirm(email="alice.able.mp@parliament.uk", name="Alice Able")
-    assert held.status == MessageStatus.HELD
+    assert held.status == LetterStatus.HELD
     assert held.hold_reason == "the sender's address is the MP's own"
 
 
 def test_threats_are_held(app):
     body = PERSONAL_BODY + "\nI know where you live."
     held = confirm(body=body)
-    assert held.status == MessageStatus.HELD
+    assert held.status == LetterStatus.HELD
     assert "threat" in held.hold_reason
 
 
@@ -101,8 +101,8 @@ def test_many_letters_from_one_address_in_a_day_are_held(make_app):
         second = submit(
             campaign=db.session.query(Campaign).filter_by(slug="second").one(), body=OTHER_BODY
         )
-        second = confirm_message(confirmation_token(second))
-        assert second.status == MessageStatus.HELD
+        second = confirm_letter(confirmation_token(second))
+        assert second.status == LetterStatus.HELD
         assert "from one address in a day" in second.hold_reason
 
 

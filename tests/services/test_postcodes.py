@@ -61,14 +61,14 @@ def test_repairs_offer_both_readings_of_ambiguous_outward_characters():
 def test_malformed_text_asks_for_a_full_postcode(raw):
     with pytest.raises(InvalidPostcode) as caught:
         place_postcode(raw, locate)
-    assert "full UK postcode" in caught.value.message
+    assert "full UK postcode" in caught.value.explanation
 
 
 def test_well_formed_but_unknown_postcode_says_so():
     with pytest.raises(UnknownPostcode) as caught:
         place_postcode("ZZ9 9ZZ", locate)
     assert caught.value.postcode == "ZZ9 9ZZ"
-    assert "can't find" in caught.value.message
+    assert "can't find" in caught.value.explanation
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ def test_well_formed_but_unknown_postcode_says_so():
 def test_places_with_no_mp_are_explained(raw, place):
     with pytest.raises(NoMPForArea) as caught:
         place_postcode(raw, locate)
-    assert place in caught.value.message
+    assert place in caught.value.explanation
 
 
 def test_northern_ireland_is_never_looked_up_in_gb_data():

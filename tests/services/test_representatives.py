@@ -45,7 +45,7 @@ def test_a_postcode_the_data_places_nowhere_offers_gb_seats(app):
     result = find_mp("TE9 9ZZ")
     assert isinstance(result, Choose)
     assert result.reason == "no_constituency"
-    assert "real postcode" in result.message
+    assert "real postcode" in result.explanation
     assert {s.country for s in result.seats} == {"England", "Wales", "Scotland"}
 
 

@@ -46,9 +46,9 @@ def test_a_viewer_can_look_but_not_change_anything(app, viewer_client):
         if method != "GET" and url != "/admin/logout":
             assert viewer_client.open(url, method=method).status_code == 403, (method, url)
     assert viewer_client.get("/admin/").status_code == 200
-    assert viewer_client.get("/admin/exports/messages.csv?personal=1").status_code == 403
+    assert viewer_client.get("/admin/exports/letters.csv?personal=1").status_code == 403
     assert viewer_client.get("/admin/exports/subscribers.csv").status_code == 403
-    assert viewer_client.get("/admin/exports/messages.csv").status_code == 200
+    assert viewer_client.get("/admin/exports/letters.csv").status_code == 200
 
 
 def test_signing_in_needs_the_password_and_then_a_code(app, client, make_admin):
@@ -207,10 +207,10 @@ def test_next_only_leads_inside_the_dashboard(app, client, make_admin):
     assert response.headers["Location"] == "/admin/"
     client.post("/admin/logout")
     client.post(
-        "/admin/login?next=/admin/messages", data={"email": admin.email, "password": ADMIN_PASSWORD}
+        "/admin/login?next=/admin/letters", data={"email": admin.email, "password": ADMIN_PASSWORD}
     )
     response = client.post("/admin/verify", data={"code": totp_code(secret, 1)})
-    assert response.headers["Location"] == "/admin/messages"
+    assert response.headers["Location"] == "/admin/letters"
 
 
 def test_admin_pages_are_never_cached(admin_client):

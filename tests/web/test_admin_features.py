@@ -12,8 +12,8 @@ from app.accounts.models import AuditEvent
 from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns.models import Campaign
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
-from app.letters.submission import confirm_message, confirmation_token
+from app.letters.models import Letter, LetterStatus
+from app.letters.submission import confirm_letter, confirmation_token
 from app.reference.models import Constituency
 from app.reports import stats
 from tests.factories import PERSONAL_BODY, submit
@@ -27,16 +27,16 @@ def actions() -> list[str]:
     return [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
 
 
-def seed(status: str, postcode: str, n: int = 1, **extra) -> list[Message]:
+def seed(status: str, postcode: str, n: int = 1, **extra) -> list[Letter]:
     """Letters in a given state, through the real services where the state allows."""
     made = []
     for _ in range(n):
         body = f"{PERSONAL_BODY} Letter number {len(made)} {status} {postcode}."
-        message = submit(postcode=postcode, email=f"{status}{len(made)}{postcode[:3]}@example.com".replace(" ", ""),
+        letter = submit(postcode=postcode, email=f"{status}{len(made)}{postcode[:3]}@example.com".replace(" ", ""),
                          body=body, **extra)  # fmt: skip
         if status != "pending":
-            message.status = status
-        made.append(message)
+            letter.status = status
+        made.append(letter)
     db.session.commit()
     return made
 
@@ -79,11 +79,11 @@ def test_the_dashboard_shows_the_headline_and_the_map(admin_client):
 
 def test_every_admin_action_is_audited(app, admin_client):
     client = admin_client
-    message = confirm_message(confirmation_token(submit()))
-    client.post(f"/admin/messages/{message.id}/body")
-    client.post(f"/admin/messages/{message.id}/cancel")
-    client.post(f"/admin/messages/{message.id}/resend")
-    client.post(f"/admin/messages/{message.id}/mark-delivered")
+    letter = confirm_letter(confirmation_token(submit()))
+    client.post(f"/admin/letters/{letter.id}/body")
+    client.post(f"/admin/letters/{letter.id}/cancel")
+    client.post(f"/admin/letters/{letter.id}/resend")
+    client.post(f"/admin/letters/{letter.id}/mark-delivered")
     client.post(
         "/admin/campaigns/new", data={"title": "Second", "slug": "second", "status": "draft"}
     )
@@ -98,7 +98,7 @@ def test_every_admin_action_is_audited(app, admin_client):
         data={"slug": "gazette", "name": "Gazette", "origins": "https://g.example", "active": "y"},
     )
     client.post("/admin/partners/gazette/active", data={"active": "0"})
-    mp_id = message.mp_id
+    mp_id = letter.mp_id
     client.post(f"/admin/mps/{mp_id}", data={"email": "office@example.org"})
     client.get("/admin/exports/constituencies.csv")
     audit_page = page(client.get("/admin/audit"))
@@ -109,8 +109,8 @@ def test_every_admin_action_is_audited(app, admin_client):
     )
     client.post("/admin/logout")
     assert actions() == [
-        "admin.created", "admin.login", "message.body_viewed", "message.cancelled", "message.resent",
-        "message.marked_delivered", "campaign.created", "campaign.updated", "campaign.live",
+        "admin.created", "admin.login", "letter.body_viewed", "letter.cancelled", "letter.resent",
+        "letter.marked_delivered", "campaign.created", "campaign.updated", "campaign.live",
         "partner.saved", "partner.disabled", "mp.email_override", "export.constituencies", "admin.logout",
     ]  # fmt: skip
     events = db.session.scalars(select(AuditEvent)).all()
@@ -121,17 +121,17 @@ def test_every_admin_action_is_audited(app, admin_client):
 
 
 def test_reading_a_letter_is_for_admins_and_recorded(admin_client, viewer_client):
-    message = submit()
-    detail = page(admin_client.get(f"/admin/messages/{message.id}"))
+    letter = submit()
+    detail = page(admin_client.get(f"/admin/letters/{letter.id}"))
     assert "small business" not in detail  # hidden until asked for
     assert "Show the letter" in detail
-    body = page(admin_client.post(f"/admin/messages/{message.id}/body"))
+    body = page(admin_client.post(f"/admin/letters/{letter.id}/body"))
     assert "small business" in body
-    viewer = page(viewer_client.get(f"/admin/messages/{message.id}"))
+    viewer = page(viewer_client.get(f"/admin/letters/{letter.id}"))
     assert "Only admins can read" in viewer
     assert "jane@example.com" not in viewer
-    assert viewer_client.post(f"/admin/messages/{message.id}/body").status_code == 403
-    assert actions().count("message.body_viewed") == 1
+    assert viewer_client.post(f"/admin/letters/{letter.id}/body").status_code == 403
+    assert actions().count("letter.body_viewed") == 1
 
 
 def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_admin, mail_server):
@@ -143,14 +143,14 @@ def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_a
         admin, secret = make_admin()
         client = app.test_client()
         sign_in(client, admin.email, secret)
-        first = confirm_message(confirmation_token(submit()))
-        held = confirm_message(confirmation_token(submit(
+        first = confirm_letter(confirmation_token(submit()))
+        held = confirm_letter(confirmation_token(submit(
             email="copier@example.com", name="Carl Copier", key="copy",
             body=PERSONAL_BODY.replace("Jane Smith", "Carl Copier"))))  # fmt: skip
-        assert held.status == MessageStatus.HELD
+        assert held.status == LetterStatus.HELD
         queue = page(client.get("/admin/moderation"))
         assert f"Letter {held.id}</a> to Alice Able" in queue
-        assert f'Closest match: <a href="/admin/messages/{first.id}">letter {first.id}</a>' in queue
+        assert f'Closest match: <a href="/admin/letters/{first.id}">letter {first.id}</a>' in queue
         assert "100% similar" in queue
 
         assert client.post(f"/admin/moderation/{held.id}/release").status_code == 303
@@ -175,7 +175,7 @@ def test_rejecting_tells_the_constituent(make_app, make_admin, mail_server):
         admin, secret = make_admin()
         client = app.test_client()
         sign_in(client, admin.email, secret)
-        held = confirm_message(
+        held = confirm_letter(
             confirmation_token(submit(body=PERSONAL_BODY + " I know where you live."))
         )
         client.post(f"/admin/moderation/{held.id}/reject", data={"note": "threatening"})
@@ -185,18 +185,18 @@ def test_rejecting_tells_the_constituent(make_app, make_admin, mail_server):
         assert "in their own words" in notice.text
         assert mail_server.to("alice.able.mp@parliament.uk") == []
         db.session.refresh(held)
-        assert held.status == MessageStatus.REJECTED
+        assert held.status == LetterStatus.REJECTED
 
 
 def test_the_letter_log_filters(admin_client):
     seed("sent", "TE1 1AA", 2)
     seed("failed", "CF1 1AA", 1)
-    html = page(admin_client.get("/admin/messages?status=failed"))
+    html = page(admin_client.get("/admin/letters?status=failed"))
     assert html.count('class="tag tag--failed"') == 1
-    html = page(admin_client.get("/admin/messages?constituency=Testington+North"))
+    html = page(admin_client.get("/admin/letters?constituency=Testington+North"))
     assert html.count('class="tag tag--sent"') == 2
-    assert "No letters match" in page(admin_client.get("/admin/messages?constituency=Nowhere"))
-    assert "No letters match" in page(admin_client.get("/admin/messages?written_from=2099-01-01"))
+    assert "No letters match" in page(admin_client.get("/admin/letters?constituency=Nowhere"))
+    assert "No letters match" in page(admin_client.get("/admin/letters?written_from=2099-01-01"))
 
 
 def test_campaign_editor_previews_and_publishes(admin_client, client):
@@ -241,13 +241,13 @@ def read_csv(response) -> list[dict]:
 def test_exports_are_valid_csv_with_the_right_rows(admin_client):
     seed("sent", "TE1 1AA", 2)
     seed("pending", "CF1 1AA", 1, name='=HYPERLINK("http://evil")')
-    rows = read_csv(admin_client.get("/admin/exports/messages.csv"))
+    rows = read_csv(admin_client.get("/admin/exports/letters.csv"))
     assert len(rows) == 3
     assert "body" not in rows[0]
     assert "sender_email" not in rows[0]
     assert {r["status"] for r in rows} == {"sent", "pending"}
     assert any(r["sender_name"].startswith("'=HYPERLINK") for r in rows)  # no formula runs
-    personal = read_csv(admin_client.get("/admin/exports/messages.csv?personal=1"))
+    personal = read_csv(admin_client.get("/admin/exports/letters.csv?personal=1"))
     assert "small business" in personal[0]["body"]
     counts = {
         r["constituency"]: r

@@ -9,7 +9,7 @@ from app.alerts.models import Consent
 from app.campaigns.campaigns import EDITABLE, save_campaign
 from app.campaigns.models import Campaign, CampaignStatus
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
+from app.letters.models import Letter, LetterStatus
 from app.outbox.models import OutboxEmail
 from tests.factories import LETTER, PERSONAL_BODY, demo_campaign
 
@@ -25,7 +25,7 @@ def body(client, **changes) -> dict:
 
 
 def stored() -> int:
-    return db.session.scalar(select(func.count()).select_from(Message))
+    return db.session.scalar(select(func.count()).select_from(Letter))
 
 
 def test_representatives_for_a_gb_postcode(client):
@@ -93,7 +93,7 @@ def test_submit_accepts_a_letter(client):
     response = client.post(SUBMIT, json=body(client))
     assert response.status_code == 202
     assert response.get_json() == {"status": "pending_confirmation"}
-    assert db.session.scalars(select(Message)).one().status == MessageStatus.PENDING
+    assert db.session.scalars(select(Letter)).one().status == LetterStatus.PENDING
 
 
 def test_submit_reports_every_invalid_field(client):
@@ -116,8 +116,8 @@ def test_letters_checked_one_after_another_share_nothing(client):
 
     second = client.post(SUBMIT, json=body(client, email="sam@example.com", address2=None))
     assert second.status_code == 202
-    message = db.session.scalars(select(Message)).one()
-    assert (message.sender_name, message.address2) == (LETTER["name"], "")
+    letter = db.session.scalars(select(Letter)).one()
+    assert (letter.sender_name, letter.address2) == (LETTER["name"], "")
     assert db.session.scalar(select(func.count()).select_from(Consent)) == 0
 
     third = client.post(SUBMIT, json=body(client, email="kim@example.com", body="Too short."))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.extensions import db
-from app.letters.models import Message, MessageStatus
+from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirmation_token
 from app.web.abuse import issue_form_ticket
 from tests.factories import LETTER, submit
@@ -25,8 +25,8 @@ def letter_form(**changes) -> dict:
     return {**LETTER, "form_ticket": issue_form_ticket(), "website": "", **changes}
 
 
-def messages_stored() -> int:
-    return db.session.scalar(select(func.count()).select_from(Message))
+def letters_stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(Letter))
 
 
 def test_home_lists_the_live_campaign(client):
@@ -120,7 +120,7 @@ def test_preview_shows_the_letter_as_the_mp_will_see_it(client):
     assert "This is what Alice Able will receive" in html
     assert "I run a small business" in html
     assert 'value="send"' in html
-    assert messages_stored() == 0  # a preview stores nothing
+    assert letters_stored() == 0  # a preview stores nothing
 
 
 def test_form_errors_keep_everything_typed_and_name_each_field(client):
@@ -149,7 +149,7 @@ def test_a_message_longer_than_20000_characters_is_refused_and_kept(client):
     response = client.post(WRITE, data=letter_form(body=long_body, action="preview"))
     assert response.status_code == 422
     assert "between 20 and 20,000 characters" in page(response)
-    assert messages_stored() == 0
+    assert letters_stored() == 0
 
 
 def test_a_huge_request_gets_a_clear_error(client):
@@ -168,8 +168,8 @@ def test_sending_stores_one_pending_message_and_says_check_your_email(client):
     response = client.post(WRITE, data=letter_form(action="send"))
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/c/mp-expenses/check-email")
-    message = db.session.scalars(select(Message)).one()
-    assert message.status == MessageStatus.PENDING
+    letter = db.session.scalars(select(Letter)).one()
+    assert letter.status == LetterStatus.PENDING
     assert "Check your email" in page(client.get(response.headers["Location"]))
 
 
@@ -178,7 +178,7 @@ def test_a_double_submit_stores_one_message(client):
     first = client.post(WRITE, data=form)
     second = client.post(WRITE, data=form)
     assert first.status_code == second.status_code == 303
-    assert messages_stored() == 1
+    assert letters_stored() == 1
 
 
 def test_writing_twice_in_a_campaign_shows_the_duplicate_page(client):
@@ -188,14 +188,14 @@ def test_writing_twice_in_a_campaign_shows_the_duplicate_page(client):
     html = page(response)
     assert "already written to your MP in this campaign" in html
     assert "We've emailed you the confirmation link again" in html
-    assert messages_stored() == 1
+    assert letters_stored() == 1
 
 
 def test_the_honeypot_gets_a_success_shaped_answer_and_stores_nothing(client):
     response = client.post(WRITE, data=letter_form(action="send", website="http://spam.example"))
     assert response.status_code == 303  # indistinguishable from a real send
     assert response.headers["Location"].endswith("/check-email")
-    assert messages_stored() == 0
+    assert letters_stored() == 0
 
 
 def test_a_form_filled_faster_than_a_person_can_stores_nothing(make_app):
@@ -203,7 +203,7 @@ def test_a_form_filled_faster_than_a_person_can_stores_nothing(make_app):
     with app.app_context():
         response = app.test_client().post(WRITE, data=letter_form(action="send"))
         assert response.status_code == 303
-        assert messages_stored() == 0
+        assert letters_stored() == 0
 
 
 def test_a_forged_form_ticket_is_refused_without_losing_the_letter(client):
@@ -212,7 +212,7 @@ def test_a_forged_form_ticket_is_refused_without_losing_the_letter(client):
     html = page(response)
     assert "open for a long time" in html
     assert "I run a small business" in html
-    assert messages_stored() == 0
+    assert letters_stored() == 0
 
 
 def test_a_closed_campaign_takes_no_letters(client):
@@ -223,7 +223,7 @@ def test_a_closed_campaign_takes_no_letters(client):
     assert "This campaign has closed" in page(client.get("/c/mp-expenses"))
     response = client.post(WRITE, data=letter_form(action="send"))
     assert "has closed" in page(response)
-    assert messages_stored() == 0
+    assert letters_stored() == 0
 
 
 def test_a_draft_campaign_is_not_public(client):
@@ -235,20 +235,20 @@ def test_a_draft_campaign_is_not_public(client):
 
 
 def test_the_confirm_link_shows_a_page_whose_button_sends(client):
-    message = submit()
-    token = confirmation_token(message)
+    letter = submit()
+    token = confirmation_token(letter)
     response = client.get(f"/confirm/{token}")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert 'method="post"' in page(response)
-    db.session.refresh(message)
-    assert message.status == MessageStatus.PENDING  # following the link sent nothing
+    db.session.refresh(letter)
+    assert letter.status == LetterStatus.PENDING  # following the link sent nothing
     response = client.post(f"/confirm/{token}")
     assert response.status_code == 303
     db.session.commit()
-    db.session.refresh(message)
-    assert message.status == MessageStatus.QUEUED
+    db.session.refresh(letter)
+    assert letter.status == LetterStatus.QUEUED
 
 
 def test_confirming_twice_shows_the_share_page_again(client):
@@ -276,10 +276,10 @@ def test_tampered_and_expired_links_get_clear_pages(client):
 
 
 def test_the_share_page_has_share_links_without_third_party_scripts(client):
-    message = submit()
-    token = confirmation_token(message)
+    letter = submit()
+    token = confirmation_token(letter)
     html = page(client.post(f"/confirm/{token}", follow_redirects=True))
-    code = message.share_code
+    code = letter.share_code
     for channel in ("facebook", "x", "whatsapp", "bluesky", "email"):
         assert f'href="http://localhost/share/{code}/{channel}"' in html
     assert f'value="http://localhost/s/{code}/copy"' in html  # their own link to copy
@@ -294,8 +294,8 @@ def test_the_share_page_has_share_links_without_third_party_scripts(client):
 
 
 def test_opting_in_on_the_share_page_stores_consent_with_its_wording(client):
-    message = submit()
-    token = confirmation_token(message)
+    letter = submit()
+    token = confirmation_token(letter)
     client.post(f"/confirm/{token}")
     response = client.post(
         f"/confirm/{token}/subscribe", data={"email": "jane@example.com", "website": ""}
@@ -303,7 +303,7 @@ def test_opting_in_on_the_share_page_stores_consent_with_its_wording(client):
     assert response.status_code == 303
     subscriber = db.session.scalars(select(Subscriber)).one()
     assert subscriber.status == SubscriberStatus.CONFIRMED  # the link proved the address
-    assert subscriber.constituency_id == message.constituency_id
+    assert subscriber.constituency_id == letter.constituency_id
     consent = db.session.scalars(select(Consent)).one()
     assert consent.source == "share"
     assert consent.wording.startswith("Email me alerts about this campaign")

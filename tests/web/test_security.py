@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db, limiter
-from app.letters.models import Message
+from app.letters.models import Letter
 from app.web.abuse import issue_form_ticket
 from tests.factories import LETTER
 
@@ -226,6 +226,6 @@ def test_with_the_rate_limits_store_unreachable_requests_are_refused_and_nothing
     assert page.status_code == 503
     assert "try again in a minute" in page.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
     assert "rate limits unavailable" in caplog.text
     assert LETTER["email"] not in caplog.text

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.letters.models import Message
+from app.letters.models import Letter
 from app.text import markdown_to_html
 from app.web.abuse import issue_form_ticket
 from tests.factories import LETTER
@@ -30,7 +30,7 @@ def post(client, **changes):
 
 
 def stored() -> int:
-    return db.session.scalar(select(func.count()).select_from(Message))
+    return db.session.scalar(select(func.count()).select_from(Letter))
 
 
 @pytest.mark.parametrize(("field", "message"), REQUIRED.items())
@@ -80,7 +80,7 @@ def test_a_hostile_letter_is_shown_escaped_in_the_preview(client):
 def test_unicode_names_and_addresses_are_welcome(client):
     response = post(client, name="Órfhlaith Ní Bhriain", address1="Tŷ Gwyn", town="Llandŵ")
     assert response.status_code == 303
-    assert db.session.scalars(select(Message)).one().sender_name == "Órfhlaith Ní Bhriain"
+    assert db.session.scalars(select(Letter)).one().sender_name == "Órfhlaith Ní Bhriain"
 
 
 def test_campaign_markdown_is_sanitised():

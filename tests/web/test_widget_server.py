@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.config import ROOT
 from app.extensions import db
-from app.letters.models import Message, Source
+from app.letters.models import Letter, Source
 from app.partners.partners import save_partner
 from app.partners.widget import current_release, embed_code, integrity_of
 from tests.factories import LETTER
@@ -30,7 +30,7 @@ def ticket(client) -> str:
 
 
 def stored() -> int:
-    return db.session.scalar(select(func.count()).select_from(Message))
+    return db.session.scalar(select(func.count()).select_from(Letter))
 
 
 def test_a_registered_origin_is_echoed_without_credentials(client, partner):
@@ -93,8 +93,8 @@ def test_a_widget_submission_is_credited_to_the_partner_and_page(client, partner
     )
     assert response.status_code == 202
     assert response.headers["Access-Control-Allow-Origin"] == BLOG
-    message = db.session.scalars(select(Message)).one()
-    assert (message.source, message.partner_id, message.embed_url) == (
+    letter = db.session.scalars(select(Letter)).one()
+    assert (letter.source, letter.partner_id, letter.embed_url) == (
         Source.WIDGET,
         partner.id,
         page,
@@ -107,7 +107,7 @@ def test_a_page_url_off_the_partners_site_is_not_kept(client, partner):
         json={**LETTER, "form_ticket": ticket(client), "page_url": "https://phish.example/login"},
         headers={"Origin": BLOG},
     )
-    assert db.session.scalars(select(Message)).one().embed_url is None
+    assert db.session.scalars(select(Letter)).one().embed_url is None
 
 
 def test_the_kill_switch(client, partner, runner):
@@ -180,7 +180,7 @@ def test_the_confirmation_page_offers_the_way_back_to_the_partner(client, partne
         json={**LETTER, "form_ticket": ticket(client), "page_url": f"{BLOG}/post"},
         headers={"Origin": BLOG},
     )
-    token = confirmation_token(db.session.scalars(select(Message)).one())
+    token = confirmation_token(db.session.scalars(select(Letter)).one())
     html = client.post(f"/confirm/{token}", follow_redirects=True).get_data(as_text=True)
     assert f'href="{BLOG}/post">Back to The Blog</a>' in html
 

@@ -64,7 +64,7 @@ from app.web.admin import (  # noqa: E402, F401 - register the routes
     auth,
     campaigns,
     dashboard,
-    messages,
+    letters,
     moderation,
     mps,
     partners,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.letters.models import MessageStatus
+from app.letters.models import LetterStatus
 from app.reports.hexmap import HexMap, bucket
 from app.reports.stats import Coverage, Day
 
-S = MessageStatus
+S = LetterStatus
 # Colours from the GOV.UK palette; each state is also named in the legend and table.
 STATUS_COLOURS = {
     S.SENT: "#00703c", S.QUEUED: "#1d70b8", S.HELD: "#f47738", S.PENDING: "#b1b4b6",

@@ -68,7 +68,7 @@ class OverrideForm(FlaskForm):
     email = EmailField("Send this MP's letters to", [Optional(), Length(max=254)])
 
 
-class MessageSearchForm(FlaskForm):
+class LetterSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form
 
@@ -85,7 +85,7 @@ class MessageSearchForm(FlaskForm):
 class AlertForm(FlaskForm):
     campaign = SelectField("Campaign the alert links to", choices=[], validate_choice=False)
     subject = StringField("Subject", [DataRequired("Give the alert a subject."), Length(max=200)])
-    body_markdown = TextAreaField("Message (Markdown)", [Length(max=20_000)])
+    body_markdown = TextAreaField("Text of the alert (Markdown)", [Length(max=20_000)])
     call_to_action = StringField("Button text", [Length(max=80)], default="Write to your MP")
     segment = SelectField("Send to", choices=[], validate_choice=False)
 

@@ -7,39 +7,39 @@ from flask import flash, g, redirect, render_template, request, url_for
 from app.extensions import db
 from app.letters import moderation
 from app.letters.back_office import record_body_viewed
-from app.letters.models import Message
+from app.letters.models import Letter
 from app.web.admin import bp
 
 
 @bp.get("/moderation")
 def moderation_queue():
-    held = moderation.held_messages()
+    held = moderation.held_letters()
     pairs = [
-        (m, db.session.get(Message, m.similar_to_id) if m.similar_to_id else None) for m in held
+        (m, db.session.get(Letter, m.similar_to_id) if m.similar_to_id else None) for m in held
     ]
     if g.admin.can_edit:  # admins see the letters, and each viewing is recorded
-        for message, match in pairs:
-            record_body_viewed(g.admin, message)
+        for letter, match in pairs:
+            record_body_viewed(g.admin, letter)
             if match is not None:
                 record_body_viewed(g.admin, match)
     return render_template("admin/moderation.html", pairs=pairs)
 
 
-@bp.post("/moderation/<int:message_id>/release")
-def moderation_release(message_id: int):
+@bp.post("/moderation/<int:letter_id>/release")
+def moderation_release(letter_id: int):
     try:
-        moderation.release(message_id, g.admin)
-        flash(f"Letter {message_id} released: it will be delivered.", "success")
+        moderation.release(letter_id, g.admin)
+        flash(f"Letter {letter_id} released: it will be delivered.", "success")
     except moderation.NotHeld:
-        flash(f"Letter {message_id} is no longer held.", "error")
+        flash(f"Letter {letter_id} is no longer held.", "error")
     return redirect(url_for("admin.moderation_queue"), code=303)
 
 
-@bp.post("/moderation/<int:message_id>/reject")
-def moderation_reject(message_id: int):
+@bp.post("/moderation/<int:letter_id>/reject")
+def moderation_reject(letter_id: int):
     try:
-        moderation.reject(message_id, g.admin, request.form.get("note", "")[:200])
-        flash(f"Letter {message_id} rejected; the constituent has been told.", "success")
+        moderation.reject(letter_id, g.admin, request.form.get("note", "")[:200])
+        flash(f"Letter {letter_id} rejected; the constituent has been told.", "success")
     except moderation.NotHeld:
-        flash(f"Letter {message_id} is no longer held.", "error")
+        flash(f"Letter {letter_id} is no longer held.", "error")
     return redirect(url_for("admin.moderation_queue"), code=303)

@@ -25,14 +25,14 @@ def _csv(name: str, lines, what: str, detail: str = "") -> Response:
     return response
 
 
-@bp.get("/exports/messages.csv")
-def export_messages():
+@bp.get("/exports/letters.csv")
+def export_letters():
     campaign, _ = selected_campaign()
     personal = request.args.get("personal") == "1"
     if personal and not g.admin.can_edit:
         abort(403)  # letters and constituents' addresses are for admins only
-    lines = exports.messages_csv(campaign_id=campaign.id if campaign else None, personal=personal)
-    return _csv("letters.csv", lines, "messages", "with bodies and addresses" if personal else "")
+    lines = exports.letters_csv(campaign_id=campaign.id if campaign else None, personal=personal)
+    return _csv("letters.csv", lines, "letters", "with bodies and addresses" if personal else "")
 
 
 @bp.get("/exports/subscribers.csv")

@@ -7,14 +7,14 @@ from flask import request
 from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns import campaigns as campaign_service
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
-from app.letters.models import MessageStatus, Source
+from app.letters.models import LetterStatus, Source
 from app.letters.submission import (
-    DuplicateMessage,
+    DuplicateLetter,
     LetterProblem,
     MPUnreachable,
     Origin,
     resend_confirmation,
-    submit_message,
+    submit_letter,
 )
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
@@ -66,7 +66,7 @@ def representatives():
     try:
         result = find_mp(request.args.get("postcode", ""))
     except PostcodeError as exc:
-        return json_error(exc.status, exc.code, exc.message)
+        return json_error(exc.status, exc.code, exc.explanation)
     if isinstance(result, Found):
         return {"postcode": result.postcode, **seat_json(result.seat)}
     return {
@@ -74,7 +74,7 @@ def representatives():
         "constituency": None,
         "mp": None,
         "reason": result.reason,
-        "message": result.message,
+        "message": result.explanation,
         "choices": [seat_json(seat) for seat in result.seats],
     }
 
@@ -117,7 +117,7 @@ def _origin(payload: dict) -> Origin:
 
 
 def campaign_closed():
-    return json_error(409, "campaign_closed", "This campaign is not taking messages.")
+    return json_error(409, "campaign_closed", "This campaign is not taking letters.")
 
 
 def invalid(fields: dict[str, str], **extra):
@@ -155,9 +155,9 @@ def submit(slug: str):
         return ACCEPTED, 202  # success-shaped; nothing stored
 
     try:
-        submit_message(
+        submit_letter(
             campaign=campaign,
-            letter=form.to_letter(),
+            draft=form.to_draft(),
             submission_key=ticket.submission_key,
             origin=_origin(payload),
             subscribe=form.alerts.data,
@@ -171,8 +171,8 @@ def submit(slug: str):
         return json_error(422, "mp_unreachable", exc.seat.unreachable_reason())
     except CampaignNotOpen:  # closed since it was read
         return campaign_closed()
-    except DuplicateMessage as dup:
-        if dup.existing.status == MessageStatus.PENDING:
+    except DuplicateLetter as dup:
+        if dup.existing.status == LetterStatus.PENDING:
             resend_confirmation(dup.existing)
         return json_error(
             409,

@@ -19,20 +19,20 @@ from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen, suggested
 from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
 from app.extensions import csrf
-from app.letters.models import MessageStatus
+from app.letters.models import LetterStatus
 from app.letters.submission import (
-    DuplicateMessage,
+    DuplicateLetter,
     LetterProblem,
     LinkExpired,
     LinkInvalid,
     MPUnreachable,
     Origin,
     check_letter,
-    confirm_message,
+    confirm_letter,
     finished_body,
-    message_for_token,
+    letter_for_token,
     resend_confirmation,
-    submit_message,
+    submit_letter,
 )
 from app.partners.partners import safe_return_url
 from app.reference.postcodes import NoMPForArea, PostcodeError
@@ -90,13 +90,13 @@ def write(slug: str):
     try:
         result = find_mp(postcode)
     except NoMPForArea as exc:
-        return render_template("no_mp.html", campaign=campaign, message=exc.message), 404
+        return render_template("no_mp.html", campaign=campaign, explanation=exc.explanation), 404
     except PostcodeError as exc:
         page = render_template(
             "campaign.html",
             campaign=campaign,
             postcode=postcode,
-            postcode_error=exc.message,
+            postcode_error=exc.explanation,
             ref=request.args.get("ref", ""),
             signup=SubscribeForm(formdata=None),
             consent_wording=CONSENT_WORDING,
@@ -142,12 +142,12 @@ def write_post(slug: str):
     stale = _refresh_ticket_if_stale(form)
     if not valid or stale:
         return _compose_again(campaign, form, status=422)
-    letter = form.to_letter()
+    draft = form.to_draft()
     try:
-        _, seat, _ = check_letter(campaign, letter)
+        _, seat, _ = check_letter(campaign, draft)
     except LetterProblem as problem:
-        for field, message in problem.fields.items():
-            getattr(form, field).errors = [message]
+        for field, letter in problem.fields.items():
+            getattr(form, field).errors = [letter]
         return _compose_again(campaign, form, status=422, choose=problem.choose)
     except MPUnreachable as exc:
         return render_template("unreachable.html", campaign=campaign, seat=exc.seat)
@@ -155,7 +155,7 @@ def write_post(slug: str):
     if action == "edit":
         return _compose_again(campaign, form, seat=seat)
     if action != "send":
-        body = finished_body(letter, seat)
+        body = finished_body(draft, seat)
         return render_template("preview.html", campaign=campaign, form=form, seat=seat, body=body)
 
     ticket = read_form_ticket(form.form_ticket.data)
@@ -171,19 +171,19 @@ def write_post(slug: str):
         alert_id=credit.alert_id,
     )
     try:
-        submit_message(
+        submit_letter(
             campaign=campaign,
-            letter=letter,
+            draft=draft,
             submission_key=ticket.submission_key,
             origin=origin,
             subscribe=form.alerts.data,
         )
     except CampaignNotOpen:  # closed since the page was read
         return render_template("closed.html", campaign=campaign)
-    except DuplicateMessage as dup:
-        resent = dup.existing.status == MessageStatus.PENDING and resend_confirmation(dup.existing)
+    except DuplicateLetter as dup:
+        resent = dup.existing.status == LetterStatus.PENDING and resend_confirmation(dup.existing)
         page = render_template(
-            "duplicate.html", campaign=campaign, message=dup.existing, resent=resent
+            "duplicate.html", campaign=campaign, letter=dup.existing, resent=resent
         )
         return page, 409
     return redirect(url_for("public.check_email", slug=slug), code=303)
@@ -230,7 +230,7 @@ def check_email(slug: str):
 
 def _message_or_error_page(token: str):
     try:
-        return message_for_token(token), None
+        return letter_for_token(token), None
     except LinkExpired:
         return None, (render_template("link_expired.html"), 410)
     except LinkInvalid:
@@ -239,19 +239,19 @@ def _message_or_error_page(token: str):
 
 @bp.get("/confirm/<token>")
 def confirm(token: str):
-    message, error = _message_or_error_page(token)
+    letter, error = _message_or_error_page(token)
     if error:
         return private_page(make_response(*error))
-    if message.status != MessageStatus.PENDING:
+    if letter.status != LetterStatus.PENDING:
         return redirect(url_for("public.thanks", token=token))
-    return private_page(make_response(render_template("confirm.html", message=message)))
+    return private_page(make_response(render_template("confirm.html", letter=letter)))
 
 
 @bp.post("/confirm/<token>")
 @limits.confirm
 def confirm_post(token: str):
     try:
-        confirm_message(token)
+        confirm_letter(token)
     except LinkExpired:
         return private_page(make_response(render_template("link_expired.html"), 410))
     except LinkInvalid:
@@ -261,41 +261,41 @@ def confirm_post(token: str):
 
 @bp.get("/confirm/<token>/thanks")
 def thanks(token: str):
-    message, error = _message_or_error_page(token)
+    letter, error = _message_or_error_page(token)
     if error:
         return private_page(make_response(*error))
-    if message.status == MessageStatus.PENDING:
+    if letter.status == LetterStatus.PENDING:
         return redirect(url_for("public.confirm", token=token))
-    return private_page(make_response(_share_page(message, token)))
+    return private_page(make_response(_share_page(letter, token)))
 
 
-def _share_page(message, token: str, form: SubscribeForm | None = None):
-    campaign = message.campaign
+def _share_page(letter, token: str, form: SubscribeForm | None = None):
+    campaign = letter.campaign
     return render_template(
         "thanks.html",
-        message=message,
+        letter=letter,
         campaign=campaign,
-        share_url=personal_link(message, "copy"),
-        links=share_buttons(message),
-        form=form or SubscribeForm(formdata=None, data={"email": message.sender_email}),
+        share_url=personal_link(letter, "copy"),
+        links=share_buttons(letter),
+        form=form or SubscribeForm(formdata=None, data={"email": letter.sender_email}),
         errors=first_errors(form) if form else {},
         consent_wording=CONSENT_WORDING,
         token=token,
         intro=campaign_service.thank_you_html(campaign),
-        return_url=safe_return_url(message.partner, message.embed_url),
+        return_url=safe_return_url(letter.partner, letter.embed_url),
     )
 
 
 @bp.post("/confirm/<token>/subscribe")
 @limits.subscribe
 def subscribe_after_sending(token: str):
-    message, error = _message_or_error_page(token)
+    letter, error = _message_or_error_page(token)
     if error:
         return private_page(make_response(*error))
     form = SubscribeForm()
     if not form.validate():
-        return private_page(make_response(_share_page(message, token, form), 422))
-    same_address = form.email.data.strip().lower() == message.sender_email_key
+        return private_page(make_response(_share_page(letter, token, form), 422))
+    same_address = form.email.data.strip().lower() == letter.sender_email_key
     if not form.website.data:
         # The link proved this address; for any other address the usual
         # double opt-in applies.
@@ -303,9 +303,9 @@ def subscribe_after_sending(token: str):
             form.email.data,
             source="share",
             wording=CONSENT_WORDING,
-            campaign_id=message.campaign_id,
-            postcode=message.postcode if same_address else None,
-            constituency_id=message.constituency_id if same_address else None,
+            campaign_id=letter.campaign_id,
+            postcode=letter.postcode if same_address else None,
+            constituency_id=letter.constituency_id if same_address else None,
             verified=same_address,
         )
     if same_address:

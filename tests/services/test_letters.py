@@ -12,17 +12,17 @@ from app.extensions import db
 from app.letters.models import (
     ALLOWED_TRANSITIONS,
     IllegalTransition,
-    Message,
-    MessageEvent,
-    MessageStatus,
+    Letter,
+    LetterEvent,
+    LetterStatus,
 )
 from app.letters.submission import (
-    DuplicateMessage,
+    DuplicateLetter,
     LetterProblem,
     LinkExpired,
     LinkInvalid,
     MPUnreachable,
-    confirm_message,
+    confirm_letter,
     confirmation_token,
     expire_unconfirmed,
     send_reminders,
@@ -70,11 +70,11 @@ def inserts_refused(engine, table: str):
 def test_a_letter_is_stored_with_its_confirmation_or_not_at_all(app):
     with inserts_refused(db.engine, "outbox_email"), pytest.raises(DBAPIError):
         submit(key="first-try")
-    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
-    assert db.session.scalar(select(func.count()).select_from(MessageEvent)) == 0
-    message = submit(key="first-try")  # sent again, it is stored whole
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
+    assert db.session.scalar(select(func.count()).select_from(LetterEvent)) == 0
+    letter = submit(key="first-try")  # sent again, it is stored whole
     assert [e.kind for e in outbox()] == [EmailKind.CONFIRMATION]
-    assert [e.detail for e in message.events] == ["submitted (direct)"]
+    assert [e.detail for e in letter.events] == ["submitted (direct)"]
 
 
 def test_a_database_error_never_quotes_the_letter(app):
@@ -88,22 +88,22 @@ def test_a_database_error_never_quotes_the_letter(app):
 
 
 def test_submitting_stores_a_pending_message_and_queues_a_confirmation(app):
-    message = submit()
-    assert message.status == MessageStatus.PENDING
-    assert (message.sender_name, message.postcode, message.constituency.name) == (
+    letter = submit()
+    assert letter.status == LetterStatus.PENDING
+    assert (letter.sender_name, letter.postcode, letter.constituency.name) == (
         "Jane Smith",
         "TE1 1AA",
         "Testington North",
     )
     assert [row.kind for row in outbox()] == [EmailKind.CONFIRMATION]
-    assert [e.to_status for e in message.events] == [MessageStatus.PENDING]
+    assert [e.to_status for e in letter.events] == [LetterStatus.PENDING]
 
 
 def test_placeholders_are_filled_with_the_constituent_name(app):
-    message = submit(
+    letter = submit(
         body="Dear {mp_name} of {constituency}, this is {constituent_name} writing to you."
     )
-    assert message.body == "Dear Alice Able of Testington North, this is Jane Smith writing to you."
+    assert letter.body == "Dear Alice Able of Testington North, this is Jane Smith writing to you."
 
 
 def test_the_untouched_template_is_refused(app):
@@ -135,9 +135,9 @@ def test_northern_ireland_needs_a_chosen_ni_seat(app):
     with pytest.raises(LetterProblem) as caught:
         submit(postcode="BT7 1NN")
     assert caught.value.choose.reason == "northern_ireland"
-    message = submit(postcode="BT7 1NN", constituency="N05000001")
-    assert message.constituency.name == "Belfast Test"
-    assert message.constituency_chosen
+    letter = submit(postcode="BT7 1NN", constituency="N05000001")
+    assert letter.constituency.name == "Belfast Test"
+    assert letter.constituency_chosen
 
 
 @pytest.mark.parametrize("postcode", ["G1 1AA", "VA1 1AA"])
@@ -162,13 +162,13 @@ def test_a_double_submit_makes_one_message(app):
     first = submit(key="same-form")
     second = submit(key="same-form")
     assert first.id == second.id
-    assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == 1
     assert len(outbox(EmailKind.CONFIRMATION)) == 1
 
 
 def test_one_message_per_constituent_per_campaign(app):
     first = submit()
-    with pytest.raises(DuplicateMessage) as caught:
+    with pytest.raises(DuplicateLetter) as caught:
         submit(email="JANE@example.com ", body=first.body + " Again.")
     assert caught.value.existing.id == first.id
 
@@ -179,16 +179,16 @@ def test_after_expiry_the_constituent_may_write_again(app):
     with freeze_time("2026-01-09"):
         assert expire_unconfirmed() == 1
         again = submit()
-    assert again.status == MessageStatus.PENDING
+    assert again.status == LetterStatus.PENDING
 
 
 def test_confirming_queues_the_letter_once(app):
-    message = submit()
-    token = confirmation_token(message)
-    confirmed = confirm_message(token)
-    assert confirmed.status == MessageStatus.QUEUED
+    letter = submit()
+    token = confirmation_token(letter)
+    confirmed = confirm_letter(token)
+    assert confirmed.status == LetterStatus.QUEUED
     assert confirmed.confirmed_at is not None
-    confirm_message(token)  # a second click
+    confirm_letter(token)  # a second click
     assert len(outbox(EmailKind.MP_LETTER)) == 1
     statuses = [(e.from_status, e.to_status) for e in confirmed.events]
     assert statuses == [(None, "pending"), ("pending", "queued")]
@@ -197,21 +197,21 @@ def test_confirming_queues_the_letter_once(app):
 def test_a_tampered_link_is_invalid(app):
     token = confirmation_token(submit())
     with pytest.raises(LinkInvalid):
-        confirm_message(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+        confirm_letter(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     with pytest.raises(LinkInvalid):
-        confirm_message("not-a-token")
+        confirm_letter("not-a-token")
 
 
 def test_a_link_older_than_seven_days_has_expired(app):
     with freeze_time("2026-03-01 12:00"):
         token = confirmation_token(submit())
     with freeze_time("2026-03-08 12:01"), pytest.raises(LinkExpired):
-        confirm_message(token)
+        confirm_letter(token)
 
 
 def test_one_reminder_after_a_day_then_expiry_after_seven(app):
     with freeze_time("2026-03-01 09:00"):
-        message = submit()
+        letter = submit()
     with freeze_time("2026-03-01 20:00"):
         assert send_reminders() == 0
     with freeze_time("2026-03-02 09:30"):
@@ -221,39 +221,39 @@ def test_one_reminder_after_a_day_then_expiry_after_seven(app):
         assert expire_unconfirmed() == 0
     with freeze_time("2026-03-08 09:01"):
         assert expire_unconfirmed() == 1
-    db.session.refresh(message)
-    assert message.status == MessageStatus.EXPIRED
+    db.session.refresh(letter)
+    assert letter.status == LetterStatus.EXPIRED
     assert len(outbox(EmailKind.REMINDER)) == 1
     with pytest.raises(LinkExpired):
-        confirm_message(confirmation_token(message))
+        confirm_letter(confirmation_token(letter))
 
 
 def test_confirmed_messages_get_no_reminder(app):
     with freeze_time("2026-03-01 09:00"):
-        confirm_message(confirmation_token(submit()))
+        confirm_letter(confirmation_token(submit()))
     with freeze_time("2026-03-02 10:00"):
         assert send_reminders() == 0
 
 
 def test_the_state_machine_allows_only_its_transitions(app):
-    message = submit()
-    for target in MessageStatus:
-        allowed = target in ALLOWED_TRANSITIONS[MessageStatus.PENDING]
+    letter = submit()
+    for target in LetterStatus:
+        allowed = target in ALLOWED_TRANSITIONS[LetterStatus.PENDING]
         if not allowed:
             with pytest.raises(IllegalTransition):
-                message.move_to(target)
-    message.move_to(MessageStatus.QUEUED)
-    message.move_to(MessageStatus.SENT)
+                letter.move_to(target)
+    letter.move_to(LetterStatus.QUEUED)
+    letter.move_to(LetterStatus.SENT)
     with pytest.raises(IllegalTransition):
-        message.move_to(MessageStatus.EXPIRED)
-    assert ALLOWED_TRANSITIONS[MessageStatus.EXPIRED] == frozenset()
-    assert ALLOWED_TRANSITIONS[MessageStatus.REJECTED] == frozenset()
+        letter.move_to(LetterStatus.EXPIRED)
+    assert ALLOWED_TRANSITIONS[LetterStatus.EXPIRED] == frozenset()
+    assert ALLOWED_TRANSITIONS[LetterStatus.REJECTED] == frozenset()
 
 
 def test_events_never_hold_the_body_or_an_address(app):
-    message = submit()
-    confirm_message(confirmation_token(message))
-    for event in message.events:
+    letter = submit()
+    confirm_letter(confirmation_token(letter))
+    for event in letter.events:
         assert "jane@example.com" not in event.detail
         assert "small business" not in event.detail
 

@@ -8,20 +8,20 @@ from sqlalchemy import select
 from app.campaigns.campaigns import all_campaigns
 from app.extensions import db
 from app.letters import back_office
-from app.letters.back_office import ActionRefused, MessageFilter
-from app.letters.models import MessageStatus, Source
+from app.letters.back_office import ActionRefused, LetterFilter
+from app.letters.models import LetterStatus, Source
 from app.partners.partners import list_partners
 from app.reference.models import Constituency
 from app.web.admin import bp
-from app.web.admin.forms import MessageSearchForm, choices
+from app.web.admin.forms import LetterSearchForm, choices
 
 
-def _search_form() -> MessageSearchForm:
-    form = MessageSearchForm(request.args)
+def _search_form() -> LetterSearchForm:
+    form = LetterSearchForm(request.args)
     form.campaign.choices = choices(
         [("", "Any campaign")] + [(c.slug, c.title) for c in all_campaigns()]
     )
-    form.status.choices = choices([("", "Any state")] + [(s.value, s.value) for s in MessageStatus])
+    form.status.choices = choices([("", "Any state")] + [(s.value, s.value) for s in LetterStatus])
     form.partner.choices = choices(
         [("", "Any partner")] + [(p.slug, p.name) for p in list_partners()]
     )
@@ -29,7 +29,7 @@ def _search_form() -> MessageSearchForm:
     return form
 
 
-def _filters(form: MessageSearchForm) -> MessageFilter:
+def _filters(form: LetterSearchForm) -> LetterFilter:
     campaigns = {c.slug: c.id for c in all_campaigns()}
     partners = {p.slug: p.id for p in list_partners()}
     constituency_id = None
@@ -44,7 +44,7 @@ def _filters(form: MessageSearchForm) -> MessageFilter:
             or -1
         )  # nothing matches an unknown constituency
     valid = form.validate()
-    return MessageFilter(
+    return LetterFilter(
         campaign_id=campaigns.get(form.campaign.data),
         status=form.status.data or None,
         constituency_id=constituency_id,
@@ -56,38 +56,36 @@ def _filters(form: MessageSearchForm) -> MessageFilter:
     )
 
 
-@bp.get("/messages")
-def messages():
+@bp.get("/letters")
+def letters():
     form = _search_form()
     before = request.args.get("before", type=int)
     found = back_office.search(_filters(form), before_id=before, personal=g.admin.can_edit)
     older = None
     if len(found) == back_office.PAGE:
         args = {k: v for k, v in request.args.items() if k != "before"}
-        older = url_for("admin.messages", before=found[-1].id, **args)
-    return render_template("admin/messages.html", form=form, messages=found, older=older)
+        older = url_for("admin.letters", before=found[-1].id, **args)
+    return render_template("admin/letters.html", form=form, letters=found, older=older)
 
 
-def _message_or_404(message_id: int):
-    message = back_office.get_message(message_id)
-    if message is None:
+def _letter_or_404(letter_id: int):
+    letter = back_office.get_letter(letter_id)
+    if letter is None:
         abort(404)
-    return message
+    return letter
 
 
-@bp.get("/messages/<int:message_id>")
-def message(message_id: int):
-    return render_template(
-        "admin/message.html", message=_message_or_404(message_id), show_body=False
-    )
+@bp.get("/letters/<int:letter_id>")
+def letter(letter_id: int):
+    return render_template("admin/letter.html", letter=_letter_or_404(letter_id), show_body=False)
 
 
-@bp.post("/messages/<int:message_id>/body")
-def message_body(message_id: int):
+@bp.post("/letters/<int:letter_id>/body")
+def letter_body(letter_id: int):
     """Reading a constituent's letter is recorded in the audit log (admins only)."""
-    message = _message_or_404(message_id)
-    back_office.record_body_viewed(g.admin, message)
-    return render_template("admin/message.html", message=message, show_body=True)
+    letter = _letter_or_404(letter_id)
+    back_office.record_body_viewed(g.admin, letter)
+    return render_template("admin/letter.html", letter=letter, show_body=True)
 
 
 ACTIONS = {
@@ -97,15 +95,15 @@ ACTIONS = {
 }
 
 
-@bp.post("/messages/<int:message_id>/<action>")
-def message_action(message_id: int, action: str):
+@bp.post("/letters/<int:letter_id>/<action>")
+def letter_action(letter_id: int, action: str):
     if action not in ACTIONS:
         abort(404)
     do, done = ACTIONS[action]
     try:
-        do(g.admin, message_id)
+        do(g.admin, letter_id)
     except ActionRefused as exc:
         flash(str(exc), "error")
     else:
         flash(done, "success")
-    return redirect(url_for("admin.message", message_id=message_id), code=303)
+    return redirect(url_for("admin.letter", letter_id=letter_id), code=303)
