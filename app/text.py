@@ -73,3 +73,10 @@ def has_control_characters(text: str) -> bool:
 def is_single_line(text: str) -> bool:
     """No CR, LF or other line breaks: required of anything that reaches a mail header."""
     return _LINE_BREAK.search(text) is None
+
+
+def normalise_email(address: str) -> str:
+    """One key per mailbox: how every address is compared and stored as a key
+    (one letter per constituent per campaign, one subscriber per address, one
+    admin per address, the per-address rate limit)."""
+    return address.strip().lower()

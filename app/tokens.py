@@ -9,6 +9,7 @@ personal links.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,20 @@ from itsdangerous import (
     TimestampSigner,
     URLSafeTimedSerializer,
 )
+
+
+class Purpose(StrEnum):
+    """What a token is for. Each is its own salt, so a token made for one
+    purpose is worthless for another; the values are what links already sent
+    were signed with, so they never change."""
+
+    CONFIRM_LETTER = "confirm-message"  # the constituent's link to send their letter
+    FORM_TICKET = "form-ticket"  # a form's ticket: one submission, not too fast
+    SHARE_CREDIT = "credit-ref"  # `ref` in a shared or alert link: who brought them
+    CONFIRM_SUBSCRIPTION = "subscription-confirm"  # double opt-in to alerts
+    UNSUBSCRIBE = "unsubscribe"  # one click out of alerts
+    ALERT_PREFERENCES = "alert-preferences"  # a subscriber's preferences page
+    ALERT_CLICK = "alert-click"  # a recipient's click through an alert
 
 
 class InvalidToken(Exception):

@@ -57,8 +57,7 @@ def letters(count: int) -> list[str]:
     """JSON bodies, each a different constituent writing to an MP with an address."""
     from app import create_app
     from app.reference.representatives import Found, find_mp, reference_cache
-    from app.tokens import sign
-    from app.web.abuse import FORM_SALT
+    from app.tokens import Purpose, sign
 
     rng = random.Random(1832)
     app = create_app(bench_config(real_data_database()))
@@ -79,7 +78,7 @@ def letters(count: int) -> list[str]:
                 "body": f"Dear {found.seat.mp.name},\n\n{rng.choice(REASONS)} "
                         f"{rng.choice(REASONS)} Please publish your expenses in full, "
                         f"receipts and all (letter {n}).\n\nYours sincerely,\nConstituent {n}",
-                "form_ticket": sign(FORM_SALT, {"k": f"bench-{n}-{rng.getrandbits(64):x}",
+                "form_ticket": sign(Purpose.FORM_TICKET, {"k": f"bench-{n}-{rng.getrandbits(64):x}",
                                                 "t": shown_at}),
             }))  # fmt: skip
     return bodies

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.campaigns.models import Campaign
 from app.extensions import db
-from app.letters.models import Letter
-from app.letters.submission import LetterDraft, Origin, confirmation_token, submit_letter
+from app.letters.models import Attribution, Letter
+from app.letters.submission import LetterDraft, confirmation_token, submit_letter
 
 PERSONAL_BODY = (
     "Dear Alice Able,\n\nI am writing as a constituent because I run a small business in "
@@ -36,12 +36,12 @@ def draft(**changes) -> LetterDraft:
     return LetterDraft(**{**LETTER, **changes})
 
 
-def submit(*, campaign=None, origin=None, key=None, **changes) -> Letter:
+def submit(*, campaign=None, attribution=None, key=None, **changes) -> Letter:
     letter_id = submit_letter(
         campaign=campaign or demo_campaign(),
         draft=draft(**changes),
         submission_key=key or secrets.token_hex(16),
-        origin=origin or Origin(),
+        attribution=attribution or Attribution(),
     )
     return db.session.get(Letter, letter_id)
 

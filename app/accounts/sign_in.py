@@ -26,6 +26,7 @@ from app.accounts import audit
 from app.accounts.models import AdminSession, AdminUser, Role
 from app.db import utcnow, write_transaction
 from app.extensions import db
+from app.text import normalise_email
 
 hasher = PasswordHasher()  # argon2id, with argon2-cffi's recommended parameters
 MIN_PASSWORD_LENGTH = 12
@@ -42,7 +43,7 @@ def _dummy_hash() -> str:
 
 
 def create_admin(email: str, password: str, role: str = Role.ADMIN) -> AdminUser:
-    email = email.strip().lower()
+    email = normalise_email(email)
     if "@" not in email:
         raise AuthError("That is not an email address.")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -62,7 +63,7 @@ def create_admin(email: str, password: str, role: str = Role.ADMIN) -> AdminUser
 def check_password(email: str, password: str) -> AdminUser:
     """The admin whose password this is; AuthError otherwise, taking as long either way."""
     admin = db.session.scalar(
-        select(AdminUser).where(AdminUser.email == email.strip().lower(), AdminUser.active)
+        select(AdminUser).where(AdminUser.email == normalise_email(email), AdminUser.active)
     )
     try:
         hasher.verify(admin.password_hash if admin else _dummy_hash(), password)

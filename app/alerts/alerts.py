@@ -32,11 +32,10 @@ from app.extensions import db
 from app.letters.models import Letter
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail, OutboxStatus
 from app.sharing.sharing import alert_ref
-from app.tokens import InvalidToken, sign_id, unsign_id
+from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
 
 log = logging.getLogger(__name__)
 FAN_OUT_BATCH = 2000
-CLICK_SALT = "alert-click"
 
 
 class AlertInvalid(Exception):
@@ -260,7 +259,7 @@ def all_alerts() -> list[Alert]:
 
 
 def click_token(recipient_id: int) -> str:
-    return sign_id(CLICK_SALT, recipient_id)
+    return sign_id(Purpose.ALERT_CLICK, recipient_id)
 
 
 @dataclass(frozen=True)
@@ -273,7 +272,7 @@ class Landing:
 def record_click(token: str) -> Landing | None:
     """An alert's link was followed: count it, and say where to land (postcode filled in)."""
     try:
-        recipient_id = unsign_id(CLICK_SALT, token)
+        recipient_id = unsign_id(Purpose.ALERT_CLICK, token)
     except InvalidToken:
         return None
     with write_transaction() as session:

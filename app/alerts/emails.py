@@ -24,9 +24,6 @@ from app.adapters.smtp import RawEmail
 from app.alerts.alerts import click_token
 from app.alerts.models import AlertStatus, SubscriberStatus
 from app.alerts.subscribers import (
-    CONFIRM_SALT,
-    PREFERENCES_SALT,
-    UNSUBSCRIBE_SALT,
     mark_suppressed,
     token_for,
 )
@@ -42,6 +39,7 @@ from app.outbox.mime import (
 )
 from app.outbox.models import OutboxEmail
 from app.text import is_single_line, markdown_to_html, markdown_to_text
+from app.tokens import Purpose
 
 CLICK, UNSUBSCRIBE, PREFERENCES = "@@CLICK@@", "@@UNSUBSCRIBE@@", "@@PREFERENCES@@"
 
@@ -50,7 +48,9 @@ def subscribe_confirm(row: OutboxEmail):
     subscriber = row.subscriber
     if subscriber.status != SubscriberStatus.PENDING:
         return None  # confirmed meanwhile, unsubscribed or suppressed: nothing to ask
-    link = external_url("public.alerts_confirm", token=token_for(subscriber, CONFIRM_SALT))
+    link = external_url(
+        "public.alerts_confirm", token=token_for(subscriber, Purpose.CONFIRM_SUBSCRIPTION)
+    )
     text = render_email(
         "subscribe_confirm.txt", link=link, site_name=current_app.config["SITE_NAME"]
     )
@@ -173,8 +173,10 @@ def alert(row: OutboxEmail):
         return None  # cancelled, or they unsubscribed since it was queued
     links = {
         CLICK: _link("public.alert_click", click_token(recipient.id)),
-        UNSUBSCRIBE: _link("public.alerts_unsubscribe", token_for(subscriber, UNSUBSCRIBE_SALT)),
-        PREFERENCES: _link("public.alerts_preferences", token_for(subscriber, PREFERENCES_SALT)),
+        UNSUBSCRIBE: _link("public.alerts_unsubscribe", token_for(subscriber, Purpose.UNSUBSCRIBE)),
+        PREFERENCES: _link(
+            "public.alerts_preferences", token_for(subscriber, Purpose.ALERT_PREFERENCES)
+        ),
     }
     return _bulk_email(row, alert, subscriber.email, links)
 

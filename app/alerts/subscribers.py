@@ -17,7 +17,8 @@ from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.models import EmailKind, OutboxEmail
-from app.tokens import InvalidToken, sign_id, unsign_id
+from app.text import normalise_email
+from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,6 @@ CONSENT_WORDING = (
     "Email me alerts about this campaign and others like it. I can unsubscribe at any "
     "time with one click."
 )
-CONFIRM_SALT = "subscription-confirm"
-UNSUBSCRIBE_SALT = "unsubscribe"
-PREFERENCES_SALT = "alert-preferences"
 CONFIRM_DAYS = 7
 PREFERENCES_DAYS = 60
 
@@ -36,12 +34,12 @@ class BadLink(Exception):
     """A subscription link that was altered, cut short, expired or never issued."""
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 # Unsubscribe links never expire (they must work in an old email); the others do.
-TIMED = {CONFIRM_SALT: True, PREFERENCES_SALT: True, UNSUBSCRIBE_SALT: False}
+TIMED = {
+    Purpose.CONFIRM_SUBSCRIPTION: True,
+    Purpose.ALERT_PREFERENCES: True,
+    Purpose.UNSUBSCRIBE: False,
+}
 
 
 def token_for(subscriber: Subscriber, salt: str) -> str:
@@ -136,7 +134,7 @@ def _confirm(subscriber: Subscriber) -> None:
 
 def confirm_subscription(token: str) -> Subscriber:
     """The confirmation link's button was pressed."""
-    subscriber = subscriber_for(token, CONFIRM_SALT, CONFIRM_DAYS)
+    subscriber = subscriber_for(token, Purpose.CONFIRM_SUBSCRIPTION, CONFIRM_DAYS)
     with write_transaction() as session:
         subscriber = session.get(Subscriber, subscriber.id)
         if subscriber.status == SubscriberStatus.PENDING:
@@ -157,7 +155,7 @@ def confirm_with_letter(letter_id: int) -> None:
 
 def unsubscribe(token: str) -> Subscriber:
     """One click, no sign-in, no cookies; doing it twice changes nothing."""
-    subscriber = subscriber_for(token, UNSUBSCRIBE_SALT)
+    subscriber = subscriber_for(token, Purpose.UNSUBSCRIBE)
     with write_transaction() as session:
         subscriber = session.get(Subscriber, subscriber.id)
         if subscriber.status in (SubscriberStatus.CONFIRMED, SubscriberStatus.PENDING):
@@ -169,7 +167,7 @@ def unsubscribe(token: str) -> Subscriber:
 
 def update_preferences(token: str, *, subscribed: bool, postcode: str | None) -> Subscriber:
     """The preferences page: stay subscribed (or come back), and where they live."""
-    subscriber = subscriber_for(token, PREFERENCES_SALT, PREFERENCES_DAYS)
+    subscriber = subscriber_for(token, Purpose.ALERT_PREFERENCES, PREFERENCES_DAYS)
     placed_postcode, constituency_id = _constituency_for(postcode)
     with write_transaction() as session:
         subscriber = session.get(Subscriber, subscriber.id)

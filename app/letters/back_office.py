@@ -15,6 +15,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import IllegalTransition, Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
+from app.text import normalise_email
 
 PAGE = 50
 
@@ -71,7 +72,7 @@ def _text_match(text: str, personal: bool):
     if text.isdigit():
         return Letter.id == int(text)
     if "@" in text:
-        return Letter.sender_email_key == text.lower() if personal else Letter.id.is_(None)
+        return Letter.sender_email_key == normalise_email(text) if personal else Letter.id.is_(None)
     like = f"%{text}%"
     return or_(Letter.public_id == text, Letter.sender_name.ilike(like), Letter.subject.ilike(like))
 

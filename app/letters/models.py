@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -49,6 +50,21 @@ class Source(StrEnum):
     WIDGET = "widget"
     ALERT = "alert"
     SHARE = "share"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Where a letter came from, credited on the dashboard: the door it came
+    through (`source`), and whichever of a partner's page, a writer's share
+    link or an alert brought the constituent there."""
+
+    source: str = Source.DIRECT
+    partner_id: int | None = None
+    embed_url: str | None = None
+    ip_hash: str = ""
+    referred_by_id: int | None = None  # the letter whose share link brought them
+    share_channel: str | None = None
+    alert_id: int | None = None  # the alert they clicked through from
 
 
 class IllegalTransition(Exception):

@@ -24,17 +24,16 @@ from app.campaigns.models import Campaign
 from app.db import begin_write, utcnow, write_transaction
 from app.extensions import db
 from app.letters import moderation
-from app.letters.models import ACTIVE_STATUSES, Letter, LetterStatus, Source
+from app.letters.models import ACTIVE_STATUSES, Attribution, Letter, LetterStatus
 from app.letters.storage import insert_letter
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, Seat, WrongConstituency, resolve_seat
 from app.sharing.sharing import new_share_code
-from app.text import fill_placeholders, has_control_characters, is_single_line
-from app.tokens import ExpiredToken, InvalidToken, sign, unsign
+from app.text import fill_placeholders, has_control_characters, is_single_line, normalise_email
+from app.tokens import ExpiredToken, InvalidToken, Purpose, sign, unsign
 
 log = logging.getLogger(__name__)
-CONFIRM_SALT = "confirm-message"
 
 
 @dataclass(frozen=True)
@@ -50,19 +49,6 @@ class LetterDraft:
     body: str
     address2: str = ""
     constituency: str | None = None  # GSS code the constituent chose, if asked to
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where the letter came from: credited on the dashboard."""
-
-    source: str = Source.DIRECT
-    partner_id: int | None = None
-    embed_url: str | None = None
-    ip_hash: str = ""
-    referred_by_id: int | None = None  # the letter whose share link brought them
-    share_channel: str | None = None
-    alert_id: int | None = None  # the alert they clicked through from
 
 
 class LetterProblem(Exception):
@@ -98,11 +84,6 @@ class LinkExpired(Exception):
     """A genuine confirmation link, used too late."""
 
 
-def email_key(email: str) -> str:
-    """One key per mailbox, for 'one letter per constituent per campaign'."""
-    return email.strip().lower()
-
-
 def check_letter(campaign: Campaign | LetterRules, draft: LetterDraft) -> tuple[str, Seat, bool]:
     """Apply the rules a letter must meet; return (postcode, seat, constituency chosen).
 
@@ -135,7 +116,7 @@ def submit_letter(
     campaign: Campaign | LetterRules,
     draft: LetterDraft,
     submission_key: str,
-    origin: Origin,
+    attribution: Attribution,
     subscribe: bool = False,
 ) -> int:
     """Store a letter awaiting confirmation and queue the confirmation email;
@@ -147,8 +128,8 @@ def submit_letter(
     MPUnreachable, DuplicateMessage, CampaignNotOpen (closed meanwhile).
     """
     postcode, seat, chosen = check_letter(campaign, draft)
-    key = email_key(draft.email)
-    via = f" via partner {origin.partner_id}" if origin.partner_id else ""
+    key = normalise_email(draft.email)
+    via = f" via partner {attribution.partner_id}" if attribution.partner_id else ""
     try:
         # Insert first: the unique submission key and the one-active-letter
         # index refuse a double submit or a second letter, and the rare
@@ -170,16 +151,16 @@ def submit_letter(
                 "constituency_chosen": chosen,
                 "subject": draft.subject.strip(),
                 "body": finished_body(draft, seat),
-                "source": origin.source,
-                "partner_id": origin.partner_id,
-                "embed_url": origin.embed_url,
-                "ip_hash": origin.ip_hash,
+                "source": attribution.source,
+                "partner_id": attribution.partner_id,
+                "embed_url": attribution.embed_url,
+                "ip_hash": attribution.ip_hash,
                 "share_code": new_share_code(),
-                "referred_by_id": origin.referred_by_id,
-                "share_channel": origin.share_channel,
-                "alert_id": origin.alert_id,
+                "referred_by_id": attribution.referred_by_id,
+                "share_channel": attribution.share_channel,
+                "alert_id": attribution.alert_id,
             },
-            event_detail=f"submitted ({origin.source}{via})",
+            event_detail=f"submitted ({attribution.source}{via})",
         )
     except IntegrityError:
         # This submission (or this constituent's letter) is already stored.
@@ -242,13 +223,13 @@ def resend_confirmation(letter: Letter) -> bool:
 
 
 def confirmation_token(letter: Letter) -> str:
-    return sign(CONFIRM_SALT, letter.public_id)
+    return sign(Purpose.CONFIRM_LETTER, letter.public_id)
 
 
 def _letter_for_token(token: str, *, lock: bool = False) -> Letter:
     max_age = current_app.config["CONFIRM_LINK_DAYS"] * 86400
     try:
-        public_id = unsign(CONFIRM_SALT, token, max_age)
+        public_id = unsign(Purpose.CONFIRM_LETTER, token, max_age)
     except ExpiredToken as exc:
         raise LinkExpired() from exc
     except InvalidToken as exc:

@@ -21,9 +21,8 @@ from sqlalchemy import delete, select
 
 from app.cache import bump_reference_version
 from app.db import write_transaction
-from app.reference.models import MP, Constituency, PostcodeIndex
-from app.reference.postcodes import UNPLACED, compact, is_well_formed
-from app.reference.postcodes import PostcodeIndex as Index
+from app.reference.models import MP, Constituency, StoredPostcodeIndex
+from app.reference.postcodes import UNPLACED, PostcodeIndex, compact, is_well_formed
 
 RANGES_FILE = "pcon_2024_ranges.json"
 CONSTITUENCIES_FILE = "pcon_2024_constituencies.json"
@@ -70,7 +69,7 @@ class MPRow:
 class ReferenceData:
     constituencies: list[ConstituencyRow]
     mps: dict[str, MPRow]
-    index: Index
+    index: PostcodeIndex
     skipped: Skipped = field(default_factory=lambda: Skipped())
 
 
@@ -218,7 +217,7 @@ class Skipped:
 
 def read_postcodes(
     path: Path, ranges: RangeLookup, gss_of: dict[str, str]
-) -> tuple[Index, Skipped]:
+) -> tuple[PostcodeIndex, Skipped]:
     """Every postcode in Code-Point Open, placed in its constituency by the ranges.
 
     Structural damage (header, column count, unreadable bytes) refuses the
@@ -261,7 +260,7 @@ def read_postcodes(
         raise DataFileError(
             path, f"{skipped:,} rows are not postcodes, such as {first[1]!r}", first[0]
         )
-    return Index.build(pairs), Skipped(skipped, *first) if first else Skipped()
+    return PostcodeIndex.build(pairs), Skipped(skipped, *first) if first else Skipped()
 
 
 def read_reference_data(directory: Path | str) -> ReferenceData:
@@ -386,21 +385,21 @@ def _apply_mps(session, data: ReferenceData, by_gss, report: ChangeReport) -> No
         report.add(f"  ... and {len(details) - 200} more")
 
 
-def _apply_postcodes(session, index: Index, report: ChangeReport) -> None:
-    old_row = session.scalars(select(PostcodeIndex)).first()
+def _apply_postcodes(session, index: PostcodeIndex, report: ChangeReport) -> None:
+    old_row = session.scalars(select(StoredPostcodeIndex)).first()
     keys_bytes, slots_bytes = index.to_bytes()
     if old_row is None:
         report.add(f"Postcodes: {len(index):,} ({len(index):,} new)")
     else:
-        old = Index.from_bytes(old_row.keys, old_row.slots, json.loads(old_row.slot_codes))
+        old = PostcodeIndex.from_bytes(old_row.keys, old_row.slots, json.loads(old_row.slot_codes))
         added, removed, moved = _diff(old, index)
         report.add(
             f"Postcodes: {len(index):,} ({added:,} new, {removed:,} removed, "
             f"{moved:,} moved to another constituency)"
         )
-    session.execute(delete(PostcodeIndex))
+    session.execute(delete(StoredPostcodeIndex))
     session.add(
-        PostcodeIndex(
+        StoredPostcodeIndex(
             keys=keys_bytes,
             slots=slots_bytes,
             slot_codes=json.dumps(index.codes),
@@ -409,7 +408,7 @@ def _apply_postcodes(session, index: Index, report: ChangeReport) -> None:
     )
 
 
-def _diff(old: Index, new: Index) -> tuple[int, int, int]:
+def _diff(old: PostcodeIndex, new: PostcodeIndex) -> tuple[int, int, int]:
     """Added, removed and moved postcodes between two indexes (one merge pass)."""
     i = j = added = removed = moved = 0
     ok, nk = old.keys, new.keys

@@ -60,14 +60,17 @@ class MP(db.Model):
         return self.source_email.strip()
 
 
-class PostcodeIndex(db.Model):
-    """The compiled postcode lookup: one row, replaced by each `data load`.
+class StoredPostcodeIndex(db.Model):
+    """The compiled postcode lookup (a `PostcodeIndex` as bytes): one row,
+    replaced by each `data load`.
 
     `keys` is a sorted array of int64 (each postcode read as base 36) and
     `slots` a parallel uint16 array indexing `slot_codes` (GSS codes); see
     app/reference/postcodes.py. Kept in the database so every app host reads
     the same data in milliseconds instead of parsing 1.7 million CSV rows.
     """
+
+    __tablename__ = "postcode_index"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     keys: Mapped[bytes] = mapped_column(LargeBinary)

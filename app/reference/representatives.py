@@ -21,18 +21,18 @@ from sqlalchemy.orm import joinedload
 from app.adapters.mapit import MapItSource
 from app.cache import VersionedCache, cached
 from app.extensions import db
-from app.reference.models import MP, Constituency, PostcodeIndex
+from app.reference.models import MP, Constituency, StoredPostcodeIndex
 from app.reference.postcodes import (
     NO_SLOT,
     SPECIAL_AREAS,
     UNPLACED,
     LookupUnavailable,
     Placed,
+    PostcodeIndex,
     compact,
     place_postcode,
     pretty,
 )
-from app.reference.postcodes import PostcodeIndex as Index
 
 PARLIAMENT_CONTACT = "https://www.parliament.uk/get-involved/contact-an-mp-or-lord/"
 POSTAL_ADDRESS = "House of Commons, London SW1A 0AA"
@@ -135,7 +135,7 @@ class NotLoaded(LookupUnavailable):
 @dataclass(frozen=True)
 class Snapshot:
     index_id: int | None
-    index: Index | None
+    index: PostcodeIndex | None
     locate: Callable[[str], str | None]  # the configured postcode source
     by_gss: dict[str, Seat]
     by_id: dict[int, Seat]
@@ -149,11 +149,11 @@ class Snapshot:
 def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
     if version is None:
         raise NotLoaded("The postcode data has not been loaded yet. Please try again later.")
-    index_id = db.session.scalar(select(PostcodeIndex.id))
+    index_id = db.session.scalar(select(StoredPostcodeIndex.id))
     index = previous.index if previous and previous.index_id == index_id else None
     if index is None and index_id is not None:
-        row = db.session.get(PostcodeIndex, index_id)
-        index = Index.from_bytes(row.keys, row.slots, json.loads(row.slot_codes))
+        row = db.session.get(StoredPostcodeIndex, index_id)
+        index = PostcodeIndex.from_bytes(row.keys, row.slots, json.loads(row.slot_codes))
     mps = db.session.scalars(select(MP).options(joinedload(MP.constituency))).all()
     seats = [_seat(mp.constituency, mp) for mp in mps]
     with_mp = {s.constituency_id for s in seats}
@@ -197,7 +197,7 @@ def reference_cache() -> VersionedCache[Snapshot]:
     return cached("reference_snapshot", _build_snapshot)
 
 
-def _locator(index: Index | None) -> Callable[[str], str | None]:
+def _locator(index: PostcodeIndex | None) -> Callable[[str], str | None]:
     url = current_app.config["POSTCODE_LOOKUP_URL"]
     if url:
         return MapItSource(url, current_app.config["POSTCODE_LOOKUP_TIMEOUT"]).locate

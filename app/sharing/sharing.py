@@ -22,10 +22,10 @@ from sqlalchemy import func, select
 from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db
-from app.letters.models import Letter, LetterStatus, Source
+from app.letters.models import Attribution, Letter, LetterStatus, Source
 from app.links import external_url
 from app.sharing.models import ShareEvent, ShareKind
-from app.tokens import InvalidToken, sign, unsign
+from app.tokens import InvalidToken, Purpose, sign, unsign
 
 CHANNELS = ("facebook", "x", "whatsapp", "bluesky", "email", "copy")
 LABELS = {
@@ -36,7 +36,6 @@ LABELS = {
     "email": "Send by email",
     "copy": "Copy the link",
 }
-REF_SALT = "credit-ref"
 REF_MAX_AGE = 30 * 86400
 
 
@@ -115,7 +114,7 @@ def record_visit(code: str, channel: str) -> tuple[Campaign, str] | None:
         return None
     channel = channel if channel in CHANNELS else ""
     _record(letter, ShareKind.VISIT, channel)
-    return letter.campaign, sign(REF_SALT, {"k": "share", "m": letter.id, "c": channel})
+    return letter.campaign, sign(Purpose.SHARE_CREDIT, {"k": "share", "m": letter.id, "c": channel})
 
 
 def record_group_click(code: str) -> str | None:
@@ -127,36 +126,26 @@ def record_group_click(code: str) -> str | None:
 
 
 def alert_ref(alert_id: int) -> str:
-    return sign(REF_SALT, {"k": "alert", "a": alert_id})
+    return sign(Purpose.SHARE_CREDIT, {"k": "alert", "a": alert_id})
 
 
-@dataclass(frozen=True)
-class Credit:
-    """Who or what brought a letter in, read from a `ref`."""
-
-    source: str = Source.DIRECT
-    referred_by_id: int | None = None
-    share_channel: str | None = None
-    alert_id: int | None = None
-
-
-def read_ref(ref: str | None) -> Credit:
+def read_ref(ref: str | None) -> Attribution:
     """The credit a `ref` carries; anything forged or stale credits nobody."""
     if not ref:
-        return Credit()
+        return Attribution()
     try:
-        data = unsign(REF_SALT, ref, REF_MAX_AGE)
+        data = unsign(Purpose.SHARE_CREDIT, ref, REF_MAX_AGE)
     except InvalidToken:
-        return Credit()
+        return Attribution()
     if not isinstance(data, dict):
-        return Credit()
+        return Attribution()
     if data.get("k") == "share" and isinstance(data.get("m"), int):
-        return Credit(
+        return Attribution(
             Source.SHARE, referred_by_id=data["m"], share_channel=str(data.get("c") or "")[:10]
         )
     if data.get("k") == "alert" and isinstance(data.get("a"), int):
-        return Credit(Source.ALERT, alert_id=data["a"])
-    return Credit()
+        return Attribution(Source.ALERT, alert_id=data["a"])
+    return Attribution()
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from app.tokens import InvalidToken, sign, unsign
+from app.tokens import InvalidToken, Purpose, sign, unsign
 
-FORM_SALT = "form-ticket"
 TICKET_MAX_AGE = 24 * 3600
 
 
@@ -32,14 +31,14 @@ class StaleForm(Exception):
 
 
 def issue_form_ticket() -> str:
-    return sign(FORM_SALT, {"k": secrets.token_hex(16), "t": round(time.time(), 3)})
+    return sign(Purpose.FORM_TICKET, {"k": secrets.token_hex(16), "t": round(time.time(), 3)})
 
 
 def read_form_ticket(token: str | None) -> FormTicket:
     if not token:
         raise StaleForm("missing form ticket")
     try:
-        payload = unsign(FORM_SALT, token, TICKET_MAX_AGE)
+        payload = unsign(Purpose.FORM_TICKET, token, TICKET_MAX_AGE)
     except InvalidToken as exc:
         raise StaleForm(str(exc)) from exc
     return FormTicket(submission_key=str(payload["k"]), shown_at=float(payload["t"]))

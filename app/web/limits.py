@@ -32,9 +32,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.adapters.redis_script import RedisScript
 from app.extensions import limiter
-from app.letters.submission import email_key
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, WrongConstituency, resolve_seat
+from app.text import normalise_email
 from app.web.client import client_ip
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def submitted(field: str) -> str:
 
 
 def _email_key() -> str:
-    return "email:" + email_key(submitted("email"))
+    return "email:" + normalise_email(submitted("email"))
 
 
 def _mp_key() -> str:
@@ -183,7 +183,7 @@ def _not_a_send() -> bool:
 
 
 def _login_account_key() -> str:
-    return "admin-account:" + (request.form.get("email") or "").strip().lower()
+    return "admin-account:" + normalise_email(request.form.get("email") or "")
 
 
 def _pending_account_key() -> str:

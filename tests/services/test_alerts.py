@@ -30,6 +30,7 @@ from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.outbox.worker import AlertThrottle, claim_due, deliver_claim, run_worker
+from app.tokens import Purpose
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PERSONAL_BODY, demo_campaign, submit
 from tests.services.test_delivery import ROOT, _worker_env
@@ -107,12 +108,13 @@ def test_signing_up_sends_only_a_confirmation_until_confirmed(mailed_app, mail_s
 
 
 def test_ticking_the_box_on_a_letter_is_confirmed_with_the_letter(mailed_app, mail_server):
-    from app.letters.submission import LetterDraft, Origin, submit_letter
+    from app.letters.models import Attribution
+    from app.letters.submission import LetterDraft, submit_letter
 
     draft = LetterDraft(name="Jane Smith", email="jane@example.com", address1="1 High Street", town="T",
                     postcode="TE1 1AA", subject="s", body=PERSONAL_BODY)  # fmt: skip
     letter_id = submit_letter(campaign=demo_campaign(), draft=draft, submission_key="k",
-                                origin=Origin(), subscribe=True)  # fmt: skip
+                                attribution=Attribution(), subscribe=True)  # fmt: skip
     letter = db.session.get(Letter, letter_id)
     deliver()
     assert [m["Subject"] for m in mail_server.to("jane@example.com")] == [
@@ -203,11 +205,11 @@ def test_one_click_unsubscribe_needs_no_cookie_and_is_idempotent(mailed_app, mai
 
 def test_tampered_tokens_change_nothing(mailed_app):
     sub = subscriber("reader@example.com")
-    token = subscribers.token_for(sub, subscribers.UNSUBSCRIBE_SALT)
+    token = subscribers.token_for(sub, Purpose.UNSUBSCRIBE)
     client = mailed_app.test_client()
     tampered = token[:-3] + ("abc" if not token.endswith("abc") else "xyz")
     assert client.post(f"/alerts/unsubscribe/{tampered}").status_code == 404
-    other_purpose = subscribers.token_for(sub, subscribers.PREFERENCES_SALT)
+    other_purpose = subscribers.token_for(sub, Purpose.ALERT_PREFERENCES)
     assert client.post(f"/alerts/unsubscribe/{other_purpose}").status_code == 404  # wrong salt
     assert (
         client.post(f"/alerts/preferences/{tampered}", data={"subscribed": "no"}).status_code == 404
@@ -219,7 +221,7 @@ def test_tampered_tokens_change_nothing(mailed_app):
 
 def test_preferences_by_signed_link(mailed_app):
     sub = subscriber("reader@example.com")
-    token = subscribers.token_for(sub, subscribers.PREFERENCES_SALT)
+    token = subscribers.token_for(sub, Purpose.ALERT_PREFERENCES)
     client = mailed_app.test_client()
     assert "Send me campaign alerts" in client.get(f"/alerts/preferences/{token}").get_data(
         as_text=True

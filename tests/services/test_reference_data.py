@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.reference.data_load import DataFileError, load_reference_data, read_reference_data
-from app.reference.models import MP, Constituency, PostcodeIndex
+from app.reference.models import MP, Constituency, StoredPostcodeIndex
 from tests.datafiles import POSTCODES, SEATS, write_dataset
 
 
@@ -24,7 +24,7 @@ def mp_for(gss):
 def test_loads_constituencies_mps_and_postcodes(app):
     assert count(Constituency) == len(SEATS)
     assert count(MP) == len(SEATS)
-    index = db.session.scalars(select(PostcodeIndex)).one()
+    index = db.session.scalars(select(StoredPostcodeIndex)).one()
     assert index.postcode_count == len(POSTCODES)
     north = mp_for("E14001063")
     assert (north.name, north.party, north.email) == (
@@ -155,11 +155,11 @@ def test_truncated_gzip_is_refused(tmp_path):
 def test_a_refused_load_changes_nothing(app, runner, tmp_path):
     directory = write_dataset(tmp_path / "bad")
     (directory / "pcon_2024_ranges.json").write_text("{oops")
-    before = db.session.scalars(select(PostcodeIndex.id)).one()
+    before = db.session.scalars(select(StoredPostcodeIndex.id)).one()
     result = runner.invoke(args=["data", "load", "--dir", str(directory)])
     assert result.exit_code == 1
     assert "Nothing was changed. pcon_2024_ranges.json, line 1: not valid JSON" in result.output
-    assert db.session.scalars(select(PostcodeIndex.id)).one() == before
+    assert db.session.scalars(select(StoredPostcodeIndex.id)).one() == before
 
 
 def test_the_cli_loads_from_a_directory_and_prints_what_changed(app, runner, tmp_path):

@@ -7,12 +7,11 @@ from flask import request
 from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns import campaigns as campaign_service
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
-from app.letters.models import LetterStatus, Source
+from app.letters.models import Attribution, LetterStatus, Source
 from app.letters.submission import (
     DuplicateLetter,
     LetterProblem,
     MPUnreachable,
-    Origin,
     resend_confirmation,
     submit_letter,
 )
@@ -102,13 +101,13 @@ def campaign(slug: str):
     return response, 200, {"Cache-Control": "no-store"}
 
 
-def _origin(payload: dict) -> Origin:
+def _attribution(payload: dict) -> Attribution:
     """Credit the partner, and remember the embedding page if it is really theirs."""
     partner = request_partner()
     if partner is None:
-        return Origin(source=Source.DIRECT, ip_hash=hashed_ip())
+        return Attribution(source=Source.DIRECT, ip_hash=hashed_ip())
     page = payload.get("page_url") if isinstance(payload.get("page_url"), str) else None
-    return Origin(
+    return Attribution(
         source=Source.WIDGET,
         partner_id=partner.id,
         embed_url=safe_return_url(partner, page[:500] if page else None),
@@ -159,7 +158,7 @@ def submit(slug: str):
             campaign=campaign,
             draft=form.to_draft(),
             submission_key=ticket.submission_key,
-            origin=_origin(payload),
+            attribution=_attribution(payload),
             subscribe=form.alerts.data,
         )
     except LetterProblem as problem:

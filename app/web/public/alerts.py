@@ -9,12 +9,11 @@ from app.alerts.alerts import record_click
 from app.alerts.subscribers import (
     CONSENT_WORDING,
     PREFERENCES_DAYS,
-    PREFERENCES_SALT,
-    UNSUBSCRIBE_SALT,
     BadLink,
     subscriber_for,
 )
 from app.extensions import csrf
+from app.tokens import Purpose
 from app.web import limits
 from app.web.forms import SubscribeForm, first_errors
 from app.web.public import bp
@@ -61,7 +60,7 @@ def alerts_confirm(token: str):
             return private_page(
                 make_response(render_template("alerts/confirmed.html", subscriber=subscriber))
             )
-        subscriber = subscriber_for(token, subscribers.CONFIRM_SALT, subscribers.CONFIRM_DAYS)
+        subscriber = subscriber_for(token, Purpose.CONFIRM_SUBSCRIPTION, subscribers.CONFIRM_DAYS)
     except BadLink:
         return _bad_link()
     return private_page(
@@ -82,7 +81,7 @@ def alerts_unsubscribe(token: str):
             )
             response.headers.pop("Set-Cookie", None)
             return private_page(response)
-        subscriber = subscriber_for(token, UNSUBSCRIBE_SALT)
+        subscriber = subscriber_for(token, Purpose.UNSUBSCRIBE)
     except BadLink:
         return _bad_link()
     return private_page(
@@ -93,7 +92,7 @@ def alerts_unsubscribe(token: str):
 @bp.route("/alerts/preferences/<token>", methods=["GET", "POST"])
 def alerts_preferences(token: str):
     try:
-        subscriber = subscriber_for(token, PREFERENCES_SALT, PREFERENCES_DAYS)
+        subscriber = subscriber_for(token, Purpose.ALERT_PREFERENCES, PREFERENCES_DAYS)
         saved = False
         if request.method == "POST":
             subscriber = subscribers.update_preferences(

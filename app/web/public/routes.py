@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import (
     abort,
     current_app,
@@ -26,7 +28,6 @@ from app.letters.submission import (
     LinkExpired,
     LinkInvalid,
     MPUnreachable,
-    Origin,
     check_letter,
     confirm_letter,
     finished_body,
@@ -46,6 +47,7 @@ from app.reference.representatives import (
     resolve_seat,
 )
 from app.sharing.sharing import personal_link, read_ref, share_buttons
+from app.text import normalise_email
 from app.web import limits
 from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.client import hashed_ip
@@ -162,20 +164,13 @@ def write_post(slug: str):
     if looks_automated(ticket, form.website.data):
         # Exactly what a real send answers, so a robot learns nothing.
         return redirect(url_for("public.check_email", slug=slug), code=303)
-    credit = read_ref(form.ref.data)
-    origin = Origin(
-        source=credit.source,
-        ip_hash=hashed_ip(),
-        referred_by_id=credit.referred_by_id,
-        share_channel=credit.share_channel,
-        alert_id=credit.alert_id,
-    )
+    attribution = replace(read_ref(form.ref.data), ip_hash=hashed_ip())
     try:
         submit_letter(
             campaign=campaign,
             draft=draft,
             submission_key=ticket.submission_key,
-            origin=origin,
+            attribution=attribution,
             subscribe=form.alerts.data,
         )
     except CampaignNotOpen:  # closed since the page was read
@@ -295,7 +290,7 @@ def subscribe_after_sending(token: str):
     form = SubscribeForm()
     if not form.validate():
         return private_page(make_response(_share_page(letter, token, form), 422))
-    same_address = form.email.data.strip().lower() == letter.sender_email_key
+    same_address = normalise_email(form.email.data) == letter.sender_email_key
     if not form.website.data:
         # The link proved this address; for any other address the usual
         # double opt-in applies.
