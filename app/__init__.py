@@ -41,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every table registered before use
     from app.db import configure_engine
-    from app.extensions import csrf, db, limiter, mail, migrate
+    from app.extensions import csrf, db, mail, migrate, rate_store
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -51,7 +51,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    rate_store.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

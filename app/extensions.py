@@ -1,6 +1,5 @@
 """Flask extensions, created once and bound to the app in the factory."""
 
-from flask_limiter import Limiter
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -8,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from app.web.client import client_ip
+from app.adapters.rate_store import RateStore
 
 # Named constraints, so migrations can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -30,20 +29,8 @@ mail = Mail()
 csrf = CSRFProtect()
 
 
-class StorageOnlyLimiter(Limiter):
-    """Flask-Limiter as the rate limits' configuration and storage only.
-
-    app/web/limits.py checks every limit itself (all of a view's windows in
-    one call), and the app sets no default or application-wide limits, so
-    the pass Flask-Limiter makes in before_request on every request would
-    find nothing to do; it cost ~100 µs a request (bench/http.py).
-    """
-
-    def _check_request_limit(self, callable_name=None, in_middleware=True):
-        return None
-
-
-# No X-RateLimit-* headers on every response: reading the window back costs
-# two more round trips to Redis per request. 429s still carry Retry-After
-# (app/web/errors.py).
-limiter = StorageOnlyLimiter(key_func=client_ip, headers_enabled=False)
+# The rate limits' counters, read by app/web/limits.py. Not Flask-Limiter's
+# extension: its before_request pass found nothing to do here (the limits are
+# checked per view, all of a view's windows in one call) and cost ~100 µs a
+# request, and turning it off needs a private method.
+rate_store = RateStore()

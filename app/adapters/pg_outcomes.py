@@ -19,6 +19,7 @@ import select
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Protocol
 
 import psycopg
 from psycopg import pq
@@ -26,6 +27,17 @@ from sqlalchemy.engine import Connection
 
 from app.db import is_sqlite
 from app.extensions import db
+
+
+class JoinableOutcome(Protocol):
+    """What an email's outcome also changes (app/letters/outcomes.py's
+    LetterOutcome): run after the outcome's UPDATE, or joined to it."""
+
+    def apply(self, connection, owner_id: int | None, reason: str | None) -> None: ...
+
+    def params(self, reason: str | None) -> dict: ...
+
+    def joined_to(self, fenced_update): ...
 
 
 @contextlib.contextmanager
@@ -54,14 +66,23 @@ class OutcomeWriter:
         self.connection = connection
         self.on_lease_lost = on_lease_lost
 
-    def write(self, row_id: int, statement, params: dict, follow_up=None) -> None:
-        """`follow_up(connection)`, if given, runs in the same transaction once
-        the statement has changed its row."""
+    def write(
+        self,
+        row_id: int,
+        statement,
+        params: dict,
+        also: JoinableOutcome | None = None,
+        also_id: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Run `statement` (a fenced UPDATE of `row_id`) and, if it changed its
+        row, `also` for the row `also_id` (the email's letter): here statement
+        by statement in one transaction."""
         result = self.connection.execute(statement, params)
         if not (len(result.all()) if result.returns_rows else result.rowcount):
             self.on_lease_lost(row_id)
-        elif follow_up is not None:
-            follow_up(self.connection)
+        elif also is not None:
+            also.apply(self.connection, also_id, reason)
         self.connection.commit()
 
     def confirm(self) -> None:
@@ -91,11 +112,19 @@ class PostgresOutcomeWriter(OutcomeWriter):
         # The row whose outcome awaits its answer, and the outcome (SQL, values).
         self.unconfirmed: tuple[int, bytes, list] | None = None
 
-    def write(self, row_id: int, statement, params: dict, follow_up=None) -> None:
-        if follow_up is not None:
-            raise ValueError(
-                "on PostgreSQL an outcome is one statement (letter_outcomes.joined_to)"
-            )
+    def write(
+        self,
+        row_id: int,
+        statement,
+        params: dict,
+        also: JoinableOutcome | None = None,
+        also_id: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """As OutcomeWriter.write, with `also` joined to the UPDATE as one statement."""
+        if also is not None:
+            params = {**params, **also.params(reason)}
+            statement = also.joined_to(statement)
         self.confirm()
         sql, values = _numbered(statement, params)
         self._send(sql, values)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
+from typing import Any
 
 from flask import current_app
 
@@ -267,6 +268,69 @@ class SmtpSender:
             ):
                 self.broken = True
             raise classify(exc) from exc
+
+
+class Pipeline:
+    """Sends a stream of emails over one SmtpSender, each email's wait on the
+    server overlapped with the caller's work on the next.
+
+    `send(email, tag)` reads the verdict on the email before it (the final
+    reply to DATA, the longest wait) only after the caller has built this
+    one, then writes this one's MAIL FROM, reports the earlier verdict while
+    the server checks the sender, and hands this one over. Each verdict goes
+    to `on_verdict(tag, error or None)`; `before_content` runs just before an
+    email's content is written (the worker waits there for the previous
+    outcome to be stored, so a crash repeats at most one email).
+    """
+
+    def __init__(
+        self,
+        sender: SmtpSender,
+        on_verdict: Callable[[Any, SendError | None], None],
+        before_content: Callable[[], None] | None = None,
+    ):
+        self.sender = sender
+        self.on_verdict = on_verdict
+        self.before_content = before_content
+        self._in_flight: tuple[Any] | None = None  # the tag of the email awaiting its verdict
+
+    @property
+    def broken(self) -> bool:
+        return self.sender.broken
+
+    def send(self, email: EmailMessage | RawEmail, tag: Any) -> bool:
+        """Hand `email` over; False if the connection broke first (it was not sent)."""
+        verdict = self._verdict()
+        with contextlib.suppress(SendError):  # a failure marks the connection broken
+            self.sender.announce(email)
+        self._report(verdict)
+        if self.sender.broken:
+            return False
+        try:
+            self.sender.start(email, before_content=self.before_content)
+        except SendError as exc:
+            self.on_verdict(tag, exc)
+        else:
+            self._in_flight = (tag,)
+        return True
+
+    def flush(self) -> None:
+        """Read and report the verdict still awaited, if any."""
+        self._report(self._verdict())
+
+    def _verdict(self) -> SendError | None:
+        if self._in_flight is None:
+            return None
+        try:
+            self.sender.finish()
+        except SendError as exc:
+            return exc
+        return None
+
+    def _report(self, verdict: SendError | None) -> None:
+        if self._in_flight is not None:
+            (tag,), self._in_flight = self._in_flight, None
+            self.on_verdict(tag, verdict)
 
 
 class SmtpTransport:

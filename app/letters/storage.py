@@ -3,14 +3,9 @@
 The submit endpoint's hot path. Written once per letter through the ORM it
 was eight round trips on PostgreSQL (the campaign's read and the unit of work
 each in its own transaction) and most of the request's time in the flush's
-bookkeeping. Here it is statements built once:
-
-- PostgreSQL: one statement in autocommit (a statement is its own
-  transaction): `INSERT INTO message ... RETURNING id` joined by
-  data-modifying WITH clauses to the event's and the email's INSERTs, run on
-  the driver's connection;
-- SQLite (no data-modifying WITH): the same three INSERTs in one
-  `BEGIN IMMEDIATE` transaction.
+bookkeeping. Here it is statements built once, run together by
+app/adapters/chained_insert.py: one statement on PostgreSQL, one
+transaction on SQLite.
 
 Each inserts the letter only while its campaign is live, checked in the
 INSERT itself, so a campaign closed after the request read it (or a cached
@@ -23,13 +18,11 @@ from __future__ import annotations
 
 import functools
 
-import psycopg
 from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, select
-from sqlalchemy.exc import DBAPIError
 
+from app.adapters.chained_insert import insert_chained
 from app.campaigns.models import Campaign, CampaignStatus
-from app.db import end_read_transaction, is_sqlite, text_value, utcnow
-from app.extensions import db
+from app.db import end_read_transaction, text_value, utcnow
 from app.letters.models import Letter, LetterStatus, event_insert
 from app.outbox.models import EmailKind, letter_email_insert
 
@@ -49,67 +42,10 @@ def insert_letter(letter: dict, event_detail: str) -> int | None:
     is not live. Raises IntegrityError if a unique index refuses it."""
     end_read_transaction()  # a double submit's refusal is looked up in the session
     params = {**letter, "now": utcnow(), "event_detail": event_detail[:300]}
-    if is_sqlite():
-        return _one_transaction(params)
-    return _one_statement(params)
-
-
-def _one_statement(params: dict) -> int | None:
-    """PostgreSQL: the joined statement, run on the pooled psycopg connection
-    itself in autocommit. SQLAlchemy's execution layer (a Connection, its
-    execution context, the statement's cache key) cost 130 µs of CPU per
-    letter here, against 160 µs for all the rest of the INSERT's cost to the
-    app. Errors still come out as SQLAlchemy's (IntegrityError ...)."""
-    sql, fixed = _driver_sql(db.engine.dialect)
-    pooled = db.engine.raw_connection()
-    driver = pooled.driver_connection
-    try:
-        driver.autocommit = True  # one statement: its own transaction
-        try:
-            row = driver.execute(sql, {**fixed, **params}).fetchone()
-        finally:
-            if not driver.closed:
-                driver.autocommit = False
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True) from exc
-    finally:
-        pooled.close()  # the pool discards a connection the server cut (its reset fails)
-    return None if row is None else row[0]
+    return insert_chained(_letter(), (_event, _email), params)
 
 
 @functools.cache
-def _driver_sql(dialect) -> tuple[str, dict]:
-    """The joined statement as the driver's SQL, and its fixed values."""
-    compiled = _joined().compile(dialect=dialect)
-    return str(compiled), {name: bind.value for name, bind in compiled.binds.items()}
-
-
-def _one_transaction(params: dict) -> int | None:
-    letter_sql, event, email = _statements()
-    with db.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
-        letter_id = conn.execute(letter_sql, params).scalar()
-        if letter_id is not None:
-            conn.execute(event, {**params, "message_id": letter_id})
-            conn.execute(email, {**params, "message_id": letter_id})
-    return letter_id
-
-
-@functools.cache
-def _statements():
-    """The three INSERTs, by the letter's id."""
-    letter_id = bindparam("message_id", type_=Letter.__table__.c.id.type)
-    return _letter().returning(Letter.__table__.c.id), _event(letter_id), _email(letter_id)
-
-
-@functools.cache
-def _joined():
-    """One statement: the letter, then its event and email from the id it returns."""
-    stored = _letter().returning(Letter.__table__.c.id).cte("stored")
-    event = _event(stored.c.id, stored).cte("first_event")
-    email = _email(stored.c.id, stored).cte("confirmation")
-    return select(stored.c.id).add_cte(event, email)
-
-
 def _letter():
     table = Letter.__table__
     values = {name: bindparam(name, type_=table.c[name].type) for name in LETTER_COLUMNS}

@@ -17,7 +17,6 @@ UPDATE ... RETURNING inside BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import random
@@ -35,12 +34,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.adapters.pg_outcomes import OutcomeWriter, outcome_writer
-from app.adapters.smtp import PermanentSendError, SendError, transport
+from app.adapters.smtp import PermanentSendError, Pipeline, SendError, transport
 from app.alerts.models import Alert, AlertRecipient
-from app.db import is_sqlite, utcnow, write_transaction
+from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters import outcomes
 from app.letters.models import Letter
+from app.letters.outcomes import LetterOutcome
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS, build_email
 from app.outbox.mime import Unsendable
@@ -215,26 +214,17 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
     """Write an outcome, only while this worker still holds the row's lease.
 
     One fenced UPDATE, committed on its own: a crash repeats at most the email
-    in hand. It goes through the claim's outcome writer (which on PostgreSQL
-    has it answered later) with its letter's outcome, if any: on PostgreSQL
-    joined to the UPDATE as one statement, on SQLite as statements that follow
-    it in its transaction. Any other hook (alert_mail's, for bounces) runs in
-    a session transaction with the UPDATE, on the row the worker loaded.
+    in hand. It goes through the claim's outcome writer with its letter's
+    outcome, if any (the writer joins the two or runs them in turn, as its
+    database allows). Any other hook (an alert's bounce) runs in a session
+    transaction with the UPDATE, on the row the worker loaded.
     """
     claim.confirm_outcome()  # at most one outcome unconfirmed at a time
     params = {"row_id": row.id, "token": claim.token}
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
-    follow_up = None
-    if isinstance(hook, outcomes.LetterOutcome) and claim.outcomes is not None:
-        if is_sqlite():  # no data-modifying WITH there: the letter's statements follow
-            follow_up = functools.partial(hook.apply, letter_id=row.letter_id, reason=reason)
-        else:
-            params.update(hook.params(reason))
-            statement = hook.joined_to(statement)
-        hook = None
-    if hook is None and claim.outcomes is not None:
-        claim.outcomes.write(row.id, statement, params, follow_up)
+    if claim.outcomes is not None and (hook is None or isinstance(hook, LetterOutcome)):
+        claim.outcomes.write(row.id, statement, params, hook, row.letter_id, reason)
         return
     with write_transaction() as session:  # a hook, or no connection was ever opened
         done = session.execute(statement, params).rowcount
@@ -309,29 +299,22 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     if not claim.ids:
         return result
     pending = deque(load_rows(claim.ids, alerts=claim.alerts))
+
+    def on_verdict(row: OutboxEmail, error: SendError | None) -> None:
+        _record(row, claim, error, result)
+
     deadline = time.monotonic() + current_app.config["DELIVERY_LEASE_SECONDS"] / 2
     try:
         with transport().connect() as sender, outcome_writer(_lease_lost) as claim.outcomes:
-            in_flight: OutboxEmail | None = None  # handed over, verdict not yet read
-            while pending and not sender.broken and not _time_to_stop(deadline, stop):
+            mail = Pipeline(sender, on_verdict, before_content=claim.confirm_outcome)
+            while pending and not mail.broken and not _time_to_stop(deadline, stop):
                 row = pending.popleft()
-                email = _build(row, claim, result)  # while the server digests in_flight
-                verdict = _verdict(sender) if in_flight else None
-                if email is not None:
-                    _announce(sender, email)
-                if in_flight:  # recorded while the server checks the next sender
-                    _record(in_flight, claim, verdict, result)
-                    in_flight = None
-                if email is not None and sender.broken:
+                email = _build(row, claim, result)  # while the server digests the last
+                if email is None:
+                    mail.flush()
+                elif not mail.send(email, row):
                     pending.appendleft(row)  # waits for a fresh connection on the next pass
-                elif email is not None:
-                    try:
-                        sender.start(email, before_content=claim.confirm_outcome)
-                        in_flight = row
-                    except SendError as exc:
-                        _record(row, claim, exc, result)
-            if in_flight:
-                _record(in_flight, claim, _verdict(sender), result)
+            mail.flush()
             claim.confirm_outcome()
     except SendError as exc:
         # Could not connect at all: every row still waiting gets a retry.
@@ -360,21 +343,6 @@ def _build(row: OutboxEmail, claim: Claim, result: PassResult):
         record_skipped(row, claim)
         result.skipped += 1
     return email
-
-
-def _announce(sender, email) -> None:
-    """MAIL FROM, reply unread. A failure here marks the connection broken and
-    leaves the row unsent, to be given back to the queue."""
-    with contextlib.suppress(SendError):
-        sender.announce(email)
-
-
-def _verdict(sender) -> SendError | None:
-    try:
-        sender.finish()
-    except SendError as exc:
-        return exc
-    return None
 
 
 def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: PassResult) -> None:

@@ -3,14 +3,12 @@
 Limits are shared by scope, so the microsite and the JSON API draw on the
 same allowance: a person (or robot) cannot double their quota by switching.
 
-Flask-Limiter holds the configuration (RATELIMIT_STORAGE_URI, the fixed
-window strategy) and the counters; `limited` below checks every limit on a
-view together. With Redis, one call to a Lua script checks all of a view's
-windows (the lookup's minute and hour, a letter's eight) and counts them only
-if every one has room: one round trip instead of one per window, and a refused
-request uses up nothing, so a robot refused per address cannot spend the
-allowance of everyone writing to the same MP. The keys are the ones
-Flask-Limiter itself would use (`limiter.shared_limit(..., scope=...)`).
+`limited` below checks every limit on a view together, in one call to the
+counters (app/adapters/rate_store.py): with Redis, one round trip for all of
+a view's windows (the lookup's minute and hour, a letter's eight), counting
+them only if every one has room, so a refused request uses up nothing and a
+robot refused per address cannot spend the allowance of everyone writing to
+the same MP. Keys are the `limits` library's own (`key_for(key, scope)`).
 With Redis out of reach, a limited request is refused (503), not let through.
 """
 
@@ -18,20 +16,14 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import abort, current_app, request, session
 from limits import RateLimitItem, parse_many
-from limits.storage import RedisStorage
-from limits.strategies import FixedWindowRateLimiter
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from app.adapters.redis_script import RedisScript
-from app.extensions import limiter
+from app.adapters.rate_store import StoreUnavailable, Window
+from app.extensions import rate_store
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, WrongConstituency, resolve_seat
 from app.text import normalise_email
@@ -39,7 +31,6 @@ from app.web.client import client_ip
 
 log = logging.getLogger(__name__)
 
-Window = tuple[RateLimitItem, tuple[str, str]]  # a limit and (key, scope)
 STORE_DOWN_RETRY_SECONDS = 30
 
 
@@ -64,11 +55,11 @@ def limited(*allowances: Limit):
             if current_app.config["RATELIMIT_ENABLED"] and request.method != "OPTIONS":
                 windows = [window for allowance in allowances for window in _windows(allowance)]
                 try:
-                    retry_after = _take(windows)
-                except (RedisConnectionError, RedisTimeoutError) as exc:
+                    retry_after = rate_store.take(windows)
+                except StoreUnavailable as exc:
                     # Unlimited while Redis is away would let robots through
                     # with the people; refused, people are told to come back.
-                    log.error("rate limits unavailable, request refused: %s", type(exc).__name__)
+                    log.error("rate limits unavailable, request refused: %s", exc)
                     request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
                     abort(503)
                 if retry_after is not None:
@@ -94,56 +85,6 @@ def _windows(allowance: Limit) -> list[Window]:
 @functools.lru_cache(maxsize=64)
 def _parsed(limits_text: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limits_text))
-
-
-def _take(windows: Sequence[Window]) -> float | None:
-    """Count one request in every window if all have room and return None;
-    otherwise count nothing and return the seconds until the full one resets."""
-    if not windows:
-        return None
-    strategy = limiter.limiter
-    if isinstance(strategy, FixedWindowRateLimiter) and isinstance(strategy.storage, RedisStorage):
-        return _take_in_redis(strategy.storage, windows)
-    for item, identifiers in windows:
-        if not strategy.test(item, *identifiers):
-            return strategy.get_window_stats(item, *identifiers).reset_time - time.time()
-    for item, identifiers in windows:
-        strategy.hit(item, *identifiers)
-    return None
-
-
-# KEYS: the windows' counters. ARGV: each window's amount and length in
-# seconds, in KEYS' order. Returns 0 and counts every window, or the
-# milliseconds until the first full window resets and counts none.
-_TAKE_ALL = """
-for i, key in ipairs(KEYS) do
-    local used = tonumber(redis.call("get", key) or "0")
-    if used >= tonumber(ARGV[2 * i - 1]) then
-        return math.max(redis.call("pttl", key), 1)
-    end
-end
-for i, key in ipairs(KEYS) do
-    if redis.call("incr", key) == 1 then
-        redis.call("expire", key, ARGV[2 * i])
-    end
-end
-return 0
-"""
-
-_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _take_in_redis(storage: RedisStorage, windows: Sequence[Window]) -> float | None:
-    script = _scripts.get(storage)
-    if script is None:
-        pool = storage.get_connection().connection_pool
-        script = _scripts[storage] = RedisScript(pool, _TAKE_ALL)
-    keys, args = [], []
-    for item, identifiers in windows:
-        keys.append(storage.prefixed_key(item.key_for(*identifiers)))
-        args += [item.amount, item.get_expiry()]
-    wait_ms = int(script(keys, args))
-    return wait_ms / 1000 if wait_ms else None
 
 
 def submitted(field: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db, limiter
+from app.extensions import db, rate_store
 from app.letters.models import Letter
 from app.web.abuse import issue_form_ticket
 from tests.factories import LETTER
@@ -98,9 +98,9 @@ def limited(request, make_app):
 
     def make(**limits):
         app = make_app(RATELIMIT_STORAGE_URI=storage, **limits)
-        limiter.reset()  # counters left in Redis by an earlier test
         context = app.app_context()
         context.push()
+        rate_store.reset()  # counters left in Redis by an earlier test
         contexts.append(context)
         return app.test_client()
 

@@ -1,0 +1,107 @@
+"""The rate limits' counters: the `limits` library, through its public API.
+
+`RATELIMIT_STORAGE_URI` picks the storage (memory:// in one process, Redis
+to share counters between processes and hosts) and `RATELIMIT_STRATEGY` the
+strategy (fixed-window by default), as Flask-Limiter would read them; the
+views' limits are checked by app/web/limits.py, all of a view's windows in
+one call to `RateStore.take`.
+
+With Redis and the fixed window, `take` is one Lua script (one round trip
+for all of a view's windows, counting them only if every one has room) sent
+on a connection each thread holds (app/adapters/redis_script.py). Other
+storages and strategies test every window, then count them.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Sequence
+
+from flask import Flask, current_app
+from limits import RateLimitItem
+from limits.storage import RedisStorage, storage_from_string
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from app.adapters.redis_script import RedisScript
+
+Window = tuple[RateLimitItem, tuple[str, str]]  # a limit and (key, scope)
+
+
+class StoreUnavailable(Exception):
+    """The counters cannot be reached (Redis down or not answering)."""
+
+
+class RateStore:
+    """A Flask extension holding each app's rate limiter."""
+
+    def init_app(self, app: Flask) -> None:
+        storage = storage_from_string(
+            app.config["RATELIMIT_STORAGE_URI"], **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
+        )
+        strategy = app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
+        app.extensions["rate_store"] = STRATEGIES[strategy](storage)
+
+    @property
+    def limiter(self) -> RateLimiter:
+        return current_app.extensions["rate_store"]
+
+    def take(self, windows: Sequence[Window]) -> float | None:
+        """Count one request in every window if all have room and return None;
+        otherwise count nothing and return the seconds until the full one resets."""
+        if not windows:
+            return None
+        strategy = self.limiter
+        try:
+            if isinstance(strategy, FixedWindowRateLimiter) and isinstance(
+                strategy.storage, RedisStorage
+            ):
+                return _take_in_redis(strategy.storage, windows)
+            for item, identifiers in windows:
+                if not strategy.test(item, *identifiers):
+                    return strategy.get_window_stats(item, *identifiers).reset_time - time.time()
+            for item, identifiers in windows:
+                strategy.hit(item, *identifiers)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+        return None
+
+    def reset(self) -> None:
+        """Forget every counter (tests)."""
+        self.limiter.storage.reset()
+
+
+# KEYS: the windows' counters. ARGV: each window's amount and length in
+# seconds, in KEYS' order. Returns 0 and counts every window, or the
+# milliseconds until the first full window resets and counts none.
+_TAKE_ALL = """
+for i, key in ipairs(KEYS) do
+    local used = tonumber(redis.call("get", key) or "0")
+    if used >= tonumber(ARGV[2 * i - 1]) then
+        return math.max(redis.call("pttl", key), 1)
+    end
+end
+for i, key in ipairs(KEYS) do
+    if redis.call("incr", key) == 1 then
+        redis.call("expire", key, ARGV[2 * i])
+    end
+end
+return 0
+"""
+
+_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _take_in_redis(storage: RedisStorage, windows: Sequence[Window]) -> float | None:
+    script = _scripts.get(storage)
+    if script is None:
+        pool = storage.get_connection().connection_pool
+        script = _scripts[storage] = RedisScript(pool, _TAKE_ALL)
+    keys, args = [], []
+    for item, identifiers in windows:
+        keys.append(storage.prefixed_key(item.key_for(*identifiers)))
+        args += [item.amount, item.get_expiry()]
+    wait_ms = int(script(keys, args))
+    return wait_ms / 1000 if wait_ms else None
