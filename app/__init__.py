@@ -23,7 +23,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     _configure_logging(app)
     if app.config["TRUSTED_PROXY_COUNT"]:
         hops = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # Flask's documented middleware hook
 
     _init_extensions(app)
     _register_blueprints(app)

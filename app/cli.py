@@ -48,11 +48,11 @@ def data_status() -> None:
     from sqlalchemy import func, select
 
     from app.extensions import db
-    from app.reference.models import MP, Constituency, PostcodeIndex
+    from app.reference.models import MP, Constituency, StoredPostcodeIndex
 
     count = db.session.scalar(select(func.count()).select_from(Constituency))
     mps = db.session.scalar(select(func.count()).select_from(MP))
-    index = db.session.scalars(select(PostcodeIndex)).first()
+    index = db.session.scalars(select(StoredPostcodeIndex)).first()
     if not count:
         raise click.ClickException("No reference data loaded: run `flask --app wsgi data load`.")
     click.echo(f"{count} constituencies, {mps} MPs")

@@ -12,12 +12,32 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import String, event, literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy import Table
+
+    from app.extensions import Base
+
+    class Model(_FlaskModel, Base):
+        """The models' base class, `db.Model`, as the type checker sees it: the
+        app's `Base` with Flask-SQLAlchemy's `Model` mixed in, which is what
+        `SQLAlchemy(model_class=Base)` builds. mypy cannot take `db.Model`, an
+        attribute of an instance, as a base class."""
+
+        # Every model here maps one Table (declared by its columns), where
+        # SQLAlchemy allows any FromClause: Core statements take it as a table.
+        __table__: ClassVar[Table]
+
+else:
+    Model = db.Model
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -9,7 +9,7 @@ from flask import current_app
 
 def external_url(endpoint: str, **values) -> str:
     """Like url_for(..., _external=True), based on SITE_URL and usable in the worker."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
     adapter = app.extensions.get("site_url_adapter")
     if adapter is None:
         site = urlsplit(app.config["SITE_URL"])

@@ -60,7 +60,7 @@ def sign(salt: str, payload: Any) -> str:
     return _serializer(salt).dumps(payload)
 
 
-def unsign(salt: str, token: str, max_age_seconds: float | None = None) -> Any:
+def unsign(salt: str, token: str, max_age_seconds: int | None = None) -> Any:
     try:
         return _serializer(salt).loads(token, max_age=max_age_seconds)
     except SignatureExpired as exc:
@@ -80,11 +80,14 @@ def sign_id(salt: str, value: int, *, timed: bool = False) -> str:
 
 
 def unsign_id(
-    salt: str, token: str, *, timed: bool = False, max_age_seconds: float | None = None
+    salt: str, token: str, *, timed: bool = False, max_age_seconds: int | None = None
 ) -> int:
     signer = _signer(current_app.config["SECRET_KEY"], salt, timed)
     try:
-        raw = signer.unsign(token, max_age=max_age_seconds) if timed else signer.unsign(token)
+        if isinstance(signer, TimestampSigner):  # what `timed` made it
+            raw = signer.unsign(token, max_age=max_age_seconds)
+        else:
+            raw = signer.unsign(token)
     except SignatureExpired as exc:
         raise ExpiredToken(str(exc)) from exc
     except BadSignature as exc:

@@ -8,8 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
-from app.extensions import db
+from app.db import Model, utcnow
 
 
 class Role(StrEnum):
@@ -17,11 +16,11 @@ class Role(StrEnum):
     VIEWER = "viewer"  # read only: no changes, no letter bodies
 
 
-class AdminUser(db.Model):
+class AdminUser(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
-    role: Mapped[str] = mapped_column(String(10), default=Role.VIEWER)
+    role: Mapped[Role] = mapped_column(String(10), default=Role.VIEWER)
     # Base32 TOTP secret; None until enrolled. The last accepted time-step
     # is kept so a code can never be used twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -35,7 +34,7 @@ class AdminUser(db.Model):
         return self.role == Role.ADMIN
 
 
-class AdminSession(db.Model):
+class AdminSession(Model):
     """A server-side session: the cookie holds a random token, we keep its hash."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +48,7 @@ class AdminSession(db.Model):
     admin: Mapped[AdminUser] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what, to what, and when. Never holds a body or a constituent's address."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

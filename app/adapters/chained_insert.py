@@ -45,7 +45,7 @@ def insert_chained(first: Insert, then: Sequence[Then], params: dict) -> int | N
 def _one_statement(first: Insert, then: tuple[Then, ...], params: dict) -> int | None:
     sql, fixed = _driver_sql(first, then, db.engine.dialect)
     pooled = db.engine.raw_connection()
-    driver = pooled.driver_connection
+    driver: psycopg.Connection = pooled.driver_connection  # type: ignore[assignment]  # a live pooled connection has one
     try:
         driver.autocommit = True  # one statement: its own transaction
         try:

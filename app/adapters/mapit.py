@@ -2,7 +2,8 @@
 
 Optional: set POSTCODE_LOOKUP_URL to use it instead of the embedded index.
 It answers the same question as PostcodeIndex.locate: the Westminster
-constituency's GSS code, UNPLACED, or None when the postcode does not exist.
+constituency's GSS code, "" (placed in no constituency), or None when the
+postcode does not exist; MapItUnavailable when MapIt cannot answer.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from app.reference.postcodes import UNPLACED, LookupUnavailable
-
 log = logging.getLogger(__name__)
-UNAVAILABLE = "We can't look up postcodes right now. Please try again in a few minutes."
+UNPLACED = ""
+
+
+class MapItUnavailable(Exception):
+    """MapIt could not be reached, or answered with an error of its own."""
 
 
 class MapItSource:
@@ -36,10 +39,10 @@ class MapItSource:
             if exc.code in (400, 404):  # MapIt: 400 invalid, 404 unknown postcode
                 return None
             log.warning("MapIt answered HTTP %s", exc.code)
-            raise LookupUnavailable(UNAVAILABLE) from exc
+            raise MapItUnavailable(f"HTTP {exc.code}") from exc
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
             log.warning("MapIt unreachable: %s", type(exc).__name__)
-            raise LookupUnavailable(UNAVAILABLE) from exc
+            raise MapItUnavailable(type(exc).__name__) from exc
         return _westminster_gss(payload)
 
 

@@ -107,7 +107,7 @@ class PostgresOutcomeWriter(OutcomeWriter):
 
     def __init__(self, connection: Connection, on_lease_lost: Callable[[int], None]):
         super().__init__(connection, on_lease_lost)
-        self.driver = connection.connection.driver_connection
+        self.driver: psycopg.Connection = connection.connection.driver_connection  # type: ignore[assignment]  # a live pooled connection has one
         self.pgconn = self.driver.pgconn
         # The row whose outcome awaits its answer, and the outcome (SQL, values).
         self.unconfirmed: tuple[int, bytes, list] | None = None

@@ -97,7 +97,7 @@ _scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _take_in_redis(storage: RedisStorage, windows: Sequence[Window]) -> float | None:
     script = _scripts.get(storage)
     if script is None:
-        pool = storage.get_connection().connection_pool
+        pool = storage.get_connection().connection_pool  # type: ignore[attr-defined]  # limits types its client as a protocol; it is a redis.Redis
         script = _scripts[storage] = RedisScript(pool, _TAKE_ALL)
     keys, args = [], []
     for item, identifiers in windows:

@@ -166,6 +166,7 @@ class SmtpSender:
         If it raises, the transaction is abandoned with the connection.
         """
         announced, self._announced = self._announced, None
+        raw: RawEmail | None
         if announced is not None and announced[0] is message:
             raw = announced[1]
         else:
@@ -354,7 +355,8 @@ class SmtpTransport:
             socket.setdefaulttimeout(previous)
         if connection.host is None:  # MAIL_SUPPRESS_SEND
             raise PermanentSendError("mail sending is suppressed (MAIL_SUPPRESS_SEND)")
-        connection.host.sock.settimeout(self.timeout)
+        if connection.host.sock is not None:  # None only once the connection has closed
+            connection.host.sock.settimeout(self.timeout)
         sender = SmtpSender(connection)
         try:
             yield sender

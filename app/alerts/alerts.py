@@ -218,9 +218,9 @@ def progress(alert: Alert) -> Progress:
         already = exists().where(
             AlertRecipient.alert_id == alert.id, AlertRecipient.subscriber_id == Subscriber.id
         )
-        remaining = db.session.scalar(
+        remaining = db.session.execute(
             select(func.count()).select_from(segment_subscribers(alert).where(~already).subquery())
-        )
+        ).scalar_one()
     elif alert.status == AlertStatus.DRAFT:
         remaining = segment_count(alert)
     return Progress(
@@ -243,15 +243,16 @@ class AlertStats:
 
 def alert_stats(alert: Alert) -> AlertStats:
     now = progress(alert)
-    clicked = db.session.scalar(
+    clicked = db.session.execute(
         select(func.count())
         .select_from(AlertRecipient)
         .where(AlertRecipient.alert_id == alert.id, AlertRecipient.clicked_at.is_not(None))
-    )
+    ).scalar_one()
     letters = select(func.count()).select_from(Letter).where(Letter.alert_id == alert.id)
     if alert.started_at:
         letters = letters.where(Letter.created_at <= alert.started_at + timedelta(days=7))
-    return AlertStats(now.queued, now.sent, now.failed, clicked, db.session.scalar(letters))
+    written = db.session.execute(letters).scalar_one()
+    return AlertStats(now.queued, now.sent, now.failed, clicked, written)
 
 
 def all_alerts() -> list[Alert]:

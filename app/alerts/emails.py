@@ -46,6 +46,7 @@ CLICK, UNSUBSCRIBE, PREFERENCES = "@@CLICK@@", "@@UNSUBSCRIBE@@", "@@PREFERENCES
 
 def subscribe_confirm(row: OutboxEmail):
     subscriber = row.subscriber
+    assert subscriber is not None, f"outbox row {row.id} has no subscriber"
     if subscriber.status != SubscriberStatus.PENDING:
         return None  # confirmed meanwhile, unsubscribed or suppressed: nothing to ask
     link = external_url(
@@ -86,7 +87,7 @@ def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
     from app.alerts.models import Alert
     from app.extensions import db
 
-    alert = db.session.get(Alert, alert_id)
+    alert = db.session.get_one(Alert, alert_id)
     campaign = alert.campaign
     context = {
         "subject": alert.subject,
@@ -153,7 +154,8 @@ def _bulk_email(
 
 def _link(endpoint: str, token: str) -> str:
     """external_url(endpoint, token=token), with the URL's fixed part built once."""
-    prefix = _link_prefix(current_app._get_current_object(), endpoint)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
+    prefix = _link_prefix(app, endpoint)
     return prefix + token
 
 
@@ -168,6 +170,7 @@ def _link_prefix(app, endpoint: str) -> str:
 
 def alert(row: OutboxEmail):
     recipient = row.alert_recipient
+    assert recipient is not None, f"outbox row {row.id} has no alert recipient"
     alert, subscriber = recipient.alert, recipient.subscriber
     if alert.status != AlertStatus.SENDING or subscriber.status != SubscriberStatus.CONFIRMED:
         return None  # cancelled, or they unsubscribed since it was queued
@@ -185,7 +188,8 @@ def alert_test(row: OutboxEmail):
     from app.alerts.models import Alert
     from app.extensions import db
 
-    alert = db.session.get(Alert, row.alert_id)
+    alert = db.session.get_one(Alert, row.alert_id)
+    assert row.to_address is not None, f"outbox row {row.id} has no address"
     campaign_url = external_url("public.campaign", slug=alert.campaign.slug)
     links = dict.fromkeys((CLICK, UNSUBSCRIBE, PREFERENCES), campaign_url)
     return _bulk_email(row, alert, row.to_address, links, test=True)

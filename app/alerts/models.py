@@ -9,11 +9,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
-from app.extensions import db
+from app.db import Model, utcnow
 
 if TYPE_CHECKING:
-    from app.alerts.models import Subscriber
     from app.campaigns.models import Campaign
 
 
@@ -30,14 +28,14 @@ class AlertStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Alert(db.Model):
+class Alert(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     subject: Mapped[str] = mapped_column(String(200))
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     call_to_action: Mapped[str] = mapped_column(String(80), default="Write to your MP")
-    segment: Mapped[str] = mapped_column(String(16), default=Segment.ALL)
-    status: Mapped[str] = mapped_column(String(10), default=AlertStatus.DRAFT)
+    segment: Mapped[Segment] = mapped_column(String(16), default=Segment.ALL)
+    status: Mapped[AlertStatus] = mapped_column(String(10), default=AlertStatus.DRAFT)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("admin_user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
@@ -47,7 +45,7 @@ class Alert(db.Model):
     campaign: Mapped[Campaign] = relationship()
 
 
-class AlertRecipient(db.Model):
+class AlertRecipient(Model):
     """One subscriber's copy of one alert. Unique per pair: nobody is queued twice."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,10 +70,12 @@ class SubscriberStatus(StrEnum):
     SUPPRESSED = "suppressed"  # bounced or complained: never mailed again
 
 
-class Subscriber(db.Model):
+class Subscriber(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # normalised
-    status: Mapped[str] = mapped_column(String(12), default=SubscriberStatus.PENDING, index=True)
+    status: Mapped[SubscriberStatus] = mapped_column(
+        String(12), default=SubscriberStatus.PENDING, index=True
+    )
     postcode: Mapped[str | None] = mapped_column(String(8))
     constituency_id: Mapped[int | None] = mapped_column(ForeignKey("constituency.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -86,7 +86,7 @@ class Subscriber(db.Model):
     consents: Mapped[list[Consent]] = relationship(back_populates="subscriber")
 
 
-class Consent(db.Model):
+class Consent(Model):
     """What a person agreed to, when, where, and in exactly which words."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

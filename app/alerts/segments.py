@@ -40,6 +40,6 @@ def segment_subscribers(alert: Alert):
 
 
 def segment_count(alert: Alert) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).select_from(segment_subscribers(alert).subquery())
-    )
+    ).scalar_one()

@@ -42,11 +42,11 @@ TIMED = {
 }
 
 
-def token_for(subscriber: Subscriber, salt: str) -> str:
+def token_for(subscriber: Subscriber, salt: Purpose) -> str:
     return sign_id(salt, subscriber.id, timed=TIMED[salt])
 
 
-def subscriber_for(token: str, salt: str, max_age_days: int | None = None) -> Subscriber:
+def subscriber_for(token: str, salt: Purpose, max_age_days: int | None = None) -> Subscriber:
     max_age = max_age_days * 86400 if max_age_days else None
     try:
         subscriber_id = unsign_id(salt, token, timed=TIMED[salt], max_age_seconds=max_age)

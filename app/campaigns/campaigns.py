@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import select
@@ -84,16 +85,19 @@ def get_open_campaign(slug: str) -> Campaign:
     return campaign
 
 
-def suggested_letter(campaign: Campaign, seat: Seat, name: str | None = None) -> tuple[str, str]:
+def suggested_letter(
+    campaign: Campaign | LetterRules, seat: Seat, name: str | None = None
+) -> tuple[str, str]:
     """The campaign's subject and body with this MP's details filled in."""
-    fill = {"mp_name": seat.mp.name, "constituency": seat.name, "constituent_name": name}
-    return (
-        fill_placeholders(campaign.subject_template, **fill),
-        fill_placeholders(campaign.body_template, **fill),
+    fill = partial(
+        fill_placeholders, mp_name=seat.mp.name, constituency=seat.name, constituent_name=name
     )
+    return fill(campaign.subject_template), fill(campaign.body_template)
 
 
-def personal_edit_problem(campaign: Campaign, seat: Seat, name: str, body: str) -> str | None:
+def personal_edit_problem(
+    campaign: Campaign | LetterRules, seat: Seat, name: str, body: str
+) -> str | None:
     """Why a letter is not yet the constituent's own, or None if it is.
 
     MPs discount identical letters; the point is a personal message.

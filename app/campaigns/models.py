@@ -8,8 +8,7 @@ from enum import StrEnum
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
-from app.extensions import db
+from app.db import Model, utcnow
 
 
 class CampaignStatus(StrEnum):
@@ -18,7 +17,7 @@ class CampaignStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     title: Mapped[str] = mapped_column(String(160))
@@ -26,7 +25,7 @@ class Campaign(db.Model):
     intro_markdown: Mapped[str] = mapped_column(Text, default="")
     subject_template: Mapped[str] = mapped_column(String(200), default="")
     body_template: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default=CampaignStatus.DRAFT)
+    status: Mapped[CampaignStatus] = mapped_column(String(10), default=CampaignStatus.DRAFT)
     thank_you_markdown: Mapped[str] = mapped_column(Text, default="")
     share_text: Mapped[str] = mapped_column(String(280), default="")
     group_url: Mapped[str] = mapped_column(String(500), default="")

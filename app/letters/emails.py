@@ -6,15 +6,22 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.letters.models import LetterStatus
+from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirmation_token
 from app.links import external_url
 from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
 from app.outbox.models import OutboxEmail
 
 
-def _context(row: OutboxEmail) -> dict:
+def _letter(row: OutboxEmail) -> Letter:
+    """The row's letter: every email of a letter is queued with one."""
     letter = row.letter
+    assert letter is not None, f"outbox row {row.id} has no letter"
+    return letter
+
+
+def _context(row: OutboxEmail) -> dict:
+    letter = _letter(row)
     return {
         "letter": letter,
         "campaign": letter.campaign,
@@ -40,7 +47,7 @@ def letter_text(*, letter, campaign, constituency) -> str:
 
 
 def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> Email:
-    letter = row.letter
+    letter = _letter(row)
     text = render_email(template, **_context(row), **extra)
     return new_email(
         row, to=person(letter.sender_name, letter.sender_email), subject=subject, text=text
@@ -48,7 +55,7 @@ def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> E
 
 
 def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
-    letter = row.letter
+    letter = _letter(row)
     if letter.status != LetterStatus.PENDING:
         return None  # already confirmed or expired: nothing to ask any more
     link = external_url("public.confirm", token=confirmation_token(letter))
@@ -61,7 +68,7 @@ def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
 
 
 def mp_letter(row: OutboxEmail) -> Email | None:
-    letter = row.letter
+    letter = _letter(row)
     if letter.status != LetterStatus.QUEUED:
         return None  # cancelled, held or already sent by another route
     mp = letter.mp
@@ -81,17 +88,19 @@ def mp_letter(row: OutboxEmail) -> Email | None:
 
 
 def constituent_copy(row: OutboxEmail) -> Email:
-    return _to_constituent(row, f"Sent: your letter to {row.letter.mp.name}", "copy.txt")
+    return _to_constituent(row, f"Sent: your letter to {_letter(row).mp.name}", "copy.txt")
 
 
 def delivery_failed(row: OutboxEmail) -> Email:
     return _to_constituent(
-        row, f"We could not deliver your letter to {row.letter.mp.name}", "failed.txt"
+        row, f"We could not deliver your letter to {_letter(row).mp.name}", "failed.txt"
     )
 
 
 def rejected(row: OutboxEmail) -> Email:
-    return _to_constituent(row, f"Your letter to {row.letter.mp.name} was not sent", "rejected.txt")
+    return _to_constituent(
+        row, f"Your letter to {_letter(row).mp.name} was not sent", "rejected.txt"
+    )
 
 
 def reminder(row: OutboxEmail) -> Email | None:

@@ -10,8 +10,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, insert, text
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.campaigns.models import Campaign
-from app.db import text_value, utcnow
-from app.extensions import db
+from app.db import Model, text_value, utcnow
 from app.partners.models import Partner
 from app.reference.models import MP, Constituency
 
@@ -71,7 +70,7 @@ class IllegalTransition(Exception):
     """A letter was asked to move to a state it cannot reach from where it is."""
 
 
-class Letter(db.Model):
+class Letter(Model):
     # The tables keep their first names (message, message_event, message_shingle
     # and the message_id columns): renaming them would buy nothing but a migration.
     __tablename__ = "message"
@@ -82,7 +81,7 @@ class Letter(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     constituency_id: Mapped[int] = mapped_column(ForeignKey("constituency.id"))
     mp_id: Mapped[int] = mapped_column(ForeignKey("mp.id"))
-    status: Mapped[str] = mapped_column(String(12), default=S.PENDING)
+    status: Mapped[LetterStatus] = mapped_column(String(12), default=S.PENDING)
 
     sender_name: Mapped[str] = mapped_column(String(100))
     sender_email: Mapped[str] = mapped_column(String(254))
@@ -97,7 +96,7 @@ class Letter(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
 
-    source: Mapped[str] = mapped_column(String(10), default=Source.DIRECT)
+    source: Mapped[Source] = mapped_column(String(10), default=Source.DIRECT)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
     embed_url: Mapped[str | None] = mapped_column(String(500))
     ip_hash: Mapped[str] = mapped_column(String(32), default="")
@@ -173,7 +172,7 @@ class Letter(db.Model):
             session.add(event)
 
 
-class LetterEvent(db.Model):
+class LetterEvent(Model):
     """One line of a letter's history. Never holds the body or an address."""
 
     __tablename__ = "message_event"
@@ -181,8 +180,8 @@ class LetterEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column("message_id", ForeignKey("message.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    from_status: Mapped[str | None] = mapped_column(String(12))
-    to_status: Mapped[str] = mapped_column(String(12))
+    from_status: Mapped[LetterStatus | None] = mapped_column(String(12))
+    to_status: Mapped[LetterStatus] = mapped_column(String(12))
     detail: Mapped[str] = mapped_column(String(300), default="")
     actor: Mapped[str] = mapped_column(String(80), default="system")
 
@@ -209,7 +208,7 @@ def event_insert(rows, now):
     return insert(LetterEvent.__table__).from_select(_EVENT_COLUMNS, rows)
 
 
-class LetterShingle(db.Model):
+class LetterShingle(Model):
     """A bottom-k sketch of a letter's own words, for finding near-duplicates by index."""
 
     __tablename__ = "message_shingle"

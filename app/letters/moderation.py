@@ -120,7 +120,7 @@ def closest_match(letter: Letter, own: set[int]) -> tuple[Letter, float] | None:
     ).all()
     best: tuple[Letter, float] | None = None
     for other_id, _ in rows:
-        other = db.session.get(Letter, other_id)
+        other = db.session.get_one(Letter, other_id)  # its shingles were just found
         similarity = jaccard(own, own_words(other).shingles)
         if best is None or similarity > best[1]:
             best = (other, similarity)
@@ -129,11 +129,11 @@ def closest_match(letter: Letter, own: set[int]) -> tuple[Letter, float] | None:
 
 def _recent_count(column, value: str, letter: Letter) -> int:
     since = utcnow() - timedelta(days=1)
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Letter)
         .where(column == value, Letter.created_at >= since, Letter.id != letter.id)
-    )
+    ).scalar_one()
 
 
 def _abusive_phrase(letter: Letter) -> str | None:
@@ -187,9 +187,9 @@ def held_letters(limit: int = 100) -> list[Letter]:
 
 
 def count_held() -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count()).select_from(Letter).where(Letter.status == LetterStatus.HELD)
-    )
+    ).scalar_one()
 
 
 class NotHeld(Exception):

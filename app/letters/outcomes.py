@@ -108,11 +108,11 @@ class _Statements:
 @functools.cache
 def _statements(outcome: LetterOutcome) -> _Statements:
     letter = Letter.__table__.c.id == _MESSAGE_ID
-    moves = outcome.move_to is not None
+    move_to, then_queue = outcome.move_to, outcome.then_queue
     return _Statements(
-        move=_move(outcome, letter) if moves else None,
-        moved_event=_moved_event(outcome, _MESSAGE_ID) if moves else None,
-        follow_up=_follow_up(outcome, _MESSAGE_ID) if outcome.then_queue else None,
+        move=_move(outcome, letter) if move_to is not None else None,
+        moved_event=_moved_event(move_to, _MESSAGE_ID) if move_to is not None else None,
+        follow_up=_follow_up(then_queue, _MESSAGE_ID) if then_queue else None,
         note=_note(_DETAIL, letter),
         otherwise=_note(text_value(outcome.otherwise), letter) if outcome.otherwise else None,
     )
@@ -127,9 +127,9 @@ def _joined(outcome: LetterOutcome, fenced_update):
     if outcome.move_to is None:
         return answer.add_cte(_note(_DETAIL, letter).cte("noted"))
     moved = _move(outcome, letter).returning(letters.c.id).cte("moved")
-    clauses = [_moved_event(outcome, moved.c.id).cte("moved_event")]
+    clauses = [_moved_event(outcome.move_to, moved.c.id).cte("moved_event")]
     if outcome.then_queue:
-        clauses.append(_follow_up(outcome, moved.c.id).cte("follow_up"))
+        clauses.append(_follow_up(outcome.then_queue, moved.c.id).cte("follow_up"))
     if outcome.otherwise:
         stopped = _note(text_value(outcome.otherwise), letter, ~exists(moved.select()))
         clauses.append(stopped.cte("otherwise"))
@@ -151,13 +151,13 @@ def _move(outcome: LetterOutcome, letter):
     )
 
 
-def _moved_event(outcome: LetterOutcome, moved_id):
-    from_to = (text_value(LetterStatus.QUEUED), text_value(outcome.move_to))
+def _moved_event(move_to: LetterStatus, moved_id):
+    from_to = (text_value(LetterStatus.QUEUED), text_value(move_to))
     return _event(select(moved_id, *from_to, _DETAIL))
 
 
-def _follow_up(outcome: LetterOutcome, moved_id):
-    return letter_email_insert(outcome.then_queue, moved_id, _NOW)
+def _follow_up(then_queue: EmailKind, moved_id):
+    return letter_email_insert(then_queue, moved_id, _NOW)
 
 
 def _note(detail, *letter):

@@ -24,15 +24,16 @@ from app.letters.outcomes import FAILED, RETRY, SENT
 from app.outbox.mime import Email, Unsendable
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
 
-OnOutcome = Callable[[OutboxEmail, str | None], None]
+OnOutcome = Callable[[OutboxEmail, str | None], None]  # on_sent's reason is None
+OnFailure = Callable[[OutboxEmail, str], None]  # on_failed's and on_retry's is the error
 
 
 @dataclass(frozen=True)
 class Kind:
     build: Callable[[OutboxEmail], Email | None]
     on_sent: OnOutcome | None = None
-    on_failed: OnOutcome | None = None
-    on_retry: OnOutcome | None = None
+    on_failed: OnFailure | None = None
+    on_retry: OnFailure | None = None
     bulk: bool = False
 
     @property

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, insert, literal, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import text_value, utcnow
-from app.extensions import db
+from app.db import Model, text_value, utcnow
 
 if TYPE_CHECKING:
     from app.alerts.models import AlertRecipient, Subscriber
@@ -46,13 +45,13 @@ class OutboxStatus(StrEnum):
 BULK_PRIORITY = 10
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[EmailKind] = mapped_column(String(12))
     # Lower goes first: people waiting on a confirmation, and MPs' letters,
     # never queue behind a fan-out of alerts.
     priority: Mapped[int] = mapped_column(default=0)
-    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.QUEUED)
+    status: Mapped[OutboxStatus] = mapped_column(String(10), default=OutboxStatus.QUEUED)
     letter_id: Mapped[int | None] = mapped_column("message_id", ForeignKey("message.id"))
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"))
     alert_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("alert_recipient.id"))

@@ -1,7 +1,7 @@
 """Partners: sites that embed the widget, their allowed origins, and the kill switch.
 
 Partners are read on the hot path (every widget request checks its origin),
-so each process caches them (app/cache.py); every change bumps the
+so each process caches them (app/reference/cache.py); every change bumps the
 reference version, and every process sees it within REFERENCE_REFRESH_SECONDS.
 """
 
@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from app.accounts import audit
-from app.cache import bump_reference_version, cached
 from app.db import write_transaction
 from app.extensions import db
 from app.partners.models import Partner
+from app.reference.cache import bump_reference_version, cached
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,58}[a-z0-9]")
 DISABLED_NOTICE = "This campaign form isn't available on this site at the moment."

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from app.cache import bump_reference_version
 from app.db import write_transaction
+from app.reference.cache import bump_reference_version
 from app.reference.models import MP, Constituency, StoredPostcodeIndex
 from app.reference.postcodes import UNPLACED, PostcodeIndex, compact, is_well_formed
 
@@ -256,7 +256,7 @@ def read_postcodes(
         raise DataFileError(path, f"cannot be read ({exc})") from exc
     if not pairs:
         raise DataFileError(path, "no postcodes in the file", 1)
-    if skipped > max(10, len(pairs) // 100):
+    if skipped > max(10, len(pairs) // 100) and first is not None:  # (it is: rows were skipped)
         raise DataFileError(
             path, f"{skipped:,} rows are not postcodes, such as {first[1]!r}", first[0]
         )

@@ -7,13 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import utcnow
-from app.extensions import db
+from app.db import Model, utcnow
 
 NO_EMAIL_VALUES = {"", "no email found"}
 
 
-class Constituency(db.Model):
+class Constituency(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     gss_code: Mapped[str] = mapped_column(String(9), unique=True)
     mysociety_id: Mapped[str] = mapped_column(String(24), unique=True)
@@ -26,7 +25,7 @@ class Constituency(db.Model):
     mp: Mapped[MP | None] = relationship(back_populates="constituency", uselist=False)
 
 
-class MP(db.Model):
+class MP(Model):
     """The sitting MP of one constituency: one row per seat, updated in place.
 
     `source_email` is what the reference data says, kept as loaded (including
@@ -60,7 +59,7 @@ class MP(db.Model):
         return self.source_email.strip()
 
 
-class StoredPostcodeIndex(db.Model):
+class StoredPostcodeIndex(Model):
     """The compiled postcode lookup (a `PostcodeIndex` as bytes): one row,
     replaced by each `data load`.
 
@@ -80,7 +79,7 @@ class StoredPostcodeIndex(db.Model):
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ReferenceState(db.Model):
+class ReferenceState(Model):
     """A counter bumped whenever reference data changes, so caches refresh."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

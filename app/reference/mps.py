@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts import audit
-from app.cache import bump_reference_version
 from app.db import write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
+from app.reference.cache import bump_reference_version
 from app.reference.models import MP, Constituency
 
 

@@ -1,7 +1,7 @@
 """Representatives: from a postcode to the constituency and its sitting MP.
 
 Lookups are answered from an in-process snapshot of the 650 seats and the
-postcode index (app/cache.py), so the hot path never touches the
+postcode index (app/reference/cache.py), so the hot path never touches the
 database; the snapshot is rebuilt when `data load` or an admin changes
 something.
 Delivery never uses the snapshot: the worker reads the MP's address from the
@@ -18,9 +18,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.adapters.mapit import MapItSource
-from app.cache import VersionedCache, cached
+from app.adapters.mapit import MapItSource, MapItUnavailable
 from app.extensions import db
+from app.reference.cache import VersionedCache, cached
 from app.reference.models import MP, Constituency, StoredPostcodeIndex
 from app.reference.postcodes import (
     NO_SLOT,
@@ -152,7 +152,7 @@ def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
     index_id = db.session.scalar(select(StoredPostcodeIndex.id))
     index = previous.index if previous and previous.index_id == index_id else None
     if index is None and index_id is not None:
-        row = db.session.get(StoredPostcodeIndex, index_id)
+        row = db.session.get_one(StoredPostcodeIndex, index_id)
         index = PostcodeIndex.from_bytes(row.keys, row.slots, json.loads(row.slot_codes))
     mps = db.session.scalars(select(MP).options(joinedload(MP.constituency))).all()
     seats = [_seat(mp.constituency, mp) for mp in mps]
@@ -162,7 +162,9 @@ def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
     seats.sort(key=lambda s: s.name)
     by_gss = {s.gss_code: s for s in seats}
     locate = _locator(index)
-    embedded = index is not None and locate == index.locate
+    seat_by_slot: tuple[Seat | None, ...] = ()
+    if index is not None and locate == index.locate:  # the embedded index answers
+        seat_by_slot = tuple(by_gss.get(code) for code in index.codes)
     return Snapshot(
         index_id=index_id,
         index=index,
@@ -171,7 +173,7 @@ def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
         by_id={s.constituency_id: s for s in seats},
         northern_ireland=tuple(s for s in seats if s.country == "Northern Ireland"),
         great_britain=tuple(s for s in seats if s.country != "Northern Ireland"),
-        seat_by_slot=tuple(by_gss.get(code) for code in index.codes) if embedded else (),
+        seat_by_slot=seat_by_slot,
     )
 
 
@@ -200,10 +202,23 @@ def reference_cache() -> VersionedCache[Snapshot]:
 def _locator(index: PostcodeIndex | None) -> Callable[[str], str | None]:
     url = current_app.config["POSTCODE_LOOKUP_URL"]
     if url:
-        return MapItSource(url, current_app.config["POSTCODE_LOOKUP_TIMEOUT"]).locate
+        return _mapit_locator(MapItSource(url, current_app.config["POSTCODE_LOOKUP_TIMEOUT"]))
     if index is None:
         return _not_loaded
     return index.locate
+
+
+LOOKUP_UNAVAILABLE = "We can't look up postcodes right now. Please try again in a few minutes."
+
+
+def _mapit_locator(source: MapItSource) -> Callable[[str], str | None]:
+    def locate(compact_postcode: str) -> str | None:
+        try:
+            return source.locate(compact_postcode)
+        except MapItUnavailable as exc:
+            raise LookupUnavailable(LOOKUP_UNAVAILABLE) from exc
+
+    return locate
 
 
 def _not_loaded(_postcode: str) -> str | None:
@@ -219,8 +234,9 @@ def find_mp(raw_postcode: str) -> Found | Choose:
     # The fast path, for most lookups: the text is exactly a real postcode in
     # an ordinary area of the embedded index (no regex, no repair).
     text = compact(raw_postcode)
-    if snapshot.seat_by_slot and text[:2] not in SPECIAL_AREAS:
-        slot = snapshot.index.slot_of(text)
+    index = snapshot.index  # there is one when there are seat_by_slot
+    if snapshot.seat_by_slot and index is not None and text[:2] not in SPECIAL_AREAS:
+        slot = index.slot_of(text)
         if slot is not None and slot != NO_SLOT:
             seat = snapshot.seat_by_slot[slot]
             if seat is not None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.db import utcnow
 from app.extensions import db
@@ -19,6 +21,7 @@ from app.partners.models import Partner
 from app.reference.models import Constituency
 
 S = LetterStatus
+Key = TypeVar("Key")  # what by_group groups by
 NOT_CONFIRMED = (S.PENDING, S.EXPIRED)
 
 
@@ -83,14 +86,16 @@ def totals(campaign_id: int | None = None) -> Breakdown:
     return Breakdown("All letters", dict(rows))
 
 
-def by_group(column, campaign_id: int | None = None) -> dict[object, Breakdown]:
+def by_group(
+    column: InstrumentedAttribute[Key], campaign_id: int | None = None
+) -> dict[Key, Breakdown]:
     rows = db.session.execute(
         _scoped(
             select(column, Letter.status, func.count()).group_by(column, Letter.status),
             campaign_id,
         )
     ).all()
-    groups: dict[object, Breakdown] = {}
+    groups: dict[Key, Breakdown] = {}
     for key, status, count in rows:
         groups.setdefault(key, Breakdown(str(key))).by_status[status] = count
     return groups

@@ -8,8 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
-from app.extensions import db
+from app.db import Model, utcnow
 
 
 class ShareKind(StrEnum):
@@ -18,13 +17,13 @@ class ShareKind(StrEnum):
     GROUP = "group"  # the writer followed the campaign's group link
 
 
-class ShareEvent(db.Model):
+class ShareEvent(Model):
     """The sharing loop, one row per share, visit through a share link, or group click."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     letter_id: Mapped[int] = mapped_column("message_id", ForeignKey("message.id"))  # whose link
-    kind: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[ShareKind] = mapped_column(String(6))
     channel: Mapped[str] = mapped_column(String(10), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -152,7 +152,7 @@ def read_ref(ref: str | None) -> Attribution:
 class Funnel:
     shares: dict[str, int]
     visits: dict[str, int]
-    referred: dict[str, int]  # letters written through a share link, by channel
+    referred: dict[str | None, int]  # letters written through a share link, by channel
     sent: int  # letters delivered in the campaign
 
     @property
@@ -181,7 +181,7 @@ def funnel(campaign_id: int | None = None) -> Funnel:
         shares=events(ShareKind.SHARE),
         visits=events(ShareKind.VISIT),
         referred=dict(db.session.execute(referred.group_by(Letter.share_channel)).all()),
-        sent=db.session.scalar(sent),
+        sent=db.session.execute(sent).scalar_one(),
     )
 
 
@@ -189,4 +189,4 @@ def group_clicks(campaign_id: int | None = None) -> int:
     query = select(func.count()).select_from(ShareEvent).where(ShareEvent.kind == ShareKind.GROUP)
     if campaign_id:
         query = query.where(ShareEvent.campaign_id == campaign_id)
-    return db.session.scalar(query)
+    return db.session.execute(query).scalar_one()

@@ -88,15 +88,17 @@ class LetterFields(Form):
     alerts = BooleanField(CONSENT_WORDING)
 
     def to_draft(self) -> LetterDraft:
+        """The letter, once validate() passed (so no required field is empty;
+        WTForms types a field that was never submitted as None)."""
         return LetterDraft(
-            name=self.name.data,
-            email=self.email.data,
-            address1=self.address1.data,
+            name=self.name.data or "",
+            email=self.email.data or "",
+            address1=self.address1.data or "",
             address2=self.address2.data or "",
-            town=self.town.data,
-            postcode=self.postcode.data,
-            subject=self.subject.data,
-            body=self.body.data,
+            town=self.town.data or "",
+            postcode=self.postcode.data or "",
+            subject=self.subject.data or "",
+            body=self.body.data or "",
             constituency=self.constituency.data or None,
         )
 

@@ -21,7 +21,9 @@ def _file_hash(path: str, mtime: float) -> str:
 
 def asset_url(filename: str) -> str:
     """URL of a static file with a content hash, so it can be cached for a year."""
-    path = Path(current_app.static_folder) / filename
+    static_folder = current_app.static_folder
+    assert static_folder is not None, "the app serves its static files"
+    path = Path(static_folder) / filename
     version = _file_hash(str(path), path.stat().st_mtime)
     return url_for("static", filename=filename, v=version)
 
@@ -56,4 +58,4 @@ def init_app(app: Flask) -> None:
             return ONE_YEAR
         return default_max_age(filename)
 
-    app.get_send_file_max_age = send_file_max_age
+    app.get_send_file_max_age = send_file_max_age  # type: ignore[method-assign]  # Flask's hook

@@ -57,7 +57,7 @@ def alert_edit(alert_id: int | None):
             try:
                 alert = alert_service.save_alert(
                     g.admin, alert.id if alert else None, campaign_id=campaign.id,
-                    subject=form.subject.data, body_markdown=form.body_markdown.data or "",
+                    subject=form.subject.data or "", body_markdown=form.body_markdown.data or "",
                     call_to_action=form.call_to_action.data or "", segment=form.segment.data,
                 )  # fmt: skip
             except alert_service.AlertInvalid as exc:
@@ -124,7 +124,7 @@ def alert_progress(alert_id: int):
 def subscribers_page():
     form = SuppressForm()
     if form.validate_on_submit():
-        found = subscribers.suppress(form.email.data, form.reason.data, admin=g.admin)
+        found = subscribers.suppress(form.email.data or "", form.reason.data or "", admin=g.admin)
         if found:
             flash("Suppressed: nothing more will be sent to that address.", "success")
         else:

@@ -64,7 +64,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            admin = check_password(form.email.data, form.password.data)
+            admin = check_password(form.email.data or "", form.password.data or "")
         except AuthError as exc:
             form.password.errors = [str(exc)]
         else:
@@ -87,7 +87,7 @@ def verify():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            verify_totp(admin, form.code.data)
+            verify_totp(admin, form.code.data or "")
         except AuthError as exc:
             form.code.errors = [str(exc)]
         else:
@@ -106,7 +106,7 @@ def enrol():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            enrol_totp(admin, secret, form.code.data)
+            enrol_totp(admin, secret, form.code.data or "")
         except AuthError as exc:
             form.code.errors = [str(exc)]
         else:

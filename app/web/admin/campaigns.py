@@ -35,8 +35,11 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
 
 def _editor(form: CampaignForm, campaign: Campaign | None, status: int = 200):
     fields = {name: getattr(form, name).data or "" for name in EDITABLE}
-    partners = list_partners() if campaign else []
-    embeds = [(p, embed_code(campaign=campaign.slug, partner=p.slug)) for p in partners]
+    embeds = (
+        [(p, embed_code(campaign=campaign.slug, partner=p.slug)) for p in list_partners()]
+        if campaign
+        else []
+    )
     page = render_template(
         "admin/campaign_edit.html",
         form=form,

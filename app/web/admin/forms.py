@@ -8,11 +8,13 @@ from wtforms import (
     DateField,
     EmailField,
     PasswordField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
+
+# New in WTForms 3.3; types-WTForms (3.2) does not have it yet.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, Optional
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -63,7 +65,7 @@ def letters():
     found = back_office.search(_filters(form), before_id=before, personal=g.admin.can_edit)
     older = None
     if len(found) == back_office.PAGE:
-        args = {k: v for k, v in request.args.items() if k != "before"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "before"}
         older = url_for("admin.letters", before=found[-1].id, **args)
     return render_template("admin/letters.html", form=form, letters=found, older=older)
 

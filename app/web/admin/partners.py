@@ -40,9 +40,10 @@ def partner_edit(slug: str | None):
     if form.validate_on_submit():
         try:
             saved = save_partner(
-                partner.slug if partner else form.slug.data.strip(),
-                name=form.name.data,
-                origins=form.origins.data.split(),
+                # Validated: every field is required, so none is None.
+                partner.slug if partner else (form.slug.data or "").strip(),
+                name=form.name.data or "",
+                origins=(form.origins.data or "").split(),
                 active=form.active.data,
                 admin=g.admin,
             )

@@ -167,7 +167,7 @@ def submit(slug: str):
             extra["choices"] = [seat_json(seat) for seat in problem.choose.seats]
         return invalid(problem.fields, **extra)
     except MPUnreachable as exc:
-        return json_error(422, "mp_unreachable", exc.seat.unreachable_reason())
+        return json_error(422, "mp_unreachable", str(exc))  # the seat's unreachable_reason()
     except CampaignNotOpen:  # closed since it was read
         return campaign_closed()
     except DuplicateLetter as dup:

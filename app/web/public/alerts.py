@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import make_response, redirect, render_template, request, url_for
 
 from app.alerts import subscribers
@@ -32,7 +34,7 @@ def alerts_signup():
     if form.validate_on_submit():
         if not form.website.data:  # the honeypot: a robot gets the same answer
             subscribers.record_consent(
-                form.email.data,
+                form.email.data or "",  # validated, so not empty
                 source="site",
                 wording=CONSENT_WORDING,
                 campaign_id=campaign_id,
@@ -117,7 +119,7 @@ def alert_click(token: str):
     landing = record_click(token)
     if landing is None:
         return redirect(url_for("public.home"))
-    args = {"slug": landing.campaign_slug, "ref": landing.ref}
+    args: dict[str, Any] = {"slug": landing.campaign_slug, "ref": landing.ref}  # url_for's values
     if landing.postcode:
         args["postcode"] = landing.postcode
     return redirect(url_for("public.campaign", **args))

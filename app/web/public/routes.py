@@ -290,12 +290,13 @@ def subscribe_after_sending(token: str):
     form = SubscribeForm()
     if not form.validate():
         return private_page(make_response(_share_page(letter, token, form), 422))
-    same_address = normalise_email(form.email.data) == letter.sender_email_key
+    email = form.email.data or ""  # validated, so not empty
+    same_address = normalise_email(email) == letter.sender_email_key
     if not form.website.data:
         # The link proved this address; for any other address the usual
         # double opt-in applies.
         record_consent(
-            form.email.data,
+            email,
             source="share",
             wording=CONSENT_WORDING,
             campaign_id=letter.campaign_id,

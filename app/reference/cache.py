@@ -67,7 +67,7 @@ def cached(name: str, build: Callable[[T | None, int | None], T]) -> VersionedCa
     """This app's cache called `name`, created on first use."""
     # One proxy resolution: attribute access through `current_app` costs
     # more than the rest of a postcode lookup.
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
     cache = app.extensions.get(name)
     if cache is None:
         refresh = app.config["REFERENCE_REFRESH_SECONDS"]
