@@ -138,6 +138,8 @@ def config_from_env(environ=None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "ADMIN_SESSION_HOURS": _int(environ, "ADMIN_SESSION_HOURS", 8),
+        # argon2id parameters for admin passwords: a profile of argon2-cffi's.
+        "PASSWORD_HASH_PROFILE": environ.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY"),
         "ADMIN_IDLE_MINUTES": _int(environ, "ADMIN_IDLE_MINUTES", 30),
         # Moderation thresholds (see app/letters/moderation.py).
         "MODERATION_SIMILARITY": float(environ.get("MODERATION_SIMILARITY", "0.6")),
@@ -164,5 +166,7 @@ def check_production(config: dict) -> None:
         raise ConfigError("SECRET_KEY must be set to at least 32 random characters in production")
     if not config.get("MAIL_DEFAULT_SENDER"):
         raise ConfigError("MAIL_DEFAULT_SENDER must be set to the site's own address in production")
+    if config["PASSWORD_HASH_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY"):
+        raise ConfigError("PASSWORD_HASH_PROFILE must be one of RFC 9106's profiles in production")
     if not config["SITE_URL"].startswith("https://"):
         raise ConfigError("SITE_URL must be an https:// address in production")

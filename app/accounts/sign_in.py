@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pyotp
 import segno
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -28,7 +28,6 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.text import normalise_email
 
-hasher = PasswordHasher()  # argon2id, with argon2-cffi's recommended parameters
 MIN_PASSWORD_LENGTH = 12
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -37,9 +36,21 @@ class AuthError(Exception):
     """Sign-in did not succeed; the message is safe to show (it names no account)."""
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return hasher.hash(secrets.token_urlsafe(16))
+def _hasher() -> PasswordHasher:
+    """argon2id with the parameters PASSWORD_HASH_PROFILE names: RFC 9106's
+    low-memory profile (argon2-cffi's default) unless the tests ask for the
+    cheapest, which production refuses (app/config.py)."""
+    return _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])
+
+
+@lru_cache(maxsize=4)
+def _hasher_for(profile: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(getattr(profiles, profile))
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(profile: str) -> str:
+    return _hasher_for(profile).hash(secrets.token_urlsafe(16))
 
 
 def create_admin(email: str, password: str, role: str = Role.ADMIN) -> AdminUser:
@@ -53,7 +64,7 @@ def create_admin(email: str, password: str, role: str = Role.ADMIN) -> AdminUser
     with write_transaction() as session:
         if session.scalar(select(AdminUser).where(AdminUser.email == email)):
             raise AuthError("An admin with that email already exists.")
-        admin = AdminUser(email=email, password_hash=hasher.hash(password), role=role)
+        admin = AdminUser(email=email, password_hash=_hasher().hash(password), role=role)
         session.add(admin)
         session.flush()
         audit.record(None, "admin.created", "admin", admin.id, f"role {role}")
@@ -65,8 +76,10 @@ def check_password(email: str, password: str) -> AdminUser:
     admin = db.session.scalar(
         select(AdminUser).where(AdminUser.email == normalise_email(email), AdminUser.active)
     )
+    hasher = _hasher()
+    profile = current_app.config["PASSWORD_HASH_PROFILE"]
     try:
-        hasher.verify(admin.password_hash if admin else _dummy_hash(), password)
+        hasher.verify(admin.password_hash if admin else _dummy_hash(profile), password)
     except (VerificationError, InvalidHashError):
         admin = None
     if admin is None:
@@ -104,7 +117,7 @@ def _matching_step(secret: str, code: str) -> int | None:
 
 def _claim_step(admin_id: int, step: int, secret: str | None = None) -> bool:
     """Record `step` as used, only if it is newer than any used before (atomic)."""
-    values = {"totp_last_step": step}
+    values: dict[str, int | str] = {"totp_last_step": step}
     if secret:
         values["totp_secret"] = secret
     with write_transaction() as session:
@@ -150,7 +163,7 @@ def start_session(admin: AdminUser) -> str:
                 expires_at=now + timedelta(hours=current_app.config["ADMIN_SESSION_HOURS"]),
             )
         )
-        db.session.get(AdminUser, admin.id).last_login_at = now
+        db.session.get_one(AdminUser, admin.id).last_login_at = now
         audit.record(admin, "admin.login")
     return token
 

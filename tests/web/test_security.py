@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.config import ConfigError, check_production
 from app.extensions import db, rate_store
 from app.letters.models import Letter
 from app.web.abuse import issue_form_ticket
@@ -82,6 +83,24 @@ def test_production_cookies_are_secure(make_app):
         assert "Secure" in cookie
         assert "HttpOnly" in cookie
         assert "SameSite=Lax" in cookie
+
+
+def test_production_refuses_a_cheap_password_hash():
+    secure = {"SECRET_KEY": "k" * 32, "MAIL_DEFAULT_SENDER": "site@example.org",
+              "SITE_URL": "https://example.org"}  # fmt: skip
+    check_production({**secure, "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY"})
+    with pytest.raises(ConfigError, match="PASSWORD_HASH_PROFILE"):
+        check_production({**secure, "PASSWORD_HASH_PROFILE": "CHEAPEST"})
+
+
+def test_passwords_are_hashed_with_the_configured_profile(app):
+    from app.accounts.sign_in import create_admin
+
+    admin = create_admin("profile@example.com", "a long enough password")
+    assert admin.password_hash.startswith("$argon2id$v=19$m=8,t=1,")  # the tests' CHEAPEST
+    app.config["PASSWORD_HASH_PROFILE"] = "RFC_9106_LOW_MEMORY"
+    strong = create_admin("strong@example.com", "a long enough password")
+    assert strong.password_hash.startswith("$argon2id$v=19$m=65536,t=3,")
 
 
 STORAGES = ["memory://", "redis"]
