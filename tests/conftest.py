@@ -23,13 +23,13 @@ from app import create_app
 from app.extensions import db
 from app.reference.data_load import apply_reference_data, read_reference_data
 from devtools.mailcatcher import MailCatcher
-from tests.datafiles import write_dataset
+from tests.builders.admins import ADMIN_PASSWORD, sign_in
+from tests.builders.mail import ALLOWED_SMTP_PORTS
+from tests.builders.reference_data import write_dataset
+from tests.builders.settings import base_config
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-SECRET = "test-secret-key-that-is-long-enough-0123456789"
-ALLOWED_SMTP_PORTS: set[int] = set()
 
 
 def pytest_generate_tests(metafunc):
@@ -81,41 +81,6 @@ def reference_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def reference_data(reference_dir):
     return read_reference_data(reference_dir)
-
-
-def base_config(database_url: str, **overrides) -> dict:
-    config = {
-        "APP_ENV": "test",
-        "TESTING": True,
-        "SECRET_KEY": SECRET,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SITE_URL": "http://localhost",
-        "SITE_NAME": "Write to your MP",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 9,  # nothing listens; tests that send start a MailCatcher
-        "MAIL_SUPPRESS_SEND": False,
-        "MAIL_DEFAULT_SENDER": "Write to your MP <noreply@writetoyourmp.test>",
-        "MAIL_TIMEOUT": 5,
-        "PASSWORD_HASH_PROFILE": "CHEAPEST",  # argon2id in ~0.1 ms, not ~0.2 s
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_LOOKUP": "10000/minute",
-        "RATELIMIT_SUBMIT_PER_IP": "10000/hour",
-        "RATELIMIT_SUBMIT_PER_EMAIL": "10000/hour",
-        "RATELIMIT_SUBMIT_PER_MP": "10000/hour",
-        "RATELIMIT_SUBMIT_PER_PARTNER": "10000/hour",
-        "RATELIMIT_CONFIRM": "10000/hour",
-        "RATELIMIT_SUBSCRIBE": "10000/hour",
-        "RATELIMIT_ADMIN_LOGIN_PER_IP": "10000/hour",
-        "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT": "10000/hour",
-        "MIN_FILL_SECONDS": 0,
-        "REFERENCE_REFRESH_SECONDS": 0,
-        "DELIVERY_RETRY_BASE_SECONDS": 60,
-        "WORKER_IDLE_SECONDS": 0.05,
-        "WTF_CSRF_ENABLED": False,
-        "ALERT_SEND_RATE": 0,
-    }
-    config.update(overrides)
-    return config
 
 
 @pytest.fixture(scope="session")
@@ -244,18 +209,6 @@ def run_in_thread(target, *args, **kwargs) -> threading.Thread:
     return thread
 
 
-ADMIN_PASSWORD = "correct horse battery staple"
-
-
-def totp_code(secret: str, steps_ahead: int = 0) -> str:
-    """The code an authenticator app shows now (or `steps_ahead` 30-second steps later)."""
-    import time
-
-    import pyotp
-
-    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
-
-
 @pytest.fixture
 def make_admin(app):
     """make_admin(email, role) -> (admin, totp secret), with two-factor already set up."""
@@ -272,13 +225,6 @@ def make_admin(app):
         return admin, secret
 
     return make
-
-
-def sign_in(client, email: str, secret: str, *, steps_ahead: int = 0):
-    """Sign in through the real pages: password, then a TOTP code."""
-    response = client.post("/admin/login", data={"email": email, "password": ADMIN_PASSWORD})
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client.post("/admin/verify", data={"code": totp_code(secret, steps_ahead)})
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import base_config
+from tests.builders.settings import base_config
 
 
 @pytest.fixture

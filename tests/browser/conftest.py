@@ -7,51 +7,17 @@ background (as in production), and a real SMTP server to read mail from.
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.outbox.worker import run_worker
 from devtools.browser import CHROMIUM, launch_chromium
 from devtools.mailcatcher import free_port
+from tests.builders.processes import LiveServer
 
 pytestmark = pytest.mark.browser
-
-
-class LiveServer:
-    """The app served on a real socket by Werkzeug, in a background thread."""
-
-    def __init__(self, app, port: int):
-        self.app = app
-        self.server = make_server("127.0.0.1", port, app, threaded=True)
-        self.url = f"http://127.0.0.1:{port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def wait_for_status(self, letter_id: int, status, timeout: float = 10.0):
-        """Wait for a letter to reach a status. The SMTP server holds the letter a
-        moment before the worker commits "sent", so checking at once would race."""
-        from app.letters.models import Letter
-
-        deadline = time.monotonic() + timeout
-        with self.app.app_context():
-            while True:
-                letter = db.session.get(Letter, letter_id)
-                if letter.status == status or time.monotonic() > deadline:
-                    db.session.remove()
-                    return letter.status
-                db.session.remove()
-                time.sleep(0.05)
 
 
 class BackgroundWorker:

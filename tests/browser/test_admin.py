@@ -17,8 +17,8 @@ from app.extensions import db
 from app.letters.models import Letter
 from app.letters.submission import confirm_letter, confirmation_token
 from app.reports.hexmap import BUCKETS
-from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PERSONAL_BODY, submit
+from tests.builders.admins import ADMIN_PASSWORD
+from tests.builders.letters import PERSONAL_BODY, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 

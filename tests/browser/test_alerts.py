@@ -13,9 +13,9 @@ from app.accounts.sign_in import create_admin
 from app.alerts.subscribers import record_consent
 from app.extensions import db
 from devtools.mailcatcher import create_viewer, free_port
-from tests.browser.conftest import LiveServer
 from tests.browser.pages import ComposePage, ConfirmPage
-from tests.conftest import ADMIN_PASSWORD
+from tests.builders.admins import ADMIN_PASSWORD
+from tests.builders.processes import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.accounts.models import AdminSession, AdminUser
 from app.extensions import db
 from app.web.admin import SIGN_IN_ENDPOINTS
-from tests.conftest import ADMIN_PASSWORD, sign_in, totp_code
+from tests.builders.admins import ADMIN_PASSWORD, sign_in, totp_code
 
 
 def admin_routes(app):

@@ -16,7 +16,7 @@ from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirm_letter, confirmation_token
 from app.reference.models import Constituency
 from app.reports import stats
-from tests.factories import PERSONAL_BODY, submit
+from tests.builders.letters import PERSONAL_BODY, submit
 
 
 def page(response) -> str:
@@ -136,7 +136,7 @@ def test_reading_a_letter_is_for_admins_and_recorded(admin_client, viewer_client
 
 def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_admin, mail_server):
     from app.outbox.worker import run_worker
-    from tests.conftest import sign_in
+    from tests.builders.admins import sign_in
 
     app = make_app(MAIL_PORT=mail_server.port)
     with app.app_context():
@@ -168,7 +168,7 @@ def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_a
 
 def test_rejecting_tells_the_constituent(make_app, make_admin, mail_server):
     from app.outbox.worker import run_worker
-    from tests.conftest import sign_in
+    from tests.builders.admins import sign_in
 
     app = make_app(MAIL_PORT=mail_server.port)
     with app.app_context():

@@ -11,7 +11,7 @@ from app.campaigns.models import Campaign, CampaignStatus
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.outbox.models import OutboxEmail
-from tests.factories import LETTER, PERSONAL_BODY, demo_campaign
+from tests.builders.letters import LETTER, PERSONAL_BODY, demo_campaign
 
 SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
 

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirmation_token
 from app.web.abuse import issue_form_ticket
-from tests.factories import LETTER, submit
+from tests.builders.letters import LETTER, submit
 
 WRITE = "/c/mp-expenses/write"
 
@@ -216,7 +216,7 @@ def test_a_forged_form_ticket_is_refused_without_losing_the_letter(client):
 
 
 def test_a_closed_campaign_takes_no_letters(client):
-    from tests.factories import demo_campaign
+    from tests.builders.letters import demo_campaign
 
     demo_campaign().status = "closed"
     db.session.commit()
@@ -227,7 +227,7 @@ def test_a_closed_campaign_takes_no_letters(client):
 
 
 def test_a_draft_campaign_is_not_public(client):
-    from tests.factories import demo_campaign
+    from tests.builders.letters import demo_campaign
 
     demo_campaign().status = "draft"
     db.session.commit()

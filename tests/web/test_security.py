@@ -9,7 +9,7 @@ from app.config import ConfigError, check_production
 from app.extensions import db, rate_store
 from app.letters.models import Letter
 from app.web.abuse import issue_form_ticket
-from tests.factories import LETTER
+from tests.builders.letters import LETTER
 
 WRITE = "/c/mp-expenses/write"
 SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
@@ -61,7 +61,7 @@ def test_compose_without_a_csrf_token_keeps_the_letter(csrf_app):
 
 def test_confirm_needs_a_csrf_token(csrf_app):
     from app.letters.submission import confirmation_token
-    from tests.factories import submit
+    from tests.builders.letters import submit
 
     token = confirmation_token(submit())
     response = csrf_app.test_client().post(f"/confirm/{token}")

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.letters.models import Letter
 from app.text import markdown_to_html
 from app.web.abuse import issue_form_ticket
-from tests.factories import LETTER
+from tests.builders.letters import LETTER
 
 WRITE = "/c/mp-expenses/write"
 REQUIRED = {

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.letters.models import Letter, Source
 from app.partners.partners import save_partner
 from app.partners.widget import current_release, embed_code, integrity_of
-from tests.factories import LETTER
+from tests.builders.letters import LETTER
 
 BLOG = "https://blog.example.org"
 SUBMIT = "/api/v1/campaigns/mp-expenses/messages?partner=the-blog"

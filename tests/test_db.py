@@ -11,7 +11,7 @@ from app.campaigns.campaigns import open_campaign_rules
 from app.extensions import db
 from app.letters.models import Letter
 from app.outbox.models import EmailKind, OutboxEmail
-from tests.factories import submit
+from tests.builders.letters import submit
 
 
 def backend_pid() -> int:

@@ -14,7 +14,7 @@ from app.reference.data_load import apply_reference_data, read_reference_data
 from app.reference.models import MP, Constituency
 from app.reference.postcodes import UNPLACED, InvalidPostcode, NoMPForArea, UnknownPostcode, pretty
 from app.reference.representatives import Choose, Found, find_mp, reference_cache
-from tests.conftest import SHARED_DATA, base_config
+from tests.builders.settings import SHARED_DATA, base_config
 
 pytestmark = pytest.mark.real_data
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.reference.data_load import DataFileError, load_reference_data, read_reference_data
 from app.reference.models import MP, Constituency, StoredPostcodeIndex
-from tests.datafiles import POSTCODES, SEATS, write_dataset
+from tests.builders.reference_data import POSTCODES, SEATS, write_dataset
 
 
 def count(model):

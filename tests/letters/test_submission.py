@@ -29,7 +29,7 @@ from app.letters.submission import (
 )
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reference.representatives import find_mp
-from tests.factories import LETTER, demo_campaign, submit
+from tests.builders.letters import LETTER, demo_campaign, submit
 
 
 def outbox(kind=None):

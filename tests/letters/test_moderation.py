@@ -9,7 +9,7 @@ from app.letters.models import LetterStatus
 from app.letters.moderation import jaccard, shingles, words
 from app.letters.submission import confirm_letter, confirmation_token
 from app.reference.representatives import find_mp
-from tests.factories import PERSONAL_BODY, demo_campaign, submit
+from tests.builders.letters import PERSONAL_BODY, demo_campaign, submit
 
 OTHER_BODY = (
     "Dear Alice Able,\n\nMy daughter is a nurse who was told there is no money for more staff on "

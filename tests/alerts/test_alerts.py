@@ -31,9 +31,10 @@ from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.outbox.worker import AlertThrottle, claim_due, deliver_claim, run_worker
 from app.tokens import Purpose
-from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PERSONAL_BODY, demo_campaign, submit
-from tests.services.test_delivery import ROOT, _worker_env
+from tests.builders.admins import ADMIN_PASSWORD
+from tests.builders.letters import PERSONAL_BODY, demo_campaign, submit
+from tests.builders.processes import worker_env
+from tests.builders.settings import ROOT
 
 
 def deliver():
@@ -305,7 +306,7 @@ def test_a_worker_killed_halfway_through_an_alert_mails_each_recipient_once(make
         mail_server.stall(20, stage="RCPT", address="reader06@example.com")
         worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT,
-            env=_worker_env(app, mail_server.port, DELIVERY_LEASE_SECONDS=2, ALERT_SEND_RATE=0),
+            env=worker_env(app, mail_server.port, DELIVERY_LEASE_SECONDS=2, ALERT_SEND_RATE=0),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
@@ -459,7 +460,7 @@ def test_click_credit_lands_on_the_right_rows(mailed_app, mail_server):
     assert rows["clicker@example.com"].clicks == 1
     assert rows["other@example.com"].clicked_at is None
     from app.web.abuse import issue_form_ticket
-    from tests.factories import LETTER
+    from tests.builders.letters import LETTER
 
     client.post("/c/mp-expenses/write", data={**LETTER, "email": "clicker@example.com", "ref": ref,
                                               "form_ticket": issue_form_ticket(), "action": "send"})  # fmt: skip
@@ -478,7 +479,7 @@ def test_share_credit_lands_on_the_sharer(mailed_app):
     from app.sharing import sharing
     from app.sharing.models import ShareEvent
     from app.web.abuse import issue_form_ticket
-    from tests.factories import LETTER
+    from tests.builders.letters import LETTER
 
     sharer = confirm_letter(confirmation_token(submit()))
     client = mailed_app.test_client()

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from app.adapters.smtp import PermanentSendError, RawEmail, transport
-from tests.conftest import ALLOWED_SMTP_PORTS
+from tests.builders.mail import ALLOWED_SMTP_PORTS
 
 SENDER = "noreply@site.test"
 

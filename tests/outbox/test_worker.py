@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import signal
 import subprocess
@@ -11,7 +10,6 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import current_app
@@ -24,10 +22,11 @@ from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox import worker
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.outbox.worker import claim_due, deliver_claim, run_worker
-from tests.conftest import ALLOWED_SMTP_PORTS, SECRET
-from tests.factories import submit
+from tests.builders.letters import submit
+from tests.builders.mail import ALLOWED_SMTP_PORTS
+from tests.builders.processes import worker_env
+from tests.builders.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 MP_ADDRESS = "alice.able.mp@parliament.uk"
 NO_MODERATION = {
     "MODERATION_SIMILARITY": 2.0,
@@ -350,22 +349,6 @@ def test_a_lost_lease_does_not_overwrite_the_new_owner(mailed_app, mail_server):
     assert outbox_row(letter, EmailKind.CONSTITUENT_COPY) is None
 
 
-def _worker_env(app, mail_port: int, **extra) -> dict:
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": SECRET,
-        "SITE_URL": "http://localhost",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(mail_port),
-        "MAIL_DEFAULT_SENDER": app.config["MAIL_DEFAULT_SENDER"],
-        "LOG_LEVEL": "WARNING",
-    }
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
 def test_a_worker_killed_mid_send_is_replaced_and_the_letter_sent_once(mailed_app, mail_server):
     letter = submit()
     deliver()  # the confirmation email
@@ -374,7 +357,7 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_letter_sent_once(mailed_ap
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
         cwd=ROOT,
-        env=_worker_env(mailed_app, mail_server.port, DELIVERY_LEASE_SECONDS=2),
+        env=worker_env(mailed_app, mail_server.port, DELIVERY_LEASE_SECONDS=2),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -400,7 +383,7 @@ def test_sigterm_lets_a_worker_finish_and_exit(mailed_app, mail_server):
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
         cwd=ROOT,
-        env=_worker_env(mailed_app, mail_server.port, WORKER_IDLE_SECONDS=0.1),
+        env=worker_env(mailed_app, mail_server.port, WORKER_IDLE_SECONDS=0.1),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
