@@ -53,7 +53,7 @@ def subscribe_confirm(row: OutboxEmail):
         "public.alerts_confirm", token=token_for(subscriber, Purpose.CONFIRM_SUBSCRIPTION)
     )
     text = render_email(
-        "subscribe_confirm.txt", link=link, site_name=current_app.config["SITE_NAME"]
+        "subscribe_confirm/body.txt", link=link, site_name=current_app.config["SITE_NAME"]
     )
     return new_email(
         row, to=person("", subscriber.email), subject="Confirm your campaign alerts", text=text
@@ -119,8 +119,8 @@ def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
         domain=domain,
         headers=b"".join(head.policy.fold_binary(name, value) for name, value in head.items()),
         boundary=boundary,
-        text=render_email("alert.txt", **context),
-        html=render_email("alert.html", **context),
+        text=render_email("alert/body.txt", **context),
+        html=render_email("alert/body.html", **context),
     )
 
 

@@ -37,7 +37,7 @@ def _context(row: OutboxEmail) -> dict:
 def letter_text(*, letter, campaign, constituency) -> str:
     """The text an MP receives (also used for the campaign editor's preview)."""
     return render_email(
-        "mp_letter.txt",
+        "mp_letter/body.txt",
         letter=letter,
         campaign=campaign,
         constituency=constituency,
@@ -64,7 +64,7 @@ def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
         if reminder
         else f"Confirm your letter to {letter.mp.name}"
     )
-    return _to_constituent(row, subject, "confirm.txt", link=link, reminder=reminder)
+    return _to_constituent(row, subject, "confirmation/body.txt", link=link, reminder=reminder)
 
 
 def mp_letter(row: OutboxEmail) -> Email | None:
@@ -88,18 +88,18 @@ def mp_letter(row: OutboxEmail) -> Email | None:
 
 
 def constituent_copy(row: OutboxEmail) -> Email:
-    return _to_constituent(row, f"Sent: your letter to {_letter(row).mp.name}", "copy.txt")
+    return _to_constituent(row, f"Sent: your letter to {_letter(row).mp.name}", "constituent_copy/body.txt")
 
 
 def delivery_failed(row: OutboxEmail) -> Email:
     return _to_constituent(
-        row, f"We could not deliver your letter to {_letter(row).mp.name}", "failed.txt"
+        row, f"We could not deliver your letter to {_letter(row).mp.name}", "delivery_failed/body.txt"
     )
 
 
 def rejected(row: OutboxEmail) -> Email:
     return _to_constituent(
-        row, f"Your letter to {_letter(row).mp.name} was not sent", "rejected.txt"
+        row, f"Your letter to {_letter(row).mp.name} was not sent", "rejected/body.txt"
     )
 
 

@@ -65,14 +65,14 @@ def _campaign_or_404(slug: str) -> Campaign:
 
 @bp.get("/")
 def home():
-    return render_template("home.html", campaigns=campaign_service.list_public_campaigns())
+    return render_template("campaigns/home.html", campaigns=campaign_service.list_public_campaigns())
 
 
 @bp.get("/c/<slug>")
 def campaign(slug: str):
     campaign = _campaign_or_404(slug)
     return render_template(
-        "campaign.html",
+        "campaigns/campaign.html",
         campaign=campaign,
         postcode=request.args.get("postcode", ""),
         ref=request.args.get("ref", ""),
@@ -87,15 +87,15 @@ def write(slug: str):
     """Find the MP for a postcode and show the letter to edit (or why not)."""
     campaign = _campaign_or_404(slug)
     if not campaign.is_live:
-        return render_template("closed.html", campaign=campaign)
+        return render_template("campaigns/closed.html", campaign=campaign)
     postcode = request.args.get("postcode", "")
     try:
         result = find_mp(postcode)
     except NoMPForArea as exc:
-        return render_template("no_mp.html", campaign=campaign, explanation=exc.explanation), 404
+        return render_template("reference/no_mp.html", campaign=campaign, explanation=exc.explanation), 404
     except PostcodeError as exc:
         page = render_template(
-            "campaign.html",
+            "campaigns/campaign.html",
             campaign=campaign,
             postcode=postcode,
             postcode_error=exc.explanation,
@@ -106,9 +106,9 @@ def write(slug: str):
         return page, exc.status
     seat = _chosen_seat(result, request.args.get("constituency"))
     if seat is None:
-        return render_template("choose.html", campaign=campaign, choose=result)
+        return render_template("reference/choose.html", campaign=campaign, choose=result)
     if not seat.can_email:
-        return render_template("unreachable.html", campaign=campaign, seat=seat)
+        return render_template("reference/unreachable.html", campaign=campaign, seat=seat)
     subject, body = suggested_letter(campaign, seat)
     form = LetterForm(
         formdata=None,
@@ -121,7 +121,7 @@ def write(slug: str):
             "ref": request.args.get("ref", ""),
         },
     )
-    return render_template("compose.html", campaign=campaign, form=form, seat=seat)
+    return render_template("letters/compose.html", campaign=campaign, form=form, seat=seat)
 
 
 def _chosen_seat(result: Found | Choose, chosen_gss: str | None) -> Seat | None:
@@ -137,7 +137,7 @@ def write_post(slug: str):
     """Preview, edit or send the letter."""
     campaign = _campaign_or_404(slug)
     if not campaign.is_live:
-        return render_template("closed.html", campaign=campaign)
+        return render_template("campaigns/closed.html", campaign=campaign)
     form = LetterForm()
     action = request.form.get("action", "preview")
     valid = form.validate()  # (validate() resets errors, so it goes first)
@@ -152,13 +152,13 @@ def write_post(slug: str):
             getattr(form, field).errors = [letter]
         return _compose_again(campaign, form, status=422, choose=problem.choose)
     except MPUnreachable as exc:
-        return render_template("unreachable.html", campaign=campaign, seat=exc.seat)
+        return render_template("reference/unreachable.html", campaign=campaign, seat=exc.seat)
 
     if action == "edit":
         return _compose_again(campaign, form, seat=seat)
     if action != "send":
         body = finished_body(draft, seat)
-        return render_template("preview.html", campaign=campaign, form=form, seat=seat, body=body)
+        return render_template("letters/preview.html", campaign=campaign, form=form, seat=seat, body=body)
 
     ticket = read_form_ticket(form.form_ticket.data)
     if looks_automated(ticket, form.website.data):
@@ -174,11 +174,11 @@ def write_post(slug: str):
             subscribe=form.alerts.data,
         )
     except CampaignNotOpen:  # closed since the page was read
-        return render_template("closed.html", campaign=campaign)
+        return render_template("campaigns/closed.html", campaign=campaign)
     except DuplicateLetter as dup:
         resent = dup.existing.status == LetterStatus.PENDING and resend_confirmation(dup.existing)
         page = render_template(
-            "duplicate.html", campaign=campaign, letter=dup.existing, resent=resent
+            "letters/duplicate.html", campaign=campaign, letter=dup.existing, resent=resent
         )
         return page, 409
     return redirect(url_for("public.check_email", slug=slug), code=303)
@@ -208,7 +208,7 @@ def _compose_again(
         except (PostcodeError, ChoiceRequired, WrongConstituency):
             seat = None  # the postcode's own error is already on the form
     page = render_template(
-        "compose.html",
+        "letters/compose.html",
         campaign=campaign,
         form=form,
         seat=seat,
@@ -220,16 +220,16 @@ def _compose_again(
 
 @bp.get("/c/<slug>/check-email")
 def check_email(slug: str):
-    return render_template("check_email.html", campaign=_campaign_or_404(slug))
+    return render_template("letters/check_email.html", campaign=_campaign_or_404(slug))
 
 
 def _message_or_error_page(token: str):
     try:
         return letter_for_token(token), None
     except LinkExpired:
-        return None, (render_template("link_expired.html"), 410)
+        return None, (render_template("letters/link_expired.html"), 410)
     except LinkInvalid:
-        return None, (render_template("link_invalid.html"), 404)
+        return None, (render_template("letters/link_invalid.html"), 404)
 
 
 @bp.get("/confirm/<token>")
@@ -239,7 +239,7 @@ def confirm(token: str):
         return private_page(make_response(*error))
     if letter.status != LetterStatus.PENDING:
         return redirect(url_for("public.thanks", token=token))
-    return private_page(make_response(render_template("confirm.html", letter=letter)))
+    return private_page(make_response(render_template("letters/confirm.html", letter=letter)))
 
 
 @bp.post("/confirm/<token>")
@@ -248,9 +248,9 @@ def confirm_post(token: str):
     try:
         confirm_letter(token)
     except LinkExpired:
-        return private_page(make_response(render_template("link_expired.html"), 410))
+        return private_page(make_response(render_template("letters/link_expired.html"), 410))
     except LinkInvalid:
-        return private_page(make_response(render_template("link_invalid.html"), 404))
+        return private_page(make_response(render_template("letters/link_invalid.html"), 404))
     return redirect(url_for("public.thanks", token=token), code=303)
 
 
@@ -267,7 +267,7 @@ def thanks(token: str):
 def _share_page(letter, token: str, form: SubscribeForm | None = None):
     campaign = letter.campaign
     return render_template(
-        "thanks.html",
+        "letters/thanks.html",
         letter=letter,
         campaign=campaign,
         share_url=personal_link(letter, "copy"),
