@@ -70,7 +70,7 @@ def fill(app, letters: int) -> None:
             ids = db.session.scalars(insert(Letter).returning(Letter.id), rows).all()
             db.session.execute(
                 insert(OutboxEmail),
-                [{"kind": EmailKind.MP_LETTER, "message_id": i, "not_before": now} for i in ids],
+                [{"kind": EmailKind.MP_LETTER, "letter_id": i, "not_before": now} for i in ids],
             )
         db.session.commit()
         # Statistics as autovacuum keeps them on a live site (it would not have
