@@ -101,8 +101,9 @@ def config_from_env(environ=None) -> dict:
         ),
         "MAIL_TIMEOUT": float(environ.get("MAIL_TIMEOUT", "30")),
         "MAIL_TRANSPORT": environ.get("MAIL_TRANSPORT", "smtp"),
-        # Rate limits (Flask-Limiter notation). Storage: memory:// in one
-        # process, redis://host:6379 when several processes or hosts serve.
+        # Rate limits, in the `limits` library's notation ("10/hour;40/day").
+        # Storage: memory:// in one process, redis://host:6379 when several
+        # processes or hosts serve (app/adapters/rate_store.py).
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_LOOKUP": environ.get("RATELIMIT_LOOKUP", "60/minute;600/hour"),

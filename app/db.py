@@ -1,6 +1,6 @@
-"""Database plumbing shared by every service: engine set-up and transactions.
+"""Database plumbing shared by every feature: engine set-up and transactions.
 
-Services own their commits. Each unit of work that writes starts with
+Features own their commits. Each unit of work that writes starts with
 `begin_write()`: on SQLite that takes the write lock up front (BEGIN
 IMMEDIATE), so concurrent writers wait their turn instead of failing when a
 read transaction tries to become a write transaction after someone else
@@ -121,10 +121,11 @@ def _ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
     """SQLAlchemy's pool_pre_ping, for connections that sat unused in the pool
     for `idle_seconds` or more: those are the ones a database restart, a
     failover or a firewall's idle timeout has cut. A connection that answered
-    a moment ago is used as it is: a round trip on every request was a sixth of
-    the submit endpoint's rate (bench/submit.py). If one fails anyway, the
-    error marks the whole pool stale (SQLAlchemy's default), so the next
-    checkouts reconnect instead of failing one by one."""
+    a moment ago is used as it is: a round trip on every request cost the
+    submit endpoint a good share of its rate (bench/submit.py;
+    docs/performance.md). If one fails anyway, the error marks the whole pool
+    stale (SQLAlchemy's default), so the next checkouts reconnect instead of
+    failing one by one."""
 
     @event.listens_for(engine, "connect")
     def _connected(_dbapi_connection, record):

@@ -7,10 +7,10 @@ with its first event and its confirmation email (app/letters/storage.py):
 
 - PostgreSQL: one statement in autocommit (a statement is its own
   transaction): the first INSERT ... RETURNING id joined by data-modifying
-  WITH clauses to the others, run on the pooled psycopg connection itself.
+  WITH clauses to the others, run on the pooled psycopg connection itself:
   SQLAlchemy's execution layer (a Connection, its execution context, the
-  statement's cache key) cost 130 µs of CPU per letter, against 160 µs for
-  all the rest of the INSERT's cost to the app (docs/performance.md).
+  statement's cache key) cost the app almost as much CPU per letter as all
+  the rest of the INSERT (docs/performance.md).
   Errors still come out as SQLAlchemy's (IntegrityError ...), with no
   parameter in their text.
 - SQLite (no data-modifying WITH): the same INSERTs in one `BEGIN IMMEDIATE`

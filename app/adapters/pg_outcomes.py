@@ -152,8 +152,8 @@ class PostgresOutcomeWriter(OutcomeWriter):
     def _prepared(self, sql: bytes) -> bytes:
         """The name of `sql` prepared on this connection, preparing it the first
         time: the server then plans each kind of outcome once per connection,
-        not on every email (a letter's outcome, five joined statements, took
-        it ~0.6 ms of CPU to parse and plan)."""
+        not on every email (parsing and planning a letter's outcome, five
+        joined statements, cost it more CPU than running it; docs/performance.md)."""
         names = _prepared_on.setdefault(self.driver, {})
         name = names.get(sql)
         if name is None:

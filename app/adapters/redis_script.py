@@ -2,11 +2,11 @@
 
 The rate limits run one script per limited request (app/web/limits.py).
 Through redis-py's client (a pooled connection taken and given back, retry
-wrappers, events and metrics around every command) a call cost 70-95 µs of
-CPU here; sent on a held connection it costs 30-45 µs, about what the round
-trip itself costs. The connection is redis-py's own class made with the
-pool's settings, so TLS, passwords, unix sockets and timeouts are as
-configured.
+wrappers, events and metrics around every command) more than half of a
+call's CPU went to that layer; sent on a held connection, little more than
+the round trip itself is left (docs/performance.md). The connection is
+redis-py's own class made with the pool's settings, so TLS, passwords, unix
+sockets and timeouts are as configured.
 
 What redis-py's client would have done for us, done here: a connection found
 cut (Redis restarted, a proxy dropped it while idle) is reopened and the call

@@ -3,9 +3,9 @@
 Flask-Mail owns the connection settings (MAIL_SERVER, MAIL_PORT, TLS, login)
 and opens the connection; the messages themselves are rendered bytes with
 their envelope (`RawEmail`, built in app/outbox/mime.py and
-alert_mail.py), or a standard-library `EmailMessage` where an address needs
-SMTPUTF8. One connection is reused for a whole batch, which is what makes the
-worker fast.
+app/alerts/emails.py), or a standard-library `EmailMessage` where an address
+needs SMTPUTF8. One connection is reused for a whole batch, which is what
+makes the worker fast.
 """
 
 from __future__ import annotations

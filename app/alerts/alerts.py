@@ -132,8 +132,9 @@ def _fan_out_batch(alert_id: int, batch: int) -> int:
             return 0
         # Every recipient queued so far has an id up to this one, so the next
         # batch starts after it. (Asking "not yet queued?" of each subscriber
-        # instead walked every queued one again for each batch: 104 ms a
-        # batch by the end of 100,000, quadratic in the audience; now 0.5.)
+        # instead walked every queued one again for each batch: quadratic in
+        # the audience, so each batch was slower than the last;
+        # docs/performance.md.)
         passed = session.scalar(
             select(func.max(AlertRecipient.subscriber_id)).where(
                 AlertRecipient.alert_id == alert.id

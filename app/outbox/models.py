@@ -80,7 +80,7 @@ class OutboxEmail(Model):
 
 def letter_email_insert(kind: EmailKind, letter_id, now, *source):
     """A Core INSERT ... SELECT queuing an email of `kind` for the letter
-    `message_id` (a bound id, or a column of `source`), with the values
+    `letter_id` (a bound id, or a column of `source`), with the values
     OutboxEmail's defaults give a new row: for statements built once."""
     columns = {
         "kind": text_value(kind), "message_id": letter_id, "priority": literal(0),

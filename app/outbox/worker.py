@@ -93,7 +93,8 @@ def _due(now, alerts: bool | None):
     Each is one range of the claim index (status, priority, id), so PostgreSQL
     walks it in order, stops at the limit and skips entries it finds dead. One
     query with OR gathered every queued and sending entry, dead ones included,
-    and sorted them: 18 ms a claim after a 100,000-email alert.
+    and sorted them, so every claim slowed down after a large alert
+    (docs/performance.md).
     """
     expired = and_(OutboxEmail.status == OutboxStatus.SENDING, OutboxEmail.lease_expires_at < now)
     waiting = and_(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.not_before <= now)
@@ -163,9 +164,10 @@ def load_rows(ids: list[int], *, alerts: bool | None = None) -> list[OutboxEmail
     """The claimed rows with everything their emails need, in a few queries.
 
     A letter's row comes with its letter, MP, campaign and constituency joined
-    in the one query (loading them by four more SELECT ... IN queries took the
-    worker 160 µs a row, joined 90). An alert claim (`alerts=True`) needs only
-    its recipients: the letter relations would cost a join each for nothing.
+    in the one query (four more SELECT ... IN queries cost the worker more CPU
+    a row than the joins do; docs/performance.md). An alert claim
+    (`alerts=True`) needs only its recipients: the letter relations would
+    cost a join each for nothing.
     """
     recipient = selectinload(OutboxEmail.alert_recipient)
     options = [

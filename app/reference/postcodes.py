@@ -9,8 +9,9 @@ The pipeline, top to bottom:
 
 The embedded source is `PostcodeIndex`: every GB postcode read as a base-36
 integer in one sorted int64 array, with a parallel uint16 array of
-constituency slots. A lookup is a binary search: about 21 probes over 1.7
-million postcodes, no per-postcode Python objects, ~17 MB in all.
+constituency slots. A lookup is a binary search within the postcode's
+district (a few hundred keys, not 1.7 million); there are no per-postcode
+Python objects, ~17 MB in all.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ def check_area_has_mp(compact_postcode: str) -> None:
         raise NoMPForArea(NO_MP_AREAS[area], pretty(compact_postcode))
 
 
-@dataclass(slots=True)  # built on every lookup; frozen would cost twice as much
+@dataclass(slots=True)  # built on every lookup; frozen costs more to build (docs/performance.md)
 class Placed:
     """Where a postcode is: `gss_code` is UNPLACED when the data gives no constituency."""
 

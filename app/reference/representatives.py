@@ -87,7 +87,8 @@ class Seat:
         return None
 
 
-# Built on every lookup: plain slotted classes, as frozen ones cost twice as much.
+# Built on every lookup: plain slotted classes, as frozen ones cost more to
+# build (docs/performance.md).
 @dataclass(slots=True)
 class Found:
     postcode: str

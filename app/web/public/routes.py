@@ -65,7 +65,9 @@ def _campaign_or_404(slug: str) -> Campaign:
 
 @bp.get("/")
 def home():
-    return render_template("campaigns/home.html", campaigns=campaign_service.list_public_campaigns())
+    return render_template(
+        "campaigns/home.html", campaigns=campaign_service.list_public_campaigns()
+    )
 
 
 @bp.get("/c/<slug>")
@@ -92,7 +94,9 @@ def write(slug: str):
     try:
         result = find_mp(postcode)
     except NoMPForArea as exc:
-        return render_template("reference/no_mp.html", campaign=campaign, explanation=exc.explanation), 404
+        return render_template(
+            "reference/no_mp.html", campaign=campaign, explanation=exc.explanation
+        ), 404
     except PostcodeError as exc:
         page = render_template(
             "campaigns/campaign.html",
@@ -158,7 +162,9 @@ def write_post(slug: str):
         return _compose_again(campaign, form, seat=seat)
     if action != "send":
         body = finished_body(draft, seat)
-        return render_template("letters/preview.html", campaign=campaign, form=form, seat=seat, body=body)
+        return render_template(
+            "letters/preview.html", campaign=campaign, form=form, seat=seat, body=body
+        )
 
     ticket = read_form_ticket(form.form_ticket.data)
     if looks_automated(ticket, form.website.data):
