@@ -88,12 +88,16 @@ def mp_letter(row: OutboxEmail) -> Email | None:
 
 
 def constituent_copy(row: OutboxEmail) -> Email:
-    return _to_constituent(row, f"Sent: your letter to {_letter(row).mp.name}", "constituent_copy/body.txt")
+    return _to_constituent(
+        row, f"Sent: your letter to {_letter(row).mp.name}", "constituent_copy/body.txt"
+    )
 
 
 def delivery_failed(row: OutboxEmail) -> Email:
     return _to_constituent(
-        row, f"We could not deliver your letter to {_letter(row).mp.name}", "delivery_failed/body.txt"
+        row,
+        f"We could not deliver your letter to {_letter(row).mp.name}",
+        "delivery_failed/body.txt",
     )
 
 

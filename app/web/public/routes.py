@@ -23,7 +23,9 @@ from app.campaigns.share_image import share_image_png
 from app.extensions import csrf
 from app.letters.models import LetterStatus
 from app.letters.submission import (
+    FORM_ALREADY_SENT,
     DuplicateLetter,
+    FormAlreadySent,
     LetterProblem,
     LinkExpired,
     LinkInvalid,
@@ -65,7 +67,9 @@ def _campaign_or_404(slug: str) -> Campaign:
 
 @bp.get("/")
 def home():
-    return render_template("campaigns/home.html", campaigns=campaign_service.list_public_campaigns())
+    return render_template(
+        "campaigns/home.html", campaigns=campaign_service.list_public_campaigns()
+    )
 
 
 @bp.get("/c/<slug>")
@@ -92,7 +96,9 @@ def write(slug: str):
     try:
         result = find_mp(postcode)
     except NoMPForArea as exc:
-        return render_template("reference/no_mp.html", campaign=campaign, explanation=exc.explanation), 404
+        return render_template(
+            "reference/no_mp.html", campaign=campaign, explanation=exc.explanation
+        ), 404
     except PostcodeError as exc:
         page = render_template(
             "campaigns/campaign.html",
@@ -148,8 +154,8 @@ def write_post(slug: str):
     try:
         _, seat, _ = check_letter(campaign, draft)
     except LetterProblem as problem:
-        for field, letter in problem.fields.items():
-            getattr(form, field).errors = [letter]
+        for field, explanation in problem.fields.items():
+            getattr(form, field).errors = [explanation]
         return _compose_again(campaign, form, status=422, choose=problem.choose)
     except MPUnreachable as exc:
         return render_template("reference/unreachable.html", campaign=campaign, seat=exc.seat)
@@ -158,7 +164,9 @@ def write_post(slug: str):
         return _compose_again(campaign, form, seat=seat)
     if action != "send":
         body = finished_body(draft, seat)
-        return render_template("letters/preview.html", campaign=campaign, form=form, seat=seat, body=body)
+        return render_template(
+            "letters/preview.html", campaign=campaign, form=form, seat=seat, body=body
+        )
 
     ticket = read_form_ticket(form.form_ticket.data)
     if looks_automated(ticket, form.website.data):
@@ -175,6 +183,12 @@ def write_post(slug: str):
         )
     except CampaignNotOpen:  # closed since the page was read
         return render_template("campaigns/closed.html", campaign=campaign)
+    except FormAlreadySent:
+        # Sent before with another address, the first probably mistyped: a
+        # new ticket, so sending the corrected letter stores it.
+        form.form_ticket.data = issue_form_ticket()
+        form.email.errors = [FORM_ALREADY_SENT]
+        return _compose_again(campaign, form, status=409, seat=seat)
     except DuplicateLetter as dup:
         resent = dup.existing.status == LetterStatus.PENDING and resend_confirmation(dup.existing)
         page = render_template(
