@@ -48,7 +48,11 @@ def _init_extensions(app: Flask) -> None:
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine, app.config["DATABASE_PING_AFTER_SECONDS"])
+        configure_engine(
+            db.engine,
+            app.config["DATABASE_PING_AFTER_SECONDS"],
+            app.config["SQLITE_BUSY_TIMEOUT_SECONDS"],
+        )
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     mail.init_app(app)
     csrf.init_app(app)

@@ -105,6 +105,11 @@ def config_from_env(environ=None) -> dict:
         # Storage: memory:// in one process, redis://host:6379 when several
         # processes or hosts serve (app/adapters/rate_store.py).
         "RATELIMIT_STORAGE_URI": environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # How long a rate-limit call may wait on Redis before the request is
+        # refused with a 503 (Redis down or hung).
+        "RATELIMIT_STORAGE_TIMEOUT_SECONDS": float(
+            environ.get("RATELIMIT_STORAGE_TIMEOUT_SECONDS", "0.25")
+        ),
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_LOOKUP": environ.get("RATELIMIT_LOOKUP", "60/minute;600/hour"),
         "RATELIMIT_SUBMIT_PER_IP": environ.get("RATELIMIT_SUBMIT_PER_IP", "10/hour;40/day"),
@@ -129,6 +134,17 @@ def config_from_env(environ=None) -> dict:
         "DELIVERY_LEASE_SECONDS": _int(environ, "DELIVERY_LEASE_SECONDS", 300),
         "DELIVERY_BATCH_SIZE": _int(environ, "DELIVERY_BATCH_SIZE", 100),
         "WORKER_IDLE_SECONDS": float(environ.get("WORKER_IDLE_SECONDS", "1")),
+        # After a failed pass (database away or locked) the worker waits this
+        # long, doubling each time up to the maximum, and tries again.
+        "WORKER_ERROR_PAUSE_SECONDS": float(environ.get("WORKER_ERROR_PAUSE_SECONDS", "1")),
+        "WORKER_ERROR_PAUSE_MAX_SECONDS": float(
+            environ.get("WORKER_ERROR_PAUSE_MAX_SECONDS", "60")
+        ),
+        # The relay refusing the site (its sender, sign-in, TLS) this many times
+        # in a batch pauses sending, as a failed pass does.
+        "WORKER_SITE_FAILURES_BEFORE_PAUSE": _int(environ, "WORKER_SITE_FAILURES_BEFORE_PAUSE", 3),
+        # How often a worker records that it is alive (the dashboard's health).
+        "WORKER_HEARTBEAT_SECONDS": float(environ.get("WORKER_HEARTBEAT_SECONDS", "5")),
         # Alert fan-out throttle, in emails per second (0 = as fast as possible).
         "ALERT_SEND_RATE": float(environ.get("ALERT_SEND_RATE", "50")),
         # Number of proxies in front of the app whose X-Forwarded-For to trust.
@@ -154,6 +170,8 @@ def config_from_env(environ=None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
         # A pooled connection idle this long is checked before use (app/db.py).
         "DATABASE_PING_AFTER_SECONDS": float(environ.get("DATABASE_PING_AFTER_SECONDS", "10")),
+        # SQLite: how long a write waits for another's lock before giving up.
+        "SQLITE_BUSY_TIMEOUT_SECONDS": float(environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "10")),
     }
     if production:
         check_production(config)

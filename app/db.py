@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-
 
 def utcnow() -> datetime:
     """Timezone-naive UTC now: what every timestamp column stores."""
@@ -57,9 +55,13 @@ def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or db.engine).dialect.name == "sqlite"
 
 
-def configure_engine(engine: Engine, ping_after_seconds: float) -> None:
+def configure_engine(
+    engine: Engine, ping_after_seconds: float, sqlite_busy_timeout_seconds: float = 10
+) -> None:
     """Engine hooks: SQLite pragmas and explicit BEGIN control; for a database
-    server, idle connections checked before use."""
+    server, idle connections checked before use. A SQLite write waits for the
+    lock at most `sqlite_busy_timeout_seconds`, then fails ("database is
+    locked"): a web request answers 503, the worker tries again later."""
     if engine.dialect.name != "sqlite":
         _ping_idle_connections(engine, ping_after_seconds)
         return
@@ -70,7 +72,7 @@ def configure_engine(engine: Engine, ping_after_seconds: float) -> None:
         # is issued (see the SQLAlchemy docs on pysqlite's transactions).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(sqlite_busy_timeout_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")

@@ -75,6 +75,12 @@ def is_single_line(text: str) -> bool:
     return _LINE_BREAK.search(text) is None
 
 
+def is_header_safe(text: str) -> bool:
+    """One line with no control character of any class: what may go into a
+    mail header (a vertical tab pasted from a word processor included)."""
+    return is_single_line(text) and not has_control_characters(text)
+
+
 def normalise_email(address: str) -> str:
     """One key per mailbox: how every address is compared and stored as a key
     (one letter per constituent per campaign, one subscriber per address, one

@@ -72,6 +72,14 @@ class _Handler:
         session.host_name = hostname
         return offer_pipelining(responses) if self.catcher.pipelining else responses
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        reply = self.catcher._next_reply("MAIL", address)
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         catcher = self.catcher
         if (
@@ -103,8 +111,9 @@ class MailCatcher:
 
     `fail_next("451 4.3.0 Try again later", times=2)` makes the next DATA
     commands fail with that reply; `fail_next(..., stage="RCPT", address=...)`
-    refuses a recipient. `stall(seconds, stage)` makes RCPT or DATA hang, to
-    test timeouts and workers killed mid-send. It offers PIPELINING unless
+    refuses a recipient; `stage="MAIL"` refuses the sender; `accept_all()`
+    forgets the failures still to come. `stall(seconds, stage)` makes RCPT or
+    DATA hang, to test timeouts and workers killed mid-send. It offers PIPELINING unless
     told not to (`pipelining=False`), to test clients of servers without it.
     """
 
@@ -184,6 +193,10 @@ class MailCatcher:
             self.messages.append(received)
             self.count += 1
             self._arrived.notify_all()
+
+    def accept_all(self) -> None:
+        with self._lock:
+            self._replies.clear()
 
     def clear(self) -> None:
         with self._lock:

@@ -38,9 +38,16 @@ class RateStore:
     """A Flask extension holding each app's rate limiter."""
 
     def init_app(self, app: Flask) -> None:
-        storage = storage_from_string(
-            app.config["RATELIMIT_STORAGE_URI"], **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
-        )
+        uri = app.config["RATELIMIT_STORAGE_URI"]
+        options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+        if uri.startswith(("redis://", "rediss://", "redis+unix://")):
+            # A hung Redis (accepting, never answering) must cost a request a
+            # quarter of a second, not the client's default wait: the request
+            # is refused (503) and the process is free for the next one.
+            timeout = app.config["RATELIMIT_STORAGE_TIMEOUT_SECONDS"]
+            options.setdefault("socket_timeout", timeout)
+            options.setdefault("socket_connect_timeout", timeout)
+        storage = storage_from_string(uri, **options)
         strategy = app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
         app.extensions["rate_store"] = STRATEGIES[strategy](storage)
 

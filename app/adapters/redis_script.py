@@ -23,7 +23,7 @@ import threading
 from collections.abc import Sequence
 
 from redis import ConnectionPool
-from redis.exceptions import ConnectionError, NoScriptError, TimeoutError
+from redis.exceptions import ConnectionError, NoScriptError
 
 
 class RedisScript:
@@ -38,9 +38,12 @@ class RedisScript:
         connection = self._connection()
         try:
             return self._run(connection, keys, args)
-        except (ConnectionError, TimeoutError):
-            # redis-py has closed it; the next send opens a new socket. A
-            # second failure means Redis is really away, and is raised.
+        except ConnectionError:
+            # A cut connection (Redis restarted, a proxy dropped it while
+            # idle): redis-py has closed it, and the next send opens a new
+            # socket. A second failure means Redis is really away, and is
+            # raised. A timeout is not retried: Redis is there but not
+            # answering, and a second full wait would only double the delay.
             return self._run(connection, keys, args)
 
     def _run(self, connection, keys, args):

@@ -16,6 +16,7 @@ import logging
 import re
 import smtplib
 import socket
+import ssl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -47,6 +48,12 @@ class PermanentSendError(SendError):
     """A 5xx answer: this message will never be accepted as it is."""
 
 
+class SiteSendError(RetryableSendError):
+    """The relay refused the site itself (its sender at MAIL FROM, its sign-in,
+    TLS): nothing to do with the recipient, and no email gets through until
+    the site's set-up is fixed. Retried; never booked against a person."""
+
+
 def describe(code: int | None, text: bytes | str | None) -> str:
     """An SMTP reply for logs and the event log, with any email address removed."""
     if isinstance(text, bytes):
@@ -56,7 +63,18 @@ def describe(code: int | None, text: bytes | str | None) -> str:
 
 
 def classify(exc: Exception) -> SendError:
-    """Turn an smtplib/socket exception into a retryable or permanent SendError."""
+    """Turn an smtplib/socket exception into a SendError: permanent only for a
+    5xx refusal of the recipient or of this message; a refusal of the site
+    (sender, authentication, TLS) is a SiteSendError; the rest retryable."""
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return SiteSendError(
+            f"the relay refused the site's sender: {describe(exc.smtp_code, exc.smtp_error)}",
+            exc.smtp_code,
+        )
+    if isinstance(exc, smtplib.SMTPAuthenticationError | ssl.SSLError):
+        return SiteSendError(
+            f"the relay refused the site: {type(exc).__name__}", getattr(exc, "smtp_code", None)
+        )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()), (None, b""))
         error = PermanentSendError if code and code >= 500 else RetryableSendError

@@ -29,6 +29,7 @@ from app.alerts.subscribers import (
 )
 from app.links import external_url
 from app.outbox.mime import (
+    Unbuildable,
     Unsendable,
     date_header,
     new_email,
@@ -108,7 +109,7 @@ def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
         head["From"] = sender.as_address()
         head["Subject"] = f"[Test] {alert.subject}" if test else alert.subject
     except (ValueError, TypeError) as exc:
-        raise Unsendable(f"unsafe header value ({type(exc).__name__})") from exc
+        raise Unbuildable(f"unsafe header value ({type(exc).__name__})") from exc
     head["MIME-Version"] = "1.0"
     head["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
     head["List-Id"] = f"{campaign.title} <{campaign.slug}.alerts.{domain}>"
@@ -130,9 +131,11 @@ def _bulk_email(
     """One recipient's copy: their address and links in the alert's rendered template."""
     if not to.isascii() or not is_single_line(to):
         raise Unsendable("unusable address for bulk mail")
-    version = hashlib.sha256(
-        f"{alert.subject}\0{alert.body_markdown}\0{alert.call_to_action}\0{alert.campaign.alert_sender}".encode()
-    ).hexdigest()
+    # Everything the rendered template holds: an edit to any of it renders anew.
+    campaign = alert.campaign
+    parts = (alert.subject, alert.body_markdown, alert.call_to_action, campaign.alert_sender,
+             campaign.title, campaign.slug)  # fmt: skip
+    version = hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()
     template = _template(alert.id, version, test)
     text, html = template.text, template.html
     for placeholder, url in links.items():

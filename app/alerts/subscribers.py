@@ -14,6 +14,7 @@ import logging
 from sqlalchemy import select
 
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
+from app.campaigns.models import Campaign
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.models import EmailKind, OutboxEmail
@@ -111,6 +112,8 @@ def record_consent(
             subscriber.status = SubscriberStatus.PENDING
             ask = letter_id is None
         session.flush()
+        if campaign_id is not None and session.get(Campaign, campaign_id) is None:
+            campaign_id = None  # a link naming no campaign: the consent is still theirs
         session.add(
             Consent(
                 subscriber_id=subscriber.id,

@@ -191,3 +191,6 @@ FAILED = {
     EmailKind.REMINDER: LetterOutcome("reminder could not be delivered: {reason}"),
 }
 RETRY = {EmailKind.MP_LETTER: LetterOutcome("delivery to the MP delayed: {reason}")}
+# The site could not build one of the letter's emails: noted, the letter left
+# as it is (not the constituent's doing); an admin can resend it once fixed.
+UNBUILT = LetterOutcome("an email of this letter could not be built, nothing was sent: {reason}")

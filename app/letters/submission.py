@@ -76,6 +76,17 @@ class DuplicateLetter(Exception):
         self.existing = existing
 
 
+class FormAlreadySent(Exception):
+    """This form (its ticket) already sent a letter from another email address:
+    not a double submit, and storing nothing would lose the corrected one."""
+
+
+FORM_ALREADY_SENT = (
+    "This form was already sent with a different email address. Check the address "
+    "and send your letter again."
+)
+
+
 class LinkInvalid(Exception):
     """A confirmation link that was altered, cut short or never issued."""
 
@@ -125,7 +136,8 @@ def submit_letter(
     With `subscribe`, the constituent's consent to alerts is recorded too, to
     be confirmed when the letter is. Submitting the same form twice (same
     submission key) returns the first letter's id. Raises LetterProblem,
-    MPUnreachable, DuplicateMessage, CampaignNotOpen (closed meanwhile).
+    MPUnreachable, DuplicateLetter, FormAlreadySent (the same form sent again
+    with another address), CampaignNotOpen (closed meanwhile).
     """
     postcode, seat, chosen = check_letter(campaign, draft)
     key = normalise_email(draft.email)
@@ -167,7 +179,7 @@ def submit_letter(
         existing = _by_submission_key(submission_key) or _active_for(campaign.id, key)
         if existing is None:
             raise
-        return _same_or_duplicate(existing, submission_key).id
+        return _same_or_duplicate(existing, submission_key, key).id
     if letter_id is None:
         raise CampaignNotOpen(campaign.slug)
     log.info("letter %s submitted for constituency %s", letter_id, seat.constituency_id)
@@ -205,10 +217,12 @@ def _active_for(campaign_id: int, key: str) -> Letter | None:
     )
 
 
-def _same_or_duplicate(existing: Letter, submission_key: str) -> Letter:
-    if existing.submission_key == submission_key:
-        return existing
-    raise DuplicateLetter(existing)
+def _same_or_duplicate(existing: Letter, submission_key: str, key: str) -> Letter:
+    if existing.submission_key != submission_key:
+        raise DuplicateLetter(existing)
+    if existing.sender_email_key != key:
+        raise FormAlreadySent(existing.id)
+    return existing
 
 
 def resend_confirmation(letter: Letter) -> bool:

@@ -4,8 +4,9 @@ One row per `EmailKind`. The worker (app/outbox/worker.py) looks a claimed
 row's kind up here and nowhere else:
 
 - `build(row)` returns the email, None when it no longer needs sending (its
-  letter was confirmed or stopped meanwhile), or raises Unsendable;
-- `on_sent`, `on_failed`, `on_retry(row, reason)` run in the transaction
+  letter was confirmed or stopped meanwhile), or raises Unsendable (the
+  recipient cannot be mailed) or Unbuildable (a site problem);
+- `on_sent`, `on_failed`, `on_retry`, `on_unbuilt(row, reason)` run in the transaction
   that records the outcome. A `LetterOutcome` (app/letters/outcomes.py)
   changes the email's letter; on PostgreSQL it is joined to the outcome's
   own UPDATE as one statement;
@@ -20,8 +21,8 @@ from dataclasses import dataclass
 
 from app.alerts import emails as alert_emails
 from app.letters import emails as letter_emails
-from app.letters.outcomes import FAILED, RETRY, SENT
-from app.outbox.mime import Email, Unsendable
+from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
+from app.outbox.mime import Email, Unbuildable
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
 
 OnOutcome = Callable[[OutboxEmail, str | None], None]  # on_sent's reason is None
@@ -34,6 +35,7 @@ class Kind:
     on_sent: OnOutcome | None = None
     on_failed: OnFailure | None = None
     on_retry: OnFailure | None = None
+    on_unbuilt: OnFailure | None = None  # the site could not build it: never the person's fault
     bulk: bool = False
 
     @property
@@ -43,7 +45,13 @@ class Kind:
 
 def _letter(kind: EmailKind, build: Callable[[OutboxEmail], Email | None]) -> Kind:
     """A letter's email: what its outcome does to the letter is in app/letters/outcomes.py."""
-    return Kind(build, on_sent=SENT.get(kind), on_failed=FAILED.get(kind), on_retry=RETRY.get(kind))
+    return Kind(
+        build,
+        on_sent=SENT.get(kind),
+        on_failed=FAILED.get(kind),
+        on_retry=RETRY.get(kind),
+        on_unbuilt=UNBUILT,
+    )
 
 
 KINDS: dict[str, Kind] = {
@@ -65,9 +73,10 @@ KINDS: dict[str, Kind] = {
 def build_email(row: OutboxEmail) -> Email | None:
     """The email for an outbox row; None when it no longer needs sending.
 
-    Raises Unsendable when it can never be sent.
+    Raises Unsendable when its recipient cannot be mailed, Unbuildable when the
+    site cannot build it.
     """
     kind = KINDS.get(row.kind)
     if kind is None:
-        raise Unsendable(f"no builder for email kind {row.kind!r}")
+        raise Unbuildable(f"no builder for email kind {row.kind!r}")
     return kind.build(row)

@@ -29,7 +29,7 @@ from flask import current_app
 
 from app.adapters.smtp import RawEmail
 from app.outbox.models import OutboxEmail
-from app.text import is_single_line
+from app.text import is_header_safe
 
 # What a builder returns: rendered bytes with their envelope, or (an address
 # beyond ASCII) a message for smtplib to render and send with SMTPUTF8.
@@ -37,7 +37,13 @@ Email = RawEmail | EmailMessage
 
 
 class Unsendable(Exception):
-    """This email can never be sent as it stands (e.g. the MP has no address)."""
+    """The recipient cannot be mailed (the MP has no address, a subscriber's
+    address is unusable): the email fails, and its kind's on_failed runs."""
+
+
+class Unbuildable(Exception):
+    """The site cannot build this email (an unsafe header value, a template
+    error): a site problem, booked against nobody. Its text names no person."""
 
 
 # Headers are written as text: a display name of plain words as it is, other
@@ -75,16 +81,37 @@ class Mailbox:
 
 
 def person(name: str, address: str) -> Mailbox:
-    """An address for a header; Unsendable if either part could forge a header."""
-    if not (is_single_line(name) and is_single_line(address)):
-        raise Unsendable("unsafe or unusable address in a header")
+    """An address for a header; Unbuildable if either part could forge a header."""
+    if not (is_header_safe(name) and is_header_safe(address)):
+        raise Unbuildable("unsafe or unusable address in a header")
     mailbox = Mailbox(name, address)
     if not _PLAIN_ADDRESS.fullmatch(address):
         try:
             mailbox.as_address()  # the header registry's check of the address's syntax
         except (ValueError, TypeError, IndexError) as exc:
-            raise Unsendable("unsafe or unusable address in a header") from exc
+            raise Unbuildable("unsafe or unusable address in a header") from exc
     return mailbox
+
+
+# An address as it must be to stand in an SMTP envelope (MAIL FROM) as it is:
+# printable ASCII, no space or angle bracket, one @.
+_ENVELOPE_ADDRESS = re.compile(r"[!-;=?A-~]+@[!-;=?A-~]+")
+
+
+def is_usable_sender(text: str) -> bool:
+    """`Name <address>` or an address that the worker can put in From and in
+    the envelope: checked where an admin sets a sender, so it is never saved
+    unusable."""
+    if not is_header_safe(text):
+        return False
+    name, address = parseaddr(text)
+    if not _ENVELOPE_ADDRESS.fullmatch(address):
+        return False
+    try:
+        person(name, address)
+    except Unbuildable:
+        return False
+    return True
 
 
 def site_sender(display_name: str | None = None) -> Mailbox:
@@ -137,8 +164,8 @@ def _with_address(name: str, address: str, header: str) -> str:
 
 
 def _subject_line(subject: str) -> bytes:
-    if not is_single_line(subject):
-        raise Unsendable("unsafe header value in Subject")
+    if not is_header_safe(subject):
+        raise Unbuildable("unsafe header value in Subject")
     if not _is_plain_ascii(subject):
         subject = _folded(subject, "Subject")
     elif len(subject) > _LINE - len("Subject: "):
@@ -165,7 +192,7 @@ def new_email(
     reply_to: Mailbox | None = None,
     automatic: bool = True,
 ) -> Email:
-    """The email, rendered, with the headers every email needs. Raises Unsendable
+    """The email, rendered, with the headers every email needs. Raises Unbuildable
     on unsafe headers. An address beyond ASCII needs SMTPUTF8, which smtplib's
     send_message negotiates: that rare email stays an EmailMessage."""
     sender = sender or site_sender()
@@ -202,7 +229,7 @@ def _email_message(mailboxes: dict, subject: str, own: dict[str, str], text: str
     except (ValueError, TypeError) as exc:
         # Form validation rejects CR/LF; the standard library refuses them
         # too. Either way nothing with a forged header leaves.
-        raise Unsendable(f"unsafe header value ({type(exc).__name__})") from exc
+        raise Unbuildable(f"unsafe header value ({type(exc).__name__})") from exc
     for name, value in own.items():
         email[name] = value
     email.set_content(text, cte="quoted-printable")

@@ -78,6 +78,17 @@ class OutboxEmail(Model):
     )
 
 
+class WorkerHeartbeat(Model):
+    """Each worker process's last sign of life, and the site problem it meets,
+    if any (the relay refusing the site itself): what the dashboard shows."""
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)  # host:pid
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    site_problem: Mapped[str | None] = mapped_column(String(300))
+    site_problem_since: Mapped[datetime | None]
+
+
 def letter_email_insert(kind: EmailKind, letter_id, now, *source):
     """A Core INSERT ... SELECT queuing an email of `kind` for the letter
     `letter_id` (a bound id, or a column of `source`), with the values

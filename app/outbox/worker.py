@@ -34,15 +34,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.adapters.pg_outcomes import OutcomeWriter, outcome_writer
-from app.adapters.smtp import PermanentSendError, Pipeline, SendError, transport
+from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendError, transport
 from app.alerts.models import Alert, AlertRecipient
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter
 from app.letters.outcomes import LetterOutcome
+from app.outbox.health import Heartbeat
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS, build_email
-from app.outbox.mime import Unsendable
+from app.outbox.mime import Unbuildable, Unsendable
 from app.outbox.models import BULK_PRIORITY, OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,12 @@ class PassResult:
     skipped: int = 0
     released: int = 0
     throttled: bool = False  # alert mail is due but waiting for the rate limit
+    site_problem: str | None = None  # the relay refused the site itself (SiteSendError)
 
     def add(self, other: PassResult) -> None:
         for name in ("claimed", "sent", "retried", "failed", "skipped", "released"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.site_problem = other.site_problem
 
 
 @dataclass
@@ -69,6 +72,7 @@ class Claim:
     ids: list[int] = field(default_factory=list)
     alerts: bool | None = None  # alert mail only, none of it, or any
     outcomes: OutcomeWriter | None = None  # records the bulk path's outcomes while delivering
+    site_failures: int = 0  # the relay refused the site this many times in this claim
 
     def confirm_outcome(self) -> None:
         """Wait for the last outcome written, if any: before the next email's content."""
@@ -263,10 +267,13 @@ def retry_delay(attempts: int) -> float:
     return min(base, config["DELIVERY_RETRY_MAX_SECONDS"]) * random.uniform(0.8, 1.2)  # noqa: S311
 
 
-def record_retry(row: OutboxEmail, claim: Claim, reason: str) -> bool:
-    """Schedule another attempt; returns False if it is time to give up instead."""
+def record_retry(
+    row: OutboxEmail, claim: Claim, reason: str, *, site_problem: bool = False
+) -> bool:
+    """Schedule another attempt; returns False if it is time to give up instead.
+    A site problem never gives up: the mail waits until the site is fixed."""
     give_up = timedelta(hours=current_app.config["DELIVERY_GIVE_UP_HOURS"])
-    if utcnow() - row.created_at >= give_up:
+    if not site_problem and utcnow() - row.created_at >= give_up:
         record_failure(row, claim, f"gave up after {row.attempts} attempts: {reason}")
         return False
     delay = retry_delay(row.attempts)
@@ -286,6 +293,18 @@ def record_failure(row: OutboxEmail, claim: Claim, reason: str) -> None:
     values = {"status": OutboxStatus.FAILED, "lease_token": None, "last_error": reason[:300]}
     _settle(row, claim, values, KINDS[row.kind].on_failed, reason)
     log.warning("outbox %s (%s) failed: %s", row.id, row.kind, reason)
+
+
+def record_unbuilt(row: OutboxEmail, claim: Claim, reason: str) -> None:
+    """The site could not build the email: it fails alone, and nobody is
+    suppressed or told their letter failed (KINDS' on_unbuilt, not on_failed)."""
+    values = {
+        "status": OutboxStatus.FAILED,
+        "lease_token": None,
+        "last_error": f"not built: {reason}"[:300],
+    }
+    _settle(row, claim, values, KINDS[row.kind].on_unbuilt, reason)
+    log.error("outbox %s (%s) could not be built: %s", row.id, row.kind, reason)
 
 
 def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResult:
@@ -309,7 +328,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     try:
         with transport().connect() as sender, outcome_writer(_lease_lost) as claim.outcomes:
             mail = Pipeline(sender, on_verdict, before_content=claim.confirm_outcome)
-            while pending and not mail.broken and not _time_to_stop(deadline, stop):
+            while pending and not mail.broken and not _time_to_stop(deadline, stop, claim):
                 row = pending.popleft()
                 email = _build(row, claim, result)  # while the server digests the last
                 if email is None:
@@ -321,24 +340,43 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     except SendError as exc:
         # Could not connect at all: every row still waiting gets a retry.
         claim.outcomes = None  # (the writer, if it was opened, is closed by now)
+        site = isinstance(exc, SiteSendError)
+        if site:
+            result.site_problem = exc.reason
         while pending:
-            _count_retry(pending.popleft(), claim, exc.reason, result)
+            _count_retry(pending.popleft(), claim, exc.reason, result, site_problem=site)
     finally:
         claim.outcomes = None
     result.released = release(claim, [row.id for row in pending])
     return result
 
 
-def _time_to_stop(deadline: float, stop: threading.Event | None) -> bool:
+def _time_to_stop(deadline: float, stop: threading.Event | None, claim: Claim) -> bool:
+    """Half the lease gone, a signal, or the relay refusing the site again and
+    again (a circuit breaker: the rest wait, and run_worker pauses)."""
+    if claim.site_failures >= current_app.config["WORKER_SITE_FAILURES_BEFORE_PAUSE"]:
+        return True
     return time.monotonic() > deadline or (stop is not None and stop.is_set())
 
 
 def _build(row: OutboxEmail, claim: Claim, result: PassResult):
-    """The row's email, or None once it is recorded why there is none to send."""
+    """The row's email, or None once it is recorded why there is none to send.
+
+    An email the site cannot build fails alone and is booked against nobody;
+    the queue moves on. Any error's text may quote what was being built, so
+    only its class is kept."""
     try:
         email = build_email(row)
     except Unsendable as exc:
         record_failure(row, claim, str(exc))
+        result.failed += 1
+        return None
+    except Unbuildable as exc:
+        record_unbuilt(row, claim, str(exc))
+        result.failed += 1
+        return None
+    except Exception as exc:
+        record_unbuilt(row, claim, f"unexpected {type(exc).__name__}")
         result.failed += 1
         return None
     if email is None:
@@ -354,12 +392,18 @@ def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: Pas
     elif isinstance(error, PermanentSendError):
         record_failure(row, claim, error.reason)
         result.failed += 1
+    elif isinstance(error, SiteSendError):
+        result.site_problem = error.reason
+        claim.site_failures += 1
+        _count_retry(row, claim, error.reason, result, site_problem=True)
     else:
         _count_retry(row, claim, error.reason, result)
 
 
-def _count_retry(row: OutboxEmail, claim: Claim, reason: str, result: PassResult) -> None:
-    if record_retry(row, claim, reason):
+def _count_retry(
+    row: OutboxEmail, claim: Claim, reason: str, result: PassResult, *, site_problem: bool = False
+) -> None:
+    if record_retry(row, claim, reason, site_problem=site_problem):
         result.retried += 1
     else:
         result.failed += 1
@@ -429,19 +473,67 @@ def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> Pa
     stop = stop or threading.Event()
     total = PassResult()
     idle = current_app.config["WORKER_IDLE_SECONDS"]
+    failures = 0  # passes failed in a row
+    refused = 0  # passes in a row in which the relay refused the site itself
+    heartbeat = Heartbeat()
     while not stop.is_set():
-        run_housekeeping(all_due=once)
-        result = deliver_due(stop=stop)
-        # A fresh session per pass: no stale rows, and no identity map that
-        # grows for as long as the worker runs.
-        db.session.remove()
+        try:
+            heartbeat.beat(heartbeat.site_problem)
+            run_housekeeping(all_due=once)
+            result = deliver_due(stop=stop)
+            if result.site_problem and not result.sent:
+                heartbeat.beat(result.site_problem)
+            elif result.sent and heartbeat.site_problem:
+                heartbeat.beat(None)  # mail goes out again: the problem is over
+        except Exception as exc:
+            # The database restarted or stayed locked, or a bug: this pass's
+            # leased rows are claimed again once their lease runs out. Wait,
+            # longer each time, and carry on; only a signal stops the worker.
+            if once:
+                raise
+            failures += 1
+            delay = _pause_after(failures)
+            log.error("worker pass failed (%s); trying again in %.1fs", _described(exc), delay)
+            stop.wait(delay)
+            continue
+        finally:
+            # A fresh session per pass: no stale rows, no half-done transaction
+            # after a failure, and no identity map that grows for as long as
+            # the worker runs.
+            db.session.remove()
+        failures = 0
         total.add(result)
+        if result.site_problem and not result.sent and not once:
+            # A circuit breaker: the relay refuses the site, so everyone's mail
+            # would be refused too. The rest waits; after a growing pause the
+            # next email probes the relay.
+            refused += 1
+            delay = _pause_after(refused)
+            log.error("the relay refuses the site (%s): paused %.1fs", result.site_problem, delay)
+            stop.wait(delay)
+            continue
+        refused = 0
         if result.claimed == 0:
             if once and not result.throttled:
                 break
             rate = current_app.config["ALERT_SEND_RATE"]
             stop.wait(min(idle, 1 / rate) if result.throttled and rate > 0 else idle)
     return total
+
+
+def _pause_after(failures: int) -> float:
+    """Seconds to wait after `failures` failed passes in a row: doubling from
+    WORKER_ERROR_PAUSE_SECONDS, capped at WORKER_ERROR_PAUSE_MAX_SECONDS."""
+    config = current_app.config
+    pause = config["WORKER_ERROR_PAUSE_SECONDS"] * 2 ** (failures - 1)
+    return min(pause, config["WORKER_ERROR_PAUSE_MAX_SECONDS"])
+
+
+def _described(exc: Exception) -> str:
+    """An error's class, and its driver error's: never its text, which can
+    quote the rows it was writing."""
+    cause = getattr(exc, "orig", None)
+    return type(exc).__name__ + (f" ({type(cause).__name__})" if cause is not None else "")
 
 
 def install_signal_handlers(stop: threading.Event) -> None:

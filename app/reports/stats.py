@@ -16,7 +16,6 @@ from sqlalchemy.orm import InstrumentedAttribute
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
-from app.outbox.models import OutboxEmail, OutboxStatus
 from app.partners.models import Partner
 from app.reference.models import Constituency
 
@@ -148,12 +147,3 @@ def per_day(days: int = 30, campaign_id: int | None = None) -> list[Day]:
 
 def delivery_failures(campaign_id: int | None = None) -> int:
     return totals(campaign_id).by_status.get(S.FAILED, 0)
-
-
-def outbox_backlog() -> dict[str, int]:
-    rows = db.session.execute(
-        select(OutboxEmail.status, func.count())
-        .where(OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
-        .group_by(OutboxEmail.status)
-    ).all()
-    return dict(rows)

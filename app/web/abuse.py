@@ -34,8 +34,10 @@ def issue_form_ticket() -> str:
     return sign(Purpose.FORM_TICKET, {"k": secrets.token_hex(16), "t": round(time.time(), 3)})
 
 
-def read_form_ticket(token: str | None) -> FormTicket:
-    if not token:
+def read_form_ticket(token: object) -> FormTicket:
+    """The ticket a form carried; StaleForm for anything else (a JSON client
+    may send a number, a boolean or nothing)."""
+    if not isinstance(token, str) or not token:
         raise StaleForm("missing form ticket")
     try:
         payload = unsign(Purpose.FORM_TICKET, token, TICKET_MAX_AGE)

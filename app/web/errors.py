@@ -7,6 +7,8 @@ import math
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -19,10 +21,17 @@ MESSAGES = {
     405: "That page can't be used like that.",
     413: "That was too much text to send in one go. Please shorten it and try again.",
     429: "You've done that too many times in a short while. Please wait a little and try again.",
-    500: "Something went wrong on our side. Nothing you sent has been lost; please try again.",
+    500: "Something went wrong on our side. Please try again; if it happens again, tell us.",
     503: "We can't take requests for a moment, so nothing has been sent. Please try again "
     "in a minute.",
 }
+# The database is restarting, unreachable or locked for longer than a write
+# may wait: nothing was stored, and trying again shortly will work.
+DATABASE_AWAY = (
+    "We can't store anything for a moment, so nothing you sent was stored. "
+    "Please try again in a minute."
+)
+DATABASE_RETRY_SECONDS = 30
 CODES = {
     400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 500: "server_error",
@@ -70,6 +79,34 @@ def _handle_unexpected(exc: Exception):
     return render_template("error.html", status=500, explanation=MESSAGES[500]), 500
 
 
+def _handle_database_away(exc: Exception):
+    cause = getattr(exc, "orig", None)
+    log.error(
+        "database unavailable on %s %s: %s%s", request.method, request.path,
+        type(exc).__name__, f" ({type(cause).__name__})" if cause is not None else "",
+    )  # fmt: skip
+    if wants_json():
+        response = json_error(503, CODES[503], DATABASE_AWAY)
+    else:
+        response = make_response(
+            render_template("error.html", status=503, explanation=DATABASE_AWAY), 503
+        )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+    return response
+
+
+def _handle_too_deep(_exc: RecursionError):
+    """JSON nested past the parser's limit: the client's mistake, not ours."""
+    if wants_json():
+        return json_error(400, CODES[400], MESSAGES[400])
+    return render_template("error.html", status=400, explanation=MESSAGES[400]), 400
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http)
+    # A server gone away, a restart, or a lock held past the busy timeout.
+    app.register_error_handler(OperationalError, _handle_database_away)
+    app.register_error_handler(InterfaceError, _handle_database_away)
+    app.register_error_handler(PoolTimeoutError, _handle_database_away)
+    app.register_error_handler(RecursionError, _handle_too_deep)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -10,11 +10,9 @@ import sys
 import threading
 import time
 
-from flask import current_app
 from freezegun import freeze_time
 from sqlalchemy import event, func, insert, select, text, update
 
-from app.accounts.sign_in import create_admin
 from app.alerts import alerts, segments, subscribers
 from app.alerts.models import (
     Alert,
@@ -23,67 +21,18 @@ from app.alerts.models import (
     Consent,
     Segment,
     Subscriber,
-    SubscriberStatus,
 )
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox.models import OutboxEmail, OutboxStatus
-from app.outbox.worker import AlertThrottle, claim_due, deliver_claim, run_worker
+from app.outbox.worker import AlertThrottle, claim_due, deliver_claim
 from app.tokens import Purpose
-from tests.builders.admins import ADMIN_PASSWORD
+from tests.builders.alerts import alert_sending_to, an_admin, new_alert, send, subscriber
 from tests.builders.letters import PERSONAL_BODY, demo_campaign, submit
+from tests.builders.outbox import deliver, fresh
 from tests.builders.processes import worker_env
 from tests.builders.settings import ROOT
-
-
-def deliver():
-    with current_app.app_context():
-        return run_worker(once=True)
-
-
-def fresh(obj):
-    db.session.commit()
-    db.session.refresh(obj)
-    return obj
-
-
-def subscriber(email: str, status: str = SubscriberStatus.CONFIRMED, postcode: str | None = None):
-    s = subscribers.record_consent(
-        email, source="site", postcode=postcode, verified=status == "confirmed"
-    )
-    s = db.session.get(Subscriber, s.id)
-    if status != "confirmed":
-        s.status = status
-    db.session.commit()
-    return s
-
-
-def an_admin():
-    return create_admin("ada@example.org", ADMIN_PASSWORD)
-
-
-def new_alert(admin, segment=Segment.ALL, subject="MPs vote on Thursday"):
-    return alerts.save_alert(
-        admin, None, campaign_id=demo_campaign().id, subject=subject,
-        body_markdown="The vote is **this week**. [Read more](https://example.org/news)",
-        call_to_action="Write to your MP now", segment=segment,
-    )  # fmt: skip
-
-
-def alert_sending_to(admin, emails) -> Alert:
-    """A new alert, started, to these confirmed subscribers (not yet queued)."""
-    for email in emails:
-        subscriber(email)
-    alert = new_alert(admin)
-    alerts.start_sending(alert, admin)
-    return alert
-
-
-def send(alert, admin):
-    alerts.start_sending(alert, admin)
-    deliver()
-    return fresh(db.session.get(Alert, alert.id))
 
 
 def test_signing_up_sends_only_a_confirmation_until_confirmed(mailed_app, mail_server):

@@ -9,8 +9,15 @@ from sqlalchemy import select
 from app.campaigns.models import Campaign
 from app.extensions import db
 from app.letters.models import Attribution, Letter
-from app.letters.submission import LetterDraft, confirmation_token, submit_letter
+from app.letters.submission import LetterDraft, confirm_letter, confirmation_token, submit_letter
 
+MP_ADDRESS = "alice.able.mp@parliament.uk"
+NO_MODERATION = {
+    "MODERATION_SIMILARITY": 2.0,
+    "MODERATION_MIN_OWN_WORDS": 0,
+    "MODERATION_MAX_PER_EMAIL_PER_DAY": 10**6,
+    "MODERATION_MAX_PER_IP_PER_DAY": 10**6,
+}
 PERSONAL_BODY = (
     "Dear Alice Able,\n\nI am writing as a constituent because I run a small business in "
     "Testington and I pay every penny of tax I owe. I expect the same openness from the people "
@@ -48,3 +55,9 @@ def submit(*, campaign=None, attribution=None, key=None, **changes) -> Letter:
 
 def confirm_link_token(letter) -> str:
     return confirmation_token(letter)
+
+
+def confirmed_letter(**changes) -> Letter:
+    letter = submit(**changes)
+    confirm_letter(confirmation_token(letter))
+    return letter

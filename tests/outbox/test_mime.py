@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 
 from app.adapters.smtp import RawEmail
-from app.outbox.mime import Unsendable, new_email, person, site_sender
+from app.outbox.mime import Unbuildable, is_usable_sender, new_email, person, site_sender
 
 ROW = SimpleNamespace(kind="mp_letter", id=42)
 
@@ -151,17 +151,21 @@ def test_the_body_survives_any_text():
     assert all(len(line) <= 78 for line in email.data.split(b"\r\n"))
 
 
-@pytest.mark.parametrize("bad", ["Jane\r\nBcc: victim@example.com", "Jane\nX: 1", "Jane\u2028X"])
-def test_a_line_break_in_any_header_is_refused(bad):
-    with pytest.raises(Unsendable):
+@pytest.mark.parametrize(
+    "bad",
+    ["Jane\r\nBcc: victim@example.com", "Jane\nX: 1", "Jane\u2028X", "Jane\x0bX",
+     "Jane\x85X", "Jane\u202eX", "Jane\x00X"],
+)  # fmt: skip
+def test_a_line_break_or_control_character_in_any_header_is_refused(bad):
+    with pytest.raises(Unbuildable):
         render(name=bad)
-    with pytest.raises(Unsendable):
+    with pytest.raises(Unbuildable):
         render(subject=bad)
 
 
 @pytest.mark.parametrize("bad", ["jane@example.com\r\nBcc: v@example.com", "not an address"])
 def test_an_unusable_address_is_refused(bad):
-    with pytest.raises(Unsendable):
+    with pytest.raises(Unbuildable):
         person("Jane", bad)
 
 
@@ -174,3 +178,14 @@ def test_an_address_beyond_ascii_is_left_to_smtplib():
     assert isinstance(email, EmailMessage)
     assert email["To"].addresses[0].addr_spec == "zoe@exämple.com"
     assert email["Auto-Submitted"] == "auto-generated"
+
+
+@pytest.mark.parametrize(
+    ("sender", "usable"),
+    [("Campaign <alerts@example.org>", True), ("alerts@example.org", True),
+     ("Campaign <alerts@@example.org>", False), ("Campaign <not an address>", False),
+     ("Camp\x0baign <alerts@example.org>", False), ("Campaign <zoë@example.org>", False),
+     ("Campaign\r\nBcc: x@example.org <alerts@example.org>", False)],
+)  # fmt: skip
+def test_a_sender_must_fit_a_header_and_an_smtp_envelope(sender, usable):
+    assert is_usable_sender(sender) is usable

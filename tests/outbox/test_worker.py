@@ -12,7 +12,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, select, text, update
 
 from app.db import utcnow
@@ -22,24 +21,11 @@ from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox import worker
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.outbox.worker import claim_due, deliver_claim, run_worker
-from tests.builders.letters import submit
+from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter, submit
 from tests.builders.mail import ALLOWED_SMTP_PORTS
+from tests.builders.outbox import deliver, fresh, outbox_row
 from tests.builders.processes import worker_env
 from tests.builders.settings import ROOT
-
-MP_ADDRESS = "alice.able.mp@parliament.uk"
-NO_MODERATION = {
-    "MODERATION_SIMILARITY": 2.0,
-    "MODERATION_MIN_OWN_WORDS": 0,
-    "MODERATION_MAX_PER_EMAIL_PER_DAY": 10**6,
-    "MODERATION_MAX_PER_IP_PER_DAY": 10**6,
-}
-
-
-def deliver():
-    """Run the worker as a separate process would: its own app context and session."""
-    with current_app.app_context():
-        return run_worker(once=True)
 
 
 def address(received, header: str) -> tuple[str, str]:
@@ -49,28 +35,6 @@ def address(received, header: str) -> tuple[str, str]:
 
 def link_in(received) -> str:
     return re.search(r"http://localhost/confirm/\S+", received.text).group(0)
-
-
-def confirmed_message(**changes) -> Letter:
-    letter = submit(**changes)
-    confirm_letter(confirmation_token(letter))
-    return letter
-
-
-def fresh(obj):
-    """Re-read `obj` in a new transaction (a SQLite read transaction keeps its snapshot)."""
-    db.session.commit()
-    db.session.refresh(obj)
-    return obj
-
-
-def outbox_row(letter, kind=EmailKind.MP_LETTER) -> OutboxEmail:
-    db.session.commit()
-    return db.session.scalar(
-        select(OutboxEmail)
-        .where(OutboxEmail.letter_id == letter.id, OutboxEmail.kind == kind)
-        .execution_options(populate_existing=True)
-    )
 
 
 def make_due(row: OutboxEmail) -> None:
@@ -136,7 +100,7 @@ def test_transactional_mail_has_no_list_headers(mailed_app, mail_server):
 
 
 def test_a_4xx_answer_is_retried_later_then_succeeds(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     mail_server.fail_next("451 4.3.0 Mailbox busy, try later", stage="RCPT", address=MP_ADDRESS)
     deliver()
     assert mail_server.to(MP_ADDRESS) == []
@@ -165,7 +129,7 @@ def test_retry_delays_grow(mailed_app):
 
 
 def test_a_5xx_answer_fails_the_message_and_tells_the_constituent(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     mail_server.fail_next("550 5.1.1 <alice.able.mp@parliament.uk>: no such user", stage="RCPT")
     deliver()
     fresh(letter)
@@ -181,7 +145,7 @@ def test_a_5xx_answer_fails_the_message_and_tells_the_constituent(mailed_app, ma
 
 
 def test_giving_up_after_the_bounded_time_fails_and_tells_them(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     row = outbox_row(letter)
     db.session.execute(
         update(OutboxEmail)
@@ -211,7 +175,7 @@ def dead_server_app(make_app):
 
 
 def test_a_dead_smtp_server_loses_nothing(dead_server_app):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     result = deliver()
     assert result.retried == 2  # the confirmation and the letter
     row = outbox_row(letter)
@@ -223,7 +187,7 @@ def test_a_dead_smtp_server_loses_nothing(dead_server_app):
 
 def test_with_no_server_for_the_bounded_time_the_letter_fails_and_they_are_told(dead_server_app):
     """The outcome path taken when no connection opens at all (no outcome writer)."""
-    letter = confirmed_message()
+    letter = confirmed_letter()
     deliver()  # a first refusal: noted on the letter, retried later
     fresh(letter)
     assert letter.status == LetterStatus.QUEUED
@@ -245,7 +209,7 @@ def test_with_no_server_for_the_bounded_time_the_letter_fails_and_they_are_told(
 
 
 def test_a_header_injection_that_slipped_into_the_database_is_never_sent(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     db.session.execute(
         update(Letter)
         .where(Letter.id == letter.id)
@@ -259,13 +223,16 @@ def test_a_header_injection_that_slipped_into_the_database_is_never_sent(mailed_
         assert received["X-Evil"] is None
         assert received["Bcc"] is None
     fresh(letter)
-    assert letter.status == LetterStatus.FAILED
-    [failure] = [e for e in letter.events if e.is_transition and e.to_status == "failed"]
-    assert "unsafe" in failure.detail
+    # The site could not build it: the email fails alone, the letter is not
+    # failed and nobody is told it was (issue 17: booked against nobody).
+    assert letter.status == LetterStatus.QUEUED
+    assert outbox_row(letter).last_error.startswith("not built: unsafe")
+    [note] = [e for e in letter.events if "could not be built" in e.detail]
+    assert "unsafe" in note.detail
 
 
 def test_a_cancelled_message_is_not_sent(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     letter.move_to(LetterStatus.CANCELLED, actor="admin")
     db.session.commit()
     result = deliver()
@@ -277,7 +244,7 @@ def test_a_cancelled_message_is_not_sent(mailed_app, mail_server):
 def test_a_letter_stopped_elsewhere_is_built_as_it_is_now_not_as_the_session_last_saw_it(
     mailed_app, mail_server
 ):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     assert fresh(letter).status == LetterStatus.QUEUED  # this session holds it, queued
     with db.engine.begin() as conn:  # an admin stops it, in another process
         conn.execute(update(Letter).where(Letter.id == letter.id).values(status="cancelled"))
@@ -291,7 +258,7 @@ def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
     mailed_app, mail_server, monkeypatch
 ):
 
-    letter = confirmed_message()
+    letter = confirmed_letter()
     real_build = worker.build_email
 
     def build_then_cancel(row):
@@ -313,7 +280,7 @@ def test_a_letter_cancelled_while_on_its_way_is_not_marked_sent(
 
 
 def test_an_mp_whose_address_vanished_fails_cleanly(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     letter.mp.source_email = "No email found"
     db.session.commit()
     deliver()
@@ -324,7 +291,7 @@ def test_an_mp_whose_address_vanished_fails_cleanly(mailed_app, mail_server):
 
 
 def test_an_admin_email_override_is_used_at_send_time(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     letter.mp.email_override = "alice.office@example.org"
     db.session.commit()
     deliver()
@@ -333,7 +300,7 @@ def test_an_admin_email_override_is_used_at_send_time(mailed_app, mail_server):
 
 
 def test_a_lost_lease_does_not_overwrite_the_new_owner(mailed_app, mail_server):
-    letter = confirmed_message()
+    letter = confirmed_letter()
     claim = claim_due(10)
     # Another worker took the rows over after this lease expired.
     db.session.execute(
@@ -400,7 +367,7 @@ def test_two_workers_never_send_the_same_letter(make_app, mail_server, backend):
     app = make_app(MAIL_PORT=mail_server.port, DELIVERY_BATCH_SIZE=7, **NO_MODERATION)
     with app.app_context():
         for i in range(60):
-            confirmed_message(email=f"person{i}@example.com", key=f"k{i}")
+            confirmed_letter(email=f"person{i}@example.com", key=f"k{i}")
         db.session.remove()
 
     def work():
@@ -451,7 +418,7 @@ def test_prepared_outcomes_survive_a_restart_and_a_deallocation(make_app, mail_s
         pytest.skip("prepared outcomes are PostgreSQL's")
     app = make_app(MAIL_PORT=mail_server.port, DATABASE_PING_AFTER_SECONDS=0, **NO_MODERATION)
     with app.app_context():
-        first = confirmed_message(email="first@example.com", key="first")
+        first = confirmed_letter(email="first@example.com", key="first")
         deliver()  # the letter's and its copy's outcomes, prepared on the writer's connection
         db.session.commit()
         with db.engine.connect() as conn:  # what a database restart does to the pool
@@ -459,7 +426,7 @@ def test_prepared_outcomes_survive_a_restart_and_a_deallocation(make_app, mail_s
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             ))  # fmt: skip
-        second = confirmed_message(email="second@example.com", key="second")
+        second = confirmed_letter(email="second@example.com", key="second")
         deliver()
         assert [fresh(first).status, fresh(second).status] == [LetterStatus.SENT] * 2
         assert len(mail_server.to(MP_ADDRESS)) == 2

@@ -20,8 +20,9 @@ SIGN_IN_ENDPOINTS = frozenset({"admin.login", "admin.verify", "admin.enrol", "ad
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: only somewhere inside /admin on this site."""
-    if target:
+    """Where to go after signing in: only somewhere inside /admin on this site,
+    and nothing that could not stand in a Location header (CR, LF, controls)."""
+    if target and target.isprintable() and target.isascii():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
             return target

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app.campaigns.campaigns import all_campaigns
+from app.outbox.health import mail_health
 from app.reference.postcodes import LookupUnavailable
 from app.reference.representatives import reference_cache
 from app.reports import stats
@@ -50,7 +51,7 @@ def dashboard():
         buckets=BUCKETS,
         colours=STATUS_COLOURS,
         stack_order=STACK_ORDER,
-        backlog=stats.outbox_backlog(),
+        mail=mail_health(),
         funnel=sharing.funnel(campaign_id),
         group_clicks=sharing.group_clicks(campaign_id),
         channels=sharing.CHANNELS,

@@ -15,7 +15,20 @@ from wtforms import (
 
 # New in WTForms 3.3; types-WTForms (3.2) does not have it yet.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.outbox.mime import is_usable_sender
+from app.web.forms import single_line
+
+
+def sender_address(_form, field) -> None:
+    """A From address the worker can use: `Name <address>` or an address, whose
+    address is plain ASCII that fits an SMTP envelope."""
+    if field.data and not is_usable_sender(field.data):
+        raise ValidationError(
+            "Enter a sender such as Campaign name <alerts@example.org>: an address with "
+            "one @, in plain letters, digits and punctuation."
+        )
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -38,27 +51,36 @@ class CodeForm(FlaskForm):
 
 
 class CampaignForm(FlaskForm):
-    title = StringField("Title", [DataRequired("Give the campaign a title."), Length(max=160)])
-    slug = StringField("Web address", [DataRequired("Choose a web address."), Length(max=60)])
+    title = StringField(
+        "Title", [DataRequired("Give the campaign a title."), Length(max=160), single_line]
+    )
+    slug = StringField(
+        "Web address", [DataRequired("Choose a web address."), Length(max=60), single_line]
+    )
     status = SelectField(
         "Status", choices=choices([("draft", "Draft"), ("live", "Live"), ("closed", "Closed")])
     )
-    summary = StringField("Summary (one sentence, also used when shared)", [Length(max=300)])
+    summary = StringField(
+        "Summary (one sentence, also used when shared)", [Length(max=300), single_line]
+    )
     intro_markdown = TextAreaField("Introduction (Markdown)", [Length(max=20_000)])
-    subject_template = StringField("Suggested subject", [Length(max=200)])
+    subject_template = StringField("Suggested subject", [Length(max=200), single_line])
     body_template = TextAreaField("Suggested letter", [Length(max=20_000)])
     thank_you_markdown = TextAreaField("Thank-you text (Markdown)", [Length(max=20_000)])
-    share_text = StringField("Share text", [Length(max=280)])
+    share_text = StringField("Share text", [Length(max=280), single_line])
     group_url = StringField("Group link (e.g. a Facebook group)", [Optional(), Length(max=500)])
-    group_label = StringField("Group link text", [Length(max=120)])
+    group_label = StringField("Group link text", [Length(max=120), single_line])
     alert_sender = StringField(
-        "Alerts come from (e.g. Publish MPs' expenses <alerts@example.org>)", [Length(max=200)]
+        "Alerts come from (e.g. Publish MPs' expenses <alerts@example.org>)",
+        [Length(max=200), single_line, sender_address],
     )
 
 
 class PartnerForm(FlaskForm):
-    slug = StringField("Slug", [DataRequired("Choose a slug."), Length(max=60)])
-    name = StringField("Name", [DataRequired("Enter the partner's name."), Length(max=120)])
+    slug = StringField("Slug", [DataRequired("Choose a slug."), Length(max=60), single_line])
+    name = StringField(
+        "Name", [DataRequired("Enter the partner's name."), Length(max=120), single_line]
+    )
     origins = TextAreaField(
         "Allowed origins, one per line (e.g. https://blog.example.org)",
         [DataRequired("Give at least one origin.")],
@@ -86,12 +108,18 @@ class LetterSearchForm(FlaskForm):
 
 class AlertForm(FlaskForm):
     campaign = SelectField("Campaign the alert links to", choices=[], validate_choice=False)
-    subject = StringField("Subject", [DataRequired("Give the alert a subject."), Length(max=200)])
+    subject = StringField(
+        "Subject", [DataRequired("Give the alert a subject."), Length(max=200), single_line]
+    )
     body_markdown = TextAreaField("Text of the alert (Markdown)", [Length(max=20_000)])
-    call_to_action = StringField("Button text", [Length(max=80)], default="Write to your MP")
+    call_to_action = StringField(
+        "Button text", [Length(max=80), single_line], default="Write to your MP"
+    )
     segment = SelectField("Send to", choices=[], validate_choice=False)
 
 
 class SuppressForm(FlaskForm):
     email = EmailField("Email address", [DataRequired("Enter the address."), Length(max=254)])
-    reason = StringField("Why", [DataRequired("Say why (e.g. a spam complaint)."), Length(max=100)])
+    reason = StringField(
+        "Why", [DataRequired("Say why (e.g. a spam complaint)."), Length(max=100), single_line]
+    )

@@ -9,7 +9,9 @@ from app.campaigns import campaigns as campaign_service
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
 from app.letters.models import Attribution, LetterStatus, Source
 from app.letters.submission import (
+    FORM_ALREADY_SENT,
     DuplicateLetter,
+    FormAlreadySent,
     LetterProblem,
     MPUnreachable,
     resend_confirmation,
@@ -170,6 +172,8 @@ def submit(slug: str):
         return json_error(422, "mp_unreachable", str(exc))  # the seat's unreachable_reason()
     except CampaignNotOpen:  # closed since it was read
         return campaign_closed()
+    except FormAlreadySent:
+        return json_error(409, "form_already_sent", FORM_ALREADY_SENT)
     except DuplicateLetter as dup:
         if dup.existing.status == LetterStatus.PENDING:
             resend_confirmation(dup.existing)

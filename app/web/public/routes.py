@@ -23,7 +23,9 @@ from app.campaigns.share_image import share_image_png
 from app.extensions import csrf
 from app.letters.models import LetterStatus
 from app.letters.submission import (
+    FORM_ALREADY_SENT,
     DuplicateLetter,
+    FormAlreadySent,
     LetterProblem,
     LinkExpired,
     LinkInvalid,
@@ -152,8 +154,8 @@ def write_post(slug: str):
     try:
         _, seat, _ = check_letter(campaign, draft)
     except LetterProblem as problem:
-        for field, letter in problem.fields.items():
-            getattr(form, field).errors = [letter]
+        for field, explanation in problem.fields.items():
+            getattr(form, field).errors = [explanation]
         return _compose_again(campaign, form, status=422, choose=problem.choose)
     except MPUnreachable as exc:
         return render_template("reference/unreachable.html", campaign=campaign, seat=exc.seat)
@@ -181,6 +183,12 @@ def write_post(slug: str):
         )
     except CampaignNotOpen:  # closed since the page was read
         return render_template("campaigns/closed.html", campaign=campaign)
+    except FormAlreadySent:
+        # Sent before with another address, the first probably mistyped: a
+        # new ticket, so sending the corrected letter stores it.
+        form.form_ticket.data = issue_form_ticket()
+        form.email.errors = [FORM_ALREADY_SENT]
+        return _compose_again(campaign, form, status=409, seat=seat)
     except DuplicateLetter as dup:
         resent = dup.existing.status == LetterStatus.PENDING and resend_confirmation(dup.existing)
         page = render_template(
