@@ -105,8 +105,13 @@ def record_consent(
             subscriber.constituency_id = constituency_id
         ask = False
         if subscriber.status == SubscriberStatus.SUPPRESSED:
-            pass  # bounced or complained: consent is recorded, mail is still never sent
-        elif verified:
+            # Fresh consent after a bounce or a complaint: the suppression ends,
+            # and the address must prove itself again (double opt-in), unless
+            # they came through a link we mailed to it.
+            log.info("subscriber %s: suppression ended by fresh consent", subscriber.id)
+            subscriber.suppressed_reason = None
+            subscriber.status = SubscriberStatus.PENDING
+        if verified:
             _confirm(subscriber)
         elif subscriber.status != SubscriberStatus.CONFIRMED:
             subscriber.status = SubscriberStatus.PENDING
@@ -206,6 +211,26 @@ def suppress(email: str, reason: str, admin=None) -> Subscriber | None:
         )
         if subscriber is not None and mark_suppressed(subscriber, reason):
             audit.record(admin, "subscriber.suppressed", "subscriber", subscriber.id, reason)
+    return subscriber
+
+
+def lift_suppression(subscriber_id: int, admin) -> Subscriber | None:
+    """An admin's decision that a suppressed address may be mailed again (the
+    bounce was the site's fault, say). Back to confirmed if it ever was, else
+    unsubscribed: nothing is sent that the person did not ask for."""
+    from app.accounts import audit
+
+    with write_transaction() as session:
+        subscriber = session.get(Subscriber, subscriber_id)
+        if subscriber is None or subscriber.status != SubscriberStatus.SUPPRESSED:
+            return None
+        subscriber.status = (
+            SubscriberStatus.CONFIRMED if subscriber.confirmed_at else SubscriberStatus.UNSUBSCRIBED
+        )
+        reason, subscriber.suppressed_reason = subscriber.suppressed_reason, None
+        audit.record(
+            admin, "subscriber.suppression_lifted", "subscriber", subscriber.id, reason or ""
+        )
     return subscriber
 
 

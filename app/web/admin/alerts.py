@@ -120,6 +120,15 @@ def alert_progress(alert_id: int):
     )  # fmt: skip
 
 
+@bp.post("/subscribers/<int:subscriber_id>/lift")
+def lift_suppression(subscriber_id: int):
+    if subscribers.lift_suppression(subscriber_id, g.admin):
+        flash("Suppression lifted: the address gets what it subscribed to again.", "success")
+    else:
+        flash("That address is not suppressed.", "error")
+    return redirect(url_for("admin.subscribers_page", status="suppressed"), code=303)
+
+
 @bp.route("/subscribers", methods=["GET", "POST"])
 def subscribers_page():
     form = SuppressForm()
