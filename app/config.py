@@ -99,6 +99,9 @@ def config_from_env(environ=None) -> dict:
         "MAIL_DEFAULT_SENDER": environ.get(
             "MAIL_DEFAULT_SENDER", "" if production else "noreply@localhost"
         ),
+        # Addresses with letters beyond ASCII before the @ need SMTPUTF8: accept
+        # them only if the relay offers it. Domains beyond ASCII always work.
+        "ALLOW_SMTPUTF8_ADDRESSES": _bool(environ.get("ALLOW_SMTPUTF8_ADDRESSES"), False),
         "MAIL_TIMEOUT": float(environ.get("MAIL_TIMEOUT", "30")),
         "MAIL_TRANSPORT": environ.get("MAIL_TRANSPORT", "smtp"),
         # Rate limits, in the `limits` library's notation ("10/hour;40/day").

@@ -124,9 +124,11 @@ class MailCatcher:
         keep: int | None = None,
         *,
         pipelining: bool = True,
+        smtputf8: bool = False,
     ):
         self.host = host
         self.pipelining = pipelining
+        self.smtputf8 = smtputf8
         self._requested_port = port
         self.messages: deque[Received] = deque(maxlen=keep)
         self.count = 0
@@ -151,6 +153,7 @@ class MailCatcher:
             hostname=self.host,
             port=self._requested_port or free_port(self.host),
             data_size_limit=10 * 1024 * 1024,
+            enable_SMTPUTF8=self.smtputf8,
         )
         self._controller.start()
         return self

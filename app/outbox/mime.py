@@ -67,7 +67,14 @@ class Mailbox:
         return self.addr_spec.rpartition("@")[2]
 
     def as_address(self) -> Address:
-        return Address(display_name=self.display_name, addr_spec=self.addr_spec)
+        if self.addr_spec.isascii():
+            return Address(display_name=self.display_name, addr_spec=self.addr_spec)
+        # The header registry refuses a local part beyond ASCII given as one
+        # addr_spec, though SMTPUTF8 carries it: given in parts it is kept.
+        username, _, domain = self.addr_spec.rpartition("@")
+        if not username or not domain:
+            raise ValueError("not an address")
+        return Address(display_name=self.display_name, username=username, domain=domain)
 
     def header_text(self, header: str) -> str:
         name, address = self.display_name, self.addr_spec

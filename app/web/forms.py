@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, Form, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.alerts.subscribers import CONSENT_WORDING
 from app.letters.submission import LetterDraft
@@ -25,6 +27,28 @@ def single_line(_form, field) -> None:
 def no_control_characters(_form, field) -> None:
     if field.data and has_control_characters(field.data.replace("\t", " ")):
         raise ValidationError("Please remove special (control) characters.")
+
+
+def deliverable_email(_form, field) -> None:
+    """An address the site can really mail. An internationalised domain is kept
+    in its ASCII (IDNA) form, which every relay and mail client reads; a name
+    before the @ beyond ASCII needs SMTPUTF8, so it is refused unless the
+    relay offers it (ALLOW_SMTPUTF8_ADDRESSES)."""
+    if not field.data:
+        return
+    try:
+        address = validate_email(field.data, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise ValidationError("Enter an email address like name@example.com.") from exc
+    if address.ascii_email:
+        field.data = address.ascii_email
+    elif current_app.config["ALLOW_SMTPUTF8_ADDRESSES"]:
+        field.data = address.normalized
+    else:
+        raise ValidationError(
+            "We can't send email to an address with accents or other special letters "
+            "before the @. Please use another address."
+        )
 
 
 def _strip(value):
@@ -45,7 +69,7 @@ class LetterFields(Form):
             DataRequired("Enter your email address."),
             Length(max=254),
             single_line,
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
+            deliverable_email,
         ],
         filters=[_strip],
     )
@@ -144,7 +168,7 @@ class SubscribeForm(FlaskForm):
             DataRequired("Enter your email address."),
             Length(max=254),
             single_line,
-            Email("Enter an email address like name@example.com.", check_deliverability=False),
+            deliverable_email,
         ],
         filters=[_strip],
     )
