@@ -8,6 +8,7 @@ few seconds, not one per email.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -17,10 +18,14 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
+from app.accounts.models import AdminUser, Role
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.outbox.models import OutboxEmail, OutboxStatus, WorkerHeartbeat
+from app.links import external_url
+from app.outbox.mime import Email, new_email, person, render_email
+from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus, WorkerHeartbeat
 
+log = logging.getLogger(__name__)
 # Mail waiting and no worker seen for this long: the dashboard warns.
 SILENT_AFTER = timedelta(minutes=2)
 # Heartbeats older than this are not shown (a worker stopped for good).
@@ -29,17 +34,26 @@ FORGOTTEN_AFTER = timedelta(days=1)
 
 @dataclass
 class Heartbeat:
-    """One worker process's heartbeat."""
+    """One worker process's heartbeat. `touch()` says it is alive; `beat(problem)`
+    also records the site problem it meets now (None: mail goes out again)."""
 
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}"[:120])
     site_problem: str | None = None
     _next: float = 0.0
-    _written: bool = False  # the first beat writes the state, whatever was stored before
+    _read: bool = False  # the stored problem is adopted at the first write
 
-    def beat(self, site_problem: str | None = None) -> None:
-        changed = site_problem != self.site_problem or not self._written
-        if not changed and time.monotonic() < self._next:
+    def touch(self) -> None:
+        if self._read and time.monotonic() < self._next:
             return
+        self._write(None, change=False)
+
+    def beat(self, site_problem: str | None) -> None:
+        if self._read and site_problem == self.site_problem:
+            self.touch()
+            return
+        self._write(site_problem, change=True)
+
+    def _write(self, site_problem: str | None, *, change: bool) -> None:
         now = utcnow()
         with write_transaction() as session:
             row = session.get(WorkerHeartbeat, self.worker_id)
@@ -47,12 +61,51 @@ class Heartbeat:
                 row = WorkerHeartbeat(id=self.worker_id, started_at=now)
                 session.add(row)
             row.last_seen = now
-            if changed:
+            if change and site_problem != row.site_problem:
+                if site_problem and not row.site_problem:
+                    _tell_the_admins(session, site_problem)
                 row.site_problem = site_problem
                 row.site_problem_since = now if site_problem else None
-        self.site_problem = site_problem
-        self._written = True
+            self.site_problem = row.site_problem
+        self._read = True
         self._next = time.monotonic() + current_app.config["WORKER_HEARTBEAT_SECONDS"]
+
+
+def _tell_the_admins(session, reason: str) -> None:
+    """One email to each active admin when a site problem starts, unless one
+    is still waiting to go (several workers meet the same problem)."""
+    waiting = session.scalar(
+        select(func.count()).where(
+            OutboxEmail.kind == EmailKind.SITE_PROBLEM,
+            OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)),
+        )
+    )
+    if waiting:
+        return
+    for address in session.scalars(
+        select(AdminUser.email).where(AdminUser.active, AdminUser.role == Role.ADMIN)
+    ):
+        session.add(OutboxEmail(kind=EmailKind.SITE_PROBLEM, to_address=address))
+    log.error("the relay refuses the site: %s", reason)
+
+
+def site_problem_email(row: OutboxEmail) -> Email:
+    """The admins' email about a site problem (KINDS)."""
+    problem = db.session.scalar(
+        select(WorkerHeartbeat.site_problem)
+        .where(WorkerHeartbeat.site_problem.is_not(None))
+        .order_by(WorkerHeartbeat.site_problem_since.desc())
+        .limit(1)
+    )
+    site_name = current_app.config["SITE_NAME"]
+    text = render_email(
+        "site_problem/body.txt",
+        site_name=site_name,
+        reason=problem or "the problem has ended since",
+        dashboard_url=external_url("admin.dashboard"),
+    )
+    subject = f"{site_name}: mail is not going out"
+    return new_email(row, to=person("", row.to_address or ""), subject=subject, text=text)
 
 
 @dataclass(frozen=True)

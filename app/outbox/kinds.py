@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from app.alerts import emails as alert_emails
 from app.letters import emails as letter_emails
 from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
+from app.outbox.health import site_problem_email
 from app.outbox.mime import Email, Unbuildable
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
 
@@ -67,6 +68,7 @@ KINDS: dict[str, Kind] = {
     ),
     EmailKind.ALERT: Kind(alert_emails.alert, on_failed=alert_emails.bounced, bulk=True),
     EmailKind.ALERT_TEST: Kind(alert_emails.alert_test),
+    EmailKind.SITE_PROBLEM: Kind(site_problem_email),
 }
 
 

@@ -30,6 +30,7 @@ class EmailKind(StrEnum):
     SUBSCRIBE_CONFIRM = "subscribe"  # to a new subscriber: confirm alerts
     ALERT = "alert"  # to a subscriber: a campaign alert
     ALERT_TEST = "alert_test"  # an alert's test copy, to the admin writing it
+    SITE_PROBLEM = "site_problem"  # to the admins: the relay refuses the site
 
 
 class OutboxStatus(StrEnum):
@@ -56,7 +57,7 @@ class OutboxEmail(Model):
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"))
     alert_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("alert_recipient.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
-    to_address: Mapped[str | None] = mapped_column(String(254))  # an alert's test copy
+    to_address: Mapped[str | None] = mapped_column(String(254))  # an admin: a test copy, a problem
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     lease_token: Mapped[str | None] = mapped_column(String(32))

@@ -478,7 +478,7 @@ def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> Pa
     heartbeat = Heartbeat()
     while not stop.is_set():
         try:
-            heartbeat.beat(heartbeat.site_problem)
+            heartbeat.touch()
             run_housekeeping(all_due=once)
             result = deliver_due(stop=stop)
             if result.site_problem and not result.sent:

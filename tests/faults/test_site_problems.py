@@ -52,6 +52,11 @@ def test_a_relay_refusing_the_sites_sender_books_nothing_against_anyone(mailed_a
     html = admin_client.get("/admin/").get_data(as_text=True)
     assert "the mail relay refuses the site" in html
     assert "Sender address rejected" in html
+    # The admins were told once (the email waits for the relay like the rest).
+    told = db.session.scalars(
+        select(OutboxEmail.to_address).where(OutboxEmail.kind == EmailKind.SITE_PROBLEM)
+    ).all()
+    assert sorted(told) == ["ada@example.org", "ops@example.org"]  # one each
     # The relay accepts again: every email goes out, once.
     mail_server.accept_all()
     make_due_now()
@@ -62,6 +67,9 @@ def test_a_relay_refusing_the_sites_sender_books_nothing_against_anyone(mailed_a
     assert len(mail_server.to(MP_ADDRESS)) == 1
     assert len(mail_server.to("one@example.com")) == 1
     assert len(mail_server.to("two@example.com")) == 1
+    for admin_address in ("ada@example.org", "ops@example.org"):
+        [warning] = mail_server.to(admin_address)
+        assert "Sender address rejected" in warning.text
     ids = [m["Message-ID"] for m in mail_server.messages]
     assert len(ids) == len(set(ids))
     html = admin_client.get("/admin/").get_data(as_text=True)
