@@ -29,6 +29,10 @@ from app.extensions import mail
 
 log = logging.getLogger(__name__)
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
+# A recipient refused because the relay does not relay for the site at all.
+_RELAY_DENIED = re.compile(
+    r"relay(ing)? (access )?(denied|not permitted|prohibited)|not permitted to relay", re.I
+)
 
 
 class SendError(Exception):
@@ -77,6 +81,10 @@ def classify(exc: Exception) -> SendError:
         )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()), (None, b""))
+        if code and _RELAY_DENIED.search(describe(code, text)):
+            # "Relay access denied": the relay will take no mail from the site
+            # for anyone, which says nothing about this recipient.
+            return SiteSendError(f"the relay refuses to relay: {describe(code, text)}", code)
         error = PermanentSendError if code and code >= 500 else RetryableSendError
         return error(describe(code, text), code)
     if isinstance(exc, smtplib.SMTPResponseException):

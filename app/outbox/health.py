@@ -28,6 +28,9 @@ from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus, WorkerHeartb
 log = logging.getLogger(__name__)
 # Mail waiting and no worker seen for this long: the dashboard warns.
 SILENT_AFTER = timedelta(minutes=2)
+# Emails the site could not build are shown for a week (their rows stay).
+UNBUILT_PREFIX = "not built: "
+UNBUILT_SHOWN_FOR = timedelta(days=7)
 # Heartbeats older than this are not shown (a worker stopped for good).
 FORGOTTEN_AFTER = timedelta(days=1)
 
@@ -114,6 +117,8 @@ class MailHealth:
     waiting: int  # queued or being sent
     oldest_waiting: datetime | None
     now: datetime
+    unbuilt: int = 0  # emails the site could not build, in the last week
+    last_unbuilt: str | None = None  # the newest one's reason
 
     @property
     def last_seen(self) -> datetime | None:
@@ -151,4 +156,13 @@ def mail_health() -> MailHealth:
             OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING))
         )
     ).one()
-    return MailHealth(list(workers), waiting, oldest, now)
+    not_built = (
+        OutboxEmail.status == OutboxStatus.FAILED,
+        OutboxEmail.last_error.startswith(UNBUILT_PREFIX),
+        OutboxEmail.created_at >= now - UNBUILT_SHOWN_FOR,
+    )
+    unbuilt = db.session.scalar(select(func.count()).where(*not_built))
+    last_unbuilt = db.session.scalar(
+        select(OutboxEmail.last_error).where(*not_built).order_by(OutboxEmail.id.desc()).limit(1)
+    )
+    return MailHealth(list(workers), waiting, oldest, now, unbuilt or 0, last_unbuilt)

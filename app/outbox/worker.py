@@ -40,7 +40,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter
 from app.letters.outcomes import LetterOutcome
-from app.outbox.health import Heartbeat
+from app.outbox.health import UNBUILT_PREFIX, Heartbeat
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS, build_email
 from app.outbox.mime import Unbuildable, Unsendable
@@ -301,7 +301,7 @@ def record_unbuilt(row: OutboxEmail, claim: Claim, reason: str) -> None:
     values = {
         "status": OutboxStatus.FAILED,
         "lease_token": None,
-        "last_error": f"not built: {reason}"[:300],
+        "last_error": f"{UNBUILT_PREFIX}{reason}"[:300],
     }
     _settle(row, claim, values, KINDS[row.kind].on_unbuilt, reason)
     log.error("outbox %s (%s) could not be built: %s", row.id, row.kind, reason)

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.alerts.models import Subscriber, SubscriberStatus
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import LetterStatus
+from app.letters.models import Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus, WorkerHeartbeat
 from tests.builders.admins import signed_in_client
 from tests.builders.alerts import alert_sending_to, an_admin
@@ -102,3 +102,28 @@ def test_the_dashboard_warns_when_mail_waits_and_no_worker_is_seen(mailed_app):
     html = admin_client.get("/admin/").get_data(as_text=True)
     assert "No worker is sending mail" in html
     assert "the oldest for 0 min" in html
+
+
+def test_a_relay_that_relays_for_nobody_is_a_site_problem(mailed_app, mail_server):
+    letter = confirmed_letter()
+    mail_server.fail_next(
+        "554 5.7.1 <alice.able.mp@parliament.uk>: Relay access denied", stage="RCPT", times=5
+    )
+    deliver()
+    assert fresh(letter).status == LetterStatus.QUEUED  # not the MP's address's fault
+    assert outbox_row(letter).status == OutboxStatus.QUEUED  # waits, to be tried again
+
+
+def test_the_dashboard_shows_emails_the_site_could_not_build(mailed_app, mail_server):
+    admin_client = signed_in_client(mailed_app)
+    letter = confirmed_letter()
+    db.session.execute(
+        update(Letter).where(Letter.id == letter.id).values(sender_name="Jane\x0bSmith")
+    )
+    db.session.commit()
+    assert "could not be built" not in admin_client.get("/admin/").get_data(as_text=True)
+    deliver()
+    db.session.commit()  # (the test client shares this session: end its SQLite snapshot)
+    html = admin_client.get("/admin/").get_data(as_text=True)
+    assert "could not be built this week" in html
+    assert "unsafe or unusable address in a header" in html
