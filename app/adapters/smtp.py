@@ -75,6 +75,10 @@ def classify(exc: Exception) -> SendError:
             f"the relay refused the site's sender: {describe(exc.smtp_code, exc.smtp_error)}",
             exc.smtp_code,
         )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        # Only SMTPUTF8 is asked for: ALLOW_SMTPUTF8_ADDRESSES is on, and this
+        # relay does not offer it. The site's set-up, not the recipient.
+        return SiteSendError("the relay does not offer SMTPUTF8 (ALLOW_SMTPUTF8_ADDRESSES)")
     if isinstance(exc, smtplib.SMTPAuthenticationError | ssl.SSLError):
         return SiteSendError(
             f"the relay refused the site: {type(exc).__name__}", getattr(exc, "smtp_code", None)

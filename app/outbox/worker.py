@@ -63,7 +63,7 @@ class PassResult:
     def add(self, other: PassResult) -> None:
         for name in ("claimed", "sent", "retried", "failed", "skipped", "released"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.site_problem = other.site_problem
+        self.site_problem = other.site_problem or self.site_problem  # met at all in the run
 
 
 @dataclass

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.letters.models import Letter
 from app.letters.submission import confirm_letter, confirmation_token
+from app.outbox.models import OutboxEmail, OutboxStatus
 from app.web.abuse import issue_form_ticket
 from devtools.mailcatcher import MailCatcher
 from tests.builders.letters import LETTER, MP_ADDRESS
@@ -78,3 +79,18 @@ def test_a_name_beyond_ascii_goes_out_with_smtputf8_when_allowed(make_app, smtpu
         deliver()
         [confirmation] = smtputf8_relay.to("zoë@example.com")
         assert confirmation.rcpt_tos == ["zoë@example.com"]
+
+
+def test_a_relay_without_smtputf8_makes_it_a_site_problem_not_a_failure(make_app, mail_server):
+    app = make_app(MAIL_PORT=mail_server.port, ALLOW_SMTPUTF8_ADDRESSES=True)
+    with app.app_context():
+        client = app.test_client()
+        body = {**LETTER, "email": "zoë@example.com", "form_ticket": api_ticket(client)}
+        assert client.post(SUBMIT, json=body).status_code == 202
+        result = deliver()
+        assert result.site_problem is not None
+        assert "SMTPUTF8" in result.site_problem
+        letter = db.session.scalar(select(Letter))
+        assert letter.status == "pending"
+        [row] = db.session.scalars(select(OutboxEmail)).all()
+        assert row.status == OutboxStatus.QUEUED  # waits for the relay (or the setting) to change
