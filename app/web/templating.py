@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
 
+from app.links import external_url
 from app.text import markdown_to_html
 from app.web.forms import first_errors
 
@@ -41,6 +42,9 @@ def _percent(value) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_global(asset_url)
+    # Absolute URLs (canonical, og:url, share images) come from SITE_URL, never
+    # from the request's Host header, which anyone can set.
+    app.add_template_global(external_url)
     app.add_template_filter(markdown_to_html, "markdown")
     app.add_template_filter(_thousands, "thousands")
     app.add_template_filter(first_errors, "first_errors")
