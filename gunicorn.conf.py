@@ -3,12 +3,16 @@
 import multiprocessing
 import os
 
+from app.config import check_processes
+
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # Sync workers: requests are short and CPU-bound (a postcode lookup, a form
 # check, one insert), so one process per core, plus one to cover a worker
 # blocked on the database, keeps the CPUs busy without thrashing.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
+# Production refuses per-process rate limits when several processes serve.
+check_processes(os.environ, workers)
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,6 +14,7 @@ from app.extensions import db, rate_store
 from app.letters.models import Letter
 from app.web.abuse import issue_form_ticket
 from tests.builders.letters import LETTER
+from tests.builders.settings import ROOT
 
 WRITE = "/c/mp-expenses/write"
 SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
@@ -248,3 +253,31 @@ def test_with_the_rate_limits_store_unreachable_requests_are_refused_and_nothing
         assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
     assert "rate limits unavailable" in caplog.text
     assert LETTER["email"] not in caplog.text
+
+
+def _gunicorn_check(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env={**os.environ, "SECRET_KEY": "k" * 40, "MAIL_DEFAULT_SENDER": "site@example.org",
+             "SITE_URL": "https://example.org", "DATABASE_URL": "sqlite:///:memory:", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+
+
+def test_production_refuses_per_process_rate_limits_with_several_processes():
+    refused = _gunicorn_check(
+        APP_ENV="production", RATELIMIT_STORAGE_URI="memory://", WEB_CONCURRENCY="3"
+    )
+    assert refused.returncode != 0
+    assert "RATELIMIT_STORAGE_URI is memory:// with 3 processes" in refused.stderr + refused.stdout
+    one = _gunicorn_check(
+        APP_ENV="production", RATELIMIT_STORAGE_URI="memory://", WEB_CONCURRENCY="1"
+    )
+    assert one.returncode == 0, one.stderr
+    shared = _gunicorn_check(
+        APP_ENV="production", RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", WEB_CONCURRENCY="3"
+    )
+    assert shared.returncode == 0, shared.stderr
