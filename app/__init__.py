@@ -83,3 +83,6 @@ def _configure_logging(app: Flask) -> None:
             level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     logging.getLogger("app").setLevel(level)
+    from app.web import access_log
+
+    access_log.install()  # no personal link's token in an access log
