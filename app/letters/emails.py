@@ -107,5 +107,13 @@ def rejected(row: OutboxEmail) -> Email:
     )
 
 
+def already_written(row: OutboxEmail) -> Email:
+    """Someone wrote again from this address: where the first letter stands."""
+    letter = _letter(row)
+    return _to_constituent(
+        row, f"You have already written to {letter.mp.name}", "already_written/body.txt"
+    )
+
+
 def reminder(row: OutboxEmail) -> Email | None:
     return confirmation(row, reminder=True)

@@ -236,6 +236,26 @@ def resend_confirmation(letter: Letter) -> bool:
     return True
 
 
+def tell_about_existing(letter: Letter) -> None:
+    """Someone wrote again from this letter's address: the page answers as for
+    a new letter (no stranger learns that the address has written, to whom or
+    when), and the address's owner is told by email where their letter stands.
+    A pending letter gets its confirmation again; any other, one notice a day."""
+    if resend_confirmation(letter):
+        return
+    since = utcnow() - timedelta(days=1)
+    with write_transaction() as session:
+        told = session.scalar(
+            select(OutboxEmail.id).where(
+                OutboxEmail.letter_id == letter.id,
+                OutboxEmail.kind == EmailKind.ALREADY_WRITTEN,
+                OutboxEmail.created_at >= since,
+            )
+        )
+        if told is None:
+            session.add(OutboxEmail(kind=EmailKind.ALREADY_WRITTEN, letter_id=letter.id))
+
+
 def confirmation_token(letter: Letter) -> str:
     return sign(Purpose.CONFIRM_LETTER, letter.public_id)
 

@@ -62,6 +62,7 @@ KINDS: dict[str, Kind] = {
     EmailKind.CONSTITUENT_COPY: _letter(EmailKind.CONSTITUENT_COPY, letter_emails.constituent_copy),
     EmailKind.DELIVERY_FAILED: _letter(EmailKind.DELIVERY_FAILED, letter_emails.delivery_failed),
     EmailKind.REJECTED: _letter(EmailKind.REJECTED, letter_emails.rejected),
+    EmailKind.ALREADY_WRITTEN: _letter(EmailKind.ALREADY_WRITTEN, letter_emails.already_written),
     # A permanent failure on alert mail suppresses the subscriber.
     EmailKind.SUBSCRIBE_CONFIRM: Kind(
         alert_emails.subscribe_confirm, on_failed=alert_emails.bounced

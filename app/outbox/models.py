@@ -27,6 +27,7 @@ class EmailKind(StrEnum):
     CONSTITUENT_COPY = "copy"  # to the constituent: what your MP received
     DELIVERY_FAILED = "failed"  # to the constituent: we could not deliver
     REJECTED = "rejected"  # to the constituent: a moderator did not send it
+    ALREADY_WRITTEN = "written"  # to the constituent: you wrote already; where it stands
     SUBSCRIBE_CONFIRM = "subscribe"  # to a new subscriber: confirm alerts
     ALERT = "alert"  # to a subscriber: a campaign alert
     ALERT_TEST = "alert_test"  # an alert's test copy, to the admin writing it

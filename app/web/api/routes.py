@@ -7,15 +7,15 @@ from flask import request
 from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns import campaigns as campaign_service
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
-from app.letters.models import Attribution, LetterStatus, Source
+from app.letters.models import Attribution, Source
 from app.letters.submission import (
     FORM_ALREADY_SENT,
     DuplicateLetter,
     FormAlreadySent,
     LetterProblem,
     MPUnreachable,
-    resend_confirmation,
     submit_letter,
+    tell_about_existing,
 )
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
@@ -175,12 +175,6 @@ def submit(slug: str):
     except FormAlreadySent:
         return json_error(409, "form_already_sent", FORM_ALREADY_SENT)
     except DuplicateLetter as dup:
-        if dup.existing.status == LetterStatus.PENDING:
-            resend_confirmation(dup.existing)
-        return json_error(
-            409,
-            "duplicate",
-            "You have already written to your MP in this campaign. If you haven't confirmed "
-            "yet, we've emailed you the link again.",
-        )
+        # The same answer as a new letter: the address's owner hears the rest by email.
+        tell_about_existing(dup.existing)
     return ACCEPTED, 202

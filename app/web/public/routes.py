@@ -34,8 +34,8 @@ from app.letters.submission import (
     confirm_letter,
     finished_body,
     letter_for_token,
-    resend_confirmation,
     submit_letter,
+    tell_about_existing,
 )
 from app.partners.partners import safe_return_url
 from app.reference.postcodes import NoMPForArea, PostcodeError
@@ -190,11 +190,8 @@ def write_post(slug: str):
         form.email.errors = [FORM_ALREADY_SENT]
         return _compose_again(campaign, form, status=409, seat=seat)
     except DuplicateLetter as dup:
-        resent = dup.existing.status == LetterStatus.PENDING and resend_confirmation(dup.existing)
-        page = render_template(
-            "letters/duplicate.html", campaign=campaign, letter=dup.existing, resent=resent
-        )
-        return page, 409
+        # The same answer as a new letter: the address's owner hears the rest by email.
+        tell_about_existing(dup.existing)
     return redirect(url_for("public.check_email", slug=slug), code=303)
 
 
