@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.models import AdminUser, Role
 from app.db import utcnow, write_transaction
@@ -40,7 +42,7 @@ class Heartbeat:
     """One worker process's heartbeat. `touch()` says it is alive; `beat(problem)`
     also records the site problem it meets now (None: mail goes out again)."""
 
-    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}"[:120])
+    worker_id: str = field(default_factory=lambda: _worker_id())
     site_problem: str | None = None
     _next: float = 0.0
     _read: bool = False  # the stored problem is adopted at the first write
@@ -57,6 +59,16 @@ class Heartbeat:
         self._write(site_problem, change=True)
 
     def _write(self, site_problem: str | None, *, change: bool) -> None:
+        try:
+            self._store(site_problem, change=change)
+        except SQLAlchemyError as exc:
+            # Best effort: a heartbeat must never stop the mail. The next pass
+            # writes it again (and the worker's own error handling sees a
+            # database that is really away).
+            db.session.rollback()
+            log.warning("worker heartbeat not written: %s", type(exc).__name__)
+
+    def _store(self, site_problem: str | None, *, change: bool) -> None:
         now = utcnow()
         with write_transaction() as session:
             row = session.get(WorkerHeartbeat, self.worker_id)
@@ -72,6 +84,15 @@ class Heartbeat:
             self.site_problem = row.site_problem
         self._read = True
         self._next = time.monotonic() + current_app.config["WORKER_HEARTBEAT_SECONDS"]
+
+
+def _worker_id() -> str:
+    """host:pid, and the thread when it is not the main one (tests run two
+    workers as threads of one process)."""
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    if threading.current_thread() is not threading.main_thread():
+        name += f":{threading.get_native_id()}"
+    return name[:120]
 
 
 def _tell_the_admins(session, reason: str) -> None:
