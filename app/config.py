@@ -122,9 +122,13 @@ def config_from_env(environ=None) -> dict:
         "RATELIMIT_SUBMIT_PER_PARTNER": environ.get("RATELIMIT_SUBMIT_PER_PARTNER", "2000/hour"),
         "RATELIMIT_CONFIRM": environ.get("RATELIMIT_CONFIRM", "30/hour"),
         "RATELIMIT_SUBSCRIBE": environ.get("RATELIMIT_SUBSCRIBE", "10/hour"),
-        "RATELIMIT_ADMIN_LOGIN_PER_IP": environ.get("RATELIMIT_ADMIN_LOGIN_PER_IP", "20/hour"),
+        # Failed sign-ins (successes never count), per IP and per account-and-IP,
+        # over growing windows: the wait grows with the failures.
+        "RATELIMIT_ADMIN_LOGIN_PER_IP": environ.get(
+            "RATELIMIT_ADMIN_LOGIN_PER_IP", "20/hour;50/day"
+        ),
         "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT": environ.get(
-            "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT", "5/15minute"
+            "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT", "5/15minute;10/hour;20/day"
         ),
         # Bots fill forms instantly; people take longer than this.
         "MIN_FILL_SECONDS": float(environ.get("MIN_FILL_SECONDS", "4")),

@@ -75,6 +75,27 @@ class RateStore:
             raise StoreUnavailable(type(exc).__name__) from exc
         return None
 
+    def full(self, windows: Sequence[Window]) -> float | None:
+        """Seconds until the first full window resets, or None if all have room.
+        Counts nothing (for allowances spent only by failures)."""
+        strategy = self.limiter
+        try:
+            for item, identifiers in windows:
+                if not strategy.test(item, *identifiers):
+                    return strategy.get_window_stats(item, *identifiers).reset_time - time.time()
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+        return None
+
+    def count(self, windows: Sequence[Window]) -> None:
+        """Count one in every window, whatever room is left."""
+        strategy = self.limiter
+        try:
+            for item, identifiers in windows:
+                strategy.hit(item, *identifiers)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            raise StoreUnavailable(type(exc).__name__) from exc
+
     def reset(self) -> None:
         """Forget every counter (tests)."""
         self.limiter.storage.reset()

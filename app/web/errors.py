@@ -62,7 +62,22 @@ def _handle_http(exc: HTTPException):
         )
     if status in (429, 503):
         response.headers["Retry-After"] = str(_seconds_until_allowed())
+    if status == 429 and not wants_json():  # say when, in words, as well as in the header
+        wait = _in_words(_seconds_until_allowed())
+        explanation = f"{explanation} You can try again in {wait}."
+        response.set_data(
+            render_template("error.html", status=status, explanation=explanation).encode()
+        )
     return response
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return "a minute" if seconds > 45 else f"{seconds} seconds"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    return f"{math.ceil(minutes / 60)} hours"
 
 
 def _seconds_until_allowed() -> int:

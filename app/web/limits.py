@@ -124,7 +124,7 @@ def _not_a_send() -> bool:
 
 
 def _login_account_key() -> str:
-    return "admin-account:" + normalise_email(request.form.get("email") or "")
+    return f"admin-account:{normalise_email(request.form.get('email') or '')}:{client_ip()}"
 
 
 def _pending_account_key() -> str:
@@ -151,17 +151,42 @@ submit = limited(
         exempt=_not_from_a_partner,
     ),
 )
-# Sign-in is throttled per IP and per account, counting attempts (POSTs) only.
-_admin_login_per_ip = Limit("RATELIMIT_ADMIN_LOGIN_PER_IP", "admin-login-ip", methods=POSTS)
-admin_login = limited(
-    _admin_login_per_ip,
-    Limit(
-        "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT",
-        "admin-login-account",
-        key=_login_account_key,
-        methods=POSTS,
-    ),
+# Sign-in: wrong passwords are what is limited, per account-and-IP and per IP,
+# over growing windows ("5/15minute;10/hour;20/day"): a stranger who knows an
+# admin's address spends only their own allowance, never the admin's, and a
+# successful sign-in never counts.
+failed_sign_ins = (
+    Limit("RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT", "admin-login-account", key=_login_account_key),
+    Limit("RATELIMIT_ADMIN_LOGIN_PER_IP", "admin-login-ip"),
 )
+
+
+def refuse_if_failed_too_often() -> None:
+    """429 (with Retry-After) once an allowance of failed sign-ins is spent."""
+    if not current_app.config["RATELIMIT_ENABLED"] or request.method != "POST":
+        return
+    windows = [window for allowance in failed_sign_ins for window in _windows(allowance)]
+    try:
+        retry_after = rate_store.full(windows)
+    except StoreUnavailable as exc:
+        log.error("rate limits unavailable, request refused: %s", exc)
+        request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
+        abort(503)
+    if retry_after is not None:
+        request.environ["app.retry_after"] = retry_after
+        abort(429)
+
+
+def count_failed_sign_in() -> None:
+    if current_app.config["RATELIMIT_ENABLED"]:
+        windows = [window for allowance in failed_sign_ins for window in _windows(allowance)]
+        try:
+            rate_store.count(windows)
+        except StoreUnavailable as exc:
+            log.error("a failed sign-in could not be counted: %s", exc)
+
+
+_admin_login_per_ip = Limit("RATELIMIT_ADMIN_LOGIN_PER_IP", "admin-code-ip", methods=POSTS)
 admin_code = limited(
     _admin_login_per_ip,
     Limit(

@@ -29,6 +29,10 @@ def safe_next(target: str | None) -> str:
     return url_for("admin.dashboard")
 
 
+# Pages that list people's email addresses: admins only, as the exports are.
+PEOPLES_ADDRESSES = frozenset({"admin.subscribers_page", "admin.export_subscribers"})
+
+
 @bp.before_request
 def require_admin():
     g.admin = None
@@ -40,7 +44,9 @@ def require_admin():
             return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
         abort(401)
     g.admin = live.admin
-    if request.method not in ("GET", "HEAD") and not g.admin.can_edit:
+    if not g.admin.can_edit and (
+        request.method not in ("GET", "HEAD") or request.endpoint in PEOPLES_ADDRESSES
+    ):
         abort(403)
     return None
 

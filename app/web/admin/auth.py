@@ -59,13 +59,14 @@ def _signed_in(admin: AdminUser):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limits.admin_login
 def login():
+    limits.refuse_if_failed_too_often()
     form = LoginForm()
     if form.validate_on_submit():
         try:
             admin = check_password(form.email.data or "", form.password.data or "")
         except AuthError as exc:
+            limits.count_failed_sign_in()
             form.password.errors = [str(exc)]
         else:
             next_url = request.args.get("next")
