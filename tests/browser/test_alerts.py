@@ -55,6 +55,12 @@ def test_a_subscriber_clicks_through_an_alert_writes_and_shares(site, inbox, pag
     page.get_by_label("Send to").select_option("mp_not_heard")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Send to 1").click()
+    expect(
+        page.get_by_role(
+            "heading", name="Send \u201cYour MP votes on Thursday\u201d to 1 subscriber?"
+        )
+    ).to_be_visible()
+    page.get_by_role("button", name="Yes, send to 1 subscriber").click()
     expect(page.get_by_text("1 of 1 done: 1 sent")).to_be_visible(timeout=15_000)  # the live counts
 
     # The subscriber opens it in the mail catcher and clicks through.

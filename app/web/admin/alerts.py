@@ -91,6 +91,19 @@ def alert_test(alert_id: int):
 @bp.post("/alerts/<int:alert_id>/send")
 def alert_send(alert_id: int):
     alert = _alert_or_404(alert_id)
+    if request.form.get("confirm") != "yes":  # no one-click mass mail: ask, naming how many
+        audience = segments.segment_count(alert)
+        people = f"{audience:,} subscriber{'' if audience == 1 else 's'}"
+        return render_template(
+            "admin/confirm.html",
+            question=f"Send \u201c{alert.subject}\u201d to {people}?",
+            detail="Each gets the alert by email now. Sending cannot be undone, only stopped "
+            "part way.",
+            action=url_for("admin.alert_send", alert_id=alert.id),
+            fields={},
+            yes=f"Yes, send to {people}",
+            back=url_for("admin.alert_edit", alert_id=alert.id),
+        )
     try:
         alert_service.start_sending(alert, g.admin)
     except alert_service.AlertInvalid as exc:

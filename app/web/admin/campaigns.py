@@ -11,7 +11,7 @@ from app.campaigns.campaigns import (
     save_campaign,
     set_campaign_status,
 )
-from app.campaigns.models import Campaign
+from app.campaigns.models import Campaign, CampaignStatus
 from app.campaigns.previews import campaign_preview
 from app.extensions import db
 from app.partners.partners import list_partners
@@ -90,6 +90,20 @@ def campaign_preview_fragment():
 def campaign_status(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
     status = request.form.get("status", "")
+    closing = campaign.status == CampaignStatus.LIVE and status in set(CampaignStatus) - {
+        CampaignStatus.LIVE
+    }
+    if closing and request.form.get("confirm") != "yes":  # no one-click close: ask first
+        return render_template(
+            "admin/confirm.html",
+            question=f"Take \u201c{campaign.title}\u201d offline ({status})?",
+            detail="Its page and the partners' widgets stop taking letters at once; anyone "
+            "part way through writing cannot send. Letters already written are still delivered.",
+            action=url_for("admin.campaign_status", campaign_id=campaign.id),
+            fields={"status": status},
+            yes=f"Yes, make it {status}",
+            back=url_for("admin.campaigns"),
+        )
     try:
         set_campaign_status(g.admin, campaign.id, status)
     except CampaignInvalid as exc:
