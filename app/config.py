@@ -120,6 +120,10 @@ def config_from_env(environ=None) -> dict:
         "RATELIMIT_SUBMIT_PER_EMAIL": environ.get("RATELIMIT_SUBMIT_PER_EMAIL", "5/hour;10/day"),
         "RATELIMIT_SUBMIT_PER_MP": environ.get("RATELIMIT_SUBMIT_PER_MP", "300/hour"),
         "RATELIMIT_SUBMIT_PER_PARTNER": environ.get("RATELIMIT_SUBMIT_PER_PARTNER", "2000/hour"),
+        # Visits through a share link that are counted: per visitor and link, and
+        # per visitor in all (more are let through, just not counted).
+        "RATELIMIT_SHARE_VISIT": environ.get("RATELIMIT_SHARE_VISIT", "1/day"),
+        "RATELIMIT_SHARE_VISITS_PER_IP": environ.get("RATELIMIT_SHARE_VISITS_PER_IP", "20/hour"),
         "RATELIMIT_CONFIRM": environ.get("RATELIMIT_CONFIRM", "30/hour"),
         "RATELIMIT_SUBSCRIBE": environ.get("RATELIMIT_SUBSCRIBE", "10/hour"),
         # Failed sign-ins (successes never count), per IP and per account-and-IP,

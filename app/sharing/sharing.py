@@ -107,13 +107,15 @@ def record_share(code: str, channel: str) -> str | None:
     )
 
 
-def record_visit(code: str, channel: str) -> tuple[Campaign, str] | None:
-    """Someone arrived through a share link: count it; the campaign and a credit ref."""
+def record_visit(code: str, channel: str, *, count: bool = True) -> tuple[Campaign, str] | None:
+    """Someone arrived through a share link: count it (unless told not to: a
+    visitor already counted); the campaign and a credit ref."""
     letter = _by_code(code)
     if letter is None:
         return None
     channel = channel if channel in CHANNELS else ""
-    _record(letter, ShareKind.VISIT, channel)
+    if count:
+        _record(letter, ShareKind.VISIT, channel)
     return letter.campaign, sign(Purpose.SHARE_CREDIT, {"k": "share", "m": letter.id, "c": channel})
 
 

@@ -24,8 +24,6 @@ from limits import RateLimitItem, parse_many
 
 from app.adapters.rate_store import StoreUnavailable, Window
 from app.extensions import rate_store
-from app.reference.postcodes import PostcodeError
-from app.reference.representatives import ChoiceRequired, WrongConstituency, resolve_seat
 from app.text import normalise_email
 from app.web.client import client_ip
 
@@ -52,24 +50,34 @@ def limited(*allowances: Limit):
     def decorator(view):
         @functools.wraps(view)
         def checked(*args, **kwargs):
-            if current_app.config["RATELIMIT_ENABLED"] and request.method != "OPTIONS":
-                windows = [window for allowance in allowances for window in _windows(allowance)]
-                try:
-                    retry_after = rate_store.take(windows)
-                except StoreUnavailable as exc:
-                    # Unlimited while Redis is away would let robots through
-                    # with the people; refused, people are told to come back.
-                    log.error("rate limits unavailable, request refused: %s", exc)
-                    request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
-                    abort(503)
-                if retry_after is not None:
-                    request.environ["app.retry_after"] = retry_after
-                    abort(429)
+            if request.method != "OPTIONS":
+                spend(*allowances)
             return view(*args, **kwargs)
 
         return checked
 
     return decorator
+
+
+def spend(*allowances: Limit) -> None:
+    """Count this request in every window of these allowances, or refuse it:
+    429 (with Retry-After) when one is used up, 503 when the counters cannot
+    be reached. Views call it once a request has earned it (valid, with a
+    genuine ticket), so junk cannot spend a real person's allowance."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    windows = [window for allowance in allowances for window in _windows(allowance)]
+    try:
+        retry_after = rate_store.take(windows)
+    except StoreUnavailable as exc:
+        # Unlimited while Redis is away would let robots through with the
+        # people; refused, people are told to come back.
+        log.error("rate limits unavailable, request refused: %s", exc)
+        request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
+        abort(503)
+    if retry_after is not None:
+        request.environ["app.retry_after"] = retry_after
+        abort(429)
 
 
 def _windows(allowance: Limit) -> list[Window]:
@@ -101,15 +109,6 @@ def _email_key() -> str:
     return "email:" + normalise_email(submitted("email"))
 
 
-def _mp_key() -> str:
-    """The seat the letter would really go to, whatever the client claims."""
-    try:
-        _, seat, _ = resolve_seat(submitted("postcode"), submitted("constituency") or None)
-    except (PostcodeError, ChoiceRequired, WrongConstituency):
-        return "mp:none"
-    return "mp:" + seat.gss_code
-
-
 def _partner_key() -> str:
     return "partner:" + (request.args.get("partner") or "")
 
@@ -139,11 +138,13 @@ confirm = limited(Limit("RATELIMIT_CONFIRM", "confirm"))
 subscribe = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe"))
 # The sign-up page: only submissions count.
 subscribe_form = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe", methods=POSTS))
-# Sending a letter: per IP, email address, MP and partner.
+# Sending a letter: per IP and partner before anything is read; per email
+# address only once the letter is valid and carries a genuine ticket
+# (spend_per_address), and per MP only when a letter is confirmed, which
+# proves a mailbox (spend_per_mp): junk naming someone's address, or many
+# addresses' junk for one MP, spends nobody else's allowance.
 submit = limited(
     Limit("RATELIMIT_SUBMIT_PER_IP", "submit-ip", exempt=_not_a_send),
-    Limit("RATELIMIT_SUBMIT_PER_EMAIL", "submit-email", key=_email_key, exempt=_not_a_send),
-    Limit("RATELIMIT_SUBMIT_PER_MP", "submit-mp", key=_mp_key, exempt=_not_a_send),
     Limit(
         "RATELIMIT_SUBMIT_PER_PARTNER",
         "submit-partner",
@@ -196,3 +197,31 @@ admin_code = limited(
         methods=POSTS,
     ),
 )
+
+
+def spend_per_address() -> None:
+    """A valid letter with a genuine ticket: count it against its address."""
+    spend(Limit("RATELIMIT_SUBMIT_PER_EMAIL", "submit-email", key=_email_key))
+
+
+def spend_per_mp(mp_id: int) -> None:
+    """A letter being confirmed: count it against its MP."""
+    spend(Limit("RATELIMIT_SUBMIT_PER_MP", "confirm-mp", key=lambda: f"mp:{mp_id}"))
+
+
+def counts_as_a_visit(code: str) -> bool:
+    """Whether this visit through a share link may be counted: once a day per
+    visitor and link, and a few an hour per visitor in all, so anonymous
+    traffic cannot inflate a campaign's k-factor or a sharer's credit. The
+    visitor is redirected either way."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return True
+    allowances = (
+        Limit("RATELIMIT_SHARE_VISIT", "share-visit", key=lambda: f"{code}:{client_ip()}"),
+        Limit("RATELIMIT_SHARE_VISITS_PER_IP", "share-visits-ip"),
+    )
+    windows = [window for allowance in allowances for window in _windows(allowance)]
+    try:
+        return rate_store.take(windows) is None
+    except StoreUnavailable:
+        return False  # not counted; the visitor still gets where they were going

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from app.config import ConfigError, check_production
 from app.extensions import db, rate_store
 from app.letters.models import Letter
+from app.letters.submission import confirmation_token
 from app.web.abuse import issue_form_ticket
-from tests.builders.letters import LETTER
+from tests.builders.letters import LETTER, NO_MODERATION
 from tests.builders.settings import ROOT
 
 WRITE = "/c/mp-expenses/write"
@@ -179,38 +180,61 @@ def _send_letter(client, email: str, ip: str):
     )
 
 
-def test_a_refused_letter_uses_up_no_other_allowance(limited):
-    """Someone refused for their address cannot spend their MP's allowance."""
-    client = limited(RATELIMIT_SUBMIT_PER_EMAIL="1/hour", RATELIMIT_SUBMIT_PER_MP="3/hour")
-    assert _send_letter(client, "a@example.com", "10.2.0.1").status_code == 202
-    for _ in range(5):
-        assert _send_letter(client, "a@example.com", "10.2.0.1").status_code == 429
-    codes = [_send_letter(client, f"{who}@example.com", "10.2.0.2").status_code
-             for who in ("b", "c", "d")]  # fmt: skip
-    assert codes == [202, 202, 429]  # the MP's three: a, b and c
+def _confirm(client, email: str, ip: str):
+    letter = db.session.scalar(select(Letter).where(Letter.sender_email == email))
+    return client.post(f"/confirm/{confirmation_token(letter)}", environ_base={"REMOTE_ADDR": ip})
 
 
-def test_submit_is_limited_per_mp(limited):
-    client = limited(RATELIMIT_SUBMIT_PER_MP="2/hour")
-    codes = []
-    for i in range(3):
-        ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
-        response = client.post(
-            SUBMIT,
-            json={**LETTER, "email": f"p{i}@example.com", "form_ticket": ticket},
-            environ_base={"REMOTE_ADDR": f"10.1.0.{i}"},
-        )
-        codes.append(response.status_code)
-    assert codes == [202, 202, 429]
+def test_junk_naming_an_address_spends_none_of_its_allowance(limited):
+    client = limited(RATELIMIT_SUBMIT_PER_EMAIL="2/hour")
+    for ticket in (None, "forged", 12345, True, ""):
+        junk = client.post(SUBMIT, json={**LETTER, "form_ticket": ticket},
+                           environ_base={"REMOTE_ADDR": "10.6.6.6"})  # fmt: skip
+        assert junk.status_code == 400
+    assert _send_letter(client, LETTER["email"], "10.2.0.9").status_code == 202
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == 1
+
+
+def test_junk_for_an_mp_does_not_silence_its_constituents(limited):
+    """Only confirmed letters count against an MP: unconfirmed junk from many
+    addresses spends nothing of it."""
+    client = limited(RATELIMIT_SUBMIT_PER_MP="3/hour")
+    for n in range(10):
+        assert _send_letter(client, f"junk{n}@example.com", f"10.7.0.{n}").status_code == 202
+    assert _send_letter(client, "real@example.com", "10.7.1.1").status_code == 202
+    assert _confirm(client, "real@example.com", "10.7.1.1").status_code == 303
+
+
+def test_confirmations_are_limited_per_mp(limited):
+    client = limited(RATELIMIT_SUBMIT_PER_MP="2/hour", **NO_MODERATION)
+    for n in range(3):
+        _send_letter(client, f"p{n}@example.com", f"10.1.0.{n}")
+    codes = [_confirm(client, f"p{n}@example.com", f"10.1.0.{n}").status_code for n in range(3)]
+    assert codes == [303, 303, 429]
     # Another MP is not affected.
     ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
-    other = client.post(
+    client.post(
         SUBMIT,
         json={**LETTER, "postcode": "TE2 2BB", "email": "q@example.com", "form_ticket": ticket,
               "body": LETTER["body"].replace("Alice Able", "Bob Baker")},
         environ_base={"REMOTE_ADDR": "10.1.1.1"},
     )  # fmt: skip
-    assert other.status_code == 202
+    assert _confirm(client, "q@example.com", "10.1.1.1").status_code == 303
+
+
+def test_share_visits_are_counted_once_per_visitor(limited):
+    from app.sharing.models import ShareEvent, ShareKind
+
+    client = limited()
+    _send_letter(client, LETTER["email"], "10.8.0.1")
+    code = db.session.scalar(select(Letter.share_code))
+    for _ in range(100):
+        assert (
+            client.get(f"/s/{code}/x", environ_base={"REMOTE_ADDR": "10.8.8.8"}).status_code == 302
+        )
+    client.get(f"/s/{code}/x", environ_base={"REMOTE_ADDR": "10.8.8.9"})
+    visits = db.session.scalar(select(func.count()).where(ShareEvent.kind == ShareKind.VISIT))
+    assert visits == 2
 
 
 def test_previews_do_not_count_but_sends_do(limited):

@@ -154,6 +154,7 @@ def submit(slug: str):
         return invalid({"form_ticket": "This form has expired. Please reload the page."})
     if looks_automated(ticket, payload.get("website")):
         return ACCEPTED, 202  # success-shaped; nothing stored
+    limits.spend_per_address()
 
     try:
         submit_letter(

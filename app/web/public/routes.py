@@ -172,6 +172,7 @@ def write_post(slug: str):
     if looks_automated(ticket, form.website.data):
         # Exactly what a real send answers, so a robot learns nothing.
         return redirect(url_for("public.check_email", slug=slug), code=303)
+    limits.spend_per_address()
     attribution = replace(read_ref(form.ref.data), ip_hash=hashed_ip())
     try:
         submit_letter(
@@ -257,6 +258,7 @@ def confirm(token: str):
 @limits.confirm
 def confirm_post(token: str):
     try:
+        limits.spend_per_mp(letter_for_token(token).mp_id)
         confirm_letter(token)
     except LinkExpired:
         return private_page(make_response(render_template("letters/link_expired.html"), 410))

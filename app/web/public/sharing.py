@@ -6,6 +6,7 @@ from flask import abort, redirect, url_for
 
 from app.extensions import csrf
 from app.sharing import sharing
+from app.web import limits
 from app.web.public import bp
 
 
@@ -28,7 +29,7 @@ def share_copied(code: str):
 @bp.get("/s/<code>/<channel>")
 def shared(code: str, channel: str):
     """Someone followed a share link: counted, then the campaign, crediting the sharer."""
-    visit = sharing.record_visit(code, channel)
+    visit = sharing.record_visit(code, channel, count=limits.counts_as_a_visit(code))
     if visit is None:
         return redirect(url_for("public.home"))
     campaign, ref = visit
