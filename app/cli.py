@@ -18,6 +18,18 @@ data_cli = AppGroup("data", help="Reference data: constituencies, MPs and postco
 demo_cli = AppGroup("demo", help="Demo content for trying the site.")
 partner_cli = AppGroup("partner", help="Partner sites that embed the widget.")
 admin_cli = AppGroup("admin", help="Accounts for the admin dashboard.")
+privacy_cli = AppGroup("privacy", help="Personal data: the retention schedule.")
+
+
+@privacy_cli.command("purge")
+def privacy_purge() -> None:
+    """Erase the personal data whose time is up (the worker does this daily)."""
+    from app.privacy.retention import purge
+
+    counts = purge()
+    click.echo(
+        f"erased {counts.letters} letters' personal fields, dropped {counts.ip_hashes} IP hashes"
+    )
 
 
 @data_cli.command("load")
@@ -212,4 +224,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(partner_cli)
     app.cli.add_command(admin_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(worker)

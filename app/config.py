@@ -79,6 +79,10 @@ def config_from_env(environ=None) -> dict:
         "SECRET_KEY": secret_key,
         "SITE_URL": site_url,
         "SITE_NAME": environ.get("SITE_NAME", "Write to your MP"),
+        # Who runs the site: the data controller named in the privacy notice.
+        "OPERATOR_NAME": environ.get("OPERATOR_NAME", "the organisation running this site"),
+        "OPERATOR_CONTACT": environ.get("OPERATOR_CONTACT", ""),  # an email address or a URL
+        "OPERATOR_ADDRESS": environ.get("OPERATOR_ADDRESS", ""),
         "SQLALCHEMY_DATABASE_URI": database_url(
             environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'app.db'}")
         ),
@@ -136,6 +140,9 @@ def config_from_env(environ=None) -> dict:
         ),
         # Bots fill forms instantly; people take longer than this.
         "MIN_FILL_SECONDS": float(environ.get("MIN_FILL_SECONDS", "4")),
+        # How long personal data is kept (app/privacy/retention.py, /privacy).
+        "RETENTION_LETTER_DAYS": _int(environ, "RETENTION_LETTER_DAYS", 28),
+        "RETENTION_IP_HASH_DAYS": _int(environ, "RETENTION_IP_HASH_DAYS", 30),
         "CONFIRM_LINK_DAYS": _int(environ, "CONFIRM_LINK_DAYS", 7),
         "REMINDER_AFTER_HOURS": _int(environ, "REMINDER_AFTER_HOURS", 24),
         # Delivery: retry 4xx/connection errors with growing delays, give up
@@ -199,6 +206,8 @@ def check_production(config: dict) -> None:
         raise ConfigError("MAIL_DEFAULT_SENDER must be set to the site's own address in production")
     if config["PASSWORD_HASH_PROFILE"] not in ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY"):
         raise ConfigError("PASSWORD_HASH_PROFILE must be one of RFC 9106's profiles in production")
+    if not config.get("OPERATOR_CONTACT"):
+        raise ConfigError("OPERATOR_CONTACT must be set in production: the privacy notice names it")
     if not config["SITE_URL"].startswith("https://"):
         raise ConfigError("SITE_URL must be an https:// address in production")
 

@@ -113,6 +113,8 @@ class Letter(Model):
     confirmed_at: Mapped[datetime | None]
     reminded_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # When its personal fields were erased (app/privacy/retention.py).
+    erased_at: Mapped[datetime | None]
 
     campaign: Mapped[Campaign] = relationship()
     constituency: Mapped[Constituency] = relationship()

@@ -37,9 +37,10 @@ _NOW = bindparam("now", type_=DateTime())
 
 
 def insert_letter(letter: dict, event_detail: str) -> int | None:
-    """Store `letter` (a value for each of LETTER_COLUMNS) as PENDING, with its
-    event and its confirmation email queued; its id, or None if its campaign
-    is not live. Raises IntegrityError if a unique index refuses it."""
+    """Store `letter` (a value for each of LETTER_COLUMNS, and `erased_key`) as
+    PENDING, with its event and its confirmation email queued; its id, or None
+    if its campaign is not live or its writer's erased letter was delivered.
+    Raises IntegrityError if a unique index refuses it."""
     end_read_transaction()  # a double submit's refusal is looked up in the session
     params = {**letter, "now": utcnow(), "event_detail": event_detail[:300]}
     return insert_chained(_letter(), (_event, _email), params)
@@ -53,9 +54,18 @@ def _letter():
     live = exists().where(
         campaign.c.id == values["campaign_id"], campaign.c.status == CampaignStatus.LIVE
     )
+    # A delivered letter whose personal fields were erased keeps a keyed hash
+    # of its address (app/privacy/retention.py): it still counts as this
+    # person's one letter in the campaign.
+    erased = bindparam("erased_key", type_=table.c.sender_email_key.type)
+    written = exists().where(
+        table.c.campaign_id == values["campaign_id"],
+        table.c.sender_email_key == erased,
+        table.c.status == LetterStatus.SENT,
+    )
     stamped = {"status": text_value(LetterStatus.PENDING), "created_at": _NOW}
     columns = [*LETTER_COLUMNS, *stamped]
-    rows = select(*values.values(), *stamped.values()).where(live)
+    rows = select(*values.values(), *stamped.values()).where(live, ~written)
     return insert(table).from_select(columns, rows)
 
 

@@ -27,6 +27,7 @@ from app.letters import moderation
 from app.letters.models import ACTIVE_STATUSES, Attribution, Letter, LetterStatus
 from app.letters.storage import insert_letter
 from app.outbox.models import EmailKind, OutboxEmail
+from app.privacy.retention import erased_key
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, Seat, WrongConstituency, resolve_seat
 from app.sharing.sharing import new_share_code
@@ -71,9 +72,9 @@ class MPUnreachable(Exception):
 class DuplicateLetter(Exception):
     """This constituent already has a letter in this campaign."""
 
-    def __init__(self, existing: Letter):
-        super().__init__(f"duplicate of letter {existing.id}")
-        self.existing = existing
+    def __init__(self, existing: Letter | None):
+        super().__init__(f"duplicate of letter {existing.id if existing else '(erased)'}")
+        self.existing = existing  # None: a letter whose personal fields were erased
 
 
 class FormAlreadySent(Exception):
@@ -171,6 +172,7 @@ def submit_letter(
                 "referred_by_id": attribution.referred_by_id,
                 "share_channel": attribution.share_channel,
                 "alert_id": attribution.alert_id,
+                "erased_key": erased_key(key),
             },
             event_detail=f"submitted ({attribution.source}{via})",
         )
@@ -181,6 +183,8 @@ def submit_letter(
             raise
         return _same_or_duplicate(existing, submission_key, key).id
     if letter_id is None:
+        if _erased_letter_delivered(campaign.id, key):
+            raise DuplicateLetter(None)
         raise CampaignNotOpen(campaign.slug)
     log.info("letter %s submitted for constituency %s", letter_id, seat.constituency_id)
     if subscribe:
@@ -201,6 +205,19 @@ def finished_body(draft: LetterDraft, seat: Seat) -> str:
         draft.body, mp_name=seat.mp.name, constituency=seat.name, constituent_name=draft.name
     )
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _erased_letter_delivered(campaign_id: int, key: str) -> bool:
+    return (
+        db.session.scalar(
+            select(Letter.id).where(
+                Letter.campaign_id == campaign_id,
+                Letter.sender_email_key == erased_key(key),
+                Letter.status == LetterStatus.SENT,
+            )
+        )
+        is not None
+    )
 
 
 def _by_submission_key(submission_key: str) -> Letter | None:
@@ -236,12 +253,13 @@ def resend_confirmation(letter: Letter) -> bool:
     return True
 
 
-def tell_about_existing(letter: Letter) -> None:
+def tell_about_existing(letter: Letter | None) -> None:
     """Someone wrote again from this letter's address: the page answers as for
     a new letter (no stranger learns that the address has written, to whom or
     when), and the address's owner is told by email where their letter stands.
-    A pending letter gets its confirmation again; any other, one notice a day."""
-    if resend_confirmation(letter):
+    A pending letter gets its confirmation again; any other, one notice a day;
+    an erased one, nothing (its address is no longer known)."""
+    if letter is None or resend_confirmation(letter):
         return
     since = utcnow() - timedelta(days=1)
     with write_transaction() as session:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.alerts.alerts import fan_out, finish_alerts
 from app.letters.submission import expire_unconfirmed, send_reminders
+from app.privacy.retention import purge_daily
 
 
 @dataclass
@@ -24,4 +25,5 @@ def jobs() -> list[Job]:
         # Alerts start within a second of pressing Send; each check is one cheap query.
         Job(fan_out, 1),
         Job(finish_alerts, 5),
+        Job(purge_daily, 24 * 3600),  # erase personal data whose time is up
     ]

@@ -9,6 +9,7 @@ stored: a bot learns nothing from it.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -31,7 +32,10 @@ class StaleForm(Exception):
 
 
 def issue_form_ticket() -> str:
-    return sign(Purpose.FORM_TICKET, {"k": secrets.token_hex(16), "t": round(time.time(), 3)})
+    # Milliseconds, rounded down: a ticket is never stamped later than it was
+    # issued (rounded up, one read at once looked filled in negative time).
+    shown_at = math.floor(time.time() * 1000) / 1000
+    return sign(Purpose.FORM_TICKET, {"k": secrets.token_hex(16), "t": shown_at})
 
 
 def read_form_ticket(token: object) -> FormTicket:

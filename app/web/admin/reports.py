@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, g, render_template, request, stream_with_context
+from flask import Response, abort, current_app, g, render_template, request, stream_with_context
 
 from app.accounts import audit
 from app.db import write_transaction
+from app.privacy import retention
 from app.reports import exports
 from app.web.admin import bp
 from app.web.admin.dashboard import selected_campaign
@@ -33,6 +34,19 @@ def export_letters():
         abort(403)  # letters and constituents' addresses are for admins only
     lines = exports.letters_csv(campaign_id=campaign.id if campaign else None, personal=personal)
     return _csv("letters.csv", lines, "letters", "with bodies and addresses" if personal else "")
+
+
+@bp.get("/privacy")
+def privacy_page():
+    """What the retention schedule has erased and will erase: counts only."""
+    return render_template(
+        "admin/privacy.html",
+        due=retention.due(),
+        erased=retention.erased_so_far(),
+        letter_days=current_app.config["RETENTION_LETTER_DAYS"],
+        ip_days=current_app.config["RETENTION_IP_HASH_DAYS"],
+        link_days=current_app.config["CONFIRM_LINK_DAYS"],
+    )
 
 
 @bp.get("/exports/subscribers.csv")

@@ -1,0 +1,1 @@
+"""Privacy: how long personal data is kept, and erasing it when its time is up."""

@@ -1,0 +1,143 @@
+"""The personal-data life cycle: what is erased, and when.
+
+A letter reveals its writer's political opinions and where they live
+(special-category data). The schedule, set in configuration and run by the
+worker every day (and by `flask --app wsgi privacy purge`):
+
+- a letter never confirmed: erased when it expires (CONFIRM_LINK_DAYS);
+- a letter delivered, failed, rejected or cancelled: RETENTION_LETTER_DAYS
+  after its last event (28, as WriteToThem does);
+- the hash of the sender's IP address: RETENTION_IP_HASH_DAYS after writing.
+
+Erasing a letter empties its name, email address, postal address, subject and
+body, and deletes its moderation fingerprint; its campaign, constituency,
+MP, dates, state and event log (which holds no personal data) stay, so the
+counts do not change. Its email key becomes a keyed hash (`erased_key`), so
+"one letter per person per campaign" still holds for a delivered letter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from app.db import utcnow, write_transaction
+from app.extensions import db
+from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+# Letters whose story has ended: kept RETENTION_LETTER_DAYS after their last event.
+FINISHED = (LetterStatus.SENT, LetterStatus.FAILED, LetterStatus.REJECTED, LetterStatus.CANCELLED)
+ERASED = "erased:"
+
+
+def erased_key(normalised_email: str) -> str:
+    """The key an erased letter keeps in place of its address: a keyed hash,
+    so the address cannot be read back, but the same person is recognised."""
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(),
+        f"erased-writer:{normalised_email}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    return ERASED + digest[:40]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    unconfirmed: datetime  # expired letters created before this are due
+    finished: datetime  # finished letters whose last event is before this are due
+    ip_hashes: datetime  # IP hashes of letters created before this are due
+
+
+def schedule(now: datetime | None = None) -> Schedule:
+    now = now or utcnow()
+    config = current_app.config
+    return Schedule(
+        unconfirmed=now - timedelta(days=config["CONFIRM_LINK_DAYS"]),
+        finished=now - timedelta(days=config["RETENTION_LETTER_DAYS"]),
+        ip_hashes=now - timedelta(days=config["RETENTION_IP_HASH_DAYS"]),
+    )
+
+
+def _last_event():
+    return (
+        select(func.max(LetterEvent.created_at))
+        .where(LetterEvent.letter_id == Letter.id)
+        .scalar_subquery()
+    )
+
+
+def _due_letters(due: Schedule):
+    """A SELECT of the ids of letters whose personal fields are due for erasure."""
+    expired = (Letter.status == LetterStatus.EXPIRED) & (Letter.created_at < due.unconfirmed)
+    finished = Letter.status.in_(FINISHED) & (_last_event() < due.finished)
+    return select(Letter.id).where(Letter.erased_at.is_(None), expired | finished)
+
+
+@dataclass(frozen=True)
+class Counts:
+    letters: int  # letters erased (or due)
+    ip_hashes: int  # IP hashes dropped (or due)
+
+
+def due(now: datetime | None = None) -> Counts:
+    """What the next purge would erase (counts only: the admin's view)."""
+    when = schedule(now)
+    letters = db.session.scalar(select(func.count()).select_from(_due_letters(when).subquery()))
+    hashes = db.session.scalar(
+        select(func.count()).where(Letter.ip_hash != "", Letter.created_at < when.ip_hashes)
+    )
+    return Counts(letters or 0, hashes or 0)
+
+
+def erased_so_far() -> int:
+    return db.session.scalar(select(func.count()).where(Letter.erased_at.is_not(None))) or 0
+
+
+def purge(now: datetime | None = None) -> Counts:
+    """Erase everything the schedule says is due; returns what was erased."""
+    now = now or utcnow()
+    when = schedule(now)
+    letters = 0
+    while True:
+        with write_transaction() as session:
+            ids = session.scalars(_due_letters(when).limit(BATCH)).all()
+            for letter in session.scalars(select(Letter).where(Letter.id.in_(ids))):
+                _erase(letter, now)
+            session.execute(delete(LetterShingle).where(LetterShingle.letter_id.in_(ids)))
+        letters += len(ids)
+        if len(ids) < BATCH:
+            break
+    with write_transaction() as session:
+        hashes = session.execute(
+            update(Letter)
+            .where(Letter.ip_hash != "", Letter.created_at < when.ip_hashes)
+            .values(ip_hash=""),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+    if letters or hashes:
+        log.info("privacy purge: %s letters erased, %s IP hashes dropped", letters, hashes)
+    return Counts(letters, hashes)
+
+
+def purge_daily() -> int:
+    """The worker's job (app/outbox/jobs.py)."""
+    counts = purge()
+    return counts.letters + counts.ip_hashes
+
+
+def _erase(letter: Letter, now: datetime) -> None:
+    letter.sender_email_key = erased_key(letter.sender_email_key)
+    letter.sender_name = letter.sender_email = ""
+    letter.address1 = letter.address2 = letter.town = letter.postcode = ""
+    letter.subject = letter.body = ""
+    letter.embed_url = None
+    letter.ip_hash = ""
+    letter.erased_at = now
