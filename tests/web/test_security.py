@@ -93,7 +93,7 @@ def test_production_cookies_are_secure(make_app):
 
 def test_production_refuses_a_cheap_password_hash():
     secure = {"SECRET_KEY": "k" * 32, "MAIL_DEFAULT_SENDER": "site@example.org",
-              "SITE_URL": "https://example.org"}  # fmt: skip
+              "SITE_URL": "https://example.org", "OPERATOR_CONTACT": "privacy@example.org"}  # fmt: skip
     check_production({**secure, "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY"})
     with pytest.raises(ConfigError, match="PASSWORD_HASH_PROFILE"):
         check_production({**secure, "PASSWORD_HASH_PROFILE": "CHEAPEST"})
@@ -284,7 +284,8 @@ def _gunicorn_check(**env) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "gunicorn", "--check-config", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
         env={**os.environ, "SECRET_KEY": "k" * 40, "MAIL_DEFAULT_SENDER": "site@example.org",
-             "SITE_URL": "https://example.org", "DATABASE_URL": "sqlite:///:memory:", **env},
+             "SITE_URL": "https://example.org", "DATABASE_URL": "sqlite:///:memory:",
+             "OPERATOR_CONTACT": "privacy@example.org", **env},
         capture_output=True,
         text=True,
         timeout=60,
