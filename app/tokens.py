@@ -35,6 +35,7 @@ class Purpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"  # one click out of alerts
     ALERT_PREFERENCES = "alert-preferences"  # a subscriber's preferences page
     ALERT_CLICK = "alert-click"  # a recipient's click through an alert
+    YOUR_DATA = "your-data"  # a person's link to download or delete their data
 
 
 class InvalidToken(Exception):

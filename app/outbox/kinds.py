@@ -25,6 +25,7 @@ from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
 from app.outbox.health import site_problem_email
 from app.outbox.mime import Email, Unbuildable
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
+from app.privacy import emails as privacy_emails
 
 OnOutcome = Callable[[OutboxEmail, str | None], None]  # on_sent's reason is None
 OnFailure = Callable[[OutboxEmail, str], None]  # on_failed's and on_retry's is the error
@@ -70,6 +71,7 @@ KINDS: dict[str, Kind] = {
     EmailKind.ALERT: Kind(alert_emails.alert, on_failed=alert_emails.bounced, bulk=True),
     EmailKind.ALERT_TEST: Kind(alert_emails.alert_test),
     EmailKind.SITE_PROBLEM: Kind(site_problem_email),
+    EmailKind.DATA_LINK: Kind(privacy_emails.data_link),
 }
 
 

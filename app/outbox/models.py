@@ -32,6 +32,7 @@ class EmailKind(StrEnum):
     ALERT = "alert"  # to a subscriber: a campaign alert
     ALERT_TEST = "alert_test"  # an alert's test copy, to the admin writing it
     SITE_PROBLEM = "site_problem"  # to the admins: the relay refuses the site
+    DATA_LINK = "data_link"  # to a person who asked: the link to their data
 
 
 class OutboxStatus(StrEnum):

@@ -110,8 +110,7 @@ def purge(now: datetime | None = None) -> Counts:
         with write_transaction() as session:
             ids = session.scalars(_due_letters(when).limit(BATCH)).all()
             for letter in session.scalars(select(Letter).where(Letter.id.in_(ids))):
-                _erase(letter, now)
-            session.execute(delete(LetterShingle).where(LetterShingle.letter_id.in_(ids)))
+                erase_letter(session, letter, now)
         letters += len(ids)
         if len(ids) < BATCH:
             break
@@ -133,7 +132,11 @@ def purge_daily() -> int:
     return counts.letters + counts.ip_hashes
 
 
-def _erase(letter: Letter, now: datetime) -> None:
+def erase_letter(session, letter: Letter, now: datetime) -> None:
+    """Empty a letter's personal fields and delete its moderation fingerprint."""
+    session.execute(delete(LetterShingle).where(LetterShingle.letter_id == letter.id))
+    if letter.erased_at is not None:
+        return
     letter.sender_email_key = erased_key(letter.sender_email_key)
     letter.sender_name = letter.sender_email = ""
     letter.address1 = letter.address2 = letter.town = letter.postcode = ""

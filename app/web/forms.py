@@ -179,3 +179,18 @@ class SubscribeForm(FlaskForm):
 def first_errors(form) -> dict[str, str]:
     """One message per field, for the error summary and the API."""
     return {name: errors[0] for name, errors in form.errors.items() if errors}
+
+
+class DataRequestForm(FlaskForm):
+    """Ask for the link to one's data (sent to the address given)."""
+
+    email = EmailField(
+        "Your email address",
+        [
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            single_line,
+            deliverable_email,
+        ],
+        filters=[_strip],
+    )

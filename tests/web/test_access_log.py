@@ -23,6 +23,7 @@ TOKENS = {
     "/alerts/preferences/": "prefsT0kenSecret",
     "/a/": "cl1ckT0kenSecret",
     "/s/": "shareC0deSecret",
+    "/your-data/": "yourDataT0kenSecret",
 }
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+import json
 
+from flask import current_app, make_response, render_template, request
+
+from app.privacy import requests
+from app.tokens import InvalidToken
+from app.web import limits
+from app.web.forms import DataRequestForm, first_errors
 from app.web.public import bp
+from app.web.security import private_page
 
 
 def _settings() -> dict:
@@ -29,3 +36,37 @@ def privacy():
 @bp.get("/about")
 def about():
     return render_template("privacy/about.html", **_settings())
+
+
+@bp.route("/your-data", methods=["GET", "POST"])
+@limits.subscribe_form
+def your_data_request():
+    """Ask for the link: the same answer whether or not the address is known."""
+    form = DataRequestForm()
+    if form.validate_on_submit():
+        requests.request_link(form.email.data or "")
+        return render_template("privacy/link_sent.html")
+    status = 422 if form.errors else 200
+    return render_template("privacy/request.html", form=form, errors=first_errors(form)), status
+
+
+@bp.route("/your-data/<token>", methods=["GET", "POST"])
+def your_data(token: str):
+    try:
+        address = requests.address_for(token)
+    except InvalidToken:
+        return private_page(make_response(render_template("privacy/link_invalid.html"), 404))
+    action = request.form.get("action")
+    if request.method == "POST" and action == "download":
+        body = json.dumps(requests.export(address), indent=2, ensure_ascii=False)
+        response = make_response(body)
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+        response.headers["Content-Disposition"] = 'attachment; filename="your-data.json"'
+        return private_page(response)
+    if request.method == "POST" and action == "delete" and request.form.get("confirm") == "yes":
+        letters, subscriptions = requests.erase(address)
+        page = render_template("privacy/deleted.html", letters=letters, subscriptions=subscriptions)
+        return private_page(make_response(page))
+    asked_to_delete = request.method == "POST" and action == "delete"
+    page = render_template("privacy/yours.html", address=address, confirm_delete=asked_to_delete)
+    return private_page(make_response(page))
