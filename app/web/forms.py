@@ -51,6 +51,20 @@ def deliverable_email(_form, field) -> None:
         )
 
 
+def email_field() -> EmailField:
+    """Where a person gives their own address: required, one line, deliverable."""
+    return EmailField(
+        "Your email address",
+        [
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            single_line,
+            deliverable_email,
+        ],
+        filters=[_strip],
+    )
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
@@ -63,16 +77,7 @@ class LetterFields(Form):
         [DataRequired("Enter your full name."), Length(max=100), single_line],
         filters=[_strip],
     )
-    email = EmailField(
-        "Your email address",
-        [
-            DataRequired("Enter your email address."),
-            Length(max=254),
-            single_line,
-            deliverable_email,
-        ],
-        filters=[_strip],
-    )
+    email = email_field()
     address1 = StringField(
         "Address line 1",
         [DataRequired("Enter the first line of your address."), Length(max=100), single_line],
@@ -162,16 +167,7 @@ def letter_form_from_json(payload: dict) -> LetterFields:
 class SubscribeForm(FlaskForm):
     """Opt in to campaign alerts (the consent wording is shown beside it)."""
 
-    email = EmailField(
-        "Your email address",
-        [
-            DataRequired("Enter your email address."),
-            Length(max=254),
-            single_line,
-            deliverable_email,
-        ],
-        filters=[_strip],
-    )
+    email = email_field()
     postcode = StringField("Postcode (optional)", [Optional(), Length(max=16), single_line])
     website = StringField("Leave this field empty")
 
@@ -184,13 +180,4 @@ def first_errors(form) -> dict[str, str]:
 class DataRequestForm(FlaskForm):
     """Ask for the link to one's data (sent to the address given)."""
 
-    email = EmailField(
-        "Your email address",
-        [
-            DataRequired("Enter your email address."),
-            Length(max=254),
-            single_line,
-            deliverable_email,
-        ],
-        filters=[_strip],
-    )
+    email = email_field()

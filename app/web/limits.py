@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import abort, current_app, request, session
@@ -64,11 +64,16 @@ def spend(*allowances: Limit) -> None:
     429 (with Retry-After) when one is used up, 503 when the counters cannot
     be reached. Views call it once a request has earned it (valid, with a
     genuine ticket), so junk cannot spend a real person's allowance."""
-    if not current_app.config["RATELIMIT_ENABLED"]:
-        return
+    if current_app.config["RATELIMIT_ENABLED"]:
+        _refuse_when_full(rate_store.take, allowances)
+
+
+def _refuse_when_full(check, allowances: Sequence[Limit]) -> None:
+    """Run `check` (take or full) on the allowances' windows: 429 with
+    Retry-After if one is used up, 503 if the counters cannot be reached."""
     windows = [window for allowance in allowances for window in _windows(allowance)]
     try:
-        retry_after = rate_store.take(windows)
+        retry_after = check(windows)
     except StoreUnavailable as exc:
         # Unlimited while Redis is away would let robots through with the
         # people; refused, people are told to come back.
@@ -164,18 +169,8 @@ failed_sign_ins = (
 
 def refuse_if_failed_too_often() -> None:
     """429 (with Retry-After) once an allowance of failed sign-ins is spent."""
-    if not current_app.config["RATELIMIT_ENABLED"] or request.method != "POST":
-        return
-    windows = [window for allowance in failed_sign_ins for window in _windows(allowance)]
-    try:
-        retry_after = rate_store.full(windows)
-    except StoreUnavailable as exc:
-        log.error("rate limits unavailable, request refused: %s", exc)
-        request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
-        abort(503)
-    if retry_after is not None:
-        request.environ["app.retry_after"] = retry_after
-        abort(429)
+    if current_app.config["RATELIMIT_ENABLED"] and request.method == "POST":
+        _refuse_when_full(rate_store.full, failed_sign_ins)
 
 
 def count_failed_sign_in() -> None:
