@@ -33,7 +33,8 @@ class Purpose(StrEnum):
     SHARE_CREDIT = "credit-ref"  # `ref` in a shared or alert link: who brought them
     CONFIRM_SUBSCRIPTION = "subscription-confirm"  # double opt-in to alerts
     UNSUBSCRIBE = "unsubscribe"  # one click out of alerts
-    ALERT_PREFERENCES = "alert-preferences"  # a subscriber's preferences page
+    ALERT_PREFERENCES = "alert-preferences"  # in every alert: stop, or ask for a fresh link
+    FRESH_PREFERENCES = "fresh-preferences"  # emailed on request: see and change everything
     ALERT_CLICK = "alert-click"  # a recipient's click through an alert
     YOUR_DATA = "your-data"  # a person's link to download or delete their data
 

@@ -61,6 +61,19 @@ def subscribe_confirm(row: OutboxEmail):
     )
 
 
+def preferences_link(row: OutboxEmail):
+    """A fresh preferences link, asked for from an alert's (maybe forwarded) one."""
+    subscriber = row.subscriber
+    assert subscriber is not None, f"outbox row {row.id} has no subscriber"
+    link = external_url(
+        "public.alerts_preferences", token=token_for(subscriber, Purpose.FRESH_PREFERENCES)
+    )
+    text = render_email(
+        "preferences_link/body.txt", link=link, site_name=current_app.config["SITE_NAME"]
+    )
+    return new_email(row, to=person("", subscriber.email), subject="Your alert settings", text=text)
+
+
 def _alert_sender(campaign):
     """From the campaign: its own address if it has one, else the site's, with its title."""
     if campaign.alert_sender:

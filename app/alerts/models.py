@@ -92,7 +92,7 @@ class Consent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
-    source: Mapped[str] = mapped_column(String(10))  # site, widget, share, letter
+    source: Mapped[str] = mapped_column(String(10))  # site, widget, share, letter, settings
     # A consent given with a letter: confirming the letter proves the address.
     letter_id: Mapped[int | None] = mapped_column("message_id", ForeignKey("message.id"))
     wording: Mapped[str] = mapped_column(Text)

@@ -29,6 +29,7 @@ CONSENT_WORDING = (
 )
 CONFIRM_DAYS = 7
 PREFERENCES_DAYS = 60
+FRESH_PREFERENCES_DAYS = 1 / 24  # an hour: it was just sent to the inbox
 
 
 class BadLink(Exception):
@@ -39,6 +40,7 @@ class BadLink(Exception):
 TIMED = {
     Purpose.CONFIRM_SUBSCRIPTION: True,
     Purpose.ALERT_PREFERENCES: True,
+    Purpose.FRESH_PREFERENCES: True,
     Purpose.UNSUBSCRIBE: False,
 }
 
@@ -47,8 +49,8 @@ def token_for(subscriber: Subscriber, salt: Purpose) -> str:
     return sign_id(salt, subscriber.id, timed=TIMED[salt])
 
 
-def subscriber_for(token: str, salt: Purpose, max_age_days: int | None = None) -> Subscriber:
-    max_age = max_age_days * 86400 if max_age_days else None
+def subscriber_for(token: str, salt: Purpose, max_age_days: float | None = None) -> Subscriber:
+    max_age = int(max_age_days * 86400) if max_age_days else None
     try:
         subscriber_id = unsign_id(salt, token, timed=TIMED[salt], max_age_seconds=max_age)
     except InvalidToken as exc:
@@ -173,9 +175,17 @@ def unsubscribe(token: str) -> Subscriber:
     return subscriber
 
 
+def send_fresh_preferences_link(subscriber: Subscriber) -> None:
+    """A preferences link from an alert may have been forwarded: what it shows
+    and changes beyond stopping alerts needs a fresh link, sent to the inbox."""
+    with write_transaction() as session:
+        session.add(OutboxEmail(kind=EmailKind.PREFERENCES_LINK, subscriber_id=subscriber.id))
+
+
 def update_preferences(token: str, *, subscribed: bool, postcode: str | None) -> Subscriber:
-    """The preferences page: stay subscribed (or come back), and where they live."""
-    subscriber = subscriber_for(token, Purpose.ALERT_PREFERENCES, PREFERENCES_DAYS)
+    """The fresh preferences page: stay subscribed (or come back, which is a
+    new consent, recorded), and where they live."""
+    subscriber = subscriber_for(token, Purpose.FRESH_PREFERENCES, FRESH_PREFERENCES_DAYS)
     placed_postcode, constituency_id = _constituency_for(postcode)
     with write_transaction() as session:
         subscriber = session.get(Subscriber, subscriber.id)
@@ -184,7 +194,11 @@ def update_preferences(token: str, *, subscribed: bool, postcode: str | None) ->
             subscriber.constituency_id = constituency_id
         if subscriber.status != SubscriberStatus.SUPPRESSED:
             if subscribed and subscriber.status != SubscriberStatus.CONFIRMED:
-                _confirm(subscriber)  # the signed link proves the address
+                _confirm(subscriber)  # the fresh link proves the address
+                session.add(
+                    Consent(subscriber_id=subscriber.id, source="settings",
+                            wording=CONSENT_WORDING)
+                )  # fmt: skip
             elif not subscribed and subscriber.status == SubscriberStatus.CONFIRMED:
                 subscriber.status = SubscriberStatus.UNSUBSCRIBED
                 subscriber.unsubscribed_at = utcnow()

@@ -70,6 +70,7 @@ KINDS: dict[str, Kind] = {
     ),
     EmailKind.ALERT: Kind(alert_emails.alert, on_failed=alert_emails.bounced, bulk=True),
     EmailKind.ALERT_TEST: Kind(alert_emails.alert_test),
+    EmailKind.PREFERENCES_LINK: Kind(alert_emails.preferences_link),
     EmailKind.SITE_PROBLEM: Kind(site_problem_email),
     EmailKind.DATA_LINK: Kind(privacy_emails.data_link),
 }

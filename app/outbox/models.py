@@ -33,6 +33,7 @@ class EmailKind(StrEnum):
     ALERT_TEST = "alert_test"  # an alert's test copy, to the admin writing it
     SITE_PROBLEM = "site_problem"  # to the admins: the relay refuses the site
     DATA_LINK = "data_link"  # to a person who asked: the link to their data
+    PREFERENCES_LINK = "prefs_link"  # to a subscriber who asked: a fresh preferences link
 
 
 class OutboxStatus(StrEnum):

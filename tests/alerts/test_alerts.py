@@ -169,9 +169,30 @@ def test_tampered_tokens_change_nothing(mailed_app):
     assert fresh(sub).status == "confirmed"
 
 
-def test_preferences_by_signed_link(mailed_app):
+def test_a_forwarded_preferences_link_reveals_nothing(mailed_app, mail_server):
+    sub = subscriber("reader@example.com", postcode="CF1 1AA")
+    token = subscribers.token_for(sub, Purpose.ALERT_PREFERENCES)  # the link in every alert
+    client = mailed_app.test_client()
+    html = client.get(f"/alerts/preferences/{token}").get_data(as_text=True)
+    assert "CF1 1AA" not in html
+    assert "reader@example.com" not in html
+    assert "Send me campaign alerts" not in html  # no status either
+    # It cannot re-subscribe or change the postcode.
+    client.post(f"/alerts/preferences/{token}", data={"subscribed": "no", "postcode": "TE1 1AA"})
+    assert fresh(sub).postcode == "CF1 1AA"
+    assert fresh(sub).status == "confirmed"
+    # It asks for a fresh link, which goes to the inbox.
+    sent = client.post(f"/alerts/preferences/{token}", data={"action": "send_link"})
+    assert "emailed a fresh link" in sent.get_data(as_text=True)
+    deliver()
+    [mail] = mail_server.to("reader@example.com")
+    fresh_link = re.search(r"http://localhost(/alerts/preferences/\S+)", mail.text).group(1)
+    assert "CF1 1AA" in client.get(fresh_link).get_data(as_text=True)
+
+
+def test_changing_preferences_by_the_fresh_link_records_consent(mailed_app):
     sub = subscriber("reader@example.com")
-    token = subscribers.token_for(sub, Purpose.ALERT_PREFERENCES)
+    token = subscribers.token_for(sub, Purpose.FRESH_PREFERENCES)
     client = mailed_app.test_client()
     assert "Send me campaign alerts" in client.get(f"/alerts/preferences/{token}").get_data(
         as_text=True
@@ -181,8 +202,12 @@ def test_preferences_by_signed_link(mailed_app):
     assert sub.constituency_id is not None
     client.post(f"/alerts/preferences/{token}", data={"subscribed": "no", "postcode": "CF1 1AA"})
     assert fresh(sub).status == "unsubscribed"
+    consents = db.session.scalar(select(func.count()).select_from(Consent))
     client.post(f"/alerts/preferences/{token}", data={"subscribed": "yes", "postcode": ""})
     assert fresh(sub).status == "confirmed"
+    [again] = db.session.scalars(select(Consent).order_by(Consent.id.desc()).limit(1)).all()
+    assert again.source == "settings"  # coming back is a new consent, recorded
+    assert db.session.scalar(select(func.count()).select_from(Consent)) == consents + 1
 
 
 def test_a_bounce_suppresses_the_address(mailed_app, mail_server):

@@ -10,9 +10,11 @@ from app.alerts import subscribers
 from app.alerts.alerts import record_click
 from app.alerts.subscribers import (
     CONSENT_WORDING,
+    FRESH_PREFERENCES_DAYS,
     PREFERENCES_DAYS,
     BadLink,
     subscriber_for,
+    token_for,
 )
 from app.extensions import csrf
 from app.tokens import Purpose
@@ -93,19 +95,38 @@ def alerts_unsubscribe(token: str):
 
 @bp.route("/alerts/preferences/<token>", methods=["GET", "POST"])
 def alerts_preferences(token: str):
+    """Two links, one page. The link in every alert (perhaps forwarded) shows
+    nothing personal: it stops alerts, or emails a fresh link to the inbox.
+    The fresh link (an hour) shows and changes everything."""
+    try:
+        subscriber = subscriber_for(token, Purpose.FRESH_PREFERENCES, FRESH_PREFERENCES_DAYS)
+    except BadLink:
+        return _forwardable_preferences(token)
+    saved = False
+    if request.method == "POST":
+        subscriber = subscribers.update_preferences(
+            token,
+            subscribed=request.form.get("subscribed") == "yes",
+            postcode=request.form.get("postcode", "").strip()[:16],
+        )
+        saved = True
+    page = render_template("alerts/preferences.html", subscriber=subscriber, saved=saved)
+    return private_page(make_response(page))
+
+
+def _forwardable_preferences(token: str):
     try:
         subscriber = subscriber_for(token, Purpose.ALERT_PREFERENCES, PREFERENCES_DAYS)
-        saved = False
-        if request.method == "POST":
-            subscriber = subscribers.update_preferences(
-                token,
-                subscribed=request.form.get("subscribed") == "yes",
-                postcode=request.form.get("postcode", "").strip()[:16],
-            )
-            saved = True
     except BadLink:
         return _bad_link()
-    page = render_template("alerts/preferences.html", subscriber=subscriber, saved=saved)
+    done = None
+    if request.method == "POST" and request.form.get("action") == "stop":
+        subscribers.unsubscribe(token_for(subscriber, Purpose.UNSUBSCRIBE))
+        done = "stopped"
+    elif request.method == "POST" and request.form.get("action") == "send_link":
+        subscribers.send_fresh_preferences_link(subscriber)
+        done = "sent"
+    page = render_template("alerts/preferences_link.html", done=done)
     return private_page(make_response(page))
 
 
