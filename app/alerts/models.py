@@ -81,6 +81,7 @@ class Subscriber(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+    suppressed_at: Mapped[datetime | None]
     suppressed_reason: Mapped[str | None] = mapped_column(String(120))
 
     consents: Mapped[list[Consent]] = relationship(back_populates="subscriber")

@@ -211,6 +211,7 @@ def mark_suppressed(subscriber: Subscriber, reason: str) -> bool:
         return False
     subscriber.status = SubscriberStatus.SUPPRESSED
     subscriber.suppressed_reason = reason[:120]
+    subscriber.suppressed_at = utcnow()
     log.info("subscriber %s suppressed", subscriber.id)
     return True
 

@@ -19,7 +19,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
-from app.privacy.retention import erase_letter, erased_key
+from app.privacy.retention import erase_letter, erase_subscriber
 from app.text import normalise_email
 from app.tokens import InvalidToken, Purpose, sign, unsign
 
@@ -122,11 +122,9 @@ def erase(address: str) -> tuple[int, int]:
             erase_letter(session, letter, now)
         subscriber = session.scalar(select(Subscriber).where(Subscriber.email == key))
         if subscriber is not None:
-            subscriber.email = erased_key(key)
             subscriber.status = SubscriberStatus.UNSUBSCRIBED
             subscriber.unsubscribed_at = now
-            subscriber.postcode = None
-            subscriber.constituency_id = None
+            erase_subscriber(subscriber)
         audit.record(
             None,
             "privacy.data_deleted",

@@ -7,7 +7,10 @@ worker every day (and by `flask --app wsgi privacy purge`):
 - a letter never confirmed: erased when it expires (CONFIRM_LINK_DAYS);
 - a letter delivered, failed, rejected or cancelled: RETENTION_LETTER_DAYS
   after its last event (28, as WriteToThem does);
-- the hash of the sender's IP address: RETENTION_IP_HASH_DAYS after writing.
+- the hash of the sender's IP address: RETENTION_IP_HASH_DAYS after writing;
+- a subscriber who unsubscribed or was suppressed: RETENTION_SUBSCRIBER_DAYS
+  after that, their address becomes a keyed hash and their postcode goes (the
+  row stays, so alerts' counts do not change; nothing is sent to a hash).
 
 Erasing a letter empties its name, email address, postal address, subject and
 body, and deletes its moderation fingerprint; its campaign, constituency,
@@ -27,6 +30,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from app.alerts.models import Subscriber, SubscriberStatus
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
@@ -54,6 +58,7 @@ class Schedule:
     unconfirmed: datetime  # expired letters created before this are due
     finished: datetime  # finished letters whose last event is before this are due
     ip_hashes: datetime  # IP hashes of letters created before this are due
+    subscribers: datetime  # former subscribers who left before this are due
 
 
 def schedule(now: datetime | None = None) -> Schedule:
@@ -63,6 +68,7 @@ def schedule(now: datetime | None = None) -> Schedule:
         unconfirmed=now - timedelta(days=config["CONFIRM_LINK_DAYS"]),
         finished=now - timedelta(days=config["RETENTION_LETTER_DAYS"]),
         ip_hashes=now - timedelta(days=config["RETENTION_IP_HASH_DAYS"]),
+        subscribers=now - timedelta(days=config["RETENTION_SUBSCRIBER_DAYS"]),
     )
 
 
@@ -85,6 +91,7 @@ def _due_letters(due: Schedule):
 class Counts:
     letters: int  # letters erased (or due)
     ip_hashes: int  # IP hashes dropped (or due)
+    subscribers: int = 0  # former subscribers erased (or due)
 
 
 def due(now: datetime | None = None) -> Counts:
@@ -94,7 +101,8 @@ def due(now: datetime | None = None) -> Counts:
     hashes = db.session.scalar(
         select(func.count()).where(Letter.ip_hash != "", Letter.created_at < when.ip_hashes)
     )
-    return Counts(letters or 0, hashes or 0)
+    leavers = db.session.scalar(select(func.count()).select_from(_due_subscribers(when).subquery()))
+    return Counts(letters or 0, hashes or 0, leavers or 0)
 
 
 def erased_so_far() -> int:
@@ -121,9 +129,35 @@ def purge(now: datetime | None = None) -> Counts:
             .values(ip_hash=""),
             execution_options={"synchronize_session": False},
         ).rowcount
-    if letters or hashes:
-        log.info("privacy purge: %s letters erased, %s IP hashes dropped", letters, hashes)
-    return Counts(letters, hashes)
+    with write_transaction() as session:
+        leavers = list(session.scalars(select(Subscriber).where(
+            Subscriber.id.in_(_due_subscribers(when).scalar_subquery()))))  # fmt: skip
+        for subscriber in leavers:
+            erase_subscriber(subscriber)
+    if letters or hashes or leavers:
+        log.info(
+            "privacy purge: %s letters erased, %s IP hashes dropped, %s subscribers erased",
+            letters, hashes, len(leavers),
+        )  # fmt: skip
+    return Counts(letters, hashes, len(leavers))
+
+
+def _due_subscribers(due: Schedule):
+    left = (
+        (Subscriber.status == SubscriberStatus.UNSUBSCRIBED)
+        & (Subscriber.unsubscribed_at < due.subscribers)
+    ) | (
+        (Subscriber.status == SubscriberStatus.SUPPRESSED)
+        & (Subscriber.suppressed_at < due.subscribers)
+    )
+    return select(Subscriber.id).where(~Subscriber.email.startswith(ERASED), left)
+
+
+def erase_subscriber(subscriber: Subscriber) -> None:
+    """Their address becomes a keyed hash; their postcode and place go."""
+    subscriber.email = erased_key(subscriber.email)
+    subscriber.postcode = None
+    subscriber.constituency_id = None
 
 
 def purge_daily() -> int:

@@ -104,3 +104,30 @@ def test_the_admin_sees_counts_only(app, admin_client, viewer_client):
         html = client.get("/admin/privacy").get_data(as_text=True)
         assert "Letters erased so far: 0" in html
         assert "secret@example.com" not in html
+
+
+def test_former_subscribers_are_erased_after_thirty_days(app):
+    from app.alerts import subscribers as subscriber_service
+    from app.alerts.models import Subscriber, SubscriberStatus
+    from tests.builders.alerts import subscriber
+
+    start = utcnow()
+    with freeze_time(start) as clock:
+        stays = subscriber("stays@example.com", postcode="CF1 1AA")
+        leaves = subscriber("leaves@example.com", postcode="CF1 1AA")
+        bounced = subscriber("bounced@example.com")
+        leaves.status, leaves.unsubscribed_at = SubscriberStatus.UNSUBSCRIBED, utcnow()
+        db.session.commit()
+        subscriber_service.suppress("bounced@example.com", "bounced: 550")
+        clock.tick(timedelta(days=29))
+        assert due().subscribers == 0
+        clock.tick(timedelta(days=2))
+        assert due().subscribers == 2
+        assert purge().subscribers == 2
+        for left in (leaves, bounced):
+            db.session.refresh(left)
+            assert left.email.startswith("erased:")
+            assert left.postcode is None
+        db.session.refresh(stays)
+        assert stays.email == "stays@example.com"
+        assert db.session.scalar(select(func.count()).select_from(Subscriber)) == 3  # counts kept

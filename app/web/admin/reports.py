@@ -45,6 +45,7 @@ def privacy_page():
         erased=retention.erased_so_far(),
         letter_days=current_app.config["RETENTION_LETTER_DAYS"],
         ip_days=current_app.config["RETENTION_IP_HASH_DAYS"],
+        subscriber_days=current_app.config["RETENTION_SUBSCRIBER_DAYS"],
         link_days=current_app.config["CONFIRM_LINK_DAYS"],
     )
 

@@ -23,6 +23,7 @@ def _settings() -> dict:
         "link_days": config["CONFIRM_LINK_DAYS"],
         "letter_days": config["RETENTION_LETTER_DAYS"],
         "ip_days": config["RETENTION_IP_HASH_DAYS"],
+        "subscriber_days": config["RETENTION_SUBSCRIBER_DAYS"],
         "relay": config["MAIL_SERVER"],
     }
 
