@@ -33,6 +33,8 @@ def write_letter(widget, page, *, postcode="TE1 1AA", email="reader@example.com"
         re.sub(r"\[[^\]]+\]", "I read the Gazette every morning; this matters.", body.input_value())
     )
     page.wait_for_timeout(1100)  # people take a moment; instant forms look like robots
+    privacy = widget.get_by_role("link", name="What we keep, and for how long")
+    assert privacy.get_attribute("href").endswith("/privacy")
     widget.get_by_role("button", name="Preview your letter").click()
 
 

@@ -85,6 +85,7 @@ def test_campaign_gives_public_fields_and_a_form_ticket(client):
     assert "{mp_name}" in data["body_template"]
     assert "<strong>" in data["intro_html"]
     assert data["form_ticket"]
+    assert data["privacy_url"] == "http://localhost/privacy"  # shown by the widget
     assert response.headers["Cache-Control"] == "no-store"
     assert client.get("/api/v1/campaigns/nope").status_code == 404
 

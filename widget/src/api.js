@@ -45,6 +45,7 @@
  * @property {string} body_template
  * @property {string} form_ticket
  * @property {string} consent_wording
+ * @property {string} privacy_url The site's privacy notice.
  * @property {Partner} [partner] Present when the request names a partner.
  *
  * @typedef {object} Letter The body of POST /campaigns/<slug>/messages.

@@ -361,6 +361,12 @@ export function mount(host, base) {
     return errors;
   }
 
+  // Beside every button that sends personal data: what the site keeps.
+  function privacyLink() {
+    const url = /** @type {Campaign} */ (state.campaign).privacy_url;
+    return h("p", { class: "hint" }, h("a", { href: url, target: "_blank", rel: "noopener" }, t.privacyLink));
+  }
+
   // The campaign's own consent wording, shown exactly as it is stored.
   function alertsBox() {
     const id = uid("alerts");
@@ -399,6 +405,7 @@ export function mount(host, base) {
       alertsBox(),
       h("div", { class: "hp", "aria-hidden": "true" }, h("label", {}, t.honeypot, h("input", { name: "website", tabindex: "-1", autocomplete: "off" }))),
       h("button", { type: "submit" }, t.previewButton),
+      privacyLink(),
     ));
     form.elements.website.value = state.honeypot;
     form.addEventListener("submit", (event) => {
@@ -468,6 +475,7 @@ export function mount(host, base) {
       ),
       problem,
       send,
+      privacyLink(),
       edit,
     );
     if (error) live.textContent = error;

@@ -17,6 +17,7 @@ from app.letters.submission import (
     submit_letter,
     tell_about_existing,
 )
+from app.links import external_url
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import Found, Seat, find_mp
@@ -90,6 +91,7 @@ def campaign(slug: str):
         **campaign_service.public_fields(campaign),
         "form_ticket": issue_form_ticket(),
         "consent_wording": CONSENT_WORDING,  # shown beside the alerts box, stored as given
+        "privacy_url": external_url("public.privacy"),
     }
     partner = request_partner()
     if partner is not None:
