@@ -267,12 +267,13 @@ def click_token(recipient_id: int) -> str:
 @dataclass(frozen=True)
 class Landing:
     campaign_slug: str
-    postcode: str | None
     ref: str
 
 
 def record_click(token: str) -> Landing | None:
-    """An alert's link was followed: count it, and say where to land (postcode filled in)."""
+    """An alert's link was followed: count it, and say where to land. Nothing
+    of the recipient's (not even their postcode) rides on the landing: alerts
+    are forwarded, and the link must reveal nothing about who it was sent to."""
     try:
         recipient_id = unsign_id(Purpose.ALERT_CLICK, token)
     except InvalidToken:
@@ -284,7 +285,7 @@ def record_click(token: str) -> Landing | None:
         recipient.clicks += 1
         recipient.clicked_at = recipient.clicked_at or utcnow()
         alert = recipient.alert
-        landing = Landing(alert.campaign.slug, recipient.subscriber.postcode, alert_ref(alert.id))
+        landing = Landing(alert.campaign.slug, alert_ref(alert.id))
     return landing
 
 

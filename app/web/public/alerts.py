@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import make_response, redirect, render_template, request, url_for
 
 from app.alerts import subscribers
@@ -132,15 +130,12 @@ def _forwardable_preferences(token: str):
 
 @bp.get("/a/<token>")
 def alert_click(token: str):
-    """A link in an alert: counted, then the campaign page with their postcode filled in.
+    """A link in an alert: counted, then the campaign page, crediting the alert.
 
-    The landing page knows no more than the postcode: a forwarded alert lets
-    nobody act as the person it was sent to.
+    The landing carries nothing of the recipient's: a forwarded alert lets
+    nobody learn about, or act as, the person it was sent to.
     """
     landing = record_click(token)
     if landing is None:
         return redirect(url_for("public.home"))
-    args: dict[str, Any] = {"slug": landing.campaign_slug, "ref": landing.ref}  # url_for's values
-    if landing.postcode:
-        args["postcode"] = landing.postcode
-    return redirect(url_for("public.campaign", **args))
+    return redirect(url_for("public.campaign", slug=landing.campaign_slug, ref=landing.ref))
