@@ -270,7 +270,7 @@ class Landing:
     ref: str
 
 
-def record_click(token: str) -> Landing | None:
+def record_click(token: str, *, count: bool = True) -> Landing | None:
     """An alert's link was followed: count it, and say where to land. Nothing
     of the recipient's (not even their postcode) rides on the landing: alerts
     are forwarded, and the link must reveal nothing about who it was sent to."""
@@ -282,8 +282,9 @@ def record_click(token: str) -> Landing | None:
         recipient = session.get(AlertRecipient, recipient_id)
         if recipient is None:
             return None
-        recipient.clicks += 1
-        recipient.clicked_at = recipient.clicked_at or utcnow()
+        if count:  # (not a visitor already counted: see app/web/limits.py)
+            recipient.clicks += 1
+            recipient.clicked_at = recipient.clicked_at or utcnow()
         alert = recipient.alert
         landing = Landing(alert.campaign.slug, alert_ref(alert.id))
     return landing

@@ -205,7 +205,8 @@ def spend_per_mp(mp_id: int) -> None:
 
 
 def counts_as_a_visit(code: str) -> bool:
-    """Whether this visit through a share link may be counted: once a day per
+    """Whether this visit through a share link or an alert's link may be
+    counted (`code`: the link's code or token): once a day per
     visitor and link, and a few an hour per visitor in all, so anonymous
     traffic cannot inflate a campaign's k-factor or a sharer's credit. The
     visitor is redirected either way."""

@@ -483,3 +483,18 @@ def test_share_credit_lands_on_the_sharer(mailed_app):
     assert (funnel.shares, funnel.visits, funnel.referred, funnel.k_factor) == (
         {"whatsapp": 1}, {"whatsapp": 1}, {"whatsapp": 1}, 1.0)  # fmt: skip
     assert sharing.read_ref(ref + "x").source == "direct"  # a tampered ref credits nobody
+
+
+def test_clicks_on_a_forwarded_alert_link_are_counted_once_per_visitor(mailed_app, mail_server):
+    admin = an_admin()
+    subscriber("clicker@example.com")
+    send(new_alert(admin), admin)
+    [mail] = mail_server.to("clicker@example.com")
+    click = re.search(r"http://localhost(/a/\S+)", mail.text).group(1)
+    client = mailed_app.test_client()
+    for _ in range(20):
+        assert client.get(click, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+    client.get(click, environ_base={"REMOTE_ADDR": "10.9.9.10"})
+    [row] = db.session.scalars(select(AlertRecipient)).all()
+    db.session.refresh(row)
+    assert row.clicks == 2

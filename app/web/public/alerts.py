@@ -135,7 +135,7 @@ def alert_click(token: str):
     The landing carries nothing of the recipient's: a forwarded alert lets
     nobody learn about, or act as, the person it was sent to.
     """
-    landing = record_click(token)
+    landing = record_click(token, count=limits.counts_as_a_visit(token))
     if landing is None:
         return redirect(url_for("public.home"))
     return redirect(url_for("public.campaign", slug=landing.campaign_slug, ref=landing.ref))
