@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import String, event, literal
+from sqlalchemy import String, event, literal, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from app.extensions import db
 
@@ -146,3 +146,14 @@ def _ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
         except engine.dialect.loaded_dbapi.Error as exc:
             # The pool discards this connection and checks out another.
             raise DisconnectionError("idle connection lost") from exc
+
+
+def database_reachable() -> bool:
+    """For /readyz: one trivial query answered."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True

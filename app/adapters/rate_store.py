@@ -96,6 +96,13 @@ class RateStore:
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
 
+    def reachable(self) -> bool:
+        """For /readyz: the counters answer (always, for memory://)."""
+        try:
+            return bool(self.limiter.storage.check())
+        except (RedisConnectionError, RedisTimeoutError):
+            return False
+
     def reset(self) -> None:
         """Forget every counter (tests)."""
         self.limiter.storage.reset()

@@ -196,6 +196,16 @@ def _seat(constituency: Constituency, mp: MP | None) -> Seat:
     )
 
 
+def reference_loaded() -> bool:
+    """For /readyz: constituencies and MPs loaded, and a postcode source to use."""
+    try:
+        snapshot = reference_cache().get()
+    except LookupUnavailable:
+        return False
+    remote = bool(current_app.config["POSTCODE_LOOKUP_URL"])
+    return bool(snapshot.by_gss) and (snapshot.index is not None or remote)
+
+
 def reference_cache() -> VersionedCache[Snapshot]:
     return cached("reference_snapshot", _build_snapshot)
 
