@@ -50,6 +50,7 @@ def production_env(database_url: str, redis_url: str, **overrides: str) -> dict:
         "SECRET_KEY": SECRET,
         "SITE_URL": "https://bench.test",
         "MAIL_DEFAULT_SENDER": "Write to your MP <noreply@bench.test>",
+        "OPERATOR_CONTACT": "privacy@bench.test",  # production requires one (the privacy notice)
         "DATABASE_URL": database_url,
         "DATA_DIR": str(DATA_DIR),
         "RATELIMIT_STORAGE_URI": redis_url,
