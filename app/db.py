@@ -157,3 +157,10 @@ def database_reachable() -> bool:
         db.session.rollback()
         return False
     return True
+
+
+def describe_error(exc: Exception) -> str:
+    """An error's class, and its driver error's, for a log: never its text,
+    which can quote the rows it was reading or writing."""
+    cause = getattr(exc, "orig", None)
+    return type(exc).__name__ + (f" ({type(cause).__name__})" if cause is not None else "")

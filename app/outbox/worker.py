@@ -36,7 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.adapters.pg_outcomes import OutcomeWriter, outcome_writer
 from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendError, transport
 from app.alerts.models import Alert, AlertRecipient
-from app.db import utcnow, write_transaction
+from app.db import describe_error, utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter
 from app.letters.outcomes import LetterOutcome
@@ -493,7 +493,7 @@ def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> Pa
                 raise
             failures += 1
             delay = _pause_after(failures)
-            log.error("worker pass failed (%s); trying again in %.1fs", _described(exc), delay)
+            log.error("worker pass failed (%s); trying again in %.1fs", describe_error(exc), delay)
             stop.wait(delay)
             continue
         finally:
@@ -527,13 +527,6 @@ def _pause_after(failures: int) -> float:
     config = current_app.config
     pause = config["WORKER_ERROR_PAUSE_SECONDS"] * 2 ** (failures - 1)
     return min(pause, config["WORKER_ERROR_PAUSE_MAX_SECONDS"])
-
-
-def _described(exc: Exception) -> str:
-    """An error's class, and its driver error's: never its text, which can
-    quote the rows it was writing."""
-    cause = getattr(exc, "orig", None)
-    return type(exc).__name__ + (f" ({type(cause).__name__})" if cause is not None else "")
 
 
 def install_signal_handlers(stop: threading.Event) -> None:

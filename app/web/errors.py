@@ -11,6 +11,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from app.db import describe_error
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -49,26 +51,27 @@ def json_error(status: int, code: str, explanation: str, **extra):
     return response
 
 
+def _error(status: int, explanation: str, retry_after: int | None = None):
+    """The error as JSON for the API or as a page for people, with Retry-After."""
+    if wants_json():
+        response = json_error(status, CODES.get(status, "error"), explanation)
+    else:
+        page = render_template("error.html", status=status, explanation=explanation)
+        response = make_response(page, status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def _handle_http(exc: HTTPException):
     status = exc.code or 500
     explanation = MESSAGES.get(status, exc.description or "Error")
     if isinstance(exc, CSRFError):
         explanation = "Your session expired. Please go back, reload the page and try again."
-    if wants_json():
-        response = json_error(status, CODES.get(status, "error"), explanation)
-    else:
-        response = make_response(
-            render_template("error.html", status=status, explanation=explanation), status
-        )
-    if status in (429, 503):
-        response.headers["Retry-After"] = str(_seconds_until_allowed())
+    retry_after = _seconds_until_allowed() if status in (429, 503) else None
     if status == 429 and not wants_json():  # say when, in words, as well as in the header
-        wait = _in_words(_seconds_until_allowed())
-        explanation = f"{explanation} You can try again in {wait}."
-        response.set_data(
-            render_template("error.html", status=status, explanation=explanation).encode()
-        )
-    return response
+        explanation = f"{explanation} You can try again in {_in_words(retry_after or 60)}."
+    return _error(status, explanation, retry_after)
 
 
 def _in_words(seconds: int) -> str:
@@ -89,32 +92,19 @@ def _seconds_until_allowed() -> int:
 
 def _handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    if wants_json():
-        return json_error(500, "server_error", MESSAGES[500])
-    return render_template("error.html", status=500, explanation=MESSAGES[500]), 500
+    return _error(500, MESSAGES[500])
 
 
 def _handle_database_away(exc: Exception):
-    cause = getattr(exc, "orig", None)
     log.error(
-        "database unavailable on %s %s: %s%s", request.method, request.path,
-        type(exc).__name__, f" ({type(cause).__name__})" if cause is not None else "",
-    )  # fmt: skip
-    if wants_json():
-        response = json_error(503, CODES[503], DATABASE_AWAY)
-    else:
-        response = make_response(
-            render_template("error.html", status=503, explanation=DATABASE_AWAY), 503
-        )
-    response.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
-    return response
+        "database unavailable on %s %s: %s", request.method, request.path, describe_error(exc)
+    )
+    return _error(503, DATABASE_AWAY, DATABASE_RETRY_SECONDS)
 
 
 def _handle_too_deep(_exc: RecursionError):
     """JSON nested past the parser's limit: the client's mistake, not ours."""
-    if wants_json():
-        return json_error(400, CODES[400], MESSAGES[400])
-    return render_template("error.html", status=400, explanation=MESSAGES[400]), 400
+    return _error(400, MESSAGES[400])
 
 
 def init_app(app: Flask) -> None:
