@@ -120,6 +120,8 @@ def config_from_env(environ=None) -> dict:
         ),
         "RATELIMIT_ENABLED": _bool(environ.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_LOOKUP": environ.get("RATELIMIT_LOOKUP", "60/minute;600/hour"),
+        # How long a CDN or proxy may keep a lookup's answer (public data).
+        "LOOKUP_CACHE_SECONDS": _int(environ, "LOOKUP_CACHE_SECONDS", 300),
         "RATELIMIT_SUBMIT_PER_IP": environ.get("RATELIMIT_SUBMIT_PER_IP", "10/hour;40/day"),
         "RATELIMIT_SUBMIT_PER_EMAIL": environ.get("RATELIMIT_SUBMIT_PER_EMAIL", "5/hour;10/day"),
         "RATELIMIT_SUBMIT_PER_MP": environ.get("RATELIMIT_SUBMIT_PER_MP", "300/hour"),

@@ -25,9 +25,8 @@ from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from app.adapters.process_counters import ProcessCounters, Window
 from app.adapters.redis_script import RedisScript
-
-Window = tuple[RateLimitItem, tuple[str, str]]  # a limit and (key, scope)
 
 
 class StoreUnavailable(Exception):
@@ -50,10 +49,15 @@ class RateStore:
         storage = storage_from_string(uri, **options)
         strategy = app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
         app.extensions["rate_store"] = STRATEGIES[strategy](storage)
+        app.extensions["process_counters"] = ProcessCounters()
 
     @property
     def limiter(self) -> RateLimiter:
         return current_app.extensions["rate_store"]
+
+    def take_in_process(self, windows: Sequence[Window]) -> float | None:
+        """As `take`, counted in this process alone (app/adapters/process_counters.py)."""
+        return current_app.extensions["process_counters"].take(windows) if windows else None
 
     def take(self, windows: Sequence[Window]) -> float | None:
         """Count one request in every window if all have room and return None;
@@ -106,6 +110,7 @@ class RateStore:
     def reset(self) -> None:
         """Forget every counter (tests)."""
         self.limiter.storage.reset()
+        current_app.extensions["process_counters"].reset()
 
 
 # KEYS: the windows' counters. ARGV: each window's amount and length in

@@ -135,6 +135,7 @@ class NotLoaded(LookupUnavailable):
 
 @dataclass(frozen=True)
 class Snapshot:
+    version: int  # the reference data's version (app/reference/cache.py)
     index_id: int | None
     index: PostcodeIndex | None
     locate: Callable[[str], str | None]  # the configured postcode source
@@ -167,6 +168,7 @@ def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
     if index is not None and locate == index.locate:  # the embedded index answers
         seat_by_slot = tuple(by_gss.get(code) for code in index.codes)
     return Snapshot(
+        version=version,
         index_id=index_id,
         index=index,
         locate=locate,
@@ -204,6 +206,11 @@ def reference_loaded() -> bool:
         return False
     remote = bool(current_app.config["POSTCODE_LOOKUP_URL"])
     return bool(snapshot.by_gss) and (snapshot.index is not None or remote)
+
+
+def answering_version() -> int:
+    """The version of the reference data that lookups answer from now."""
+    return reference_cache().get().version
 
 
 def reference_cache() -> VersionedCache[Snapshot]:

@@ -42,6 +42,10 @@ class Limit:
     key: Callable[[], str] = client_ip
     exempt: Callable[[], bool] = lambda: False
     methods: frozenset[str] | None = None  # None: every method but OPTIONS
+    # Counted in this process's memory instead of the shared store: for
+    # reads of public data, where a round trip to Redis would cost more than
+    # the answer (app/adapters/process_counters.py).
+    in_process: bool = False
 
 
 def limited(*allowances: Limit):
@@ -65,7 +69,12 @@ def spend(*allowances: Limit) -> None:
     be reached. Views call it once a request has earned it (valid, with a
     genuine ticket), so junk cannot spend a real person's allowance."""
     if current_app.config["RATELIMIT_ENABLED"]:
-        _refuse_when_full(rate_store.take, allowances)
+        local = [allowance for allowance in allowances if allowance.in_process]
+        if local:
+            _refuse_when_full(rate_store.take_in_process, local)
+        if len(local) < len(allowances):
+            shared = [allowance for allowance in allowances if not allowance.in_process]
+            _refuse_when_full(rate_store.take, shared)
 
 
 def _refuse_when_full(check, allowances: Sequence[Limit]) -> None:
@@ -138,7 +147,9 @@ def _pending_account_key() -> str:
 
 POSTS = frozenset({"POST"})
 
-lookup = limited(Limit("RATELIMIT_LOOKUP", "lookup"))
+# Postcode lookups answer from public data held in memory: their allowance is
+# kept in each process, so a lookup never waits on (or for) Redis.
+lookup = limited(Limit("RATELIMIT_LOOKUP", "lookup", in_process=True))
 confirm = limited(Limit("RATELIMIT_CONFIRM", "confirm"))
 subscribe = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe"))
 # The sign-up page: only submissions count.

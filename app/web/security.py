@@ -60,6 +60,14 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with its signing serializer built once per
     key instead of on every request (each build derives the HMAC key anew)."""
 
+    def open_session(self, app: Flask, request):
+        # The JSON API neither reads nor sets cookies (app/web/api): it skips
+        # the cookie's parsing and signature check, and a write to the
+        # session there fails loudly instead of setting one.
+        if request.path.startswith("/api/"):
+            return self.null_session_class()
+        return super().open_session(app, request)
+
     def get_signing_serializer(self, app: Flask):
         keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
         built = app.extensions.get("session_serializer")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+import hashlib
+
+from flask import current_app, jsonify, request
 
 from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns import campaigns as campaign_service
@@ -20,7 +22,7 @@ from app.letters.submission import (
 from app.links import external_url
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
-from app.reference.representatives import Found, Seat, find_mp
+from app.reference.representatives import Found, Seat, answering_version, find_mp
 from app.web import limits
 from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.api import bp
@@ -70,15 +72,35 @@ def representatives():
     except PostcodeError as exc:
         return json_error(exc.status, exc.code, exc.explanation)
     if isinstance(result, Found):
-        return {"postcode": result.postcode, **seat_json(result.seat)}
-    return {
-        "postcode": result.postcode,
-        "constituency": None,
-        "mp": None,
-        "reason": result.reason,
-        "message": result.explanation,
-        "choices": [seat_json(seat) for seat in result.seats],
-    }
+        return public_data({"postcode": result.postcode, **seat_json(result.seat)})
+    return public_data(
+        {
+            "postcode": result.postcode,
+            "constituency": None,
+            "mp": None,
+            "reason": result.reason,
+            "message": result.explanation,
+            "choices": [seat_json(seat) for seat in result.seats],
+        }
+    )
+
+
+def public_data(body: dict):
+    """An answer from public reference data, which a CDN or proxy may keep
+    for LOOKUP_CACHE_SECONDS and revalidate by its ETag: the reference data's
+    version and a digest of the answer (so a release that changes the answer's
+    shape changes it too). A matching If-None-Match gets a 304 and no body."""
+    response = jsonify(body)
+    digest = hashlib.blake2b(response.get_data(), digest_size=6).hexdigest()
+    etag = f"r{answering_version()}-{digest}"
+    # Parsed only when sent: most requests carry none, and this is a hot path.
+    if "If-None-Match" in request.headers and request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Cache-Control"] = (
+        f"public, max-age={current_app.config['LOOKUP_CACHE_SECONDS']}"
+    )
+    return response
 
 
 @bp.get("/campaigns/<slug>")
