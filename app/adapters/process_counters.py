@@ -6,9 +6,11 @@ cost more than the request. Each process counts on its own, so a client
 spread over P processes on H hosts may get up to P x H times the allowance:
 it protects a process from one busy client, not the service as a whole.
 
-The `limits` library's MemoryStorage would do, but it starts a timer thread
-every 10 ms while counting to expire keys; here a window's counters are
-simply dropped when the window turns over.
+A window starts at its key's first request and lasts the limit's length, as
+in the `limits` library's fixed window (in Redis or in memory), so Retry-After
+means the same whichever store counted. The library's MemoryStorage would
+do, but it starts a timer thread every 10 ms while counting to expire keys;
+here expired keys are swept when there are many.
 """
 
 from __future__ import annotations
@@ -20,36 +22,37 @@ from collections.abc import Sequence
 from limits import RateLimitItem
 
 Window = tuple[RateLimitItem, tuple[str, str]]  # a limit and (key, scope)
+SWEEP_ABOVE = 50_000  # keys held before expired ones are dropped
 
 
 class ProcessCounters:
     def __init__(self, clock=time.time):
         self._clock = clock
         self._lock = threading.Lock()
-        # Per window length: (the window's number, {(amount, key, scope): count}).
-        self._windows: dict[int, tuple[int, dict[tuple, int]]] = {}
+        # (length, amount, key, scope) -> [window's end, requests counted]
+        self._counts: dict[tuple, list] = {}
 
     def take(self, windows: Sequence[Window]) -> float | None:
         """Count one request in every window if all have room and return None;
         otherwise count nothing and return the seconds until the full one resets."""
         now = self._clock()
         with self._lock:
-            counters = []
+            entries = []
             for item, identifiers in windows:
                 length = item.get_expiry()
-                number = int(now // length)
-                current = self._windows.get(length)
-                if current is None or current[0] != number:
-                    current = self._windows[length] = (number, {})
-                key = (item.amount, *identifiers)  # the window's length is the dict's
-                counts = current[1]
-                if counts.get(key, 0) >= item.amount:
-                    return (number + 1) * length - now
-                counters.append((counts, key))
-            for counts, key in counters:
-                counts[key] = counts.get(key, 0) + 1
+                key = (length, item.amount, *identifiers)
+                entry = self._counts.get(key)
+                if entry is None or entry[0] <= now:
+                    entry = self._counts[key] = [now + length, 0]
+                if entry[1] >= item.amount:
+                    return entry[0] - now
+                entries.append(entry)
+            for entry in entries:
+                entry[1] += 1
+            if len(self._counts) > SWEEP_ABOVE:
+                self._counts = {k: e for k, e in self._counts.items() if e[0] > now}
         return None
 
     def reset(self) -> None:
         with self._lock:
-            self._windows.clear()
+            self._counts.clear()

@@ -61,15 +61,28 @@ class Clock:
         return self.now
 
 
-def test_process_counters_refuse_without_counting_and_turn_over():
-    clock = Clock(1_000_040.0)  # 20 s into a minute
+def test_process_counters_refuse_without_counting_and_windows_start_at_first_use():
+    clock = Clock(1_000_000.0)
     counters = ProcessCounters(clock)
     minute, hour = parse("2/minute"), parse("3/hour")
     windows = [(minute, ("10.0.0.1", "lookup")), (hour, ("10.0.0.1", "lookup"))]
     assert counters.take(windows) is None
+    clock.now += 20
     assert counters.take(windows) is None
     assert counters.take(windows) == 40.0  # the minute is full: 40 s left of it
     clock.now += 40  # a new minute: one left of the hour, since the refusal counted nothing
     assert counters.take(windows) is None
-    assert counters.take(windows) is not None  # now the hour is full
+    assert counters.take(windows) == 3600 - 60  # now the hour is full
     assert counters.take([(minute, ("10.0.0.2", "lookup"))]) is None  # someone else
+
+
+def test_process_counters_forget_expired_windows_when_they_hold_many(monkeypatch):
+    monkeypatch.setattr("app.adapters.process_counters.SWEEP_ABOVE", 10)
+    clock = Clock(1_000_000.0)
+    counters = ProcessCounters(clock)
+    minute = parse("1/minute")
+    for n in range(10):
+        counters.take([(minute, (f"10.0.0.{n}", "lookup"))])
+    clock.now += 61
+    counters.take([(minute, ("10.0.1.1", "lookup"))])  # the 11th key: a sweep
+    assert len(counters._counts) == 1
