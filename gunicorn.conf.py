@@ -28,6 +28,16 @@ preload_app = True
 # Access log without client IPs or query strings (postcodes live there).
 accesslog = os.environ.get("ACCESS_LOG", "-")
 access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+if os.environ.get("LOG_FORMAT") == "json":
+    from app.logs import gunicorn_config
+
+    logconfig_dict = gunicorn_config()  # every line one JSON object (app/logs.py)
+
+
+def child_exit(server, worker):
+    from app.metrics import process_gone
+
+    process_gone(worker.pid)
 
 
 def when_ready(server):

@@ -30,8 +30,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from app import cli
-    from app.web import errors, security, templating
+    from app.web import errors, metrics, security, templating
 
+    metrics.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
@@ -76,13 +77,16 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    if not logging.getLogger().handlers:
-        # Libraries speak at WARNING and above; our own modules at LOG_LEVEL.
-        logging.basicConfig(
-            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-    logging.getLogger("app").setLevel(level)
+    from app.logs import formatter
     from app.web import access_log
 
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    root = logging.getLogger()
+    if not root.handlers:
+        # Libraries speak at WARNING and above; our own modules at LOG_LEVEL.
+        handler = logging.StreamHandler()
+        handler.setFormatter(formatter(app.config["LOG_FORMAT"]))
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    logging.getLogger("app").setLevel(level)
     access_log.install()  # no personal link's token in an access log

@@ -166,10 +166,14 @@ def worker(once: bool) -> None:
     install_signal_handlers(stop)
     log.info("worker started%s", " (once)" if once else "")
     total = run_worker(once=once, stop=stop)
-    click.echo(
+    summary = (
         f"sent {total.sent}, retrying {total.retried}, failed {total.failed}, "
         f"skipped {total.skipped}"
     )
+    if once:
+        click.echo(summary)  # someone at a terminal asked
+    else:
+        log.info("worker stopped: %s", summary)  # a log line, as JSON when LOG_FORMAT=json
 
 
 @admin_cli.command("create")

@@ -172,6 +172,10 @@ def config_from_env(environ=None) -> dict:
         # Number of proxies in front of the app whose X-Forwarded-For to trust.
         "TRUSTED_PROXY_COUNT": _int(environ, "TRUSTED_PROXY_COUNT", 0),
         "LOG_LEVEL": environ.get("LOG_LEVEL", "INFO"),
+        # Lines of JSON (for a log shipper) instead of plain text.
+        "LOG_FORMAT": environ.get("LOG_FORMAT", "text"),
+        # /metrics answers only with this bearer token; unset, it is not there.
+        "METRICS_TOKEN": environ.get("METRICS_TOKEN", ""),
         # Cookies: the secure flag needs https, which production always has.
         "SESSION_COOKIE_SECURE": production or site_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,

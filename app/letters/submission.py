@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import metrics
 from app.alerts.subscribers import confirm_with_letter, record_consent
 from app.campaigns.campaigns import CampaignNotOpen, LetterRules, personal_edit_problem
 from app.campaigns.models import Campaign
@@ -187,6 +188,7 @@ def submit_letter(
             raise DuplicateLetter(None)
         raise CampaignNotOpen(campaign.slug)
     log.info("letter %s submitted for constituency %s", letter_id, seat.constituency_id)
+    metrics.LETTERS_SUBMITTED.labels(attribution.source).inc()
     if subscribe:
         record_consent(
             draft.email,
@@ -307,9 +309,11 @@ def confirm_letter(token: str) -> Letter:
     write lock (SQLite) makes the second confirmation see the first.
     """
     begin_write()
+    newly_confirmed = False
     try:
         letter = _letter_for_token(token, lock=True)
         if letter.status == LetterStatus.PENDING:
+            newly_confirmed = True
             letter.confirmed_at = utcnow()
             hold = moderation.reason_to_hold(letter)
             if hold:
@@ -325,6 +329,8 @@ def confirm_letter(token: str) -> Letter:
         db.session.rollback()
         raise
     log.info("letter %s confirmed (%s)", letter.id, letter.status)
+    if newly_confirmed:
+        metrics.LETTERS_CONFIRMED.labels(str(letter.status)).inc()
     return letter
 
 

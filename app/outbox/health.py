@@ -187,3 +187,43 @@ def mail_health() -> MailHealth:
         select(OutboxEmail.last_error).where(*not_built).order_by(OutboxEmail.id.desc()).limit(1)
     )
     return MailHealth(list(workers), waiting, oldest, now, unbuilt or 0, last_unbuilt)
+
+
+class OutboxCollector:
+    """Gauges for Prometheus, read from the database at each scrape (so every
+    host reports the same queue): emails waiting by kind, the oldest one's age,
+    and the seconds since any worker was last seen."""
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+
+        now = utcnow()
+        waiting = GaugeMetricFamily(
+            "wtym_outbox_waiting", "Emails queued or being sent, by kind.", labels=["kind"]
+        )
+        rows = db.session.execute(
+            select(OutboxEmail.kind, func.count(), func.min(OutboxEmail.created_at))
+            .where(OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
+            .group_by(OutboxEmail.kind)
+        ).all()
+        counts = {str(kind): 0 for kind in EmailKind}
+        oldest = None
+        for stored_kind, count, created in rows:
+            counts[str(stored_kind)] = count
+            oldest = created if oldest is None else min(oldest, created)
+        for name, count in sorted(counts.items()):
+            waiting.add_metric([name], count)
+        yield waiting
+        yield GaugeMetricFamily(
+            "wtym_outbox_oldest_waiting_seconds",
+            "Age of the oldest email waiting to be sent (0 when none waits).",
+            value=(now - oldest).total_seconds() if oldest else 0,
+        )
+        last_seen = db.session.scalar(select(func.max(WorkerHeartbeat.last_seen)))
+        silence = GaugeMetricFamily(
+            "wtym_worker_last_seen_seconds",
+            "Seconds since any worker last wrote its heartbeat (absent: none ever did).",
+        )
+        if last_seen is not None:
+            silence.add_metric([], (now - last_seen).total_seconds())
+        yield silence

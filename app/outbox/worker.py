@@ -33,6 +33,7 @@ from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import metrics
 from app.adapters.pg_outcomes import OutcomeWriter, outcome_writer
 from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendError, transport
 from app.alerts.models import Alert, AlertRecipient
@@ -242,6 +243,10 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
         _lease_lost(row.id)
 
 
+def _counted(row: OutboxEmail, outcome: str) -> None:
+    metrics.EMAILS.labels(str(row.kind), outcome).inc()
+
+
 def _lease_lost(row_id: int) -> None:
     log.warning("outbox %s: lease lost before its outcome was recorded", row_id)
 
@@ -254,10 +259,12 @@ def record_sent(row: OutboxEmail, claim: Claim) -> None:
         "last_error": None,
     }
     _settle(row, claim, values, KINDS[row.kind].on_sent)
+    _counted(row, "sent")
 
 
 def record_skipped(row: OutboxEmail, claim: Claim) -> None:
     _settle(row, claim, {"status": OutboxStatus.CANCELLED, "lease_token": None})
+    _counted(row, "skipped")
 
 
 def retry_delay(attempts: int) -> float:
@@ -286,12 +293,14 @@ def record_retry(
     }
     note = f"attempt {row.attempts} failed ({reason}); retrying in {delay:.0f}s"
     _settle(row, claim, values, KINDS[row.kind].on_retry, note)
+    _counted(row, "retried")
     return True
 
 
 def record_failure(row: OutboxEmail, claim: Claim, reason: str) -> None:
     values = {"status": OutboxStatus.FAILED, "lease_token": None, "last_error": reason[:300]}
     _settle(row, claim, values, KINDS[row.kind].on_failed, reason)
+    _counted(row, "failed")
     log.warning("outbox %s (%s) failed: %s", row.id, row.kind, reason)
 
 
@@ -304,6 +313,7 @@ def record_unbuilt(row: OutboxEmail, claim: Claim, reason: str) -> None:
         "last_error": f"{UNBUILT_PREFIX}{reason}"[:300],
     }
     _settle(row, claim, values, KINDS[row.kind].on_unbuilt, reason)
+    _counted(row, "unbuilt")
     log.error("outbox %s (%s) could not be built: %s", row.id, row.kind, reason)
 
 

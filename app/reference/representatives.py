@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import metrics
 from app.adapters.mapit import MapItSource, MapItUnavailable
 from app.extensions import db
 from app.reference.cache import VersionedCache, cached
@@ -28,6 +29,7 @@ from app.reference.postcodes import (
     UNPLACED,
     LookupUnavailable,
     Placed,
+    PostcodeError,
     PostcodeIndex,
     compact,
     place_postcode,
@@ -267,6 +269,21 @@ def find_mp(raw_postcode: str) -> Found | Choose:
     if placed.northern_ireland:
         return Choose(placed.postcode, "northern_ireland", snapshot.northern_ireland)
     return Choose(placed.postcode, "no_constituency", snapshot.great_britain)
+
+
+def look_up(raw_postcode: str) -> Found | Choose:
+    """`find_mp` for a person's lookup (the page's or the API's), counted by
+    outcome for /metrics; letters and sign-ups resolve their postcodes uncounted."""
+    try:
+        result = find_mp(raw_postcode)
+    except LookupUnavailable:
+        metrics.LOOKUPS.labels("unavailable").inc()  # the site's problem, not the postcode's
+        raise
+    except PostcodeError:
+        metrics.LOOKUPS.labels("refused").inc()
+        raise
+    metrics.LOOKUPS.labels("found" if isinstance(result, Found) else "choose").inc()
+    return result
 
 
 def resolve_seat(raw_postcode: str, chosen_gss: str | None = None) -> tuple[str, Seat, bool]:

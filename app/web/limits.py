@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from flask import abort, current_app, request, session
 from limits import RateLimitItem, parse_many
 
+from app import metrics
 from app.adapters.rate_store import StoreUnavailable, Window
 from app.extensions import rate_store
 from app.text import normalise_email
@@ -90,6 +91,7 @@ def _refuse_when_full(check, allowances: Sequence[Limit]) -> None:
         request.environ["app.retry_after"] = STORE_DOWN_RETRY_SECONDS
         abort(503)
     if retry_after is not None:
+        metrics.RATE_LIMITED.labels("+".join(a.scope for a in allowances)).inc()
         request.environ["app.retry_after"] = retry_after
         abort(429)
 

@@ -22,7 +22,7 @@ from app.letters.submission import (
 from app.links import external_url
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
-from app.reference.representatives import Found, Seat, answering_version, find_mp
+from app.reference.representatives import Found, Seat, answering_version, look_up
 from app.web import limits
 from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.api import bp
@@ -68,7 +68,7 @@ def representatives():
     if refusal:
         return refusal
     try:
-        result = find_mp(request.args.get("postcode", ""))
+        result = look_up(request.args.get("postcode", ""))
     except PostcodeError as exc:
         return json_error(exc.status, exc.code, exc.explanation)
     if isinstance(result, Found):

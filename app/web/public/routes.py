@@ -45,7 +45,7 @@ from app.reference.representatives import (
     Found,
     Seat,
     WrongConstituency,
-    find_mp,
+    look_up,
     resolve_seat,
 )
 from app.sharing.sharing import personal_link, read_ref, share_buttons
@@ -94,7 +94,7 @@ def write(slug: str):
         return render_template("campaigns/closed.html", campaign=campaign)
     postcode = request.args.get("postcode", "")
     try:
-        result = find_mp(postcode)
+        result = look_up(postcode)
     except NoMPForArea as exc:
         return render_template(
             "reference/no_mp.html", campaign=campaign, explanation=exc.explanation
