@@ -19,7 +19,6 @@ import weakref
 from collections.abc import Sequence
 
 from flask import Flask, current_app
-from limits import RateLimitItem
 from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 from redis.exceptions import ConnectionError as RedisConnectionError
