@@ -34,12 +34,32 @@ def _started() -> None:
     request.environ["app.started"] = time.perf_counter()
 
 
+# Methods are named by the client: any other is counted as "other", so no
+# one can add label values (series) at will.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_series: dict[tuple[str, str, int], tuple] = {}  # the labelled children, found once
+
+
 def _answered(response):
-    started = request.environ.get("app.started")
-    route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    metrics.REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    environ = request.environ
+    rule = request.url_rule
+    method = environ["REQUEST_METHOD"]
+    key = (
+        rule.rule if rule is not None else UNMATCHED,
+        method if method in METHODS else "other",
+        response.status_code,
+    )
+    series = _series.get(key)
+    if series is None:
+        route, method, status = key
+        series = _series[key] = (
+            metrics.REQUESTS.labels(route, method, str(status)),
+            metrics.REQUEST_SECONDS.labels(route),
+        )
+    series[0].inc()
+    started = environ.get("app.started")
     if started is not None:
-        metrics.REQUEST_SECONDS.labels(route).observe(time.perf_counter() - started)
+        series[1].observe(time.perf_counter() - started)
     return response
 
 

@@ -108,3 +108,13 @@ def test_an_unknown_path_is_counted_under_one_label(metered):
     assert value(samples, "wtym_http_requests_total", route="(unmatched)", method="GET",
                  status="404") >= 1  # fmt: skip
     assert not any("12345" in str(labels) for _, labels in samples)
+
+
+def test_a_made_up_method_is_counted_as_other(metered):
+    client = metered.test_client()
+    labels = {"route": "(unmatched)", "method": "other", "status": "405"}
+    before = value(scrape(client), "wtym_http_requests_total", **labels)
+    assert client.open("/c/mp-expenses", method="BREW").status_code == 405
+    samples = scrape(client)
+    assert value(samples, "wtym_http_requests_total", **labels) - before == 1
+    assert not any("BREW" in str(labels) for _, labels in samples)
