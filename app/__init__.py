@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import csrf
     from app.web.admin import bp as admin_bp
     from app.web.api import bp as api_bp
+    from app.web.bounces import bp as bounces_bp
     from app.web.public import bp as public_bp
     from app.web.widget import bp as widget_bp
 
@@ -74,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    csrf.exempt(bounces_bp)  # signed by SNS, sends no cookies
+    app.register_blueprint(bounces_bp)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -19,6 +19,50 @@ demo_cli = AppGroup("demo", help="Demo content for trying the site.")
 partner_cli = AppGroup("partner", help="Partner sites that embed the widget.")
 admin_cli = AppGroup("admin", help="Accounts for the admin dashboard.")
 privacy_cli = AppGroup("privacy", help="Personal data: the retention schedule.")
+bounces_cli = AppGroup("bounces", help="Bounce reports and complaints (docs/deliverability.md).")
+mail_cli = AppGroup("mail", help="Mail authentication: what to publish in DNS.")
+
+
+@bounces_cli.command("read")
+@click.argument("path", required=False)
+def bounces_read(path: str | None) -> None:
+    """Act on the bounce reports in PATH: one message, an mbox or a Maildir
+    (standard input without PATH or with -, for an MTA's pipe transport)."""
+    from app.bounces.doors import read_all
+
+    outcomes = read_all(path)
+    for outcome, count in sorted(outcomes.items()):
+        click.echo(f"{count} {outcome}")
+
+
+@bounces_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=2525, show_default=True, type=int)
+def bounces_serve(host: str, port: int) -> None:
+    """Receive bounce reports by SMTP for BOUNCE_DOMAIN (point its MX here)."""
+    from app.bounces.doors import smtp_door
+
+    if not current_app.config["BOUNCE_DOMAIN"]:
+        raise click.ClickException("Set BOUNCE_DOMAIN first: the listener takes mail for it only.")
+    door = smtp_door(host, port)
+    log.info(
+        "reading bounce reports for %s on %s:%s", current_app.config["BOUNCE_DOMAIN"], host, port
+    )
+    stop = threading.Event()
+    from app.outbox.worker import install_signal_handlers
+
+    install_signal_handlers(stop)
+    stop.wait()
+    door.stop()
+
+
+@mail_cli.command("dns")
+def mail_dns() -> None:
+    """Print the SPF, DKIM and DMARC records to publish for the site's domains."""
+    from app.bounces.dns import records
+
+    for record in records():
+        click.echo(record)
 
 
 @privacy_cli.command("purge")
@@ -229,4 +273,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(partner_cli)
     app.cli.add_command(admin_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(bounces_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(worker)

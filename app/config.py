@@ -26,6 +26,11 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(text: str) -> list[str]:
+    """A comma-separated setting as a list, without empty items."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def _int(environ, name: str, default: int) -> int:
     value = environ.get(name)
     if value in (None, ""):
@@ -109,6 +114,23 @@ def config_from_env(environ=None) -> dict:
         "ALLOW_SMTPUTF8_ADDRESSES": _bool(environ.get("ALLOW_SMTPUTF8_ADDRESSES"), False),
         "MAIL_TIMEOUT": float(environ.get("MAIL_TIMEOUT", "30")),
         "MAIL_TRANSPORT": environ.get("MAIL_TRANSPORT", "smtp"),
+        # Deliverability (docs/deliverability.md). Return paths that name each
+        # email (bounces+<id>-<signature>@BOUNCE_DOMAIN); unset, bounces go to
+        # the sender's own address and are not read.
+        "BOUNCE_DOMAIN": environ.get("BOUNCE_DOMAIN", "").strip().lower(),
+        # DKIM: a PEM private key, its selector, and the signing domain
+        # (default: MAIL_DEFAULT_SENDER's). No key, no signature.
+        "DKIM_PRIVATE_KEY_FILE": environ.get("DKIM_PRIVATE_KEY_FILE", ""),
+        "DKIM_SELECTOR": environ.get("DKIM_SELECTOR", "mail"),
+        "DKIM_DOMAIN": environ.get("DKIM_DOMAIN", "").strip().lower(),
+        # What `flask mail dns` puts in the SPF record before "-all": the
+        # relay's own mechanism, e.g. "include:amazonses.com".
+        "SPF_MECHANISMS": environ.get("SPF_MECHANISMS", "mx"),
+        # Amazon SES through SNS: the topics whose notifications are read
+        # (comma-separated ARNs); none, and the webhook takes nothing.
+        "SNS_TOPIC_ARNS": [
+            a.strip() for a in environ.get("SNS_TOPIC_ARNS", "").split(",") if a.strip()
+        ],
         # Rate limits, in the `limits` library's notation ("10/hour;40/day").
         # Storage: memory:// in one process, redis://host:6379 when several
         # processes or hosts serve (app/adapters/rate_store.py).

@@ -54,6 +54,11 @@ EMAILS = Counter(
     "sent, retried, failed, unbuilt (the site could not build it), skipped.",
     ["kind", "outcome"],
 )  # fmt: skip
+BOUNCES = Counter(
+    "wtym_bounces", "Bounce reports and complaints acted on, by email kind and type: "
+    "hard, soft, complaint.",
+    ["kind", "type"],
+)  # fmt: skip
 RATE_LIMITED = Counter(
     "wtym_rate_limit_refusals", "Requests refused by a rate limit (429), by allowance.", ["scope"]
 )

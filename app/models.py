@@ -3,6 +3,7 @@ autogenerate) sees every table. Code imports a model from its own package."""
 
 from app.accounts import models as accounts
 from app.alerts import models as alerts
+from app.bounces import models as bounces
 from app.campaigns import models as campaigns
 from app.letters import models as letters
 from app.outbox import models as outbox
@@ -13,6 +14,7 @@ from app.sharing import models as sharing
 __all__ = [
     "accounts",
     "alerts",
+    "bounces",
     "campaigns",
     "letters",
     "outbox",

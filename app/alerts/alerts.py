@@ -27,6 +27,7 @@ from app.alerts.models import (
     Subscriber,
 )
 from app.alerts.segments import segment_count, segment_subscribers
+from app.bounces.models import Bounce, BounceType
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter
@@ -35,6 +36,11 @@ from app.sharing.sharing import alert_ref
 from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
 
 log = logging.getLogger(__name__)
+# Warn above these shares of an alert's emails. Amazon SES reviews a sender
+# at 5% bounces and 0.1% complaints; Gmail and Yahoo require bulk senders to
+# stay under 0.3% complaints. Warning early leaves room to act.
+BOUNCE_RATE_WARNING = 0.02
+COMPLAINT_RATE_WARNING = 0.001
 FAN_OUT_BATCH = 2000
 
 
@@ -237,9 +243,29 @@ def progress(alert: Alert) -> Progress:
 class AlertStats:
     recipients: int
     sent: int
-    bounced: int
+    bounced: int  # refused by the relay while sending
     clicked: int
     letters_within_7_days: int
+    bounce_reports: int = 0  # hard and soft bounce reports received after sending
+    complaints: int = 0  # reported as spam
+
+    @property
+    def bounce_rate(self) -> float:
+        return (self.bounced + self.bounce_reports) / self.sent if self.sent else 0.0
+
+    @property
+    def complaint_rate(self) -> float:
+        return self.complaints / self.sent if self.sent else 0.0
+
+    @property
+    def warnings(self) -> list[str]:
+        """Rates past what the big mailbox providers tolerate from bulk senders."""
+        found = []
+        if self.sent and self.bounce_rate >= BOUNCE_RATE_WARNING:
+            found.append(f"bounces at {self.bounce_rate:.1%}: remove dead addresses first")
+        if self.sent and self.complaint_rate >= COMPLAINT_RATE_WARNING:
+            found.append(f"complaints at {self.complaint_rate:.2%}: providers act at 0.1-0.3%")
+        return found
 
 
 def alert_stats(alert: Alert) -> AlertStats:
@@ -253,7 +279,16 @@ def alert_stats(alert: Alert) -> AlertStats:
     if alert.started_at:
         letters = letters.where(Letter.created_at <= alert.started_at + timedelta(days=7))
     written = db.session.execute(letters).scalar_one()
-    return AlertStats(now.queued, now.sent, now.failed, clicked, written)
+    reports = dict(
+        db.session.execute(
+            select(Bounce.type, func.count())
+            .where(Bounce.alert_id == alert.id)
+            .group_by(Bounce.type)
+        ).all()
+    )
+    bounce_reports = reports.get(BounceType.HARD, 0) + reports.get(BounceType.SOFT, 0)
+    return AlertStats(now.queued, now.sent, now.failed, clicked, written, bounce_reports,
+                      reports.get(BounceType.COMPLAINT, 0))  # fmt: skip
 
 
 def all_alerts() -> list[Alert]:
@@ -285,6 +320,9 @@ def record_click(token: str, *, count: bool = True) -> Landing | None:
         if count:  # (not a visitor already counted: see app/web/limits.py)
             recipient.clicks += 1
             recipient.clicked_at = recipient.clicked_at or utcnow()
+        # A sign of life: the mailbox works, so earlier soft bounces were passing.
+        if recipient.subscriber.soft_bounces:
+            recipient.subscriber.soft_bounces = 0
         alert = recipient.alert
         landing = Landing(alert.campaign.slug, alert_ref(alert.id))
     return landing

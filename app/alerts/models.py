@@ -83,6 +83,9 @@ class Subscriber(Model):
     unsubscribed_at: Mapped[datetime | None]
     suppressed_at: Mapped[datetime | None]
     suppressed_reason: Mapped[str | None] = mapped_column(String(120))
+    # Soft bounces since the subscriber last showed a sign of life (a click):
+    # three in a row suppress (app/bounces/handling.py).
+    soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
 
     consents: Mapped[list[Consent]] = relationship(back_populates="subscriber")
 

@@ -9,7 +9,15 @@ from flask import current_app
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirmation_token
 from app.links import external_url
-from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
+from app.outbox.mime import (
+    Email,
+    NotYet,
+    Unsendable,
+    new_email,
+    person,
+    render_email,
+    site_sender,
+)
 from app.outbox.models import OutboxEmail
 
 
@@ -74,6 +82,10 @@ def mp_letter(row: OutboxEmail) -> Email | None:
     mp = letter.mp
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
+    if mp.address_bounced:
+        # Another letter to this address bounced: this one waits for a new
+        # address (an admin's override or a data load) instead of bouncing too.
+        raise NotYet("the MP's address bounced; waiting for a new one")
     site_name = current_app.config["SITE_NAME"]
     text = letter_text(letter=letter, campaign=letter.campaign, constituency=letter.constituency)
     return new_email(

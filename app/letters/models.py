@@ -32,7 +32,7 @@ ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     S.HELD: frozenset({S.QUEUED, S.REJECTED, S.CANCELLED}),
     S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD}),
     S.FAILED: frozenset({S.QUEUED, S.SENT}),
-    S.SENT: frozenset({S.QUEUED}),
+    S.SENT: frozenset({S.QUEUED, S.FAILED}),  # FAILED: a bounce after the relay took it
     S.CANCELLED: frozenset({S.QUEUED}),
     S.EXPIRED: frozenset(),
     S.REJECTED: frozenset(),

@@ -41,6 +41,11 @@ class Unsendable(Exception):
     address is unusable): the email fails, and its kind's on_failed runs."""
 
 
+class NotYet(Exception):
+    """The email must wait, through no one's fault (the MP's address bounced
+    and an admin has not yet set another): tried again later, never given up."""
+
+
 class Unbuildable(Exception):
     """The site cannot build this email (an unsafe header value, a template
     error): a site problem, booked against nobody. Its text names no person."""

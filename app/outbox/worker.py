@@ -44,8 +44,9 @@ from app.letters.outcomes import LetterOutcome
 from app.outbox.health import UNBUILT_PREFIX, Heartbeat
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS, build_email
-from app.outbox.mime import Unbuildable, Unsendable
+from app.outbox.mime import NotYet, Unbuildable, Unsendable
 from app.outbox.models import BULK_PRIORITY, OutboxEmail, OutboxStatus
+from app.outbox.sealing import sealed
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +386,10 @@ def _build(row: OutboxEmail, claim: Claim, result: PassResult):
         record_unbuilt(row, claim, str(exc))
         result.failed += 1
         return None
+    except NotYet as exc:
+        record_retry(row, claim, str(exc), site_problem=True)  # waits; never given up
+        result.retried += 1
+        return None
     except Exception as exc:
         record_unbuilt(row, claim, f"unexpected {type(exc).__name__}")
         result.failed += 1
@@ -392,7 +397,8 @@ def _build(row: OutboxEmail, claim: Claim, result: PassResult):
     if email is None:
         record_skipped(row, claim)
         result.skipped += 1
-    return email
+        return None
+    return sealed(row, email)
 
 
 def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: PassResult) -> None:

@@ -43,6 +43,12 @@ class MP(Model):
     source_email: Mapped[str] = mapped_column(String(254), default="")
     email_override: Mapped[str | None] = mapped_column(String(254))
     is_vacant: Mapped[bool] = mapped_column(default=False)
+    # A letter to this address bounced (app/bounces/): letters to it wait
+    # while it is still the MP's address, so a new address from an admin's
+    # override or a data load lifts the flag by itself.
+    bounced_address: Mapped[str | None] = mapped_column(String(254))
+    bounced_at: Mapped[datetime | None]
+    bounce_diagnostic: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     constituency: Mapped[Constituency] = relationship(back_populates="mp")
@@ -57,6 +63,12 @@ class MP(Model):
         if self.source_email.strip().lower() in NO_EMAIL_VALUES or "@" not in self.source_email:
             return None
         return self.source_email.strip()
+
+    @property
+    def address_bounced(self) -> bool:
+        """Letters to this MP wait: their current address is the one that bounced."""
+        email = self.email
+        return email is not None and email.lower() == (self.bounced_address or "").lower()
 
 
 class StoredPostcodeIndex(Model):

@@ -57,6 +57,14 @@ def unreachable() -> list[MP]:
     return [mp for mp in all_mps() if mp.email is None]
 
 
+def bounced() -> list[MP]:
+    """MPs whose current address bounced: their letters wait for a new one."""
+    flagged = db.session.scalars(
+        select(MP).options(joinedload(MP.constituency)).where(MP.bounced_address.is_not(None))
+    )
+    return sorted((mp for mp in flagged if mp.address_bounced), key=lambda mp: mp.name)
+
+
 @dataclass(frozen=True)
 class Failing:
     mp: MP

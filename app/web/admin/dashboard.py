@@ -6,6 +6,7 @@ from flask import render_template, request
 
 from app.campaigns.campaigns import all_campaigns
 from app.outbox.health import mail_health
+from app.outbox.sealing import dkim_signer
 from app.reference.postcodes import LookupUnavailable
 from app.reference.representatives import reference_cache
 from app.reports import stats
@@ -52,6 +53,7 @@ def dashboard():
         colours=STATUS_COLOURS,
         stack_order=STACK_ORDER,
         mail=mail_health(),
+        mail_signed=dkim_signer() is not None,
         funnel=sharing.funnel(campaign_id),
         group_clicks=sharing.group_clicks(campaign_id),
         channels=sharing.CHANNELS,

@@ -22,6 +22,7 @@ def mps():
     return render_template(
         "admin/mps.html",
         unreachable=mp_service.unreachable(),
+        bounced=mp_service.bounced(),
         failing=mp_service.failing(),
         found=found[:50],
         name=name,
