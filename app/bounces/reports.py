@@ -28,6 +28,7 @@ ADDRESS_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Enve
                    "Return-Path", "X-Envelope-From", "X-Failed-Recipients")  # fmt: skip
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 _REPLY = re.compile(r"\b([45])\d\d[ -][^\r\n]{0,200}")
+_AN_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,13 @@ def read_report(data: bytes, envelope_recipients: Sequence[str] = ()) -> Report:
     message = BytesParser(policy=policy.compat32).parsebytes(data)
     outbox_id = _outbox_id(message, envelope_recipients)
     bounce_type, diagnostic = _failure(message)
-    return Report(outbox_id, bounce_type, diagnostic[:300])
+    return Report(outbox_id, bounce_type, without_addresses(diagnostic))
+
+
+def without_addresses(diagnostic: str) -> str:
+    """A server's diagnostic, kept for admins, without the addresses it quotes
+    (a subscriber's is personal data; the email already names who it was to)."""
+    return _AN_ADDRESS.sub("<address>", " ".join(diagnostic.split()))[:300]
 
 
 def _outbox_id(message: Message, envelope_recipients: Sequence[str]) -> int | None:

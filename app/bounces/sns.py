@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import current_app
 
 from app.bounces.models import BounceType
-from app.bounces.reports import Report
+from app.bounces.reports import Report, without_addresses
 from app.bounces.return_path import outbox_id_in
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def reports(message: dict) -> list[Report]:
     bounce_type = BounceType.HARD if bounce.get("bounceType") == "Permanent" else BounceType.SOFT
     recipients = bounce.get("bouncedRecipients") or [{}]
     return [
-        Report(outbox_id, bounce_type, " ".join(
-            str(r.get(k, "")) for k in ("status", "diagnosticCode") if r.get(k))[:300])
+        Report(outbox_id, bounce_type, without_addresses(" ".join(
+            str(r.get(k, "")) for k in ("status", "diagnosticCode") if r.get(k))))
         for r in recipients[:1]  # one email, one recipient: the site sends one per email
     ]  # fmt: skip

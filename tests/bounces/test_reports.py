@@ -54,6 +54,7 @@ def test_each_shape_is_attributed_and_classified(verp_app, name, expected):
     if expected in (BounceType.HARD, BounceType.SOFT):
         assert report.diagnostic[:1] in "45"  # the status or reply code comes first
         assert len(report.diagnostic) <= 300
+    assert "someone@example.com" not in report.diagnostic  # kept for admins: no address
 
 
 def test_a_report_with_a_forged_return_path_is_about_nothing(verp_app):
