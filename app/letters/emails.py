@@ -4,9 +4,12 @@ the news that it failed or was not sent."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 
 from app.letters.models import Letter, LetterStatus
+from app.letters.moderation import own_words
 from app.letters.submission import confirmation_token
 from app.links import external_url
 from app.outbox.mime import (
@@ -42,16 +45,26 @@ def _context(row: OutboxEmail) -> dict:
     }
 
 
-def letter_text(*, letter, campaign, constituency) -> str:
-    """The text an MP receives (also used for the campaign editor's preview)."""
+def letter_text(*, letter, campaign, constituency, own_share: int | None = None) -> str:
+    """The text an MP receives (also used for the campaign editor's preview),
+    with the footer an office checks: when the address was confirmed, where
+    the postcode is, and `own_share`, the percentage of the letter in the
+    writer's own words."""
     return render_email(
         "mp_letter/body.txt",
         letter=letter,
         campaign=campaign,
         constituency=constituency,
+        own_share=own_share,
         site_name=current_app.config["SITE_NAME"],
         site_url=current_app.config["SITE_URL"],
     )
+
+
+def campaign_id_header(campaign) -> str:
+    """X-Campaign-Id: the campaign's slug at the site's host, for an office's mail filters."""
+    host = urlsplit(current_app.config["SITE_URL"]).hostname or "localhost"
+    return f"{campaign.slug}@{host}"
 
 
 def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> Email:
@@ -87,7 +100,14 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         # address (an admin's override or a data load) instead of bouncing too.
         raise NotYet("the MP's address bounced; waiting for a new one")
     site_name = current_app.config["SITE_NAME"]
-    text = letter_text(letter=letter, campaign=letter.campaign, constituency=letter.constituency)
+    # Measured with moderation's shingles against the campaign's template.
+    own = own_words(letter)
+    text = letter_text(
+        letter=letter,
+        campaign=letter.campaign,
+        constituency=letter.constituency,
+        own_share=round(own.share * 100) if own.total_words else None,
+    )
     return new_email(
         row,
         to=person(mp.name, mp.email),
@@ -96,6 +116,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         sender=site_sender(f"{letter.sender_name} via {site_name}"),
         reply_to=person(letter.sender_name, letter.sender_email),
         automatic=False,
+        extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
     )
 
 

@@ -75,6 +75,12 @@ def shingles(tokens: list[str]) -> set[int]:
 class OwnWords:
     shingles: set[int]
     word_count: int  # words of the letter not covered by the campaign's template
+    total_words: int = 0
+
+    @property
+    def share(self) -> float:
+        """The share of the letter's words in the writer's own words (0 to 1)."""
+        return self.word_count / self.total_words if self.total_words else 0.0
 
 
 def own_words(letter: Letter) -> OwnWords:
@@ -94,7 +100,8 @@ def own_words(letter: Letter) -> OwnWords:
             covered[i : i + SHINGLE_WORDS] = [True] * SHINGLE_WORDS
         else:
             own.add(shingle)
-    return OwnWords(own, covered.count(False) if len(tokens) >= SHINGLE_WORDS else len(tokens))
+    own_count = covered.count(False) if len(tokens) >= SHINGLE_WORDS else len(tokens)
+    return OwnWords(own, own_count, len(tokens))
 
 
 def jaccard(a: set[int], b: set[int]) -> float:

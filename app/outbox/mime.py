@@ -203,13 +203,19 @@ def new_email(
     sender: Mailbox | None = None,
     reply_to: Mailbox | None = None,
     automatic: bool = True,
+    extra_headers: dict[str, str] | None = None,
 ) -> Email:
-    """The email, rendered, with the headers every email needs. Raises Unbuildable
-    on unsafe headers. An address beyond ASCII needs SMTPUTF8, which smtplib's
+    """The email, rendered, with the headers every email needs (and
+    `extra_headers`, ASCII text of one line). Raises Unbuildable on unsafe
+    headers. An address beyond ASCII needs SMTPUTF8, which smtplib's
     send_message negotiates: that rare email stays an EmailMessage."""
     sender = sender or site_sender()
     mailboxes = {"From": sender, "To": to, "Reply-To": reply_to}
     own = _own_headers(row, sender, automatic)
+    for name, value in (extra_headers or {}).items():
+        if not (value.isascii() and is_header_safe(value)):
+            raise Unbuildable(f"unsafe value for {name}")
+        own[name] = value
     if not all(mailbox.addr_spec.isascii() for mailbox in mailboxes.values() if mailbox):
         return _email_message(mailboxes, subject, own, text)
     headers = [f"{name}: {mailbox.header_text(name)}\r\n".encode()
