@@ -114,6 +114,11 @@ def config_from_env(environ=None) -> dict:
         "ALLOW_SMTPUTF8_ADDRESSES": _bool(environ.get("ALLOW_SMTPUTF8_ADDRESSES"), False),
         "MAIL_TIMEOUT": float(environ.get("MAIL_TIMEOUT", "30")),
         "MAIL_TRANSPORT": environ.get("MAIL_TRANSPORT", "smtp"),
+        # Days after a letter's delivery before its writer is asked whether
+        # their MP replied (fractions allowed: 0 asks at once, for a demo).
+        "QUESTIONNAIRE_AFTER_DAYS": float(environ.get("QUESTIONNAIRE_AFTER_DAYS", "14")),
+        # An MP's reply rate is shown once this many of their writers answered.
+        "REPLY_RATE_MIN_ANSWERS": _int(environ, "REPLY_RATE_MIN_ANSWERS", 5),
         # Deliverability (docs/deliverability.md). Return paths that name each
         # email (bounces+<id>-<signature>@BOUNCE_DOMAIN); unset, bounces go to
         # the sender's own address and are not read.

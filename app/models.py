@@ -9,6 +9,7 @@ from app.letters import models as letters
 from app.outbox import models as outbox
 from app.partners import models as partners
 from app.reference import models as reference
+from app.replies import models as replies
 from app.sharing import models as sharing
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "outbox",
     "partners",
     "reference",
+    "replies",
     "sharing",
 ]

@@ -37,6 +37,7 @@ class Purpose(StrEnum):
     FRESH_PREFERENCES = "fresh-preferences"  # emailed on request: see and change everything
     ALERT_CLICK = "alert-click"  # a recipient's click through an alert
     YOUR_DATA = "your-data"  # a person's link to download or delete their data
+    DID_REPLY = "did-reply"  # a writer's link to say whether their MP replied
 
 
 class InvalidToken(Exception):

@@ -26,6 +26,7 @@ from app.outbox.health import site_problem_email
 from app.outbox.mime import Email, Unbuildable
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
 from app.privacy import emails as privacy_emails
+from app.replies import emails as reply_emails
 
 OnOutcome = Callable[[OutboxEmail, str | None], None]  # on_sent's reason is None
 OnFailure = Callable[[OutboxEmail, str], None]  # on_failed's and on_retry's is the error
@@ -73,6 +74,7 @@ KINDS: dict[str, Kind] = {
     EmailKind.PREFERENCES_LINK: Kind(alert_emails.preferences_link),
     EmailKind.SITE_PROBLEM: Kind(site_problem_email),
     EmailKind.DATA_LINK: Kind(privacy_emails.data_link),
+    EmailKind.DID_REPLY: Kind(reply_emails.did_reply),
 }
 
 

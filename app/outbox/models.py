@@ -34,6 +34,7 @@ class EmailKind(StrEnum):
     SITE_PROBLEM = "site_problem"  # to the admins: the relay refuses the site
     DATA_LINK = "data_link"  # to a person who asked: the link to their data
     PREFERENCES_LINK = "prefs_link"  # to a subscriber who asked: a fresh preferences link
+    DID_REPLY = "did_reply"  # to the constituent, days after delivery: did your MP reply?
 
 
 class OutboxStatus(StrEnum):

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
 from app.privacy.retention import erase_letter, erase_subscriber
+from app.replies.models import ReplyQuestion
 from app.text import normalise_email
 from app.tokens import InvalidToken, Purpose, sign, unsign
 
@@ -56,6 +57,18 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _reply_answer(letter_id: int) -> dict | None:
+    question = db.session.scalar(select(ReplyQuestion).where(ReplyQuestion.letter_id == letter_id))
+    if question is None:
+        return None
+    return {
+        "asked_at": _when(question.last_asked_at),
+        "answer": question.answer,
+        "answered_at": _when(question.answered_at),
+        "first_time_writing": question.first_time,
+    }
+
+
 def export(address: str) -> dict[str, Any]:
     """Everything held about `address`, as JSON-ready data."""
     key = normalise_email(address)
@@ -79,6 +92,7 @@ def export(address: str) -> dict[str, Any]:
                     {"at": _when(e.created_at), "status": e.to_status, "detail": e.detail}
                     for e in letter.events
                 ],
+                "did_your_mp_reply": _reply_answer(letter.id),
             }
             for letter in _letters(key)
         ],

@@ -52,6 +52,7 @@ def site(make_app, mail_server):
         WTF_CSRF_ENABLED=True,
         MIN_FILL_SECONDS=1,
         WORKER_IDLE_SECONDS=0.1,
+        QUESTIONNAIRE_AFTER_DAYS=0,  # did your MP reply? asked as soon as it is delivered
     )
     live = LiveServer(app, port).start()
     worker = BackgroundWorker(app).start()

@@ -75,5 +75,6 @@ from app.web.admin import (  # noqa: E402, F401 - register the routes
     moderation,
     mps,
     partners,
+    replies,
     reports,
 )

@@ -1,0 +1,41 @@
+"""The question email: did your MP reply?"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.links import external_url
+from app.outbox.mime import Email, new_email, person, render_email
+from app.outbox.models import OutboxEmail
+from app.replies.models import Answer, ReplyQuestion
+from app.replies.questionnaire import question_token, still_to_ask
+
+SUBJECTS = {
+    1: "Did {mp} reply to your letter?",
+    2: "Reminder: did {mp} reply to your letter?",
+    3: "Has {mp} replied yet?",
+}
+
+
+def did_reply(row: OutboxEmail) -> Email | None:
+    letter = row.letter
+    assert letter is not None, f"outbox row {row.id} has no letter"
+    question = db.session.scalar(select(ReplyQuestion).where(ReplyQuestion.letter_id == letter.id))
+    if question is None or not still_to_ask(question) or letter.erased_at is not None:
+        return None  # answered meanwhile, or the writer asked us to forget them
+    token = question_token(letter.id)
+    links = {a.value: external_url("public.did_reply", token=token, answer=a.value) for a in Answer}
+    text = render_email(
+        "did_reply/body.txt",
+        letter=letter,
+        mp=letter.mp,
+        campaign=letter.campaign,
+        asks=question.asks,
+        links=links,
+        site_name=current_app.config["SITE_NAME"],
+    )
+    subject = SUBJECTS[min(question.asks, 3)].format(mp=letter.mp.name)
+    return new_email(row, to=person(letter.sender_name, letter.sender_email), subject=subject,
+                     text=text)  # fmt: skip

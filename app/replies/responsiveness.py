@@ -1,0 +1,95 @@
+"""How responsive MPs are: per MP and per party, letters delivered, writers
+who answered the question, the share who said their MP replied, and the
+median days from delivery to a writer reporting a reply.
+
+An MP's or a party's rate is shown only once REPLY_RATE_MIN_ANSWERS writers
+answered, so no one writer's answer can be read off the table.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from app.extensions import db
+from app.letters.models import Letter, LetterStatus
+from app.reference.models import MP, Constituency
+from app.replies.models import Answer, ReplyQuestion
+
+
+@dataclass(frozen=True)
+class Responsiveness:
+    name: str  # an MP's name, or a party's
+    detail: str  # the MP's constituency and party, or "" for a party
+    delivered: int
+    answered: int
+    replied: int
+    shown: bool  # enough answers to show the rate
+    median_days: float | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.replied / self.answered if self.shown and self.answered else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    total: Responsiveness
+    mps: list[Responsiveness]
+    parties: list[Responsiveness]
+    min_answers: int
+
+
+def responsiveness(campaign_id: int | None = None) -> Figures:
+    minimum = current_app.config["REPLY_RATE_MIN_ANSWERS"]
+    delivered = Letter.status == LetterStatus.SENT
+    scope = [delivered] + ([Letter.campaign_id == campaign_id] if campaign_id else [])
+    counts = db.session.execute(
+        select(
+            MP.id, MP.name, MP.party, Constituency.name, func.count(Letter.id),
+            func.count(ReplyQuestion.answer),
+            func.sum(case((ReplyQuestion.answer == Answer.YES, 1), else_=0)),
+        )
+        .select_from(Letter)
+        .join(MP, MP.id == Letter.mp_id)
+        .join(Constituency, Constituency.id == Letter.constituency_id)
+        .outerjoin(ReplyQuestion, ReplyQuestion.letter_id == Letter.id)
+        .where(*scope)
+        .group_by(MP.id, MP.name, MP.party, Constituency.name)
+    ).all()  # fmt: skip
+    days: dict[int, list[float]] = {}
+    for mp_id, sent_at, answered_at in db.session.execute(
+        select(Letter.mp_id, Letter.sent_at, ReplyQuestion.answered_at)
+        .join(ReplyQuestion, ReplyQuestion.letter_id == Letter.id)
+        .where(*scope, ReplyQuestion.answer == Answer.YES)
+    ):
+        if sent_at and answered_at:
+            days.setdefault(mp_id, []).append((answered_at - sent_at).total_seconds() / 86400)
+
+    mps = []
+    by_party: dict[str, list[tuple[int, int, int, list[float]]]] = {}
+    for mp_id, name, party, seat, sent, answered, replied in counts:
+        replied = int(replied or 0)
+        mp_days = days.get(mp_id, [])
+        mps.append(_row(name, f"{seat}, {party or 'no party'}", sent, answered, replied, mp_days,
+                        minimum))  # fmt: skip
+        by_party.setdefault(party or "No party", []).append((sent, answered, replied, mp_days))
+    parties = [
+        _row(party, "", sum(t[0] for t in tallies), sum(t[1] for t in tallies),
+             sum(t[2] for t in tallies), [d for t in tallies for d in t[3]], minimum)
+        for party, tallies in by_party.items()
+    ]  # fmt: skip
+    all_days = [d for ds in days.values() for d in ds]
+    total = _row("All MPs", "", sum(r.delivered for r in mps), sum(r.answered for r in mps),
+                 sum(r.replied for r in mps), all_days, minimum)  # fmt: skip
+    order = lambda r: (-r.delivered, r.name)  # noqa: E731
+    return Figures(total, sorted(mps, key=order), sorted(parties, key=order), minimum)
+
+
+def _row(name, detail, delivered, answered, replied, days, minimum) -> Responsiveness:
+    shown = answered >= minimum
+    median = statistics.median(days) if shown and days else None
+    return Responsiveness(name, detail, delivered, answered, replied, shown, median)

@@ -1,0 +1,53 @@
+"""Did your MP reply? The page each link in the question email opens, and
+the public table of how responsive MPs are to a campaign's letters."""
+
+from __future__ import annotations
+
+from flask import abort, make_response, render_template, request
+
+from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
+from app.replies.models import Answer
+from app.replies.questionnaire import question_for, record_answer
+from app.replies.responsiveness import responsiveness
+from app.web.public import bp
+from app.web.security import private_page
+
+FIRST_TIME = {"yes": True, "no": False}
+
+
+@bp.route("/replied/<token>", methods=["GET", "POST"])
+def did_reply(token: str):
+    """GET shows the question with the answer from the link chosen; only the
+    button (a POST) records it, so a mail scanner following links answers nothing."""
+    question = question_for(token)
+    if question is None or question.letter.erased_at is not None:
+        abort(404)
+    error = None
+    saved = False
+    if request.method == "POST":  # the form's answer, never the link's (still in the URL)
+        chosen = request.form.get("answer", "")
+    else:
+        chosen = request.args.get("answer") or question.answer or ""
+    if request.method == "POST":
+        if chosen not in {a.value for a in Answer}:
+            error = "Choose an answer."
+        else:
+            first_time = FIRST_TIME.get(request.form.get("first_time", ""))
+            record_answer(question.id, Answer(chosen), first_time)
+            saved = True
+    page = render_template(
+        "replies/did_reply.html", question=question, letter=question.letter, chosen=chosen,
+        error=error, saved=saved, answers=Answer,
+    )  # fmt: skip
+    return private_page(make_response(page, 422 if error else 200))
+
+
+@bp.get("/c/<slug>/replies")
+def campaign_replies(slug: str):
+    try:
+        campaign = get_public_campaign(slug)
+    except CampaignNotFound:
+        abort(404)
+    return render_template(
+        "replies/campaign.html", campaign=campaign, figures=responsiveness(campaign.id)
+    )

@@ -1,0 +1,202 @@
+"""Did your MP reply? The question, its reminder and its answers, with a real
+SMTP server and a shifted clock; and the responsiveness figures."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.db import utcnow
+from app.extensions import db
+from app.letters.models import Letter, LetterStatus
+from app.replies.models import Answer, ReplyQuestion
+from app.replies.questionnaire import ask_due
+from app.replies.responsiveness import responsiveness
+from tests.builders.admins import signed_in_client
+from tests.builders.letters import NO_MODERATION, confirmed_letter
+from tests.builders.outbox import deliver, fresh
+
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def site(make_app, mail_server):
+    app = make_app(MAIL_PORT=mail_server.port, QUESTIONNAIRE_AFTER_DAYS=14, **NO_MODERATION)
+    with app.app_context():
+        yield app
+
+
+def delivered(email="jane@example.com", **changes) -> Letter:
+    letter = confirmed_letter(email=email, **changes)
+    deliver()  # the letter to the MP
+    deliver()  # the writer's copy
+    letter = fresh(letter)
+    assert letter.status == LetterStatus.SENT
+    return letter
+
+
+def questions_to(mail_server, email: str) -> list:
+    return [m for m in mail_server.to(email) if "repl" in m["Subject"]]
+
+
+def link(mail, answer: str) -> str:
+    found = re.search(rf"http://localhost(/replied/\S+\?answer={answer})\b", mail.text)
+    return found.group(1)
+
+
+def question_of(letter) -> ReplyQuestion:
+    db.session.commit()
+    return db.session.scalar(
+        select(ReplyQuestion).where(ReplyQuestion.letter_id == letter.id)
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+
+
+def test_asked_after_the_days_set_answered_by_post_only_and_changed(site, mail_server):
+    letter = delivered()
+    sent = letter.sent_at
+    assert ask_due(sent + 13 * DAY) == 0
+    assert ask_due(sent + 14 * DAY + timedelta(minutes=1)) == 1
+    deliver()
+    [question] = questions_to(mail_server, "jane@example.com")
+    assert question["Subject"] == "Did Alice Able reply to your letter?"
+    client = site.test_client()
+
+    page = client.get(link(question, "yes"))  # a mail scanner follows the link
+    assert page.status_code == 200
+    assert 'id="answer-yes" name="answer" value="yes" checked' in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert question_of(letter).answer is None  # following a link answers nothing
+
+    path = link(question, "yes").split("?")[0]
+    saved = client.post(path, data={"answer": "yes", "first_time": "yes"})
+    assert "your answer is saved" in saved.get_data(as_text=True)
+    asked = question_of(letter)
+    assert (asked.answer, asked.first_time) == (Answer.YES, True)
+
+    client.post(link(question, "yes"), data={"answer": "no"})  # changed from the same link
+    asked = question_of(letter)
+    assert (asked.answer, asked.first_time) == (Answer.NO, True)
+    assert "the writer says: no" in fresh(letter).events[-1].detail
+    assert ask_due(sent + 100 * DAY) == 0  # answered: nothing more is asked
+
+
+def test_one_reminder_a_week_later_when_unanswered(site, mail_server):
+    sent = delivered().sent_at
+    ask_due(sent + 15 * DAY)
+    deliver()
+    assert ask_due(sent + 21 * DAY) == 0  # six days on
+    assert ask_due(sent + 22 * DAY + timedelta(minutes=1)) == 1
+    assert ask_due(sent + 90 * DAY) == 0  # one reminder, no more
+    deliver()
+    subjects = [m["Subject"] for m in questions_to(mail_server, "jane@example.com")]
+    assert subjects == ["Did Alice Able reply to your letter?",
+                        "Reminder: did Alice Able reply to your letter?"]  # fmt: skip
+
+
+def test_not_yet_asks_once_more_two_weeks_later(site, mail_server):
+    letter = delivered()
+    ask_due(letter.sent_at + 15 * DAY)
+    deliver()
+    [question] = questions_to(mail_server, "jane@example.com")
+    site.test_client().post(link(question, "not_yet").split("?")[0], data={"answer": "not_yet"})
+    answered = question_of(letter).answered_at
+    assert ask_due(answered + 13 * DAY) == 0
+    assert ask_due(answered + 14 * DAY + timedelta(minutes=1)) == 1
+    assert ask_due(answered + 60 * DAY) == 0
+    deliver()
+    assert questions_to(mail_server, "jane@example.com")[-1]["Subject"] == (
+        "Has Alice Able replied yet?"
+    )
+
+
+def test_a_question_answered_before_it_is_sent_is_not_sent(site, mail_server):
+    letter = delivered()
+    ask_due(letter.sent_at + 15 * DAY)
+    ask_due(letter.sent_at + 23 * DAY)  # the reminder is queued...
+    question = question_of(letter)
+    question.answer = Answer.YES  # ...and the first email answered meanwhile
+    db.session.commit()
+    deliver()
+    assert questions_to(mail_server, "jane@example.com") == []
+
+
+def test_a_bad_link_or_no_answer_is_refused_clearly(site, mail_server):
+    letter = delivered()
+    ask_due(letter.sent_at + 15 * DAY)
+    deliver()
+    [question] = questions_to(mail_server, "jane@example.com")
+    client = site.test_client()
+    assert client.get("/replied/forged-token").status_code == 404
+    path = link(question, "yes").split("?")[0]
+    refused = client.post(path, data={"answer": "maybe"})
+    assert refused.status_code == 422
+    assert "Choose an answer." in refused.get_data(as_text=True)
+    assert question_of(letter).answer is None
+
+
+def seed(letters_by_postcode: dict[str, list[str]]) -> None:
+    """Delivered letters with these answers ("" for none), per postcode."""
+    n = 0
+    for postcode, answers in letters_by_postcode.items():
+        for answer in answers:
+            n += 1
+            letter = confirmed_letter(email=f"w{n}@example.com", postcode=postcode)
+            db.session.execute(update(Letter).where(Letter.id == letter.id).values(
+                status=LetterStatus.SENT, sent_at=utcnow() - 20 * DAY))  # fmt: skip
+            if answer:
+                db.session.add(ReplyQuestion(
+                    letter_id=letter.id, asks=1, last_asked_at=utcnow() - 6 * DAY,
+                    answer=Answer(answer), answered_at=utcnow() - (20 - n % 5) * DAY + 2 * DAY))  # fmt: skip
+    db.session.commit()
+
+
+def test_responsiveness_shows_a_rate_only_from_five_answers(site):
+    seed({
+        "TE1 1AA": ["yes", "yes", "yes", "no", "not_yet", ""],  # Alice Able: 5 answers
+        "TE2 2BB": ["yes", "yes", "yes", "yes"],  # Bob Baker: only 4
+    })  # fmt: skip
+    figures = responsiveness()
+    alice, bob = (
+        next(r for r in figures.mps if r.name == name) for name in ("Alice Able", "Bob Baker")
+    )
+    assert (alice.delivered, alice.answered, alice.replied) == (6, 5, 3)
+    assert alice.rate == pytest.approx(0.6)
+    assert alice.median_days is not None
+    assert (bob.delivered, bob.answered, bob.rate, bob.median_days) == (4, 4, None, None)
+    assert figures.total.rate == pytest.approx(7 / 9)
+    labour = next(r for r in figures.parties if r.name == "Labour")
+    assert labour.rate == pytest.approx(0.6)
+
+    page = site.test_client().get("/c/mp-expenses/replies").get_data(as_text=True)
+    alice_row = page.split("Alice Able")[1].split("</tr>")[0]
+    bob_row = page.split("Bob Baker")[1].split("</tr>")[0]
+    assert "60%" in alice_row
+    assert "fewer than 5 answers" in bob_row
+    assert "w1@example.com" not in page
+
+    admin = signed_in_client(site)
+    csv_text = admin.get("/admin/replies.csv").get_data(as_text=True)
+    assert 'mp,Alice Able,"Testington North, Labour",6,5,3,0.6,' in csv_text
+    assert 'mp,Bob Baker,"Testington South, Conservative",4,4,,,' in csv_text
+    rows = admin.get("/admin/replies.json").get_json()
+    assert {"level": "mp", "name": "Bob Baker"}.items() <= next(
+        r for r in rows if r["name"] == "Bob Baker").items()  # fmt: skip
+    assert next(r for r in rows if r["name"] == "Bob Baker")["reply_rate"] is None
+
+
+def test_a_writers_answer_is_in_their_data_download(site, mail_server):
+    from app.privacy.requests import export
+
+    letter = delivered()
+    ask_due(letter.sent_at + 15 * DAY)
+    deliver()
+    [question] = questions_to(mail_server, "jane@example.com")
+    site.test_client().post(link(question, "no"), data={"answer": "no", "first_time": "no"})
+    db.session.commit()
+    [written] = export("jane@example.com")["letters"]
+    assert written["did_your_mp_reply"]["answer"] == "no"
+    assert written["did_your_mp_reply"]["first_time_writing"] is False
