@@ -14,6 +14,7 @@ from app.accounts import audit
 from app.campaigns.models import Campaign, CampaignStatus
 from app.db import write_transaction
 from app.extensions import db
+from app.letters.own_words import measure
 from app.reference.representatives import Seat
 from app.text import fill_placeholders, markdown_to_html, normalise_for_comparison
 
@@ -45,6 +46,7 @@ class LetterRules:
     slug: str
     subject_template: str
     body_template: str
+    min_own_words_percent: int = 0
 
 
 def open_campaign_rules(slug: str) -> LetterRules:
@@ -59,7 +61,8 @@ def open_campaign_rules(slug: str) -> LetterRules:
     if kept and time.monotonic() < kept[1]:
         return kept[0]
     campaign = get_open_campaign(slug)
-    rules = LetterRules(campaign.id, slug, campaign.subject_template, campaign.body_template)
+    rules = LetterRules(campaign.id, slug, campaign.subject_template, campaign.body_template,
+                        campaign.min_own_words_percent or 0)  # fmt: skip
     copies[slug] = (rules, time.monotonic() + current_app.config["REFERENCE_REFRESH_SECONDS"])
     return rules
 
@@ -113,6 +116,16 @@ def personal_edit_problem(
     left = [m for m in _INSTRUCTION.findall(campaign.body_template) if m in body]
     if left:
         return f"Please replace {left[0]} with your own words."
+    minimum = campaign.min_own_words_percent or 0
+    if minimum:
+        _, template = suggested_letter(campaign, seat, name)
+        own = measure(body, template, (seat.mp.name, seat.name, name))
+        if own.percent < minimum:
+            return (
+                f"About {own.percent}% of your letter is in your own words. This campaign "
+                f"asks for at least {minimum}%: please say more, in your own words, "
+                "about why this matters to you."
+            )
     return None
 
 
@@ -184,6 +197,7 @@ def public_fields(campaign: Campaign) -> dict:
         "status": campaign.status,
         "subject_template": campaign.subject_template,
         "body_template": campaign.body_template,
+        "min_own_words_percent": campaign.min_own_words_percent or 0,
         "thank_you_html": str(thank_you_html(campaign)),
         "share_text": campaign.share_text,
         "group_url": campaign.group_url,
@@ -196,7 +210,9 @@ def public_fields(campaign: Campaign) -> dict:
 EDITABLE = (
     "slug", "title", "summary", "intro_markdown", "subject_template", "body_template",
     "status", "thank_you_markdown", "share_text", "group_url", "group_label", "alert_sender",
+    "min_own_words_percent",
 )  # fmt: skip
+NUMBERS = {"min_own_words_percent": (0, 100)}  # edited as text, stored as whole numbers
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
 
 
@@ -225,15 +241,20 @@ def _check(fields: dict, campaign_id: int | None) -> dict[str, str]:
     url = fields.get("group_url", "")
     if url and not url.startswith(("https://", "http://")):
         problems["group_url"] = "The group link must start with https://"
+    for name, (low, high) in NUMBERS.items():
+        text = fields.get(name) or "0"
+        if not text.isdigit() or not low <= int(text) <= high:
+            problems[name] = f"Enter a whole number from {low} to {high}."
     return problems
 
 
 def save_campaign(admin, campaign_id: int | None, fields: dict) -> Campaign:
     """Create or update a campaign; the audit log records which fields changed."""
-    fields = {k: (fields.get(k) or "").strip() for k in EDITABLE}
+    fields = {k: str(fields.get(k) or "").strip() for k in EDITABLE}
     problems = _check(fields, campaign_id)
     if problems:
         raise CampaignInvalid(problems)
+    fields.update({name: int(fields[name] or 0) for name in NUMBERS})
     with write_transaction() as session:
         campaign = session.get(Campaign, campaign_id) if campaign_id else Campaign()
         changed = [k for k in EDITABLE if getattr(campaign, k, None) != fields[k]]

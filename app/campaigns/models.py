@@ -25,6 +25,8 @@ class Campaign(Model):
     intro_markdown: Mapped[str] = mapped_column(Text, default="")
     subject_template: Mapped[str] = mapped_column(String(200), default="")
     body_template: Mapped[str] = mapped_column(Text, default="")
+    # A letter is refused with less than this share in the writer's own words.
+    min_own_words_percent: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[CampaignStatus] = mapped_column(String(10), default=CampaignStatus.DRAFT)
     thank_you_markdown: Mapped[str] = mapped_column(Text, default="")
     share_text: Mapped[str] = mapped_column(String(280), default="")

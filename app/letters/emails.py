@@ -106,7 +106,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         letter=letter,
         campaign=letter.campaign,
         constituency=letter.constituency,
-        own_share=round(own.share * 100) if own.total_words else None,
+        own_share=own.percent if own.total_words else None,
     )
     return new_email(
         row,

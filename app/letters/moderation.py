@@ -14,9 +14,7 @@ by an indexed lookup; the closest candidates are then compared exactly
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,13 +25,12 @@ from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterShingle, LetterStatus
+from app.letters.own_words import OwnWords, measure, words
 from app.outbox.models import EmailKind, OutboxEmail
 
 log = logging.getLogger(__name__)
-SHINGLE_WORDS = 4
 SKETCH_SIZE = 64
 CANDIDATES = 5
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Threats and abuse an MP's office should never receive unseen; extend with
 # MODERATION_EXTRA_PHRASES (comma-separated).
 ABUSE_PHRASES = (
@@ -48,41 +45,6 @@ class Hold:
     similar_to_id: int | None = None
 
 
-def _hash(shingle: str) -> int:
-    # A signed 64-bit integer: it fits BIGINT on PostgreSQL and INTEGER on SQLite.
-    digest = hashlib.blake2b(shingle.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def _shingle_at(tokens: list[str], i: int) -> int:
-    return _hash(" ".join(tokens[i : i + SHINGLE_WORDS]))
-
-
-def words(text: str, names: tuple[str, ...] = ()) -> list[str]:
-    text = text.lower()
-    for i, name in enumerate(n for n in names if n):
-        text = text.replace(name.lower(), f" name{i} ")
-    return _WORD.findall(text.replace("\u2019", "'"))  # typographic apostrophes
-
-
-def shingles(tokens: list[str]) -> set[int]:
-    if len(tokens) < SHINGLE_WORDS:
-        return {_hash(" ".join(tokens))} if tokens else set()
-    return {_shingle_at(tokens, i) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
-
-
-@dataclass(frozen=True)
-class OwnWords:
-    shingles: set[int]
-    word_count: int  # words of the letter not covered by the campaign's template
-    total_words: int = 0
-
-    @property
-    def share(self) -> float:
-        """The share of the letter's words in the writer's own words (0 to 1)."""
-        return self.word_count / self.total_words if self.total_words else 0.0
-
-
 def own_words(letter: Letter) -> OwnWords:
     names = (letter.mp.name, letter.constituency.name, letter.sender_name)
     template = (
@@ -90,18 +52,7 @@ def own_words(letter: Letter) -> OwnWords:
         .replace("{constituency}", letter.constituency.name)
         .replace("{constituent_name}", letter.sender_name)
     )
-    template_shingles = shingles(words(template, names))
-    tokens = words(letter.body, names)
-    covered = [False] * len(tokens)
-    own: set[int] = set()
-    for i in range(max(len(tokens) - SHINGLE_WORDS + 1, 0)):
-        shingle = _shingle_at(tokens, i)
-        if shingle in template_shingles:
-            covered[i : i + SHINGLE_WORDS] = [True] * SHINGLE_WORDS
-        else:
-            own.add(shingle)
-    own_count = covered.count(False) if len(tokens) >= SHINGLE_WORDS else len(tokens)
-    return OwnWords(own, own_count, len(tokens))
+    return measure(letter.body, template, names)
 
 
 def jaccard(a: set[int], b: set[int]) -> float:

@@ -6,7 +6,8 @@ import pytest
 
 from app.campaigns.campaigns import suggested_letter
 from app.letters.models import LetterStatus
-from app.letters.moderation import jaccard, shingles, words
+from app.letters.moderation import jaccard
+from app.letters.own_words import shingles, words
 from app.letters.submission import confirm_letter, confirmation_token
 from app.reference.representatives import find_mp
 from tests.builders.letters import PERSONAL_BODY, demo_campaign, submit

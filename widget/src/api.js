@@ -43,6 +43,7 @@
  * @property {"draft" | "live" | "closed"} status
  * @property {string} subject_template
  * @property {string} body_template
+ * @property {number} [min_own_words_percent] A letter with less in the writer's own words is refused.
  * @property {string} form_ticket
  * @property {string} consent_wording
  * @property {string} privacy_url The site's privacy notice.

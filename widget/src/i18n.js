@@ -57,6 +57,9 @@ const en = {
   closed: "This campaign has closed. Thank you to everyone who wrote.",
   /** @type {(n: number, total: number) => string} */
   stepOf: (n, total) => `Step ${n} of ${total}`,
+  /** @type {(percent: number, minimum: number) => string} */
+  ownWords: (percent, minimum) =>
+    `About ${percent}% in your own words` + (minimum ? ` (this campaign asks for at least ${minimum}%)` : ""),
 };
 
 const cy = {
@@ -116,6 +119,9 @@ const cy = {
   closed: "Mae'r ymgyrch hon wedi cau. Diolch i bawb a ysgrifennodd.",
   /** @type {(n: number, total: number) => string} */
   stepOf: (n, total) => `Cam ${n} o ${total}`,
+  /** @type {(percent: number, minimum: number) => string} */
+  ownWords: (percent, minimum) =>
+    `Tua ${percent}% yn eich geiriau eich hun` + (minimum ? ` (mae'r ymgyrch hon yn gofyn am o leiaf ${minimum}%)` : ""),
 };
 
 /** @typedef {typeof en} Strings */

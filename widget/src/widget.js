@@ -3,6 +3,7 @@
 import { api } from "./api.js";
 import { h, uid } from "./dom.js";
 import { strings } from "./i18n.js";
+import { ownPercent } from "./ownwords.js";
 import { css, textOn } from "./styles.js";
 
 /**
@@ -182,6 +183,29 @@ export function mount(host, base) {
     const input = multiline ? h("textarea", attrs) : h("input", attrs);
     input.value = value;
     return h("div", { class: error ? "field error" : "field" }, h("label", { for: id }, label), hintEl, errorEl, input);
+  }
+
+  /**
+   * "About 60% in your own words", live under the letter while it is typed.
+   * @param {LetterForm} form
+   */
+  function ownWordsMeter(form) {
+    const campaign = /** @type {Campaign} */ (state.campaign);
+    const seat = /** @type {Seat} */ (state.seat);
+    const body = /** @type {HTMLTextAreaElement} */ (form.elements.body);
+    const name = /** @type {HTMLInputElement} */ (form.elements.name);
+    const minimum = campaign.min_own_words_percent || 0;
+    const out = h("p", { class: "hint", id: `${body.id}-own-words`, "aria-live": "polite" });
+    body.insertAdjacentElement("afterend", out);
+    const update = () => {
+      const writer = name.value.trim();
+      const template = fill(campaign.body_template, seat).split("{constituent_name}").join(writer || "{constituent_name}");
+      const percent = ownPercent(body.value, template, [seat.mp.name, seat.constituency.name, writer]);
+      out.textContent = t.ownWords(percent, minimum);
+    };
+    body.addEventListener("input", update);
+    name.addEventListener("input", update);
+    update();
   }
 
   /**
@@ -408,6 +432,7 @@ export function mount(host, base) {
       privacyLink(),
     ));
     form.elements.website.value = state.honeypot;
+    ownWordsMeter(form);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       collect(form);

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -15,7 +16,7 @@ from wtforms import (
 
 # New in WTForms 3.3; types-WTForms (3.2) does not have it yet.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.outbox.mime import is_usable_sender
 from app.web.forms import single_line
@@ -66,6 +67,11 @@ class CampaignForm(FlaskForm):
     intro_markdown = TextAreaField("Introduction (Markdown)", [Length(max=20_000)])
     subject_template = StringField("Suggested subject", [Length(max=200), single_line])
     body_template = TextAreaField("Suggested letter", [Length(max=20_000)])
+    min_own_words_percent = IntegerField(
+        "Smallest share of a letter in the writer's own words (%)",
+        [Optional(), NumberRange(0, 100, "Enter a whole number from 0 to 100.")],
+        default=0,
+    )
     thank_you_markdown = TextAreaField("Thank-you text (Markdown)", [Length(max=20_000)])
     share_text = StringField("Share text", [Length(max=280), single_line])
     group_url = StringField("Group link (e.g. a Facebook group)", [Optional(), Length(max=500)])
