@@ -29,6 +29,7 @@ class Responsiveness:
     replied: int
     shown: bool  # enough answers to show the rate
     median_days: float | None
+    gss_code: str = ""  # an MP's constituency; "" for a party or all
 
     @property
     def rate(self) -> float | None:
@@ -49,7 +50,8 @@ def responsiveness(campaign_id: int | None = None) -> Figures:
     scope = [delivered] + ([Letter.campaign_id == campaign_id] if campaign_id else [])
     counts = db.session.execute(
         select(
-            MP.id, MP.name, MP.party, Constituency.name, func.count(Letter.id),
+            MP.id, MP.name, MP.party, Constituency.name, Constituency.gss_code,
+            func.count(Letter.id),
             func.count(ReplyQuestion.answer),
             func.sum(case((ReplyQuestion.answer == Answer.YES, 1), else_=0)),
         )
@@ -58,7 +60,7 @@ def responsiveness(campaign_id: int | None = None) -> Figures:
         .join(Constituency, Constituency.id == Letter.constituency_id)
         .outerjoin(ReplyQuestion, ReplyQuestion.letter_id == Letter.id)
         .where(*scope)
-        .group_by(MP.id, MP.name, MP.party, Constituency.name)
+        .group_by(MP.id, MP.name, MP.party, Constituency.name, Constituency.gss_code)
     ).all()  # fmt: skip
     days: dict[int, list[float]] = {}
     for mp_id, sent_at, answered_at in db.session.execute(
@@ -71,11 +73,11 @@ def responsiveness(campaign_id: int | None = None) -> Figures:
 
     mps = []
     by_party: dict[str, list[tuple[int, int, int, list[float]]]] = {}
-    for mp_id, name, party, seat, sent, answered, replied in counts:
+    for mp_id, name, party, seat, gss_code, sent, answered, replied in counts:
         replied = int(replied or 0)
         mp_days = days.get(mp_id, [])
         mps.append(_row(name, f"{seat}, {party or 'no party'}", sent, answered, replied, mp_days,
-                        minimum))  # fmt: skip
+                        minimum, gss_code))  # fmt: skip
         by_party.setdefault(party or "No party", []).append((sent, answered, replied, mp_days))
     parties = [
         _row(party, "", sum(t[0] for t in tallies), sum(t[1] for t in tallies),
@@ -89,7 +91,29 @@ def responsiveness(campaign_id: int | None = None) -> Figures:
     return Figures(total, sorted(mps, key=order), sorted(parties, key=order), minimum)
 
 
-def _row(name, detail, delivered, answered, replied, days, minimum) -> Responsiveness:
+def _row(name, detail, delivered, answered, replied, days, minimum, gss="") -> Responsiveness:
     shown = answered >= minimum
     median = statistics.median(days) if shown and days else None
-    return Responsiveness(name, detail, delivered, answered, replied, shown, median)
+    return Responsiveness(name, detail, delivered, answered, replied, shown, median, gss)
+
+
+# Reply rate -> fill, for the map: a sequential purple scale, darker for
+# more replies; constituencies without enough answers are light grey.
+RATE_BUCKETS = (
+    (0.0, "#efedf5", "fewer than the answers needed, or no letters"),
+    (0.0, "#bcbddc", "under 25% say their MP replied"),
+    (0.25, "#9e9ac8", "25% to 49%"),
+    (0.5, "#6a51a3", "50% to 74%"),
+    (0.75, "#3f007d", "75% or more"),
+)
+
+
+def rate_fill(rate: float | None) -> tuple[str, str]:
+    """(fill, legend label) for an MP's reply rate, or for none shown."""
+    if rate is None:
+        return RATE_BUCKETS[0][1], RATE_BUCKETS[0][2]
+    chosen = RATE_BUCKETS[1]
+    for bucket in RATE_BUCKETS[1:]:
+        if rate >= bucket[0]:
+            chosen = bucket
+    return chosen[1], chosen[2]

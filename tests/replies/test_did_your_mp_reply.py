@@ -172,11 +172,15 @@ def test_responsiveness_shows_a_rate_only_from_five_answers(site):
     assert labour.rate == pytest.approx(0.6)
 
     page = site.test_client().get("/c/mp-expenses/replies").get_data(as_text=True)
-    alice_row = page.split("Alice Able")[1].split("</tr>")[0]
-    bob_row = page.split("Bob Baker")[1].split("</tr>")[0]
+    alice_row = page.split('<th scope="row">Alice Able')[1].split("</tr>")[0]
+    bob_row = page.split('<th scope="row">Bob Baker')[1].split("</tr>")[0]
     assert "60%" in alice_row
     assert "fewer than 5 answers" in bob_row
     assert "w1@example.com" not in page
+    # The map: each MP's constituency, shaded only once enough writers answered.
+    assert "(Alice Able): 60% of 5 writers say so" in page
+    assert "(Bob Baker): 4 answers, fewer than needed" in page
+    assert page.count("<polygon") == 650
 
     admin = signed_in_client(site)
     csv_text = admin.get("/admin/replies.csv").get_data(as_text=True)

@@ -8,7 +8,8 @@ from flask import abort, make_response, render_template, request
 from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
 from app.replies.models import Answer
 from app.replies.questionnaire import question_for, record_answer
-from app.replies.responsiveness import responsiveness
+from app.replies.responsiveness import RATE_BUCKETS, rate_fill, responsiveness
+from app.reports.hexmap import hexmap
 from app.web.public import bp
 from app.web.security import private_page
 
@@ -48,6 +49,28 @@ def campaign_replies(slug: str):
         campaign = get_public_campaign(slug)
     except CampaignNotFound:
         abort(404)
+    figures = responsiveness(campaign.id)
     return render_template(
-        "replies/campaign.html", campaign=campaign, figures=responsiveness(campaign.id)
-    )
+        "replies/campaign.html", campaign=campaign, figures=figures,
+        hexmap=hexmap(), hexes=_shaded(figures), buckets=RATE_BUCKETS,
+    )  # fmt: skip
+
+
+def _shaded(figures) -> list[dict]:
+    """Each constituency's hexagon, filled by its MP's reply rate (when shown)."""
+    drawn = hexmap()
+    if drawn is None:
+        return []
+    by_gss = {row.gss_code: row for row in figures.mps}
+    hexes = []
+    for h in drawn.hexes:
+        row = by_gss.get(h.gss_code)
+        fill, _ = rate_fill(row.rate if row else None)
+        if row is None:
+            label = f"{h.name}: no letters delivered"
+        elif row.rate is None:
+            label = f"{h.name} ({row.name}): {row.answered} answers, fewer than needed"
+        else:
+            label = f"{h.name} ({row.name}): {row.rate:.0%} of {row.answered} writers say so"
+        hexes.append({"points": h.points, "fill": fill, "label": label})
+    return hexes
