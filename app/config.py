@@ -119,6 +119,11 @@ def config_from_env(environ=None) -> dict:
         "QUESTIONNAIRE_AFTER_DAYS": float(environ.get("QUESTIONNAIRE_AFTER_DAYS", "14")),
         # An MP's reply rate is shown once this many of their writers answered.
         "REPLY_RATE_MIN_ANSWERS": _int(environ, "REPLY_RATE_MIN_ANSWERS", 5),
+        # The follow-up segments of alerts: writers who say their MP has not
+        # replied this many days after delivery; constituents of MPs whose
+        # reply rate is below this share.
+        "FOLLOW_UP_AFTER_DAYS": float(environ.get("FOLLOW_UP_AFTER_DAYS", "28")),
+        "FOLLOW_UP_BELOW_RATE": float(environ.get("FOLLOW_UP_BELOW_RATE", "0.25")),
         # Deliverability (docs/deliverability.md). Return paths that name each
         # email (bounces+<id>-<signature>@BOUNCE_DOMAIN); unset, bounces go to
         # the sender's own address and are not read.

@@ -19,6 +19,8 @@ class Segment(StrEnum):
     ALL = "all"  # every confirmed subscriber
     NOT_WRITTEN = "not_written"  # ... who has not yet written in this campaign
     MP_NOT_HEARD = "mp_not_heard"  # ... whose MP has not yet received a letter in it
+    NO_REPLY = "no_reply"  # ... who wrote, and say their MP has not replied after N days
+    LOW_REPLY_MP = "low_reply_mp"  # ... whose MP's reply rate in this campaign is below X
 
 
 class AlertStatus(StrEnum):

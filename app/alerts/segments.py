@@ -6,17 +6,32 @@ here, and its condition in `segment_subscribers`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import exists, func, select
 
 from app.alerts.models import Alert, Segment, Subscriber, SubscriberStatus
+from app.db import utcnow
 from app.extensions import db
 from app.letters.models import ACTIVE_STATUSES, Letter, LetterStatus
+from app.reference.models import Constituency
+from app.replies.models import Answer, ReplyQuestion
+from app.replies.responsiveness import responsiveness
 
-SEGMENT_LABELS = {
-    Segment.ALL: "Everyone subscribed",
-    Segment.NOT_WRITTEN: "Subscribers who have not yet written in this campaign",
-    Segment.MP_NOT_HEARD: "Subscribers whose MP has not yet received a letter in this campaign",
-}
+
+def segment_labels() -> dict[Segment, str]:
+    """What each segment is, in words, with the follow-up settings' values."""
+    config = current_app.config
+    return {
+        Segment.ALL: "Everyone subscribed",
+        Segment.NOT_WRITTEN: "Subscribers who have not yet written in this campaign",
+        Segment.MP_NOT_HEARD: "Subscribers whose MP has not yet received a letter in this campaign",
+        Segment.NO_REPLY: "Subscribers who wrote, and say their MP had not replied "
+        f"{config['FOLLOW_UP_AFTER_DAYS']:g} days after delivery",
+        Segment.LOW_REPLY_MP: "Subscribers whose MP's reply rate in this campaign is under "
+        f"{config['FOLLOW_UP_BELOW_RATE']:.0%} (MPs with enough answers only)",
+    }
 
 
 def segment_subscribers(alert: Alert):
@@ -36,6 +51,26 @@ def segment_subscribers(alert: Alert):
             Letter.status == LetterStatus.SENT,
         )
         query = query.where(Subscriber.constituency_id.is_not(None), ~heard)
+    elif alert.segment == Segment.NO_REPLY:
+        waited = utcnow() - timedelta(days=current_app.config["FOLLOW_UP_AFTER_DAYS"])
+        unanswered = exists().where(
+            Letter.campaign_id == alert.campaign_id,
+            Letter.sender_email_key == Subscriber.email,
+            Letter.status == LetterStatus.SENT,
+            Letter.sent_at <= waited,
+            ReplyQuestion.letter_id == Letter.id,
+            ReplyQuestion.answer.in_((Answer.NO, Answer.NOT_YET)),
+        )
+        query = query.where(unanswered)
+    elif alert.segment == Segment.LOW_REPLY_MP:
+        below = current_app.config["FOLLOW_UP_BELOW_RATE"]
+        seats = [
+            row.gss_code
+            for row in responsiveness(alert.campaign_id).mps
+            if row.rate is not None and row.rate < below
+        ]
+        in_seat = select(Constituency.id).where(Constituency.gss_code.in_(seats))
+        query = query.where(Subscriber.constituency_id.in_(in_seat))
     return query
 
 

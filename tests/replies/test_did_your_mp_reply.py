@@ -204,3 +204,32 @@ def test_a_writers_answer_is_in_their_data_download(site, mail_server):
     [written] = export("jane@example.com")["letters"]
     assert written["did_your_mp_reply"]["answer"] == "no"
     assert written["did_your_mp_reply"]["first_time_writing"] is False
+
+
+def test_the_follow_up_segments_pick_exactly_the_right_people(site):
+    from app.alerts import segments
+    from app.alerts.models import Segment, Subscriber
+    from tests.builders.alerts import an_admin, new_alert, subscriber
+
+    seed({"TE1 1AA": ["no", "no", "no", "not_yet", "yes", ""],  # Alice: 1 of 5 replied (20%)
+          "TE2 2BB": ["yes", "yes", "yes", "yes", "no"]})  # Bob: 4 of 5 (80%)  # fmt: skip
+    # Writers w1.. w11 wrote 20 days ago; subscribe some of them, and neighbours.
+    for email, postcode in [("w1@example.com", "TE1 1AA"), ("w4@example.com", "TE1 1AA"),
+                            ("w5@example.com", "TE1 1AA"), ("w6@example.com", "TE1 1AA"),
+                            ("w11@example.com", "TE2 2BB"), ("alice-neighbour@example.com", "TE1 1AB"),
+                            ("bob-neighbour@example.com", "TE2 2BB")]:  # fmt: skip
+        subscriber(email, postcode=postcode)
+    admin = an_admin()
+
+    def picked(segment):
+        ids = db.session.scalars(segments.segment_subscribers(new_alert(admin, segment))).all()
+        return {db.session.get(Subscriber, i).email for i in ids}
+
+    site.config["FOLLOW_UP_AFTER_DAYS"] = 14
+    # Said no (w1, w11) or not yet (w4); w5 said yes, w6 never answered.
+    assert picked(Segment.NO_REPLY) == {"w1@example.com", "w4@example.com", "w11@example.com"}
+    site.config["FOLLOW_UP_AFTER_DAYS"] = 30  # their letters are only 20 days old
+    assert picked(Segment.NO_REPLY) == set()
+    # Alice's rate (20%) is under 25%: her constituents, whether they wrote or not.
+    assert picked(Segment.LOW_REPLY_MP) == {"w1@example.com", "w4@example.com", "w5@example.com",
+                                            "w6@example.com", "alice-neighbour@example.com"}  # fmt: skip

@@ -40,7 +40,7 @@ def _form(alert: Alert | None) -> AlertForm:
         }
     form = AlertForm(data=data)
     form.campaign.choices = choices((c.slug, c.title) for c in all_campaigns())
-    form.segment.choices = choices(segments.SEGMENT_LABELS.items())
+    form.segment.choices = choices(segments.segment_labels().items())
     return form
 
 
@@ -76,7 +76,7 @@ def alert_edit(alert_id: int | None):
         audience=segments.segment_count(alert) if alert else None,
         progress=alert_service.progress(alert) if alert else None,
         stats=alert_service.alert_stats(alert) if alert else None,
-        labels=segments.SEGMENT_LABELS,
+        labels=segments.segment_labels(),
     )
     return page, status
 
