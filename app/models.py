@@ -7,6 +7,7 @@ from app.bounces import models as bounces
 from app.campaigns import models as campaigns
 from app.letters import models as letters
 from app.outbox import models as outbox
+from app.parliament import models as parliament
 from app.partners import models as partners
 from app.reference import models as reference
 from app.replies import models as replies
@@ -19,6 +20,7 @@ __all__ = [
     "campaigns",
     "letters",
     "outbox",
+    "parliament",
     "partners",
     "reference",
     "replies",

@@ -38,6 +38,7 @@ class Purpose(StrEnum):
     ALERT_CLICK = "alert-click"  # a recipient's click through an alert
     YOUR_DATA = "your-data"  # a person's link to download or delete their data
     DID_REPLY = "did-reply"  # a writer's link to say whether their MP replied
+    RECONFIRM = "reconfirm-new-mp"  # a waiting letter's writer: send it to the new MP
 
 
 class InvalidToken(Exception):

@@ -22,6 +22,7 @@ from app.outbox.mime import (
     site_sender,
 )
 from app.outbox.models import OutboxEmail
+from app.parliament import dissolution
 
 
 def _letter(row: OutboxEmail) -> Letter:
@@ -95,6 +96,10 @@ def mp_letter(row: OutboxEmail) -> Email | None:
     mp = letter.mp
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
+    if dissolution.current() is not None:
+        # No MPs until the election: the worker's job moves the letter to
+        # WAITING, for its writer to send to the new MP.
+        raise NotYet("Parliament is dissolved")
     if mp.address_bounced:
         # Another letter to this address bounced: this one waits for a new
         # address (an admin's override or a data load) instead of bouncing too.
@@ -132,6 +137,24 @@ def delivery_failed(row: OutboxEmail) -> Email:
         f"We could not deliver your letter to {_letter(row).mp.name}",
         "delivery_failed/body.txt",
     )
+
+
+def dissolved(row: OutboxEmail) -> Email | None:
+    letter = _letter(row)
+    if letter.status != LetterStatus.WAITING:
+        return None
+    period = dissolution.planned()
+    return _to_constituent(
+        row, "Your letter waits for the new Parliament", "dissolved/body.txt", period=period
+    )
+
+
+def reconfirm(row: OutboxEmail) -> Email | None:
+    letter = _letter(row)
+    if letter.status != LetterStatus.WAITING:
+        return None
+    link = external_url("public.reconfirm", token=dissolution.reconfirm_token(letter.id))
+    return _to_constituent(row, "Send your letter to your new MP?", "reconfirm/body.txt", link=link)
 
 
 def rejected(row: OutboxEmail) -> Email:

@@ -24,13 +24,15 @@ class LetterStatus(StrEnum):
     EXPIRED = "expired"  # never confirmed
     REJECTED = "rejected"  # a moderator refused it
     CANCELLED = "cancelled"  # an admin stopped it
+    WAITING = "waiting"  # Parliament is dissolved: held for the new MP, who gets it if reconfirmed
 
 
 S = LetterStatus
 ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
-    S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED}),
+    S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED, S.WAITING}),
     S.HELD: frozenset({S.QUEUED, S.REJECTED, S.CANCELLED}),
-    S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD}),
+    S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD, S.WAITING}),
+    S.WAITING: frozenset({S.QUEUED, S.CANCELLED}),
     S.FAILED: frozenset({S.QUEUED, S.SENT}),
     S.SENT: frozenset({S.QUEUED, S.FAILED}),  # FAILED: a bounce after the relay took it
     S.CANCELLED: frozenset({S.QUEUED}),
@@ -38,7 +40,7 @@ ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     S.REJECTED: frozenset(),
 }
 # A constituent has one of these per campaign at most.
-ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT)
+ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT, S.WAITING)
 _ACTIVE_SQL = text("status IN ({})".format(", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)))
 
 

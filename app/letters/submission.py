@@ -28,6 +28,7 @@ from app.letters import moderation
 from app.letters.models import ACTIVE_STATUSES, Attribution, Letter, LetterStatus
 from app.letters.storage import insert_letter
 from app.outbox.models import EmailKind, OutboxEmail
+from app.parliament import dissolution
 from app.privacy.retention import erased_key
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, Seat, WrongConstituency, resolve_seat
@@ -320,6 +321,9 @@ def confirm_letter(token: str) -> Letter:
                 letter.hold_reason = hold.reason[:200]
                 letter.similar_to_id = hold.similar_to_id
                 letter.move_to(LetterStatus.HELD, detail=f"confirmed; held: {hold.reason}")
+            elif dissolution.current() is not None:  # no MPs until the election
+                letter.move_to(LetterStatus.WAITING, detail="confirmed; Parliament is dissolved")
+                db.session.add(OutboxEmail(kind=EmailKind.DISSOLVED, letter_id=letter.id))
             else:
                 letter.move_to(LetterStatus.QUEUED, detail="confirmed by the constituent")
                 db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))

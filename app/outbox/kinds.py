@@ -65,6 +65,8 @@ KINDS: dict[str, Kind] = {
     EmailKind.DELIVERY_FAILED: _letter(EmailKind.DELIVERY_FAILED, letter_emails.delivery_failed),
     EmailKind.REJECTED: _letter(EmailKind.REJECTED, letter_emails.rejected),
     EmailKind.ALREADY_WRITTEN: _letter(EmailKind.ALREADY_WRITTEN, letter_emails.already_written),
+    EmailKind.DISSOLVED: _letter(EmailKind.DISSOLVED, letter_emails.dissolved),
+    EmailKind.RECONFIRM: _letter(EmailKind.RECONFIRM, letter_emails.reconfirm),
     # A permanent failure on alert mail suppresses the subscriber.
     EmailKind.SUBSCRIBE_CONFIRM: Kind(
         alert_emails.subscribe_confirm, on_failed=alert_emails.bounced

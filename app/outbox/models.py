@@ -35,6 +35,8 @@ class EmailKind(StrEnum):
     DATA_LINK = "data_link"  # to a person who asked: the link to their data
     PREFERENCES_LINK = "prefs_link"  # to a subscriber who asked: a fresh preferences link
     DID_REPLY = "did_reply"  # to the constituent, days after delivery: did your MP reply?
+    DISSOLVED = "dissolved"  # to the constituent: Parliament is dissolved, the letter waits
+    RECONFIRM = "reconfirm"  # to the constituent: send your waiting letter to your new MP?
 
 
 class OutboxStatus(StrEnum):

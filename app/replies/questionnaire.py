@@ -39,33 +39,42 @@ def question_for(token: str) -> ReplyQuestion | None:
     return db.session.scalar(select(ReplyQuestion).where(ReplyQuestion.letter_id == letter_id))
 
 
+def _never_asked(now: datetime, after: timedelta):
+    """Delivered letters, `after` ago or more, whose writers were never asked."""
+    asked = exists().where(ReplyQuestion.letter_id == Letter.id)
+    return (Letter.status == LetterStatus.SENT, Letter.sent_at <= now - after,
+            Letter.erased_at.is_(None), ~asked)  # fmt: skip
+
+
+def _to_ask_again(now: datetime):
+    """Questions unanswered a week on (the reminder), or "not yet" two weeks on."""
+    return (
+        (and_(ReplyQuestion.answer.is_(None), ReplyQuestion.asks == 1,
+              ReplyQuestion.last_asked_at <= now - REMIND_AFTER))
+        | (and_(ReplyQuestion.answer == Answer.NOT_YET, ReplyQuestion.asks < 3,
+                ReplyQuestion.answered_at <= now - ASK_AGAIN_AFTER))
+    )  # fmt: skip
+
+
 def ask_due(now: datetime | None = None) -> int:
     """The worker's job: queue every question that is due; how many."""
     now = now or utcnow()
     after = timedelta(days=current_app.config["QUESTIONNAIRE_AFTER_DAYS"])
-    queued = 0
+    due = db.session.scalar(select(
+        exists(select(Letter.id).where(*_never_asked(now, after)))
+        | exists(select(ReplyQuestion.id).where(_to_ask_again(now)))
+    ))  # fmt: skip
+    db.session.rollback()  # end the read: the usual case takes no write lock
+    if not due:
+        return 0
     with write_transaction() as session:
-        asked = exists().where(ReplyQuestion.letter_id == Letter.id)
         first = session.scalars(
-            select(Letter.id)
-            .where(Letter.status == LetterStatus.SENT, Letter.sent_at <= now - after,
-                   Letter.erased_at.is_(None), ~asked)
-            .order_by(Letter.id)
-            .limit(BATCH)
-        ).all()  # fmt: skip
+            select(Letter.id).where(*_never_asked(now, after)).order_by(Letter.id).limit(BATCH)
+        ).all()
         for letter_id in first:
             session.add(ReplyQuestion(letter_id=letter_id, asks=1, last_asked_at=now))
             session.add(OutboxEmail(kind=EmailKind.DID_REPLY, letter_id=letter_id))
-        again = session.scalars(
-            select(ReplyQuestion)
-            .where(
-                (and_(ReplyQuestion.answer.is_(None), ReplyQuestion.asks == 1,
-                      ReplyQuestion.last_asked_at <= now - REMIND_AFTER))
-                | (and_(ReplyQuestion.answer == Answer.NOT_YET, ReplyQuestion.asks < 3,
-                        ReplyQuestion.answered_at <= now - ASK_AGAIN_AFTER))
-            )
-            .limit(BATCH)
-        ).all()  # fmt: skip
+        again = session.scalars(select(ReplyQuestion).where(_to_ask_again(now)).limit(BATCH)).all()
         for question in again:
             if question.letter.erased_at is not None:
                 continue
@@ -75,8 +84,7 @@ def ask_due(now: datetime | None = None) -> int:
                 question.asks += 1
             question.last_asked_at = now
             session.add(OutboxEmail(kind=EmailKind.DID_REPLY, letter_id=question.letter_id))
-        queued = len(first) + len(again)
-    return queued
+    return len(first) + len(again)
 
 
 def record_answer(question_id: int, answer: Answer, first_time: bool | None) -> None:

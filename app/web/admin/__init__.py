@@ -74,6 +74,7 @@ from app.web.admin import (  # noqa: E402, F401 - register the routes
     letters,
     moderation,
     mps,
+    parliament,
     partners,
     replies,
     reports,

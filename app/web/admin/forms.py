@@ -129,3 +129,10 @@ class SuppressForm(FlaskForm):
     reason = StringField(
         "Why", [DataRequired("Say why (e.g. a spam complaint)."), Length(max=100), single_line]
     )
+
+
+class DissolutionForm(FlaskForm):
+    dissolved_on = DateField(
+        "Parliament is dissolved on", [DataRequired("Enter the day Parliament is dissolved.")]
+    )
+    election_on = DateField("Polling day", [DataRequired("Enter polling day.")])

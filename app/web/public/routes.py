@@ -37,6 +37,7 @@ from app.letters.submission import (
     submit_letter,
     tell_about_existing,
 )
+from app.parliament import dissolution
 from app.partners.partners import safe_return_url
 from app.reference.postcodes import NoMPForArea, PostcodeError
 from app.reference.representatives import (
@@ -47,6 +48,7 @@ from app.reference.representatives import (
     WrongConstituency,
     look_up,
     resolve_seat,
+    seat_by_constituency_id,
 )
 from app.sharing.sharing import personal_link, read_ref, share_buttons
 from app.text import normalise_email
@@ -265,6 +267,32 @@ def confirm_post(token: str):
     except LinkInvalid:
         return private_page(make_response(render_template("letters/link_invalid.html"), 404))
     return redirect(url_for("public.thanks", token=token), code=303)
+
+
+@bp.route("/new-mp/<token>", methods=["GET", "POST"])
+@limits.confirm
+def reconfirm(token: str):
+    """A letter kept through a dissolution: its writer sends it to the new MP
+    (the button, a POST), or leaves it."""
+    letter = dissolution.waiting_letter(token)
+    if letter is None:
+        return private_page(make_response(render_template("letters/link_invalid.html"), 404))
+    seat = seat_by_constituency_id(letter.constituency_id)
+    problem = None
+    if request.method == "POST" and request.form.get("action") == "withdraw":
+        dissolution.withdraw(letter.id)
+        page = render_template("letters/withdrawn.html", letter=letter)
+        return private_page(make_response(page))
+    if request.method == "POST":
+        try:
+            letter = dissolution.send_to_new_mp(letter.id)
+        except dissolution.NoMPYet as exc:
+            problem = str(exc)
+        else:
+            page = render_template("letters/reconfirmed.html", letter=letter)
+            return private_page(make_response(page))
+    page = render_template("letters/reconfirm.html", letter=letter, seat=seat, problem=problem)
+    return private_page(make_response(page, 409 if problem else 200))
 
 
 @bp.get("/confirm/<token>/thanks")
