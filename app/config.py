@@ -124,6 +124,8 @@ def config_from_env(environ=None) -> dict:
         # reply rate is below this share.
         "FOLLOW_UP_AFTER_DAYS": float(environ.get("FOLLOW_UP_AFTER_DAYS", "28")),
         "FOLLOW_UP_BELOW_RATE": float(environ.get("FOLLOW_UP_BELOW_RATE", "0.25")),
+        # An office that chose a digest gets one email this often, at most.
+        "DIGEST_EVERY_HOURS": float(environ.get("DIGEST_EVERY_HOURS", "24")),
         # Deliverability (docs/deliverability.md). Return paths that name each
         # email (bounces+<id>-<signature>@BOUNCE_DOMAIN); unset, bounces go to
         # the sender's own address and are not read.

@@ -6,6 +6,7 @@ from app.alerts import models as alerts
 from app.bounces import models as bounces
 from app.campaigns import models as campaigns
 from app.letters import models as letters
+from app.offices import models as offices
 from app.outbox import models as outbox
 from app.parliament import models as parliament
 from app.partners import models as partners
@@ -19,6 +20,7 @@ __all__ = [
     "bounces",
     "campaigns",
     "letters",
+    "offices",
     "outbox",
     "parliament",
     "partners",

@@ -39,6 +39,7 @@ class Purpose(StrEnum):
     YOUR_DATA = "your-data"  # a person's link to download or delete their data
     DID_REPLY = "did-reply"  # a writer's link to say whether their MP replied
     RECONFIRM = "reconfirm-new-mp"  # a waiting letter's writer: send it to the new MP
+    OFFICE_DIGEST = "office-digest"  # an MP's office: a campaign's letters daily, or each
 
 
 class InvalidToken(Exception):

@@ -9,13 +9,20 @@ from app.extensions import db
 
 
 def record(
-    admin: AdminUser | None, action: str, target_type: str = "", target_id="", detail: str = ""
+    admin: AdminUser | None,
+    action: str,
+    target_type: str = "",
+    target_id="",
+    detail: str = "",
+    *,
+    actor: str | None = None,
 ) -> None:
-    """Add an audit row to the current transaction (the caller commits)."""
+    """Add an audit row to the current transaction (the caller commits).
+    Without an admin the actor is "system", or who `actor` names."""
     db.session.add(
         AuditEvent(
             admin_id=admin.id if admin else None,
-            actor=admin.email if admin else "system",
+            actor=admin.email if admin else (actor or "system"),
             action=action,
             target_type=target_type,
             target_id=str(target_id),

@@ -12,6 +12,7 @@ from app.letters.models import Letter, LetterStatus
 from app.letters.moderation import own_words
 from app.letters.submission import confirmation_token
 from app.links import external_url
+from app.offices.digests import digest_on, office_token
 from app.outbox.mime import (
     Email,
     NotYet,
@@ -46,7 +47,9 @@ def _context(row: OutboxEmail) -> dict:
     }
 
 
-def letter_text(*, letter, campaign, constituency, own_share: int | None = None) -> str:
+def letter_text(
+    *, letter, campaign, constituency, own_share: int | None = None, digest_url: str | None = None
+) -> str:
     """The text an MP receives (also used for the campaign editor's preview),
     with the footer an office checks: when the address was confirmed, where
     the postcode is, and `own_share`, the percentage of the letter in the
@@ -57,6 +60,7 @@ def letter_text(*, letter, campaign, constituency, own_share: int | None = None)
         campaign=campaign,
         constituency=constituency,
         own_share=own_share,
+        digest_url=digest_url,
         site_name=current_app.config["SITE_NAME"],
         site_url=current_app.config["SITE_URL"],
     )
@@ -96,6 +100,8 @@ def mp_letter(row: OutboxEmail) -> Email | None:
     mp = letter.mp
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
+    if digest_on(letter.mp_id, letter.campaign_id):
+        return None  # the office chose its daily digest: send_digests gathers it
     if dissolution.current() is not None:
         # No MPs until the election: the worker's job moves the letter to
         # WAITING, for its writer to send to the new MP.
@@ -112,6 +118,9 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         campaign=letter.campaign,
         constituency=letter.constituency,
         own_share=own.percent if own.total_words else None,
+        digest_url=external_url(
+            "public.office", token=office_token(letter.mp_id, letter.campaign_id)
+        ),
     )
     return new_email(
         row,

@@ -109,6 +109,10 @@ class Letter(Model):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
     # Moderation: why a confirmed letter is held, and the letter it resembles.
     hold_reason: Mapped[str | None] = mapped_column(String(200))
+    # The outbox row of the office's daily digest this letter went in
+    # (app/offices/), if it did. An id, not a foreign key: outbox rows already
+    # point at letters, and a second path between the tables would be circular.
+    digest_outbox_id: Mapped[int | None] = mapped_column(index=True)
     similar_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

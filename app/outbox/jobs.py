@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.alerts.alerts import fan_out, finish_alerts
 from app.letters.submission import expire_unconfirmed, send_reminders
+from app.offices.digests import send_digests
 from app.parliament.dissolution import hold_queued
 from app.privacy.retention import purge_daily
 from app.replies.questionnaire import ask_due
@@ -30,4 +31,5 @@ def jobs() -> list[Job]:
         Job(purge_daily, 24 * 3600),  # erase personal data whose time is up
         Job(ask_due, 60),  # did your MP reply?
         Job(hold_queued, 60),  # while Parliament is dissolved, letters wait for the new MPs
+        Job(send_digests, 300),  # the daily digests offices chose
     ]

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from app.alerts import emails as alert_emails
 from app.letters import emails as letter_emails
 from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
+from app.offices import digests
+from app.offices import emails as office_emails
 from app.outbox.health import site_problem_email
 from app.outbox.mime import Email, Unbuildable
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
@@ -77,6 +79,10 @@ KINDS: dict[str, Kind] = {
     EmailKind.SITE_PROBLEM: Kind(site_problem_email),
     EmailKind.DATA_LINK: Kind(privacy_emails.data_link),
     EmailKind.DID_REPLY: Kind(reply_emails.did_reply),
+    # Its outcome applies to every letter in it (app/offices/digests.py).
+    EmailKind.DIGEST: Kind(
+        office_emails.digest, on_sent=digests.delivered, on_failed=digests.failed
+    ),
 }
 
 

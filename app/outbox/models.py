@@ -37,6 +37,7 @@ class EmailKind(StrEnum):
     DID_REPLY = "did_reply"  # to the constituent, days after delivery: did your MP reply?
     DISSOLVED = "dissolved"  # to the constituent: Parliament is dissolved, the letter waits
     RECONFIRM = "reconfirm"  # to the constituent: send your waiting letter to your new MP?
+    DIGEST = "digest"  # to an MP's office that chose it: a day's letters in one email
 
 
 class OutboxStatus(StrEnum):

@@ -13,7 +13,7 @@ import re
 
 # The path segment after each personal link's prefix (app/web/public/).
 PERSONAL_LINK = re.compile(
-    r"(/(?:confirm|alerts/confirm|alerts/unsubscribe|alerts/preferences|a|share|s|your-data|replied|new-mp)/)"
+    r"(/(?:confirm|alerts/confirm|alerts/unsubscribe|alerts/preferences|a|share|s|your-data|replied|new-mp|office)/)"
     r"[^/\s?\"']+"
 )
 ACCESS_LOGGERS = ("gunicorn.access", "werkzeug")

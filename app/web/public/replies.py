@@ -1,11 +1,16 @@
-"""Did your MP reply? The page each link in the question email opens, and
-the public table of how responsive MPs are to a campaign's letters."""
+"""The MPs' side: did your MP reply (the page each link in the question
+email opens, and the public table of how responsive MPs are), and an MP's
+office choosing how it receives a campaign's letters."""
 
 from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
 
 from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
+from app.campaigns.models import Campaign
+from app.extensions import db
+from app.offices.digests import digest_on, office_for, switch
+from app.reference.models import MP
 from app.replies.models import Answer
 from app.replies.questionnaire import question_for, record_answer
 from app.replies.responsiveness import RATE_BUCKETS, rate_fill, responsiveness
@@ -74,3 +79,22 @@ def _shaded(figures) -> list[dict]:
             label = f"{h.name} ({row.name}): {row.rate:.0%} of {row.answered} writers say so"
         hexes.append({"points": h.points, "fill": fill, "label": label})
     return hexes
+
+
+@bp.route("/office/<token>", methods=["GET", "POST"])
+def office(token: str):
+    """An MP's office chooses how it receives a campaign's letters: each as it
+    is sent, or one email a day. A button (a POST) switches; GET only shows."""
+    found = office_for(token)
+    mp = db.session.get(MP, found[0]) if found else None
+    campaign = db.session.get(Campaign, found[1]) if found else None
+    if mp is None or campaign is None:
+        abort(404)
+    if request.method == "POST" and request.form.get("daily") in ("yes", "no"):
+        switch(mp.id, campaign.id, daily=request.form["daily"] == "yes")
+    daily = digest_on(mp.id, campaign.id)
+    saved = request.method == "POST"
+    page = render_template(
+        "offices/choice.html", mp=mp, campaign=campaign, daily=daily, saved=saved
+    )
+    return private_page(make_response(page))

@@ -1,0 +1,135 @@
+"""An office's daily digest: one email a day with each of a campaign's
+letters to their MP, in full, instead of one email per letter.
+
+Any letter's footer carries a signed link for its MP and campaign; the
+office switches to the digest (or back) with a button there, and each switch
+is audited. While the digest is on, the letters wait (QUEUED) and
+`send_digests` gathers them once a day into one email; when that email is
+accepted, each letter is SENT and its writer's copy says it went in the
+office's daily digest.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import exists, select
+
+from app.accounts import audit
+from app.db import utcnow, write_transaction
+from app.extensions import db
+from app.letters.models import Letter, LetterStatus
+from app.offices.models import OfficeDigest
+from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
+from app.tokens import InvalidToken, Purpose, sign, unsign
+
+OFFICE = "the MP's office (the link in a letter)"
+
+
+def office_token(mp_id: int, campaign_id: int) -> str:
+    return sign(Purpose.OFFICE_DIGEST, [mp_id, campaign_id])
+
+
+def office_for(token: str) -> tuple[int, int] | None:
+    """(mp_id, campaign_id) of a genuine office link, or None."""
+    try:
+        value = unsign(Purpose.OFFICE_DIGEST, token)
+    except InvalidToken:
+        return None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)):
+        return None
+    return value[0], value[1]
+
+
+def digest_on(mp_id: int, campaign_id: int, session=None) -> bool:
+    session = session or db.session
+    return bool(session.scalar(
+        select(OfficeDigest.active).where(OfficeDigest.mp_id == mp_id,
+                                          OfficeDigest.campaign_id == campaign_id)
+    ))  # fmt: skip
+
+
+def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:
+    with write_transaction() as session:
+        choice = session.scalar(
+            select(OfficeDigest).where(OfficeDigest.mp_id == mp_id,
+                                       OfficeDigest.campaign_id == campaign_id)
+        )  # fmt: skip
+        if choice is None:
+            choice = OfficeDigest(mp_id=mp_id, campaign_id=campaign_id, active=daily)
+            session.add(choice)
+        elif choice.active == daily:
+            return
+        choice.active, choice.changed_at = daily, utcnow()
+        audit.record(None, "office.digest_on" if daily else "office.digest_off", "mp", mp_id,
+                     f"campaign {campaign_id}", actor=OFFICE)  # fmt: skip
+
+
+def send_digests(now=None) -> int:
+    """The worker's job: each office with its digest on, and letters waiting,
+    gets one email if its last was a day ago or more. How many were queued."""
+    now = now or utcnow()
+    every = timedelta(hours=current_app.config["DIGEST_EVERY_HOURS"])
+    due = db.session.scalars(
+        select(OfficeDigest).where(
+            OfficeDigest.active.is_(True),
+            (OfficeDigest.last_sent_at.is_(None)) | (OfficeDigest.last_sent_at <= now - every),
+        )
+    ).all()
+    choices = [(c.id, c.mp_id, c.campaign_id) for c in due]
+    db.session.rollback()  # end the read: most runs have nothing to write
+    queued = 0
+    for choice_id, mp_id, campaign_id in choices:
+        with write_transaction() as session:
+            letters = session.scalars(_waiting(mp_id, campaign_id)).all()
+            if not letters:
+                continue
+            digest = OutboxEmail(kind=EmailKind.DIGEST, letter_id=letters[0].id)
+            session.add(digest)
+            session.flush()
+            for letter in letters:
+                letter.digest_outbox_id = digest.id
+                letter.log("gathered into the office's daily digest")
+            session.get_one(OfficeDigest, choice_id).last_sent_at = now
+            queued += 1
+    return queued
+
+
+def _waiting(mp_id: int, campaign_id: int):
+    """QUEUED letters for the digest: not already in one, and not being sent
+    on their own at this moment (switched on mid-send)."""
+    sending = exists().where(
+        OutboxEmail.letter_id == Letter.id,
+        OutboxEmail.kind == EmailKind.MP_LETTER,
+        OutboxEmail.status == OutboxStatus.SENDING,
+    )
+    return (
+        select(Letter)
+        .where(Letter.mp_id == mp_id, Letter.campaign_id == campaign_id,
+               Letter.status == LetterStatus.QUEUED, Letter.digest_outbox_id.is_(None), ~sending)
+        .order_by(Letter.id)
+    )  # fmt: skip
+
+
+def letters_in(row: OutboxEmail) -> list[Letter]:
+    return list(db.session.scalars(
+        select(Letter).where(Letter.digest_outbox_id == row.id).order_by(Letter.id)
+    ))  # fmt: skip
+
+
+def delivered(row: OutboxEmail, reason: str | None = None) -> None:
+    """KINDS' on_sent for a digest: each letter in it is SENT, its writer told."""
+    for letter in letters_in(row):
+        if letter.status == LetterStatus.QUEUED:
+            letter.sent_at = utcnow()
+            letter.move_to(LetterStatus.SENT, detail="delivered in the office's daily digest")
+            db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))
+
+
+def failed(row: OutboxEmail, reason: str) -> None:
+    """KINDS' on_failed for a digest: each letter in it fails, its writer told."""
+    for letter in letters_in(row):
+        if letter.status == LetterStatus.QUEUED:
+            letter.move_to(LetterStatus.FAILED, detail=f"the daily digest failed: {reason}")
+            db.session.add(OutboxEmail(kind=EmailKind.DELIVERY_FAILED, letter_id=letter.id))

@@ -1,0 +1,41 @@
+"""The daily digest an MP's office chose: every waiting letter of a campaign, in full."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import current_app
+
+from app.letters.emails import campaign_id_header
+from app.links import external_url
+from app.offices.digests import letters_in, office_token
+from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
+from app.outbox.models import OutboxEmail
+
+
+def digest(row: OutboxEmail) -> Email | None:
+    letters = letters_in(row)
+    if not letters:
+        return None
+    first = letters[0]
+    mp, campaign = first.mp, first.campaign
+    if mp.email is None:
+        raise Unsendable("the MP has no usable email address")
+    replies = {
+        letter.id: f"mailto:{quote(letter.sender_email)}?subject={quote('Re: ' + letter.subject)}"
+        for letter in letters
+    }
+    text = render_email(
+        "digest/body.txt",
+        mp=mp,
+        campaign=campaign,
+        letters=letters,
+        replies=replies,
+        switch_url=external_url("public.office", token=office_token(mp.id, campaign.id)),
+        site_name=current_app.config["SITE_NAME"],
+    )
+    count = len(letters)
+    subject = f"{campaign.title}: {count} letter{'s' if count != 1 else ''} from constituents"
+    return new_email(row, to=person(mp.name, mp.email), subject=subject, text=text,
+                     sender=site_sender(), automatic=False,
+                     extra_headers={"X-Campaign-Id": campaign_id_header(campaign)})  # fmt: skip

@@ -1,0 +1,23 @@
+"""An office's choice of a daily digest for one campaign."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Model, utcnow
+
+
+class OfficeDigest(Model):
+    __tablename__ = "office_digest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mp_id: Mapped[int] = mapped_column(ForeignKey("mp.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    active: Mapped[bool] = mapped_column(default=True)  # False: switched back to each letter
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sent_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("mp_id", "campaign_id", name="uq_office_digest"),)
