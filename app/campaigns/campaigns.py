@@ -18,7 +18,7 @@ from app.letters.own_words import measure
 from app.reference.representatives import Seat
 from app.text import fill_placeholders, markdown_to_html, normalise_for_comparison
 
-_INSTRUCTION = re.compile(r"\[[^\[\]\n]{3,}\]")
+INSTRUCTION = re.compile(r"\[[^\[\]\n]{3,}\]")
 
 
 class CampaignNotFound(Exception):
@@ -113,7 +113,7 @@ def personal_edit_problem(
                 "Please change the suggested letter to say, in your own words, "
                 "why this matters to you."
             )
-    left = [m for m in _INSTRUCTION.findall(campaign.body_template) if m in body]
+    left = [m for m in INSTRUCTION.findall(campaign.body_template) if m in body]
     if left:
         return f"Please replace {left[0]} with your own words."
     minimum = campaign.min_own_words_percent or 0
@@ -210,7 +210,7 @@ def public_fields(campaign: Campaign) -> dict:
 EDITABLE = (
     "slug", "title", "summary", "intro_markdown", "subject_template", "body_template",
     "status", "thank_you_markdown", "share_text", "group_url", "group_label", "alert_sender",
-    "min_own_words_percent",
+    "min_own_words_percent", "follow_up_template",
 )  # fmt: skip
 NUMBERS = {"min_own_words_percent": (0, 100)}  # edited as text, stored as whole numbers
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")

@@ -25,6 +25,9 @@ class Campaign(Model):
     intro_markdown: Mapped[str] = mapped_column(Text, default="")
     subject_template: Mapped[str] = mapped_column(String(200), default="")
     body_template: Mapped[str] = mapped_column(Text, default="")
+    # Offered to writers who say their MP did not reply: placeholders as the
+    # body template's, and {sent_date}, the day the first letter was delivered.
+    follow_up_template: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A letter is refused with less than this share in the writer's own words.
     min_own_words_percent: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[CampaignStatus] = mapped_column(String(10), default=CampaignStatus.DRAFT)

@@ -41,7 +41,12 @@ ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
 }
 # A constituent has one of these per campaign at most.
 ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT, S.WAITING)
-_ACTIVE_SQL = text("status IN ({})".format(", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)))
+# A follow-up (a second letter to an MP who did not reply) is not counted.
+_ACTIVE_SQL = text(
+    "status IN ({}) AND follow_up_of_id IS NULL".format(
+        ", ".join(f"'{s.value}'" for s in ACTIVE_STATUSES)
+    )
+)
 
 
 class Source(StrEnum):
@@ -114,6 +119,8 @@ class Letter(Model):
     # point at letters, and a second path between the tables would be circular.
     digest_outbox_id: Mapped[int | None] = mapped_column(index=True)
     similar_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    # The letter this follows up, written after its MP did not reply; one each.
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"), unique=True)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]

@@ -303,6 +303,22 @@ def letter_for_token(token: str) -> Letter:
     return _letter_for_token(token)
 
 
+def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent") -> None:
+    """A confirmed letter's way on, in the caller's transaction: held for a
+    moderator, waiting through a dissolution, or queued for its MP."""
+    hold = moderation.reason_to_hold(letter)
+    if hold:
+        letter.hold_reason = hold.reason[:200]
+        letter.similar_to_id = hold.similar_to_id
+        letter.move_to(LetterStatus.HELD, detail=f"{detail}; held: {hold.reason}")
+    elif dissolution.current() is not None:  # no MPs until the election
+        letter.move_to(LetterStatus.WAITING, detail=f"{detail}; Parliament is dissolved")
+        db.session.add(OutboxEmail(kind=EmailKind.DISSOLVED, letter_id=letter.id))
+    else:
+        letter.move_to(LetterStatus.QUEUED, detail=detail)
+        db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+
+
 def confirm_letter(token: str) -> Letter:
     """The constituent confirmed: queue the letter (or hold it for moderation).
 
@@ -316,17 +332,7 @@ def confirm_letter(token: str) -> Letter:
         if letter.status == LetterStatus.PENDING:
             newly_confirmed = True
             letter.confirmed_at = utcnow()
-            hold = moderation.reason_to_hold(letter)
-            if hold:
-                letter.hold_reason = hold.reason[:200]
-                letter.similar_to_id = hold.similar_to_id
-                letter.move_to(LetterStatus.HELD, detail=f"confirmed; held: {hold.reason}")
-            elif dissolution.current() is not None:  # no MPs until the election
-                letter.move_to(LetterStatus.WAITING, detail="confirmed; Parliament is dissolved")
-                db.session.add(OutboxEmail(kind=EmailKind.DISSOLVED, letter_id=letter.id))
-            else:
-                letter.move_to(LetterStatus.QUEUED, detail="confirmed by the constituent")
-                db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+            route_confirmed(letter)
             confirm_with_letter(letter.id)  # the same link proves the address for alerts
         db.session.commit()
     except BaseException:

@@ -233,3 +233,43 @@ def test_the_follow_up_segments_pick_exactly_the_right_people(site):
     # Alice's rate (20%) is under 25%: her constituents, whether they wrote or not.
     assert picked(Segment.LOW_REPLY_MP) == {"w1@example.com", "w4@example.com", "w5@example.com",
                                             "w6@example.com", "alice-neighbour@example.com"}  # fmt: skip
+
+
+FOLLOW_UP = ("Dear {mp_name},\n\nI wrote to you on {sent_date} about MPs' expenses and have not "
+             "had a reply. [Say why it still matters to you]\n\nYours sincerely,\n{constituent_name}")  # fmt: skip
+
+
+def test_a_writer_whose_mp_did_not_reply_can_send_one_follow_up(site, mail_server):
+    from tests.builders.letters import MP_ADDRESS, demo_campaign
+
+    letter = delivered()
+    ask_due(letter.sent_at + 15 * DAY)
+    deliver()
+    [question] = questions_to(mail_server, "jane@example.com")
+    client = site.test_client()
+    path = link(question, "no").split("?")[0]
+    without = client.post(path, data={"answer": "no"}).get_data(as_text=True)
+    assert "Write a follow-up" not in without  # the campaign has no follow-up template yet
+    demo_campaign().follow_up_template = FOLLOW_UP
+    db.session.commit()
+    saved = client.post(path, data={"answer": "no"}).get_data(as_text=True)
+    assert "Write a follow-up" in saved
+
+    form = client.get(path + "/follow-up").get_data(as_text=True)
+    assert f"I wrote to you on {letter.sent_at.strftime('%-d %B %Y')}" in form
+    assert "Re: Please publish MPs&#39; expenses" in form
+    draft = re.search(r'<textarea[^>]*name="body"[^>]*>(.*?)</textarea>', form, re.S)[1]
+    unchanged = client.post(path + "/follow-up", data={"subject": "Re: x", "body": draft})
+    assert unchanged.status_code == 422
+    assert "Please replace [Say why it still matters to you]" in unchanged.get_data(as_text=True)
+
+    own = draft.replace("[Say why it still matters to you]", "My business still pays every penny.")
+    sent = client.post(path + "/follow-up", data={"subject": "Re: expenses", "body": own})
+    assert "on its way to Alice Able" in sent.get_data(as_text=True)
+    deliver()
+    letters_to_mp = mail_server.to(MP_ADDRESS)
+    assert [m["Subject"] for m in letters_to_mp] == [letter.subject, "Re: expenses"]
+    assert letters_to_mp[1]["Reply-To"].addresses[0].addr_spec == "jane@example.com"
+    follow = db.session.scalar(select(Letter).where(Letter.follow_up_of_id == letter.id))
+    assert fresh(follow).status == LetterStatus.SENT
+    assert client.get(path + "/follow-up").status_code == 404  # one follow-up per letter

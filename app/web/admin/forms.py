@@ -67,6 +67,9 @@ class CampaignForm(FlaskForm):
     intro_markdown = TextAreaField("Introduction (Markdown)", [Length(max=20_000)])
     subject_template = StringField("Suggested subject", [Length(max=200), single_line])
     body_template = TextAreaField("Suggested letter", [Length(max=20_000)])
+    follow_up_template = TextAreaField(
+        "Follow-up letter, offered to writers whose MP did not reply", [Length(max=20_000)]
+    )
     min_own_words_percent = IntegerField(
         "Smallest share of a letter in the writer's own words (%)",
         [Optional(), NumberRange(0, 100, "Enter a whole number from 0 to 100.")],

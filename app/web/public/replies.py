@@ -9,8 +9,10 @@ from flask import abort, make_response, render_template, request
 from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
 from app.campaigns.models import Campaign
 from app.extensions import db
+from app.letters.submission import LetterProblem
 from app.offices.digests import digest_on, office_for, switch
 from app.reference.models import MP
+from app.replies.follow_up import follow_up_draft, send_follow_up
 from app.replies.models import Answer
 from app.replies.questionnaire import question_for, record_answer
 from app.replies.responsiveness import RATE_BUCKETS, rate_fill, responsiveness
@@ -41,11 +43,37 @@ def did_reply(token: str):
             first_time = FIRST_TIME.get(request.form.get("first_time", ""))
             record_answer(question.id, Answer(chosen), first_time)
             saved = True
+    offer = follow_up_draft(question) if saved else None
     page = render_template(
         "replies/did_reply.html", question=question, letter=question.letter, chosen=chosen,
-        error=error, saved=saved, answers=Answer,
+        error=error, saved=saved, answers=Answer, offer=offer, token=token,
     )  # fmt: skip
     return private_page(make_response(page, 422 if error else 200))
+
+
+@bp.route("/replied/<token>/follow-up", methods=["GET", "POST"])
+def follow_up(token: str):
+    """The campaign's follow-up letter, to edit and send to the MP who did not reply."""
+    question = question_for(token)
+    if question is None or question.letter.erased_at is not None:
+        abort(404)
+    draft = follow_up_draft(question)
+    if draft is None:
+        abort(404)  # no template, no "no" answer, or already followed up
+    subject, body = draft
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        subject, body = request.form.get("subject", ""), request.form.get("body", "")
+        try:
+            letter = send_follow_up(question, subject, body)
+        except LetterProblem as problem:
+            errors = problem.fields
+        else:
+            page = render_template("replies/followed_up.html", letter=letter)
+            return private_page(make_response(page))
+    page = render_template("replies/follow_up.html", letter=question.letter, subject=subject,
+                           body=body, errors=errors)  # fmt: skip
+    return private_page(make_response(page, 422 if errors else 200))
 
 
 @bp.get("/c/<slug>/replies")
