@@ -62,6 +62,17 @@ def site(make_app, mail_server):
 
 
 @pytest.fixture
+def inbox(mail_server):
+    """The mail catcher's own web page, as bin/dev shows it: a writer's inbox."""
+    from devtools.mailcatcher import create_viewer
+
+    port = free_port()
+    server = LiveServer(create_viewer(mail_server), port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def blog(site):
     """The fake partner blog (devtools/partner_blog.py) on another origin, registered as a partner."""
     from app.partners.partners import save_partner

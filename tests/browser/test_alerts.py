@@ -12,21 +12,10 @@ from app.accounts.models import AdminUser
 from app.accounts.sign_in import create_admin
 from app.alerts.subscribers import record_consent
 from app.extensions import db
-from devtools.mailcatcher import create_viewer, free_port
 from tests.browser.pages import ComposePage, ConfirmPage
 from tests.builders.admins import ADMIN_PASSWORD
-from tests.builders.processes import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
-
-
-@pytest.fixture
-def inbox(mail_server):
-    """The mail catcher's own web page, as bin/dev shows it."""
-    port = free_port()
-    server = LiveServer(create_viewer(mail_server), port).start()
-    yield server
-    server.stop()
 
 
 def test_a_subscriber_clicks_through_an_alert_writes_and_shares(site, inbox, page, mail_server):

@@ -12,9 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.replies.models import Answer, ReplyQuestion
 from app.replies.questionnaire import ask_due
-from devtools.mailcatcher import create_viewer, free_port
 from tests.builders.letters import MP_ADDRESS, confirmed_letter
-from tests.builders.processes import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -26,15 +24,6 @@ def answer_of(app, letter_id: int):
         )
         db.session.remove()
     return answer
-
-
-@pytest.fixture
-def inbox(mail_server):
-    """The mail catcher's own web page, as bin/dev shows it."""
-    port = free_port()
-    server = LiveServer(create_viewer(mail_server), port).start()
-    yield server
-    server.stop()
 
 
 def test_a_writer_answers_from_the_email_and_changes_their_answer(site, inbox, page, mail_server):

@@ -38,6 +38,15 @@ def delivered(email="jane@example.com", **changes) -> Letter:
     return letter
 
 
+def asked(mail_server):
+    """A delivered letter whose writer was just asked, and the question email."""
+    letter = delivered()
+    ask_due(letter.sent_at + 15 * DAY)
+    deliver()
+    [question] = questions_to(mail_server, "jane@example.com")
+    return letter, question
+
+
 def questions_to(mail_server, email: str) -> list:
     return [m for m in mail_server.to(email) if "repl" in m["Subject"]]
 
@@ -98,10 +107,7 @@ def test_one_reminder_a_week_later_when_unanswered(site, mail_server):
 
 
 def test_not_yet_asks_once_more_two_weeks_later(site, mail_server):
-    letter = delivered()
-    ask_due(letter.sent_at + 15 * DAY)
-    deliver()
-    [question] = questions_to(mail_server, "jane@example.com")
+    letter, question = asked(mail_server)
     site.test_client().post(link(question, "not_yet").split("?")[0], data={"answer": "not_yet"})
     answered = question_of(letter).answered_at
     assert ask_due(answered + 13 * DAY) == 0
@@ -125,10 +131,7 @@ def test_a_question_answered_before_it_is_sent_is_not_sent(site, mail_server):
 
 
 def test_a_bad_link_or_no_answer_is_refused_clearly(site, mail_server):
-    letter = delivered()
-    ask_due(letter.sent_at + 15 * DAY)
-    deliver()
-    [question] = questions_to(mail_server, "jane@example.com")
+    letter, question = asked(mail_server)
     client = site.test_client()
     assert client.get("/replied/forged-token").status_code == 404
     path = link(question, "yes").split("?")[0]
@@ -195,10 +198,7 @@ def test_responsiveness_shows_a_rate_only_from_five_answers(site):
 def test_a_writers_answer_is_in_their_data_download(site, mail_server):
     from app.privacy.requests import export
 
-    letter = delivered()
-    ask_due(letter.sent_at + 15 * DAY)
-    deliver()
-    [question] = questions_to(mail_server, "jane@example.com")
+    _, question = asked(mail_server)
     site.test_client().post(link(question, "no"), data={"answer": "no", "first_time": "no"})
     db.session.commit()
     [written] = export("jane@example.com")["letters"]
@@ -242,10 +242,7 @@ FOLLOW_UP = ("Dear {mp_name},\n\nI wrote to you on {sent_date} about MPs' expens
 def test_a_writer_whose_mp_did_not_reply_can_send_one_follow_up(site, mail_server):
     from tests.builders.letters import MP_ADDRESS, demo_campaign
 
-    letter = delivered()
-    ask_due(letter.sent_at + 15 * DAY)
-    deliver()
-    [question] = questions_to(mail_server, "jane@example.com")
+    letter, question = asked(mail_server)
     client = site.test_client()
     path = link(question, "no").split("?")[0]
     without = client.post(path, data={"answer": "no"}).get_data(as_text=True)

@@ -6,14 +6,20 @@
   var summary = document.querySelector("[data-autofocus]");
   if (summary) summary.focus();
 
+  // A line under a field that screen readers announce as it changes.
+  var liveNote = function (field, suffix, className) {
+    var out = document.createElement("p");
+    out.className = className;
+    out.id = field.id + "-" + suffix;
+    out.setAttribute("aria-live", "polite");
+    field.insertAdjacentElement("afterend", out);
+    return out;
+  };
+
   // Character counts for long fields.
   document.querySelectorAll("[data-count]").forEach(function (field) {
     var max = parseInt(field.getAttribute("data-count"), 10);
-    var out = document.createElement("p");
-    out.className = "counter";
-    out.id = field.id + "-count";
-    out.setAttribute("aria-live", "polite");
-    field.insertAdjacentElement("afterend", out);
+    var out = liveNote(field, "count", "counter");
     var update = function () {
       var left = max - field.value.length;
       out.textContent = left >= 0
@@ -57,11 +63,7 @@
     var names = JSON.parse(field.getAttribute("data-own-words-names") || "[]");
     var minimum = parseInt(field.getAttribute("data-own-words-minimum") || "0", 10);
     var sender = document.getElementById("name");
-    var out = document.createElement("p");
-    out.className = "counter own-words";
-    out.id = field.id + "-own-words";
-    out.setAttribute("aria-live", "polite");
-    field.insertAdjacentElement("afterend", out);
+    var out = liveNote(field, "own-words", "counter own-words");
     var update = function () {
       var name = sender ? sender.value.trim() : "";
       var template = field.getAttribute("data-own-words-template")
