@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from app.campaigns.models import Campaign
+from app.db import write_transaction
 from app.extensions import db
 from app.letters.own_words import measure
 from tests.browser.pages import CampaignPage
@@ -37,9 +39,11 @@ def type_a_letter(scope) -> str:
 
 @pytest.fixture
 def minimum_40(site):
+    # A write transaction from the start (BEGIN IMMEDIATE on SQLite): a read
+    # upgraded to a write while the site's worker writes would deadlock.
     with site.app.app_context():
-        demo_campaign().min_own_words_percent = 40
-        db.session.commit()
+        with write_transaction() as session:
+            session.get_one(Campaign, demo_campaign().id).min_own_words_percent = 40
         db.session.remove()
 
 
