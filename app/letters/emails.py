@@ -24,6 +24,7 @@ from app.outbox.mime import (
 )
 from app.outbox.models import OutboxEmail
 from app.parliament import dissolution
+from app.sharing.sharing import personal_link
 
 
 def _letter(row: OutboxEmail) -> Letter:
@@ -111,13 +112,11 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         # address (an admin's override or a data load) instead of bouncing too.
         raise NotYet("the MP's address bounced; waiting for a new one")
     site_name = current_app.config["SITE_NAME"]
-    # Measured with moderation's shingles against the campaign's template.
-    own = own_words(letter)
     text = letter_text(
         letter=letter,
         campaign=letter.campaign,
         constituency=letter.constituency,
-        own_share=own.percent if own.total_words else None,
+        own_share=_own_share(letter),  # moderation's shingles against the template
         digest_url=external_url(
             "public.office", token=office_token(letter.mp_id, letter.campaign_id)
         ),
@@ -135,9 +134,23 @@ def mp_letter(row: OutboxEmail) -> Email | None:
 
 
 def constituent_copy(row: OutboxEmail) -> Email:
+    """What the MP received, exactly (address block and footer, without the
+    office's own link), and the writer's personal link to share, so the
+    friends it brings are credited to them."""
+    letter = _letter(row)
+    received = letter_text(letter=letter, campaign=letter.campaign,
+                           constituency=letter.constituency,
+                           own_share=_own_share(letter))  # fmt: skip
     return _to_constituent(
-        row, f"Sent: your letter to {_letter(row).mp.name}", "constituent_copy/body.txt"
-    )
+        row, f"Sent: your letter to {letter.mp.name}", "constituent_copy/body.txt",
+        received=received, share_url=personal_link(letter, "email"),
+    )  # fmt: skip
+
+
+def _own_share(letter: Letter) -> int | None:
+    """The percentage of the letter in the writer's own words, as its footer says."""
+    own = own_words(letter)
+    return own.percent if own.total_words else None
 
 
 def delivery_failed(row: OutboxEmail) -> Email:

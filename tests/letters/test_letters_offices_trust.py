@@ -42,3 +42,20 @@ def test_the_share_counts_what_was_taken_from_the_template(make_app, mail_server
     expected = round(100 * len(own.split()) / len(body.split()))
     assert 0 < share < 100
     assert abs(share - expected) <= 8, (share, expected)
+
+
+def test_the_writers_copy_is_what_the_mp_received_with_their_own_share_link(make_app, mail_server):
+    app = make_app(MAIL_PORT=mail_server.port, **NO_MODERATION)
+    with app.app_context():
+        letter = confirmed_letter()
+        deliver()  # the letter to the MP
+        deliver()  # the copy
+        [to_mp] = mail_server.to(MP_ADDRESS)
+        [copy] = [m for m in mail_server.to("jane@example.com") if m["Subject"].startswith("Sent")]
+        share = f"http://localhost/s/{letter.share_code}"
+    received = to_mp.text.split("Your office can receive")[0]  # all but the office's line
+    assert received.split("\n")[0] == "Jane Smith"  # the address block
+    assert received in copy.text  # all of it: address, letter, verified footer
+    assert "Verified constituent" in copy.text
+    assert "/office/" not in copy.text  # the office's own link stays with the office
+    assert share in copy.text  # friends they bring are credited to them
