@@ -45,6 +45,14 @@ TIMED = {
 }
 
 
+def subscribed(email: str) -> bool:
+    """Whether this address is signed up (confirmed, or waiting to confirm)."""
+    status = db.session.scalar(
+        select(Subscriber.status).where(Subscriber.email == normalise_email(email))
+    )
+    return status in (SubscriberStatus.CONFIRMED, SubscriberStatus.PENDING)
+
+
 def token_for(subscriber: Subscriber, salt: Purpose) -> str:
     return sign_id(salt, subscriber.id, timed=TIMED[salt])
 

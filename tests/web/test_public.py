@@ -328,3 +328,20 @@ def test_static_assets_are_versioned_and_cached_long(client):
     with client.get(css) as response:
         assert response.status_code == 200
         assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_error_pages_say_error_in_their_title(client):
+    page = client.get("/no/such/page").get_data(as_text=True)
+    assert "<title>Error: Page not found - " in page
+    assert "<h1>Page not found</h1>" in page
+
+
+def test_the_thanks_page_does_not_ask_a_subscriber_to_sign_up_again(client):
+    letter = submit()
+    token = confirmation_token(letter)
+    client.post(f"/confirm/{token}")
+    thanks = f"/confirm/{token}/thanks"
+    assert "Get campaign alerts" in page(client.get(thanks))
+    client.post(f"/confirm/{token}/subscribe", data={"email": "jane@example.com", "website": ""})
+    db.session.commit()
+    assert "Get campaign alerts" not in page(client.get(thanks))

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from app.alerts.subscribers import CONSENT_WORDING, record_consent
+from app.alerts.subscribers import CONSENT_WORDING, record_consent, subscribed
 from app.campaigns import campaigns as campaign_service
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen, suggested_letter
 from app.campaigns.models import Campaign
@@ -316,6 +316,7 @@ def _share_page(letter, token: str, form: SubscribeForm | None = None):
         form=form or SubscribeForm(formdata=None, data={"email": letter.sender_email}),
         errors=first_errors(form) if form else {},
         consent_wording=CONSENT_WORDING,
+        already_subscribed=subscribed(letter.sender_email),
         token=token,
         intro=campaign_service.thank_you_html(campaign),
         return_url=safe_return_url(letter.partner, letter.embed_url),
