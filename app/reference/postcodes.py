@@ -91,7 +91,7 @@ NO_MP_AREAS = {
     "JE": _no_mp(
         "Jersey",
         "Jersey is a Crown dependency with its own parliament, the States Assembly; "
-        "you can contact your Deputy through statesassembly.je.",
+        "you can contact your Deputy through https://statesassembly.je.",
     ),
     "GY": _no_mp(
         "Guernsey",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 
 from flask import Flask, current_app, request, url_for
+from markupsafe import Markup, escape
 
 from app.links import external_url
 from app.text import markdown_to_html
@@ -39,6 +41,20 @@ def _percent(value) -> str:
     return f"{share:.1f}%" if 0 < share < 10 else f"{share:.0f}%"
 
 
+_URL = re.compile(r"https://[\w.-]+(?:/[\w./-]*)?")
+
+
+def _linkify(text: str) -> Markup:
+    """Plain text with its https:// addresses made links (the rest escaped)."""
+    out, last = [], 0
+    for found in _URL.finditer(text or ""):
+        url = found.group(0).rstrip(".")
+        out += [escape(text[last : found.start()]), Markup('<a href="{}">{}</a>').format(url, url)]
+        last = found.start() + len(url)
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_global(asset_url)
@@ -49,6 +65,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_thousands, "thousands")
     app.add_template_filter(first_errors, "first_errors")
     app.add_template_filter(_percent, "percent")
+    app.add_template_filter(_linkify, "linkify")
 
     @app.context_processor
     def site():

@@ -345,3 +345,25 @@ def test_the_thanks_page_does_not_ask_a_subscriber_to_sign_up_again(client):
     client.post(f"/confirm/{token}/subscribe", data={"email": "jane@example.com", "website": ""})
     db.session.commit()
     assert "Get campaign alerts" not in page(client.get(thanks))
+
+
+def test_a_jersey_postcode_links_to_the_states_assembly(client):
+    page_text = page(client.get("/c/mp-expenses/write?postcode=JE2+4WF"))
+    assert '<a href="https://statesassembly.je">https://statesassembly.je</a>' in page_text
+
+
+def test_the_campaign_title_stays_on_every_step(client):
+    compose = page(client.get("/c/mp-expenses/write?postcode=TE1+1AA"))
+    assert '<span class="steps__campaign">Publish MPs&#39; expenses in full</span>' in compose
+
+
+def test_the_alerts_confirmed_page_says_what_next(client):
+    from app.alerts.subscribers import record_consent, token_for
+    from app.tokens import Purpose
+
+    person = record_consent("reader@example.com", source="site")
+    db.session.commit()
+    token = token_for(person, Purpose.CONFIRM_SUBSCRIPTION)
+    confirmed = page(client.post(f"/alerts/confirm/{token}"))  # the button
+    assert "You're signed up" in confirmed
+    assert "Write to your MP in a campaign now" in confirmed
