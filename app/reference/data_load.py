@@ -31,6 +31,16 @@ POSTCODES_FILES = ("codepo_gb.csv.gz", "codepo_gb.csv")
 
 _GSS = re.compile(r"[ENSW]\d{8}")
 COUNTRIES = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Ireland"}
+# Parliament's display names give some MPs a courtesy title ("Mr Connor
+# Rand") and most none ("Alex Baker"): dropped, so every name reads alike.
+# Titles that are earned or conferred (Dr, Sir, Dame) are kept.
+_COURTESY_TITLE = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?=\S)")
+
+
+def without_courtesy_title(name: str) -> str:
+    return _COURTESY_TITLE.sub("", name)
+
+
 MPS_COLUMNS = ("pcon_code", "member_id", "full_title", "display_as", "party_text", "member_email")
 
 
@@ -188,7 +198,7 @@ def read_mps(path: Path, known_gss: set[str]) -> dict[str, MPRow]:
                 )
             if gss in mps:
                 raise DataFileError(path, f"a second MP for constituency {gss}", line)
-            name = (row["display_as"] or "").strip()
+            name = without_courtesy_title((row["display_as"] or "").strip())
             vacant = "vacant" in {name.lower(), (row["full_title"] or "").strip().lower()}
             member = (row["member_id"] or "").strip()
             if not vacant and not member.isdigit():

@@ -185,3 +185,15 @@ def test_ranges_naming_an_unknown_constituency_are_refused(tmp_path):
     (directory / "pcon_2024_ranges.json").write_text(json.dumps(ranges))
     with pytest.raises(DataFileError, match="unknown constituency id"):
         read_reference_data(directory)
+
+
+def test_courtesy_titles_are_dropped_from_mps_names_and_earned_ones_kept():
+    from app.reference.data_load import without_courtesy_title
+
+    assert without_courtesy_title("Mr Connor Rand") == "Connor Rand"
+    assert without_courtesy_title("Ms Julie Minns") == "Julie Minns"
+    assert without_courtesy_title("Mrs. Sharon Hodgson") == "Sharon Hodgson"
+    assert without_courtesy_title("Dr Kieran Mullan") == "Dr Kieran Mullan"
+    assert without_courtesy_title("Sir Mel Stride") == "Sir Mel Stride"
+    assert without_courtesy_title("Mrinal Sen") == "Mrinal Sen"  # a name, not a title
+    assert without_courtesy_title("Alex Baker") == "Alex Baker"

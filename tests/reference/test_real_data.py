@@ -71,6 +71,14 @@ def test_all_650_seats_and_the_four_mps_without_email(ctx):
     ]
 
 
+def test_no_mp_is_named_with_a_courtesy_title(ctx):
+    names = db.session.scalars(select(MP.name)).all()
+    titled = [n for n in names if n.split(" ", 1)[0] in {"Mr", "Mrs", "Ms", "Miss", "Mx"}]
+    assert titled == []
+    assert "Connor Rand" in names  # "Mr Connor Rand" in the source
+    assert "Dr Kieran Mullan" in names  # an earned title is kept
+
+
 def postcode_at(index, i: int) -> str:
     """The i-th postcode of the index, turned back from base 36 into text."""
     key, text = index.keys[i], ""
