@@ -18,6 +18,7 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.reference.models import MP, Constituency
 from app.replies.models import Answer, ReplyQuestion
+from app.reports.hexmap import bucket
 
 
 @dataclass(frozen=True)
@@ -99,21 +100,16 @@ def _row(name, detail, delivered, answered, replied, days, minimum, gss="") -> R
 
 # Reply rate -> fill, for the map: a sequential purple scale, darker for
 # more replies; constituencies without enough answers are light grey.
+NOT_SHOWN = ("#efedf5", "fewer than the answers needed, or no letters")
 RATE_BUCKETS = (
-    (0.0, "#efedf5", "fewer than the answers needed, or no letters"),
     (0.0, "#bcbddc", "under 25% say their MP replied"),
     (0.25, "#9e9ac8", "25% to 49%"),
     (0.5, "#6a51a3", "50% to 74%"),
     (0.75, "#3f007d", "75% or more"),
 )
+LEGEND = (NOT_SHOWN, *((colour, label) for _, colour, label in RATE_BUCKETS))
 
 
 def rate_fill(rate: float | None) -> tuple[str, str]:
     """(fill, legend label) for an MP's reply rate, or for none shown."""
-    if rate is None:
-        return RATE_BUCKETS[0][1], RATE_BUCKETS[0][2]
-    chosen = RATE_BUCKETS[1]
-    for bucket in RATE_BUCKETS[1:]:
-        if rate >= bucket[0]:
-            chosen = bucket
-    return chosen[1], chosen[2]
+    return NOT_SHOWN if rate is None else bucket(rate, RATE_BUCKETS)

@@ -73,10 +73,11 @@ def hexmap() -> HexMap | None:
     return _load(str(path), path.stat().st_mtime)
 
 
-def bucket(count: int) -> tuple[str, str]:
-    """(fill colour, legend label) for a number of letters delivered."""
-    chosen = BUCKETS[0]
-    for threshold, colour, label in BUCKETS:
-        if count >= threshold:
-            chosen = (threshold, colour, label)
+def bucket(value: float, buckets=BUCKETS) -> tuple[str, str]:
+    """(fill colour, legend label) of the highest bucket whose threshold `value`
+    reaches (a number of letters delivered, by default)."""
+    chosen = buckets[0]
+    for step in buckets:
+        if value >= step[0]:
+            chosen = step
     return chosen[1], chosen[2]

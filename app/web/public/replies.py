@@ -15,8 +15,8 @@ from app.reference.models import MP
 from app.replies.follow_up import follow_up_draft, send_follow_up
 from app.replies.models import Answer
 from app.replies.questionnaire import question_for, record_answer
-from app.replies.responsiveness import RATE_BUCKETS, rate_fill, responsiveness
-from app.reports.hexmap import hexmap
+from app.replies.responsiveness import LEGEND, rate_fill, responsiveness
+from app.reports.hexmap import HexMap, hexmap
 from app.web.public import bp
 from app.web.security import private_page
 
@@ -83,17 +83,15 @@ def campaign_replies(slug: str):
     except CampaignNotFound:
         abort(404)
     figures = responsiveness(campaign.id)
+    drawn = hexmap()
     return render_template(
         "replies/campaign.html", campaign=campaign, figures=figures,
-        hexmap=hexmap(), hexes=_shaded(figures), buckets=RATE_BUCKETS,
+        hexmap=drawn, hexes=_shaded(drawn, figures) if drawn else [], legend=LEGEND,
     )  # fmt: skip
 
 
-def _shaded(figures) -> list[dict]:
+def _shaded(drawn: HexMap, figures) -> list[dict]:
     """Each constituency's hexagon, filled by its MP's reply rate (when shown)."""
-    drawn = hexmap()
-    if drawn is None:
-        return []
     by_gss = {row.gss_code: row for row in figures.mps}
     hexes = []
     for h in drawn.hexes:
