@@ -36,7 +36,6 @@ SUBSCRIBER_KINDS = {EmailKind.ALERT, EmailKind.SUBSCRIBE_CONFIRM, EmailKind.PREF
 @dataclass(frozen=True)
 class Handled:
     outcome: str  # what was done, in a few words (no address, no body)
-    acted: bool = False
 
 
 def handle(report: Report) -> Handled:
@@ -67,7 +66,7 @@ def handle(report: Report) -> Handled:
         return Handled("ignored: already acted on")
     metrics.BOUNCES.labels(str(row.kind), str(report.type)).inc()
     log.info("outbox %s (%s): %s bounce: %s", report.outbox_id, row.kind, report.type, outcome)
-    return Handled(outcome, acted=True)
+    return Handled(outcome)
 
 
 def _act(session, row: OutboxEmail, report: Report) -> str:

@@ -92,7 +92,7 @@ def _failure(message: Message) -> tuple[BounceType | None, str]:
 def _feedback_type(message: Message) -> str:
     for part in message.walk():
         if part.get_content_type() == "message/feedback-report":
-            fields = _fields(part)
+            fields = next(iter(_field_blocks(part)), {})
             return f"complaint: {fields.get('feedback-type', 'abuse')}"
     return "complaint"
 
@@ -103,7 +103,7 @@ def _delivery_status(message: Message) -> tuple[BounceType | None, str] | None:
         if part.get_content_type() != "message/delivery-status":
             continue
         worst: tuple[BounceType | None, str] = (None, "")
-        for fields in _recipient_blocks(part):
+        for fields in _field_blocks(part):
             action = fields.get("action", "").lower()
             status = fields.get("status", "")
             diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
@@ -117,10 +117,11 @@ def _delivery_status(message: Message) -> tuple[BounceType | None, str] | None:
     return None
 
 
-def _recipient_blocks(part: Message) -> Iterable[dict[str, str]]:
-    """The per-recipient field blocks of a message/delivery-status part."""
+def _field_blocks(part: Message) -> Iterable[dict[str, str]]:
+    """The blocks of "Name: value" fields of a report part (in a
+    message/delivery-status part: the per-message block, then one per recipient)."""
     payload = part.get_payload()
-    if isinstance(payload, list):  # the parser's blocks: per-message first, then each recipient
+    if isinstance(payload, list):  # the parser has made each block a Message
         for block in payload:
             if isinstance(block, Message):
                 yield {k.lower(): str(v) for k, v in block.items()}
@@ -128,13 +129,6 @@ def _recipient_blocks(part: Message) -> Iterable[dict[str, str]]:
     text = payload if isinstance(payload, str) else ""
     for chunk in re.split(r"\r?\n\r?\n", text):
         yield _parse_fields(chunk)
-
-
-def _fields(part: Message) -> dict[str, str]:
-    payload = part.get_payload()
-    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        return {k.lower(): str(v) for k, v in payload[0].items()}
-    return _parse_fields(payload if isinstance(payload, str) else "")
 
 
 def _parse_fields(text: str) -> dict[str, str]:

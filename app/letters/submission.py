@@ -312,8 +312,7 @@ def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent"
         letter.similar_to_id = hold.similar_to_id
         letter.move_to(LetterStatus.HELD, detail=f"{detail}; held: {hold.reason}")
     elif dissolution.current() is not None:  # no MPs until the election
-        letter.move_to(LetterStatus.WAITING, detail=f"{detail}; Parliament is dissolved")
-        db.session.add(OutboxEmail(kind=EmailKind.DISSOLVED, letter_id=letter.id))
+        dissolution.wait(db.session, letter, f"{detail}; Parliament is dissolved")
     else:
         letter.move_to(LetterStatus.QUEUED, detail=detail)
         db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))

@@ -15,7 +15,7 @@ from flask import current_app
 from app.adapters.dkim import Signer
 from app.adapters.smtp import RawEmail
 from app.bounces.return_path import return_path
-from app.outbox.mime import Email
+from app.outbox.mime import Email, site_sender
 from app.outbox.models import OutboxEmail
 
 
@@ -45,6 +45,4 @@ def dkim_signer() -> Signer | None:
 
 def dkim_domain() -> str:
     """The signing domain: DKIM_DOMAIN, or the site's sender's."""
-    from app.outbox.mime import site_sender
-
     return current_app.config["DKIM_DOMAIN"] or site_sender().domain or ""

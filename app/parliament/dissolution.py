@@ -77,10 +77,10 @@ def hold_queued() -> int:
     return len(letters)
 
 
-def wait(session, letter: Letter) -> None:
+def wait(session, letter: Letter, detail: str = "Parliament is dissolved") -> None:
     """Move a confirmed letter to WAITING and tell its writer (its MP email, if
     queued, is skipped: the worker sends only QUEUED letters)."""
-    letter.move_to(LetterStatus.WAITING, detail="Parliament is dissolved: waiting for the new MP")
+    letter.move_to(LetterStatus.WAITING, detail=f"{detail}: waiting for the new MP")
     session.add(OutboxEmail(kind=EmailKind.DISSOLVED, letter_id=letter.id))
 
 

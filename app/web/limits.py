@@ -71,10 +71,10 @@ def spend(*allowances: Limit) -> None:
     genuine ticket), so junk cannot spend a real person's allowance."""
     if current_app.config["RATELIMIT_ENABLED"]:
         local = [allowance for allowance in allowances if allowance.in_process]
+        shared = [allowance for allowance in allowances if not allowance.in_process]
         if local:
             _refuse_when_full(rate_store.take_in_process, local)
-        if len(local) < len(allowances):
-            shared = [allowance for allowance in allowances if not allowance.in_process]
+        if shared:
             _refuse_when_full(rate_store.take, shared)
 
 
