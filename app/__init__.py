@@ -21,13 +21,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update(config)
     _configure_logging(app)
-    if app.config["TRUSTED_PROXY_COUNT"]:
-        hops = app.config["TRUSTED_PROXY_COUNT"]
-        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-        app.wsgi_app = proxied  # type: ignore[method-assign]  # Flask's documented middleware hook
-
     _init_extensions(app)
     _register_blueprints(app)
+    _add_middleware(app)
 
     from app import cli
     from app.web import errors, metrics, security, templating
@@ -38,6 +34,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _add_middleware(app: Flask) -> None:
+    """WSGI middleware, through Flask's documented hook (wsgi_app): the
+    lookup's fast path, then the trusted proxies' headers read before it."""
+    from app.web.api.fast_lookup import FastLookup
+
+    app.wsgi_app = FastLookup(app, app.wsgi_app)  # type: ignore[method-assign]
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -12,8 +12,9 @@ raised so wrk's one address is never refused), security headers, the access log.
 
 wrk (Debian package) drives each with 16 connections, rotating through
 20,000 random real postcodes typed the ways people type them. The bare
-endpoint echoes the postcode as JSON. A third side is the real app with rate
-limits off, to show what the shared counter in Redis costs. Each round takes
+endpoint echoes the postcode as JSON. These plain lookups are answered by the
+app's fast path (app/web/api/fast_lookup.py), as most lookups are. A third
+side is the real app with rate limits off, to show what the limit costs. Each round takes
 the sides in turn so a noisy neighbour hurts all; the last lines give each
 side's requests per second (mean of rounds), p99 latency (worst round) and
 the ratio to bare.

@@ -360,9 +360,14 @@ class Run:
     submitted: dict[str, int] = field(default_factory=dict)  # email -> attempts
     lookups: Counter = field(default_factory=Counter)
 
-    def lookup_through_proxy(self) -> int:
+    def lookup_through_proxy(self) -> int | str:
         path = f"/api/v1/representatives?postcode={urllib.parse.quote(self.postcode)}"
-        status = self.proxy.client().get(path).status
+        try:
+            status: int | str = self.proxy.client().get(path).status
+        except (http.client.HTTPException, ConnectionError):
+            # A lookup in flight on the host that is killed is cut mid-answer:
+            # no load balancer can finish an answer its server never wrote.
+            status = "cut"
         self.lookups[status] += 1
         return status
 

@@ -282,8 +282,12 @@ def look_up(raw_postcode: str) -> Found | Choose:
     except PostcodeError:
         metrics.LOOKUPS.labels("refused").inc()
         raise
-    metrics.LOOKUPS.labels("found" if isinstance(result, Found) else "choose").inc()
+    count_lookup(result)
     return result
+
+
+def count_lookup(result: Found | Choose) -> None:
+    metrics.LOOKUPS.labels("found" if isinstance(result, Found) else "choose").inc()
 
 
 def resolve_seat(raw_postcode: str, chosen_gss: str | None = None) -> tuple[str, Seat, bool]:

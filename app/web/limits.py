@@ -48,6 +48,10 @@ class Limit:
     # the answer (app/adapters/process_counters.py).
     in_process: bool = False
 
+    def windows(self, key: str) -> list[Window]:
+        """This allowance's windows for one holder (an address, an email...)."""
+        return [(item, (key, self.scope)) for item in _parsed(current_app.config[self.config_name])]
+
 
 def limited(*allowances: Limit):
     """Refuse the view with a 429 when any of these allowances is used up."""
@@ -102,8 +106,7 @@ def _windows(allowance: Limit) -> list[Window]:
         return []
     if allowance.exempt():
         return []
-    identifiers = (allowance.key(), allowance.scope)
-    return [(item, identifiers) for item in _parsed(current_app.config[allowance.config_name])]
+    return allowance.windows(allowance.key())
 
 
 @functools.lru_cache(maxsize=64)
@@ -151,7 +154,8 @@ POSTS = frozenset({"POST"})
 
 # Postcode lookups answer from public data held in memory: their allowance is
 # kept in each process, so a lookup never waits on (or for) Redis.
-lookup = limited(Limit("RATELIMIT_LOOKUP", "lookup", in_process=True))
+LOOKUP = Limit("RATELIMIT_LOOKUP", "lookup", in_process=True)
+lookup = limited(LOOKUP)
 confirm = limited(Limit("RATELIMIT_CONFIRM", "confirm"))
 subscribe = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe"))
 # The sign-up page: only submissions count.

@@ -43,24 +43,27 @@ _series: dict[tuple[str, str, int], tuple] = {}  # the labelled children, found 
 def _answered(response):
     environ = request.environ
     rule = request.url_rule
-    method = environ["REQUEST_METHOD"]
-    key = (
+    count_request(
         rule.rule if rule is not None else UNMATCHED,
-        method if method in METHODS else "other",
+        environ["REQUEST_METHOD"],
         response.status_code,
+        environ.get("app.started"),
     )
+    return response
+
+
+def count_request(route: str, method: str, status: int, started: float | None) -> None:
+    """Count an answered request, and its time since `started` (perf_counter) if known."""
+    key = (route, method if method in METHODS else "other", status)
     series = _series.get(key)
     if series is None:
-        route, method, status = key
         series = _series[key] = (
-            metrics.REQUESTS.labels(route, method, str(status)),
+            metrics.REQUESTS.labels(key[0], key[1], str(status)),
             metrics.REQUEST_SECONDS.labels(route),
         )
     series[0].inc()
-    started = environ.get("app.started")
     if started is not None:
         series[1].observe(time.perf_counter() - started)
-    return response
 
 
 def init_app(app: Flask) -> None:

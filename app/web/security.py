@@ -38,14 +38,18 @@ def header_names(response) -> set[str]:
     return {name.lower() for name, _ in response.headers.items()}
 
 
+def security_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers every response carries; HSTS only over HTTPS."""
+    return [*HEADERS.items(), ("Strict-Transport-Security", HSTS)] if secure else [*HEADERS.items()]
+
+
 def add_security_headers(response):
+    """after_request: each security header the view has not set itself."""
     headers = response.headers
     present = header_names(response)
-    for name, value in HEADERS.items():
+    for name, value in security_headers(request.is_secure):
         if name.lower() not in present:
             headers.add(name, value)
-    if request.is_secure and "strict-transport-security" not in present:
-        headers.add("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -19,6 +19,8 @@ from app.web.security import header_names
 ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Content-Type"
 PREFLIGHT_MAX_AGE = "600"
+# Answers differ by Origin (the echoed Access-Control-Allow-Origin): caches must key on it.
+VARY = ("Vary", "Origin")
 
 
 def request_partner() -> PartnerInfo | None:
@@ -63,7 +65,7 @@ def add_cors_headers(response: Response) -> Response:
     if "vary" in header_names(response):
         response.vary.add("Origin")
     else:
-        response.headers.add("Vary", "Origin")  # the usual case, without parsing a HeaderSet
+        response.headers.add(*VARY)  # the usual case, without parsing a HeaderSet
     origin = foreign_origin()
     if origin and _allowed(origin):
         response.headers["Access-Control-Allow-Origin"] = origin

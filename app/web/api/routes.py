@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, jsonify, request
+from flask import current_app, request
 
 from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns import campaigns as campaign_service
@@ -22,7 +22,7 @@ from app.letters.submission import (
 from app.links import external_url
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
-from app.reference.representatives import Found, Seat, answering_version, look_up
+from app.reference.representatives import Choose, Found, Seat, answering_version, look_up
 from app.web import limits
 from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.api import bp
@@ -71,10 +71,24 @@ def representatives():
         result = look_up(request.args.get("postcode", ""))
     except PostcodeError as exc:
         return json_error(exc.status, exc.code, exc.explanation)
+    body = lookup_answer(result)
+    etag, cache_control = public_headers(body)
+    # Parsed only when sent: most requests carry none, and this is a hot path.
+    if "If-None-Match" in request.headers and request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(body, mimetype="application/json")
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def lookup_answer(result: Found | Choose) -> bytes:
+    """A lookup's answer as the API sends it (also sent by app/web/api/fast_lookup.py)."""
     if isinstance(result, Found):
-        return public_data({"postcode": result.postcode, **seat_json(result.seat)})
-    return public_data(
-        {
+        body = {"postcode": result.postcode, **seat_json(result.seat)}
+    else:
+        body = {
             "postcode": result.postcode,
             "constituency": None,
             "mp": None,
@@ -82,25 +96,18 @@ def representatives():
             "message": result.explanation,
             "choices": [seat_json(seat) for seat in result.seats],
         }
-    )
+    # As jsonify writes it outside debug mode: compact, keys sorted.
+    return f"{current_app.json.dumps(body, separators=(',', ':'))}\n".encode()
 
 
-def public_data(body: dict):
-    """An answer from public reference data, which a CDN or proxy may keep
-    for LOOKUP_CACHE_SECONDS and revalidate by its ETag: the reference data's
-    version and a digest of the answer (so a release that changes the answer's
-    shape changes it too). A matching If-None-Match gets a 304 and no body."""
-    response = jsonify(body)
-    digest = hashlib.blake2b(response.get_data(), digest_size=6).hexdigest()
+def public_headers(body: bytes) -> tuple[str, str]:
+    """The ETag and Cache-Control of an answer from public reference data,
+    which a CDN or proxy may keep for LOOKUP_CACHE_SECONDS and revalidate by
+    its ETag: the reference data's version and a digest of the answer (so a
+    release that changes the answer's shape changes it too)."""
+    digest = hashlib.blake2b(body, digest_size=6).hexdigest()
     etag = f"r{answering_version()}-{digest}"
-    # Parsed only when sent: most requests carry none, and this is a hot path.
-    if "If-None-Match" in request.headers and request.if_none_match.contains_weak(etag):
-        response = current_app.response_class(status=304)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = (
-        f"public, max-age={current_app.config['LOOKUP_CACHE_SECONDS']}"
-    )
-    return response
+    return etag, f"public, max-age={current_app.config['LOOKUP_CACHE_SECONDS']}"
 
 
 @bp.get("/campaigns/<slug>")
