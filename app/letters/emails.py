@@ -103,7 +103,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         raise Unsendable("the MP has no usable email address")
     if digest_on(letter.mp_id, letter.campaign_id):
         return None  # the office chose its daily digest: send_digests gathers it
-    if dissolution.current() is not None:
+    if dissolution.in_force():
         # No MPs until the election: the worker's job moves the letter to
         # WAITING, for its writer to send to the new MP.
         raise NotYet("Parliament is dissolved")
@@ -143,8 +143,13 @@ def constituent_copy(row: OutboxEmail) -> Email:
                            own_share=_own_share(letter))  # fmt: skip
     return _to_constituent(
         row, f"Sent: your letter to {letter.mp.name}", "constituent_copy/body.txt",
-        received=received, share_url=personal_link(letter, "email"),
+        received=received, share_url=_share_url(letter),
     )  # fmt: skip
+
+
+def _share_url(letter: Letter) -> str | None:
+    """The writer's own link to share by email; None once purged (the campaign's link then)."""
+    return personal_link(letter, "email") if letter.share_code else None
 
 
 def _own_share(letter: Letter) -> int | None:

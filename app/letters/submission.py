@@ -311,7 +311,7 @@ def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent"
         letter.hold_reason = hold.reason[:200]
         letter.similar_to_id = hold.similar_to_id
         letter.move_to(LetterStatus.HELD, detail=f"{detail}; held: {hold.reason}")
-    elif dissolution.current() is not None:  # no MPs until the election
+    elif dissolution.in_force():  # no MPs until the election
         dissolution.wait(db.session, letter, f"{detail}; Parliament is dissolved")
     else:
         letter.move_to(LetterStatus.QUEUED, detail=detail)

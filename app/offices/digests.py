@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from app.accounts import audit
 from app.db import utcnow, write_transaction
@@ -42,12 +42,19 @@ def office_for(token: str) -> tuple[int, int] | None:
     return value[0], value[1]
 
 
+_DIGEST_ON = select(OfficeDigest.active).where(
+    OfficeDigest.mp_id == bindparam("mp_id"), OfficeDigest.campaign_id == bindparam("campaign_id")
+)
+
+
 def digest_on(mp_id: int, campaign_id: int, session=None) -> bool:
+    """Whether this MP's office takes this campaign's letters as a daily digest.
+
+    Asked for every letter the worker builds: run on the session's connection,
+    it costs a quarter of the same query through the ORM (docs/performance.md)."""
     session = session or db.session
-    return bool(session.scalar(
-        select(OfficeDigest.active).where(OfficeDigest.mp_id == mp_id,
-                                          OfficeDigest.campaign_id == campaign_id)
-    ))  # fmt: skip
+    params = {"mp_id": mp_id, "campaign_id": campaign_id}
+    return bool(session.connection().execute(_DIGEST_ON, params).scalar())
 
 
 def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:
