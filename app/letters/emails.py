@@ -194,8 +194,9 @@ def already_written(row: OutboxEmail) -> Email:
     """Someone wrote again from this address: where the first letter stands."""
     letter = _letter(row)
     return _to_constituent(
-        row, f"You have already written to {letter.mp.name}", "already_written/body.txt"
-    )
+        row, f"You have already written to {letter.mp.name}", "already_written/body.txt",
+        share_url=_share_url(letter),
+    )  # fmt: skip
 
 
 def reminder(row: OutboxEmail) -> Email | None:

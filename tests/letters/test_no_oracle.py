@@ -60,6 +60,9 @@ def test_new_pending_and_delivered_addresses_get_the_same_answer(mailed_app, mai
     [notice] = mail_server.to("sent@example.com")
     assert notice["Subject"] == "You have already written to Alice Able"
     assert "Your letter was delivered on" in notice.text
+    # Not a dead end: a next step, with the writer's own share link.
+    sender = db.session.scalar(select(Letter).where(Letter.sender_email == "sent@example.com"))
+    assert f"/s/{sender.share_code}/email" in notice.text
     assert len(mail_server.to(MP_ADDRESS)) == 0  # nothing new went to the MP
 
 
