@@ -210,9 +210,10 @@ def public_fields(campaign: Campaign) -> dict:
 EDITABLE = (
     "slug", "title", "summary", "intro_markdown", "subject_template", "body_template",
     "status", "thank_you_markdown", "share_text", "group_url", "group_label", "alert_sender",
-    "min_own_words_percent", "follow_up_template",
+    "min_own_words_percent", "follow_up_template", "goal_letters",
 )  # fmt: skip
-NUMBERS = {"min_own_words_percent": (0, 100)}  # edited as text, stored as whole numbers
+# Edited as text, stored as whole numbers.
+NUMBERS = {"min_own_words_percent": (0, 100), "goal_letters": (0, 10_000_000)}
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,58}[a-z0-9]")
 
 

@@ -30,6 +30,7 @@ class Campaign(Model):
     follow_up_template: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A letter is refused with less than this share in the writer's own words.
     min_own_words_percent: Mapped[int] = mapped_column(default=0, server_default="0")
+    goal_letters: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: no goal shown
     status: Mapped[CampaignStatus] = mapped_column(String(10), default=CampaignStatus.DRAFT)
     thank_you_markdown: Mapped[str] = mapped_column(Text, default="")
     share_text: Mapped[str] = mapped_column(String(280), default="")

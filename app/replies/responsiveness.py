@@ -18,7 +18,7 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.reference.models import MP, Constituency
 from app.replies.models import Answer, ReplyQuestion
-from app.reports.hexmap import bucket
+from app.reports.hexmap import NONE, bucket
 
 
 @dataclass(frozen=True)
@@ -99,13 +99,14 @@ def _row(name, detail, delivered, answered, replied, days, minimum, gss="") -> R
 
 
 # Reply rate -> fill, for the map: a sequential purple scale, darker for
-# more replies; constituencies without enough answers are light grey.
-NOT_SHOWN = ("#efedf5", "fewer than the answers needed, or no letters")
+# more replies, each step at least 3:1 against the light grey of
+# constituencies without enough answers (as app/reports/hexmap.BUCKETS).
+NOT_SHOWN = (NONE, "fewer than the answers needed, or no letters")
 RATE_BUCKETS = (
-    (0.0, "#bcbddc", "under 25% say their MP replied"),
-    (0.25, "#9e9ac8", "25% to 49%"),
-    (0.5, "#6a51a3", "50% to 74%"),
-    (0.75, "#3f007d", "75% or more"),
+    (0.0, "#807dba", "under 25% say their MP replied"),
+    (0.25, "#6a51a3", "25% to 49%"),
+    (0.5, "#54278f", "50% to 74%"),
+    (0.75, "#2d004b", "75% or more"),
 )
 LEGEND = (NOT_SHOWN, *((colour, label) for _, colour, label in RATE_BUCKETS))
 

@@ -14,14 +14,18 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.reports.stats import Coverage
+
 SIZE = 10.0
-# Letters delivered -> fill. A sequential blue scale that stays distinct for
-# colour-blind readers; "none" is a light grey. Every bucket is named in the legend.
+# Letters delivered -> fill: a sequential blue scale, darker for more. Every
+# step is at least 3:1 against "none" (WCAG's contrast for graphics), and each
+# is named in the legend and given in a table beside the map.
+NONE = "#f3f2f1"
 BUCKETS = (
-    (0, "#dde1e6", "no letters yet"),
-    (1, "#bdd7ee", "1 letter"),
-    (2, "#6baed6", "2 to 4"),
-    (5, "#2171b5", "5 to 19"),
+    (0, NONE, "no letters yet"),
+    (1, "#4292c6", "1 letter"),
+    (2, "#2171b5", "2 to 4"),
+    (5, "#08519c", "5 to 19"),
     (20, "#08306b", "20 or more"),
 )
 
@@ -81,3 +85,30 @@ def bucket(value: float, buckets=BUCKETS) -> tuple[str, str]:
         if value >= step[0]:
             chosen = step
     return chosen[1], chosen[2]
+
+
+@dataclass(frozen=True)
+class MapHex:
+    points: str
+    fill: str
+    label: str  # what hover, focus and screen readers tell
+    count: int
+
+
+def coverage_hexes(drawn: HexMap, coverage: Coverage, seats_by_gss: dict) -> list[MapHex]:
+    """Each constituency's hexagon, filled by the letters delivered to its MP."""
+    hexes = []
+    for h in drawn.hexes:
+        seat = seats_by_gss.get(h.gss_code)
+        count = coverage.delivered.get(seat.constituency_id, 0) if seat else 0
+        fill, _ = bucket(count)
+        # Named as the table beside the map names it: from the loaded data.
+        name = f"{seat.name} ({seat.mp.name})" if seat else h.name
+        letters = "1 letter" if count == 1 else f"{count} letters"
+        hexes.append(MapHex(h.points, fill, f"{name}: {letters} delivered", count))
+    return hexes
+
+
+def legend(buckets=BUCKETS) -> list[tuple[str, str]]:
+    """(colour, label) for each step of a map's scale."""
+    return [(colour, label) for _, colour, label in buckets]

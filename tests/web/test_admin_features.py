@@ -16,6 +16,7 @@ from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirm_letter, confirmation_token
 from app.reference.models import Constituency
 from app.reports import stats
+from app.reports.hexmap import BUCKETS
 from tests.builders.letters import PERSONAL_BODY, submit
 
 
@@ -71,9 +72,10 @@ def test_the_dashboard_shows_the_headline_and_the_map(admin_client):
     html = page(admin_client.get("/admin/"))
     assert '<span class="big">1</span> of 7 MPs have heard from constituents' in html
     assert html.count("<polygon") == 650  # the real hex map, every constituency
-    # The hex for E14001063 (Aldershot on the real map) is the test dataset's Testington North.
-    assert 'aria-label="Aldershot (Alice Able): 2 letters delivered"' in html
-    assert 'fill="#6baed6"' in html  # the "2 to 4" colour
+    # The hex for E14001063 (Aldershot on the real map) is named as the data loaded names it.
+    assert 'aria-label="Testington North (Alice Able): 2 letters delivered"' in html
+    two_to_four = next(colour for threshold, colour, _ in BUCKETS if threshold == 2)
+    assert f'fill="{two_to_four}"' in html
     assert "Letters written per day, last 30 days" in html
 
 

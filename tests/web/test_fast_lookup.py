@@ -94,8 +94,14 @@ def test_the_fast_path_is_counted_for_metrics(lookup_app):
         return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
 
     route = {"route": API, "method": "GET", "status": "200"}
-    before = (count("wtym_http_requests_total", **route), count("wtym_lookups_total", outcome="found"))
+    before = (
+        count("wtym_http_requests_total", **route),
+        count("wtym_lookups_total", outcome="found"),
+    )
     lookup_app.test_client().get(f"{API}?postcode=TE1+1AA")
-    after = (count("wtym_http_requests_total", **route), count("wtym_lookups_total", outcome="found"))
+    after = (
+        count("wtym_http_requests_total", **route),
+        count("wtym_lookups_total", outcome="found"),
+    )
     assert after == (before[0] + 1, before[1] + 1)
     assert count("wtym_http_request_duration_seconds_count", route=API) > 0

@@ -91,6 +91,25 @@ def test_northern_ireland_shows_a_choice_of_ni_constituencies(client):
     assert 'name="constituency" type="hidden" value="N05000002"' in page(chosen)
 
 
+@pytest.mark.parametrize("chosen", [None, "", "E14000001"])  # none, empty, not offered
+def test_continuing_without_a_choice_says_so_on_the_page(client, chosen):
+    query = {"postcode": "BT7 1NN", "choosing": "1"}
+    if chosen is not None:
+        query["constituency"] = chosen
+    response = client.get(WRITE, query_string=query)
+    assert response.status_code == 400
+    html = page(response)
+    assert "<title>Error: Choose your constituency" in html
+    assert 'class="error-summary" role="alert"' in html
+    assert '<a href="#c-N05000001">Choose your constituency</a>' in html
+    assert 'aria-describedby="constituency-error"' in html
+    assert "required" not in html.split("<main", 1)[1]  # no browser bubble: the page says it
+    # Arriving from the postcode box is not an error.
+    first = client.get(WRITE, query_string={"postcode": "BT7 1NN"})
+    assert first.status_code == 200
+    assert "error-summary" not in first.get_data(as_text=True)
+
+
 def test_an_unplaced_postcode_offers_every_gb_constituency(client):
     html = page(client.get(WRITE, query_string={"postcode": "TE9 9ZZ"}))
     assert "isn&#39;t tied to one constituency" in html

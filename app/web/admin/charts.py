@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.letters.models import LetterStatus
-from app.reports.hexmap import HexMap, bucket
-from app.reports.stats import Coverage, Day
+from app.reports.stats import Day
 
 S = LetterStatus
 # Colours from the GOV.UK palette; each state is also named in the legend and table.
@@ -53,23 +52,3 @@ def day_bars(days: list[Day], *, height: float = 160, width: float = 640) -> tup
                 )
         bars.append(Bar(round(i * step, 2), day, tuple(segments)))
     return bars, top
-
-
-@dataclass(frozen=True)
-class MapHex:
-    points: str
-    fill: str
-    label: str  # what hover, focus and screen readers tell
-    count: int
-
-
-def coverage_hexes(hexmap: HexMap, coverage: Coverage, seats_by_gss: dict) -> list[MapHex]:
-    hexes = []
-    for h in hexmap.hexes:
-        seat = seats_by_gss.get(h.gss_code)
-        count = coverage.delivered.get(seat.constituency_id, 0) if seat else 0
-        fill, _ = bucket(count)
-        mp = f" ({seat.mp.name})" if seat else ""
-        letters = "1 letter" if count == 1 else f"{count} letters"
-        hexes.append(MapHex(h.points, fill, f"{h.name}{mp}: {letters} delivered", count))
-    return hexes

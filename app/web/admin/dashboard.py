@@ -10,10 +10,10 @@ from app.outbox.sealing import dkim_signer
 from app.reference.postcodes import LookupUnavailable
 from app.reference.representatives import reference_cache
 from app.reports import stats
-from app.reports.hexmap import BUCKETS, hexmap
+from app.reports.hexmap import coverage_hexes, hexmap, legend
 from app.sharing import sharing
 from app.web.admin import bp
-from app.web.admin.charts import STACK_ORDER, STATUS_COLOURS, coverage_hexes, day_bars
+from app.web.admin.charts import STACK_ORDER, STATUS_COLOURS, day_bars
 
 
 def selected_campaign():
@@ -49,7 +49,7 @@ def dashboard():
         top=top,
         hexmap=hexes_map,
         hexes=hexes,
-        buckets=BUCKETS,
+        legend=legend(),
         colours=STATUS_COLOURS,
         stack_order=STACK_ORDER,
         mail=mail_health(),

@@ -75,6 +75,11 @@ class CampaignForm(FlaskForm):
         [Optional(), NumberRange(0, 100, "Enter a whole number from 0 to 100.")],
         default=0,
     )
+    goal_letters = IntegerField(
+        "Goal: letters delivered",
+        [Optional(), NumberRange(0, 10_000_000, "Enter a whole number from 0 to 10,000,000.")],
+        default=0,
+    )
     thank_you_markdown = TextAreaField("Thank-you text (Markdown)", [Length(max=20_000)])
     share_text = StringField("Share text", [Length(max=280), single_line])
     group_url = StringField("Group link (e.g. a Facebook group)", [Optional(), Length(max=500)])

@@ -23,6 +23,7 @@ from app.links import external_url
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import Choose, Found, Seat, answering_version, look_up
+from app.reports.momentum import momentum
 from app.web import limits
 from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.api import bp
@@ -116,8 +117,10 @@ def campaign(slug: str):
         campaign = campaign_service.get_public_campaign(slug)
     except CampaignNotFound:
         return json_error(404, "not_found", "There is no such campaign.")
+    figures = momentum(campaign.id, campaign.goal_letters)
     response = {
         **campaign_service.public_fields(campaign),
+        "momentum": {"letters": figures.letters, "mps": figures.mps, "goal": figures.goal},
         "form_ticket": issue_form_ticket(),
         "consent_wording": CONSENT_WORDING,  # shown beside the alerts box, stored as given
         "privacy_url": external_url("public.privacy"),

@@ -50,6 +50,7 @@ from app.reference.representatives import (
     resolve_seat,
     seat_by_constituency_id,
 )
+from app.reports.momentum import momentum
 from app.sharing.sharing import personal_link, read_ref, share_buttons
 from app.text import normalise_email
 from app.web import limits
@@ -76,14 +77,21 @@ def home():
 
 @bp.get("/c/<slug>")
 def campaign(slug: str):
-    campaign = _campaign_or_404(slug)
+    return campaign_page(_campaign_or_404(slug))
+
+
+def campaign_page(campaign: Campaign, postcode_error: str | None = None) -> str:
+    """The campaign's page: its postcode box (with the error, if any), its
+    momentum and the alerts sign-up."""
     return render_template(
         "campaigns/campaign.html",
         campaign=campaign,
         postcode=request.args.get("postcode", ""),
+        postcode_error=postcode_error,
         ref=request.args.get("ref", ""),
         signup=SubscribeForm(formdata=None),
         consent_wording=CONSENT_WORDING,
+        momentum=momentum(campaign.id, campaign.goal_letters),
     )
 
 
@@ -102,19 +110,16 @@ def write(slug: str):
             "reference/no_mp.html", campaign=campaign, explanation=exc.explanation
         ), 404
     except PostcodeError as exc:
-        page = render_template(
-            "campaigns/campaign.html",
-            campaign=campaign,
-            postcode=postcode,
-            postcode_error=exc.explanation,
-            ref=request.args.get("ref", ""),
-            signup=SubscribeForm(formdata=None),
-            consent_wording=CONSENT_WORDING,
-        )
-        return page, exc.status
+        return campaign_page(campaign, postcode_error=exc.explanation), exc.status
     seat = _chosen_seat(result, request.args.get("constituency"))
     if seat is None:
-        return render_template("reference/choose.html", campaign=campaign, choose=result)
+        # Sent from the chooser with nothing (or nothing valid) chosen: say so
+        # on the page, rather than leave it to the browser's own bubble.
+        problem = "Choose your constituency" if request.args.get("choosing") else None
+        page = render_template(
+            "reference/choose.html", campaign=campaign, choose=result, problem=problem
+        )
+        return page, 400 if problem else 200
     if not seat.can_email:
         return render_template("reference/unreachable.html", campaign=campaign, seat=seat)
     subject, body = suggested_letter(campaign, seat)
