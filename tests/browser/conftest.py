@@ -9,12 +9,17 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pyotp
 import pytest
+from playwright.sync_api import expect
 
+from app.accounts.models import AdminUser
+from app.accounts.sign_in import create_admin
 from app.extensions import db
 from app.outbox.worker import run_worker
 from devtools.browser import CHROMIUM, launch_chromium
 from devtools.mailcatcher import free_port
+from tests.builders.admins import ADMIN_PASSWORD
 from tests.builders.processes import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -107,3 +112,24 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def admin_secret(site):
+    with site.app.app_context():
+        admin = create_admin("ada@example.org", ADMIN_PASSWORD)
+        secret = pyotp.random_base32()
+        db.session.get(AdminUser, admin.id).totp_secret = secret
+        db.session.commit()
+        db.session.remove()
+    return secret
+
+
+def sign_in(page, site, secret):
+    page.goto(f"{site.url}/admin/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()

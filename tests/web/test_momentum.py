@@ -95,7 +95,10 @@ def test_the_public_map_shows_counts_by_constituency_and_never_a_person(fresh):
     delivered(2)
     page = text(fresh.test_client().get(f"{CAMPAIGN}/map"))
     assert "<h1>Which MPs have heard from constituents</h1>" in page
-    assert "1 of 7 MPs have received at least one letter" in page
+    assert (
+        "1 of 7 MPs have received at least one letter from someone they represent (2 letters delivered)"
+        in page
+    )
     assert 'aria-label="Testington North (Alice Able): 2 letters delivered"' in page
     assert '<th scope="row">Testington North</th><td>Alice Able</td><td class="num">2</td>' in page
     assert '<th scope="row">Testington South</th><td>Bob Baker</td><td class="num">0</td>' in page

@@ -9,7 +9,6 @@ from app.reference.postcodes import LookupUnavailable
 from app.reference.representatives import reference_cache
 from app.reports import stats
 from app.reports.hexmap import coverage_hexes, hexmap, legend
-from app.reports.momentum import momentum
 from app.web.public import bp
 
 
@@ -35,5 +34,5 @@ def campaign_map(slug: str):
     )  # fmt: skip
     return render_template(
         "campaigns/map.html", campaign=campaign, coverage=coverage, hexmap=drawn, hexes=hexes,
-        legend=legend(), rows=rows, momentum=momentum(campaign.id, campaign.goal_letters),
+        legend=legend(), rows=rows, letters=sum(coverage.delivered.values()),
     )  # fmt: skip
