@@ -100,6 +100,7 @@ def config_from_env(environ=None) -> dict:
         # changed under it, e.g. after `data load` or an admin's email override.
         "REFERENCE_REFRESH_SECONDS": _int(environ, "REFERENCE_REFRESH_SECONDS", 30),
         "MOMENTUM_CACHE_SECONDS": _int(environ, "MOMENTUM_CACHE_SECONDS", 60),
+        "DISPLAY_TIMEZONE": environ.get("DISPLAY_TIMEZONE", "Europe/London"),
         # Mail. The site sends everything From its own address.
         "MAIL_SERVER": environ.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int(environ, "MAIL_PORT", 1025 if not production else 25),

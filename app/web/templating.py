@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
@@ -55,6 +57,16 @@ def _linkify(text: str) -> Markup:
     return Markup("").join(out)
 
 
+def local_time(value: datetime | None, format: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (UTC, naive) as the people running the site read it: in
+    DISPLAY_TIMEZONE (Europe/London), with its zone (GMT or BST)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    local = value.replace(tzinfo=UTC).astimezone(zone)
+    return f"{local.strftime(format)} {local.tzname()}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_global(asset_url)
@@ -66,6 +78,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(first_errors, "first_errors")
     app.add_template_filter(_percent, "percent")
     app.add_template_filter(_linkify, "linkify")
+    app.add_template_filter(local_time, "local_time")
 
     @app.context_processor
     def site():

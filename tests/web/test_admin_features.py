@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from app.accounts.models import AuditEvent
@@ -278,3 +280,31 @@ def test_subscribers_export_lists_only_confirmed_opt_ins_with_consent(admin_clie
     assert [r["email"] for r in rows] == ["yes@example.com"]
     assert rows[0]["consent_wording"] == CONSENT_WORDING
     assert rows[0]["consent_source"] == "share"
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (datetime(2026, 7, 1, 12, 30), "2026-07-01 13:30 BST"),  # summer: an hour ahead
+        (datetime(2026, 12, 1, 12, 30), "2026-12-01 12:30 GMT"),
+        (
+            datetime(2026, 3, 29, 0, 59),
+            "2026-03-29 00:59 GMT",
+        ),  # the minute before the clocks go forward
+        (datetime(2026, 3, 29, 1, 0), "2026-03-29 02:00 BST"),
+    ],
+)
+def test_admin_pages_show_times_in_london(app, stored, shown):
+    from app.web.templating import local_time
+
+    assert local_time(stored) == shown
+
+
+def test_the_audit_log_shows_london_time_with_its_zone(app, admin_client):
+    db.session.add(AuditEvent(at=datetime(2026, 7, 1, 12, 30, 5), actor="ada@example.org",
+                              action="campaign.created", target_type="campaign", target_id="1",
+                              detail=""))  # fmt: skip
+    db.session.commit()
+    html = page(admin_client.get("/admin/audit"))
+    assert "<td>2026-07-01 13:30:05 BST</td>" in html
+    assert "UTC" not in html
