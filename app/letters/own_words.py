@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 SHINGLE_WORDS = 4
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD_ANY_CASE = re.compile(_WORD.pattern, re.IGNORECASE)  # finds words where they stand
 
 
 def _hash(shingle: str) -> int:
@@ -74,3 +75,35 @@ def measure(body: str, template: str, names: tuple[str, ...]) -> OwnWords:
             own.add(shingle)
     own_count = covered.count(False) if len(tokens) >= SHINGLE_WORDS else len(tokens)
     return OwnWords(own, own_count, len(tokens))
+
+
+def shared_passages(text: str, other: str) -> list[tuple[str, bool]]:
+    """`text` cut into runs, each True where its words also stand in `other`,
+    four or more in a row (the shingles moderation compares), for a moderator
+    to see what two letters share. The runs joined give `text` back."""
+    # Found in the text itself (typographic apostrophes made plain, which keeps
+    # every offset), so each run is cut from the text as it was written.
+    found = list(_WORD_ANY_CASE.finditer(text.replace("\u2019", "'")))
+    tokens = [m.group().lower() for m in found]
+    theirs = shingles(words(other))
+    covered = [False] * len(tokens)
+    for i in range(len(tokens) - SHINGLE_WORDS + 1):
+        if shingle_at(tokens, i) in theirs:
+            covered[i : i + SHINGLE_WORDS] = [True] * SHINGLE_WORDS
+    runs: list[tuple[str, bool]] = []
+    position, i = 0, 0
+    while i < len(tokens):
+        if not covered[i]:
+            i += 1
+            continue
+        last = i
+        while last + 1 < len(tokens) and covered[last + 1]:
+            last += 1
+        start, end = found[i].start(), found[last].end()
+        if start > position:
+            runs.append((text[position:start], False))
+        runs.append((text[start:end], True))
+        position, i = end, last + 1
+    if position < len(text):
+        runs.append((text[position:], False))
+    return runs

@@ -20,10 +20,12 @@ from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db
 from app.letters.models import Letter
+from app.letters.submission import confirm_letter, confirmation_token
 from app.offices.digests import office_token
 from app.replies.questionnaire import question_token
 from tests.browser.conftest import sign_in
 from tests.browser.pages import CampaignPage, ConfirmPage
+from tests.builders.letters import PERSONAL_BODY, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -186,6 +188,14 @@ def test_the_widget_on_a_partner_page_passes_axe(site, blog, browser, audit):
 
 
 def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
+    with site.app.app_context():  # a letter, and a near-copy of it held for moderation
+        first = confirm_letter(confirmation_token(submit()))
+        copy = PERSONAL_BODY.replace("Jane Smith", "Carl Copier")
+        confirm_letter(confirmation_token(
+            submit(email="carl@example.com", name="Carl Copier", body=copy, key="c")
+        ))  # fmt: skip
+        letter_path = f"/admin/letters/{first.id}"
+        db.session.remove()
     context = axe_context(browser, viewport=DESKTOP)
     page = context.new_page()
     page.goto(f"{site.url}/admin/")
@@ -198,7 +208,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
         ("/admin/campaigns/new", "new campaign"),
         ("/admin/campaigns/1", "edit campaign"),
         ("/admin/letters", "letters"),
-        ("/admin/moderation", "moderation"),
+        (letter_path, "a letter"),
+        ("/admin/moderation", "moderation, a pair highlighted"),
         ("/admin/mps", "MPs"),
         ("/admin/alerts", "alerts"),
         ("/admin/alerts/new", "new alert"),
@@ -213,6 +224,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
     ]:
         page.goto(site.url + path)
         audit.check(page, f"admin: {name}")
+    page.goto(f"{site.url}/admin/moderation")
+    expect(page.locator(".held mark").first).to_be_visible()  # the pair was checked highlighted
     page.goto(f"{site.url}/admin/mps")
     page.locator("table a[href*='/admin/mps/']").first.click()
     audit.check(page, "admin: edit MP")

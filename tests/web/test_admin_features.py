@@ -156,6 +156,9 @@ def test_moderation_holds_a_near_duplicate_and_release_sends_it(make_app, make_a
         assert f"Letter {held.id}</a> to Alice Able" in queue
         assert f'Closest match: <a href="/admin/letters/{first.id}">letter {first.id}</a>' in queue
         assert "100% similar" in queue
+        # What the two share is highlighted; the names that differ are not.
+        assert "<mark>Dear Alice Able,\n\nI am writing as a constituent" in queue
+        assert "Yours sincerely</mark>,\nCarl Copier" in queue
 
         assert client.post(f"/admin/moderation/{held.id}/release").status_code == 303
         with app.app_context():
@@ -308,3 +311,12 @@ def test_the_audit_log_shows_london_time_with_its_zone(app, admin_client):
     html = page(admin_client.get("/admin/audit"))
     assert "<td>2026-07-01 13:30:05 BST</td>" in html
     assert "UTC" not in html
+
+
+def test_admin_pages_have_their_own_footer(admin_client, client):
+    admin_page = page(admin_client.get("/admin/"))
+    footer = admin_page.split('<footer class="site-footer site-footer--admin">', 1)[1]
+    assert "Signed in as" in footer
+    assert "Europe/London time" in footer
+    assert "Contains OS data" not in footer  # the public footer's credits
+    assert "Contains OS data" in page(client.get("/c/mp-expenses"))

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.letters import moderation
 from app.letters.back_office import record_body_viewed
 from app.letters.models import Letter
+from app.letters.own_words import shared_passages
 from app.web.admin import bp
 
 
@@ -22,7 +23,16 @@ def moderation_queue():
             record_body_viewed(g.admin, letter)
             if match is not None:
                 record_body_viewed(g.admin, match)
-    return render_template("admin/moderation.html", pairs=pairs)
+    # What each letter shares with the other, highlighted (admins only see bodies).
+    passages = {
+        letter.id: (
+            shared_passages(letter.body, match.body),
+            shared_passages(match.body, letter.body),
+        )
+        for letter, match in pairs
+        if match is not None and g.admin.can_edit
+    }
+    return render_template("admin/moderation.html", pairs=pairs, passages=passages)
 
 
 @bp.post("/moderation/<int:letter_id>/release")
