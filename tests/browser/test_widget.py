@@ -179,3 +179,13 @@ def test_special_cases_in_the_widget(site, blog, page):
     widget.get_by_label("Your postcode").fill("VA1 1AA")
     widget.get_by_role("button", name="Find my MP").click()
     expect(widget.get_by_text("The seat for Vacantshire is vacant")).to_be_visible()
+
+
+def test_the_widget_leaves_no_empty_strip_beside_it(site, blog, page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    widget = open_blog(page, blog)
+    expect(widget.get_by_label("Your postcode")).to_be_visible()
+    host = widget.bounding_box()
+    card = widget.locator(".w").first.bounding_box()
+    assert abs((host["x"] + host["width"]) - (card["x"] + card["width"])) <= 2, (host, card)
+    assert card["width"] <= 640

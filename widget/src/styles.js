@@ -2,10 +2,12 @@
 // Styles live inside the shadow root, so the host page's CSS cannot
 // reach in and ours cannot leak out. `all: initial` on the host also stops
 // inherited properties (font, colour, line-height) crossing the boundary.
+// The host is as wide as the card (at most 640px; a partner's own CSS on the
+// element wins), so no empty strip is left beside the card on a wide page.
 export const css = `
-:host { all: initial; display: block; contain: content; }
+:host { all: initial; display: block; contain: content; max-width: 640px; }
 .w { box-sizing: border-box; font: 400 17px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
-  color: #0b0c0c; background: #fff; border: 1px solid #b1b4b6; border-top: 6px solid var(--accent); padding: 16px; max-width: 640px; }
+  color: #0b0c0c; background: #fff; border: 1px solid #b1b4b6; border-top: 6px solid var(--accent); padding: 16px; }
 .w *, .w *::before, .w *::after { box-sizing: border-box; }
 .w.compact { font-size: 15px; padding: 12px; }
 h2, h3 { font-weight: 700; line-height: 1.2; margin: 0 0 12px; color: #0b0c0c; }
