@@ -101,6 +101,8 @@ def config_from_env(environ=None) -> dict:
         "REFERENCE_REFRESH_SECONDS": _int(environ, "REFERENCE_REFRESH_SECONDS", 30),
         "MOMENTUM_CACHE_SECONDS": _int(environ, "MOMENTUM_CACHE_SECONDS", 60),
         "DISPLAY_TIMEZONE": environ.get("DISPLAY_TIMEZONE", "Europe/London"),
+        # Where a letter to an MP we cannot email is posted: every MP's Westminster address.
+        "MP_POSTAL_ADDRESS": environ.get("MP_POSTAL_ADDRESS", "House of Commons\nLondon\nSW1A 0AA"),
         # Mail. The site sends everything From its own address.
         "MAIL_SERVER": environ.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": _int(environ, "MAIL_PORT", 1025 if not production else 25),

@@ -136,8 +136,14 @@ def mp_letter(row: OutboxEmail) -> Email | None:
 def constituent_copy(row: OutboxEmail) -> Email:
     """What the MP received, exactly (address block and footer, without the
     office's own link), and the writer's personal link to share, so the
-    friends it brings are credited to them."""
+    friends it brings are credited to them. For a letter by post: the letter
+    laid out to print, with the MP's postal address."""
     letter = _letter(row)
+    if letter.by_post:
+        return _to_constituent(
+            row, f"Your letter to {letter.mp.name}, to print and post", "posted/body.txt",
+            postal_address=current_app.config["MP_POSTAL_ADDRESS"], share_url=_share_url(letter),
+        )  # fmt: skip
     received = letter_text(letter=letter, campaign=letter.campaign,
                            constituency=letter.constituency,
                            own_share=_own_share(letter))  # fmt: skip

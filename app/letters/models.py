@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, insert, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false, insert, text
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.campaigns.models import Campaign
@@ -25,11 +25,14 @@ class LetterStatus(StrEnum):
     REJECTED = "rejected"  # a moderator refused it
     CANCELLED = "cancelled"  # an admin stopped it
     WAITING = "waiting"  # Parliament is dissolved: held for the new MP, who gets it if reconfirmed
+    POSTED = (
+        "posted"  # confirmed, to an MP with no usable email: the constituent prints and posts it
+    )
 
 
 S = LetterStatus
 ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
-    S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED, S.WAITING}),
+    S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED, S.WAITING, S.POSTED}),
     S.HELD: frozenset({S.QUEUED, S.REJECTED, S.CANCELLED}),
     S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD, S.WAITING}),
     S.WAITING: frozenset({S.QUEUED, S.CANCELLED}),
@@ -38,9 +41,10 @@ ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     S.CANCELLED: frozenset({S.QUEUED}),
     S.EXPIRED: frozenset(),
     S.REJECTED: frozenset(),
+    S.POSTED: frozenset({S.CANCELLED}),
 }
 # A constituent has one of these per campaign at most.
-ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT, S.WAITING)
+ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT, S.WAITING, S.POSTED)
 # A follow-up (a second letter to an MP who did not reply) is not counted.
 _ACTIVE_SQL = text(
     "status IN ({}) AND follow_up_of_id IS NULL".format(
@@ -89,6 +93,8 @@ class Letter(Model):
     constituency_id: Mapped[int] = mapped_column(ForeignKey("constituency.id"))
     mp_id: Mapped[int] = mapped_column(ForeignKey("mp.id"))
     status: Mapped[LetterStatus] = mapped_column(String(12), default=S.PENDING)
+    # Written to an MP we cannot email: the constituent prints it and posts it.
+    by_post: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     sender_name: Mapped[str] = mapped_column(String(100))
     sender_email: Mapped[str] = mapped_column(String(254))

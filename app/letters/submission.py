@@ -98,10 +98,14 @@ class LinkExpired(Exception):
     """A genuine confirmation link, used too late."""
 
 
-def check_letter(campaign: Campaign | LetterRules, draft: LetterDraft) -> tuple[str, Seat, bool]:
+def check_letter(
+    campaign: Campaign | LetterRules, draft: LetterDraft, *, by_post: bool = False
+) -> tuple[str, Seat, bool]:
     """Apply the rules a letter must meet; return (postcode, seat, constituency chosen).
 
-    Raises LetterProblem (with field errors) or MPUnreachable.
+    Raises LetterProblem (with field errors) or MPUnreachable: the seat is
+    vacant, or its MP has no usable email and the caller cannot offer the
+    letter `by_post` (printed and posted by the constituent).
     """
     for field in ("name", "email", "subject", "address1", "address2", "town", "postcode"):
         value = getattr(draft, field)
@@ -117,7 +121,7 @@ def check_letter(campaign: Campaign | LetterRules, draft: LetterDraft) -> tuple[
         raise LetterProblem({"postcode": str(exc)}) from exc
     except ChoiceRequired as exc:
         raise LetterProblem({"constituency": exc.choose.explanation}, choose=exc.choose) from exc
-    if not seat.can_email:
+    if seat.mp.vacant or (not seat.can_email and not by_post):
         raise MPUnreachable(seat)
     problem = personal_edit_problem(campaign, seat, draft.name, draft.body)
     if problem:
@@ -132,6 +136,7 @@ def submit_letter(
     submission_key: str,
     attribution: Attribution,
     subscribe: bool = False,
+    by_post: bool = False,
 ) -> int:
     """Store a letter awaiting confirmation and queue the confirmation email;
     the letter's id.
@@ -140,9 +145,11 @@ def submit_letter(
     be confirmed when the letter is. Submitting the same form twice (same
     submission key) returns the first letter's id. Raises LetterProblem,
     MPUnreachable, DuplicateLetter, FormAlreadySent (the same form sent again
-    with another address), CampaignNotOpen (closed meanwhile).
+    with another address), CampaignNotOpen (closed meanwhile). With `by_post`,
+    a letter to an MP with no usable email is stored too, for its writer to
+    print and post once they confirm.
     """
-    postcode, seat, chosen = check_letter(campaign, draft)
+    postcode, seat, chosen = check_letter(campaign, draft, by_post=by_post)
     key = normalise_email(draft.email)
     via = f" via partner {attribution.partner_id}" if attribution.partner_id else ""
     try:
@@ -164,6 +171,7 @@ def submit_letter(
                 "town": draft.town.strip(),
                 "postcode": postcode,
                 "constituency_chosen": chosen,
+                "by_post": not seat.can_email,
                 "subject": draft.subject.strip(),
                 "body": finished_body(draft, seat),
                 "source": attribution.source,
@@ -306,6 +314,12 @@ def letter_for_token(token: str) -> Letter:
 def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent") -> None:
     """A confirmed letter's way on, in the caller's transaction: held for a
     moderator, waiting through a dissolution, or queued for its MP."""
+    if letter.by_post:
+        # Nothing for us to deliver: its writer prints and posts it. It counts
+        # as their letter, and their copy is the text to print.
+        letter.move_to(LetterStatus.POSTED, detail=f"{detail}; to print and post")
+        db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))
+        return
     hold = moderation.reason_to_hold(letter)
     if hold:
         letter.hold_reason = hold.reason[:200]

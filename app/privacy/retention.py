@@ -38,7 +38,10 @@ from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
 log = logging.getLogger(__name__)
 BATCH = 1000
 # Letters whose story has ended: kept RETENTION_LETTER_DAYS after their last event.
-FINISHED = (LetterStatus.SENT, LetterStatus.FAILED, LetterStatus.REJECTED, LetterStatus.CANCELLED)
+FINISHED = (
+    LetterStatus.SENT, LetterStatus.POSTED, LetterStatus.FAILED, LetterStatus.REJECTED,
+    LetterStatus.CANCELLED,
+)  # fmt: skip
 ERASED = "erased:"
 
 

@@ -16,10 +16,13 @@ from sqlalchemy import distinct, func, select
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 
+# Letters that reached their MPs: by email, or printed and posted by their writers.
+WRITTEN = (LetterStatus.SENT, LetterStatus.POSTED)
+
 
 @dataclass(frozen=True)
 class Momentum:
-    letters: int  # delivered to MPs
+    letters: int  # delivered to MPs, or confirmed to print and post
     mps: int  # MPs who have received at least one
     goal: int  # letters the campaign aims for; 0 for none
 
@@ -38,7 +41,7 @@ def momentum(campaign_id: int, goal: int = 0) -> Momentum:
     if kept is None or now >= kept[0] or kept[1].goal != goal:
         letters, mps = db.session.execute(
             select(func.count(), func.count(distinct(Letter.mp_id))).where(
-                Letter.campaign_id == campaign_id, Letter.status == LetterStatus.SENT
+                Letter.campaign_id == campaign_id, Letter.status.in_(WRITTEN)
             )
         ).one()
         kept = (now + current_app.config["MOMENTUM_CACHE_SECONDS"], Momentum(letters, mps, goal))

@@ -257,3 +257,32 @@ def test_the_first_heading_has_room_below_the_header(site, browser, path, viewpo
     heading = page.locator("h1").bounding_box()
     context.close()
     assert heading["y"] - (header["y"] + header["height"]) >= 16
+
+
+def test_a_letter_by_post_passes_axe_and_prints_alone(site, browser, mail_server, audit):
+    context = axe_context(browser)
+    page = context.new_page()
+    compose = CampaignPage(page, site.url).open().find_mp("G1 1AA")
+    expect(page.get_by_role("heading", name="Your letter goes by post")).to_be_visible()
+    audit.check(page, "compose, by post")
+    compose.fill_details(
+        name="Fiona Glen", email="fiona@example.com", address1="4 Glen Road", town="Glasgow"
+    )
+    compose.make_it_personal("The ferry to my island runs twice a week; I need to reach you.")
+    preview = compose.preview()
+    audit.check(page, "preview, by post")
+    preview.send()
+    ConfirmPage(page, link_in(mail_server, "fiona@example.com", r"http://\S+/confirm/\S+")).send()
+    expect(page.get_by_role("button", name="Print your letter")).to_be_visible()
+    audit.check(page, "thanks, by post")
+    shoot(page, "thanks-by-post")
+    page.emulate_media(media="print")
+    letter = page.get_by_role("article", name="Your letter, to print")
+    expect(letter).to_be_visible()
+    expect(letter).to_contain_text("House of Commons")
+    for hidden in (".site-header", ".site-footer", ".share", ".panel"):
+        assert (
+            page.locator(hidden).first.evaluate("e => getComputedStyle(e).visibility") == "hidden"
+        )
+    context.close()
+    audit.report()

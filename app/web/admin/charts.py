@@ -12,10 +12,10 @@ S = LetterStatus
 STATUS_COLOURS = {
     S.SENT: "#00703c", S.QUEUED: "#1d70b8", S.HELD: "#f47738", S.PENDING: "#b1b4b6",
     S.FAILED: "#d4351c", S.EXPIRED: "#6f777b", S.REJECTED: "#4c2c92", S.CANCELLED: "#505a5f",
-    S.WAITING: "#912b88",
+    S.WAITING: "#912b88", S.POSTED: "#005a30",
 }  # fmt: skip
-STACK_ORDER = (S.SENT, S.QUEUED, S.HELD, S.WAITING, S.PENDING, S.FAILED, S.REJECTED, S.CANCELLED,
-               S.EXPIRED)  # fmt: skip
+STACK_ORDER = (S.SENT, S.POSTED, S.QUEUED, S.HELD, S.WAITING, S.PENDING, S.FAILED, S.REJECTED,
+               S.CANCELLED, S.EXPIRED)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from app.campaigns import campaigns as campaign_service
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen, suggested_letter
 from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
+from app.db import utcnow
 from app.extensions import csrf
 from app.letters.models import LetterStatus
 from app.letters.submission import (
@@ -120,7 +121,7 @@ def write(slug: str):
             "reference/choose.html", campaign=campaign, choose=result, problem=problem
         )
         return page, 400 if problem else 200
-    if not seat.can_email:
+    if seat.mp.vacant:
         return render_template("reference/unreachable.html", campaign=campaign, seat=seat)
     subject, body = suggested_letter(campaign, seat)
     form = LetterForm(
@@ -159,7 +160,7 @@ def write_post(slug: str):
         return _compose_again(campaign, form, status=422)
     draft = form.to_draft()
     try:
-        _, seat, _ = check_letter(campaign, draft)
+        _, seat, _ = check_letter(campaign, draft, by_post=True)
     except LetterProblem as problem:
         for field, explanation in problem.fields.items():
             getattr(form, field).errors = [explanation]
@@ -172,8 +173,9 @@ def write_post(slug: str):
     if action != "send":
         body = finished_body(draft, seat)
         return render_template(
-            "letters/preview.html", campaign=campaign, form=form, seat=seat, body=body
-        )
+            "letters/preview.html", campaign=campaign, form=form, seat=seat, body=body,
+            now=utcnow(),
+        )  # fmt: skip
 
     ticket = read_form_ticket(form.form_ticket.data)
     if looks_automated(ticket, form.website.data):
@@ -188,6 +190,7 @@ def write_post(slug: str):
             submission_key=ticket.submission_key,
             attribution=attribution,
             subscribe=form.alerts.data,
+            by_post=True,  # to an MP we cannot email: printed and posted by its writer
         )
     except CampaignNotOpen:  # closed since the page was read
         return render_template("campaigns/closed.html", campaign=campaign)
