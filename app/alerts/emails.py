@@ -109,6 +109,9 @@ def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
         "body_text": markdown_to_text(alert.body_markdown),
         "cta": alert.call_to_action,
         "campaign_title": campaign.title,
+        "accent": campaign.accent_colour or "#0b3d91",  # checked for white text (branding.py)
+        "organisation_name": campaign.organisation_name,
+        "organisation_url": campaign.organisation_url,
         "site_name": current_app.config["SITE_NAME"],
         "click_url": CLICK,
         "unsubscribe_url": UNSUBSCRIBE,
@@ -147,7 +150,8 @@ def _bulk_email(
     # Everything the rendered template holds: an edit to any of it renders anew.
     campaign = alert.campaign
     parts = (alert.subject, alert.body_markdown, alert.call_to_action, campaign.alert_sender,
-             campaign.title, campaign.slug)  # fmt: skip
+             campaign.title, campaign.slug, campaign.accent_colour, campaign.organisation_name,
+             campaign.organisation_url)  # fmt: skip
     version = hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()
     template = _template(alert.id, version, test)
     text, html = template.text, template.html

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accounts import audit
+from app.campaigns.branding import accent_problem
 from app.campaigns.models import Campaign, CampaignStatus
 from app.db import write_transaction
 from app.extensions import db
@@ -211,6 +212,7 @@ EDITABLE = (
     "slug", "title", "summary", "intro_markdown", "subject_template", "body_template",
     "status", "thank_you_markdown", "share_text", "group_url", "group_label", "alert_sender",
     "min_own_words_percent", "follow_up_template", "goal_letters",
+    "organisation_name", "organisation_url", "accent_colour", "image_alt",
 )  # fmt: skip
 # Edited as text, stored as whole numbers.
 NUMBERS = {"min_own_words_percent": (0, 100), "goal_letters": (0, 10_000_000)}
@@ -239,9 +241,13 @@ def _check(fields: dict, campaign_id: int | None) -> dict[str, str]:
             problems["slug"] = "Another campaign already uses this address."
     if fields.get("status") not in set(CampaignStatus):
         problems["status"] = "Choose draft, live or closed."
-    url = fields.get("group_url", "")
-    if url and not url.startswith(("https://", "http://")):
-        problems["group_url"] = "The group link must start with https://"
+    for name, what in (("group_url", "group link"), ("organisation_url", "organisation's link")):
+        url = fields.get(name, "")
+        if url and not url.startswith(("https://", "http://")):
+            problems[name] = f"The {what} must start with https://"
+    accent = accent_problem(fields.get("accent_colour", ""))
+    if accent:
+        problems["accent_colour"] = accent
     for name, (low, high) in NUMBERS.items():
         text = fields.get(name) or "0"
         if not text.isdigit() or not low <= int(text) <= high:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Model, utcnow
 
@@ -38,9 +38,29 @@ class Campaign(Model):
     group_label: Mapped[str] = mapped_column(String(120), default="")
     # Alerts come From the campaign: "Publish MPs' expenses <alerts@example.org>".
     alert_sender: Mapped[str] = mapped_column(String(200), default="")
+    # Branding (app/campaigns/branding.py): who runs it, and its colour and picture.
+    organisation_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    organisation_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    accent_colour: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    image_alt: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    image: Mapped[CampaignImage | None] = relationship(cascade="all, delete-orphan")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
     def is_live(self) -> bool:
         return self.status == CampaignStatus.LIVE
+
+
+class CampaignImage(Model):
+    """A campaign's picture, resized on upload and kept in the database, so
+    every app host serves the same one with no shared disk."""
+
+    __tablename__ = "campaign_image"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # JPEG
+    width: Mapped[int]
+    height: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(16))  # names its URL, so caches keep it for good
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -286,3 +286,43 @@ def test_a_letter_by_post_passes_axe_and_prints_alone(site, browser, mail_server
         )
     context.close()
     audit.report()
+
+
+def test_a_branded_campaign_passes_axe_on_the_site_and_in_the_widget(site, blog, browser, audit):
+    import io
+
+    from PIL import Image
+
+    from app.campaigns import branding
+
+    picture = io.BytesIO()
+    Image.new("RGB", (900, 500), (40, 90, 60)).save(picture, format="PNG")
+    with site.app.app_context():
+        with write_transaction() as session:
+            session.query(Campaign).update({
+                "accent_colour": "#5c2d91", "organisation_name": "Open Purse",
+                "organisation_url": "https://openpurse.example", "image_alt": "A pile of receipts",
+            })  # fmt: skip
+        campaign_id = db.session.query(Campaign.id).scalar()
+        branding.set_image(campaign_id, branding.resized(picture.getvalue()))
+        db.session.remove()
+    context = axe_context(browser)
+    page = context.new_page()
+    page.goto(f"{site.url}/c/mp-expenses")
+    expect(page.get_by_role("img", name="A pile of receipts")).to_be_visible()
+    header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert header == "rgb(92, 45, 145)"
+    audit.check(page, "campaign, branded")
+    shoot(page, "campaign-branded")
+
+    page.goto(f"{blog.url}/?widgets=1")
+    widget = page.locator("#widget-main")
+    expect(widget.get_by_text("A campaign by")).to_be_visible()
+    expect(widget.get_by_role("link", name="Open Purse")).to_have_attribute(
+        "href", "https://openpurse.example"
+    )
+    button = widget.get_by_role("button", name="Find my MP")
+    assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(92, 45, 145)"
+    audit.check(page, "widget, branded")
+    context.close()
+    audit.report()

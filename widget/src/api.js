@@ -48,6 +48,12 @@
  * @property {string} consent_wording
  * @property {string} privacy_url The site's privacy notice.
  * @property {Partner} [partner] Present when the request names a partner.
+ * @property {Branding} [branding] Who runs the campaign, and its colour.
+ *
+ * @typedef {object} Branding
+ * @property {string} organisation_name
+ * @property {string} organisation_url
+ * @property {string} accent_colour "#rrggbb", checked for white text; "" for none.
  *
  * @typedef {object} Letter The body of POST /campaigns/<slug>/messages.
  * @property {string} [name]

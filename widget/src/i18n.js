@@ -3,6 +3,7 @@
 const en = {
   loading: "Loading…",
   findTitle: "Find your MP",
+  campaignBy: "A campaign by",
   postcode: "Your postcode",
   postcodeHint: "We use it only to find your MP. For example, SW1A 0AA.",
   findButton: "Find my MP",
@@ -66,6 +67,7 @@ const cy = {
   ...en,
   loading: "Yn llwytho…",
   findTitle: "Dewch o hyd i'ch AS",
+  campaignBy: "Ymgyrch gan",
   postcode: "Eich cod post",
   postcodeHint: "Dim ond i ddod o hyd i'ch AS y byddwn yn ei ddefnyddio. Er enghraifft, CF10 1EP.",
   findButton: "Dod o hyd i fy AS",

@@ -15,6 +15,7 @@ h2 { font-size: 1.5em; } h3 { font-size: 1.15em; margin-top: 20px; }
 .compact h2 { font-size: 1.25em; }
 p { margin: 0 0 12px; }
 .steps { color: #484949; font-size: .9em; margin: 0 0 4px; }
+.by { color: #484949; margin: 0 0 8px; }
 .intro { margin-bottom: 12px; }
 .intro a, a { color: #1747a6; }
 .field { margin: 0 0 16px; }

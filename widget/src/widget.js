@@ -267,8 +267,9 @@ export function mount(host, base) {
         postcodeStep(e.status === 0 ? t.network : e.message);
       });
     });
-    const intro = options.compact ? "" : h("p", { class: "intro" }, /** @type {Campaign} */ (state.campaign).summary);
-    const title = show(/** @type {Campaign} */ (state.campaign).title, h("p", { class: "steps" }, t.stepOf(1, 4)), intro, form);
+    const campaign = /** @type {Campaign} */ (state.campaign);
+    const intro = options.compact ? "" : h("p", { class: "intro" }, campaign.summary);
+    const title = show(campaign.title, h("p", { class: "steps" }, t.stepOf(1, 4)), byline(campaign), intro, form);
     if (error) {
       form.elements.postcode.focus();
       live.textContent = error;
@@ -291,6 +292,17 @@ export function mount(host, base) {
     state.values.subject = fill(/** @type {Campaign} */ (state.campaign).subject_template, seat);
     state.values.body = fill(/** @type {Campaign} */ (state.campaign).body_template, seat);
     composeStep({});
+  }
+
+  // "A campaign by ...": who is behind it, linked when they gave an address.
+  /** @param {Campaign} campaign */
+  function byline(campaign) {
+    const b = campaign.branding;
+    if (!b || !b.organisation_name) return "";
+    const who = /^https?:\/\//.test(b.organisation_url)
+      ? h("a", { href: b.organisation_url, target: "_blank", rel: "noopener" }, b.organisation_name)
+      : b.organisation_name;
+    return h("p", { class: "by" }, t.campaignBy, " ", who);
   }
 
   function startAgain() {
@@ -525,6 +537,12 @@ export function mount(host, base) {
       (campaign) => {
         state.campaign = campaign;
         state.ticket = campaign.form_ticket;
+        // The campaign's colour, unless the partner chose one (data-accent).
+        const accent = campaign.branding ? campaign.branding.accent_colour : "";
+        if (!ACCENT.test(host.dataset.accent || "") && ACCENT.test(accent)) {
+          root.style.setProperty("--accent", accent);
+          root.style.setProperty("--accent-text", textOn(accent));
+        }
         if (campaign.partner && !campaign.partner.active) return notice(campaign.partner.notice);
         if (campaign.status !== "live") return notice(t.closed);
         postcodeStep();

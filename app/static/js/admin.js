@@ -46,9 +46,11 @@
   if (form && panel) {
     var timer = null;
     var refresh = function () {
+      var fields = new FormData(form);
+      fields.delete("image"); // the preview needs the words, not the picture
       fetch(form.getAttribute("data-live-preview"), {
         method: "POST",
-        body: new FormData(form),
+        body: fields,
         credentials: "same-origin",
       }).then(function (response) {
         return response.ok ? response.text() : null;

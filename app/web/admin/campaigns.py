@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from app.campaigns import branding
 from app.campaigns.campaigns import (
     EDITABLE,
     CampaignInvalid,
@@ -51,6 +52,13 @@ def _editor(form: CampaignForm, campaign: Campaign | None, status: int = 200):
     return page, status
 
 
+@bp.url_value_preprocessor  # runs before any hook reads the form (CSRF's does)
+def _room_for_a_picture(endpoint: str | None, values: dict | None) -> None:
+    """The campaign editor takes a picture: more than the site's own limit."""
+    if endpoint in ("admin.campaign_new", "admin.campaign_edit"):
+        request.max_content_length = branding.UPLOAD_BYTES + 64 * 1024  # the form's other fields
+
+
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 def campaign_new():
     form = CampaignForm(data={"status": "draft"} if request.method == "GET" else None)
@@ -67,12 +75,22 @@ def campaign_edit(campaign_id: int):
 def _save_or_show(form: CampaignForm, campaign: Campaign | None):
     if request.method == "POST" and request.form.get("action") != "preview" and form.validate():
         fields = {name: getattr(form, name).data for name in EDITABLE}
+        upload = form.image.data.read() if form.image.data else b""
+        problems = _picture_problems(form, campaign, upload)
         try:
+            if problems:
+                raise CampaignInvalid(problems)
+            picture = branding.resized(upload) if upload else None  # refused before saving
             saved = save_campaign(g.admin, campaign.id if campaign else None, fields)
-        except CampaignInvalid as exc:
-            for name, message in exc.fields.items():
+        except (CampaignInvalid, branding.ImageRefused) as exc:
+            found = exc.fields if isinstance(exc, CampaignInvalid) else {"image": str(exc)}
+            for name, message in found.items():
                 getattr(form, name).errors = [message]
             return _editor(form, campaign, 422)
+        if picture:
+            branding.set_image(saved.id, picture)
+        elif form.remove_image.data:
+            branding.remove_image(saved.id)
         flash(f"Saved \u201c{saved.title}\u201d.", "success")
         return redirect(url_for("admin.campaign_edit", campaign_id=saved.id), code=303)
     return _editor(form, campaign, 422 if form.errors else 200)
@@ -111,3 +129,11 @@ def campaign_status(campaign_id: int):
     else:
         flash(f"\u201c{campaign.title}\u201d is now {status}.", "success")
     return redirect(url_for("admin.campaigns"), code=303)
+
+
+def _picture_problems(form: CampaignForm, campaign: Campaign | None, upload: bytes) -> dict:
+    """A picture needs words for people who cannot see it."""
+    keeps = campaign is not None and campaign.image is not None and not form.remove_image.data
+    if (upload or keeps) and not (form.image_alt.data or "").strip():
+        return {"image_alt": "Say what the picture shows, for people who cannot see it."}
+    return {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -88,6 +89,13 @@ class CampaignForm(FlaskForm):
         "Alerts come from (e.g. Publish MPs' expenses <alerts@example.org>)",
         [Length(max=200), single_line, sender_address],
     )
+    organisation_name = StringField("Organisation running it", [Length(max=120), single_line])
+    organisation_url = StringField("Organisation's website", [Optional(), Length(max=500)])
+    accent_colour = StringField("Accent colour", [Length(max=7), single_line])
+    image = FileField("Picture (JPEG, PNG, WebP or GIF, under 8 MB)")
+    image_alt = StringField("What the picture shows (for people who cannot see it)",
+                            [Length(max=200), single_line])  # fmt: skip
+    remove_image = BooleanField("Remove the picture")
 
 
 class PartnerForm(FlaskForm):

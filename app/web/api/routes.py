@@ -8,6 +8,7 @@ from flask import current_app, request
 
 from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns import campaigns as campaign_service
+from app.campaigns.branding import public_branding
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
 from app.letters.models import Attribution, Source
 from app.letters.submission import (
@@ -31,6 +32,7 @@ from app.web.api.cors import request_partner
 from app.web.client import hashed_ip
 from app.web.errors import json_error
 from app.web.forms import first_errors, letter_form_from_json
+from app.web.public.branding import picture_url
 
 ACCEPTED = {"status": "pending_confirmation"}
 
@@ -121,6 +123,7 @@ def campaign(slug: str):
     response = {
         **campaign_service.public_fields(campaign),
         "momentum": {"letters": figures.letters, "mps": figures.mps, "goal": figures.goal},
+        "branding": public_branding(campaign, picture_url(campaign, external=True)),
         "form_ticket": issue_form_ticket(),
         "consent_wording": CONSENT_WORDING,  # shown beside the alerts box, stored as given
         "privacy_url": external_url("public.privacy"),

@@ -364,7 +364,9 @@ def subscribe_after_sending(token: str):
 @bp.get("/c/<slug>/share.png")
 def share_image(slug: str):
     campaign = _campaign_or_404(slug)
-    png = share_image_png(campaign.title, current_app.config["SITE_NAME"])
+    picture = campaign.image.data if campaign.image else b""
+    png = share_image_png(campaign.title, current_app.config["SITE_NAME"],
+                          campaign.accent_colour, campaign.organisation_name, picture)  # fmt: skip
     response = make_response(png)
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "public, max-age=3600"

@@ -1,0 +1,182 @@
+"""Branding per campaign: who runs it, an accent colour, a picture."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
+
+from app.campaigns.branding import accent_problem
+from app.campaigns.campaigns import EDITABLE
+from app.campaigns.models import Campaign, CampaignImage
+from app.extensions import db
+from app.letters.emails import letter_text as mp_letter_text
+from app.outbox.kinds import build_email
+from app.outbox.models import EmailKind, OutboxEmail
+from tests.builders.letters import demo_campaign, submit
+
+ACCENT = "#5c2d91"  # a purple that carries white text at 9:1
+
+
+def png(width: int, height: int, *, noisy: bool = False, orientation: int | None = None) -> bytes:
+    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)) if noisy else (
+        Image.new("RGB", (width, height), (200, 30, 30))
+    )  # fmt: skip
+    out = io.BytesIO()
+    if orientation:
+        exif = Image.Exif()
+        exif[0x0112] = orientation  # the camera's "rotate me" tag
+        image.save(out, format="JPEG", exif=exif)
+    else:
+        image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def edit(client, campaign: Campaign, picture: bytes | None = None, **changes):
+    fields = {name: str(getattr(campaign, name) or "") for name in EDITABLE}
+    data = {**fields, "action": "save", **changes}
+    if picture is not None:
+        data["image"] = FileStorage(io.BytesIO(picture), "poster.png")
+    # Encoded here, in memory: the test client spools a large body to a file it never closes.
+    boundary, body = encode_multipart(MultiDict(data))
+    response = client.post(f"/admin/campaigns/{campaign.id}", data=body,
+                           content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+    db.session.expire_all()  # the test shares the app's session: read afresh after the request
+    return response
+
+
+@pytest.mark.parametrize(
+    ("colour", "problem"),
+    [
+        ("", None),
+        ("#0b3d91", None),
+        ("#5C2D91", None),
+        ("#ffdd00", "White text on #ffdd00 has a contrast of 1.3:1; it needs at least 4.5:1."),
+        ("#1d70b8", None),  # 5.2:1
+        ("#3d85c6", "White text on #3d85c6 has a contrast of 3.9:1"),
+        ("blue", "Enter a colour as # and six hexadecimal digits"),
+        ("#12345", "Enter a colour as # and six hexadecimal digits"),
+    ],
+)
+def test_an_accent_must_carry_white_text(colour, problem):
+    found = accent_problem(colour)
+    assert (found is None) if problem is None else found.startswith(problem)
+
+
+def test_an_admin_brands_a_campaign_and_the_public_sees_it(admin_client, client):
+    campaign = demo_campaign()
+    response = edit(admin_client, campaign, png(3000, 2000), accent_colour=ACCENT,
+                    organisation_name="Open Purse", organisation_url="https://openpurse.example",
+                    image_alt="Receipts piled on a desk")  # fmt: skip
+    assert response.status_code == 303, response.get_data(as_text=True)
+    stored = db.session.scalar(select(CampaignImage))
+    picture = Image.open(io.BytesIO(stored.data))
+    assert (picture.format, picture.size) == ("JPEG", (1200, 800))  # resized, same shape
+
+    page = client.get("/c/mp-expenses").get_data(as_text=True)
+    src = f"/c/mp-expenses/picture/{stored.digest}.jpg"
+    assert f'<img src="{src}" alt="Receipts piled on a desk" width="1200" height="800">' in page
+    assert 'A campaign by <a href="https://openpurse.example" rel="noopener">Open Purse</a>' in page
+    assert '<link rel="stylesheet" href="/theme/5c2d91.css">' in page
+    served = client.get(src)
+    assert served.mimetype == "image/jpeg"
+    assert served.data == stored.data
+    assert "immutable" in served.headers["Cache-Control"]
+    assert client.get("/c/mp-expenses/picture/0000000000000000.jpg").status_code == 404
+    theme = client.get("/theme/5c2d91.css")
+    assert theme.get_data(as_text=True) == ":root { --brand: #5c2d91; }\n"
+    assert client.get("/theme/zzzzzz.css").status_code == 404
+    # Admin pages keep the site's own colours.
+    assert "/theme/" not in admin_client.get(f"/admin/campaigns/{campaign.id}").get_data(
+        as_text=True
+    )
+
+    api = client.get("/api/v1/campaigns/mp-expenses").get_json()["branding"]
+    assert api == {
+        "organisation_name": "Open Purse", "organisation_url": "https://openpurse.example",
+        "accent_colour": ACCENT, "image_url": f"http://localhost{src}",
+        "image_alt": "Receipts piled on a desk",
+    }  # fmt: skip
+
+    card = Image.open(io.BytesIO(client.get("/c/mp-expenses/share.png").data)).convert("RGB")
+    assert card.getpixel((20, 20)) == (0x5C, 0x2D, 0x91)  # the accent behind the title
+    assert card.getpixel((1100, 300))[0] > 150  # the red picture on the right
+
+
+def test_a_camera_picture_is_turned_upright(admin_client):
+    campaign = demo_campaign()
+    sideways = png(400, 300, orientation=6)  # stored landscape, meant to be seen portrait
+    assert edit(admin_client, campaign, sideways, image_alt="A poster").status_code == 303
+    stored = db.session.scalar(select(CampaignImage))
+    assert Image.open(io.BytesIO(stored.data)).size == (300, 400)
+
+
+@pytest.mark.parametrize(
+    ("upload", "changes", "field", "message"),
+    [
+        (
+            b"not a picture at all",
+            {"image_alt": "x"},
+            "image",
+            "That file is not a picture we can read.",
+        ),
+        (None, {"accent_colour": "#ffdd00"}, "accent_colour", "White text on #ffdd00"),
+        ("red", {"image_alt": ""}, "image_alt", "Say what the picture shows"),
+        (
+            None,
+            {"organisation_url": "javascript:alert(1)"},
+            "organisation_url",
+            "must start with https://",
+        ),
+    ],
+)
+def test_what_cannot_be_used_is_refused_with_a_reason_and_nothing_saved(
+    admin_client, upload, changes, field, message
+):
+    campaign = demo_campaign()
+    picture = png(50, 50) if upload == "red" else upload
+    response = edit(admin_client, campaign, picture, **changes)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(rf'<a href="#{field}">[^<]*{re.escape(message)}', html), html[:300]
+    assert db.session.scalar(select(CampaignImage)) is None
+    db.session.refresh(campaign)
+    assert campaign.accent_colour == ""
+
+
+def test_the_editor_takes_a_large_picture_but_the_public_forms_keep_their_limit(
+    admin_client, client
+):
+    big = png(700, 700, noisy=True)  # about 1.4 MB: over the site's 256 KB
+    assert len(big) > 1024 * 1024
+    assert edit(admin_client, demo_campaign(), big, image_alt="Noise").status_code == 303
+    assert client.post("/c/mp-expenses/write", data={"body": "x" * 400_000}).status_code == 413
+
+
+def test_a_picture_can_be_removed(admin_client):
+    campaign = demo_campaign()
+    edit(admin_client, campaign, png(100, 100), image_alt="A poster")
+    assert db.session.scalar(select(CampaignImage)) is not None
+    assert edit(admin_client, campaign, remove_image="y", image_alt="").status_code == 303
+    assert db.session.scalar(select(CampaignImage)) is None
+
+
+def test_emails_say_who_runs_the_campaign(admin_client):
+    campaign = demo_campaign()
+    edit(admin_client, campaign, organisation_name="Open Purse",
+         organisation_url="https://openpurse.example")  # fmt: skip
+    letter = submit()
+    row = db.session.scalar(select(OutboxEmail).where(
+        OutboxEmail.letter_id == letter.id, OutboxEmail.kind == EmailKind.CONFIRMATION
+    ))  # fmt: skip
+    email = build_email(row)
+    assert b"A campaign by Open Purse (https://openpurse.example)" in email.data
+    letter_text = mp_letter_text(letter=letter, campaign=letter.campaign,
+                                 constituency=letter.constituency)  # fmt: skip
+    assert 'the campaign "Publish MPs\' expenses in full", run by Open Purse' in letter_text
