@@ -86,6 +86,15 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+def write_and_send(compose, audit, preview_name: str, *, words: str, **details) -> None:
+    """Fill in the letter, check its preview with axe, and send it."""
+    compose.fill_details(**details)
+    compose.make_it_personal(words)
+    preview = compose.preview()
+    audit.check(compose.page, preview_name)
+    preview.send()
+
+
 def link_in(mail_server, address: str, pattern: str) -> str:
     [email] = mail_server.wait_for(1, timeout=15, to=address)
     return re.search(pattern, email.text).group(0)
@@ -117,13 +126,9 @@ def test_every_public_page_and_state_passes_axe(site, browser, mail_server, audi
     page.get_by_role("button", name="Preview your letter").click()
     expect(page.get_by_role("alert")).to_be_visible()
     audit.check(page, "compose with errors")
-    compose.fill_details(
-        name="Jane Smith", email="jane@example.com", address1="1 High Street", town="Testington"
-    )
-    compose.make_it_personal("My mother's care home closed last year; every pound matters.")
-    preview = compose.preview()
-    audit.check(page, "preview")
-    preview.send()
+    write_and_send(compose, audit, "preview", name="Jane Smith", email="jane@example.com",
+                   address1="1 High Street", town="Testington",
+                   words="My mother's care home closed last year; every pound matters.")  # fmt: skip
     audit.check(page, "check your email")
 
     confirm_url = link_in(mail_server, "jane@example.com", r"http://\S+/confirm/\S+")
@@ -265,13 +270,9 @@ def test_a_letter_by_post_passes_axe_and_prints_alone(site, browser, mail_server
     compose = CampaignPage(page, site.url).open().find_mp("G1 1AA")
     expect(page.get_by_role("heading", name="Your letter goes by post")).to_be_visible()
     audit.check(page, "compose, by post")
-    compose.fill_details(
-        name="Fiona Glen", email="fiona@example.com", address1="4 Glen Road", town="Glasgow"
-    )
-    compose.make_it_personal("The ferry to my island runs twice a week; I need to reach you.")
-    preview = compose.preview()
-    audit.check(page, "preview, by post")
-    preview.send()
+    write_and_send(compose, audit, "preview, by post", name="Fiona Glen",
+                   email="fiona@example.com", address1="4 Glen Road", town="Glasgow",
+                   words="The ferry to my island runs twice a week; I need to reach you.")  # fmt: skip
     ConfirmPage(page, link_in(mail_server, "fiona@example.com", r"http://\S+/confirm/\S+")).send()
     expect(page.get_by_role("button", name="Print your letter")).to_be_visible()
     audit.check(page, "thanks, by post")
