@@ -23,7 +23,8 @@ from app.db import write_transaction
 ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
 MIN_CONTRAST = 4.5  # white text on the accent, as WCAG AA asks of body text
 MAX_SIDE = 1200  # pixels: a share card is 1200 wide
-MAX_PIXELS = 40_000_000  # refuse larger pictures before decoding them (decompression bombs)
+MAX_PIXELS = 25_000_000  # refuse larger pictures before decoding them (decompression bombs)
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF")  # the only parsers Pillow may try on an upload
 UPLOAD_BYTES = 8 * 1024 * 1024  # the upload's own limit (the site's is far smaller)
 JPEG_QUALITY = 85
 
@@ -74,14 +75,16 @@ def resized(upload: bytes) -> Picture:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image: Image.Image = Image.open(io.BytesIO(upload))
+            image: Image.Image = Image.open(io.BytesIO(upload), formats=FORMATS)
             if image.width * image.height > MAX_PIXELS:
-                raise ImageRefused("The picture has too many pixels; use one under 40 megapixels.")
-            if image.format not in ("JPEG", "PNG", "WEBP", "GIF"):
-                raise ImageRefused("Upload a JPEG, PNG, WebP or GIF picture.")
+                raise ImageRefused("The picture has too many pixels; use one under 25 megapixels.")
+            if image.format == "JPEG":
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at a reduced scale: less memory
             image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombWarning, ValueError) as exc:
-        raise ImageRefused("That file is not a picture we can read.") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRefused("The picture has too many pixels; use one under 25 megapixels.") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageRefused("Upload a JPEG, PNG, WebP or GIF picture.") from exc
     image = ImageOps.exif_transpose(image)
     if image.mode in ("RGBA", "LA", "P"):
         # Transparent parts on white, as the page shows them.

@@ -59,7 +59,8 @@ class CampaignImage(Model):
     __tablename__ = "campaign_image"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
-    data: Mapped[bytes] = mapped_column(LargeBinary)  # JPEG
+    # JPEG; loaded only when served, not whenever a page asks for the picture's name.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     width: Mapped[int]
     height: Mapped[int]
     digest: Mapped[str] = mapped_column(String(16))  # names its URL, so caches keep it for good

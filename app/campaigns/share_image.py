@@ -9,20 +9,35 @@ from __future__ import annotations
 
 import io
 import textwrap
-from functools import lru_cache
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
+
+from app.campaigns.models import Campaign
 
 WIDTH, HEIGHT = 1200, 630
 BRAND = (11, 61, 145)
 ACCENT = (255, 221, 0)
 PICTURE_WIDTH = 480  # the campaign's picture, cropped to fill the card's right side
+CARDS_KEPT = 64  # cards kept in each process
+_cards: dict[tuple[str, ...], bytes] = {}
 
 
-@lru_cache(maxsize=64)
-def share_image_png(
-    title: str, site_name: str, accent: str = "", organisation: str = "", picture: bytes = b""
-) -> bytes:
+def share_image_png(campaign: Campaign, site_name: str) -> bytes:
+    """The campaign's card, drawn once per version of what it shows (the
+    picture by its digest, so its bytes are read only to draw it)."""
+    image = campaign.image
+    key = (campaign.title, site_name, campaign.accent_colour, campaign.organisation_name,
+           image.digest if image else "")  # fmt: skip
+    card = _cards.get(key)
+    if card is None:
+        card = _draw(*key[:4], image.data if image else b"")
+        while len(_cards) >= CARDS_KEPT:
+            _cards.pop(next(iter(_cards)))  # the oldest
+        _cards[key] = card
+    return card
+
+
+def _draw(title: str, site_name: str, accent: str, organisation: str, picture: bytes) -> bytes:
     """The card: the title in white on the campaign's accent colour (or the
     site's blue), who runs it, and the campaign's picture on the right."""
     image = Image.new("RGB", (WIDTH, HEIGHT), ImageColor.getrgb(accent) if accent else BRAND)

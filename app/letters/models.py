@@ -33,9 +33,9 @@ class LetterStatus(StrEnum):
 S = LetterStatus
 ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED, S.WAITING, S.POSTED}),
-    S.HELD: frozenset({S.QUEUED, S.REJECTED, S.CANCELLED}),
+    S.HELD: frozenset({S.QUEUED, S.POSTED, S.REJECTED, S.CANCELLED}),
     S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD, S.WAITING}),
-    S.WAITING: frozenset({S.QUEUED, S.CANCELLED}),
+    S.WAITING: frozenset({S.QUEUED, S.POSTED, S.CANCELLED}),
     S.FAILED: frozenset({S.QUEUED, S.SENT}),
     S.SENT: frozenset({S.QUEUED, S.FAILED}),  # FAILED: a bounce after the relay took it
     S.CANCELLED: frozenset({S.QUEUED}),
@@ -45,6 +45,8 @@ ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
 }
 # A constituent has one of these per campaign at most.
 ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT, S.WAITING, S.POSTED)
+# Letters that reached their MPs: delivered by email, or printed and posted by their writers.
+WRITTEN_STATUSES = (S.SENT, S.POSTED)
 # A follow-up (a second letter to an MP who did not reply) is not counted.
 _ACTIVE_SQL = text(
     "status IN ({}) AND follow_up_of_id IS NULL".format(

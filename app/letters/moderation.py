@@ -26,6 +26,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterShingle, LetterStatus
 from app.letters.own_words import OwnWords, measure, words
+from app.letters.routing import send_on
 from app.outbox.models import EmailKind, OutboxEmail
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,7 @@ def release(letter_id: int, admin) -> Letter:
     """Send a held letter after all."""
     with write_transaction() as session:
         letter = _held(session, letter_id)
-        letter.move_to(LetterStatus.QUEUED, detail="released by a moderator", actor=admin.email)
-        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+        send_on(session, letter, "released by a moderator", actor=admin.email)
         audit.record(admin, "moderation.released", "letter", letter.id, letter.hold_reason or "")
     return letter
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import functools
 
-from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, select
+from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, or_, select
 
 from app.adapters.chained_insert import insert_chained
 from app.campaigns.models import Campaign, CampaignStatus
 from app.db import end_read_transaction, text_value, utcnow
-from app.letters.models import Letter, LetterStatus, event_insert
+from app.letters.models import WRITTEN_STATUSES, Letter, LetterStatus, event_insert
 from app.outbox.models import EmailKind, letter_email_insert
 
 # What a caller gives for each letter; the rest is fixed or stamped here.
@@ -62,7 +62,8 @@ def _letter():
     written = exists().where(
         table.c.campaign_id == values["campaign_id"],
         table.c.sender_email_key == erased,
-        table.c.status == LetterStatus.SENT,
+        # An OR of equalities, not IN: the chained insert runs its SQL as compiled once.
+        or_(*(table.c.status == status for status in WRITTEN_STATUSES)),
     )
     stamped = {"status": text_value(LetterStatus.PENDING), "created_at": _NOW}
     columns = [*LETTER_COLUMNS, *stamped]

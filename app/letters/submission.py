@@ -25,7 +25,8 @@ from app.campaigns.models import Campaign
 from app.db import begin_write, utcnow, write_transaction
 from app.extensions import db
 from app.letters import moderation
-from app.letters.models import ACTIVE_STATUSES, Attribution, Letter, LetterStatus
+from app.letters.models import ACTIVE_STATUSES, WRITTEN_STATUSES, Attribution, Letter, LetterStatus
+from app.letters.routing import send_on
 from app.letters.storage import insert_letter
 from app.outbox.models import EmailKind, OutboxEmail
 from app.parliament import dissolution
@@ -224,7 +225,7 @@ def _erased_letter_delivered(campaign_id: int, key: str) -> bool:
             select(Letter.id).where(
                 Letter.campaign_id == campaign_id,
                 Letter.sender_email_key == erased_key(key),
-                Letter.status == LetterStatus.SENT,
+                Letter.status.in_(WRITTEN_STATUSES),
             )
         )
         is not None
@@ -313,13 +314,8 @@ def letter_for_token(token: str) -> Letter:
 
 def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent") -> None:
     """A confirmed letter's way on, in the caller's transaction: held for a
-    moderator, waiting through a dissolution, or queued for its MP."""
-    if letter.by_post:
-        # Nothing for us to deliver: its writer prints and posts it. It counts
-        # as their letter, and their copy is the text to print.
-        letter.move_to(LetterStatus.POSTED, detail=f"{detail}; to print and post")
-        db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))
-        return
+    moderator, waiting through a dissolution, or sent on (app/letters/routing.py):
+    queued for its MP, or by post, ready for its writer to print."""
     hold = moderation.reason_to_hold(letter)
     if hold:
         letter.hold_reason = hold.reason[:200]
@@ -328,8 +324,7 @@ def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent"
     elif dissolution.in_force():  # no MPs until the election
         dissolution.wait(db.session, letter, f"{detail}; Parliament is dissolved")
     else:
-        letter.move_to(LetterStatus.QUEUED, detail=detail)
-        db.session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+        send_on(db.session, letter, detail)
 
 
 def confirm_letter(token: str) -> Letter:

@@ -18,6 +18,7 @@ from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
+from app.letters.routing import send_on
 from app.outbox.models import EmailKind, OutboxEmail
 from app.parliament.models import Dissolution
 from app.reference.representatives import seat_by_constituency_id
@@ -145,13 +146,12 @@ def send_to_new_mp(letter_id: int) -> Letter:
         if current(session) is not None:
             raise NoMPYet("Parliament is still dissolved.")
         seat = seat_by_constituency_id(letter.constituency_id)
-        if seat is None or not seat.can_email:
-            raise NoMPYet("Your constituency has no MP we can email yet.")
+        if seat is None or seat.mp.vacant:
+            raise NoMPYet("Your constituency has no MP yet.")
         before = letter.mp.name
         letter.mp_id = seat.mp.id
-        letter.move_to(LetterStatus.QUEUED,
-                       detail=f"confirmed again for the new MP ({before} before)")  # fmt: skip
-        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+        letter.by_post = not seat.can_email  # a new MP we cannot email: the writer posts it
+        send_on(session, letter, f"confirmed again for the new MP ({before} before)")
     return letter
 
 

@@ -2,22 +2,26 @@
 
 Counts only, never a person: letters delivered and the MPs who received them.
 Shown on every campaign page view, so each process keeps a campaign's figures
-for MOMENTUM_CACHE_SECONDS (a minute by default) instead of counting on each.
+(and its public map's) for MOMENTUM_CACHE_SECONDS (a minute by default)
+instead of counting on each.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import distinct, func, select
 
 from app.extensions import db
-from app.letters.models import Letter, LetterStatus
+from app.letters.models import WRITTEN_STATUSES, Letter
+from app.reports import stats
+from app.reports.stats import Coverage
 
-# Letters that reached their MPs: by email, or printed and posted by their writers.
-WRITTEN = (LetterStatus.SENT, LetterStatus.POSTED)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,16 +38,31 @@ class Momentum:
 
 def momentum(campaign_id: int, goal: int = 0) -> Momentum:
     """The campaign's figures, at most MOMENTUM_CACHE_SECONDS old."""
-    # This app's copies: campaign id -> (kept until, figures).
-    copies: dict[int, tuple[float, Momentum]] = current_app.extensions.setdefault("momentum", {})
-    kept = copies.get(campaign_id)
-    now = time.monotonic()
-    if kept is None or now >= kept[0] or kept[1].goal != goal:
+
+    def count() -> Momentum:
         letters, mps = db.session.execute(
             select(func.count(), func.count(distinct(Letter.mp_id))).where(
-                Letter.campaign_id == campaign_id, Letter.status.in_(WRITTEN)
+                Letter.campaign_id == campaign_id,
+                Letter.status.in_(WRITTEN_STATUSES),
+                Letter.follow_up_of_id.is_(None),  # a writer's second letter is not a second writer
             )
         ).one()
-        kept = (now + current_app.config["MOMENTUM_CACHE_SECONDS"], Momentum(letters, mps, goal))
-        copies[campaign_id] = kept
-    return kept[1]
+        return Momentum(letters, mps, goal)
+
+    return kept(("momentum", campaign_id, goal), count)
+
+
+def coverage(campaign_id: int) -> Coverage:
+    """The campaign's letters delivered by constituency (the public map), at
+    most MOMENTUM_CACHE_SECONDS old."""
+    return kept(("coverage", campaign_id), lambda: stats.coverage(campaign_id))
+
+
+def kept(key: Hashable, count: Callable[[], T]) -> T:
+    """count(), or this app's copy of it if under MOMENTUM_CACHE_SECONDS old."""
+    copies: dict[Hashable, tuple[float, Any]] = current_app.extensions.setdefault("momentum", {})
+    now = time.monotonic()
+    copy = copies.get(key)
+    if copy is None or now >= copy[0]:
+        copy = copies[key] = (now + current_app.config["MOMENTUM_CACHE_SECONDS"], count())
+    return copy[1]

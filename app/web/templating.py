@@ -7,11 +7,12 @@ import re
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
+from app.config import ConfigError
 from app.links import external_url
 from app.text import markdown_to_html
 from app.web.forms import first_errors
@@ -68,6 +69,12 @@ def local_time(value: datetime | None, format: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def init_app(app: Flask) -> None:
+    try:
+        ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"DISPLAY_TIMEZONE is not a time zone: {app.config['DISPLAY_TIMEZONE']!r}"
+        ) from exc
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_global(asset_url)
     # Absolute URLs (canonical, og:url, share images) come from SITE_URL, never

@@ -34,6 +34,8 @@ def upgrade():
 
 
 def downgrade():
+    # Earlier code knows no 'posted': such letters end as cancelled.
+    op.execute("UPDATE message SET status = 'cancelled' WHERE status = 'posted'")
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index('uq_message_one_active_per_campaign')
         _active_index(batch_op, BEFORE)

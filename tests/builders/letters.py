@@ -43,12 +43,13 @@ def draft(**changes) -> LetterDraft:
     return LetterDraft(**{**LETTER, **changes})
 
 
-def submit(*, campaign=None, attribution=None, key=None, **changes) -> Letter:
+def submit(*, campaign=None, attribution=None, key=None, by_post=False, **changes) -> Letter:
     letter_id = submit_letter(
         campaign=campaign or demo_campaign(),
         draft=draft(**changes),
         submission_key=key or secrets.token_hex(16),
         attribution=attribution or Attribution(),
+        by_post=by_post,
     )
     return db.session.get(Letter, letter_id)
 

@@ -13,11 +13,18 @@ from app.accounts.models import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import LetterStatus
+from app.letters.submission import confirm_letter, confirmation_token
 from app.parliament import dissolution
 from app.reference.data_load import load_reference_data
 from tests.builders.admins import signed_in_client
 from tests.builders.alerts import an_admin
-from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter, submit
+from tests.builders.letters import (
+    MP_ADDRESS,
+    NO_MODERATION,
+    PERSONAL_BODY,
+    confirmed_letter,
+    submit,
+)
 from tests.builders.outbox import deliver, fresh
 from tests.builders.reference_data import SEATS, write_dataset
 
@@ -127,3 +134,25 @@ def test_the_admin_sets_and_ends_a_dissolution_and_both_are_audited(site):
     assert dissolution.planned() is None
     actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
     assert actions[-2:] == ["parliament.dissolved", "parliament.ended"]
+
+
+def test_a_letter_by_post_waits_too_and_is_posted_if_the_new_mp_has_no_email(
+    site, mail_server, tmp_path
+):
+    admin = an_admin()
+    dissolution.dissolve(admin, TODAY, TODAY + timedelta(days=36))
+    letter = submit(postcode="G1 1AA", by_post=True,
+                    body=PERSONAL_BODY.replace("Alice Able", "Dougal Ross"))  # fmt: skip
+    confirm_letter(confirmation_token(letter))
+    assert fresh(letter).status == LetterStatus.WAITING  # not told to post it to a former MP
+    seats = [
+        dataclasses.replace(s, mp="Morag Moss", member_id="9101") if s.gss == "S14000021" else s
+        for s in SEATS
+    ]  # fmt: skip  (a new MP, still with no email)
+    load_reference_data(write_dataset(tmp_path / "after", seats=seats))
+    dissolution.end(admin)
+    dissolution.send_to_new_mp(letter.id)
+    posted = fresh(letter)
+    assert posted.status == LetterStatus.POSTED
+    assert posted.mp.name == "Morag Moss"
+    assert posted.by_post

@@ -320,3 +320,10 @@ def test_admin_pages_have_their_own_footer(admin_client, client):
     assert "Europe/London time" in footer
     assert "Contains OS data" not in footer  # the public footer's credits
     assert "Contains OS data" in page(client.get("/c/mp-expenses"))
+
+
+def test_a_display_time_zone_that_does_not_exist_stops_the_app_starting(make_app):
+    from app.config import ConfigError
+
+    with pytest.raises(ConfigError, match="DISPLAY_TIMEZONE"):
+        make_app(DISPLAY_TIMEZONE="Europe/Atlantis")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import zlib
 
 import pytest
 from PIL import Image
@@ -124,7 +125,7 @@ def test_a_camera_picture_is_turned_upright(admin_client):
             b"not a picture at all",
             {"image_alt": "x"},
             "image",
-            "That file is not a picture we can read.",
+            "Upload a JPEG, PNG, WebP or GIF",
         ),
         (None, {"accent_colour": "#ffdd00"}, "accent_colour", "White text on #ffdd00"),
         ("red", {"image_alt": ""}, "image_alt", "Say what the picture shows"),
@@ -180,3 +181,33 @@ def test_emails_say_who_runs_the_campaign(admin_client):
     letter_text = mp_letter_text(letter=letter, campaign=letter.campaign,
                                  constituency=letter.constituency)  # fmt: skip
     assert 'the campaign "Publish MPs\' expenses in full", run by Open Purse' in letter_text
+
+
+def test_a_picture_claiming_too_many_pixels_is_refused_before_it_is_decoded(admin_client):
+    header = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(header, format="PNG")
+    data = bytearray(header.getvalue())
+    data[16:24] = (20000).to_bytes(4, "big") + (10000).to_bytes(4, "big")  # IHDR: 20000 x 10000
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")  # a valid chunk, as an attack's
+    response = edit(admin_client, demo_campaign(), bytes(data), image_alt="A bomb")
+    assert response.status_code == 422
+    assert "too many pixels" in response.get_data(as_text=True)
+
+
+def test_only_a_signed_in_editor_may_send_the_editor_a_large_body(make_app, admin_client):
+    body = {"title": "x" * (1024 * 1024)}
+    # With CSRF on, as in production, its check reads the form before the sign-in is checked.
+    stranger = make_app(WTF_CSRF_ENABLED=True).test_client()
+    assert stranger.post("/admin/campaigns/new", data=body).status_code == 413
+    assert admin_client.post("/admin/campaigns/new", data=body).status_code != 413
+
+
+def test_the_editor_shows_a_draft_campaign_s_picture(admin_client, client):
+    campaign = demo_campaign()
+    edit(admin_client, campaign, png(100, 80), image_alt="A poster", status="draft")
+    page = admin_client.get(f"/admin/campaigns/{campaign.id}").get_data(as_text=True)
+    src = re.search(r'<img class="thumb" src="([^"]+)"', page).group(1)
+    assert admin_client.get(src).mimetype == "image/jpeg"
+    assert client.get(src).status_code in (302, 401)  # not for the public
+    stored = db.session.scalar(select(CampaignImage))
+    assert client.get(f"/c/mp-expenses/picture/{stored.digest}.jpg").status_code == 404  # a draft

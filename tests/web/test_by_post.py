@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
-from app.letters.submission import confirmation_token
+from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reports.momentum import momentum
 from app.web.abuse import issue_form_ticket
-from tests.builders.letters import LETTER, NO_MODERATION
+from tests.builders.letters import LETTER, NO_MODERATION, submit
 from tests.builders.outbox import deliver
 
 WRITE = "/c/mp-expenses/write"
@@ -84,3 +84,31 @@ def test_the_widget_still_sends_people_to_parliament(client):
     response = client.post("/api/v1/campaigns/mp-expenses/messages", json=payload)
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "mp_unreachable"
+
+
+def test_a_letter_by_post_is_moderated_like_any_other(make_app, make_admin):
+    from app.letters import moderation
+
+    app = make_app()  # moderation on
+    with app.app_context():
+        first = submit(postcode="G1 1AA", by_post=True, body=BODY)
+        confirm_letter(confirmation_token(first))
+        copy = submit(postcode="G1 1AA", by_post=True, email="copier@example.com",
+                      name="Carl Copier", key="copy", body=BODY.replace("Jane Smith", "Carl Copier"))  # fmt: skip
+        held = confirm_letter(confirmation_token(copy))
+        assert held.status == LetterStatus.HELD
+        admin, _ = make_admin()
+        released = moderation.release(held.id, admin)
+        assert released.status == LetterStatus.POSTED
+        assert momentum(released.campaign_id).letters == 2  # both count once posted
+
+
+def test_an_erased_letter_by_post_still_counts_as_its_writers_letter(mailed):
+    from app.letters.submission import DuplicateLetter
+    from app.privacy.requests import erase
+
+    letter = submit(postcode="G1 1AA", by_post=True, body=BODY, email="erin@example.com")
+    confirm_letter(confirmation_token(letter))
+    erase("erin@example.com")
+    with pytest.raises(DuplicateLetter):
+        submit(postcode="G1 1AA", by_post=True, body=BODY, email="erin@example.com", key="again")

@@ -138,3 +138,16 @@ def test_each_step_of_a_map_stands_out_from_none_and_from_the_step_before(scale)
     pairs = list(itertools.pairwise(steps))
     assert all(contrast(a, b) >= 1.4 for a, b in pairs)
     assert all(contrast(a, "#ffffff") < contrast(b, "#ffffff") for a, b in pairs)
+
+
+def test_the_public_map_is_kept_for_a_minute_too(mailing, monkeypatch):
+    app = mailing()
+    now = [1000.0]
+    monkeypatch.setattr(momentum_module.time, "monotonic", lambda: now[0])
+    client = app.test_client()
+    with app.app_context():
+        assert "0 of 7 MPs" in text(client.get(f"{CAMPAIGN}/map"))
+        delivered(1)
+        assert "0 of 7 MPs" in text(client.get(f"{CAMPAIGN}/map"))
+        now[0] += 61
+        assert "1 of 7 MPs" in text(client.get(f"{CAMPAIGN}/map"))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
+from app.accounts.sign_in import session_for_token
 from app.campaigns import branding
 from app.campaigns.campaigns import (
     EDITABLE,
@@ -17,7 +18,7 @@ from app.campaigns.previews import campaign_preview
 from app.extensions import db
 from app.partners.partners import list_partners
 from app.partners.widget import embed_code
-from app.web.admin import bp
+from app.web.admin import COOKIE, bp
 from app.web.admin.forms import CampaignForm
 from app.web.forms import first_errors
 
@@ -55,7 +56,12 @@ def _editor(form: CampaignForm, campaign: Campaign | None, status: int = 200):
 @bp.url_value_preprocessor  # runs before any hook reads the form (CSRF's does)
 def _room_for_a_picture(endpoint: str | None, values: dict | None) -> None:
     """The campaign editor takes a picture: more than the site's own limit."""
-    if endpoint in ("admin.campaign_new", "admin.campaign_edit"):
+    if endpoint not in ("admin.campaign_new", "admin.campaign_edit"):
+        return
+    # Only for a signed-in editor: anyone else's request keeps the site's limit
+    # (the CSRF check reads the form before the admin's sign-in is checked).
+    live = session_for_token(request.cookies.get(COOKIE))
+    if live is not None and live.admin.can_edit:
         request.max_content_length = branding.UPLOAD_BYTES + 64 * 1024  # the form's other fields
 
 
@@ -137,3 +143,12 @@ def _picture_problems(form: CampaignForm, campaign: Campaign | None, upload: byt
     if (upload or keeps) and not (form.image_alt.data or "").strip():
         return {"image_alt": "Say what the picture shows, for people who cannot see it."}
     return {}
+
+
+@bp.get("/campaigns/<int:campaign_id>/picture.jpg")
+def campaign_picture(campaign_id: int):
+    """The picture as the editor shows it, drafts' included (the public route serves live ones)."""
+    image = _campaign_or_404(campaign_id).image
+    if image is None:
+        abort(404)
+    return Response(image.data, mimetype="image/jpeg")

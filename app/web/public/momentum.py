@@ -7,8 +7,8 @@ from flask import abort, render_template
 from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
 from app.reference.postcodes import LookupUnavailable
 from app.reference.representatives import reference_cache
-from app.reports import stats
 from app.reports.hexmap import coverage_hexes, hexmap, legend
+from app.reports.momentum import coverage as campaign_coverage
 from app.web.public import bp
 
 
@@ -20,7 +20,7 @@ def campaign_map(slug: str):
         campaign = get_public_campaign(slug)
     except CampaignNotFound:
         abort(404)
-    coverage = stats.coverage(campaign.id)
+    coverage = campaign_coverage(campaign.id)
     try:
         seats = reference_cache().get().by_gss
     except LookupUnavailable:  # no reference data yet: the page still answers

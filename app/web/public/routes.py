@@ -364,9 +364,7 @@ def subscribe_after_sending(token: str):
 @bp.get("/c/<slug>/share.png")
 def share_image(slug: str):
     campaign = _campaign_or_404(slug)
-    picture = campaign.image.data if campaign.image else b""
-    png = share_image_png(campaign.title, current_app.config["SITE_NAME"],
-                          campaign.accent_colour, campaign.organisation_name, picture)  # fmt: skip
+    png = share_image_png(campaign, current_app.config["SITE_NAME"])
     response = make_response(png)
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "public, max-age=3600"
