@@ -26,12 +26,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     _add_middleware(app)
 
     from app import cli
-    from app.web import errors, metrics, security, templating
+    from app.web import errors, i18n, metrics, security, templating
 
     metrics.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
     return app
 

@@ -85,7 +85,8 @@ def config_from_env(environ=None) -> dict:
         "SITE_URL": site_url,
         "SITE_NAME": environ.get("SITE_NAME", "Write to your MP"),
         # Who runs the site: the data controller named in the privacy notice.
-        "OPERATOR_NAME": environ.get("OPERATOR_NAME", "the organisation running this site"),
+        # Empty: the pages say "the organisation running this site", in their language.
+        "OPERATOR_NAME": environ.get("OPERATOR_NAME", ""),
         "OPERATOR_CONTACT": environ.get("OPERATOR_CONTACT", ""),  # an email address or a URL
         "OPERATOR_ADDRESS": environ.get("OPERATOR_ADDRESS", ""),
         "SQLALCHEMY_DATABASE_URI": database_url(
@@ -101,6 +102,8 @@ def config_from_env(environ=None) -> dict:
         "REFERENCE_REFRESH_SECONDS": _int(environ, "REFERENCE_REFRESH_SECONDS", 30),
         "MOMENTUM_CACHE_SECONDS": _int(environ, "MOMENTUM_CACHE_SECONDS", 60),
         "DISPLAY_TIMEZONE": environ.get("DISPLAY_TIMEZONE", "Europe/London"),
+        # The languages the public pages and emails are offered in (app/web/i18n.py).
+        "LANGUAGES": _list(environ.get("LANGUAGES", "en,cy")),
         # Where a letter to an MP we cannot email is posted: every MP's Westminster address.
         "MP_POSTAL_ADDRESS": environ.get("MP_POSTAL_ADDRESS", "House of Commons\nLondon\nSW1A 0AA"),
         # Mail. The site sends everything From its own address.

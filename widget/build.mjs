@@ -2,8 +2,50 @@
 // `--check` builds in memory and fails if dist/v1.js differs (CI uses it via the tests).
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+
+// The site's gettext catalogues (app/translations), trimmed to the widget's
+// own words (each `_("...")` in src/i18n.js): one translation for both.
+const TRANSLATIONS = "../app/translations";
+
+/** Each msgid -> msgstr of a .po file (single forms, translated, not fuzzy). */
+function readPo(text) {
+  const entries = {};
+  const unquote = (lines) => lines.map((line) => JSON.parse(line.trim())).join("");
+  for (const block of text.split(/\n\s*\n/)) {
+    if (/^#,.*fuzzy/m.test(block) || /^msgid_plural/m.test(block)) continue;
+    const id = block.match(/^msgid ((?:".*"\n?)+)/m);
+    const str = block.match(/^msgstr ((?:".*"\n?)+)/m);
+    if (!id || !str) continue;
+    const msgid = unquote(id[1].trim().split("\n"));
+    const msgstr = unquote(str[1].trim().split("\n"));
+    if (msgid && msgstr) entries[msgid] = msgstr;
+  }
+  return entries;
+}
+
+function widgetCatalogues() {
+  const source = readFileSync("src/i18n.js", "utf8");
+  const words = new Set([...source.matchAll(/_\(("(?:[^"\\]|\\.)*")\)/g)].map((m) => JSON.parse(m[1])));
+  const catalogues = {};
+  for (const lang of readdirSync(TRANSLATIONS, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    const all = readPo(readFileSync(`${TRANSLATIONS}/${lang.name}/LC_MESSAGES/messages.po`, "utf8"));
+    catalogues[lang.name] = Object.fromEntries(Object.entries(all).filter(([id]) => words.has(id)));
+  }
+  return catalogues;
+}
+
+const catalogues = {
+  name: "catalogues",
+  setup(b) {
+    b.onResolve({ filter: /^virtual:catalogues$/ }, () => ({ path: "catalogues", namespace: "catalogues" }));
+    b.onLoad({ filter: /.*/, namespace: "catalogues" }, () => ({
+      contents: `export const catalogues = ${JSON.stringify(widgetCatalogues())};`,
+      loader: "js",
+    }));
+  },
+};
 
 const check = process.argv.includes("--check");
 const result = await build({
@@ -16,6 +58,7 @@ const result = await build({
   // tsconfig.json is for `npm run typecheck` only: without this esbuild would
   // read it too, and its `strict` would add "use strict" to the bundle.
   tsconfigRaw: {},
+  plugins: [catalogues],
   write: false,
 });
 const code = Buffer.from(result.outputFiles[0].contents);

@@ -27,6 +27,8 @@ from app.alerts.subscribers import (
     mark_suppressed,
     token_for,
 )
+from app.campaigns.campaigns import in_language
+from app.i18n import current_language, gettext
 from app.links import external_url
 from app.outbox.mime import (
     Unbuildable,
@@ -57,7 +59,10 @@ def subscribe_confirm(row: OutboxEmail):
         "subscribe_confirm/body.txt", link=link, site_name=current_app.config["SITE_NAME"]
     )
     return new_email(
-        row, to=person("", subscriber.email), subject="Confirm your campaign alerts", text=text
+        row,
+        to=person("", subscriber.email),
+        subject=gettext("Confirm your campaign alerts"),
+        text=text,
     )
 
 
@@ -71,7 +76,9 @@ def preferences_link(row: OutboxEmail):
     text = render_email(
         "preferences_link/body.txt", link=link, site_name=current_app.config["SITE_NAME"]
     )
-    return new_email(row, to=person("", subscriber.email), subject="Your alert settings", text=text)
+    return new_email(
+        row, to=person("", subscriber.email), subject=gettext("Your alert settings"), text=text
+    )
 
 
 def _alert_sender(campaign):
@@ -97,12 +104,14 @@ class BulkTemplate:
 
 
 @lru_cache(maxsize=32)
-def _template(alert_id: int, version: str, test: bool) -> BulkTemplate:
+def _template(alert_id: int, version: str, test: bool, language: str) -> BulkTemplate:
+    """The alert rendered once per version and language (the caller's
+    force_locale is the reader's: `language` keys the cache by it)."""
     from app.alerts.models import Alert
     from app.extensions import db
 
     alert = db.session.get_one(Alert, alert_id)
-    campaign = alert.campaign
+    campaign = in_language(alert.campaign)  # the reader's: `language`
     context = {
         "subject": alert.subject,
         "body_html": markdown_to_html(alert.body_markdown),
@@ -153,7 +162,7 @@ def _bulk_email(
              campaign.title, campaign.slug, campaign.accent_colour, campaign.organisation_name,
              campaign.organisation_url)  # fmt: skip
     version = hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()
-    template = _template(alert.id, version, test)
+    template = _template(alert.id, version, test, current_language())
     text, html = template.text, template.html
     for placeholder, url in links.items():
         text = text.replace(placeholder, url)

@@ -79,6 +79,8 @@ class Subscriber(Model):
         String(12), default=SubscriberStatus.PENDING, index=True
     )
     postcode: Mapped[str | None] = mapped_column(String(8))
+    # The language they signed up in: their emails are written in it.
+    language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     constituency_id: Mapped[int | None] = mapped_column(ForeignKey("constituency.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]

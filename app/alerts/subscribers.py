@@ -17,13 +17,16 @@ from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.campaigns.models import Campaign
 from app.db import utcnow, write_transaction
 from app.extensions import db
+from app.i18n import N_, current_language
 from app.outbox.models import EmailKind, OutboxEmail
 from app.text import normalise_email
 from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
 
 log = logging.getLogger(__name__)
 
-CONSENT_WORDING = (
+# Shown beside every sign-up, in the page's language, and recorded with the
+# consent as shown (translate it with gettext where it is used).
+CONSENT_WORDING = N_(
     "Email me alerts about this campaign and others like it. I can unsubscribe at any "
     "time with one click."
 )
@@ -107,7 +110,8 @@ def record_consent(
     with write_transaction() as session:
         subscriber = session.scalar(select(Subscriber).where(Subscriber.email == key))
         if subscriber is None:
-            subscriber = Subscriber(email=key, status=SubscriberStatus.PENDING)
+            subscriber = Subscriber(email=key, status=SubscriberStatus.PENDING,
+                                    language=current_language())  # fmt: skip
             session.add(subscriber)
         if postcode:
             subscriber.postcode = postcode

@@ -6,6 +6,7 @@ import re
 import time
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from app.campaigns.branding import accent_problem
 from app.campaigns.models import Campaign, CampaignStatus
 from app.db import write_transaction
 from app.extensions import db
+from app.i18n import current_language, gettext
 from app.letters.own_words import measure
 from app.reference.representatives import Seat
 from app.text import fill_placeholders, markdown_to_html, normalise_for_comparison
@@ -31,10 +33,42 @@ class CampaignNotOpen(Exception):
 
 
 def get_public_campaign(slug: str) -> Campaign:
-    """A live or closed campaign; drafts are visible only in the dashboard."""
+    """A live or closed campaign, in the reader's language; drafts are visible
+    only in the dashboard."""
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
         raise CampaignNotFound(slug)
+    return in_language(campaign)
+
+
+# The texts a campaign may give in Welsh too (as `<name>_cy`).
+TRANSLATED = (
+    "title", "summary", "intro_markdown", "subject_template", "body_template", "thank_you_markdown",
+    "share_text", "group_label",
+)  # fmt: skip
+
+
+class CampaignInWelsh:
+    """A campaign as a Welsh reader sees it: each of its TRANSLATED texts in
+    Welsh where it has one, everything else the campaign's own."""
+
+    __slots__ = ("_campaign",)
+
+    def __init__(self, campaign: Campaign):
+        object.__setattr__(self, "_campaign", campaign)
+
+    def __getattr__(self, name: str):
+        campaign = object.__getattribute__(self, "_campaign")
+        if name in TRANSLATED:
+            return getattr(campaign, f"{name}_cy") or getattr(campaign, name)
+        return getattr(campaign, name)
+
+
+def in_language(campaign: Campaign, language: str | None = None) -> Campaign:
+    """The campaign in `language` (the current one by default): in Welsh, its
+    Welsh texts where it has them."""
+    if (language or current_language()) == "cy" and not isinstance(campaign, CampaignInWelsh):
+        return cast(Campaign, CampaignInWelsh(campaign))
     return campaign
 
 
@@ -58,13 +92,14 @@ def open_campaign_rules(slug: str) -> LetterRules:
     (app/letters/storage.py); an edited template is seen within the
     refresh interval, at once in the process that saved it."""
     copies = _rules_copies()
-    kept = copies.get(slug)
+    key = f"{slug}:{current_language()}"  # the suggested letter is in the reader's language
+    kept = copies.get(key)
     if kept and time.monotonic() < kept[1]:
         return kept[0]
-    campaign = get_open_campaign(slug)
+    campaign = in_language(get_open_campaign(slug))
     rules = LetterRules(campaign.id, slug, campaign.subject_template, campaign.body_template,
                         campaign.min_own_words_percent or 0)  # fmt: skip
-    copies[slug] = (rules, time.monotonic() + current_app.config["REFERENCE_REFRESH_SECONDS"])
+    copies[key] = (rules, time.monotonic() + current_app.config["REFERENCE_REFRESH_SECONDS"])
     return rules
 
 
@@ -110,23 +145,24 @@ def personal_edit_problem(
     for candidate in (name, None):
         _, template = suggested_letter(campaign, seat, candidate)
         if template.strip() and filled == normalise_for_comparison(template):
-            return (
+            return gettext(
                 "Please change the suggested letter to say, in your own words, "
                 "why this matters to you."
             )
     left = [m for m in INSTRUCTION.findall(campaign.body_template) if m in body]
     if left:
-        return f"Please replace {left[0]} with your own words."
+        return gettext("Please replace %(instruction)s with your own words.", instruction=left[0])
     minimum = campaign.min_own_words_percent or 0
     if minimum:
         _, template = suggested_letter(campaign, seat, name)
         own = measure(body, template, (seat.mp.name, seat.name, name))
         if own.percent < minimum:
-            return (
-                f"About {own.percent}% of your letter is in your own words. This campaign "
-                f"asks for at least {minimum}%: please say more, in your own words, "
-                "about why this matters to you."
-            )
+            return gettext(
+                "About %(share)s%% of your letter is in your own words. This campaign asks "
+                "for at least %(minimum)s%%: please say more, in your own words, about why "
+                "this matters to you.",
+                share=own.percent, minimum=minimum,
+            )  # fmt: skip
     return None
 
 
@@ -175,6 +211,43 @@ DEMO_CAMPAIGN = {
     "It takes five minutes. Write to yours:",
     "group_url": "https://www.facebook.com/groups/mps-expenses-demo",
     "group_label": "Join the campaign group on Facebook",
+    # In Welsh, for people using the site in Cymraeg.
+    "title_cy": "Cyhoeddi treuliau ASau yn llawn",
+    "summary_cy": (
+        "Gofynnwch i'ch AS, yn eich geiriau eich hun, gefnogi cyhoeddi treuliau ASau yn llawn "
+        "ac mewn pryd."
+    ),
+    "intro_markdown_cy": (
+        "Ym mis Ionawr 2009, roedd y llywodraeth yn bwriadu eithrio treuliau ASau o'r Ddeddf "
+        "Rhyddid Gwybodaeth. O fewn dyddiau, ysgrifennodd miloedd o bobl at eu AS eu hunain, a "
+        "chafodd y cynllun ei ollwng. Cafodd y treuliau eu cyhoeddi, a newidiodd y gyfraith.\n\n"
+        "Dim ond tra bo pobl yn dal i ofyn amdano y mae tryloywder am arian cyhoeddus yn para. "
+        "**Ysgrifennwch at eich AS yn eich geiriau eich hun** a gofynnwch iddyn nhw gefnogi "
+        "cyhoeddi hawliadau pob AS yn llawn, ar-lein ac mewn pryd.\n\n"
+        "Mae llythyr personol gan etholwr yn cyfrif am lawer mwy na llofnod ar ddeiseb, felly "
+        "newidiwch y testun a awgrymir i ddweud pam mae hyn yn bwysig i *chi*."
+    ),
+    "subject_template_cy": "Cefnogwch gyhoeddi treuliau ASau yn llawn",
+    "body_template_cy": (
+        "Annwyl {mp_name},\n\n"
+        "Fel un o'ch etholwyr yn {constituency}, rwy'n ysgrifennu i ofyn i chi gefnogi cyhoeddi "
+        "hawliadau treuliau ASau yn llawn ac mewn pryd.\n\n"
+        "[Dywedwch yn eich geiriau eich hun pam mae hyn yn bwysig i chi]\n\n"
+        "A wnewch chi gyhoeddi eich hawliadau eich hun yn llawn, a gwrthwynebu unrhyw ymgais i "
+        "eithrio treuliau ASau o'r Ddeddf Rhyddid Gwybodaeth?\n\n"
+        "Yn gywir,\n{constituent_name}"
+    ),
+    "thank_you_markdown_cy": (
+        "Diolch. Bydd eich AS yn clywed gennych, yn eich geiriau eich hun, fel un o'i etholwyr "
+        "ei hun: dyna beth mae ASau yn gwrando arno.\n\n"
+        "Nawr helpwch y person nesaf i wneud yr un peth. Yn 2009, cyrhaeddodd llythyrau 95% o "
+        "ASau am fod pobl wedi dweud wrth eu ffrindiau."
+    ),
+    "share_text_cy": (
+        "Rwyf newydd ysgrifennu at fy AS yn gofyn am gyhoeddi treuliau ASau yn llawn. Mae'n "
+        "cymryd pum munud. Ysgrifennwch at eich un chi:"
+    ),
+    "group_label_cy": "Ymunwch â grŵp yr ymgyrch ar Facebook",
 }
 
 
@@ -213,6 +286,7 @@ EDITABLE = (
     "status", "thank_you_markdown", "share_text", "group_url", "group_label", "alert_sender",
     "min_own_words_percent", "follow_up_template", "goal_letters",
     "organisation_name", "organisation_url", "accent_colour", "image_alt",
+    *(f"{name}_cy" for name in TRANSLATED),
 )  # fmt: skip
 # Edited as text, stored as whole numbers.
 NUMBERS = {"min_own_words_percent": (0, 100), "goal_letters": (0, 10_000_000)}

@@ -38,6 +38,16 @@ class Campaign(Model):
     group_label: Mapped[str] = mapped_column(String(120), default="")
     # Alerts come From the campaign: "Publish MPs' expenses <alerts@example.org>".
     alert_sender: Mapped[str] = mapped_column(String(200), default="")
+    # Welsh texts, optional (app/campaigns/campaigns.py in_language): shown to
+    # people using the site in Welsh; empty ones fall back to the English.
+    title_cy: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    summary_cy: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    intro_markdown_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    subject_template_cy: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    body_template_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    thank_you_markdown_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    share_text_cy: Mapped[str] = mapped_column(String(280), default="", server_default="")
+    group_label_cy: Mapped[str] = mapped_column(String(120), default="", server_default="")
     # Branding (app/campaigns/branding.py): who runs it, and its colour and picture.
     organisation_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     organisation_url: Mapped[str] = mapped_column(String(500), default="", server_default="")

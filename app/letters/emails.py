@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from app.campaigns.campaigns import in_language
+from app.i18n import gettext
 from app.letters.models import Letter, LetterStatus
 from app.letters.moderation import own_words
 from app.letters.submission import confirmation_token
@@ -38,7 +40,7 @@ def _context(row: OutboxEmail) -> dict:
     letter = _letter(row)
     return {
         "letter": letter,
-        "campaign": letter.campaign,
+        "campaign": in_language(letter.campaign, letter.language),
         "mp": letter.mp,
         "constituency": letter.constituency,
         "site_name": current_app.config["SITE_NAME"],
@@ -87,9 +89,9 @@ def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
         return None  # already confirmed or expired: nothing to ask any more
     link = external_url("public.confirm", token=confirmation_token(letter))
     subject = (
-        f"Reminder: your letter to {letter.mp.name} is waiting for you"
+        gettext("Reminder: your letter to %(mp)s is waiting for you", mp=letter.mp.name)
         if reminder
-        else f"Confirm your letter to {letter.mp.name}"
+        else gettext("Confirm your letter to %(mp)s", mp=letter.mp.name)
     )
     return _to_constituent(row, subject, "confirmation/body.txt", link=link, reminder=reminder)
 
@@ -140,15 +142,16 @@ def constituent_copy(row: OutboxEmail) -> Email:
     laid out to print, with the MP's postal address."""
     letter = _letter(row)
     if letter.by_post:
+        subject = gettext("Your letter to %(mp)s, to print and post", mp=letter.mp.name)
         return _to_constituent(
-            row, f"Your letter to {letter.mp.name}, to print and post", "posted/body.txt",
+            row, subject, "posted/body.txt",
             postal_address=current_app.config["MP_POSTAL_ADDRESS"], share_url=_share_url(letter),
         )  # fmt: skip
     received = letter_text(letter=letter, campaign=letter.campaign,
                            constituency=letter.constituency,
                            own_share=_own_share(letter))  # fmt: skip
     return _to_constituent(
-        row, f"Sent: your letter to {letter.mp.name}", "constituent_copy/body.txt",
+        row, gettext("Sent: your letter to %(mp)s", mp=letter.mp.name), "constituent_copy/body.txt",
         received=received, share_url=_share_url(letter),
     )  # fmt: skip
 
@@ -167,7 +170,7 @@ def _own_share(letter: Letter) -> int | None:
 def delivery_failed(row: OutboxEmail) -> Email:
     return _to_constituent(
         row,
-        f"We could not deliver your letter to {_letter(row).mp.name}",
+        gettext("We could not deliver your letter to %(mp)s", mp=_letter(row).mp.name),
         "delivery_failed/body.txt",
     )
 
@@ -178,7 +181,10 @@ def dissolved(row: OutboxEmail) -> Email | None:
         return None
     period = dissolution.planned()
     return _to_constituent(
-        row, "Your letter waits for the new Parliament", "dissolved/body.txt", period=period
+        row,
+        gettext("Your letter waits for the new Parliament"),
+        "dissolved/body.txt",
+        period=period,
     )
 
 
@@ -187,22 +193,24 @@ def reconfirm(row: OutboxEmail) -> Email | None:
     if letter.status != LetterStatus.WAITING:
         return None
     link = external_url("public.reconfirm", token=dissolution.reconfirm_token(letter.id))
-    return _to_constituent(row, "Send your letter to your new MP?", "reconfirm/body.txt", link=link)
+    return _to_constituent(
+        row, gettext("Send your letter to your new MP?"), "reconfirm/body.txt", link=link
+    )
 
 
 def rejected(row: OutboxEmail) -> Email:
     return _to_constituent(
-        row, f"Your letter to {_letter(row).mp.name} was not sent", "rejected/body.txt"
+        row,
+        gettext("Your letter to %(mp)s was not sent", mp=_letter(row).mp.name),
+        "rejected/body.txt",
     )
 
 
 def already_written(row: OutboxEmail) -> Email:
     """Someone wrote again from this address: where the first letter stands."""
     letter = _letter(row)
-    return _to_constituent(
-        row, f"You have already written to {letter.mp.name}", "already_written/body.txt",
-        share_url=_share_url(letter),
-    )  # fmt: skip
+    subject = gettext("You have already written to %(mp)s", mp=letter.mp.name)
+    return _to_constituent(row, subject, "already_written/body.txt", share_url=_share_url(letter))
 
 
 def reminder(row: OutboxEmail) -> Email | None:

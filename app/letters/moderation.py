@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts import audit
+from app.campaigns.campaigns import in_language
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterShingle, LetterStatus
@@ -48,8 +49,10 @@ class Hold:
 
 def own_words(letter: Letter) -> OwnWords:
     names = (letter.mp.name, letter.constituency.name, letter.sender_name)
+    # Against the suggested letter its writer was shown, in their language.
+    suggested = in_language(letter.campaign, letter.language).body_template
     template = (
-        letter.campaign.body_template.replace("{mp_name}", letter.mp.name)
+        suggested.replace("{mp_name}", letter.mp.name)
         .replace("{constituency}", letter.constituency.name)
         .replace("{constituent_name}", letter.sender_name)
     )

@@ -30,9 +30,8 @@ from app.outbox.models import EmailKind, letter_email_insert
 LETTER_COLUMNS = (
     "public_id", "submission_key", "campaign_id", "constituency_id", "mp_id", "sender_name",
     "sender_email", "sender_email_key", "address1", "address2", "town", "postcode",
-    "constituency_chosen", "by_post", "subject", "body", "source", "partner_id", "embed_url",
-    "ip_hash",
-    "share_code", "referred_by_id", "share_channel", "alert_id",
+    "constituency_chosen", "by_post", "language", "subject", "body", "source", "partner_id",
+    "embed_url", "ip_hash", "share_code", "referred_by_id", "share_channel", "alert_id",
 )  # fmt: skip
 _NOW = bindparam("now", type_=DateTime())
 

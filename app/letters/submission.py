@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import metrics
-from app.alerts.subscribers import confirm_with_letter, record_consent
+from app.alerts.subscribers import CONSENT_WORDING, confirm_with_letter, record_consent
 from app.campaigns.campaigns import CampaignNotOpen, LetterRules, personal_edit_problem
 from app.campaigns.models import Campaign
 from app.db import begin_write, utcnow, write_transaction
 from app.extensions import db
+from app.i18n import N_, current_language, gettext
 from app.letters import moderation
 from app.letters.models import ACTIVE_STATUSES, WRITTEN_STATUSES, Attribution, Letter, LetterStatus
 from app.letters.routing import send_on
@@ -85,7 +86,7 @@ class FormAlreadySent(Exception):
     not a double submit, and storing nothing would lose the corrected one."""
 
 
-FORM_ALREADY_SENT = (
+FORM_ALREADY_SENT = N_(
     "This form was already sent with a different email address. Check the address "
     "and send your letter again."
 )
@@ -111,9 +112,11 @@ def check_letter(
     for field in ("name", "email", "subject", "address1", "address2", "town", "postcode"):
         value = getattr(draft, field)
         if not is_single_line(value) or has_control_characters(value):
-            raise LetterProblem({field: "Please remove line breaks and special characters."})
+            raise LetterProblem(
+                {field: gettext("Please remove line breaks and special characters.")}
+            )
     if has_control_characters(draft.body.replace("\t", " ")):
-        raise LetterProblem({"body": "Please remove special (control) characters."})
+        raise LetterProblem({"body": gettext("Please remove special (control) characters.")})
     try:
         postcode, seat, chosen = resolve_seat(draft.postcode, draft.constituency)
     except PostcodeError as exc:
@@ -173,6 +176,7 @@ def submit_letter(
                 "postcode": postcode,
                 "constituency_chosen": chosen,
                 "by_post": not seat.can_email,
+                "language": current_language(),
                 "subject": draft.subject.strip(),
                 "body": finished_body(draft, seat),
                 "source": attribution.source,
@@ -207,6 +211,7 @@ def submit_letter(
             postcode=postcode,
             constituency_id=seat.constituency_id,
             letter_id=letter_id,
+            wording=gettext(CONSENT_WORDING),  # as the form showed it, in its language
         )
     return letter_id
 

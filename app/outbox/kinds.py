@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.alerts import emails as alert_emails
+from app.i18n import force_locale
 from app.letters import emails as letter_emails
 from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
 from app.offices import digests
@@ -95,4 +96,22 @@ def build_email(row: OutboxEmail) -> Email | None:
     kind = KINDS.get(row.kind)
     if kind is None:
         raise Unbuildable(f"no builder for email kind {row.kind!r}")
-    return kind.build(row)
+    with force_locale(reader_language(row)):
+        return kind.build(row)
+
+
+# To MPs' offices and the people running the site: in English.
+IN_ENGLISH = frozenset({EmailKind.MP_LETTER, EmailKind.DIGEST, EmailKind.SITE_PROBLEM,
+                        EmailKind.ALERT_TEST})  # fmt: skip
+
+
+def reader_language(row: OutboxEmail) -> str:
+    """The language its reader used the site in."""
+    if row.kind in IN_ENGLISH:
+        return "en"
+    if row.language:
+        return row.language
+    if row.letter is not None:
+        return row.letter.language
+    subscriber = row.subscriber or (row.alert_recipient.subscriber if row.alert_recipient else None)
+    return subscriber.language if subscriber is not None else "en"

@@ -65,6 +65,8 @@ class OutboxEmail(Model):
     alert_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("alert_recipient.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
     to_address: Mapped[str | None] = mapped_column(String(254))  # an admin: a test copy, a problem
+    # The language to write it in, where no letter or subscriber says (a data link).
+    language: Mapped[str | None] = mapped_column(String(5))
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     lease_token: Mapped[str | None] = mapped_column(String(32))

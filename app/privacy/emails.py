@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.i18n import gettext
 from app.links import external_url
 from app.outbox.mime import Email, new_email, person, render_email
 from app.outbox.models import OutboxEmail
@@ -18,5 +19,5 @@ def data_link(row: OutboxEmail) -> Email:
         hours=LINK_HOURS,
         site_name=current_app.config["SITE_NAME"],
     )
-    subject = f"Your data at {current_app.config['SITE_NAME']}"
+    subject = gettext("Your data at %(site)s", site=current_app.config["SITE_NAME"])
     return new_email(row, to=person("", address), subject=subject, text=text)

@@ -17,6 +17,7 @@ from app.accounts import audit
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.db import utcnow, write_transaction
 from app.extensions import db
+from app.i18n import current_language
 from app.letters.models import Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
 from app.privacy.retention import erase_letter, erase_subscriber
@@ -30,7 +31,8 @@ LINK_HOURS = 24
 def request_link(address: str) -> None:
     """Queue the signed link to `address` (whatever it holds: no oracle)."""
     with write_transaction() as session:
-        session.add(OutboxEmail(kind=EmailKind.DATA_LINK, to_address=normalise_email(address)))
+        session.add(OutboxEmail(kind=EmailKind.DATA_LINK, to_address=normalise_email(address),
+                                language=current_language()))  # fmt: skip
 
 
 def link_token(address: str) -> str:

@@ -24,6 +24,8 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.i18n import N_, gettext
+
 # A postcode that exists but that the data places in no constituency (868
 # large-user postcodes such as BD98 1GA).
 UNPLACED = ""
@@ -83,46 +85,57 @@ class LookupUnavailable(PostcodeError):
 
 
 def _no_mp(place: str, body: str) -> str:
-    return f"{place} does not elect an MP to the UK Parliament. {body}"
+    """Why `place` (marked with N_, as `body` is) has no MP, in the reader's language."""
+    return gettext(
+        "%(place)s does not elect an MP to the UK Parliament. %(more)s",
+        place=gettext(place),
+        more=gettext(body),
+    )
 
 
-# Outward areas whose people have no MP, with an explanation for each.
+# Outward areas whose people have no MP: (place, why), translated when said.
 NO_MP_AREAS = {
-    "JE": _no_mp(
-        "Jersey",
-        "Jersey is a Crown dependency with its own parliament, the States Assembly; "
-        "you can contact your Deputy through https://statesassembly.je.",
+    "JE": (
+        N_("Jersey"),
+        N_(
+            "Jersey is a Crown dependency with its own parliament, the States Assembly; "
+            "you can contact your Deputy through https://statesassembly.je."
+        ),
     ),
-    "GY": _no_mp(
-        "Guernsey",
-        "The Bailiwick of Guernsey is a Crown dependency with its own parliaments "
-        "(the States of Guernsey, of Alderney and the Chief Pleas of Sark).",
+    "GY": (
+        N_("Guernsey"),
+        N_(
+            "The Bailiwick of Guernsey is a Crown dependency with its own parliaments "
+            "(the States of Guernsey, of Alderney and the Chief Pleas of Sark)."
+        ),
     ),
-    "IM": _no_mp(
-        "The Isle of Man",
-        "It is a Crown dependency with its own parliament, Tynwald; you can contact "
-        "your Member of the House of Keys through tynwald.org.im.",
+    "IM": (
+        N_("The Isle of Man"),
+        N_(
+            "It is a Crown dependency with its own parliament, Tynwald; you can contact "
+            "your Member of the House of Keys through tynwald.org.im."
+        ),
     ),
 }
-BFPO_MESSAGE = (
+BFPO_MESSAGE = N_(
     "BFPO addresses do not belong to a constituency. If you are in the armed forces "
     "or a member of their family, please use the postcode of your home address in the UK: "
     "that is where you are registered to vote."
 )
 # Overseas territories with UK-style postcodes.
 OVERSEAS_TERRITORIES = {
-    "ASCN1ZZ": "Ascension Island",
-    "STHL1ZZ": "Saint Helena",
-    "TDCU1ZZ": "Tristan da Cunha",
-    "BBND1ZZ": "The British Indian Ocean Territory",
-    "BIQQ1ZZ": "The British Antarctic Territory",
-    "FIQQ1ZZ": "The Falkland Islands",
-    "GX111AA": "Gibraltar",
-    "PCRN1ZZ": "The Pitcairn Islands",
-    "SIQQ1ZZ": "South Georgia and the South Sandwich Islands",
-    "TKCA1ZZ": "The Turks and Caicos Islands",
+    "ASCN1ZZ": N_("Ascension Island"),
+    "STHL1ZZ": N_("Saint Helena"),
+    "TDCU1ZZ": N_("Tristan da Cunha"),
+    "BBND1ZZ": N_("The British Indian Ocean Territory"),
+    "BIQQ1ZZ": N_("The British Antarctic Territory"),
+    "FIQQ1ZZ": N_("The Falkland Islands"),
+    "GX111AA": N_("Gibraltar"),
+    "PCRN1ZZ": N_("The Pitcairn Islands"),
+    "SIQQ1ZZ": N_("South Georgia and the South Sandwich Islands"),
+    "TKCA1ZZ": N_("The Turks and Caicos Islands"),
 }
-INVALID_MESSAGE = "Please enter a full UK postcode, such as SW1A 0AA."
+INVALID_MESSAGE = N_("Please enter a full UK postcode, such as SW1A 0AA.")
 
 
 def compact(raw: str) -> str:
@@ -177,10 +190,10 @@ def is_northern_ireland(compact_postcode: str) -> bool:
 def _check_not_postcode_shaped_places(text: str) -> None:
     """BFPO numbers and overseas territories, whose codes are not GB-shaped."""
     if _BFPO.fullmatch(text):
-        raise NoMPForArea(BFPO_MESSAGE)
+        raise NoMPForArea(gettext(BFPO_MESSAGE))
     if text in OVERSEAS_TERRITORIES:
         raise NoMPForArea(
-            _no_mp(OVERSEAS_TERRITORIES[text], "It is a British Overseas Territory."),
+            _no_mp(OVERSEAS_TERRITORIES[text], N_("It is a British Overseas Territory.")),
             pretty(text),
         )
 
@@ -189,10 +202,10 @@ def check_area_has_mp(compact_postcode: str) -> None:
     """Raise NoMPForArea for places with no MP: Crown dependencies, BFPO, territories."""
     _check_not_postcode_shaped_places(compact_postcode)
     if compact_postcode.startswith("BF1"):  # the BFPO postcode district
-        raise NoMPForArea(BFPO_MESSAGE, pretty(compact_postcode))
+        raise NoMPForArea(gettext(BFPO_MESSAGE), pretty(compact_postcode))
     area = outward_area(compact_postcode)
     if area in NO_MP_AREAS:
-        raise NoMPForArea(NO_MP_AREAS[area], pretty(compact_postcode))
+        raise NoMPForArea(_no_mp(*NO_MP_AREAS[area]), pretty(compact_postcode))
 
 
 @dataclass(slots=True)  # built on every lookup; frozen costs more to build (docs/performance.md)
@@ -238,7 +251,7 @@ def _place_carefully(text: str, literal: bool, locate: Locate) -> Placed:
         readings = repairs(text)
         if not readings:
             _check_not_postcode_shaped_places(text)
-            raise InvalidPostcode(INVALID_MESSAGE)
+            raise InvalidPostcode(gettext(INVALID_MESSAGE))
         first = readings[0]
     check_area_has_mp(first)
     if is_northern_ireland(first):
@@ -254,7 +267,10 @@ def _place_carefully(text: str, literal: bool, locate: Locate) -> Placed:
             if where is not None:
                 return Placed(pretty(reading), where)
     raise UnknownPostcode(
-        f"We can't find the postcode {pretty(first)}. Please check it: it may have a typo.",
+        gettext(
+            "We can't find the postcode %(postcode)s. Please check it: it may have a typo.",
+            postcode=pretty(first),
+        ),
         pretty(first),
     )
 

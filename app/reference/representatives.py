@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 from app import metrics
 from app.adapters.mapit import MapItSource, MapItUnavailable
 from app.extensions import db
+from app.i18n import N_, gettext
 from app.reference.cache import VersionedCache, cached
 from app.reference.models import MP, Constituency, StoredPostcodeIndex
 from app.reference.postcodes import (
@@ -38,6 +39,7 @@ from app.reference.postcodes import (
 
 PARLIAMENT_CONTACT = "https://www.parliament.uk/get-involved/contact-an-mp-or-lord/"
 POSTAL_ADDRESS = "House of Commons, London SW1A 0AA"
+NOT_LOADED = N_("The postcode data has not been loaded yet. Please try again later.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +77,18 @@ class Seat:
     def unreachable_reason(self) -> str | None:
         """Why a constituent cannot write here by email, in words for them; None if they can."""
         if self.mp.vacant:
-            return (
-                f"The seat for {self.name} is vacant: there is no MP until a by-election "
-                f"is held. You can still write to the House of Commons, {POSTAL_ADDRESS}, "
-                f"or find other ways to be heard at {PARLIAMENT_CONTACT}."
-            )
+            return gettext(
+                "The seat for %(constituency)s is vacant: there is no MP until a by-election "
+                "is held. You can still write to the House of Commons, %(address)s, or find "
+                "other ways to be heard at %(contact)s.",
+                constituency=self.name, address=POSTAL_ADDRESS, contact=PARLIAMENT_CONTACT,
+            )  # fmt: skip
         if not self.mp.can_email:
-            return (
-                f"We don't have a working email address for {self.mp.name}. You can contact "
-                f"them through their page on the UK Parliament website, or by post at "
-                f"{POSTAL_ADDRESS}."
-            )
+            return gettext(
+                "We don't have a working email address for %(name)s. You can contact them "
+                "through their page on the UK Parliament website, or by post at %(address)s.",
+                name=self.mp.name, address=POSTAL_ADDRESS,
+            )  # fmt: skip
         return None
 
 
@@ -108,14 +111,15 @@ class Choose:
     @property
     def explanation(self) -> str:
         if self.reason == "northern_ireland":
-            return (
+            return gettext(
                 "Our postcode data covers Great Britain only, so we can't tell which "
                 "Northern Ireland constituency you are in. Please choose yours from the list."
             )
-        return (
-            f"{self.postcode} is a real postcode, but it isn't tied to one constituency "
-            "(it may belong to a large organisation or a PO box). Please choose the "
-            "constituency you live in."
+        return gettext(
+            "%(postcode)s is a real postcode, but it isn't tied to one constituency (it may "
+            "belong to a large organisation or a PO box). Please choose the constituency you "
+            "live in.",
+            postcode=self.postcode,
         )
 
 
@@ -152,7 +156,7 @@ class Snapshot:
 
 def _build_snapshot(previous: Snapshot | None, version: int | None) -> Snapshot:
     if version is None:
-        raise NotLoaded("The postcode data has not been loaded yet. Please try again later.")
+        raise NotLoaded(gettext(NOT_LOADED))
     index_id = db.session.scalar(select(StoredPostcodeIndex.id))
     index = previous.index if previous and previous.index_id == index_id else None
     if index is None and index_id is not None:
@@ -228,7 +232,7 @@ def _locator(index: PostcodeIndex | None) -> Callable[[str], str | None]:
     return index.locate
 
 
-LOOKUP_UNAVAILABLE = "We can't look up postcodes right now. Please try again in a few minutes."
+LOOKUP_UNAVAILABLE = N_("We can't look up postcodes right now. Please try again in a few minutes.")
 
 
 def _mapit_locator(source: MapItSource) -> Callable[[str], str | None]:
@@ -236,13 +240,13 @@ def _mapit_locator(source: MapItSource) -> Callable[[str], str | None]:
         try:
             return source.locate(compact_postcode)
         except MapItUnavailable as exc:
-            raise LookupUnavailable(LOOKUP_UNAVAILABLE) from exc
+            raise LookupUnavailable(gettext(LOOKUP_UNAVAILABLE)) from exc
 
     return locate
 
 
 def _not_loaded(_postcode: str) -> str | None:
-    raise NotLoaded("The postcode data has not been loaded yet. Please try again later.")
+    raise NotLoaded(gettext(NOT_LOADED))
 
 
 def find_mp(raw_postcode: str) -> Found | Choose:
@@ -301,7 +305,11 @@ def resolve_seat(raw_postcode: str, chosen_gss: str | None = None) -> tuple[str,
     if isinstance(result, Found):
         if chosen_gss and chosen_gss != result.seat.gss_code:
             raise WrongConstituency(
-                f"{result.postcode} is in {result.seat.name}. Please check your postcode."
+                gettext(
+                    "%(postcode)s is in %(constituency)s. Please check your postcode.",
+                    postcode=result.postcode,
+                    constituency=result.seat.name,
+                )
             )
         return result.postcode, result.seat, False
     for seat in result.seats:

@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import N_, gettext
 from app.links import external_url
 from app.outbox.mime import Email, new_email, person, render_email
 from app.outbox.models import OutboxEmail
@@ -13,9 +14,9 @@ from app.replies.models import Answer, ReplyQuestion
 from app.replies.questionnaire import question_token, still_to_ask
 
 SUBJECTS = {
-    1: "Did {mp} reply to your letter?",
-    2: "Reminder: did {mp} reply to your letter?",
-    3: "Has {mp} replied yet?",
+    1: N_("Did %(mp)s reply to your letter?"),
+    2: N_("Reminder: did %(mp)s reply to your letter?"),
+    3: N_("Has %(mp)s replied yet?"),
 }
 
 
@@ -36,6 +37,6 @@ def did_reply(row: OutboxEmail) -> Email | None:
         links=links,
         site_name=current_app.config["SITE_NAME"],
     )
-    subject = SUBJECTS[min(question.asks, 3)].format(mp=letter.mp.name)
+    subject = gettext(SUBJECTS[min(question.asks, 3)], mp=letter.mp.name)
     return new_email(row, to=person(letter.sender_name, letter.sender_email), subject=subject,
                      text=text)  # fmt: skip

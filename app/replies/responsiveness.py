@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.extensions import db
+from app.i18n import N_, gettext
 from app.letters.models import Letter, LetterStatus
 from app.reference.models import MP, Constituency
 from app.replies.models import Answer, ReplyQuestion
@@ -101,16 +102,26 @@ def _row(name, detail, delivered, answered, replied, days, minimum, gss="") -> R
 # Reply rate -> fill, for the map: a sequential purple scale, darker for
 # more replies, each step at least 3:1 against the light grey of
 # constituencies without enough answers (as app/reports/hexmap.BUCKETS).
-NOT_SHOWN = (NONE, "fewer than the answers needed, or no letters")
+NOT_SHOWN = (NONE, N_("fewer than the answers needed, or no letters"))
 RATE_BUCKETS = (
-    (0.0, "#807dba", "under 25% say their MP replied"),
-    (0.25, "#6a51a3", "25% to 49%"),
-    (0.5, "#54278f", "50% to 74%"),
-    (0.75, "#2d004b", "75% or more"),
+    (0.0, "#807dba", N_("under %(high)s say their MP replied")),
+    (0.25, "#6a51a3", N_("%(low)s to %(high)s")),
+    (0.5, "#54278f", N_("%(low)s to %(high)s")),
+    (0.75, "#2d004b", N_("%(low)s or more")),
 )
-LEGEND = (NOT_SHOWN, *((colour, label) for _, colour, label in RATE_BUCKETS))
 
 
-def rate_fill(rate: float | None) -> tuple[str, str]:
-    """(fill, legend label) for an MP's reply rate, or for none shown."""
-    return NOT_SHOWN if rate is None else bucket(rate, RATE_BUCKETS)
+def legend() -> list[tuple[str, str]]:
+    """(colour, label) for the reply map's steps, in the reader's language:
+    "under 25% say their MP replied", "25% to 49%", ..."""
+    steps = [(NOT_SHOWN[0], gettext(NOT_SHOWN[1]))]
+    for i, (low, colour, label) in enumerate(RATE_BUCKETS):
+        upper = RATE_BUCKETS[i + 1][0] if i + 1 < len(RATE_BUCKETS) else 1.0
+        high = upper if i == 0 else upper - 0.01
+        steps.append((colour, gettext(label, low=f"{low:.0%}", high=f"{high:.0%}")))
+    return steps
+
+
+def rate_fill(rate: float | None) -> str:
+    """The fill for an MP's reply rate, or for none shown."""
+    return NOT_SHOWN[0] if rate is None else bucket(rate, RATE_BUCKETS)[0]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from app.i18n import N_, gettext, ngettext
 from app.reports.stats import Coverage
 
 SIZE = 10.0
@@ -22,11 +23,11 @@ SIZE = 10.0
 # is named in the legend and given in a table beside the map.
 NONE = "#f3f2f1"
 BUCKETS = (
-    (0, NONE, "no letters yet"),
-    (1, "#4292c6", "1 letter"),
-    (2, "#2171b5", "2 to 4"),
-    (5, "#08519c", "5 to 19"),
-    (20, "#08306b", "20 or more"),
+    (0, NONE, N_("no letters yet")),
+    (1, "#4292c6", N_("1 letter")),
+    (2, "#2171b5", N_("2 to 4")),
+    (5, "#08519c", N_("5 to 19")),
+    (20, "#08306b", N_("20 or more")),
 )
 
 
@@ -104,11 +105,12 @@ def coverage_hexes(drawn: HexMap, coverage: Coverage, seats_by_gss: dict) -> lis
         fill, _ = bucket(count)
         # Named as the table beside the map names it: from the loaded data.
         name = f"{seat.name} ({seat.mp.name})" if seat else h.name
-        letters = "1 letter" if count == 1 else f"{count} letters"
-        hexes.append(MapHex(h.points, fill, f"{name}: {letters} delivered", count))
+        label = ngettext("%(name)s: %(num)s letter delivered",
+                         "%(name)s: %(num)s letters delivered", count, name=name)  # fmt: skip
+        hexes.append(MapHex(h.points, fill, label, count))
     return hexes
 
 
 def legend(buckets=BUCKETS) -> list[tuple[str, str]]:
-    """(colour, label) for each step of a map's scale."""
-    return [(colour, label) for _, colour, label in buckets]
+    """(colour, label) for each step of a map's scale, in the reader's language."""
+    return [(colour, gettext(label)) for _, colour, label in buckets]

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db
+from app.i18n import N_, gettext
 from app.letters.models import Attribution, Letter, LetterStatus, Source
 from app.links import external_url
 from app.sharing.models import ShareEvent, ShareKind
@@ -29,12 +30,12 @@ from app.tokens import InvalidToken, Purpose, sign, unsign
 
 CHANNELS = ("facebook", "x", "whatsapp", "bluesky", "email", "copy")
 LABELS = {
-    "facebook": "Share on Facebook",
-    "x": "Post on X",
-    "whatsapp": "Send on WhatsApp",
-    "bluesky": "Post on Bluesky",
-    "email": "Send by email",
-    "copy": "Copy the link",
+    "facebook": N_("Share on Facebook"),
+    "x": N_("Post on X"),
+    "whatsapp": N_("Send on WhatsApp"),
+    "bluesky": N_("Post on Bluesky"),
+    "email": N_("Send by email"),
+    "copy": N_("Copy the link"),
 }
 REF_MAX_AGE = 30 * 86400
 
@@ -76,7 +77,11 @@ def personal_link(letter: Letter, channel: str) -> str:
 def share_buttons(letter: Letter) -> list[ShareLink]:
     """The share page's buttons: each goes through us (to count it), then to the platform."""
     return [
-        ShareLink(c, LABELS[c], external_url("public.share_out", code=letter.share_code, channel=c))
+        ShareLink(
+            c,
+            gettext(LABELS[c]),
+            external_url("public.share_out", code=letter.share_code, channel=c),
+        )
         for c in CHANNELS
         if c != "copy"
     ]

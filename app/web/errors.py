@@ -12,24 +12,29 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from app.db import describe_error
+from app.i18n import N_, gettext
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: "Something in that request didn't make sense. Please go back and try again.",
-    401: "Please sign in first.",
-    403: "You don't have permission to do that.",
-    404: "We can't find that page.",
-    405: "That page can't be used like that.",
-    413: "That was too much text to send in one go. Please shorten it and try again.",
-    429: "You've done that too many times in a short while. Please wait a little and try again.",
-    500: "Something went wrong on our side. Please try again; if it happens again, tell us.",
-    503: "We can't take requests for a moment, so nothing has been sent. Please try again "
-    "in a minute.",
+    400: N_("Something in that request didn't make sense. Please go back and try again."),
+    401: N_("Please sign in first."),
+    403: N_("You don't have permission to do that."),
+    404: N_("We can't find that page."),
+    405: N_("That page can't be used like that."),
+    413: N_("That was too much text to send in one go. Please shorten it and try again."),
+    429: N_(
+        "You've done that too many times in a short while. Please wait a little and try again."
+    ),
+    500: N_("Something went wrong on our side. Please try again; if it happens again, tell us."),
+    503: N_(
+        "We can't take requests for a moment, so nothing has been sent. Please try again "
+        "in a minute."
+    ),
 }
 # The database is restarting, unreachable or locked for longer than a write
 # may wait: nothing was stored, and trying again shortly will work.
-DATABASE_AWAY = (
+DATABASE_AWAY = N_(
     "We can't store anything for a moment, so nothing you sent was stored. "
     "Please try again in a minute."
 )
@@ -65,22 +70,27 @@ def _error(status: int, explanation: str, retry_after: int | None = None):
 
 def _handle_http(exc: HTTPException):
     status = exc.code or 500
-    explanation = MESSAGES.get(status, exc.description or "Error")
+    explanation = (
+        gettext(MESSAGES[status]) if status in MESSAGES else exc.description or gettext("Error")
+    )
     if isinstance(exc, CSRFError):
-        explanation = "Your session expired. Please go back, reload the page and try again."
+        explanation = gettext(
+            "Your session expired. Please go back, reload the page and try again."
+        )
     retry_after = _seconds_until_allowed() if status in (429, 503) else None
     if status == 429 and not wants_json():  # say when, in words, as well as in the header
-        explanation = f"{explanation} You can try again in {_in_words(retry_after or 60)}."
+        explanation = gettext("%(explanation)s You can try again in %(wait)s.",
+                        explanation=explanation, wait=_in_words(retry_after or 60))  # fmt: skip
     return _error(status, explanation, retry_after)
 
 
 def _in_words(seconds: int) -> str:
     if seconds < 90:
-        return "a minute" if seconds > 45 else f"{seconds} seconds"
+        return gettext("a minute") if seconds > 45 else gettext("%(num)s seconds", num=seconds)
     minutes = math.ceil(seconds / 60)
     if minutes < 90:
-        return f"{minutes} minutes"
-    return f"{math.ceil(minutes / 60)} hours"
+        return gettext("%(num)s minutes", num=minutes)
+    return gettext("%(num)s hours", num=math.ceil(minutes / 60))
 
 
 def _seconds_until_allowed() -> int:
@@ -92,19 +102,19 @@ def _seconds_until_allowed() -> int:
 
 def _handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return _error(500, MESSAGES[500])
+    return _error(500, gettext(MESSAGES[500]))
 
 
 def _handle_database_away(exc: Exception):
     log.error(
         "database unavailable on %s %s: %s", request.method, request.path, describe_error(exc)
     )
-    return _error(503, DATABASE_AWAY, DATABASE_RETRY_SECONDS)
+    return _error(503, gettext(DATABASE_AWAY), DATABASE_RETRY_SECONDS)
 
 
 def _handle_too_deep(_exc: RecursionError):
     """JSON nested past the parser's limit: the client's mistake, not ours."""
-    return _error(400, MESSAGES[400])
+    return _error(400, gettext(MESSAGES[400]))
 
 
 def init_app(app: Flask) -> None:

@@ -6,6 +6,7 @@ import threading
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, Form, HiddenField, StringField, TextAreaField
@@ -21,12 +22,12 @@ BODY_MAX = 20_000
 def single_line(_form, field) -> None:
     """Anything that may reach a mail header: no CR, LF, NUL or other controls."""
     if field.data and (not is_single_line(field.data) or has_control_characters(field.data)):
-        raise ValidationError("Please remove line breaks and special characters.")
+        raise ValidationError(_l("Please remove line breaks and special characters."))
 
 
 def no_control_characters(_form, field) -> None:
     if field.data and has_control_characters(field.data.replace("\t", " ")):
-        raise ValidationError("Please remove special (control) characters.")
+        raise ValidationError(_l("Please remove special (control) characters."))
 
 
 def deliverable_email(_form, field) -> None:
@@ -39,24 +40,26 @@ def deliverable_email(_form, field) -> None:
     try:
         address = validate_email(field.data, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
-        raise ValidationError("Enter an email address like name@example.com.") from exc
+        raise ValidationError(_l("Enter an email address like name@example.com.")) from exc
     if address.ascii_email:
         field.data = address.ascii_email
     elif current_app.config["ALLOW_SMTPUTF8_ADDRESSES"]:
         field.data = address.normalized
     else:
         raise ValidationError(
-            "We can't send email to an address with accents or other special letters "
-            "before the @. Please use another address."
+            _l(
+                "We can't send email to an address with accents or other special letters "
+                "before the @. Please use another address."
+            )
         )
 
 
 def email_field() -> EmailField:
     """Where a person gives their own address: required, one line, deliverable."""
     return EmailField(
-        "Your email address",
+        _l("Your email address"),
         [
-            DataRequired("Enter your email address."),
+            DataRequired(_l("Enter your email address.")),
             Length(max=254),
             single_line,
             deliverable_email,
@@ -73,48 +76,52 @@ class LetterFields(Form):
     """A constituent's letter: what the microsite's form and the JSON API check alike."""
 
     name = StringField(
-        "Your full name",
-        [DataRequired("Enter your full name."), Length(max=100), single_line],
+        _l("Your full name"),
+        [DataRequired(_l("Enter your full name.")), Length(max=100), single_line],
         filters=[_strip],
     )
     email = email_field()
     address1 = StringField(
-        "Address line 1",
-        [DataRequired("Enter the first line of your address."), Length(max=100), single_line],
+        _l("Address line 1"),
+        [DataRequired(_l("Enter the first line of your address.")), Length(max=100), single_line],
         filters=[_strip],
     )
     address2 = StringField(
-        "Address line 2 (optional)", [Optional(), Length(max=100), single_line], filters=[_strip]
+        _l("Address line 2 (optional)"),
+        [Optional(), Length(max=100), single_line],
+        filters=[_strip],
     )
     town = StringField(
-        "Town or city",
-        [DataRequired("Enter your town or city."), Length(max=60), single_line],
+        _l("Town or city"),
+        [DataRequired(_l("Enter your town or city.")), Length(max=60), single_line],
         filters=[_strip],
     )
     postcode = StringField(
-        "Postcode",
-        [DataRequired("Enter your postcode."), Length(max=16), single_line],
+        _l("Postcode"),
+        [DataRequired(_l("Enter your postcode.")), Length(max=16), single_line],
         filters=[_strip],
     )
     constituency = HiddenField(filters=[_strip])
     subject = StringField(
-        "Subject",
-        [DataRequired("Enter a subject."), Length(max=200), single_line],
+        _l("Subject"),
+        [DataRequired(_l("Enter a subject.")), Length(max=200), single_line],
         filters=[_strip],
     )
     body = TextAreaField(
-        "Your message",
+        _l("Your message"),
         [
-            DataRequired("Write your message."),
+            DataRequired(_l("Write your message.")),
             Length(
                 min=20,
                 max=BODY_MAX,
-                message=f"Your message must be between 20 and {BODY_MAX:,} characters.",
+                message=_l(
+                    "Your message must be between 20 and %(most)s characters.", most=f"{BODY_MAX:,}"
+                ),
             ),
             no_control_characters,
         ],
     )
-    alerts = BooleanField(CONSENT_WORDING)
+    alerts = BooleanField(_l(CONSENT_WORDING))
 
     def to_draft(self) -> LetterDraft:
         """The letter, once validate() passed (so no required field is empty;
@@ -138,7 +145,7 @@ class LetterForm(FlaskForm, LetterFields):
     form_ticket = HiddenField()
     ref = HiddenField()  # credit for a share link or an alert (see app/sharing/sharing.py)
     # The honeypot: hidden from people (and screen readers), filled by robots.
-    website = StringField("Leave this field empty")
+    website = StringField(_l("Leave this field empty"))
 
 
 _json_forms = threading.local()
@@ -168,8 +175,8 @@ class SubscribeForm(FlaskForm):
     """Opt in to campaign alerts (the consent wording is shown beside it)."""
 
     email = email_field()
-    postcode = StringField("Postcode (optional)", [Optional(), Length(max=16), single_line])
-    website = StringField("Leave this field empty")
+    postcode = StringField(_l("Postcode (optional)"), [Optional(), Length(max=16), single_line])
+    website = StringField(_l("Leave this field empty"))
 
 
 def first_errors(form) -> dict[str, str]:

@@ -4,14 +4,15 @@ axe-core (npm, in widget/node_modules) is added to each page as the browser
 opens it, through the DevTools protocol, so the site's strict CSP stays on.
 Each page is checked against WCAG 2.2 A and AA; the test prints the pages it
 checked with their violations (there must be none). Screenshots of the
-main pages, on a desktop and a phone, are saved in tests/browser/artifacts/
-(ignored by git) for a reviewer to look at after any run.
+main pages, on a desktop and a phone, in English and Welsh, are saved in
+tests/browser/artifacts/ (ignored by git) for a reviewer to look at after any run.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -76,13 +77,25 @@ def axe_context(browser, viewport=PHONE, **options):
     return context
 
 
-def shoot(page, name: str) -> None:
-    """A full-page screenshot at this size and at the other (phone, desktop)."""
+def shoot(page, name: str, audit: Audit | None = None) -> None:
+    """Full-page screenshots of this page on a phone and a desktop, in English
+    and in Welsh (and, given `audit`, axe run on the Welsh page too)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    size = page.viewport_size
-    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}-en.png"), full_page=True)
+    size, url = page.viewport_size, page.url
+
+    def in_(lang: str) -> str:  # the same page (a GET), asking for `lang`, kept in a cookie
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "lang"] + [("lang", lang)]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    for lang in ("en", "cy"):
+        page.goto(in_(lang))
+        if lang == "cy" and audit is not None:
+            audit.check(page, f"{name}, in Welsh")
+        for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(viewport)
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{label}-{lang}.png"), full_page=True)
+    page.goto(in_("en"))
     page.set_viewport_size(size)
 
 
@@ -109,7 +122,7 @@ def test_every_public_page_and_state_passes_axe(site, browser, mail_server, audi
     audit.check(page, "home")
     CampaignPage(page, url).open()
     audit.check(page, "campaign")
-    shoot(page, "campaign")
+    shoot(page, "campaign", audit)
     page.goto(f"{url}/c/mp-expenses/write?postcode=rubbish")
     audit.check(page, "lookup: not a postcode (error)")
     page.goto(f"{url}/c/mp-expenses/write?postcode=BT7+1NN")
@@ -122,7 +135,7 @@ def test_every_public_page_and_state_passes_axe(site, browser, mail_server, audi
 
     compose = CampaignPage(page, url).open().find_mp("TE1 1AA")
     audit.check(page, "compose")
-    shoot(page, "compose")
+    shoot(page, "compose", audit)
     page.get_by_role("button", name="Preview your letter").click()
     expect(page.get_by_role("alert")).to_be_visible()
     audit.check(page, "compose with errors")
@@ -136,7 +149,7 @@ def test_every_public_page_and_state_passes_axe(site, browser, mail_server, audi
     audit.check(page, "confirm")
     ConfirmPage(page, confirm_url).send()
     audit.check(page, "thanks and share")
-    shoot(page, "thanks")
+    shoot(page, "thanks", audit)
 
     page.goto(f"{url}/c/mp-expenses")
     page.get_by_label("Your email address").fill("sam@example.com")
@@ -167,7 +180,7 @@ def test_every_public_page_and_state_passes_axe(site, browser, mail_server, audi
         page.goto(url + path)
         audit.check(page, name)
         if name == "campaign map":
-            shoot(page, "map")
+            shoot(page, "map", audit)
 
     with site.app.app_context(), write_transaction() as session:
         session.query(Campaign).update({"status": "closed"})

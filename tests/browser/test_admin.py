@@ -34,10 +34,10 @@ def test_an_admin_runs_a_campaign_from_the_dashboard(site, page, admin_secret, m
     # Create a campaign, with the live preview showing the MP's email.
     page.get_by_role("link", name="Campaigns").click()
     page.get_by_role("link", name="New campaign").click()
-    page.get_by_label("Title").fill("Save our libraries")
+    page.get_by_label("Title", exact=True).fill("Save our libraries")
     page.get_by_label("Web address").fill("libraries")
     page.get_by_label("Status").select_option("live")
-    page.get_by_label("Suggested letter").fill(
+    page.get_by_label("Suggested letter", exact=True).fill(
         "Dear {mp_name},\n\n[Why libraries matter to you]\n\n{constituent_name}"
     )
     expect(page.locator("[data-preview] .letter-text")).to_contain_text("Dear ")  # the live preview

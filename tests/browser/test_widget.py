@@ -114,7 +114,7 @@ def test_two_widgets_on_one_page_both_work(site, blog, page):
     main.get_by_label("Your postcode").fill("TE1 1AA")
     side.get_by_label("Eich cod post").fill("BT7 1NN")
     main.get_by_role("button", name="Find my MP").click()
-    side.get_by_role("button", name="Dod o hyd i fy AS").click()
+    side.get_by_role("button", name="Dod o hyd i'm AS").click()
     expect(main.locator(".mp .name")).to_have_text("Alice Able")
     expect(side.get_by_role("heading", name="Dewiswch eich etholaeth")).to_be_visible()
     side.get_by_label(re.compile("^Derry Test")).check()

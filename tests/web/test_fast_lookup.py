@@ -50,7 +50,7 @@ def both_ways(app: Flask, method: str, query: str, headers: dict, scheme: str = 
 
 @pytest.fixture
 def lookup_app(make_app):
-    app = make_app(RATELIMIT_LOOKUP="1000/minute")
+    app = make_app(RATELIMIT_LOOKUP="1000/minute", LANGUAGES=["en"])
     flask_calls: list[str] = []
     app.before_request(lambda: flask_calls.append("flask"))
     app.extensions["test.flask_calls"] = flask_calls
@@ -105,3 +105,17 @@ def test_the_fast_path_is_counted_for_metrics(lookup_app):
     )
     assert after == (before[0] + 1, before[1] + 1)
     assert count("wtym_http_request_duration_seconds_count", route=API) > 0
+
+
+def test_where_welsh_is_offered_an_answer_in_words_is_left_to_flask(make_app):
+    """Its words follow the request's language, which Flask chooses."""
+    app = make_app(LANGUAGES=["en", "cy"])
+    flask_calls: list[str] = []
+    app.before_request(lambda: flask_calls.append("flask"))
+    client = app.test_client()
+    found = client.get(f"{API}?postcode=TE1+1AA", headers={"Accept-Language": "cy"})
+    assert found.status_code == 200
+    assert flask_calls == []  # an MP and a seat: no words, the same in both languages
+    choose = client.get(f"{API}?postcode=BT7+1NN", headers={"Accept-Language": "cy"})
+    assert flask_calls == ["flask"]
+    assert choose.get_json()["message"].startswith("Mae ein data cod post")

@@ -128,10 +128,10 @@ def contrast(a: str, b: str) -> float:
 
 @pytest.mark.parametrize("scale", ["letters", "replies"])
 def test_each_step_of_a_map_stands_out_from_none_and_from_the_step_before(scale):
-    from app.replies.responsiveness import LEGEND
+    from app.replies.responsiveness import legend as reply_legend
     from app.reports.hexmap import legend
 
-    colours = [colour for colour, _ in (legend() if scale == "letters" else LEGEND)]
+    colours = [colour for colour, _ in (legend() if scale == "letters" else reply_legend())]
     none, steps = colours[0], colours[1:]
     assert all(contrast(step, none) >= 3 for step in steps), [contrast(s, none) for s in steps]
     # Darker at each step, by enough to tell apart (the legend and the table name each).

@@ -91,11 +91,12 @@ export class ApiError extends Error {
 /**
  * @param {string} base The API's origin ("" for the page's own).
  * @param {string} partner
+ * @param {string} lang The widget's language: the site answers in it (its messages, the campaign's texts).
  */
-export function api(base, partner) {
+export function api(base, partner, lang) {
+  const query = `partner=${encodeURIComponent(partner)}${lang === "en" ? "" : `&lang=${encodeURIComponent(lang)}`}`;
   /** @param {string} path */
-  const withPartner = (path) =>
-    `${base}/api/v1${path}${path.includes("?") ? "&" : "?"}partner=${encodeURIComponent(partner)}`;
+  const withPartner = (path) => `${base}/api/v1${path}${path.includes("?") ? "&" : "?"}${query}`;
 
   /**
    * The parsed JSON of a successful response; rejects with an ApiError otherwise.

@@ -5,3 +5,8 @@ interface Window {
     mount(element: HTMLElement): void;
   };
 }
+
+// The site's translations of the widget's words, by language (widget/build.mjs).
+declare module "virtual:catalogues" {
+  export const catalogues: Record<string, Record<string, string>>;
+}

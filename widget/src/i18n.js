@@ -1,137 +1,99 @@
 // @ts-check
-// Labels in English and Welsh (data-lang="cy"). Messages from the server stay in English.
-const en = {
-  loading: "Loading…",
-  findTitle: "Find your MP",
-  campaignBy: "A campaign by",
-  postcode: "Your postcode",
-  postcodeHint: "We use it only to find your MP. For example, SW1A 0AA.",
-  findButton: "Find my MP",
-  finding: "Finding your MP…",
-  chooseTitle: "Choose your constituency",
-  chooseLabel: "Your constituency",
-  continue: "Continue",
-  otherPostcode: "Enter a different postcode",
-  yourMp: "Your MP",
-  mpFor: "MP for",
-  writeTitle: "Write to your MP",
-  aboutYou: "About you",
-  aboutYouHint:
-    "Your MP will see your name, address and email address, so they know you are a constituent and can reply to you.",
-  name: "Your full name",
-  email: "Your email address",
-  emailHint: "We'll email you a link to confirm before anything is sent.",
-  address1: "Address line 1",
-  address2: "Address line 2 (optional)",
-  town: "Town or city",
-  yourLetter: "Your letter",
-  subject: "Subject",
-  body: "Your message",
-  bodyHint: "Please make it your own: say why this matters to you.",
-  honeypot: "Leave this field empty",
-  previewButton: "Preview your letter",
-  privacyLink: "What we keep, and for how long",
-  previewTitle: "Check your letter",
-  previewIntro: "This is what your MP will receive.",
-  to: "To",
-  from: "From",
-  sendButton: "Send my letter",
-  sending: "Sending…",
-  editButton: "Change my letter",
-  sentTitle: "Check your email",
-  sentBody:
-    "We've sent you an email with a link. Your letter goes to your MP only when you open the link and press the button. Afterwards you can come back to this page.",
-  problem: "There is a problem",
-  required: {
-    name: "Enter your full name.",
-    email: "Enter your email address.",
-    address1: "Enter the first line of your address.",
-    town: "Enter your town or city.",
-    postcode: "Enter your postcode.",
-    subject: "Enter a subject.",
-    body: "Write your message.",
-  },
-  badEmail: "Enter an email address like name@example.com.",
-  tooLong: "This is too long.",
-  network: "We couldn't reach the server. Check your connection and try again: nothing you wrote has been lost.",
-  poweredBy: "Write to your MP",
-  closed: "This campaign has closed. Thank you to everyone who wrote.",
-  /** @type {(n: number, total: number) => string} */
-  stepOf: (n, total) => `Step ${n} of ${total}`,
-  /** @type {(percent: number, minimum: number) => string} */
-  ownWords: (percent, minimum) =>
-    `About ${percent}% in your own words` + (minimum ? ` (this campaign asks for at least ${minimum}%)` : ""),
-};
+// The widget's words. English is written here; every other language comes from
+// the site's gettext catalogue (app/translations/<language>/LC_MESSAGES/messages.po),
+// which build.mjs reads into the bundle, so the site and the widget share one
+// translation. `_` marks each string for pybabel (babel.cfg); it changes nothing.
+import { catalogues } from "virtual:catalogues";
 
-const cy = {
-  ...en,
-  loading: "Yn llwytho…",
-  findTitle: "Dewch o hyd i'ch AS",
-  campaignBy: "Ymgyrch gan",
-  postcode: "Eich cod post",
-  postcodeHint: "Dim ond i ddod o hyd i'ch AS y byddwn yn ei ddefnyddio. Er enghraifft, CF10 1EP.",
-  findButton: "Dod o hyd i fy AS",
-  finding: "Yn chwilio am eich AS…",
-  chooseTitle: "Dewiswch eich etholaeth",
-  chooseLabel: "Eich etholaeth",
-  continue: "Parhau",
-  otherPostcode: "Rhoi cod post gwahanol",
-  yourMp: "Eich AS",
-  mpFor: "AS dros",
-  writeTitle: "Ysgrifennu at eich AS",
-  aboutYou: "Amdanoch chi",
+/** @param {string} text */
+const _ = (text) => text;
+
+const en = {
+  loading: _("Loading…"),
+  findTitle: _("Find your MP"),
+  campaignBy: _("A campaign by"),
+  postcode: _("Your postcode"),
+  postcodeHint: _("We use it only to find your MP. For example, SW1A 0AA."),
+  findButton: _("Find my MP"),
+  finding: _("Finding your MP…"),
+  chooseTitle: _("Choose your constituency"),
+  chooseLabel: _("Your constituency"),
+  continue: _("Continue"),
+  otherPostcode: _("Enter a different postcode"),
+  yourMp: _("Your MP"),
+  mpFor: _("MP for"),
+  writeTitle: _("Write to your MP"),
+  aboutYou: _("About you"),
   aboutYouHint:
-    "Bydd eich AS yn gweld eich enw, eich cyfeiriad a'ch cyfeiriad e-bost, er mwyn gwybod eich bod yn etholwr a gallu ateb.",
-  name: "Eich enw llawn",
-  email: "Eich cyfeiriad e-bost",
-  emailHint: "Byddwn yn anfon dolen atoch i gadarnhau cyn anfon dim.",
-  address1: "Llinell gyntaf y cyfeiriad",
-  address2: "Ail linell y cyfeiriad (dewisol)",
-  town: "Tref neu ddinas",
-  yourLetter: "Eich llythyr",
-  subject: "Pwnc",
-  body: "Eich neges",
-  bodyHint: "Gwnewch hi'n eiddo i chi: dywedwch pam mae hyn yn bwysig i chi.",
-  honeypot: "Gadewch y maes hwn yn wag",
-  previewButton: "Rhagweld eich llythyr",
-  privacyLink: "Beth rydyn ni'n ei gadw, ac am ba hyd",
-  previewTitle: "Gwiriwch eich llythyr",
-  previewIntro: "Dyma beth fydd eich AS yn ei gael.",
-  to: "At",
-  from: "Oddi wrth",
-  sendButton: "Anfon fy llythyr",
-  sending: "Yn anfon…",
-  editButton: "Newid fy llythyr",
-  sentTitle: "Gwiriwch eich e-bost",
+    _("Your MP will see your name, address and email address, so they know you are a constituent and can reply to you."),
+  name: _("Your full name"),
+  email: _("Your email address"),
+  emailHint: _("We'll email you a link to confirm before anything is sent."),
+  address1: _("Address line 1"),
+  address2: _("Address line 2 (optional)"),
+  town: _("Town or city"),
+  yourLetter: _("Your letter"),
+  subject: _("Subject"),
+  body: _("Your message"),
+  bodyHint: _("Please make it your own: say why this matters to you."),
+  honeypot: _("Leave this field empty"),
+  previewButton: _("Preview your letter"),
+  privacyLink: _("What we keep, and for how long"),
+  previewTitle: _("Check your letter"),
+  previewIntro: _("This is what your MP will receive."),
+  to: _("To"),
+  from: _("From"),
+  sendButton: _("Send my letter"),
+  sending: _("Sending…"),
+  editButton: _("Change my letter"),
+  sentTitle: _("Check your email"),
   sentBody:
-    "Rydym wedi anfon e-bost atoch gyda dolen. Dim ond ar ôl i chi agor y ddolen a phwyso'r botwm y bydd eich llythyr yn mynd at eich AS. Wedyn gallwch ddod yn ôl i'r dudalen hon.",
-  problem: "Mae problem",
+    _("We've sent you an email with a link. Your letter goes to your MP only when you open the link and press the button. Afterwards you can come back to this page."),
+  problem: _("There is a problem"),
   required: {
-    name: "Rhowch eich enw llawn.",
-    email: "Rhowch eich cyfeiriad e-bost.",
-    address1: "Rhowch linell gyntaf eich cyfeiriad.",
-    town: "Rhowch eich tref neu ddinas.",
-    postcode: "Rhowch eich cod post.",
-    subject: "Rhowch bwnc.",
-    body: "Ysgrifennwch eich neges.",
+    name: _("Enter your full name."),
+    email: _("Enter your email address."),
+    address1: _("Enter the first line of your address."),
+    town: _("Enter your town or city."),
+    postcode: _("Enter your postcode."),
+    subject: _("Enter a subject."),
+    body: _("Write your message."),
   },
-  badEmail: "Rhowch gyfeiriad e-bost fel enw@enghraifft.com.",
-  tooLong: "Mae hwn yn rhy hir.",
-  network: "Doedd dim modd cyrraedd y gweinydd. Gwiriwch eich cysylltiad a rhowch gynnig arall arni: does dim byd a ysgrifennoch wedi'i golli.",
-  closed: "Mae'r ymgyrch hon wedi cau. Diolch i bawb a ysgrifennodd.",
-  /** @type {(n: number, total: number) => string} */
-  stepOf: (n, total) => `Cam ${n} o ${total}`,
-  /** @type {(percent: number, minimum: number) => string} */
-  ownWords: (percent, minimum) =>
-    `Tua ${percent}% yn eich geiriau eich hun` + (minimum ? ` (mae'r ymgyrch hon yn gofyn am o leiaf ${minimum}%)` : ""),
+  badEmail: _("Enter an email address like name@example.com."),
+  tooLong: _("This is too long."),
+  network: _("We couldn't reach the server. Check your connection and try again: nothing you wrote has been lost."),
+  poweredBy: _("Write to your MP"),
+  closed: _("This campaign has closed. Thank you to everyone who wrote."),
+  stepOf: _("Step {n} of {total}"),
+  ownWords: _("About {percent} in your own words"),
+  ownWordsMinimum: _("(this campaign asks for at least {percent})"),
 };
 
 /** @typedef {typeof en} Strings */
 
 /**
+ * `text` with each {name} in it replaced by values[name].
+ * @param {string} text
+ * @param {Record<string, string | number>} values
+ */
+export function say(text, values) {
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+}
+
+/**
+ * The widget's words in `lang`: English, or the catalogue's translation of each.
  * @param {string} lang
  * @returns {Strings}
  */
 export function strings(lang) {
-  return lang === "cy" ? cy : en;
+  const catalogue = catalogues[lang];
+  if (!catalogue) return en;
+  /** @type {(text: string) => string} */
+  const tr = (text) => catalogue[text] || text;
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [key, value] of Object.entries(en)) {
+    out[key] = typeof value === "string" ? tr(value) : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, tr(v)]));
+  }
+  return /** @type {Strings} */ (out);
 }

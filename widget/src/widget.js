@@ -2,7 +2,7 @@
 // One widget: postcode -> MP -> letter -> preview -> "check your email".
 import { api } from "./api.js";
 import { h, uid } from "./dom.js";
-import { strings } from "./i18n.js";
+import { say, strings } from "./i18n.js";
 import { ownPercent } from "./ownwords.js";
 import { css, textOn } from "./styles.js";
 
@@ -83,7 +83,7 @@ export function mount(host, base) {
     compact: host.dataset.layout === "compact",
   };
   const t = strings(options.lang);
-  const client = api(host.dataset.api || base, options.partner);
+  const client = api(host.dataset.api || base, options.partner, options.lang);
   // Open, not closed: a closed root stops no determined host script (it can
   // patch attachShadow first), while host CSS and querySelector never cross
   // an open one either; open lets tests and assistive tools see inside.
@@ -201,7 +201,8 @@ export function mount(host, base) {
       const writer = name.value.trim();
       const template = fill(campaign.body_template, seat).split("{constituent_name}").join(writer || "{constituent_name}");
       const percent = ownPercent(body.value, template, [seat.mp.name, seat.constituency.name, writer]);
-      out.textContent = t.ownWords(percent, minimum);
+      out.textContent =
+        say(t.ownWords, { percent: `${percent}%` }) + (minimum ? ` ${say(t.ownWordsMinimum, { percent: `${minimum}%` })}` : "");
     };
     body.addEventListener("input", update);
     name.addEventListener("input", update);
@@ -269,7 +270,7 @@ export function mount(host, base) {
     });
     const campaign = /** @type {Campaign} */ (state.campaign);
     const intro = options.compact ? "" : h("p", { class: "intro" }, campaign.summary);
-    const title = show(campaign.title, h("p", { class: "steps" }, t.stepOf(1, 4)), byline(campaign), intro, form);
+    const title = show(campaign.title, h("p", { class: "steps" }, say(t.stepOf, { n: 1, total: 4 })), byline(campaign), intro, form);
     if (error) {
       form.elements.postcode.focus();
       live.textContent = error;
@@ -453,7 +454,7 @@ export function mount(host, base) {
       previewStep();
     });
     const summary = errorSummary(e, form);
-    const title = show(t.writeTitle, h("p", { class: "steps" }, t.stepOf(2, 4)), summary, mpCard(/** @type {Seat} */ (state.seat)), startAgain(), form);
+    const title = show(t.writeTitle, h("p", { class: "steps" }, say(t.stepOf, { n: 2, total: 4 })), summary, mpCard(/** @type {Seat} */ (state.seat)), startAgain(), form);
     const first = Object.keys(e)
       .map((name) => /** @type {HTMLElement | null} */ (form.querySelector(`[name="${name === "constituency" ? "postcode" : name}"]`)))
       .find(Boolean);
@@ -495,7 +496,7 @@ export function mount(host, base) {
     });
     const title = show(
       t.previewTitle,
-      h("p", { class: "steps" }, t.stepOf(3, 4)),
+      h("p", { class: "steps" }, say(t.stepOf, { n: 3, total: 4 })),
       h("p", {}, t.previewIntro),
       h(
         "div",
@@ -528,7 +529,7 @@ export function mount(host, base) {
   }
 
   function sentStep() {
-    showAndFocus(t.sentTitle, h("p", { class: "steps" }, t.stepOf(4, 4)), h("div", { class: "panel", role: "status" }, h("p", {}, t.sentBody)));
+    showAndFocus(t.sentTitle, h("p", { class: "steps" }, say(t.stepOf, { n: 4, total: 4 })), h("div", { class: "panel", role: "status" }, h("p", {}, t.sentBody)));
   }
 
   function start() {

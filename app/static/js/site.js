@@ -2,6 +2,15 @@
 (function () {
   "use strict";
 
+  // The page's words for what this script writes (app/web/i18n.py), in its language.
+  var strings = JSON.parse(document.body.getAttribute("data-strings") || "{}");
+  var lang = document.documentElement.lang || "en-GB";
+  var say = function (key, values) {
+    return (strings[key] || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return name in values ? values[name] : all;
+    });
+  };
+
   // Move focus to the error summary so screen readers announce it first.
   var summary = document.querySelector("[data-autofocus]");
   if (summary) summary.focus();
@@ -23,8 +32,8 @@
     var update = function () {
       var left = max - field.value.length;
       out.textContent = left >= 0
-        ? left.toLocaleString("en-GB") + " characters left"
-        : (-left).toLocaleString("en-GB") + " characters too many";
+        ? say("charactersLeft", { n: left.toLocaleString(lang) })
+        : say("charactersOver", { n: (-left).toLocaleString(lang) });
       out.classList.toggle("counter--over", left < 0);
     };
     field.addEventListener("input", update);
@@ -69,8 +78,8 @@
       var template = field.getAttribute("data-own-words-template")
         .split("{constituent_name}").join(name || "{constituent_name}");
       var percent = ownPercent(field.value, template, names.concat([name]));
-      out.textContent = "About " + percent + "% in your own words" +
-        (minimum ? " (this campaign asks for at least " + minimum + "%)" : "");
+      out.textContent = say("ownWords", { percent: percent + "%" }) +
+        (minimum ? " " + say("ownWordsMinimum", { percent: minimum + "%" }) : "");
       out.classList.toggle("counter--over", percent < minimum);
     };
     field.addEventListener("input", update);
@@ -117,10 +126,10 @@
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(input.value).then(function () {
-        if (status) status.textContent = "Link copied.";
+        if (status) status.textContent = say("copied", {});
       }, function () {
         input.select();
-        if (status) status.textContent = "Press Ctrl+C (or Cmd+C) to copy the selected link.";
+        if (status) status.textContent = say("copyByHand", {});
       });
       var hook = button.getAttribute("data-copy-ping");
       if (hook && navigator.sendBeacon) navigator.sendBeacon(hook);

@@ -89,6 +89,14 @@ class CampaignForm(FlaskForm):
         "Alerts come from (e.g. Publish MPs' expenses <alerts@example.org>)",
         [Length(max=200), single_line, sender_address],
     )
+    title_cy = StringField("Title in Welsh", [Length(max=160), single_line])
+    summary_cy = StringField("Summary in Welsh", [Length(max=300), single_line])
+    intro_markdown_cy = TextAreaField("Introduction in Welsh (Markdown)", [Length(max=20_000)])
+    subject_template_cy = StringField("Suggested subject in Welsh", [Length(max=200), single_line])
+    body_template_cy = TextAreaField("Suggested letter in Welsh", [Length(max=20_000)])
+    thank_you_markdown_cy = TextAreaField("Thank-you text in Welsh", [Length(max=20_000)])
+    share_text_cy = StringField("Share text in Welsh", [Length(max=280), single_line])
+    group_label_cy = StringField("Group link text in Welsh", [Length(max=120), single_line])
     organisation_name = StringField("Organisation running it", [Length(max=120), single_line])
     organisation_url = StringField("Organisation's website", [Optional(), Length(max=500)])
     accent_colour = StringField("Accent colour", [Length(max=7), single_line])

@@ -12,8 +12,9 @@ allowance, lookup, body, ETag, security headers and metrics. Every other
 request goes to Flask unchanged, and so does a plain one that is refused or
 fails, so Flask's error handling gives the one answer for it: a bad postcode
 (400), a full allowance (429 with Retry-After), a partner or a cross-origin
-request (CORS), a 304, a HEAD. tests/web/test_fast_lookup.py checks that the
-two paths answer byte for byte alike.
+request (CORS), a 304, a HEAD; and, where Welsh is offered too, an answer
+with words in it (app/web/i18n.py chooses their language). tests/web/
+test_fast_lookup.py checks that the two paths answer byte for byte alike.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from app.extensions import rate_store
-from app.reference.representatives import count_lookup, find_mp
+from app.reference.representatives import Choose, Found, count_lookup, find_mp
 from app.web.api.cors import VARY
 from app.web.api.routes import lookup_answer, public_headers
 from app.web.limits import LOOKUP
@@ -46,6 +47,7 @@ class FastLookup:
         self.app = app
         self.flask = flask
         self.path = next(iter(app.url_map.iter_rules("api.representatives"))).rule
+        self.multilingual = len(app.config["LANGUAGES"]) > 1
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if (
@@ -75,6 +77,8 @@ class FastLookup:
             if args.get("partner"):
                 return None
             result = find_mp(args.get("postcode", ""))
+            if self.multilingual and in_words(result):
+                return None  # its words follow the request's language: Flask chooses it
             body = lookup_answer(result)
             etag, cache_control = public_headers(body)
         except Exception:  # Flask answers it, with its own error handling
@@ -93,3 +97,9 @@ class FastLookup:
             VARY,
             *security_headers(scheme in ("https", "wss")),
         ]
+
+
+def in_words(result: Found | Choose) -> bool:
+    """Whether the answer says something in words (why to choose, why not by
+    email), as well as the MP's data."""
+    return isinstance(result, Choose) or not result.seat.can_email

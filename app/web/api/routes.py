@@ -10,6 +10,7 @@ from app.alerts.subscribers import CONSENT_WORDING
 from app.campaigns import campaigns as campaign_service
 from app.campaigns.branding import public_branding
 from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
+from app.i18n import gettext
 from app.letters.models import Attribution, Source
 from app.letters.submission import (
     FORM_ALREADY_SENT,
@@ -125,7 +126,7 @@ def campaign(slug: str):
         "momentum": {"letters": figures.letters, "mps": figures.mps, "goal": figures.goal},
         "branding": public_branding(campaign, picture_url(campaign, external=True)),
         "form_ticket": issue_form_ticket(),
-        "consent_wording": CONSENT_WORDING,  # shown beside the alerts box, stored as given
+        "consent_wording": gettext(CONSENT_WORDING),  # shown beside the alerts box, stored as given
         "privacy_url": external_url("public.privacy"),
     }
     partner = request_partner()
@@ -211,7 +212,7 @@ def submit(slug: str):
     except CampaignNotOpen:  # closed since it was read
         return campaign_closed()
     except FormAlreadySent:
-        return json_error(409, "form_already_sent", FORM_ALREADY_SENT)
+        return json_error(409, "form_already_sent", gettext(FORM_ALREADY_SENT))
     except DuplicateLetter as dup:
         # The same answer as a new letter: the address's owner hears the rest by email.
         tell_about_existing(dup.existing)

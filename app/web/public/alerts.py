@@ -15,6 +15,7 @@ from app.alerts.subscribers import (
     token_for,
 )
 from app.extensions import csrf
+from app.i18n import gettext
 from app.tokens import Purpose
 from app.web import limits
 from app.web.forms import SubscribeForm, first_errors
@@ -36,14 +37,17 @@ def alerts_signup():
             subscribers.record_consent(
                 form.email.data or "",  # validated, so not empty
                 source="site",
-                wording=CONSENT_WORDING,
+                wording=gettext(CONSENT_WORDING),
                 campaign_id=campaign_id,
                 postcode=form.postcode.data or None,
             )
         return redirect(url_for("public.alerts_check_email"), code=303)
     status = 422 if form.errors else 200
     page = render_template(
-        "alerts/signup.html", form=form, errors=first_errors(form), consent_wording=CONSENT_WORDING
+        "alerts/signup.html",
+        form=form,
+        errors=first_errors(form),
+        consent_wording=gettext(CONSENT_WORDING),
     )
     return page, status
 

@@ -6,6 +6,7 @@ import json
 
 from flask import current_app, make_response, render_template, request
 
+from app.i18n import gettext
 from app.privacy import requests
 from app.tokens import InvalidToken
 from app.web import limits
@@ -17,7 +18,7 @@ from app.web.security import private_page
 def _settings() -> dict:
     config = current_app.config
     return {
-        "operator": config["OPERATOR_NAME"],
+        "operator": config["OPERATOR_NAME"] or gettext("the organisation running this site"),
         "contact": config["OPERATOR_CONTACT"],
         "address": config["OPERATOR_ADDRESS"],
         "link_days": config["CONFIRM_LINK_DAYS"],

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
 
-from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
+from app.campaigns.campaigns import CampaignNotFound, get_public_campaign, in_language
 from app.campaigns.models import Campaign
 from app.extensions import db
+from app.i18n import gettext
 from app.letters.submission import LetterProblem
 from app.offices.digests import digest_on, office_for, switch
 from app.reference.models import MP
 from app.replies.follow_up import follow_up_draft, send_follow_up
 from app.replies.models import Answer
 from app.replies.questionnaire import question_for, record_answer
-from app.replies.responsiveness import LEGEND, rate_fill, responsiveness
+from app.replies.responsiveness import legend, rate_fill, responsiveness
 from app.reports.hexmap import HexMap, hexmap
 from app.web.public import bp
 from app.web.security import private_page
@@ -38,7 +39,7 @@ def did_reply(token: str):
         chosen = request.args.get("answer") or question.answer or ""
     if request.method == "POST":
         if chosen not in {a.value for a in Answer}:
-            error = "Choose an answer."
+            error = gettext("Choose an answer.")
         else:
             first_time = FIRST_TIME.get(request.form.get("first_time", ""))
             record_answer(question.id, Answer(chosen), first_time)
@@ -86,7 +87,7 @@ def campaign_replies(slug: str):
     drawn = hexmap()
     return render_template(
         "replies/campaign.html", campaign=campaign, figures=figures,
-        hexmap=drawn, hexes=_shaded(drawn, figures) if drawn else [], legend=LEGEND,
+        hexmap=drawn, hexes=_shaded(drawn, figures) if drawn else [], legend=legend(),
     )  # fmt: skip
 
 
@@ -96,13 +97,16 @@ def _shaded(drawn: HexMap, figures) -> list[dict]:
     hexes = []
     for h in drawn.hexes:
         row = by_gss.get(h.gss_code)
-        fill, _ = rate_fill(row.rate if row else None)
+        fill = rate_fill(row.rate if row else None)
         if row is None:
-            label = f"{h.name}: no letters delivered"
+            label = gettext("%(place)s: no letters delivered", place=h.name)
         elif row.rate is None:
-            label = f"{h.name} ({row.name}): {row.answered} answers, fewer than needed"
+            label = gettext("%(place)s (%(mp)s): %(num)s answers, fewer than needed",
+                            place=h.name, mp=row.name, num=row.answered)  # fmt: skip
         else:
-            label = f"{h.name} ({row.name}): {row.rate:.0%} of {row.answered} writers say so"
+            share = f"{row.rate:.0%}"
+            label = gettext("%(place)s (%(mp)s): %(share)s of %(num)s writers say so",
+                            place=h.name, mp=row.name, share=share, num=row.answered)  # fmt: skip
         hexes.append({"points": h.points, "fill": fill, "label": label})
     return hexes
 
@@ -113,7 +117,8 @@ def office(token: str):
     is sent, or one email a day. A button (a POST) switches; GET only shows."""
     found = office_for(token)
     mp = db.session.get(MP, found[0]) if found else None
-    campaign = db.session.get(Campaign, found[1]) if found else None
+    found_campaign = db.session.get(Campaign, found[1]) if found else None
+    campaign = in_language(found_campaign) if found_campaign else None
     if mp is None or campaign is None:
         abort(404)
     if request.method == "POST" and request.form.get("daily") in ("yes", "no"):

@@ -22,6 +22,7 @@ from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
 from app.db import utcnow
 from app.extensions import csrf
+from app.i18n import gettext
 from app.letters.models import LetterStatus
 from app.letters.submission import (
     FORM_ALREADY_SENT,
@@ -72,7 +73,10 @@ def _campaign_or_404(slug: str) -> Campaign:
 @bp.get("/")
 def home():
     return render_template(
-        "campaigns/home.html", campaigns=campaign_service.list_public_campaigns()
+        "campaigns/home.html",
+        campaigns=[
+            campaign_service.in_language(c) for c in campaign_service.list_public_campaigns()
+        ],
     )
 
 
@@ -91,7 +95,7 @@ def campaign_page(campaign: Campaign, postcode_error: str | None = None) -> str:
         postcode_error=postcode_error,
         ref=request.args.get("ref", ""),
         signup=SubscribeForm(formdata=None),
-        consent_wording=CONSENT_WORDING,
+        consent_wording=gettext(CONSENT_WORDING),
         momentum=momentum(campaign.id, campaign.goal_letters),
     )
 
@@ -116,7 +120,7 @@ def write(slug: str):
     if seat is None:
         # Sent from the chooser with nothing (or nothing valid) chosen: say so
         # on the page, rather than leave it to the browser's own bubble.
-        problem = "Choose your constituency" if request.args.get("choosing") else None
+        problem = gettext("Choose your constituency") if request.args.get("choosing") else None
         page = render_template(
             "reference/choose.html", campaign=campaign, choose=result, problem=problem
         )
@@ -198,7 +202,7 @@ def write_post(slug: str):
         # Sent before with another address, the first probably mistyped: a
         # new ticket, so sending the corrected letter stores it.
         form.form_ticket.data = issue_form_ticket()
-        form.email.errors = [FORM_ALREADY_SENT]
+        form.email.errors = [gettext(FORM_ALREADY_SENT)]
         return _compose_again(campaign, form, status=409, seat=seat)
     except DuplicateLetter as dup:
         # The same answer as a new letter: the address's owner hears the rest by email.
@@ -214,8 +218,10 @@ def _refresh_ticket_if_stale(form: LetterForm) -> bool:
     except StaleForm:
         form.form_ticket.data = issue_form_ticket()
         form.form_ticket.errors = [
-            "This page was open for a long time. "
-            "Please check your letter and press the button again."
+            gettext(
+                "This page was open for a long time. "
+                "Please check your letter and press the button again."
+            )
         ]
         return True
 
@@ -314,7 +320,7 @@ def thanks(token: str):
 
 
 def _share_page(letter, token: str, form: SubscribeForm | None = None):
-    campaign = letter.campaign
+    campaign = campaign_service.in_language(letter.campaign)
     return render_template(
         "letters/thanks.html",
         letter=letter,
@@ -323,7 +329,7 @@ def _share_page(letter, token: str, form: SubscribeForm | None = None):
         links=share_buttons(letter),
         form=form or SubscribeForm(formdata=None, data={"email": letter.sender_email}),
         errors=first_errors(form) if form else {},
-        consent_wording=CONSENT_WORDING,
+        consent_wording=gettext(CONSENT_WORDING),
         already_subscribed=subscribed(letter.sender_email),
         token=token,
         intro=campaign_service.thank_you_html(campaign),
@@ -348,16 +354,19 @@ def subscribe_after_sending(token: str):
         record_consent(
             email,
             source="share",
-            wording=CONSENT_WORDING,
+            wording=gettext(CONSENT_WORDING),
             campaign_id=letter.campaign_id,
             postcode=letter.postcode if same_address else None,
             constituency_id=letter.constituency_id if same_address else None,
             verified=same_address,
         )
     if same_address:
-        flash("Thank you: you're signed up for campaign alerts.", "success")
+        flash(gettext("Thank you: you're signed up for campaign alerts."), "success")
     else:
-        flash("Thank you: please check that inbox for a link to confirm your alerts.", "success")
+        flash(
+            gettext("Thank you: please check that inbox for a link to confirm your alerts."),
+            "success",
+        )
     return redirect(url_for("public.thanks", token=token, _anchor="subscribe"), code=303)
 
 

@@ -1,0 +1,105 @@
+"""Languages: English, and Welsh (Cymraeg), through Flask-Babel and gettext.
+
+Strings are marked for translation (`_()` in Python, `_()` and `{% trans %}`
+in templates), extracted with pybabel into app/translations/messages.pot and
+translated in app/translations/<language>/LC_MESSAGES/messages.po, which is
+compiled to the .mo beside it (`bin/translations` does all three; a test
+checks that both are current).
+
+A request's language is the one it asks for (`?lang=cy`, then kept in a
+cookie for a year), else the cookie's, else the best of the browser's
+Accept-Language, else English. Only the languages in LANGUAGES are offered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import Babel, format_date, get_locale, gettext, refresh
+
+from app.config import ROOT, ConfigError
+
+COOKIE = "lang"
+COOKIE_SECONDS = 365 * 24 * 3600
+NAMES = {"en": "English", "cy": "Cymraeg"}  # each in its own language
+HTML_LANG = {"en": "en-GB", "cy": "cy"}
+
+
+def offered() -> list[str]:
+    return current_app.config["LANGUAGES"]
+
+
+def select_language() -> str:
+    languages = offered()
+    if not has_request_context() or request.blueprint == "admin":
+        # The worker and commands (emails choose with force_locale), and the
+        # dashboard, whose pages are in English.
+        return languages[0]
+    asked = request.args.get("lang") or request.cookies.get(COOKIE)
+    if asked in languages:
+        return asked
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def current_language() -> str:
+    return str(get_locale() or "en")
+
+
+def language_links() -> list[tuple[str, str, str]]:
+    """(code, name, URL of this page in it) for each other language offered."""
+    here = current_language()
+    links = []
+    for code in offered():
+        if code != here:
+            query = urlencode([*((k, v) for k, v in request.args.items(multi=True) if k != "lang"),
+                               ("lang", code)])  # fmt: skip
+            links.append((code, NAMES.get(code, code), f"{request.path}?{query}"))
+    return links
+
+
+def long_date(value) -> str:
+    """A day as a letter dates it, in the reader's language: "1 December 2026", "1 Rhagfyr 2026"."""
+    return format_date(value, "d MMMM y")
+
+
+def script_strings() -> dict[str, str]:
+    """The words site.js writes on the page, in the page's language; {n} and
+    {percent} are filled in by the script."""
+    return {
+        "charactersLeft": gettext("{n} characters left"),
+        "charactersOver": gettext("{n} characters too many"),
+        "ownWords": gettext("About {percent} in your own words"),
+        "ownWordsMinimum": gettext("(this campaign asks for at least {percent})"),
+        "copied": gettext("Link copied."),
+        "copyByHand": gettext("Press Ctrl+C (or Cmd+C) to copy the selected link."),
+    }
+
+
+def _remember(response):
+    """after_request: keep a language chosen by link; pages vary by language."""
+    if len(offered()) > 1 and response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+        response.vary.add("Cookie")
+        asked = request.args.get("lang")
+        if asked in offered() and request.cookies.get(COOKIE) != asked:
+            response.set_cookie(COOKIE, asked, max_age=COOKIE_SECONDS, secure=request.is_secure,
+                                httponly=True, samesite="Lax")  # fmt: skip
+    return response
+
+
+def init_app(app: Flask) -> None:
+    unknown = set(app.config["LANGUAGES"]) - set(NAMES)
+    if unknown or not app.config["LANGUAGES"]:
+        raise ConfigError(f"LANGUAGES may list only {', '.join(NAMES)}, not {sorted(unknown)}")
+    Babel(app, locale_selector=select_language,
+          default_translation_directories=str(ROOT / "app" / "translations"))  # fmt: skip
+    # Flask-Babel keeps the language it chose on the app context, which a
+    # request shares when one is already pushed (tests, commands): choose afresh.
+    app.before_request(refresh)
+    app.after_request(_remember)
+    app.add_template_global(current_language)
+    app.add_template_global(language_links)
+    app.add_template_global(script_strings)
+    app.add_template_filter(long_date)
+    app.jinja_env.globals["html_lang"] = HTML_LANG

@@ -1,0 +1,381 @@
+"""Welsh (Cymraeg) throughout: the catalogues, choosing a language, and a walk
+through every public page and email finding no words left untranslated."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app
+from sqlalchemy import select
+
+from app.alerts.models import Alert, AlertRecipient, Subscriber
+from app.alerts.subscribers import token_for
+from app.campaigns.campaigns import EDITABLE, TRANSLATED, save_campaign
+from app.db import utcnow
+from app.extensions import db
+from app.letters.models import Letter, LetterStatus
+from app.letters.submission import confirmation_token
+from app.offices.digests import office_token
+from app.outbox.kinds import build_email
+from app.outbox.models import EmailKind, OutboxEmail
+from app.privacy.requests import link_token
+from app.replies.models import ReplyQuestion
+from app.replies.questionnaire import question_token
+from app.tokens import Purpose
+from app.web.abuse import issue_form_ticket
+from tests.builders.letters import NO_MODERATION, demo_campaign
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "app" / "translations"
+OPEN, CLOSE = "\u27ea", "\u27eb"  # ⟪ ⟫: what the test catalogue puts round every translation
+
+
+# The catalogues ---------------------------------------------------------------
+
+
+def catalogue_at(path: Path):
+    with path.open("rb") as po:
+        return read_po(po)
+
+
+WELSH = TRANSLATIONS / "cy" / "LC_MESSAGES" / "messages.po"
+
+
+def extracted(tmp_path: Path) -> set:
+    pot = tmp_path / "now.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location",
+         "--ignore-dirs", ".* _* node_modules instance", "-o", str(pot), "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    return {m.id for m in catalogue_at(pot) if m.id}
+
+
+def test_the_catalogues_hold_every_marked_string(tmp_path):
+    """bin/translations was run after the last change to a marked string."""
+    marked = extracted(tmp_path)
+    welsh = {m.id for m in catalogue_at(WELSH) if m.id}
+    assert marked - welsh == set(), "run bin/translations and translate what it adds"
+    assert welsh - marked == set(), "run bin/translations: these are no longer used"
+
+
+def test_every_welsh_string_is_translated_and_keeps_its_placeholders():
+    catalogue = catalogue_at(WELSH)
+    for message in catalogue:
+        if not message.id:
+            continue
+        assert "fuzzy" not in message.flags, message.id
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(forms), f"untranslated: {message.id!r}"
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        wanted = {p for i in ids for p in re.findall(r"%\(\w+\)s|\{\w+\}", i)}
+        for form in forms:
+            assert set(re.findall(r"%\(\w+\)s|\{\w+\}", form)) <= wanted, (message.id, form)
+    assert not list(catalogue.check()), "babel's own checks"
+
+
+def test_the_compiled_catalogue_is_the_translated_one():
+    compiled = (TRANSLATIONS / "cy/LC_MESSAGES/messages.mo").read_bytes()
+    from babel.support import Translations
+
+    translations = Translations(fp=__import__("io").BytesIO(compiled))
+    catalogue = catalogue_at(WELSH)
+    for message in catalogue:
+        if message.id and not isinstance(message.id, tuple):
+            assert translations.gettext(message.id) == message.string, "run bin/translations"
+
+
+# Choosing a language --------------------------------------------------------------
+
+
+@pytest.fixture
+def bilingual(make_app):
+    app = make_app(LANGUAGES=["en", "cy"])
+    with app.app_context():
+        yield app
+
+
+def html_of(response) -> str:
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_link_chooses_welsh_and_a_cookie_keeps_it(bilingual):
+    client = bilingual.test_client()
+    english = html_of(client.get("/c/mp-expenses"))
+    assert '<html lang="en-GB">' in english
+    assert (
+        '<a class="language" href="/c/mp-expenses?lang=cy" hreflang="cy" lang="cy">Cymraeg</a>'
+        in english
+    )
+    welsh = client.get("/c/mp-expenses?lang=cy")
+    assert '<html lang="cy">' in html_of(welsh)
+    assert "<h2>Dewch o hyd i'ch AS</h2>" in html_of(welsh)
+    assert "lang=cy" in welsh.headers["Set-Cookie"]
+    assert {"Accept-Language", "Cookie"} <= set(welsh.headers["Vary"].replace(" ", "").split(","))
+    assert '<html lang="cy">' in html_of(client.get("/privacy"))  # remembered
+    assert '<html lang="en-GB">' in html_of(client.get("/privacy?lang=en"))
+
+
+def test_the_browser_s_language_is_used_when_none_was_chosen(bilingual):
+    client = bilingual.test_client()
+    page = client.get("/", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"})
+    assert '<html lang="cy">' in html_of(page)
+    assert "Set-Cookie" not in page.headers  # nothing is kept unless a link asks
+
+
+def test_welsh_is_offered_only_where_configured(make_app):
+    app = make_app(LANGUAGES=["en"])
+    client = app.test_client()
+    page = html_of(client.get("/c/mp-expenses?lang=cy", headers={"Accept-Language": "cy"}))
+    assert '<html lang="en-GB">' in page
+    assert 'class="language"' not in page
+
+
+def test_a_campaign_s_welsh_texts_are_shown_in_welsh(bilingual):
+    campaign = demo_campaign()
+    fields = {key: getattr(campaign, key) for key in EDITABLE}
+    save_campaign(None, campaign.id, {**fields, "title_cy": "Cyhoeddi treuliau ASau yn llawn",
+                                      "body_template_cy": "Annwyl {mp_name},\n\n[Pam mae hyn yn bwysig i chi]\n\n{constituent_name}"})  # fmt: skip
+    client = bilingual.test_client()
+    assert "<h1>Cyhoeddi treuliau ASau yn llawn</h1>" in html_of(
+        client.get("/c/mp-expenses?lang=cy")
+    )
+    compose = html_of(client.get("/c/mp-expenses/write?postcode=TE1+1AA"))
+    assert "Annwyl Alice Able," in compose
+    api = client.get("/api/v1/campaigns/mp-expenses?lang=cy").get_json()
+    assert api["title"] == "Cyhoeddi treuliau ASau yn llawn"
+    english = client.get("/c/mp-expenses?lang=en")
+    assert "<h1>Publish MPs&#39; expenses in full</h1>" in html_of(english)
+
+
+# The walk: every public page and email, under a catalogue that marks each translation ------
+
+
+def marking_catalogue(directory: Path) -> str:
+    """A "cy" catalogue whose every translation is its msgid in ⟪ ⟫: any
+    text on a page outside those marks never went through gettext."""
+    catalogue = catalogue_at(WELSH)
+    for message in catalogue:
+        if message.id:
+            if isinstance(message.id, tuple):
+                message.string = tuple(f"{OPEN}{message.id[1]}{CLOSE}" for _ in message.string)
+            else:
+                message.string = f"{OPEN}{message.id}{CLOSE}"
+    target = directory / "cy" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as out:
+        write_mo(out, catalogue)
+    return str(directory)
+
+
+class Text(HTMLParser):
+    """What a person sees or hears of a page: its text, and the attributes read aloud."""
+
+    READ = ("aria-label", "placeholder", "title", "alt", "data-busy-text")
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        self.parts += [value for name, value in attrs if name in self.READ and value]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+DATA = [
+    r"https?://\S+", r"[\w.+-]+@[\w.-]+", r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b",  # links, addresses, postcodes
+    r"\d{1,2} \w+ \d{4}", r"\b\d[\d,.:%]*\b", r"JSON", r"Cymraeg", r"English",
+    r"\{\w+\}",  # a suggested letter's placeholders, replaced as the letter is sent
+]  # fmt: skip
+
+
+def leftover(text: str, data: list[str]) -> str:
+    """The words in `text` that are neither a marked translation nor data."""
+    innermost = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
+    while innermost.search(text):  # translations hold others (a campaign's title in a sentence)
+        text = innermost.sub(" ", text)
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    for pattern in DATA:
+        text = re.sub(pattern, " ", text)
+    return " ".join(w for w in text.split() if re.search(r"[A-Za-z]", w))
+
+
+@pytest.fixture
+def marked(make_app, tmp_path, mail_server):
+    app = make_app(
+        LANGUAGES=["en", "cy"], BABEL_TRANSLATION_DIRECTORIES=marking_catalogue(tmp_path),
+        SITE_NAME=f"{OPEN}Site{CLOSE}", OPERATOR_NAME=f"{OPEN}Operator{CLOSE}",
+        OPERATOR_CONTACT="privacy@example.org", MAIL_PORT=mail_server.port, MAIL_SERVER="127.0.0.1",
+        MIN_FILL_SECONDS=0, MOMENTUM_CACHE_SECONDS=0, **NO_MODERATION,
+    )  # fmt: skip
+    with app.app_context():
+        campaign = demo_campaign()
+        fields = {key: getattr(campaign, key) for key in EDITABLE}
+        welsh = {f"{name}_cy": f"{OPEN}{name}{CLOSE}" for name in TRANSLATED}
+        welsh["body_template_cy"] = (
+            f"{OPEN}Dear{CLOSE} {{mp_name}}, [{OPEN}why{CLOSE}] {{constituent_name}}"
+        )
+        save_campaign(
+            None, campaign.id, {**fields, **welsh, "organisation_name": f"{OPEN}Org{CLOSE}"}
+        )
+        yield app
+
+
+def reference_data() -> list[str]:
+    """MPs', constituencies' and parties' names: data, in every language."""
+    from app.reference.models import MP, Constituency
+
+    names = [mp.name for mp in db.session.scalars(select(MP))]
+    names += [mp.party for mp in db.session.scalars(select(MP)) if mp.party]
+    names += [c.name for c in db.session.scalars(select(Constituency))]
+    # The address letters by post go to, as Royal Mail needs it written.
+    return [*names, "Vacant", *current_app.config["MP_POSTAL_ADDRESS"].splitlines()]
+
+
+WRITER = {
+    "name": f"{OPEN}Jane{CLOSE}", "email": "jane@example.com", "address1": f"{OPEN}1 Street{CLOSE}",
+    "address2": "", "town": f"{OPEN}Town{CLOSE}", "postcode": "TE1 1AA",
+    "subject": f"{OPEN}Subject{CLOSE}", "body": f"{OPEN}My own letter, twenty words and more{CLOSE}",
+}  # fmt: skip
+
+
+def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(marked):
+    client = marked.test_client()
+    client.set_cookie("lang", "cy")
+    data = reference_data()
+    found: dict[str, str] = {}
+
+    def visit(name: str, response) -> str:
+        page = response.get_data(as_text=True)
+        parser = Text()
+        parser.feed(page)
+        left = leftover(" ".join(parser.parts), data)
+        if left:
+            found[name] = left
+        return page
+
+    def post_letter(action: str, **changes):
+        form = {**WRITER, "form_ticket": issue_form_ticket(), "website": "", "action": action}
+        return client.post("/c/mp-expenses/write", data={**form, **changes})
+
+    visit("home", client.get("/"))
+    visit("campaign", client.get("/c/mp-expenses"))
+    visit("postcode error", client.get("/c/mp-expenses/write?postcode=nonsense"))
+    visit("postcode unknown", client.get("/c/mp-expenses/write?postcode=TE9+9ZX"))
+    visit("no MP (Jersey)", client.get("/c/mp-expenses/write?postcode=JE2+3AB"))
+    visit("vacant seat", client.get("/c/mp-expenses/write?postcode=VA1+1AA"))
+    visit("chooser", client.get("/c/mp-expenses/write?postcode=BT7+1NN"))
+    visit("chooser error", client.get("/c/mp-expenses/write?postcode=BT7+1NN&choosing=1"))
+    visit("compose", client.get("/c/mp-expenses/write?postcode=TE1+1AA"))
+    visit("compose, by post", client.get("/c/mp-expenses/write?postcode=G1+1AA"))
+    visit("compose errors", post_letter("preview", name="", email="x"))
+    visit("preview", post_letter("preview"))
+    visit("preview, by post", post_letter("preview", postcode="G1 1AA"))
+    assert post_letter("send").status_code == 303
+    visit("check your email", client.get("/c/mp-expenses/check-email"))
+    letter = db.session.scalar(select(Letter).where(Letter.sender_email == "jane@example.com"))
+    assert letter.language == "cy"
+    token = confirmation_token(letter)
+    visit("confirm", client.get(f"/confirm/{token}"))
+    client.post(f"/confirm/{token}")
+    visit("thanks", client.get(f"/confirm/{token}/thanks"))
+    visit("map", client.get("/c/mp-expenses/map"))
+    visit("replies", client.get("/c/mp-expenses/replies"))
+    db.session.add(ReplyQuestion(letter_id=letter.id, asks=1, last_asked_at=utcnow()))
+    db.session.commit()
+    visit("did your MP reply", client.get(f"/replied/{question_token(letter.id)}"))
+    visit("did your MP reply, unanswered", client.post(f"/replied/{question_token(letter.id)}"))
+    visit("office", client.get(f"/office/{office_token(letter.mp_id, letter.campaign_id)}"))
+    visit("alerts sign-up", client.get("/alerts"))
+    client.post("/alerts", data={"email": "sam@example.com", "website": ""})
+    visit("alerts: check email", client.get("/alerts/check-email"))
+    subscriber = db.session.scalar(select(Subscriber))
+    assert subscriber.language == "cy"
+    visit(
+        "alerts: confirm",
+        client.get(f"/alerts/confirm/{token_for(subscriber, Purpose.CONFIRM_SUBSCRIPTION)}"),
+    )
+    visit(
+        "alerts: confirmed",
+        client.post(f"/alerts/confirm/{token_for(subscriber, Purpose.CONFIRM_SUBSCRIPTION)}"),
+    )
+    visit(
+        "alerts: preferences",
+        client.get(f"/alerts/preferences/{token_for(subscriber, Purpose.ALERT_PREFERENCES)}"),
+    )
+    visit(
+        "alerts: unsubscribe",
+        client.get(f"/alerts/unsubscribe/{token_for(subscriber, Purpose.UNSUBSCRIBE)}"),
+    )
+    visit("alerts: bad link", client.get("/alerts/confirm/nonsense"))
+    visit("privacy", client.get("/privacy"))
+    visit("about", client.get("/about"))
+    visit("your data", client.get("/your-data"))
+    visit("your data: yours", client.get(f"/your-data/{link_token('jane@example.com')}"))
+    visit("confirm: bad link", client.get("/confirm/nonsense"))
+    visit("404", client.get("/no-such-page"))
+
+    # Every email a writer or subscriber gets, built as the worker builds it.
+    emails = [EmailKind.CONFIRMATION, EmailKind.REMINDER, EmailKind.CONSTITUENT_COPY,
+              EmailKind.DELIVERY_FAILED, EmailKind.REJECTED, EmailKind.ALREADY_WRITTEN,
+              EmailKind.DISSOLVED, EmailKind.RECONFIRM, EmailKind.DID_REPLY]  # fmt: skip
+    statuses = {EmailKind.CONFIRMATION: LetterStatus.PENDING, EmailKind.REMINDER: LetterStatus.PENDING,
+                EmailKind.DISSOLVED: LetterStatus.WAITING, EmailKind.RECONFIRM: LetterStatus.WAITING}  # fmt: skip
+    rows = [OutboxEmail(kind=kind, letter_id=letter.id) for kind in emails]
+    rows += [OutboxEmail(kind=kind, subscriber_id=subscriber.id)
+             for kind in (EmailKind.SUBSCRIBE_CONFIRM, EmailKind.PREFERENCES_LINK)]  # fmt: skip
+    rows.append(OutboxEmail(kind=EmailKind.DATA_LINK, to_address="jane@example.com", language="cy"))
+    alert = Alert(campaign_id=letter.campaign_id, subject=f"{OPEN}s{CLOSE}", status="sending",
+                  body_markdown=f"{OPEN}b{CLOSE}", call_to_action=f"{OPEN}c{CLOSE}")  # fmt: skip
+    db.session.add(alert)
+    db.session.flush()
+    recipient = AlertRecipient(alert_id=alert.id, subscriber_id=subscriber.id)
+    db.session.add(recipient)
+    db.session.flush()
+    rows.append(
+        OutboxEmail(kind=EmailKind.ALERT, alert_recipient_id=recipient.id, alert_id=alert.id)
+    )
+    db.session.add_all(rows)
+    db.session.flush()
+    for row in rows:
+        letter.status = statuses.get(row.kind, LetterStatus.SENT)
+        letter.sent_at = utcnow()
+        subscriber.status = "pending" if row.kind == EmailKind.SUBSCRIBE_CONFIRM else "confirmed"
+        email = build_email(row)
+        assert email is not None, row.kind
+        message = email if isinstance(email, EmailMessage) else __import__("email").message_from_bytes(
+            email.data, _class=EmailMessage, policy=__import__("email.policy").policy.default)  # fmt: skip
+        text = f"{message['Subject']}\n{message.get_body(('plain',)).get_content()}"
+        html = message.get_body(("html",))
+        if html is not None:
+            parser = Text()
+            parser.feed(html.get_content())
+            text += "\n" + " ".join(parser.parts)
+        if row.kind == EmailKind.CONSTITUENT_COPY:  # what the MP received is quoted as it was sent
+            text = re.sub(r"-{70}.*?-{70}", " ", text, flags=re.S)
+        left = leftover(text, data)
+        if left:
+            found[f"email: {row.kind}"] = left
+    db.session.rollback()
+
+    assert not found, "\n".join(f"{name}: {words}" for name, words in found.items())
