@@ -189,3 +189,18 @@ def test_the_widget_leaves_no_empty_strip_beside_it(site, blog, page):
     card = widget.locator(".w").first.bounding_box()
     assert abs((host["x"] + host["width"]) - (card["x"] + card["width"])) <= 2, (host, card)
     assert card["width"] <= 640
+
+
+def test_the_welsh_widget_has_no_english_in_it(site, blog, page):
+    """Its words, its errors and the consent it asks for come from the site's catalogue."""
+    page.goto(f"{blog.url}/?widgets=2")
+    side = page.locator("#widget-side")
+    side.get_by_label("Eich cod post").fill("TE1 1AA")
+    side.get_by_role("button", name="Dod o hyd i'm AS").click()
+    expect(side.get_by_role("heading", name="Ysgrifennu at eich AS")).to_be_visible()
+    expect(
+        side.get_by_label(re.compile("^E-bostiwch rybuddion ataf"))
+    ).to_be_visible()  # the consent
+    side.get_by_label("Eich enw llawn").fill("")
+    side.get_by_role("button", name="Rhagolwg o'ch llythyr").click()
+    expect(side.locator(".msg .sr").first).to_have_text("Gwall: ")

@@ -50,6 +50,7 @@ const en = {
   sentBody:
     _("We've sent you an email with a link. Your letter goes to your MP only when you open the link and press the button. Afterwards you can come back to this page."),
   problem: _("There is a problem"),
+  error: _("Error:"),
   required: {
     name: _("Enter your full name."),
     email: _("Enter your email address."),

@@ -166,7 +166,7 @@ export function mount(host, base) {
     const described = [];
     const hintEl = hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : "";
     if (hint) described.push(`${id}-hint`);
-    const errorEl = error ? h("p", { class: "msg", id: `${id}-error` }, h("span", { class: "sr" }, "Error: "), error) : "";
+    const errorEl = error ? h("p", { class: "msg", id: `${id}-error` }, h("span", { class: "sr" }, `${t.error} `), error) : "";
     if (error) described.push(`${id}-error`);
     const attrs = {
       id,
