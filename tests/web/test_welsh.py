@@ -311,22 +311,13 @@ def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(mar
     visit("alerts: check email", client.get("/alerts/check-email"))
     subscriber = db.session.scalar(select(Subscriber))
     assert subscriber.language == "cy"
-    visit(
-        "alerts: confirm",
-        client.get(f"/alerts/confirm/{token_for(subscriber, Purpose.CONFIRM_SUBSCRIPTION)}"),
-    )
-    visit(
-        "alerts: confirmed",
-        client.post(f"/alerts/confirm/{token_for(subscriber, Purpose.CONFIRM_SUBSCRIPTION)}"),
-    )
-    visit(
-        "alerts: preferences",
-        client.get(f"/alerts/preferences/{token_for(subscriber, Purpose.ALERT_PREFERENCES)}"),
-    )
-    visit(
-        "alerts: unsubscribe",
-        client.get(f"/alerts/unsubscribe/{token_for(subscriber, Purpose.UNSUBSCRIBE)}"),
-    )
+    for name, method, path, purpose in [
+        ("alerts: confirm", client.get, "/alerts/confirm", Purpose.CONFIRM_SUBSCRIPTION),
+        ("alerts: confirmed", client.post, "/alerts/confirm", Purpose.CONFIRM_SUBSCRIPTION),
+        ("alerts: preferences", client.get, "/alerts/preferences", Purpose.ALERT_PREFERENCES),
+        ("alerts: unsubscribe", client.get, "/alerts/unsubscribe", Purpose.UNSUBSCRIBE),
+    ]:
+        visit(name, method(f"{path}/{token_for(subscriber, purpose)}"))
     visit("alerts: bad link", client.get("/alerts/confirm/nonsense"))
     visit("privacy", client.get("/privacy"))
     visit("about", client.get("/about"))
