@@ -66,7 +66,7 @@ def fill(app, letters: int) -> None:
                     "body": f"Dear MP,\n\nI am writing as your constituent ({n}). Please publish "
                             "every receipt, in full, before the summer.\n\nYours sincerely,",
                     "source": "direct", "ip_hash": "", "created_at": now, "confirmed_at": now,
-                    "share_code": f"b{n}",
+                    "share_code": f"b{n}", "own_percent": 100,  # measured on confirming
                 })  # fmt: skip
             ids = db.session.scalars(insert(Letter).returning(Letter.id), rows).all()
             db.session.execute(

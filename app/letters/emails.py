@@ -162,7 +162,10 @@ def _share_url(letter: Letter) -> str | None:
 
 
 def _own_share(letter: Letter) -> int | None:
-    """The percentage of the letter in the writer's own words, as its footer says."""
+    """The percentage of the letter in the writer's own words, as its footer
+    says: measured when it was confirmed (again for a letter from before that)."""
+    if letter.own_percent is not None:
+        return letter.own_percent
     own = own_words(letter)
     return own.percent if own.total_words else None
 

@@ -95,6 +95,9 @@ class Letter(Model):
     constituency_id: Mapped[int] = mapped_column(ForeignKey("constituency.id"))
     mp_id: Mapped[int] = mapped_column(ForeignKey("mp.id"))
     status: Mapped[LetterStatus] = mapped_column(String(12), default=S.PENDING)
+    # The share of it in its writer's own words (0-100), measured when it was
+    # confirmed: the figure its MP's footer and its writer's copy both give.
+    own_percent: Mapped[int | None]
     # The language its writer used the site in: their emails are written in it.
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     # Written to an MP we cannot email: the constituent prints it and posts it.

@@ -112,6 +112,7 @@ def reason_to_hold(letter: Letter) -> Hold | None:
     """
     config = current_app.config
     own = own_words(letter)
+    letter.own_percent = own.percent if own.total_words else None
     db.session.add_all(
         LetterShingle(letter_id=letter.id, hash=h, campaign_id=letter.campaign_id)
         for h in sorted(own.shingles)[:SKETCH_SIZE]

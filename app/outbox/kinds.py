@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.alerts import emails as alert_emails
-from app.i18n import force_locale
+from app.i18n import current_language, force_locale
 from app.letters import emails as letter_emails
 from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
 from app.offices import digests
@@ -96,7 +96,10 @@ def build_email(row: OutboxEmail) -> Email | None:
     kind = KINDS.get(row.kind)
     if kind is None:
         raise Unbuildable(f"no builder for email kind {row.kind!r}")
-    with force_locale(reader_language(row)):
+    language = reader_language(row)
+    if language == current_language():  # most are: no need to switch (and switch back)
+        return kind.build(row)
+    with force_locale(language):
         return kind.build(row)
 
 

@@ -59,3 +59,21 @@ def test_the_writers_copy_is_what_the_mp_received_with_their_own_share_link(make
     assert "Verified constituent" in copy.text
     assert "/office/" not in copy.text  # the office's own link stays with the office
     assert share in copy.text  # friends they bring are credited to them
+
+
+def test_the_share_is_measured_once_on_confirming_and_kept(make_app, mail_server):
+    """The figure the MP's footer and the writer's copy give is the one measured
+    when the letter was confirmed, whatever the campaign's template says later."""
+    from app.campaigns.campaigns import EDITABLE, save_campaign
+    from tests.builders.letters import PERSONAL_BODY
+
+    app = make_app(MAIL_PORT=mail_server.port, **NO_MODERATION)
+    with app.app_context():
+        letter = confirmed_letter()
+        assert fresh(letter).own_percent == 100
+        campaign = demo_campaign()
+        fields = {key: getattr(campaign, key) for key in EDITABLE}
+        save_campaign(None, campaign.id, {**fields, "body_template": PERSONAL_BODY})
+        deliver()
+        [mail] = mail_server.to(MP_ADDRESS)
+    assert "About 100% of this letter is in their own words" in mail.text
