@@ -159,8 +159,8 @@ def _bulk_email(
     # Everything the rendered template holds: an edit to any of it renders anew.
     campaign = alert.campaign
     parts = (alert.subject, alert.body_markdown, alert.call_to_action, campaign.alert_sender,
-             campaign.title, campaign.slug, campaign.accent_colour, campaign.organisation_name,
-             campaign.organisation_url)  # fmt: skip
+             campaign.title, campaign.title_cy, campaign.slug, campaign.accent_colour,
+             campaign.organisation_name, campaign.organisation_url)  # fmt: skip
     version = hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()
     template = _template(alert.id, version, test, current_language())
     text, html = template.text, template.html

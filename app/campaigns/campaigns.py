@@ -67,9 +67,10 @@ class CampaignInWelsh:
 def in_language(campaign: Campaign, language: str | None = None) -> Campaign:
     """The campaign in `language` (the current one by default): in Welsh, its
     Welsh texts where it has them."""
-    if (language or current_language()) == "cy" and not isinstance(campaign, CampaignInWelsh):
-        return cast(Campaign, CampaignInWelsh(campaign))
-    return campaign
+    welsh = (language or current_language()) == "cy"
+    if isinstance(campaign, CampaignInWelsh):
+        return campaign if welsh else object.__getattribute__(campaign, "_campaign")
+    return cast(Campaign, CampaignInWelsh(campaign)) if welsh else campaign
 
 
 @dataclass(frozen=True)

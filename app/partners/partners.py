@@ -16,11 +16,12 @@ from sqlalchemy import select
 from app.accounts import audit
 from app.db import write_transaction
 from app.extensions import db
+from app.i18n import N_
 from app.partners.models import Partner
 from app.reference.cache import bump_reference_version, cached
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,58}[a-z0-9]")
-DISABLED_NOTICE = "This campaign form isn't available on this site at the moment."
+DISABLED_NOTICE = N_("This campaign form isn't available on this site at the moment.")
 
 
 class PartnerError(Exception):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.campaigns.campaigns import INSTRUCTION
 from app.db import utcnow, write_transaction
 from app.extensions import db
+from app.i18n import N_, gettext
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import LetterProblem, route_confirmed
 from app.reference.representatives import seat_by_constituency_id
@@ -24,7 +25,7 @@ from app.replies.models import Answer, ReplyQuestion
 from app.sharing.sharing import new_share_code
 from app.text import fill_placeholders, has_control_characters, is_single_line
 
-FOLLOWED_UP = "You have already sent a follow-up to this letter."
+FOLLOWED_UP = N_("You have already sent a follow-up to this letter.")
 
 
 def follow_up_draft(question: ReplyQuestion) -> tuple[str, str] | None:
@@ -54,23 +55,25 @@ def send_follow_up(question: ReplyQuestion, subject: str, body: str) -> Letter:
     subject, body = subject.strip(), body.strip()
     problems = {}
     if not subject or len(subject) > 200 or not is_single_line(subject):
-        problems["subject"] = "Enter a subject of one line, up to 200 characters."
+        problems["subject"] = gettext("Enter a subject of one line, up to 200 characters.")
     instruction = INSTRUCTION.search(body)
     if not body or len(body) > 20_000 or has_control_characters(body.replace("\t", " ")):
-        problems["body"] = "Enter your letter (up to 20,000 characters)."
+        problems["body"] = gettext("Enter your letter (up to 20,000 characters).")
     elif instruction:
-        problems["body"] = f"Please replace {instruction.group(0)} with your own words."
+        problems["body"] = gettext(
+            "Please replace %(instruction)s with your own words.", instruction=instruction.group(0)
+        )
     if problems:
         raise LetterProblem(problems)
     original = question.letter
     seat = seat_by_constituency_id(original.constituency_id)
     if seat is None or seat.mp.id != original.mp_id or not seat.can_email:
         raise LetterProblem(
-            {"body": "Your MP has changed since your letter: write afresh instead."}
+            {"body": gettext("Your MP has changed since your letter: write afresh instead.")}
         )
     with write_transaction() as session:
         if _followed_up(original.id):
-            raise LetterProblem({"body": FOLLOWED_UP})
+            raise LetterProblem({"body": gettext(FOLLOWED_UP)})
         letter = Letter(
             public_id=secrets.token_urlsafe(16), submission_key=secrets.token_hex(16),
             campaign_id=original.campaign_id, constituency_id=original.constituency_id,
@@ -79,7 +82,7 @@ def send_follow_up(question: ReplyQuestion, subject: str, body: str) -> Letter:
             address1=original.address1, address2=original.address2, town=original.town,
             postcode=original.postcode, constituency_chosen=original.constituency_chosen,
             subject=subject, body=body, source=original.source, share_code=new_share_code(),
-            follow_up_of_id=original.id,
+            follow_up_of_id=original.id, language=original.language,
             status=LetterStatus.PENDING, confirmed_at=utcnow(),
         )  # fmt: skip
         session.add(letter)

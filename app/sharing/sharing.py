@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, select
 
+from app.campaigns.campaigns import in_language
 from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db
@@ -106,7 +107,7 @@ def record_share(code: str, channel: str) -> str | None:
     if letter is None or channel not in CHANNELS:
         return None
     _record(letter, ShareKind.SHARE, channel)
-    campaign = letter.campaign
+    campaign = in_language(letter.campaign)  # the writer's, sharing from the page in it
     return share_href(
         channel, url=personal_link(letter, channel), text=campaign.share_text, title=campaign.title
     )

@@ -32,14 +32,19 @@ def offered() -> list[str]:
 
 def select_language() -> str:
     languages = offered()
+    default = "en" if "en" in languages else languages[0]
     if not has_request_context() or request.blueprint == "admin":
         # The worker and commands (emails choose with force_locale), and the
         # dashboard, whose pages are in English.
-        return languages[0]
-    asked = request.args.get("lang") or request.cookies.get(COOKIE)
+        return default
+    asked = request.args.get("lang")
+    if request.blueprint == "api":
+        # Only what the URL asks: a shared cache keys answers by URL alone.
+        return asked if asked in languages else default
+    asked = asked or request.cookies.get(COOKIE)
     if asked in languages:
         return asked
-    return request.accept_languages.best_match(languages) or languages[0]
+    return request.accept_languages.best_match(languages) or default
 
 
 def current_language() -> str:
@@ -54,7 +59,8 @@ def language_links() -> list[tuple[str, str, str]]:
         if code != here:
             query = urlencode([*((k, v) for k, v in request.args.items(multi=True) if k != "lang"),
                                ("lang", code)])  # fmt: skip
-            links.append((code, NAMES.get(code, code), f"{request.path}?{query}"))
+            # Only a query: relative to this page, it cannot lead anywhere else.
+            links.append((code, NAMES.get(code, code), f"?{query}"))
     return links
 
 
@@ -83,8 +89,9 @@ def _remember(response):
         response.vary.add("Cookie")
         asked = request.args.get("lang")
         if asked in offered() and request.cookies.get(COOKIE) != asked:
-            response.set_cookie(COOKIE, asked, max_age=COOKIE_SECONDS, secure=request.is_secure,
-                                httponly=True, samesite="Lax")  # fmt: skip
+            secure = current_app.config["SESSION_COOKIE_SECURE"]
+            response.set_cookie(COOKIE, asked, max_age=COOKIE_SECONDS, httponly=True,
+                                samesite="Lax", secure=secure)  # fmt: skip
     return response
 
 

@@ -107,15 +107,17 @@ def test_the_fast_path_is_counted_for_metrics(lookup_app):
     assert count("wtym_http_request_duration_seconds_count", route=API) > 0
 
 
-def test_where_welsh_is_offered_an_answer_in_words_is_left_to_flask(make_app):
-    """Its words follow the request's language, which Flask chooses."""
+def test_an_answer_in_words_asked_for_in_welsh_is_left_to_flask(make_app):
+    """The API's language is the one its URL asks for (?lang=), never the
+    browser's, so a cache keyed by URL serves each reader theirs."""
     app = make_app(LANGUAGES=["en", "cy"])
     flask_calls: list[str] = []
     app.before_request(lambda: flask_calls.append("flask"))
     client = app.test_client()
-    found = client.get(f"{API}?postcode=TE1+1AA", headers={"Accept-Language": "cy"})
-    assert found.status_code == 200
-    assert flask_calls == []  # an MP and a seat: no words, the same in both languages
-    choose = client.get(f"{API}?postcode=BT7+1NN", headers={"Accept-Language": "cy"})
+    english = client.get(f"{API}?postcode=BT7+1NN", headers={"Accept-Language": "cy"})
+    assert english.get_json()["message"].startswith("Our postcode data covers")
+    assert flask_calls == []  # English: the fast path's own
+    welsh = client.get(f"{API}?postcode=BT7+1NN&lang=cy")
+    assert welsh.get_json()["message"].startswith("Mae ein data cod post")
     assert flask_calls == ["flask"]
-    assert choose.get_json()["message"].startswith("Mae ein data cod post")
+    assert welsh.headers["ETag"] != english.headers["ETag"]

@@ -112,10 +112,7 @@ def test_a_link_chooses_welsh_and_a_cookie_keeps_it(bilingual):
     client = bilingual.test_client()
     english = html_of(client.get("/c/mp-expenses"))
     assert '<html lang="en-GB">' in english
-    assert (
-        '<a class="language" href="/c/mp-expenses?lang=cy" hreflang="cy" lang="cy">Cymraeg</a>'
-        in english
-    )
+    assert '<a class="language" href="?lang=cy" hreflang="cy" lang="cy">Cymraeg</a>' in english
     welsh = client.get("/c/mp-expenses?lang=cy")
     assert '<html lang="cy">' in html_of(welsh)
     assert "<h2>Dewch o hyd i'ch AS</h2>" in html_of(welsh)
@@ -130,6 +127,40 @@ def test_the_browser_s_language_is_used_when_none_was_chosen(bilingual):
     page = client.get("/", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"})
     assert '<html lang="cy">' in html_of(page)
     assert "Set-Cookie" not in page.headers  # nothing is kept unless a link asks
+
+
+def test_the_language_link_stays_on_this_site(bilingual):
+    """A path a browser reads as another host (/\\evil.example) cannot turn the
+    link into one: it is only a query on the page it is on."""
+    page = bilingual.test_client().get("/%5Cevil.example/x")
+    assert page.status_code == 404
+    assert 'class="language" href="?lang=cy"' in page.get_data(as_text=True)
+
+
+def test_the_share_card_is_one_for_every_language(bilingual):
+    campaign = demo_campaign()
+    fields = {key: getattr(campaign, key) for key in EDITABLE}
+    save_campaign(None, campaign.id, {**fields, "title_cy": "Teitl Cymraeg"})
+    client = bilingual.test_client()
+    english = client.get("/c/mp-expenses/share.png").data
+    assert client.get("/c/mp-expenses/share.png?lang=cy").data == english
+
+
+def test_a_follow_up_is_in_its_first_letter_s_language(bilingual, mail_server):
+    from app.replies.follow_up import send_follow_up
+    from tests.builders.letters import confirmed_letter
+
+    letter = confirmed_letter()
+    letter.language = "cy"
+    letter.status, letter.sent_at = LetterStatus.SENT, utcnow()
+    question = ReplyQuestion(letter_id=letter.id, asks=1, last_asked_at=utcnow(), answer="no")
+    db.session.add(question)
+    db.session.commit()
+    campaign = letter.campaign
+    fields = {key: getattr(campaign, key) for key in EDITABLE}
+    save_campaign(None, campaign.id, {**fields, "follow_up_template": "Dear {mp_name}, again."})
+    follow_up = send_follow_up(question, "Again", "Dear Alice Able, I wrote before and ask again.")
+    assert follow_up.language == "cy"
 
 
 def test_welsh_is_offered_only_where_configured(make_app):

@@ -94,7 +94,8 @@ export class ApiError extends Error {
  * @param {string} lang The widget's language: the site answers in it (its messages, the campaign's texts).
  */
 export function api(base, partner, lang) {
-  const query = `partner=${encodeURIComponent(partner)}${lang === "en" ? "" : `&lang=${encodeURIComponent(lang)}`}`;
+  // Always the language: the site answers in the one the URL asks for, never the browser's.
+  const query = `partner=${encodeURIComponent(partner)}&lang=${encodeURIComponent(lang)}`;
   /** @param {string} path */
   const withPartner = (path) => `${base}/api/v1${path}${path.includes("?") ? "&" : "?"}${query}`;
 

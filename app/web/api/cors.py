@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Response, make_response, request
 
+from app.i18n import gettext
 from app.partners.partners import PartnerInfo, find_partner, origin_of
 from app.web.errors import json_error
 from app.web.security import header_names
@@ -56,7 +57,9 @@ def check_origin() -> Response | None:
             response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
         return response
     if origin and not _allowed(origin):
-        return json_error(403, "origin_not_allowed", "This site is not registered to use the API.")
+        return json_error(
+            403, "origin_not_allowed", gettext("This site is not registered to use the API.")
+        )
     return None
 
 

@@ -12,8 +12,8 @@ allowance, lookup, body, ETag, security headers and metrics. Every other
 request goes to Flask unchanged, and so does a plain one that is refused or
 fails, so Flask's error handling gives the one answer for it: a bad postcode
 (400), a full allowance (429 with Retry-After), a partner or a cross-origin
-request (CORS), a 304, a HEAD; and, where Welsh is offered too, an answer
-with words in it (app/web/i18n.py chooses their language). tests/web/
+request (CORS), a 304, a HEAD; and an answer with words in it asked for in
+another language than English (?lang=). tests/web/
 test_fast_lookup.py checks that the two paths answer byte for byte alike.
 """
 
@@ -77,8 +77,8 @@ class FastLookup:
             if args.get("partner"):
                 return None
             result = find_mp(args.get("postcode", ""))
-            if self.multilingual and in_words(result):
-                return None  # its words follow the request's language: Flask chooses it
+            if self.multilingual and args.get("lang", "en") != "en" and in_words(result):
+                return None  # words in another language than English: Flask chooses it
             body = lookup_answer(result)
             etag, cache_control = public_headers(body)
         except Exception:  # Flask answers it, with its own error handling

@@ -59,9 +59,9 @@ def partner_refusal():
         return None
     partner = request_partner()
     if partner is None:
-        return json_error(403, "unknown_partner", "This site is not a registered partner.")
+        return json_error(403, "unknown_partner", gettext("This site is not a registered partner."))
     if not partner.active:
-        return json_error(403, "partner_disabled", DISABLED_NOTICE)
+        return json_error(403, "partner_disabled", gettext(DISABLED_NOTICE))
     return None
 
 
@@ -119,7 +119,7 @@ def campaign(slug: str):
     try:
         campaign = campaign_service.get_public_campaign(slug)
     except CampaignNotFound:
-        return json_error(404, "not_found", "There is no such campaign.")
+        return json_error(404, "not_found", gettext("There is no such campaign."))
     figures = momentum(campaign.id, campaign.goal_letters)
     response = {
         **campaign_service.public_fields(campaign),
@@ -136,7 +136,7 @@ def campaign(slug: str):
             "slug": partner.slug,
             "name": partner.name,
             "active": partner.active,
-            "notice": None if partner.active else DISABLED_NOTICE,
+            "notice": None if partner.active else gettext(DISABLED_NOTICE),
         }
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -156,12 +156,12 @@ def _attribution(payload: dict) -> Attribution:
 
 
 def campaign_closed():
-    return json_error(409, "campaign_closed", "This campaign is not taking letters.")
+    return json_error(409, "campaign_closed", gettext("This campaign is not taking letters."))
 
 
 def invalid(fields: dict[str, str], **extra):
     return json_error(
-        400, "invalid", "Please correct the highlighted fields.", fields=fields, **extra
+        400, "invalid", gettext("Please correct the highlighted fields."), fields=fields, **extra
     )
 
 
@@ -169,17 +169,19 @@ def invalid(fields: dict[str, str], **extra):
 @limits.submit
 def submit(slug: str):
     if not request.is_json:
-        return json_error(415, "unsupported_media_type", "Send a JSON body (application/json).")
+        return json_error(
+            415, "unsupported_media_type", gettext("Send a JSON body (application/json).")
+        )
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return json_error(400, "invalid_json", "The body must be a JSON object.")
+        return json_error(400, "invalid_json", gettext("The body must be a JSON object."))
     refusal = partner_refusal()
     if refusal:
         return refusal
     try:
         campaign = campaign_service.open_campaign_rules(slug)
     except CampaignNotFound:
-        return json_error(404, "not_found", "There is no such campaign.")
+        return json_error(404, "not_found", gettext("There is no such campaign."))
     except CampaignNotOpen:
         return campaign_closed()
 
@@ -189,7 +191,7 @@ def submit(slug: str):
     try:
         ticket = read_form_ticket(payload.get("form_ticket"))
     except StaleForm:
-        return invalid({"form_ticket": "This form has expired. Please reload the page."})
+        return invalid({"form_ticket": gettext("This form has expired. Please reload the page.")})
     if looks_automated(ticket, payload.get("website")):
         return ACCEPTED, 202  # success-shaped; nothing stored
     limits.spend_per_address()

@@ -373,7 +373,8 @@ def subscribe_after_sending(token: str):
 @bp.get("/c/<slug>/share.png")
 def share_image(slug: str):
     campaign = _campaign_or_404(slug)
-    png = share_image_png(campaign, current_app.config["SITE_NAME"])
+    english = campaign_service.in_language(campaign, "en")  # one card: its address has no language
+    png = share_image_png(english, current_app.config["SITE_NAME"])
     response = make_response(png)
     response.headers["Content-Type"] = "image/png"
     response.headers["Cache-Control"] = "public, max-age=3600"
