@@ -47,6 +47,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.common import DATA_DIR
 from devtools.mailcatcher import MailCatcher, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,6 +218,7 @@ class HAProxy:
     def __init__(self, folder: Path, app_addresses: list[str]):
         self.folder = folder
         self.port, self.stats_port = free_port(), free_port()
+        self.last_states: list[str] = []  # what the stats page last said of each server
         key, cert = folder / "key.pem", folder / "cert.pem"
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -583,7 +585,8 @@ def run_scaleout(
         stop_all(hosts)
         lines = check_logs(run, tokens)
         say(f"logs: {lines} lines, every one JSON, none with a constituent's address or a token")
-        figures.update(letters=letters, lookups=dict(run.lookups), retried=retried)
+        figures.update(delivered=len(per_constituent), most_to_one=max(per_constituent.values()),
+                       log_lines=lines, lookups=dict(run.lookups), retried=retried)  # fmt: skip
     return figures
 
 
@@ -620,7 +623,7 @@ def main() -> None:
     parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("DATA_DIR", "")))
+    parser.add_argument("--data", type=Path, default=DATA_DIR)
     parser.add_argument("--postcode", default="SW1A 1AA")
     args = parser.parse_args()
     run_scaleout(args.database, args.redis, args.data, args.letters, args.postcode)

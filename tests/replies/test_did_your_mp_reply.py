@@ -121,8 +121,8 @@ def test_not_yet_asks_once_more_two_weeks_later(site, mail_server):
 
 def test_a_question_answered_before_it_is_sent_is_not_sent(site, mail_server):
     letter = delivered()
-    ask_due(letter.sent_at + 15 * DAY)
-    ask_due(letter.sent_at + 23 * DAY)  # the reminder is queued...
+    assert ask_due(letter.sent_at + 15 * DAY) == 1
+    assert ask_due(letter.sent_at + 23 * DAY) == 1  # the reminder is queued...
     question = question_of(letter)
     question.answer = Answer.YES  # ...and the first email answered meanwhile
     db.session.commit()

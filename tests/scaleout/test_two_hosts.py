@@ -37,6 +37,6 @@ def test_a_campaign_through_two_hosts_loses_nothing_and_sends_nothing_twice(
     printed = capsys.readouterr().out
     with capsys.disabled():
         print("\n" + printed)
-    assert figures["letters"] == LETTERS
-    assert "none twice" in printed
-    assert "every one JSON" in printed
+    assert figures["delivered"] == LETTERS  # every writer's letter reached their MP...
+    assert figures["most_to_one"] == 1  # ...once
+    assert figures["log_lines"] > 0  # and there were log lines to check

@@ -296,7 +296,8 @@ def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(mar
     data = reference_data()
     found: dict[str, str] = {}
 
-    def visit(name: str, response) -> str:
+    def visit(name: str, response, status: int = 200) -> str:
+        assert response.status_code == status, (name, response.status_code)
         page = response.get_data(as_text=True)
         parser = Text()
         parser.feed(page)
@@ -311,15 +312,15 @@ def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(mar
 
     visit("home", client.get("/"))
     visit("campaign", client.get("/c/mp-expenses"))
-    visit("postcode error", client.get("/c/mp-expenses/write?postcode=nonsense"))
-    visit("postcode unknown", client.get("/c/mp-expenses/write?postcode=TE9+9ZX"))
-    visit("no MP (Jersey)", client.get("/c/mp-expenses/write?postcode=JE2+3AB"))
+    visit("postcode error", client.get("/c/mp-expenses/write?postcode=nonsense"), 400)
+    visit("postcode unknown", client.get("/c/mp-expenses/write?postcode=TE9+9ZX"), 404)
+    visit("no MP (Jersey)", client.get("/c/mp-expenses/write?postcode=JE2+3AB"), 404)
     visit("vacant seat", client.get("/c/mp-expenses/write?postcode=VA1+1AA"))
     visit("chooser", client.get("/c/mp-expenses/write?postcode=BT7+1NN"))
-    visit("chooser error", client.get("/c/mp-expenses/write?postcode=BT7+1NN&choosing=1"))
+    visit("chooser error", client.get("/c/mp-expenses/write?postcode=BT7+1NN&choosing=1"), 400)
     visit("compose", client.get("/c/mp-expenses/write?postcode=TE1+1AA"))
     visit("compose, by post", client.get("/c/mp-expenses/write?postcode=G1+1AA"))
-    visit("compose errors", post_letter("preview", name="", email="x"))
+    visit("compose errors", post_letter("preview", name="", email="x"), 422)
     visit("preview", post_letter("preview"))
     visit("preview, by post", post_letter("preview", postcode="G1 1AA"))
     assert post_letter("send").status_code == 303
@@ -335,7 +336,9 @@ def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(mar
     db.session.add(ReplyQuestion(letter_id=letter.id, asks=1, last_asked_at=utcnow()))
     db.session.commit()
     visit("did your MP reply", client.get(f"/replied/{question_token(letter.id)}"))
-    visit("did your MP reply, unanswered", client.post(f"/replied/{question_token(letter.id)}"))
+    visit(
+        "did your MP reply, unanswered", client.post(f"/replied/{question_token(letter.id)}"), 422
+    )
     visit("office", client.get(f"/office/{office_token(letter.mp_id, letter.campaign_id)}"))
     visit("alerts sign-up", client.get("/alerts"))
     client.post("/alerts", data={"email": "sam@example.com", "website": ""})
@@ -349,13 +352,13 @@ def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(mar
         ("alerts: unsubscribe", client.get, "/alerts/unsubscribe", Purpose.UNSUBSCRIBE),
     ]:
         visit(name, method(f"{path}/{token_for(subscriber, purpose)}"))
-    visit("alerts: bad link", client.get("/alerts/confirm/nonsense"))
+    visit("alerts: bad link", client.get("/alerts/confirm/nonsense"), 404)
     visit("privacy", client.get("/privacy"))
     visit("about", client.get("/about"))
     visit("your data", client.get("/your-data"))
     visit("your data: yours", client.get(f"/your-data/{link_token('jane@example.com')}"))
-    visit("confirm: bad link", client.get("/confirm/nonsense"))
-    visit("404", client.get("/no-such-page"))
+    visit("confirm: bad link", client.get("/confirm/nonsense"), 404)
+    visit("404", client.get("/no-such-page"), 404)
 
     # Every email a writer or subscriber gets, built as the worker builds it.
     emails = [EmailKind.CONFIRMATION, EmailKind.REMINDER, EmailKind.CONSTITUENT_COPY,
