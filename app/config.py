@@ -147,9 +147,7 @@ def config_from_env(environ=None) -> dict:
         "SPF_MECHANISMS": environ.get("SPF_MECHANISMS", "mx"),
         # Amazon SES through SNS: the topics whose notifications are read
         # (comma-separated ARNs); none, and the webhook takes nothing.
-        "SNS_TOPIC_ARNS": [
-            a.strip() for a in environ.get("SNS_TOPIC_ARNS", "").split(",") if a.strip()
-        ],
+        "SNS_TOPIC_ARNS": _list(environ.get("SNS_TOPIC_ARNS", "")),
         # Rate limits, in the `limits` library's notation ("10/hour;40/day").
         # Storage: memory:// in one process, redis://host:6379 when several
         # processes or hosts serve (app/adapters/rate_store.py).

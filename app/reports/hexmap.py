@@ -15,6 +15,8 @@ from pathlib import Path
 from flask import current_app
 
 from app.i18n import N_, gettext, ngettext
+from app.reference.postcodes import LookupUnavailable
+from app.reference.representatives import reference_cache
 from app.reports.stats import Coverage
 
 SIZE = 10.0
@@ -114,3 +116,14 @@ def coverage_hexes(drawn: HexMap, coverage: Coverage, seats_by_gss: dict) -> lis
 def legend(buckets=BUCKETS) -> list[tuple[str, str]]:
     """(colour, label) for each step of a map's scale, in the reader's language."""
     return [(colour, gettext(label)) for _, colour, label in buckets]
+
+
+def coverage_map(coverage: Coverage) -> tuple[HexMap | None, list[MapHex], dict]:
+    """The hex map drawn for these counts: (the map, its hexagons, the seats by
+    GSS code). No reference data yet: no seats, and every hexagon unnamed."""
+    try:
+        seats = reference_cache().get().by_gss
+    except LookupUnavailable:
+        seats = {}
+    drawn = hexmap()
+    return drawn, coverage_hexes(drawn, coverage, seats) if drawn else [], seats

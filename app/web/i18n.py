@@ -16,9 +16,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, format_date, get_locale, gettext, refresh
+from flask_babel import Babel, format_date, gettext, refresh
 
 from app.config import ROOT, ConfigError
+from app.i18n import current_language
 
 COOKIE = "lang"
 COOKIE_SECONDS = 365 * 24 * 3600
@@ -45,10 +46,6 @@ def select_language() -> str:
     if asked in languages:
         return asked
     return request.accept_languages.best_match(languages) or default
-
-
-def current_language() -> str:
-    return str(get_locale() or "en")
 
 
 def language_links() -> list[tuple[str, str, str]]:

@@ -38,9 +38,14 @@ def header_names(response) -> set[str]:
     return {name.lower() for name, _ in response.headers.items()}
 
 
-def security_headers(secure: bool) -> list[tuple[str, str]]:
+# The headers every response carries, over HTTP and over HTTPS (with HSTS).
+_PLAIN = tuple(HEADERS.items())
+_SECURE = (*_PLAIN, ("Strict-Transport-Security", HSTS))
+
+
+def security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """The headers every response carries; HSTS only over HTTPS."""
-    return [*HEADERS.items(), ("Strict-Transport-Security", HSTS)] if secure else [*HEADERS.items()]
+    return _SECURE if secure else _PLAIN
 
 
 def add_security_headers(response):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
+from app.campaigns.campaigns import suggested_letter
 from app.config import ConfigError
 from app.links import external_url
 from app.text import markdown_to_html
@@ -58,6 +59,12 @@ def _linkify(text: str) -> Markup:
     return Markup("").join(out)
 
 
+def suggested_body(campaign, seat) -> str:
+    """The campaign's suggested letter for this seat, {constituent_name} left in:
+    what the compose page's own-words meter measures against, as the site does."""
+    return suggested_letter(campaign, seat)[1]
+
+
 def local_time(value: datetime | None, format: str = "%Y-%m-%d %H:%M") -> str:
     """A stored time (UTC, naive) as the people running the site read it: in
     DISPLAY_TIMEZONE (Europe/London), with its zone (GMT or BST)."""
@@ -86,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_percent, "percent")
     app.add_template_filter(_linkify, "linkify")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_global(suggested_body)
 
     @app.context_processor
     def site():

@@ -7,10 +7,8 @@ from flask import render_template, request
 from app.campaigns.campaigns import all_campaigns
 from app.outbox.health import mail_health
 from app.outbox.sealing import dkim_signer
-from app.reference.postcodes import LookupUnavailable
-from app.reference.representatives import reference_cache
 from app.reports import stats
-from app.reports.hexmap import coverage_hexes, hexmap, legend
+from app.reports.hexmap import coverage_map, legend
 from app.sharing import sharing
 from app.web.admin import bp
 from app.web.admin.charts import STACK_ORDER, STATUS_COLOURS, day_bars
@@ -30,12 +28,7 @@ def dashboard():
     coverage = stats.coverage(campaign_id)
     days = stats.per_day(30, campaign_id)
     bars, top = day_bars(days)
-    hexes_map = hexmap()
-    try:
-        seats = reference_cache().get().by_gss
-    except LookupUnavailable:  # no reference data yet: an empty map still draws
-        seats = {}
-    hexes = coverage_hexes(hexes_map, coverage, seats) if hexes_map else []
+    hexes_map, hexes, _ = coverage_map(coverage)
     return render_template(
         "admin/dashboard.html",
         campaign=campaign,

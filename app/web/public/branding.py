@@ -5,20 +5,16 @@ from __future__ import annotations
 from flask import Response, abort, url_for
 
 from app.campaigns.branding import ACCENT
-from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
 from app.campaigns.models import Campaign
 from app.links import external_url
-from app.web.public import bp
+from app.web.public import bp, campaign_or_404
 
 FOREVER = "public, max-age=31536000, immutable"  # each URL names one version
 
 
 @bp.get("/c/<slug>/picture/<digest>.jpg")
 def campaign_picture(slug: str, digest: str):
-    try:
-        campaign = get_public_campaign(slug)
-    except CampaignNotFound:
-        abort(404)
+    campaign = campaign_or_404(slug)
     image = campaign.image
     if image is None or image.digest != digest:
         abort(404)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
 
-from app.campaigns.campaigns import CampaignNotFound, get_public_campaign, in_language
+from app.campaigns.campaigns import in_language
 from app.campaigns.models import Campaign
 from app.extensions import db
 from app.i18n import gettext
@@ -18,36 +18,41 @@ from app.replies.models import Answer
 from app.replies.questionnaire import question_for, record_answer
 from app.replies.responsiveness import legend, rate_fill, responsiveness
 from app.reports.hexmap import HexMap, hexmap
-from app.web.public import bp
+from app.web.public import bp, campaign_or_404
 from app.web.security import private_page
 
 FIRST_TIME = {"yes": True, "no": False}
+
+
+def _question_or_404(token: str):
+    """The question a did-you-get-a-reply link asks; 404 once its letter is erased."""
+    question = question_for(token)
+    if question is None or question.letter.erased_at is not None:
+        abort(404)
+    return question
 
 
 @bp.route("/replied/<token>", methods=["GET", "POST"])
 def did_reply(token: str):
     """GET shows the question with the answer from the link chosen; only the
     button (a POST) records it, so a mail scanner following links answers nothing."""
-    question = question_for(token)
-    if question is None or question.letter.erased_at is not None:
-        abort(404)
+    question = _question_or_404(token)
     error = None
     saved = False
     if request.method == "POST":  # the form's answer, never the link's (still in the URL)
         chosen = request.form.get("answer", "")
-    else:
-        chosen = request.args.get("answer") or question.answer or ""
-    if request.method == "POST":
         if chosen not in {a.value for a in Answer}:
             error = gettext("Choose an answer.")
         else:
             first_time = FIRST_TIME.get(request.form.get("first_time", ""))
             record_answer(question.id, Answer(chosen), first_time)
             saved = True
+    else:
+        chosen = request.args.get("answer") or question.answer or ""
     offer = follow_up_draft(question) if saved else None
     page = render_template(
         "replies/did_reply.html", question=question, letter=question.letter, chosen=chosen,
-        error=error, saved=saved, answers=Answer, offer=offer, token=token,
+        error=error, saved=saved, offer=offer, token=token,
     )  # fmt: skip
     return private_page(make_response(page, 422 if error else 200))
 
@@ -55,9 +60,7 @@ def did_reply(token: str):
 @bp.route("/replied/<token>/follow-up", methods=["GET", "POST"])
 def follow_up(token: str):
     """The campaign's follow-up letter, to edit and send to the MP who did not reply."""
-    question = question_for(token)
-    if question is None or question.letter.erased_at is not None:
-        abort(404)
+    question = _question_or_404(token)
     draft = follow_up_draft(question)
     if draft is None:
         abort(404)  # no template, no "no" answer, or already followed up
@@ -79,10 +82,7 @@ def follow_up(token: str):
 
 @bp.get("/c/<slug>/replies")
 def campaign_replies(slug: str):
-    try:
-        campaign = get_public_campaign(slug)
-    except CampaignNotFound:
-        abort(404)
+    campaign = campaign_or_404(slug)
     figures = responsiveness(campaign.id)
     drawn = hexmap()
     return render_template(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flask import (
-    abort,
     current_app,
     flash,
     make_response,
@@ -17,7 +16,7 @@ from flask import (
 
 from app.alerts.subscribers import CONSENT_WORDING, record_consent, subscribed
 from app.campaigns import campaigns as campaign_service
-from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen, suggested_letter
+from app.campaigns.campaigns import CampaignNotOpen, suggested_letter
 from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
 from app.db import utcnow
@@ -59,15 +58,8 @@ from app.web import limits
 from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.client import hashed_ip
 from app.web.forms import LetterForm, SubscribeForm, first_errors
-from app.web.public import bp
+from app.web.public import bp, campaign_or_404
 from app.web.security import private_page
-
-
-def _campaign_or_404(slug: str) -> Campaign:
-    try:
-        return campaign_service.get_public_campaign(slug)
-    except CampaignNotFound:
-        abort(404)
 
 
 @bp.get("/")
@@ -82,7 +74,7 @@ def home():
 
 @bp.get("/c/<slug>")
 def campaign(slug: str):
-    return campaign_page(_campaign_or_404(slug))
+    return campaign_page(campaign_or_404(slug))
 
 
 def campaign_page(campaign: Campaign, postcode_error: str | None = None) -> str:
@@ -104,7 +96,7 @@ def campaign_page(campaign: Campaign, postcode_error: str | None = None) -> str:
 @limits.lookup
 def write(slug: str):
     """Find the MP for a postcode and show the letter to edit (or why not)."""
-    campaign = _campaign_or_404(slug)
+    campaign = campaign_or_404(slug)
     if not campaign.is_live:
         return render_template("campaigns/closed.html", campaign=campaign)
     postcode = request.args.get("postcode", "")
@@ -153,7 +145,7 @@ def _chosen_seat(result: Found | Choose, chosen_gss: str | None) -> Seat | None:
 @limits.submit
 def write_post(slug: str):
     """Preview, edit or send the letter."""
-    campaign = _campaign_or_404(slug)
+    campaign = campaign_or_404(slug)
     if not campaign.is_live:
         return render_template("campaigns/closed.html", campaign=campaign)
     form = LetterForm()
@@ -248,7 +240,7 @@ def _compose_again(
 
 @bp.get("/c/<slug>/check-email")
 def check_email(slug: str):
-    return render_template("letters/check_email.html", campaign=_campaign_or_404(slug))
+    return render_template("letters/check_email.html", campaign=campaign_or_404(slug))
 
 
 def _message_or_error_page(token: str):
@@ -372,7 +364,7 @@ def subscribe_after_sending(token: str):
 
 @bp.get("/c/<slug>/share.png")
 def share_image(slug: str):
-    campaign = _campaign_or_404(slug)
+    campaign = campaign_or_404(slug)
     english = campaign_service.in_language(campaign, "en")  # one card: its address has no language
     png = share_image_png(english, current_app.config["SITE_NAME"])
     response = make_response(png)
