@@ -22,17 +22,22 @@ class Signer:
 
     def header(self, message: bytes) -> bytes:
         """The DKIM-Signature header (CRLF-terminated) to put before `message`."""
+        present = _header_names(message)
         return dkim.sign(
             message,
             self.selector,
             self.domain,
             self.key,
             canonicalize=(b"relaxed", b"relaxed"),
-            include_headers=[h for h in SIGNED_HEADERS if _has_header(message, h)],
+            include_headers=[h for h in SIGNED_HEADERS if h in present],
             linesep=b"\r\n",
         )
 
 
-def _has_header(message: bytes, name: bytes) -> bool:
-    head = message.split(b"\r\n\r\n", 1)[0].lower()
-    return head.startswith(name + b":") or b"\r\n" + name + b":" in head
+def _header_names(message: bytes) -> set[bytes]:
+    """The names (lower case) of the headers `message` carries; a folded
+    line (starting with white space) continues a header and names none."""
+    head = message.split(b"\r\n\r\n", 1)[0]
+    return {
+        line.split(b":", 1)[0].lower() for line in head.split(b"\r\n") if line[:1] not in b" \t"
+    }
