@@ -229,6 +229,6 @@ def bounced(row: OutboxEmail, reason: str) -> None:
 
     Runs inside the worker's outcome transaction, so it only changes rows.
     """
-    subscriber = row.subscriber or (row.alert_recipient.subscriber if row.alert_recipient else None)
+    subscriber = row.to_subscriber
     if subscriber is not None:
         mark_suppressed(subscriber, f"bounced: {reason}")

@@ -93,7 +93,7 @@ def _act(session, row: OutboxEmail, report: Report) -> str:
 
 def _subscriber(row: OutboxEmail, report: Report) -> str:
     assert report.type is not None  # handle() acts on failures only
-    subscriber = row.subscriber or (row.alert_recipient.subscriber if row.alert_recipient else None)
+    subscriber = row.to_subscriber
     if subscriber is None:
         return "noted"
     if report.type == BounceType.SOFT:

@@ -116,5 +116,5 @@ def reader_language(row: OutboxEmail) -> str:
         return row.language
     if row.letter is not None:
         return row.letter.language
-    subscriber = row.subscriber or (row.alert_recipient.subscriber if row.alert_recipient else None)
+    subscriber = row.to_subscriber
     return subscriber.language if subscriber is not None else "en"

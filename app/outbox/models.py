@@ -79,6 +79,14 @@ class OutboxEmail(Model):
     subscriber: Mapped[Subscriber | None] = relationship()
     alert_recipient: Mapped[AlertRecipient | None] = relationship()
 
+    @property
+    def to_subscriber(self) -> Subscriber | None:
+        """The subscriber it is addressed to: named on the row (a confirmation,
+        a preferences link) or through its alert's recipient."""
+        if self.subscriber is not None:
+            return self.subscriber
+        return self.alert_recipient.subscriber if self.alert_recipient else None
+
     __table_args__ = (
         Index("ix_outbox_email_claim", "status", "priority", "id"),
         Index("ix_outbox_email_message", "message_id"),
