@@ -97,7 +97,7 @@ def open_campaign_rules(slug: str) -> LetterRules:
     kept = copies.get(key)
     if kept and time.monotonic() < kept[1]:
         return kept[0]
-    campaign = in_language(get_open_campaign(slug))
+    campaign = get_open_campaign(slug)  # in the reader's language
     rules = LetterRules(campaign.id, slug, campaign.subject_template, campaign.body_template,
                         campaign.min_own_words_percent or 0)  # fmt: skip
     copies[key] = (rules, time.monotonic() + current_app.config["REFERENCE_REFRESH_SECONDS"])

@@ -29,6 +29,7 @@ from app.letters.models import Letter, LetterShingle, LetterStatus
 from app.letters.own_words import OwnWords, measure, words
 from app.letters.routing import send_on
 from app.outbox.models import EmailKind, OutboxEmail
+from app.text import fill_placeholders
 
 log = logging.getLogger(__name__)
 SKETCH_SIZE = 64
@@ -51,10 +52,11 @@ def own_words(letter: Letter) -> OwnWords:
     names = (letter.mp.name, letter.constituency.name, letter.sender_name)
     # Against the suggested letter its writer was shown, in their language.
     suggested = in_language(letter.campaign, letter.language).body_template
-    template = (
-        suggested.replace("{mp_name}", letter.mp.name)
-        .replace("{constituency}", letter.constituency.name)
-        .replace("{constituent_name}", letter.sender_name)
+    template = fill_placeholders(
+        suggested,
+        mp_name=letter.mp.name,
+        constituency=letter.constituency.name,
+        constituent_name=letter.sender_name,
     )
     return measure(letter.body, template, names)
 
