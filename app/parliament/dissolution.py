@@ -29,17 +29,6 @@ class DissolutionInvalid(Exception):
     """The dates do not make a dissolution."""
 
 
-def current(session=None) -> Dissolution | None:
-    """The dissolution in force today, if any."""
-    session = session or db.session
-    return session.scalar(
-        select(Dissolution)
-        .where(Dissolution.ended_at.is_(None), Dissolution.dissolved_on <= utcnow().date())
-        .order_by(Dissolution.id.desc())
-        .limit(1)
-    )
-
-
 _IN_FORCE = (
     select(Dissolution.id)
     .where(Dissolution.ended_at.is_(None), Dissolution.dissolved_on <= bindparam("today"))
@@ -49,7 +38,8 @@ _IN_FORCE = (
 
 def in_force(session=None) -> bool:
     """Whether Parliament is dissolved today. Asked for every letter the worker
-    builds: run on the session's connection, it costs a fifth of `current()`."""
+    builds: a prebuilt statement on the session's connection, a fifth of the
+    cost of loading the Dissolution through the ORM."""
     session = session or db.session
     return session.connection().execute(_IN_FORCE, {"today": utcnow().date()}).first() is not None
 
@@ -81,9 +71,9 @@ def hold_queued() -> int:
     """Letters confirmed and not yet sent wait, once the dissolution is in force.
     (The worker runs this every minute: it takes no write lock when there is
     no dissolution.)"""
-    in_force = current() is not None
+    dissolved = in_force()
     db.session.rollback()  # end the read: a write transaction follows, or nothing
-    if not in_force:
+    if not dissolved:
         return 0
     with write_transaction() as session:
         letters = session.scalars(select(Letter).where(Letter.status == LetterStatus.QUEUED)).all()
@@ -143,7 +133,7 @@ def send_to_new_mp(letter_id: int) -> Letter:
         letter = session.get_one(Letter, letter_id)
         if letter.status != LetterStatus.WAITING:
             return letter  # confirmed twice: once is enough
-        if current(session) is not None:
+        if in_force(session):
             raise NoMPYet("Parliament is still dissolved.")
         seat = seat_by_constituency_id(letter.constituency_id)
         if seat is None or seat.mp.vacant:

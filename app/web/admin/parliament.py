@@ -29,7 +29,7 @@ def parliament():
     )
     page = render_template(
         "admin/parliament.html", form=form, period=dissolution.planned(),
-        in_force=dissolution.current() is not None, waiting=waiting,
+        in_force=dissolution.in_force(), waiting=waiting,
     )  # fmt: skip
     return page, 422 if form.errors else 200
 
