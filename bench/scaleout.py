@@ -47,10 +47,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.common import DATA_DIR
+from bench.common import DATA_DIR, ROOT
 from devtools.mailcatcher import MailCatcher, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "scaleout-secret-key-with-enough-randomness-0123456789"
 METRICS_TOKEN = "scaleout-metrics-token"
 ADMIN_EMAIL = "ops@scaleout.test"

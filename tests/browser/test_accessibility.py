@@ -27,10 +27,10 @@ from app.replies.questionnaire import question_token
 from tests.browser.conftest import sign_in
 from tests.browser.pages import CampaignPage, ConfirmPage
 from tests.builders.letters import PERSONAL_BODY, submit
+from tests.builders.settings import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
-ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

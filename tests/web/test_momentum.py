@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from app.campaigns.branding import contrast  # checked against WCAG figures in test_branding
 from app.campaigns.campaigns import EDITABLE, CampaignInvalid, save_campaign
 from app.extensions import db
 from app.letters.submission import confirm_letter, confirmation_token
@@ -121,18 +122,6 @@ def test_a_draft_campaign_has_no_public_map(fresh):
     save_campaign(None, campaign.id, {**fields, "status": "draft"})
     assert fresh.test_client().get(f"{CAMPAIGN}/map").status_code == 404
     assert fresh.test_client().get("/c/no-such-campaign/map").status_code == 404
-
-
-def contrast(a: str, b: str) -> float:
-    """WCAG 2's contrast ratio of two #rrggbb colours."""
-
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-    high, low = sorted((luminance(a), luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 @pytest.mark.parametrize("scale", ["letters", "replies"])

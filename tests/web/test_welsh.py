@@ -32,8 +32,8 @@ from app.replies.questionnaire import question_token
 from app.tokens import Purpose
 from app.web.abuse import issue_form_ticket
 from tests.builders.letters import NO_MODERATION, demo_campaign
+from tests.builders.settings import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "app" / "translations"
 OPEN, CLOSE = "\u27ea", "\u27eb"  # ⟪ ⟫: what the test catalogue puts round every translation
 
