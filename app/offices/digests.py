@@ -20,6 +20,7 @@ from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
+from app.letters.outcomes import LetterOutcome
 from app.offices.models import OfficeDigest
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.tokens import InvalidToken, Purpose, sign, unsign
@@ -125,18 +126,29 @@ def letters_in(row: OutboxEmail) -> list[Letter]:
     ))  # fmt: skip
 
 
+# What the digest's outcome does to each letter in it still QUEUED (one an
+# admin stopped meanwhile keeps its state): as an MP_LETTER's outcome does.
+DELIVERED = LetterOutcome(
+    "delivered in the office's daily digest", move_to=LetterStatus.SENT, stamp="sent_at",
+    then_queue=EmailKind.CONSTITUENT_COPY,
+)  # fmt: skip
+FAILED = LetterOutcome(
+    "the daily digest failed: {reason}", move_to=LetterStatus.FAILED,
+    then_queue=EmailKind.DELIVERY_FAILED,
+)  # fmt: skip
+
+
 def delivered(row: OutboxEmail, reason: str | None = None) -> None:
     """KINDS' on_sent for a digest: each letter in it is SENT, its writer told."""
-    for letter in letters_in(row):
-        if letter.status == LetterStatus.QUEUED:
-            letter.sent_at = utcnow()
-            letter.move_to(LetterStatus.SENT, detail="delivered in the office's daily digest")
-            db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))
+    _each_letter(row, DELIVERED, reason)
 
 
 def failed(row: OutboxEmail, reason: str) -> None:
     """KINDS' on_failed for a digest: each letter in it fails, its writer told."""
-    for letter in letters_in(row):
-        if letter.status == LetterStatus.QUEUED:
-            letter.move_to(LetterStatus.FAILED, detail=f"the daily digest failed: {reason}")
-            db.session.add(OutboxEmail(kind=EmailKind.DELIVERY_FAILED, letter_id=letter.id))
+    _each_letter(row, FAILED, reason)
+
+
+def _each_letter(row: OutboxEmail, outcome: LetterOutcome, reason: str | None) -> None:
+    letter_ids = select(Letter.id).where(Letter.digest_outbox_id == row.id).order_by(Letter.id)
+    for letter_id in db.session.scalars(letter_ids).all():
+        outcome.apply(db.session, letter_id, reason)

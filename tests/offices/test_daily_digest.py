@@ -79,3 +79,19 @@ def test_an_office_switches_to_one_email_a_day_and_back(site, mail_server):
 def test_a_forged_office_link_is_refused(site):
     assert site.test_client().get("/office/not-a-token").status_code == 404
     assert site.test_client().post("/office/not-a-token", data={"daily": "yes"}).status_code == 404
+
+
+def test_a_refused_digest_fails_each_letter_in_it_and_tells_each_writer(site, mail_server):
+    confirmed_letter()
+    deliver()
+    client = site.test_client()
+    client.post(office_link(mail_server.to(MP_ADDRESS)[0]), data={"daily": "yes"})
+    letters = [confirmed_letter(name=name, email=email) for name, email in WRITERS[1:]]
+    mail_server.fail_next("550 5.1.1 No such user", stage="RCPT", address=MP_ADDRESS)
+    deliver()  # the digest is gathered and refused; then the writers are told
+    for (_, email), letter in zip(WRITERS[1:], letters, strict=True):
+        letter = fresh(letter)
+        assert letter.status == LetterStatus.FAILED
+        assert letter.sent_at is None
+        assert any(e.detail.startswith("the daily digest failed: ") for e in letter.events)
+        assert any("could not deliver your letter" in m.text for m in mail_server.to(email))
