@@ -52,7 +52,8 @@ def _add_middleware(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every table registered before use
     from app.db import configure_engine
-    from app.extensions import csrf, db, mail, migrate, rate_store
+    from app.extensions import db, mail, migrate, rate_store
+    from app.web.csrf import csrf
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -70,10 +71,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.extensions import csrf
     from app.web.admin import bp as admin_bp
     from app.web.api import bp as api_bp
     from app.web.bounces import bp as bounces_bp
+    from app.web.csrf import csrf
     from app.web.public import bp as public_bp
     from app.web.widget import bp as widget_bp
 

@@ -229,6 +229,10 @@ def config_from_env(environ=None) -> dict:
         "MODERATION_MAX_PER_IP_PER_DAY": _int(environ, "MODERATION_MAX_PER_IP_PER_DAY", 5),
         "MODERATION_MAX_PER_EMAIL_PER_DAY": _int(environ, "MODERATION_MAX_PER_EMAIL_PER_DAY", 3),
         "WTF_CSRF_TIME_LIMIT": None,  # the form lives as long as the session
+        # Flask-WTF's HTTPS rule wants a same-origin Referer, which pages with
+        # Referrer-Policy: no-referrer never send: app/web/csrf.py checks the
+        # origin from Sec-Fetch-Site / Origin instead.
+        "WTF_CSRF_SSL_STRICT": False,
         "MAX_CONTENT_LENGTH": 256 * 1024,
         # Database errors never quote their parameters: letters and addresses
         # would reach the logs.

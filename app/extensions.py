@@ -3,7 +3,6 @@
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -26,7 +25,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 mail = Mail()
-csrf = CSRFProtect()
 
 
 # The rate limits' counters, read by app/web/limits.py. Not Flask-Limiter's

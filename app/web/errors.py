@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.db import describe_error
 from app.i18n import N_, gettext
+from app.web.csrf import form_again
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,8 @@ def _handle_http(exc: HTTPException):
     explanation = (
         gettext(MESSAGES[status]) if status in MESSAGES else exc.description or gettext("Error")
     )
-    if isinstance(exc, CSRFError):
-        explanation = gettext(
-            "Your session expired. Please go back, reload the page and try again."
-        )
+    if isinstance(exc, CSRFError) and not wants_json():
+        return form_again(exc)  # the form back, or why it was refused
     retry_after = _seconds_until_allowed() if status in (429, 503) else None
     if status == 429 and not wants_json():  # say when, in words, as well as in the header
         explanation = gettext("%(explanation)s You can try again in %(wait)s.",

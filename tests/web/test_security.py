@@ -65,16 +65,6 @@ def test_compose_without_a_csrf_token_keeps_the_letter(csrf_app):
     assert "csrf_token" in html  # a fresh token to try again with
 
 
-def test_confirm_needs_a_csrf_token(csrf_app):
-    from app.letters.submission import confirmation_token
-    from tests.builders.letters import submit
-
-    token = confirmation_token(submit())
-    response = csrf_app.test_client().post(f"/confirm/{token}")
-    assert response.status_code == 400
-    assert "session expired" in response.get_data(as_text=True)
-
-
 def test_the_api_needs_no_csrf_token(csrf_app):
     client = csrf_app.test_client()
     ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]

@@ -14,10 +14,10 @@ from app.alerts.subscribers import (
     subscriber_for,
     token_for,
 )
-from app.extensions import csrf
 from app.i18n import gettext
 from app.tokens import Purpose
 from app.web import limits
+from app.web.csrf import csrf
 from app.web.forms import SubscribeForm, first_errors
 from app.web.public import bp
 from app.web.security import private_page

@@ -20,7 +20,6 @@ from app.campaigns.campaigns import CampaignNotOpen, suggested_letter
 from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
 from app.db import utcnow
-from app.extensions import csrf
 from app.i18n import gettext
 from app.letters.models import LetterStatus
 from app.letters.submission import (
@@ -57,6 +56,7 @@ from app.text import normalise_email
 from app.web import limits
 from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
 from app.web.client import hashed_ip
+from app.web.csrf import csrf, refuse_cross_site
 from app.web.forms import LetterForm, SubscribeForm, first_errors
 from app.web.public import bp, campaign_or_404
 from app.web.security import private_page
@@ -145,6 +145,7 @@ def _chosen_seat(result: Found | Choose, chosen_gss: str | None) -> Seat | None:
 @limits.submit
 def write_post(slug: str):
     """Preview, edit or send the letter."""
+    refuse_cross_site()  # exempt from the global check, not from this one
     campaign = campaign_or_404(slug)
     if not campaign.is_live:
         return render_template("campaigns/closed.html", campaign=campaign)

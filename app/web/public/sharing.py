@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import abort, redirect, url_for
 
-from app.extensions import csrf
 from app.sharing import sharing
 from app.web import limits
+from app.web.csrf import csrf
 from app.web.public import bp
 
 
