@@ -1,0 +1,150 @@
+"""The admin, signed in with a password and a TOTP code (the `admin` fixture),
+takes one real action on each admin page over HTTPS; then an alert reaches a
+subscriber, who changes their preferences and leaves with the mail client's
+one-click unsubscribe."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import ssl
+import urllib.parse
+
+from playwright.sync_api import expect
+
+from tests.deployed.people import (
+    confirm_the_letter,
+    letter_status,
+    sign_up_for_alerts,
+    write_a_letter,
+)
+
+
+def test_moderation_releases_a_held_letter(site, desktop, admin):
+    """A letter with no words of its writer's own is held; the moderator
+    reads it and releases it, and it is delivered."""
+    email = "hal.held@example.com"
+    write_a_letter(desktop, site, email=email, own_words="", postcode="CF1 1AA", mp="Carys Evans")
+    confirm_the_letter(desktop, site, email)
+    assert site.wait_for_row(
+        "SELECT 1 FROM message WHERE sender_email = :e AND status = 'held'", e=email
+    )
+    admin.goto(f"{site.url}/admin/")
+    admin.get_by_role("link", name=re.compile("^Moderation")).click()
+    [(letter_id,)] = site.query("SELECT id FROM message WHERE sender_email = :e", e=email)
+    admin.get_by_role("button", name=f"Release letter {letter_id}").click()
+    site.emails("carys.evans.mp@parliament.uk", "Pat Example")
+    assert letter_status(site, email) == "sent"
+
+
+def test_letters_an_admin_cancels_one_not_yet_confirmed(site, desktop, admin):
+    email = "cass.cancelled@example.com"
+    words = "I changed my mind about writing, but the admin should still be able to stop it."
+    write_a_letter(desktop, site, email=email, own_words=words)
+    [(letter_id,)] = site.query("SELECT id FROM message WHERE sender_email = :e", e=email)
+    admin.goto(f"{site.url}/admin/letters")
+    admin.locator(f"a[href$='/admin/letters/{letter_id}']").click()
+    admin.get_by_role("button", name=re.compile("^Cancel")).click()
+    expect(admin.get_by_role("status").first).to_be_visible()
+    assert letter_status(site, email) == "cancelled"
+
+
+def test_mps_an_admin_redirects_an_mp_s_letters(site, admin):
+    admin.goto(f"{site.url}/admin/mps")
+    admin.get_by_label(re.compile("Find|Search")).first.fill("Fergal")
+    admin.get_by_role("button", name="Find").click()
+    admin.get_by_role("link", name="Fergal Og").click()
+    admin.get_by_label("Send this MP's letters to").fill("casework.baker@parliament.uk")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_role("status").first).to_be_visible()
+    assert site.query("SELECT email_override FROM mp WHERE name = 'Fergal Og'") == [
+        ("casework.baker@parliament.uk",)
+    ]
+
+
+def test_partners_an_admin_adds_one(site, admin):
+    admin.goto(f"{site.url}/admin/partners")
+    admin.get_by_role("link", name="New partner").click()
+    admin.get_by_label("Slug").fill("second-blog")
+    admin.get_by_label(re.compile("^Name")).fill("The Second Blog")
+    admin.get_by_label(re.compile("[Oo]rigins")).fill("https://second.example.org")
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_role("cell", name="The Second Blog").or_(
+        admin.get_by_text("The Second Blog").first)).to_be_visible()  # fmt: skip
+    assert site.query("SELECT name FROM partner WHERE slug = 'second-blog'") == [
+        ("The Second Blog",)
+    ]
+
+
+def test_subscribers_an_admin_suppresses_an_address(site, phone, admin):
+    sign_up_for_alerts(phone, site, "complained@example.com")
+    admin.goto(f"{site.url}/admin/subscribers")
+    admin.get_by_label("Email address").fill("complained@example.com")
+    admin.get_by_label("Why").fill("a spam complaint by telephone")
+    admin.get_by_role("button", name="Suppress").click()
+    admin.get_by_label("Find").fill("complained@example.com")
+    admin.get_by_role("button", name="Find").click()
+    expect(admin.get_by_role("cell", name="complained@example.com", exact=True)).to_be_visible()
+    assert site.query("SELECT status FROM subscriber WHERE email = 'complained@example.com'") == [
+        ("suppressed",)
+    ]
+
+
+def test_exports_replies_dashboard_privacy_and_audit(site, admin):
+    admin.goto(f"{site.url}/admin/exports")
+    with admin.expect_download() as download:
+        admin.get_by_role("link", name="Letters per constituency").click()
+    assert "Testington North" in download.value.path().read_text("utf-8")
+
+    admin.goto(f"{site.url}/admin/replies")
+    expect(admin.get_by_role("heading", level=1)).to_be_visible()
+    admin.goto(f"{site.url}/admin/")
+    expect(admin.get_by_role("heading", level=1)).to_be_visible()
+    admin.goto(f"{site.url}/admin/privacy")
+    expect(admin.get_by_role("heading", level=1)).to_be_visible()
+    admin.goto(f"{site.url}/admin/audit")
+    expect(admin.get_by_role("cell", name="export constituencies.csv").first).to_be_visible()
+
+
+def test_an_alert_reaches_a_subscriber_who_changes_then_leaves(site, phone, admin):
+    email = "sam.subscriber@example.com"
+    sign_up_for_alerts(phone, site, email, postcode="TE2 2BB")
+
+    admin.goto(f"{site.url}/admin/alerts")
+    admin.get_by_role("link", name="New alert").click()
+    admin.get_by_label("Subject").fill("Your MP votes on Thursday")
+    admin.get_by_label("Text of the alert (Markdown)").fill("Please write **today**.")
+    admin.get_by_label("Send to").select_option("all")
+    admin.get_by_role("button", name="Save").click()
+    admin.get_by_role("button", name=re.compile(r"^Send to \d+")).click()
+    admin.get_by_role("button", name=re.compile(r"^Yes, send to \d+")).click()
+    expect(admin.get_by_text(re.compile(r"done: \d+ sent"))).to_be_visible(timeout=30_000)
+
+    [alert] = site.emails(email, "Your MP votes on Thursday")
+    # The forwardable preferences link stops alerts or mails a fresh link.
+    phone.goto(site.link(alert, "/alerts/preferences/"))
+    phone.get_by_role("button", name="Email me a link to change my settings").click()
+    [fresh] = site.emails(email, "/alerts/preferences/", count=2)[-1:]
+    phone.goto(site.link(fresh, "/alerts/preferences/"))
+    phone.get_by_label(re.compile("postcode", re.I)).fill("TE1 1AA")
+    phone.get_by_role("button", name="Save").click()
+    expect(phone.get_by_role("status").first).to_be_visible()
+    assert site.query("SELECT postcode FROM subscriber WHERE email = :e", e=email) == [("TE1 1AA",)]
+
+    # The mail client's one-click unsubscribe (RFC 8058): a POST from its
+    # server, with no cookie, no token and no browser headers.
+    target = re.search(r"<(https://[^>]+)>", alert["List-Unsubscribe"]).group(1)
+    assert alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = urllib.parse.urlsplit(target)
+    context = ssl.create_default_context(cafile=str(site.certificate.cert))
+    context.check_hostname = False
+    conn = http.client.HTTPSConnection("127.0.0.1", url.port, context=context, timeout=10)
+    conn.request(
+        "POST", url.path, body="List-Unsubscribe=One-Click",
+        headers={"Host": url.netloc, "Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert conn.getresponse().status == 200
+    conn.close()
+    assert site.query("SELECT status FROM subscriber WHERE email = :e", e=email) == [
+        ("unsubscribed",)
+    ]
