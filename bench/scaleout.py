@@ -216,7 +216,7 @@ def wait_until(check, what: str, timeout: float = 60.0) -> None:
 class HAProxy:
     def __init__(self, folder: Path, app_addresses: list[str]):
         self.folder = folder
-        self.port, self.stats_port = free_port(), free_port()
+        self.port, self.http_port, self.stats_port = free_port(), free_port(), free_port()
         self.last_states: list[str] = []  # what the stats page last said of each server
         key, cert = folder / "key.pem", folder / "cert.pem"
         subprocess.run(
@@ -228,6 +228,7 @@ class HAProxy:
         self.env = {
             **os.environ,
             "WTYM_LISTEN": f"127.0.0.1:{self.port}",
+            "WTYM_LISTEN_HTTP": f"127.0.0.1:{self.http_port}",
             "WTYM_CERT": str(folder / "site.pem"),
             "WTYM_APP1": app_addresses[0],
             "WTYM_APP2": app_addresses[1],
