@@ -24,7 +24,14 @@ def test_a_constituent_writes_confirms_and_their_mp_gets_it(site, person):
     viewport = person.viewport_size["width"]
     email = f"pat.{viewport}@example.com"
     own_words = OWN_WORDS[viewport > 600]
+    # The edge as deployed: HTTP/2 over TLS, HSTS, and the app's own headers.
+    answer = person.goto(f"{site.url}/c/mp-expenses")
+    assert answer.headers["strict-transport-security"].startswith("max-age=")
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert person.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol") == "h2"
     write_a_letter(person, site, email=email, own_words=own_words)
+    [session] = [c for c in person.context.cookies() if c["name"] == "session"]
+    assert (session["secure"], session["httpOnly"], session["sameSite"]) == (True, True, "Lax")
     assert person.url.startswith(site.url)  # HTTPS all the way, through HAProxy
     assert letter_status(site, email) == "pending"
 
