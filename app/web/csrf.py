@@ -79,7 +79,7 @@ def from_own_site() -> bool:
     if origin and origin != "null":
         return origin == site_origin()
     referrer = request.headers.get("Referer")
-    return bool(referrer) and _origin_of(referrer) == site_origin()
+    return referrer is not None and _origin_of(referrer) == site_origin()
 
 
 def refuse_cross_site() -> None:
