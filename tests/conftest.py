@@ -64,6 +64,22 @@ def postgres_url(pytestconfig):
 
 
 @pytest.fixture(scope="session")
+def playwright_driver():
+    """Playwright's driver, one per test process: its sync API runs an event
+    loop in this thread, so a second one at the same time is refused."""
+    from devtools.browser import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's chromium")
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
 def redis_url(pytestconfig):
     """TEST_REDIS_URL with a database number of this test worker's own (0-15)."""
     if not TEST_REDIS_URL:

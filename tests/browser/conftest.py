@@ -7,7 +7,6 @@ background (as in production), and a real SMTP server to read mail from.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pyotp
 import pytest
@@ -17,7 +16,7 @@ from app.accounts.models import AdminUser
 from app.accounts.sign_in import create_admin
 from app.extensions import db
 from app.outbox.worker import run_worker
-from devtools.browser import CHROMIUM, launch_chromium
+from devtools.browser import launch_chromium
 from devtools.mailcatcher import free_port
 from tests.builders.admins import ADMIN_PASSWORD
 from tests.builders.processes import LiveServer
@@ -94,15 +93,10 @@ def blog(site):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+def browser(playwright_driver):
+    browser = launch_chromium(playwright_driver)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

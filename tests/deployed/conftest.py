@@ -54,18 +54,15 @@ def site(tmp_path_factory, redis_url, reference_dir):
 
 
 @pytest.fixture(scope="package")
-def chromium(site):
-    from playwright.sync_api import sync_playwright
-
+def chromium(site, playwright_driver):
     spki = site.certificate.spki_hash()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            # Trust this run's certificate, and only it: no error is ignored.
-            args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={spki}"],
-        )
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM,
+        # Trust this run's certificate, and only it: no error is ignored.
+        args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={spki}"],
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="package")

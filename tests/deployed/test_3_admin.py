@@ -96,10 +96,14 @@ def test_exports_replies_dashboard_privacy_and_audit(site, admin):
         admin.get_by_role("link", name="Letters per constituency").click()
     assert "Testington North" in download.value.path().read_text("utf-8")
 
-    admin.goto(f"{site.url}/admin/replies")
-    expect(admin.get_by_role("heading", level=1)).to_be_visible()
-    admin.goto(f"{site.url}/admin/")
-    expect(admin.get_by_role("heading", level=1)).to_be_visible()
+    # The replies page and the dashboard, each for one campaign.
+    for page in ("replies", ""):
+        admin.goto(f"{site.url}/admin/{page}")
+        admin.get_by_label("Campaign").select_option("mp-expenses")
+        admin.get_by_role("button", name="Show").click()
+        assert admin.url.endswith("campaign=mp-expenses")
+        expect(admin.get_by_role("heading", level=1)).to_be_visible()
+    expect(admin.get_by_text(re.compile(r"Written|letters", re.I)).first).to_be_visible()
     admin.goto(f"{site.url}/admin/privacy")
     expect(admin.get_by_role("heading", level=1)).to_be_visible()
     admin.goto(f"{site.url}/admin/audit")
