@@ -25,14 +25,49 @@ mail_cli = AppGroup("mail", help="Mail authentication: what to publish in DNS.")
 
 @bounces_cli.command("read")
 @click.argument("path", required=False)
-def bounces_read(path: str | None) -> None:
+@click.option(
+    "--recipient",
+    "recipients",
+    multiple=True,
+    help="The envelope recipient it came for (an MTA's pipe passes ${recipient}).",
+)
+def bounces_read(path: str | None, recipients: tuple[str, ...]) -> None:
     """Act on the bounce reports in PATH: one message, an mbox or a Maildir
-    (standard input without PATH or with -, for an MTA's pipe transport)."""
+    (standard input without PATH or with -, for an MTA's pipe transport).
+    Every message is read, whatever it holds; a message read before is not
+    acted on again. Exits 1 only when PATH itself cannot be read."""
     from app.bounces.doors import read_all
 
-    outcomes = read_all(path)
+    try:
+        outcomes = read_all(path, recipients)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot read {path}: {exc.strerror or exc}") from exc
     for outcome, count in sorted(outcomes.items()):
         click.echo(f"{count} {outcome}")
+
+
+@bounces_cli.command("unread")
+@click.option("--show", "show_id", type=int, help="Print this report's bytes.")
+def bounces_unread(show_id: int | None) -> None:
+    """The reports no door could make sense of, kept for an admin to read."""
+    from sqlalchemy import select
+
+    from app.bounces.models import ReadReport
+    from app.extensions import db
+
+    if show_id is not None:
+        report = db.session.get(ReadReport, show_id)
+        if report is None or report.raw is None:
+            raise click.ClickException(f"No report {show_id} is kept.")
+        sys.stdout.buffer.write(report.raw)
+        return
+    kept = db.session.scalars(
+        select(ReadReport).where(ReadReport.raw.is_not(None)).order_by(ReadReport.id)
+    ).all()
+    for report in kept:
+        click.echo(f"{report.id}  {report.received_at:%Y-%m-%d %H:%M}  "
+                   f"{len(report.raw or b''):>8} bytes  {report.outcome}")  # fmt: skip
+    click.echo(f"{len(kept)} kept (bounces unread --show ID prints one).")
 
 
 @bounces_cli.command("serve")

@@ -148,6 +148,10 @@ def config_from_env(environ=None) -> dict:
         # Amazon SES through SNS: the topics whose notifications are read
         # (comma-separated ARNs); none, and the webhook takes nothing.
         "SNS_TOPIC_ARNS": _list(environ.get("SNS_TOPIC_ARNS", "")),
+        # Mailgun: the webhook signing key its events are signed with (Mailgun's
+        # "HTTP webhook signing key"); empty, /bounces/mailgun takes nothing and
+        # emails carry no X-Mailgun-Variables.
+        "MAILGUN_WEBHOOK_SIGNING_KEY": environ.get("MAILGUN_WEBHOOK_SIGNING_KEY", "").strip(),
         # Rate limits, in the `limits` library's notation ("10/hour;40/day").
         # Storage: memory:// in one process, redis://host:6379 when several
         # processes or hosts serve (app/adapters/rate_store.py).

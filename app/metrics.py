@@ -56,7 +56,7 @@ EMAILS = Counter(
 )  # fmt: skip
 BOUNCES = Counter(
     "wtym_bounces", "Bounce reports and complaints acted on, by email kind and type: "
-    "hard, soft, complaint.",
+    "recipient, transient, site, complaint.",
     ["kind", "type"],
 )  # fmt: skip
 RATE_LIMITED = Counter(

@@ -286,7 +286,7 @@ def alert_stats(alert: Alert) -> AlertStats:
             .group_by(Bounce.type)
         ).all()
     )
-    bounce_reports = reports.get(BounceType.HARD, 0) + reports.get(BounceType.SOFT, 0)
+    bounce_reports = sum(n for kind, n in reports.items() if kind != BounceType.COMPLAINT)
     return AlertStats(now.queued, now.sent, now.failed, clicked, written, bounce_reports,
                       reports.get(BounceType.COMPLAINT, 0))  # fmt: skip
 

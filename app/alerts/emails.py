@@ -34,8 +34,10 @@ from app.outbox.mime import (
     Unbuildable,
     Unsendable,
     date_header,
+    message_id,
     new_email,
     person,
+    relay_headers,
     render_email,
     site_sender,
     text_part,
@@ -168,7 +170,8 @@ def _bulk_email(
         text = text.replace(placeholder, url)
         html = html.replace(placeholder, str(escape(url)))
     own = [f"To: {to}", f"Date: {date_header()}",
-           f"Message-ID: <{row.kind}.{row.id}@{template.domain}>"]  # fmt: skip
+           f"Message-ID: {message_id(row, template.domain)}"]  # fmt: skip
+    own += [f"{name}: {value}" for name, value in relay_headers(row).items()]
     if not test:
         own.append(f"List-Unsubscribe: <{links[UNSUBSCRIBE]}>")
     separator = f"--{template.boundary}\r\n".encode()

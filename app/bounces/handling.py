@@ -1,12 +1,20 @@
-"""What a bounce report or a complaint does, once read (app/bounces/reports.py).
+"""What a bounce report, a complaint or an automatic reply does, once read
+(app/bounces/reports.py), by whose fault it was (app/bounces/verdicts.py).
 
-- A letter to an MP that hard-bounces fails ("bounced"), its writer is told
-  with their letter attached (the same email as a refusal at sending), and
-  the MP's address is flagged: letters to it wait until it changes.
-- An alert, or an alert sign-up's confirmation, that hard-bounces or draws a
-  complaint suppresses the subscriber; soft bounces are counted, and three
-  in a row suppress.
-- Anything else is noted in its letter's history.
+- The recipient's fault: a letter to an MP fails ("bounced"), its writer is
+  told with their letter attached (the same email as a refusal at sending),
+  and the MP's address is flagged: letters to it wait until it changes. A
+  daily digest's failure does that for every letter in it. An alert, or an
+  alert sign-up's confirmation, suppresses the subscriber.
+- Transient: counted; three in a row suppress a subscriber. A letter's
+  history notes it.
+- The site's fault (blocked, spam, authentication, policy): booked on nobody.
+  A letter to an MP goes again after a growing pause, and after
+  SITE_REFUSALS_BEFORE_HOLD refusals waits in the moderation queue for an
+  admin; the dashboard shows the refusals and the admins are told once.
+- A complaint suppresses the subscriber.
+- An automatic reply to a letter ("out of office") is noted in its history:
+  the letter arrived.
 
 Each email is acted on once, whatever number of reports arrive for it. A
 report whose return path is missing, forged or unknown changes nothing.
@@ -16,8 +24,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import metrics
@@ -25,11 +34,17 @@ from app.alerts.subscribers import mark_suppressed
 from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.db import utcnow, write_transaction
-from app.letters.models import LetterStatus
+from app.letters.models import Letter, LetterStatus
+from app.outbox.health import tell_the_admins_of_refusals
 from app.outbox.models import EmailKind, OutboxEmail
 
 log = logging.getLogger(__name__)
 SOFT_BOUNCES_TO_SUPPRESS = 3
+# A letter refused for the site's own reasons goes again after these pauses,
+# then waits for an admin (who releases it from the moderation queue).
+SITE_RETRY_PAUSES = (timedelta(hours=1), timedelta(hours=4))
+SITE_REFUSALS_BEFORE_HOLD = len(SITE_RETRY_PAUSES) + 1
+AUTO_REPLY = "the office sent an automatic reply: the letter arrived"
 SUBSCRIBER_KINDS = {EmailKind.ALERT, EmailKind.SUBSCRIBE_CONFIRM, EmailKind.PREFERENCES_LINK}
 
 
@@ -41,6 +56,8 @@ class Handled:
 def handle(report: Report) -> Handled:
     if report.outbox_id is None:
         return Handled("ignored: no genuine return path")
+    if report.auto_reply:
+        return _auto_reply(report.outbox_id)
     if report.type is None:
         return Handled("ignored: not a failure")
     try:
@@ -71,24 +88,90 @@ def handle(report: Report) -> Handled:
 
 def _act(session, row: OutboxEmail, report: Report) -> str:
     kind, detail = EmailKind(row.kind), report.diagnostic or str(report.type)
+    if report.type == BounceType.SITE:
+        tell_the_admins_of_refusals(session, detail)
     if kind in SUBSCRIBER_KINDS:
         return _subscriber(row, report)
+    if kind == EmailKind.DIGEST:
+        return _digest(session, row, report, detail)
     letter = row.letter
     if letter is None:
         return "noted"
-    if kind == EmailKind.MP_LETTER and report.type == BounceType.HARD:
-        mp = letter.mp
-        if mp.email:
-            mp.bounced_address, mp.bounced_at = mp.email, utcnow()
-            mp.bounce_diagnostic = detail[:300]
-        if letter.status in (LetterStatus.SENT, LetterStatus.QUEUED):
-            letter.move_to(LetterStatus.FAILED, detail=f"bounced: {detail}")
-            session.add(OutboxEmail(kind=EmailKind.DELIVERY_FAILED, letter_id=letter.id))
-            return "letter failed; writer told; MP's address flagged"
-        letter.log(f"the letter to the MP bounced: {detail}")
-        return "MP's address flagged"
+    if kind == EmailKind.MP_LETTER and report.type == BounceType.RECIPIENT:
+        return _letter_bounced(session, letter, detail)
+    if kind == EmailKind.MP_LETTER and report.type == BounceType.SITE:
+        return _refused_for_the_site(session, letter, row, detail)
     letter.log(f"the {kind.value.replace('_', ' ')} email: {report.type} bounce: {detail}")
     return "noted in the letter's history"
+
+
+def _letter_bounced(session, letter, detail: str) -> str:
+    """The MP's address took no mail: the letter fails, its writer is told,
+    and the address is flagged."""
+    mp = letter.mp
+    if mp.email:
+        mp.bounced_address, mp.bounced_at = mp.email, utcnow()
+        mp.bounce_diagnostic = detail[:300]
+    if letter.status in (LetterStatus.SENT, LetterStatus.QUEUED):
+        letter.move_to(LetterStatus.FAILED, detail=f"bounced: {detail}")
+        session.add(OutboxEmail(kind=EmailKind.DELIVERY_FAILED, letter_id=letter.id))
+        return "letter failed; writer told; MP's address flagged"
+    letter.log(f"the letter to the MP bounced: {detail}")
+    return "MP's address flagged"
+
+
+def _digest(session, row: OutboxEmail, report: Report, detail: str) -> str:
+    """An office's daily digest: a hard bounce fails each letter in it, as a
+    single letter's would; any other verdict is noted on each."""
+    letters = session.scalars(select(Letter).where(Letter.digest_outbox_id == row.id)).all()
+    if report.type == BounceType.RECIPIENT:
+        for letter in letters:
+            _letter_bounced(session, letter, detail)
+        return f"digest bounced: {len(letters)} letters failed; writers told; address flagged"
+    for letter in letters:
+        letter.log(f"the office's daily digest: {report.type} bounce: {detail}")
+    return f"noted on {len(letters)} letters"
+
+
+def _refused_for_the_site(session, letter, row: OutboxEmail, detail: str) -> str:
+    """Refused for a reason of the site's (a blocklist, authentication,
+    content): nothing is booked on the MP or the writer. The letter goes
+    again after a pause, then waits for an admin."""
+    refusals = session.scalar(
+        select(func.count())
+        .select_from(Bounce)
+        .join(OutboxEmail, OutboxEmail.id == Bounce.outbox_email_id)
+        .where(OutboxEmail.letter_id == letter.id, Bounce.type == BounceType.SITE)
+    )
+    if letter.status not in (LetterStatus.SENT, LetterStatus.QUEUED):
+        letter.log(f"refused for a reason on the site's side: {detail}")
+        return "noted: refused for the site's reason"
+    if refusals >= SITE_REFUSALS_BEFORE_HOLD:
+        letter.move_to(LetterStatus.HELD, detail=f"refused {refusals} times for the site's reasons")
+        letter.hold_reason = f"refused {refusals} times for the site's reasons: {detail}"[:200]
+        return "letter held for an admin: refused again for the site's reasons"
+    pause = SITE_RETRY_PAUSES[min(refusals, len(SITE_RETRY_PAUSES)) - 1]
+    if letter.status == LetterStatus.SENT:
+        letter.move_to(LetterStatus.QUEUED, detail=f"refused for the site's reason: {detail}")
+    session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id, priority=row.priority,
+                            language=row.language, not_before=utcnow() + pause))  # fmt: skip
+    return f"letter goes again in {pause}: refused for the site's reason"
+
+
+def _auto_reply(outbox_id: int) -> Handled:
+    """The recipient's server answered automatically: for a letter, the office
+    received it. Noted once; nothing else changes."""
+    with write_transaction() as session:
+        row = session.get(OutboxEmail, outbox_id)
+        if (
+            row is None
+            or row.letter is None
+            or row.kind not in (EmailKind.MP_LETTER, EmailKind.DIGEST)
+        ):
+            return Handled("ignored: an automatic reply")
+        if not any(AUTO_REPLY in event.detail for event in row.letter.events):
+            row.letter.log(AUTO_REPLY)
+    return Handled("noted: the office sent an automatic reply")
 
 
 def _subscriber(row: OutboxEmail, report: Report) -> str:
@@ -96,14 +179,16 @@ def _subscriber(row: OutboxEmail, report: Report) -> str:
     subscriber = row.to_subscriber
     if subscriber is None:
         return "noted"
-    if report.type == BounceType.SOFT:
+    if report.type == BounceType.SITE:
+        return "refused for the site's reason: nothing booked on the subscriber"
+    if report.type == BounceType.TRANSIENT:
         subscriber.soft_bounces = (subscriber.soft_bounces or 0) + 1
         if subscriber.soft_bounces < SOFT_BOUNCES_TO_SUPPRESS:
-            return f"soft bounce {subscriber.soft_bounces} counted"
+            return f"transient failure {subscriber.soft_bounces} counted"
     reason = {
-        BounceType.HARD: f"bounced: {report.diagnostic}",
+        BounceType.RECIPIENT: f"bounced: {report.diagnostic}",
         BounceType.COMPLAINT: "complained of spam",
-        BounceType.SOFT: f"{SOFT_BOUNCES_TO_SUPPRESS} soft bounces in a row",
+        BounceType.TRANSIENT: f"{SOFT_BOUNCES_TO_SUPPRESS} transient failures in a row",
     }[report.type]
     mark_suppressed(subscriber, reason)
     return "subscriber suppressed"

@@ -6,16 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Model, utcnow
 
 
 class BounceType(StrEnum):
-    HARD = "hard"  # the address will never take mail (5.x.x, "user unknown")
-    SOFT = "soft"  # not now (4.x.x, "mailbox full"): three in a row count as hard
-    COMPLAINT = "complaint"  # the recipient reported it as spam (ARF)
+    """Whose fault a failure was (app/bounces/verdicts.py decides)."""
+
+    RECIPIENT = "recipient"  # the address will never take mail ("user unknown")
+    TRANSIENT = "transient"  # not now ("mailbox full"): three in a row suppress a subscriber
+    SITE = "site"  # ours: blocked, spam, SPF/DKIM/DMARC, policy; never the recipient's
+    COMPLAINT = "complaint"  # the recipient reported it as spam (ARF, JMRP)
 
 
 class Bounce(Model):
@@ -28,3 +31,28 @@ class Bounce(Model):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_bounce_alert", "alert_id", "type"),)
+
+
+class ReadReport(Model):
+    """Each message a door has read, by its digest: a rerun of `flask bounces
+    read` over the same mbox, or a report delivered twice, is acted on once.
+    A message nobody could make sense of keeps its bytes for an admin to look
+    at (`flask bounces unread`); every row goes after REPORTS_KEPT_DAYS
+    (app/privacy/retention.py), since reports quote addresses."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the bytes
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    outcome: Mapped[str] = mapped_column(String(120), default="")
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # only when not understood
+
+
+class WebhookToken(Model):
+    """A webhook signature's token (Mailgun's), accepted once. Kept until its
+    timestamp leaves the replay window, after which no signature with it is
+    accepted anyway; purged as new ones arrive (app/bounces/mailgun.py)."""
+
+    __tablename__ = "webhook_token"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,21 +1,29 @@
-"""Reading a bounce report or a complaint: which email it is about, and what
-kind of failure it reports.
+"""Reading a bounce report, a complaint or an automatic reply: which email it
+is about, and whose fault the failure was (app/bounces/verdicts.py).
 
-The email is found only by its return path (app/bounces/return_path.py), in
-the envelope recipients the report arrived for, in the report's own address
-headers, or in the headers of the original message it quotes. RFC 3464
-delivery status notifications and RFC 5965 (ARF) complaints are read field
-by field; anything else is given to flufl.bounce, whose detectors know the
-non-standard shapes real servers send (Exim's, qmail's, older Exchange's and
-dozens more), before a last look for an SMTP status in the text.
+The email is found only by its return path (app/bounces/return_path.py): in
+the envelope recipients the report arrived for, the report's own address
+headers, an ARF report's Original-Mail-From, or the headers of the original
+message it quotes. RFC 3464 delivery status notifications and RFC 5965 (ARF)
+complaints are read field by field; Microsoft's JMRP complaints by their
+shape; anything else is given to flufl.bounce, whose detectors know the
+non-standard shapes real servers send (Exim's, qmail's, older Exchange's),
+and its diagnostic text is judged. Automatic replies (RFC 3834) are not
+failures: the office's server answered, so the letter arrived.
+
+Reading never raises: a message that cannot be understood, however
+malformed, is a Report with `understood=False`.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email import policy
+from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
 
@@ -23,39 +31,107 @@ from flufl.bounce import all_failures
 
 from app.bounces.models import BounceType
 from app.bounces.return_path import outbox_id_in
+from app.bounces.verdicts import REPLY_THEN_STATUS, by_text, judge, ses_verdict
+
+log = logging.getLogger(__name__)
 
 ADDRESS_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To",
-                   "Return-Path", "X-Envelope-From", "X-Failed-Recipients")  # fmt: skip
-_STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
-_REPLY = re.compile(r"\b([45])\d\d[ -][^\r\n]{0,200}")
+                   "Return-Path", "X-Envelope-From", "X-Failed-Recipients",
+                   "Original-Mail-From", "Original-Rcpt-To")  # fmt: skip
+QUOTED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
+_REPLY_LINE = re.compile(r"\b[45]\d\d[ -][^\r\n]{0,200}")
 _AN_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
+# Subjects of the reports MTAs send, in the languages seen in real mail.
+_BOUNCE_SUBJECT = re.compile(
+    r"undeliver|undelivered|delivery (status notification|failure|has failed|report)|"
+    r"mail delivery (failed|failure|system)|returned mail|failure notice|"
+    r"could not (be )?deliver|non[- ]?delivery|delivery problem|rejected|nicht zustellbar|"
+    r"unzustellbar|non remis|no entregado|mail system error|warning: message",
+    re.IGNORECASE,
+)
+# The opening words of a report in no standard shape.
+_BOUNCE_TEXT = re.compile(
+    r"could not be delivered|undeliverable|delivery (has )?failed|permanent (error|failure)|"
+    r"was not delivered|delivery to the following recipient",
+    re.IGNORECASE,
+)
+_BOUNCE_SENDER = re.compile(r"mailer-daemon|postmaster|mail delivery (sub)?system", re.IGNORECASE)
+_AUTO_REPLY_SUBJECT = re.compile(
+    r"out of (the )?office|automatic reply|auto(matic)?[- ]?re(ply|sponse)|\bauto:|"
+    r"away from (my|the) (desk|office)|on (holiday|vacation|leave)|abwesenheit|"
+    r"abwesenheitsnotiz|r[ée]ponse automatique|absence|respuesta autom[áa]tica|"
+    r"automatisch antwoord|thank you for (your )?(e-?mail|message|contacting)|"
+    r"(we|i) have received your",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Report:
     outbox_id: int | None  # None: not about an email of this site's (or forged)
-    type: BounceType | None  # None: not a failure (a delay warning, a receipt)
+    type: BounceType | None  # None: not a failure (a delay warning, a receipt, an auto-reply)
     diagnostic: str = ""
+    auto_reply: bool = False  # the recipient's server answered automatically (RFC 3834)
+    understood: bool = True  # False: no sense could be made of it (kept for an admin)
+
+    @property
+    def verdict(self) -> str:
+        """In words: recipient, transient, site, complaint, auto-reply, none or not understood."""
+        if self.type is not None:
+            return self.type.value
+        if self.auto_reply:
+            return "auto-reply"
+        return "none" if self.understood else "not understood"
 
 
 def read_report(data: bytes, envelope_recipients: Sequence[str] = ()) -> Report:
-    message = BytesParser(policy=policy.compat32).parsebytes(data)
-    outbox_id = _outbox_id(message, envelope_recipients)
-    bounce_type, diagnostic = _failure(message)
-    return Report(outbox_id, bounce_type, without_addresses(diagnostic))
+    try:
+        message = BytesParser(policy=policy.compat32).parsebytes(data)
+        outbox_id = _outbox_id(message, envelope_recipients)
+    except Exception:  # the message cannot even be parsed: nothing to go on
+        log.warning("a report could not be parsed", exc_info=False)
+        return Report(_outbox_id_from_envelope(envelope_recipients), None, understood=False)
+    try:
+        bounce_type, diagnostic, auto_reply = _failure(message)
+    except Exception as exc:  # malformed MIME, unknown charsets: keep it for an admin
+        log.warning("a report could not be read: %s", type(exc).__name__)
+        return Report(outbox_id, None, understood=False)
+    return Report(outbox_id, bounce_type, without_addresses(diagnostic), auto_reply)
 
 
 def without_addresses(diagnostic: str) -> str:
     """A server's diagnostic, kept for admins, without the addresses it quotes
     (a subscriber's is personal data; the email already names who it was to)."""
-    return _AN_ADDRESS.sub("<address>", " ".join(diagnostic.split()))[:300]
+    return _AN_ADDRESS.sub("<address>", " ".join(_text_of(diagnostic).split()))[:300]
+
+
+def _text_of(value) -> str:
+    """A header or field as text, whatever bytes or encoded words it holds."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(make_header(decode_header(str(value))))
+    except Exception:
+        return str(value).encode("ascii", "replace").decode("ascii")
+
+
+def _outbox_id_from_envelope(envelope_recipients: Sequence[str]) -> int | None:
+    for place in envelope_recipients:
+        found = outbox_id_in(place)
+        if found is not None:
+            return found
+    return None
 
 
 def _outbox_id(message: Message, envelope_recipients: Sequence[str]) -> int | None:
     places = list(envelope_recipients) + _address_headers(message)
     for part in message.walk():
-        if part.get_content_type() in ("message/rfc822", "text/rfc822-headers"):
+        content_type = part.get_content_type()
+        if content_type in QUOTED_TYPES:
             places += _address_headers(_quoted(part))
+        elif content_type == "message/feedback-report":
+            for fields in _field_blocks(part):
+                places += [fields.get("original-mail-from", ""), fields.get("original-rcpt-to", "")]
     for place in places:
         found = outbox_id_in(place)
         if found is not None:
@@ -66,7 +142,7 @@ def _outbox_id(message: Message, envelope_recipients: Sequence[str]) -> int | No
 def _address_headers(message: Message | None) -> list[str]:
     if message is None:
         return []
-    return [str(value) for name in ADDRESS_HEADERS for value in message.get_all(name, [])]
+    return [_text_of(value) for name in ADDRESS_HEADERS for value in message.get_all(name, [])]
 
 
 def _quoted(part: Message) -> Message | None:
@@ -75,18 +151,31 @@ def _quoted(part: Message) -> Message | None:
     if isinstance(payload, list):
         return payload[0] if payload and isinstance(payload[0], Message) else None
     if isinstance(payload, str):
-        return BytesParser(policy=policy.compat32).parsebytes(payload.encode(), headersonly=True)
+        raw = payload.encode("utf-8", "surrogateescape")
+        return BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True)
     return None
 
 
-def _failure(message: Message) -> tuple[BounceType | None, str]:
+def _failure(message: Message) -> tuple[BounceType | None, str, bool]:
+    """(verdict, diagnostic, whether it is an automatic reply)."""
     report_type = str(message.get_param("report-type") or "").lower()
-    if message.get_content_type() == "multipart/report" and report_type == "feedback-report":
-        return BounceType.COMPLAINT, _feedback_type(message)
+    content_type = message.get_content_type()
+    if content_type == "multipart/report" and report_type == "feedback-report":
+        return BounceType.COMPLAINT, _feedback_type(message), False
+    if _is_jmrp(message):
+        return BounceType.COMPLAINT, "complaint: abuse (Microsoft JMRP)", False
+    if _is_unsubscribe_request(message):
+        return BounceType.COMPLAINT, "complaint: asked to unsubscribe (by email)", False
+    notice = _ses_notice(message)
+    if notice is not None:
+        return (*notice_verdict(notice), False)
     dsn = _delivery_status(message)
     if dsn is not None:
-        return dsn
-    return _guess(message)
+        return (*dsn, False)
+    if _is_auto_reply(message):
+        return None, "automatic reply", True
+    bounce_type, diagnostic = _guess(message)
+    return bounce_type, diagnostic, False
 
 
 def _feedback_type(message: Message) -> str:
@@ -97,24 +186,92 @@ def _feedback_type(message: Message) -> str:
     return "complaint"
 
 
+def _is_jmrp(message: Message) -> bool:
+    """Microsoft's Junk Mail Reporting Program: a plain message from
+    staff@hotmail.com quoting the original, not an ARF report."""
+    sender = _text_of(message.get("From", "")).lower()
+    if "staff@hotmail.com" not in sender and "@jmrp" not in sender:
+        return False
+    return any(p.get_content_type() == "message/rfc822" for p in message.walk())
+
+
+def _is_unsubscribe_request(message: Message) -> bool:
+    """A mail client's unsubscribe by email (Apple Mail's, to a List-Unsubscribe
+    mailto: address): the subject says it, and nothing else."""
+    return _text_of(message.get("Subject", "")).strip().lower() == "unsubscribe"
+
+
+def _ses_notice(message: Message) -> dict | None:
+    """An Amazon SES notification delivered as an email (an SNS email
+    subscription): its JSON, or None."""
+    if "amazonaws.com" not in _text_of(message.get("From", "")).lower():
+        return None
+    text = _text(message).strip()
+    try:
+        notice = json.loads(text[: text.rfind("}") + 1])
+    except ValueError:
+        return None
+    return notice if isinstance(notice, dict) else None
+
+
+def notice_verdict(notice: dict) -> tuple[BounceType | None, str]:
+    """An Amazon SES notice's verdict and diagnostic (by SNS or by email)."""
+    kind = notice.get("notificationType") or notice.get("eventType")
+    if kind == "Complaint":
+        feedback = (notice.get("complaint") or {}).get("complaintFeedbackType", "abuse")
+        return BounceType.COMPLAINT, f"complaint: {feedback}"
+    if kind != "Bounce":
+        return None, str(kind or "")  # Delivery, Send, Open...: no failure
+    bounce = notice.get("bounce") or {}
+    recipient = (bounce.get("bouncedRecipients") or [{}])[0] or {}
+    status, diagnostic = str(recipient.get("status", "")), str(recipient.get("diagnosticCode", ""))
+    return ses_verdict(bounce, status, diagnostic), " ".join(x for x in (status, diagnostic) if x)
+
+
 def _delivery_status(message: Message) -> tuple[BounceType | None, str] | None:
-    """An RFC 3464 report's verdict, or None when the message is not one."""
+    """An RFC 3464 report's verdict, or None when the message is not one.
+    The first failed recipient decides; a report of delays alone is no failure."""
     for part in message.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
-        worst: tuple[BounceType | None, str] = (None, "")
         for fields in _field_blocks(part):
             action = fields.get("action", "").lower()
-            status = fields.get("status", "")
+            status = fields.get("status", "").strip()
             diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
-            detail = " ".join(x for x in (status, diagnostic) if x) or action
-            if action != "failed":
+            if "final-recipient" not in fields and "original-recipient" not in fields:
+                continue  # the per-message block
+            if action and action not in ("failed", "failure", "expired"):
                 continue  # delayed, delivered, relayed, expanded: not a failure
-            if status.startswith("5"):
-                return BounceType.HARD, detail
-            worst = (BounceType.SOFT, detail)
-        return worst
+            if not action and not status.startswith(("4", "5")) and not diagnostic:
+                continue
+            if not status and diagnostic:
+                found = REPLY_THEN_STATUS.search(diagnostic)
+                status = ".".join(found.groups()[1:]) if found else ""
+            detail = " ".join(x for x in (status, diagnostic) if x) or action
+            # No Diagnostic-Code: the report's words for people say what happened.
+            words = diagnostic or _words_about(message, fields)
+            return judge(status, words), detail
+        return None, ""
     return None
+
+
+def _words_about(message: Message, fields: dict[str, str]) -> str:
+    """A report's words for people about this recipient, where its fields
+    give no diagnostic."""
+    text = _diagnostic_text(_text(message))
+    others = {
+        value.split(";", 1)[-1].strip().strip("<>")
+        for part in message.walk()
+        if part.get_content_type() == "message/delivery-status"
+        for block in _field_blocks(part)
+        if (value := block.get("final-recipient") or block.get("original-recipient"))
+    }
+    mine = fields.get("final-recipient") or fields.get("original-recipient") or ""
+    mine = mine.split(";", 1)[-1].strip().strip("<>")
+    if len(others) < 2 or not mine:
+        return text
+    section = _first_recipients_words(text[max(0, text.lower().find(mine.lower())) :], others)
+    return section if by_text(section) else text
 
 
 def _field_blocks(part: Message) -> Iterable[dict[str, str]]:
@@ -124,7 +281,7 @@ def _field_blocks(part: Message) -> Iterable[dict[str, str]]:
     if isinstance(payload, list):  # the parser has made each block a Message
         for block in payload:
             if isinstance(block, Message):
-                yield {k.lower(): str(v) for k, v in block.items()}
+                yield {k.lower(): _text_of(v) for k, v in block.items()}
         return
     text = payload if isinstance(payload, str) else ""
     for chunk in re.split(r"\r?\n\r?\n", text):
@@ -140,31 +297,103 @@ def _parse_fields(text: str) -> dict[str, str]:
     return fields
 
 
+def _is_auto_reply(message: Message) -> bool:
+    """RFC 3834's marks, the headers Exchange and others add, or the usual
+    subjects, on a message that is not itself a delivery report."""
+    auto = _text_of(message.get("Auto-Submitted", "")).strip().lower()
+    sender = _text_of(message.get("From", ""))
+    subject = _text_of(message.get("Subject", ""))
+    if _BOUNCE_SENDER.search(sender) or _BOUNCE_SUBJECT.search(subject):
+        return False  # an MTA's report, which RFC 3834 also marks auto-replied
+    precedence = _text_of(message.get("Precedence", "")).strip().lower()
+    return (
+        auto.startswith("auto-replied")
+        or any(message.get(h) for h in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"))
+        or precedence == "auto_reply"
+        or bool(_AUTO_REPLY_SUBJECT.search(subject))
+    )
+
+
 def _guess(message: Message) -> tuple[BounceType | None, str]:
-    """A report in no standard shape: flufl.bounce's detectors, then an SMTP
-    status code in the text."""
+    """A report in no standard shape: flufl.bounce's detectors find the
+    failed addresses, and the server's words say whose fault it was. A
+    message neither flufl nor its sender and subject mark as a report is
+    not one: a number in free text decides nothing."""
     try:
         temporary, permanent = all_failures(message)
     except Exception:  # some of its detectors fail on odd input (one on a missing From)
         temporary = permanent = frozenset()
-    text = _text(message)
-    reply = _REPLY.search(text)
-    detail = reply.group(0).strip() if reply else (message.get("Subject") or "")
-    if permanent:
-        return BounceType.HARD, detail
-    if temporary:
-        return BounceType.SOFT, detail
-    status = _STATUS.search(text)
-    if status and status.group(1) in "45":
-        return (BounceType.HARD if status.group(1) == "5" else BounceType.SOFT), detail
-    return None, detail
+    text = _diagnostic_text(_text(message))
+    looks_like_report = bool(
+        _BOUNCE_SENDER.search(_text_of(message.get("From", "")))
+        or _BOUNCE_SUBJECT.search(_text_of(message.get("Subject", "")))
+        or _BOUNCE_TEXT.search(text[:2000])
+    )
+    if not (temporary or permanent or looks_like_report):
+        return None, ""
+    failed = {
+        a.decode("utf-8", "replace") if isinstance(a, bytes) else str(a)
+        for a in (*temporary, *permanent)
+    }
+    failed.update(_text_of(a).strip() for a in message.get_all("X-Failed-Recipients", []))
+    first = _first_recipients_words(text, failed)
+    detail = _reply_line(message) or _text_of(message.get("Subject", ""))
+    # flufl.bounce's "temporary" decides only where the words do not.
+    permanent_or_not = False if temporary and not permanent else None
+    words = first if by_text(first) else f"{_reply_line(message)}\n{text}"
+    return judge("", words, permanent=permanent_or_not), detail
+
+
+def _first_recipients_words(text: str, addresses: set[str]) -> str:
+    """A report about several addresses: the words about the first of them
+    (each address gets its own verdict elsewhere; this site sends one per
+    email, so the first is the one)."""
+    lowered = text.lower()
+    places = sorted(
+        (at, len(address))
+        for address in addresses
+        if address and (at := lowered.find(address.lower())) >= 0
+    )
+    if len(places) < 2:
+        return text
+    (start, length), (after, _) = places[0], places[1]
+    return text[start + length : after]
+
+
+def _reply_line(message: Message) -> str:
+    found = _REPLY_LINE.search(_text(message))
+    return found.group(0).strip() if found else ""
+
+
+def _diagnostic_text(text: str) -> str:
+    """The part of a report's text that explains the failure: everything
+    before the quoted original, which would otherwise lend its own words."""
+    cut = re.search(
+        r"^(-+ ?(original message|this is a copy|below this line)|"
+        r"------ This is a copy of the message|Received: |Return-Path: )",
+        text,
+        re.IGNORECASE | re.MULTILINE,
+    )
+    return text[: cut.start()] if cut else text
 
 
 def _text(message: Message) -> str:
     parts = []
     for part in message.walk():
-        if part.get_content_maintype() == "text":
+        if (
+            part.get_content_maintype() == "text"
+            and part.get_content_type() != "text/rfc822-headers"
+        ):
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
-                parts.append(payload.decode("utf-8", "replace"))
+                parts.append(_decoded(payload, part.get_content_charset() or "utf-8"))
     return "\n".join(parts)
+
+
+def _decoded(payload: bytes, charset: str) -> str:
+    """Text in its declared charset; UTF-8 where that is unknown or is not a
+    text encoding at all (charset=idna raises whatever the error handler)."""
+    try:
+        return payload.decode(charset, "replace")
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return payload.decode("utf-8", "replace")

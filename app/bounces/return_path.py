@@ -27,6 +27,13 @@ def _signature(outbox_id: int) -> str:
     return digest[:SIGNATURE_LENGTH]
 
 
+def outbox_signature(outbox_id: int) -> str:
+    """The keyed hash that vouches for an outbox id: in a return path, and in
+    the variables a relay that rewrites the return path hands back (Mailgun's,
+    app/bounces/mailgun.py)."""
+    return _signature(outbox_id)
+
+
 def return_path(outbox_id: int) -> str | None:
     """The envelope sender for this outbox row's email; None when VERP is off."""
     domain = current_app.config["BOUNCE_DOMAIN"]

@@ -1,9 +1,13 @@
 """Amazon SES's bounce and complaint notifications, delivered by SNS over HTTPS.
 
 A message is believed only when its signature verifies with the certificate
-SNS names, which is fetched from an https address on an SNS host of
-amazonaws.com and nowhere else (and cached), and only for a topic in
-SNS_TOPIC_ARNS. The email it is about is found by its return path: SES
+SNS names, and only for a topic in SNS_TOPIC_ARNS. The certificate is
+fetched only from SNS's own host in a region (`https://sns.<region>.amazonaws.com/...pem`,
+or `.amazonaws.com.cn` in China), never by following a redirect, at most
+64 KB, and kept in a small cache (the 16 most recently used). A message
+without its signature is refused before anything is fetched; one whose
+certificate cannot be had is refused too (logged, with the host and the
+error's class). The email it is about is found by its return path: SES
 reports the envelope sender it was given (`mail.source`), which is the
 email's VERP address (app/bounces/return_path.py).
 """
@@ -11,11 +15,15 @@ email's VERP address (app/bounces/return_path.py).
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import logging
 import re
+import threading
+import urllib.error
 import urllib.parse
 import urllib.request
+from collections import OrderedDict
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -23,12 +31,23 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import current_app
 
-from app.bounces.models import BounceType
-from app.bounces.reports import Report, without_addresses
+from app.bounces.reports import Report, notice_verdict, without_addresses
 from app.bounces.return_path import outbox_id_in
 
 log = logging.getLogger(__name__)
-SNS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+# SNS's own host in a region, and a .pem file on it. "sns.<anything>.amazonaws.com"
+# would let in sns.s3.amazonaws.com (or sns.s3-us-west-2...): an S3 bucket
+# named "sns", anyone's to create, serving a certificate of its owner's.
+# A region is two letters, an optional "-gov", a word and a number; S3's
+# host names all start "s3". No user, no port, no query: the URL is matched whole.
+CERTIFICATE_URL = re.compile(
+    r"https://sns\.(?:[a-z]{2}(?:-gov)?-[a-z]+-[0-9]{1,2}\.amazonaws\.com"
+    r"|cn-[a-z]+-[0-9]{1,2}\.amazonaws\.com\.cn)"
+    r"(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/[A-Za-z0-9_-][A-Za-z0-9._-]*\.pem"
+)
+MAX_CERTIFICATE_BYTES = 64 * 1024
+CACHED_CERTIFICATES = 16
+FETCH_TIMEOUT_SECONDS = 5
 SIGNED = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
     "SubscriptionConfirmation": (
@@ -46,7 +65,16 @@ HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
 
 
 class Refused(Exception):
-    """Not a genuine SNS message for a topic of ours: nothing is done."""
+    """Not a genuine SNS message for a topic of ours: nothing is done (403)."""
+
+    status = 403
+
+
+class Malformed(Refused):
+    """Not an SNS message, or one without its signature: refused (400)
+    before anything is fetched."""
+
+    status = 400
 
 
 def verified(body: bytes) -> dict:
@@ -54,38 +82,118 @@ def verified(body: bytes) -> dict:
     try:
         message = json.loads(body)
     except ValueError as exc:
-        raise Refused("not JSON") from exc
-    if not isinstance(message, dict) or message.get("Type") not in SIGNED:
-        raise Refused("not an SNS message")
+        raise Malformed("not JSON") from exc
+    if not isinstance(message, dict) or str(message.get("Type")) not in SIGNED:
+        raise Malformed("not an SNS message")
+    if not all(
+        isinstance(message.get(key), str) and message[key]
+        for key in ("Signature", "SigningCertURL", "SignatureVersion")
+    ):
+        raise Malformed("not signed")
+    algorithm = HASHES.get(message["SignatureVersion"])
+    if algorithm is None:
+        raise Malformed("unknown signature version")
+    try:
+        signature = base64.b64decode(message["Signature"], validate=True)
+    except ValueError as exc:
+        raise Malformed("signature not in base64") from exc
     if message.get("TopicArn") not in current_app.config["SNS_TOPIC_ARNS"]:
         raise Refused("not a topic of ours")
-    algorithm = HASHES.get(str(message.get("SignatureVersion")))
-    if algorithm is None:
-        raise Refused("unknown signature version")
     text = "".join(
         f"{key}\n{message[key]}\n" for key in SIGNED[message["Type"]] if key in message
     ).encode()
+    public_key = certificate(message["SigningCertURL"]).public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise Refused("not an RSA certificate")
     try:
-        signature = base64.b64decode(str(message.get("Signature", "")), validate=True)
-        public_key = certificate(str(message.get("SigningCertURL", ""))).public_key()
-        if not isinstance(public_key, rsa.RSAPublicKey):
-            raise Refused("not an RSA certificate")
         public_key.verify(signature, text, padding.PKCS1v15(), algorithm())
-    except (InvalidSignature, ValueError) as exc:
+    except InvalidSignature as exc:
         raise Refused("bad signature") from exc
     return message
 
 
+def is_certificate_url(url: str) -> bool:
+    """Whether `url` is a .pem file on SNS's own host in a region, and nothing more."""
+    return CERTIFICATE_URL.fullmatch(url) is not None
+
+
 def certificate(url: str) -> x509.Certificate:
-    """The signing certificate at `url`, which must be https on an SNS host."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme != "https" or not SNS_HOST.match(parts.hostname or ""):
+    """The signing certificate at `url`, which must be https on an SNS host
+    (Refused otherwise, or when it cannot be fetched or read)."""
+    if not is_certificate_url(url):
         raise Refused("certificate not from SNS")
-    cache: dict = current_app.extensions.setdefault("sns_certificates", {})
-    if url not in cache:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https only, checked above
-            cache[url] = x509.load_pem_x509_certificate(response.read(1_000_000))
-    return cache[url]
+    cache = _cache()
+    found = cache.get(url)
+    if found is not None:
+        return found
+    try:
+        found = x509.load_pem_x509_certificate(download(url))
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        # OSError: refused, timed out, TLS, an HTTP error or a redirect
+        # (urllib's errors are OSErrors); ValueError: too big, or not a PEM certificate.
+        log.warning("SNS signing certificate unavailable from %s: %s",
+                    urllib.parse.urlsplit(url).hostname, type(exc).__name__)  # fmt: skip
+        raise Refused("certificate unavailable") from exc
+    cache.put(url, found)
+    return found
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # urllib then raises HTTPError: a redirect is not followed
+
+
+def download(url: str) -> bytes:
+    """The body at `url`: at most MAX_CERTIFICATE_BYTES (ValueError beyond),
+    within FETCH_TIMEOUT_SECONDS, no redirect followed. Only ever called
+    with a URL `is_certificate_url` accepted (tests replace it)."""
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        response = opener.open(url, timeout=FETCH_TIMEOUT_SECONDS)
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the response, and its connection
+        raise
+    with response:
+        data = response.read(MAX_CERTIFICATE_BYTES + 1)
+    if len(data) > MAX_CERTIFICATE_BYTES:
+        raise ValueError("certificate too large")
+    return data
+
+
+class CertificateCache:
+    """The most recently used certificates, by URL, at most `size` of them
+    (SNS rotates its certificate now and then, and has one per region)."""
+
+    def __init__(self, size: int = CACHED_CERTIFICATES):
+        self.size = size
+        self._lock = threading.Lock()
+        self._certificates: OrderedDict[str, x509.Certificate] = OrderedDict()
+
+    def get(self, url: str) -> x509.Certificate | None:
+        with self._lock:
+            found = self._certificates.get(url)
+            if found is not None:
+                self._certificates.move_to_end(url)
+            return found
+
+    def put(self, url: str, found: x509.Certificate) -> None:
+        with self._lock:
+            self._certificates[url] = found
+            self._certificates.move_to_end(url)
+            while len(self._certificates) > self.size:
+                self._certificates.popitem(last=False)
+
+    def __setitem__(self, url: str, found: x509.Certificate) -> None:
+        self.put(url, found)
+
+    def urls(self) -> list[str]:
+        """The cached URLs, least recently used first."""
+        with self._lock:
+            return list(self._certificates)
+
+
+def _cache() -> CertificateCache:
+    return current_app.extensions.setdefault("sns_certificates", CertificateCache())
 
 
 def reports(message: dict) -> list[Report]:
@@ -105,17 +213,8 @@ def reports(message: dict) -> list[Report]:
         return []
     mail = notice.get("mail") or {}
     outbox_id = outbox_id_in(str(mail.get("source", "")))
-    kind = notice.get("notificationType") or notice.get("eventType")
-    if kind == "Complaint":
-        feedback = (notice.get("complaint") or {}).get("complaintFeedbackType", "abuse")
-        return [Report(outbox_id, BounceType.COMPLAINT, f"complaint: {feedback}")]
-    if kind != "Bounce":
+    bounce_type, diagnostic = notice_verdict(notice)
+    if bounce_type is None:
         return []
-    bounce = notice.get("bounce") or {}
-    bounce_type = BounceType.HARD if bounce.get("bounceType") == "Permanent" else BounceType.SOFT
-    recipients = bounce.get("bouncedRecipients") or [{}]
-    return [
-        Report(outbox_id, bounce_type, without_addresses(" ".join(
-            str(r.get(k, "")) for k in ("status", "diagnosticCode") if r.get(k))))
-        for r in recipients[:1]  # one email, one recipient: the site sends one per email
-    ]  # fmt: skip
+    # One email, one recipient: the site sends one per email.
+    return [Report(outbox_id, bounce_type, without_addresses(diagnostic))]

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.models import AdminUser, Role
+from app.bounces.models import Bounce, BounceType
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.links import external_url
@@ -35,6 +36,9 @@ UNBUILT_PREFIX = "not built: "
 UNBUILT_SHOWN_FOR = timedelta(days=7)
 # Heartbeats older than this are not shown (a worker stopped for good).
 FORGOTTEN_AFTER = timedelta(days=1)
+# Emails refused for the site's reasons (bounce reports): shown for a day,
+# and the admins told once a day at most.
+REFUSALS_SHOWN_FOR = REFUSALS_TOLD_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -110,16 +114,44 @@ def _tell_the_admins(session, reason: str) -> None:
         select(AdminUser.email).where(AdminUser.active, AdminUser.role == Role.ADMIN)
     ):
         session.add(OutboxEmail(kind=EmailKind.SITE_PROBLEM, to_address=address))
-    log.error("the relay refuses the site: %s", reason)
+    log.error("a site problem: %s", reason)
+
+
+def tell_the_admins_of_refusals(session, diagnostic: str) -> None:
+    """A receiving server refused an email for the site's reasons (a blocklist,
+    authentication, content): the admins hear of it once a day at most."""
+    told = session.scalar(
+        select(func.count()).where(
+            OutboxEmail.kind == EmailKind.SITE_PROBLEM,
+            OutboxEmail.created_at >= utcnow() - REFUSALS_TOLD_EVERY,
+        )
+    )
+    if not told:
+        _tell_the_admins(session, f"a receiving server refused our mail: {diagnostic}")
+
+
+def _latest_refusal() -> str | None:
+    diagnostic = db.session.scalar(
+        select(Bounce.diagnostic)
+        .where(Bounce.type == BounceType.SITE, Bounce.received_at >= utcnow() - REFUSALS_SHOWN_FOR)
+        .order_by(Bounce.id.desc())
+        .limit(1)
+    )
+    if diagnostic is None:
+        return None
+    return f"a receiving server refused our mail for a reason on our side ({diagnostic})"
 
 
 def site_problem_email(row: OutboxEmail) -> Email:
     """The admins' email about a site problem (KINDS)."""
-    problem = db.session.scalar(
-        select(WorkerHeartbeat.site_problem)
-        .where(WorkerHeartbeat.site_problem.is_not(None))
-        .order_by(WorkerHeartbeat.site_problem_since.desc())
-        .limit(1)
+    problem = (
+        db.session.scalar(
+            select(WorkerHeartbeat.site_problem)
+            .where(WorkerHeartbeat.site_problem.is_not(None))
+            .order_by(WorkerHeartbeat.site_problem_since.desc())
+            .limit(1)
+        )
+        or _latest_refusal()
     )
     site_name = current_app.config["SITE_NAME"]
     text = render_email(
@@ -140,6 +172,8 @@ class MailHealth:
     now: datetime
     unbuilt: int = 0  # emails the site could not build, in the last week
     last_unbuilt: str | None = None  # the newest one's reason
+    refused: int = 0  # emails receiving servers refused for the site's reasons, in a day
+    last_refusal: str | None = None  # the newest one's diagnostic
 
     @property
     def last_seen(self) -> datetime | None:
@@ -186,7 +220,13 @@ def mail_health() -> MailHealth:
     last_unbuilt = db.session.scalar(
         select(OutboxEmail.last_error).where(*not_built).order_by(OutboxEmail.id.desc()).limit(1)
     )
-    return MailHealth(list(workers), waiting, oldest, now, unbuilt or 0, last_unbuilt)
+    refusals = (Bounce.type == BounceType.SITE, Bounce.received_at >= now - REFUSALS_SHOWN_FOR)
+    refused = db.session.scalar(select(func.count()).where(*refusals))
+    last_refusal = db.session.scalar(
+        select(Bounce.diagnostic).where(*refusals).order_by(Bounce.id.desc()).limit(1)
+    )
+    return MailHealth(list(workers), waiting, oldest, now, unbuilt or 0, last_unbuilt,
+                      refused or 0, last_refusal)  # fmt: skip
 
 
 class OutboxCollector:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import binascii
 import functools
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from flask import current_app
 
 from app.adapters.smtp import RawEmail
+from app.bounces.return_path import outbox_signature
 from app.outbox.models import OutboxEmail
 from app.text import is_header_safe
 
@@ -226,12 +228,41 @@ def new_email(
     return RawEmail(sender.addr_spec, to.addr_spec, data)
 
 
+def message_id(row: OutboxEmail, domain: str) -> str:
+    """`<kind.id.token@domain>`: the same on every attempt at the row's email
+    (receiving servers drop a duplicate by it), and unique across databases,
+    as the row's random token (stored when it was queued) is: a staging copy,
+    a restore or a second install each number their rows from 1 too. It says
+    which row it names, and the token proves it (a relay's webhook finds the
+    email by it: outbox_reference)."""
+    return f"<{row.kind}.{row.id}.{row.message_token}@{domain or 'localhost'}>"
+
+
+_MESSAGE_ID = re.compile(r"<?[a-z_]{1,12}\.([0-9]{1,18})\.([0-9a-f]{32})@[^\s<>@]+>?")
+
+
+def outbox_reference(text: str) -> tuple[int, str] | None:
+    """The (outbox id, token) a Message-ID of ours names, unchecked; None when
+    it is not one of ours in shape. Check the token against the row's."""
+    found = _MESSAGE_ID.fullmatch(text.strip().lower())
+    return (int(found.group(1)), found.group(2)) if found else None
+
+
+def relay_headers(row: OutboxEmail) -> dict[str, str]:
+    """What the relay is told of the email, by what is configured. With
+    Mailgun's webhook set up (MAILGUN_WEBHOOK_SIGNING_KEY), the row's id and
+    its return path's signature, in X-Mailgun-Variables: Mailgun rewrites the
+    envelope sender, and hands these back in each event instead
+    (app/bounces/mailgun.py)."""
+    if not current_app.config.get("MAILGUN_WEBHOOK_SIGNING_KEY"):
+        return {}
+    variables = {"outbox_id": str(row.id), "sig": outbox_signature(row.id)}
+    return {"X-Mailgun-Variables": json.dumps(variables)}
+
+
 def _own_headers(row: OutboxEmail, sender: Mailbox, automatic: bool) -> dict[str, str]:
-    headers = {
-        "Date": date_header(),
-        # The same id on every attempt lets receiving servers drop a duplicate.
-        "Message-ID": f"<{row.kind}.{row.id}@{sender.domain or 'localhost'}>",
-    }
+    headers = {"Date": date_header(), "Message-ID": message_id(row, sender.domain)}
+    headers.update(relay_headers(row))
     if automatic:
         headers["Auto-Submitted"] = "auto-generated"
     return headers

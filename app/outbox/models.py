@@ -11,7 +11,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, insert, literal, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import FunctionElement
 
 from app.db import Model, text_value, utcnow
 
@@ -53,6 +55,26 @@ class OutboxStatus(StrEnum):
 BULK_PRIORITY = 10
 
 
+class RandomToken(FunctionElement):
+    """32 random hex digits, made by the database for each row it inserts (the
+    outbox's rows come from ORM inserts, bulk inserts and INSERT ... SELECT
+    statements compiled once, so a Python default would not reach them all)."""
+
+    type = String()
+    name = "random_token"
+    inherit_cache = True
+
+
+@compiles(RandomToken, "sqlite")
+def _random_token_sqlite(element, compiler, **kw):
+    return "lower(hex(randomblob(16)))"
+
+
+@compiles(RandomToken, "postgresql")
+def _random_token_postgresql(element, compiler, **kw):
+    return "replace(CAST(gen_random_uuid() AS TEXT), '-', '')"  # PostgreSQL 13 and later
+
+
 class OutboxEmail(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[EmailKind] = mapped_column(String(12))
@@ -74,6 +96,11 @@ class OutboxEmail(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # Random, per row, set when the row is inserted: the email's Message-ID
+    # carries it (app/outbox/mime.py), so the id is the same on every attempt
+    # yet differs from any other database's row of the same id (a staging
+    # copy, a restore, a second install).
+    message_token: Mapped[str] = mapped_column(String(32), server_default=RandomToken())
 
     letter: Mapped[Letter | None] = relationship()
     subscriber: Mapped[Subscriber | None] = relationship()

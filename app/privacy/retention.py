@@ -31,6 +31,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from app.alerts.models import Subscriber, SubscriberStatus
+from app.bounces.models import ReadReport
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
@@ -62,6 +63,10 @@ class Schedule:
     finished: datetime  # finished letters whose last event is before this are due
     ip_hashes: datetime  # IP hashes of letters created before this are due
     subscribers: datetime  # former subscribers who left before this are due
+
+
+# Bounce reports read, and those kept for an admin (app/bounces/doors.py).
+READ_REPORTS_KEPT = timedelta(days=30)
 
 
 def schedule(now: datetime | None = None) -> Schedule:
@@ -137,6 +142,15 @@ def purge(now: datetime | None = None) -> Counts:
             Subscriber.id.in_(_due_subscribers(when).scalar_subquery()))))  # fmt: skip
         for subscriber in leavers:
             erase_subscriber(subscriber)
+    with write_transaction() as session:
+        # Bounce reports read (their digests, and the bytes of those not
+        # understood, which quote addresses) go after READ_REPORTS_KEPT.
+        reports = session.execute(
+            delete(ReadReport).where(ReadReport.received_at < now - READ_REPORTS_KEPT),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+    if reports:
+        log.info("privacy purge: %s bounce reports deleted", reports)
     if letters or hashes or leavers:
         log.info(
             "privacy purge: %s letters erased, %s IP hashes dropped, %s subscribers erased",

@@ -120,7 +120,7 @@ def test_a_letter_that_bounces_fails_its_writer_is_told_once_and_the_mp_is_flagg
     site, mail_server, sns_key, tmp_path, door
 ):
     letter, row = delivered_letter(mail_server)
-    counted = {"kind": "mp_letter", "type": "hard"}
+    counted = {"kind": "mp_letter", "type": "recipient"}
     before = value(scrape(site.test_client()), "wtym_bounces_total", **counted)
     report = sample("postfix_dsn.eml", outbox_id=row.id, recipient=MP_ADDRESS)
     sends = {
@@ -216,9 +216,9 @@ def test_forged_reports_change_nothing(site, mail_server, sns_key, tmp_path):
         sns_message(other_key, ses_bounce(row.id)),  # signed, by someone else
         sns_message(sns_key, ses_bounce(row.id), topic="arn:aws:sns:eu-west-2:999:theirs"),
         sns_message(sns_key, ses_bounce(row.id), cert_url="https://evil.example/cert.pem"),
-        b"not json",
     ):
         assert client.post("/bounces/sns", data=body).status_code == 403
+    assert client.post("/bounces/sns", data=b"not json").status_code == 400  # malformed
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         through_smtp(genuine, "postmaster@elsewhere.example")  # the listener relays nothing
     assert fresh(letter).status == LetterStatus.SENT

@@ -41,10 +41,10 @@ def test_no_return_path_without_a_bounce_domain(make_app):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("postfix_dsn.eml", BounceType.HARD),
-        ("exim_plain.eml", BounceType.HARD),
-        ("exchange_dsn.eml", BounceType.HARD),
-        ("postfix_soft.eml", BounceType.SOFT),
+        ("postfix_dsn.eml", BounceType.RECIPIENT),
+        ("exim_plain.eml", BounceType.RECIPIENT),
+        ("exchange_dsn.eml", BounceType.RECIPIENT),
+        ("postfix_soft.eml", BounceType.TRANSIENT),
         ("arf_complaint.eml", BounceType.COMPLAINT),
         ("postfix_delayed.eml", None),  # a warning, not a failure
     ],
@@ -53,7 +53,7 @@ def test_each_shape_is_attributed_and_classified(verp_app, name, expected):
     report = read_report(sample(name, outbox_id=77, recipient="someone@example.com"))
     assert report.outbox_id == 77
     assert report.type == expected
-    if expected in (BounceType.HARD, BounceType.SOFT):
+    if expected in (BounceType.RECIPIENT, BounceType.TRANSIENT):
         assert re.match(r"[45]", report.diagnostic)  # the status or reply code comes first
         assert len(report.diagnostic) <= 300
     assert "someone@example.com" not in report.diagnostic  # kept for admins: no address
@@ -70,7 +70,7 @@ def test_a_report_with_a_forged_return_path_is_about_nothing(verp_app):
 def test_the_envelope_recipient_alone_is_enough(verp_app):
     data = b"From: MAILER-DAEMON@x.example\r\nSubject: failure\r\n\r\n550 5.1.1 no such user\r\n"
     report = read_report(data, [return_path(5)])
-    assert (report.outbox_id, report.type) == (5, BounceType.HARD)
+    assert (report.outbox_id, report.type) == (5, BounceType.RECIPIENT)
 
 
 @pytest.mark.parametrize(

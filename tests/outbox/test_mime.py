@@ -20,7 +20,8 @@ from flask import Flask
 from app.adapters.smtp import RawEmail
 from app.outbox.mime import Unbuildable, is_usable_sender, new_email, person, site_sender
 
-ROW = SimpleNamespace(kind="mp_letter", id=42)
+TOKEN = "0123456789abcdef0123456789abcdef"
+ROW = SimpleNamespace(kind="mp_letter", id=42, message_token=TOKEN)
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +79,7 @@ def test_a_plain_letter_has_every_header_and_its_envelope():
     assert mailbox(received, "To") == ("Alice Able", "alice.able.mp@parliament.uk")
     assert mailbox(received, "Reply-To") == ("Jane Smith", "jane@example.com")
     assert received["Subject"] == "Expenses"
-    assert received["Message-ID"] == "<mp_letter.42@site.test>"
+    assert received["Message-ID"] == f"<mp_letter.42.{TOKEN}@site.test>"
     assert received["Date"].datetime is not None
     assert received["Auto-Submitted"] is None
     assert received.get_content_type() == "text/plain"
