@@ -174,6 +174,10 @@ def config_from_env(environ=None) -> dict:
         "RATELIMIT_SHARE_VISIT": environ.get("RATELIMIT_SHARE_VISIT", "1/day"),
         "RATELIMIT_SHARE_VISITS_PER_IP": environ.get("RATELIMIT_SHARE_VISITS_PER_IP", "20/hour"),
         "RATELIMIT_CONFIRM": environ.get("RATELIMIT_CONFIRM", "30/hour"),
+        # Emails one address may be sent a day on a stranger's word (a data
+        # link, an alerts confirmation), however many client addresses ask
+        # (app/outbox/caps.py).
+        "MAIL_TO_UNTRUSTED_ADDRESS": environ.get("MAIL_TO_UNTRUSTED_ADDRESS", "3/day"),
         "RATELIMIT_SUBSCRIBE": environ.get("RATELIMIT_SUBSCRIBE", "10/hour"),
         # Failed sign-ins (successes never count), per IP and per account-and-IP,
         # over growing windows: the wait grows with the failures.

@@ -10,6 +10,7 @@ click-through link from an alert cannot change anything.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from app.campaigns.models import Campaign
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.i18n import N_, current_language
+from app.outbox.caps import OWNER_TOLD, within_cap
 from app.outbox.models import EmailKind, OutboxEmail
 from app.text import normalise_email
 from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
@@ -31,6 +33,10 @@ CONSENT_WORDING = N_(
     "time with one click."
 )
 CONFIRM_DAYS = 7
+# The suppression reason a spam complaint leaves (app/bounces/handling.py),
+# and how long it holds against the owner's own proven consent.
+COMPLAINED = "complained of spam"
+COMPLAINT_KEEPS_FOR = timedelta(days=90)
 PREFERENCES_DAYS = 60
 FRESH_PREFERENCES_DAYS = 1 / 24  # an hour: it was just sent to the inbox
 
@@ -109,19 +115,35 @@ def record_consent(
         postcode, constituency_id = _constituency_for(postcode)
     with write_transaction() as session:
         subscriber = session.scalar(select(Subscriber).where(Subscriber.email == key))
+        if subscriber is not None and not verified and _owned_by_someone(subscriber):
+            # A sign-up for an address that is already someone's: nothing
+            # changes on a stranger's word. The owner hears of it, once a day
+            # at most (a complainer, never; a letter's writer hears from its
+            # confirmation email instead).
+            told = letter_id is None and not complained(subscriber)
+            if told and within_cap(key, "owner_told", OWNER_TOLD):
+                session.add(OutboxEmail(kind=EmailKind.PREFERENCES_LINK,
+                                        subscriber_id=subscriber.id))  # fmt: skip
+            log.info("subscriber %s: a sign-up by someone unproven changed nothing", subscriber.id)
+            return subscriber
         if subscriber is None:
             subscriber = Subscriber(email=key, status=SubscriberStatus.PENDING,
                                     language=current_language())  # fmt: skip
             session.add(subscriber)
+        if complained(subscriber) and not _may_come_back(subscriber):
+            log.info("subscriber %s: consent within %s days of a complaint: kept suppressed",
+                     subscriber.id, COMPLAINT_KEEPS_FOR.days)  # fmt: skip
+            return subscriber
         if postcode:
             subscriber.postcode = postcode
         if constituency_id:
             subscriber.constituency_id = constituency_id
         ask = False
         if subscriber.status == SubscriberStatus.SUPPRESSED:
-            # Fresh consent after a bounce or a complaint: the suppression ends,
-            # and the address must prove itself again (double opt-in), unless
-            # they came through a link we mailed to it.
+            # Fresh consent after a bounce, or the owner's proven consent long
+            # after a complaint: the suppression ends, and the address must
+            # prove itself again (double opt-in), unless they came through a
+            # link we mailed to it.
             log.info("subscriber %s: suppression ended by fresh consent", subscriber.id)
             subscriber.suppressed_reason = None
             subscriber.status = SubscriberStatus.PENDING
@@ -142,10 +164,30 @@ def record_consent(
                 letter_id=letter_id,
             )
         )
-        if ask:
+        if ask and within_cap(key):
             session.add(OutboxEmail(kind=EmailKind.SUBSCRIBE_CONFIRM, subscriber_id=subscriber.id))
     log.info("subscriber %s consented via %s", subscriber.id, source)
     return subscriber
+
+
+def complained(subscriber: Subscriber) -> bool:
+    """Suppressed because its owner reported our mail as spam."""
+    return subscriber.status == SubscriberStatus.SUPPRESSED and (
+        subscriber.suppressed_reason or ""
+    ).startswith(COMPLAINED)
+
+
+def _owned_by_someone(subscriber: Subscriber) -> bool:
+    """Confirmed (its owner proved it), or suppressed after a complaint (its
+    owner said no): either way, only the owner may change it."""
+    return subscriber.status == SubscriberStatus.CONFIRMED or complained(subscriber)
+
+
+def _may_come_back(subscriber: Subscriber) -> bool:
+    """A complainer's own proven consent lifts the suppression only after
+    COMPLAINT_KEEPS_FOR; before that, only an admin can."""
+    since = subscriber.suppressed_at
+    return since is None or utcnow() - since >= COMPLAINT_KEEPS_FOR
 
 
 def _confirm(subscriber: Subscriber) -> None:
@@ -190,6 +232,8 @@ def unsubscribe(token: str) -> Subscriber:
 def send_fresh_preferences_link(subscriber: Subscriber) -> None:
     """A preferences link from an alert may have been forwarded: what it shows
     and changes beyond stopping alerts needs a fresh link, sent to the inbox."""
+    if not within_cap(subscriber.email):
+        return
     with write_transaction() as session:
         session.add(OutboxEmail(kind=EmailKind.PREFERENCES_LINK, subscriber_id=subscriber.id))
 

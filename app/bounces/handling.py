@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import metrics
-from app.alerts.subscribers import mark_suppressed
+from app.alerts.subscribers import COMPLAINED, mark_suppressed
 from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.db import utcnow, write_transaction
@@ -187,7 +187,7 @@ def _subscriber(row: OutboxEmail, report: Report) -> str:
             return f"transient failure {subscriber.soft_bounces} counted"
     reason = {
         BounceType.RECIPIENT: f"bounced: {report.diagnostic}",
-        BounceType.COMPLAINT: "complained of spam",
+        BounceType.COMPLAINT: COMPLAINED,
         BounceType.TRANSIENT: f"{SOFT_BOUNCES_TO_SUPPRESS} transient failures in a row",
     }[report.type]
     mark_suppressed(subscriber, reason)

@@ -19,6 +19,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.i18n import current_language
 from app.letters.models import Letter, LetterStatus
+from app.outbox.caps import within_cap
 from app.outbox.models import EmailKind, OutboxEmail
 from app.privacy.retention import erase_letter, erase_subscriber
 from app.replies.models import ReplyQuestion
@@ -29,7 +30,10 @@ LINK_HOURS = 24
 
 
 def request_link(address: str) -> None:
-    """Queue the signed link to `address` (whatever it holds: no oracle)."""
+    """Queue the signed link to `address` (whatever it holds: no oracle),
+    unless it has had its share of such emails today (app/outbox/caps.py)."""
+    if not within_cap(address):
+        return
     with write_transaction() as session:
         session.add(OutboxEmail(kind=EmailKind.DATA_LINK, to_address=normalise_email(address),
                                 language=current_language()))  # fmt: skip

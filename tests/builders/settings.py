@@ -34,6 +34,7 @@ def base_config(database_url: str, **overrides) -> dict:
         "RATELIMIT_SUBSCRIBE": "10000/hour",
         "RATELIMIT_ADMIN_LOGIN_PER_IP": "10000/hour",
         "RATELIMIT_ADMIN_LOGIN_PER_ACCOUNT": "10000/hour",
+        "MAIL_TO_UNTRUSTED_ADDRESS": "10000/day",
         "MIN_FILL_SECONDS": 0,
         "REFERENCE_REFRESH_SECONDS": 0,
         "DELIVERY_RETRY_BASE_SECONDS": 60,
