@@ -181,6 +181,11 @@ class Letter(Model):
         self._add_event(
             LetterEvent(from_status=current, to_status=status, detail=detail[:300], actor=actor)
         )
+        if current == S.QUEUED and status not in (S.SENT, S.FAILED):
+            # Held, waiting, cancelled: no office's digest carries it any more
+            # (a digest is built from its letters as they are when it goes),
+            # and back in the queue it is gathered afresh.
+            self.digest_outbox_id = None
         self.status = status
 
     def log(self, detail: str, *, actor: str = "system") -> None:

@@ -121,8 +121,14 @@ def _waiting(mp_id: int, campaign_id: int):
 
 
 def letters_in(row: OutboxEmail) -> list[Letter]:
+    """The letters a digest carries as it is built, or built again for a
+    retry: those still QUEUED and not erased. A letter cancelled, held,
+    erased or put to wait since it was gathered has left it (Letter.move_to)."""
     return list(db.session.scalars(
-        select(Letter).where(Letter.digest_outbox_id == row.id).order_by(Letter.id)
+        select(Letter)
+        .where(Letter.digest_outbox_id == row.id, Letter.status == LetterStatus.QUEUED,
+               Letter.erased_at.is_(None))
+        .order_by(Letter.id)
     ))  # fmt: skip
 
 

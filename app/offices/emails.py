@@ -9,11 +9,18 @@ from flask import current_app
 from app.letters.emails import campaign_id_header
 from app.links import external_url
 from app.offices.digests import letters_in, office_token
-from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
+from app.outbox.mime import Email, NotYet, Unsendable, new_email, person, render_email, site_sender
 from app.outbox.models import OutboxEmail
+from app.parliament import dissolution
 
 
 def digest(row: OutboxEmail) -> Email | None:
+    """Built when it goes (and again on each retry), from the letters that may
+    still go, under the rules of that moment: an empty digest is not sent."""
+    if dissolution.in_force():
+        # No MPs: the worker's job moves its letters to WAITING, which takes
+        # them out of it; a later try finds it empty.
+        raise NotYet("Parliament is dissolved")
     letters = letters_in(row)
     if not letters:
         return None
@@ -21,6 +28,8 @@ def digest(row: OutboxEmail) -> Email | None:
     mp, campaign = first.mp, first.campaign
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
+    if mp.address_bounced:
+        raise NotYet("the MP's address bounced; waiting for a new one")
     replies = {
         letter.id: f"mailto:{quote(letter.sender_email)}?subject={quote('Re: ' + letter.subject)}"
         for letter in letters
