@@ -44,6 +44,10 @@ def bounces_read(path: str | None, recipients: tuple[str, ...]) -> None:
         raise click.ClickException(f"Cannot read {path}: {exc.strerror or exc}") from exc
     for outcome, count in sorted(outcomes.items()):
         click.echo(f"{count} {outcome}")
+    if path in (None, "-") and any(outcome.startswith("failed") for outcome in outcomes):
+        # A pipe's one report, not acted on through a fault of ours (the
+        # database away): EX_TEMPFAIL, so the MTA keeps it and tries again.
+        sys.exit(75)
 
 
 @bounces_cli.command("unread")

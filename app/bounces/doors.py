@@ -34,6 +34,7 @@ from app.extensions import db
 
 log = logging.getLogger(__name__)
 READ_BEFORE = "ignored: read before"
+KEPT_BYTES = 16 * 1024
 
 
 def messages_in(path: str | None) -> Iterator[bytes]:
@@ -82,11 +83,13 @@ def read_once(data: bytes, envelope_recipients: Sequence[str] = ()) -> str:
     report = read_report(data, envelope_recipients)
     try:
         outcome = handle(report).outcome if report.understood else "not understood"
-    except Exception as exc:  # a fault of ours: keep the report, carry on with the next
+    except Exception as exc:  # a fault of ours: not remembered, so a rerun tries again
         db.session.rollback()
         log.exception("a bounce report could not be acted on")
-        outcome = f"not understood: {type(exc).__name__}"
-    kept = data if outcome.startswith("not understood") else None
+        return f"failed, to be read again: {type(exc).__name__}"
+    # Kept for an admin only when nobody could make sense of it, and only its
+    # beginning: the headers and the explanation, not the quoted letter.
+    kept = data[:KEPT_BYTES] if not report.understood else None
     try:
         with write_transaction() as session:
             session.add(ReadReport(digest=digest, outcome=outcome[:120], raw=kept))

@@ -48,6 +48,12 @@ AUTO_REPLY = "the office sent an automatic reply: the letter arrived"
 SUBSCRIBER_KINDS = {EmailKind.ALERT, EmailKind.SUBSCRIBE_CONFIRM, EmailKind.PREFERENCES_LINK}
 
 
+# Every series exists from the start, at 0, so a rate rule sees the first one.
+for _kind in EmailKind:
+    for _type in BounceType:
+        metrics.BOUNCES.labels(str(_kind), str(_type))
+
+
 @dataclass(frozen=True)
 class Handled:
     outcome: str  # what was done, in a few words (no address, no body)
@@ -122,12 +128,18 @@ def _letter_bounced(session, letter, detail: str) -> str:
 
 def _digest(session, row: OutboxEmail, report: Report, detail: str) -> str:
     """An office's daily digest: a hard bounce fails each letter in it, as a
-    single letter's would; any other verdict is noted on each."""
+    single letter's would; a refusal for the site's reasons puts each back in
+    the queue; anything else is noted on each."""
     letters = session.scalars(select(Letter).where(Letter.digest_outbox_id == row.id)).all()
     if report.type == BounceType.RECIPIENT:
         for letter in letters:
             _letter_bounced(session, letter, detail)
         return f"digest bounced: {len(letters)} letters failed; writers told; address flagged"
+    if report.type == BounceType.SITE:
+        for letter in letters:
+            _refused_for_the_site(session, letter, row, detail)
+            letter.digest_outbox_id = None
+        return f"digest refused for the site's reason: {len(letters)} letters back in the queue"
     for letter in letters:
         letter.log(f"the office's daily digest: {report.type} bounce: {detail}")
     return f"noted on {len(letters)} letters"
@@ -141,18 +153,26 @@ def _refused_for_the_site(session, letter, row: OutboxEmail, detail: str) -> str
         select(func.count())
         .select_from(Bounce)
         .join(OutboxEmail, OutboxEmail.id == Bounce.outbox_email_id)
-        .where(OutboxEmail.letter_id == letter.id, Bounce.type == BounceType.SITE)
+        .where(
+            OutboxEmail.letter_id == letter.id,
+            OutboxEmail.kind.in_((EmailKind.MP_LETTER, EmailKind.DIGEST)),
+            Bounce.type == BounceType.SITE,
+        )
     )
     if letter.status not in (LetterStatus.SENT, LetterStatus.QUEUED):
         letter.log(f"refused for a reason on the site's side: {detail}")
         return "noted: refused for the site's reason"
+    if letter.status == LetterStatus.SENT:
+        letter.move_to(LetterStatus.QUEUED, detail=f"refused for the site's reason: {detail}")
     if refusals >= SITE_REFUSALS_BEFORE_HOLD:
         letter.move_to(LetterStatus.HELD, detail=f"refused {refusals} times for the site's reasons")
         letter.hold_reason = f"refused {refusals} times for the site's reasons: {detail}"[:200]
         return "letter held for an admin: refused again for the site's reasons"
     pause = SITE_RETRY_PAUSES[min(refusals, len(SITE_RETRY_PAUSES)) - 1]
-    if letter.status == LetterStatus.SENT:
-        letter.move_to(LetterStatus.QUEUED, detail=f"refused for the site's reason: {detail}")
+    if row.kind == EmailKind.DIGEST:
+        # Back in the queue, out of that digest: the office's next digest
+        # (a day on) gathers it again.
+        return f"letter back in the queue for the office's next digest: {detail}"
     session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id, priority=row.priority,
                             language=row.language, not_before=utcnow() + pause))  # fmt: skip
     return f"letter goes again in {pause}: refused for the site's reason"
@@ -190,5 +210,6 @@ def _subscriber(row: OutboxEmail, report: Report) -> str:
         BounceType.COMPLAINT: COMPLAINED,
         BounceType.TRANSIENT: f"{SOFT_BOUNCES_TO_SUPPRESS} transient failures in a row",
     }[report.type]
-    mark_suppressed(subscriber, reason)
+    if not mark_suppressed(subscriber, reason) and report.type == BounceType.COMPLAINT:
+        subscriber.suppressed_reason = reason  # a complaint outweighs an earlier bounce
     return "subscriber suppressed"

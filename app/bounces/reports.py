@@ -92,6 +92,10 @@ def read_report(data: bytes, envelope_recipients: Sequence[str] = ()) -> Report:
         log.warning("a report could not be parsed", exc_info=False)
         return Report(_outbox_id_from_envelope(envelope_recipients), None, understood=False)
     try:
+        if outbox_id is None:  # an SES notice by email names its email inside
+            notice = _ses_notice(message)
+            source = str(((notice or {}).get("mail") or {}).get("source", ""))
+            outbox_id = outbox_id_in(source) if source else None
         bounce_type, diagnostic, auto_reply = _failure(message)
     except Exception as exc:  # malformed MIME, unknown charsets: keep it for an admin
         log.warning("a report could not be read: %s", type(exc).__name__)
@@ -166,8 +170,10 @@ def _failure(message: Message) -> tuple[BounceType | None, str, bool]:
         return BounceType.COMPLAINT, "complaint: abuse (Microsoft JMRP)", False
     if _is_unsubscribe_request(message):
         return BounceType.COMPLAINT, "complaint: asked to unsubscribe (by email)", False
-    notice = _ses_notice(message)
-    if notice is not None:
+    if _from_ses(message):
+        notice = _ses_notice(message)
+        if notice is None:  # an SES notice we cannot read: its words mislead
+            return None, "an Amazon SES notification that could not be read", False
         return (*notice_verdict(notice), False)
     dsn = _delivery_status(message)
     if dsn is not None:
@@ -201,14 +207,21 @@ def _is_unsubscribe_request(message: Message) -> bool:
     return _text_of(message.get("Subject", "")).strip().lower() == "unsubscribe"
 
 
+def _from_ses(message: Message) -> bool:
+    return "amazonaws.com" in _text_of(message.get("From", "")).lower()
+
+
 def _ses_notice(message: Message) -> dict | None:
     """An Amazon SES notification delivered as an email (an SNS email
-    subscription): its JSON, or None."""
-    if "amazonaws.com" not in _text_of(message.get("From", "")).lower():
+    subscription): its JSON, or None. Mail systems fold its one long line."""
+    if not _from_ses(message):
         return None
-    text = _text(message).strip()
+    text = _text(message)
+    start, end = text.find("{"), text.rfind("}")
     try:
-        notice = json.loads(text[: text.rfind("}") + 1])
+        notice = json.loads(re.sub(r"\r?\n ?", "", text[start : end + 1]))
+        if isinstance(notice, dict) and isinstance(notice.get("Message"), str):
+            notice = json.loads(notice["Message"])  # SNS's envelope around SES's notice
     except ValueError:
         return None
     return notice if isinstance(notice, dict) else None
@@ -305,6 +318,8 @@ def _is_auto_reply(message: Message) -> bool:
     subject = _text_of(message.get("Subject", ""))
     if _BOUNCE_SENDER.search(sender) or _BOUNCE_SUBJECT.search(subject):
         return False  # an MTA's report, which RFC 3834 also marks auto-replied
+    if message.get("X-Failed-Recipients") or _BOUNCE_TEXT.search(_text(message)[:2000]):
+        return False
     precedence = _text_of(message.get("Precedence", "")).strip().lower()
     return (
         auto.startswith("auto-replied")

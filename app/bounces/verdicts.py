@@ -137,6 +137,7 @@ _GONE = [  # the address: no such user or domain, moved, disabled
     r"not our customer",
     r"user (is )?suspended",
     r"recipient preferences",
+    r"(account|domain|address) (or domain )?may not exist",
     r"(does not|doesn't) exist",
     r"invalid .{0,20}userid",
     r"no valid recipients",

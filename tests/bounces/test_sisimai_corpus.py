@@ -27,12 +27,13 @@ from tests.bounces.builders import BOUNCE_DOMAIN
 
 # The goals (the issue about reading bounce emails right).
 RECOGNISED_AT_LEAST = 0.98  # failures and complaints given a failure verdict, of all of them
-# The issue's goal is 0.95. Reached: 552 of 590 (93.6%); this floor keeps what
+# The issue's goal is 0.95. Reached: 554 of 590 (93.9%); this floor keeps what
 # is reached from slipping back while the rest is worked on (the misses are
 # printed: mostly sisimai's knowledge of single providers' wording).
 AGREEMENT_AT_LEAST = 0.935  # emails given sisimai's verdict, of all emails
 SITE_BOOKED_ON_RECIPIENT_AT_MOST = 3  # the site's fault booked as the address's
 CRASHES = 0  # read_report() raising
+RECIPIENT_MISSED_AT_MOST = 5  # reached: 5 (3 taken for the site's, 2 for nothing)
 
 RECIPIENT, TRANSIENT, SITE, COMPLAINT = "recipient", "transient", "site", "complaint"
 AUTO_REPLY, NONE = "auto-reply", "none"
@@ -166,6 +167,11 @@ def measure(judge) -> dict:
         "recognised": sum(row[3] in FAILURES for row in failures),
         "agreed": sum(row[2] == row[3] for row in rows),
         "site_on_recipient": [row for row in rows if row[2] == SITE and row[3] == RECIPIENT],
+        # The other way: a dead address missed (never flagged, retried, or
+        # taken for an out-of-office reply).
+        "recipient_missed": [
+            row for row in rows if row[2] == RECIPIENT and row[3] in (SITE, AUTO_REPLY, NONE)
+        ],
     }
 
 
@@ -182,6 +188,8 @@ def report(title: str, figures: dict, *, details: bool) -> str:
         f"agreement on the verdict: {figures['agreed']}/{figures['read']}"
         f" = {figures['agreed'] / figures['read']:.1%}",
         f"site-fault failures booked on a recipient: {len(figures['site_on_recipient'])}",
+        f"recipients' failures taken for the site's, a reply or nothing: "
+        f"{len(figures['recipient_missed'])}",
         "confusion (rows: sisimai's verdict; columns: ours):",
     ]
     got = [v for v in (*VERDICTS, "crash") if any(row[3] == v for row in rows)]
@@ -249,3 +257,5 @@ def test_reading_sisimai_corpus_meets_the_goals(app_context, capsys):
     assert ours["recognised"] / ours["failures"] >= RECOGNISED_AT_LEAST
     assert ours["agreed"] / ours["read"] >= AGREEMENT_AT_LEAST
     assert len(ours["site_on_recipient"]) <= SITE_BOOKED_ON_RECIPIENT_AT_MOST
+    assert len(ours["recipient_missed"]) <= RECIPIENT_MISSED_AT_MOST
+    assert not [row for row in ours["rows"] if row[3] == AUTO_REPLY and row[2] != AUTO_REPLY]

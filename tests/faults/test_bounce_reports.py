@@ -264,3 +264,60 @@ def test_reports_read_are_forgotten_after_their_period(site, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(ReadReport)) == 1
     purge(utcnow() + READ_REPORTS_KEPT + timedelta(hours=1))
     assert db.session.scalar(select(func.count()).select_from(ReadReport)) == 0
+
+
+def test_a_letter_refused_three_times_for_the_site_waits_for_an_admin(site, mail_server, tmp_path):
+    letter, row = delivered(mail_server)
+    for attempt in range(3):
+        path = tmp_path / f"dsn{attempt}.eml"
+        path.write_bytes(site_fault_dsn(row.id))
+        read_file(site, path)
+        if attempt < 2:
+            row = db.session.scalars(
+                select(OutboxEmail)
+                .where(OutboxEmail.letter_id == letter.id, OutboxEmail.kind == EmailKind.MP_LETTER)
+                .order_by(OutboxEmail.id.desc())
+            ).first()
+            row.not_before = utcnow()  # the pause is over
+            db.session.commit()
+            deliver()  # accepted by the relay again, then refused again
+            assert status_of(letter.id) == LetterStatus.SENT
+    assert status_of(letter.id) == LetterStatus.HELD  # for a moderator, not failed
+    held = db.session.get(Letter, letter.id)
+    assert "site's reasons" in held.hold_reason
+    assert held.mp.bounced_address is None
+
+
+def test_a_digest_refused_for_the_site_puts_its_letters_back(site, mail_server, tmp_path):
+    letters = [confirmed_letter(email=f"d{i}@example.com") for i in range(2)]
+    digest = OutboxEmail(kind=EmailKind.DIGEST, letter_id=letters[0].id)
+    db.session.add(digest)
+    db.session.flush()
+    for letter in letters:
+        letter.digest_outbox_id = digest.id
+        letter.move_to(LetterStatus.SENT, detail="in the office's daily digest")
+    db.session.commit()
+    path = tmp_path / "dsn.eml"
+    path.write_bytes(site_fault_dsn(digest.id))
+    assert "2 letters back in the queue" in read_file(site, path)
+    for letter in letters:
+        db.session.expire_all()
+        back = db.session.get(Letter, letter.id)
+        assert (back.status, back.digest_outbox_id) == (LetterStatus.QUEUED, None)
+
+
+def test_a_pipe_asks_the_mta_to_try_again_when_the_fault_is_ours(site, mail_server, monkeypatch):
+    letter, row = delivered(mail_server)
+
+    def database_away(report):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("app.bounces.doors.handle", database_away)
+    data = sample("postfix_dsn.eml", outbox_id=row.id, recipient=MP_ADDRESS)
+    result = site.test_cli_runner().invoke(args=["bounces", "read", "-"], input=data)
+    assert result.exit_code == 75  # EX_TEMPFAIL: Postfix keeps the report
+    assert db.session.scalar(select(func.count()).select_from(ReadReport)) == 0  # not remembered
+    monkeypatch.undo()
+    result = site.test_cli_runner().invoke(args=["bounces", "read", "-"], input=data)
+    assert result.exit_code == 0
+    assert status_of(letter.id) == LetterStatus.FAILED  # read again, and acted on
