@@ -36,6 +36,8 @@ CONFIRM_DAYS = 7
 # The suppression reason a spam complaint leaves (app/bounces/handling.py),
 # and how long it holds against the owner's own proven consent.
 COMPLAINED = "complained of spam"
+# ...and the reasons the mail system gives when an address stops taking mail.
+BOUNCED = ("bounced:", "3 transient failures", "3 soft bounces")
 COMPLAINT_KEEPS_FOR = timedelta(days=90)
 PREFERENCES_DAYS = 60
 FRESH_PREFERENCES_DAYS = 1 / 24  # an hour: it was just sent to the inbox
@@ -117,10 +119,10 @@ def record_consent(
         subscriber = session.scalar(select(Subscriber).where(Subscriber.email == key))
         if subscriber is not None and not verified and _owned_by_someone(subscriber):
             # A sign-up for an address that is already someone's: nothing
-            # changes on a stranger's word. The owner hears of it, once a day
-            # at most (a complainer, never; a letter's writer hears from its
-            # confirmation email instead).
-            told = letter_id is None and not complained(subscriber)
+            # changes on a stranger's word. A subscriber hears of it, once a
+            # day at most (a suppressed address, never; a letter's writer hears
+            # from its confirmation email instead).
+            told = letter_id is None and subscriber.status == SubscriberStatus.CONFIRMED
             if told and within_cap(key, "owner_told", OWNER_TOLD):
                 session.add(OutboxEmail(kind=EmailKind.PREFERENCES_LINK,
                                         subscriber_id=subscriber.id))  # fmt: skip
@@ -178,9 +180,15 @@ def complained(subscriber: Subscriber) -> bool:
 
 
 def _owned_by_someone(subscriber: Subscriber) -> bool:
-    """Confirmed (its owner proved it), or suppressed after a complaint (its
-    owner said no): either way, only the owner may change it."""
-    return subscriber.status == SubscriberStatus.CONFIRMED or complained(subscriber)
+    """Confirmed (its owner proved it), or suppressed by a person's decision
+    (its owner's complaint, an admin's hand): only the owner may change it.
+    A suppression the mail system made (an address that bounced) is lifted
+    by fresh consent, which asks the inbox to confirm again."""
+    if subscriber.status == SubscriberStatus.CONFIRMED:
+        return True
+    return subscriber.status == SubscriberStatus.SUPPRESSED and not (
+        subscriber.suppressed_reason or ""
+    ).startswith(BOUNCED)
 
 
 def _may_come_back(subscriber: Subscriber) -> bool:

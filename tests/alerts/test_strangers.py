@@ -108,3 +108,26 @@ def test_the_cap_is_per_address(capped):
     rows = db.session.scalars(select(OutboxEmail.to_address)).all()
     assert rows.count("one@example.com") == 3
     assert rows.count("two@example.com") == 1
+
+
+def test_an_admins_suppression_holds_against_a_stranger(capped):
+    owner = subscriber("told-us@example.com")
+    mark_suppressed(db.session.get(Subscriber, owner.id), "asked by telephone never to be mailed")
+    db.session.commit()
+    capped.test_client().post("/alerts", data={"email": "told-us@example.com"})
+    assert person("told-us@example.com").status == SubscriberStatus.SUPPRESSED
+    assert emails(EmailKind.SUBSCRIBE_CONFIRM) == emails(EmailKind.PREFERENCES_LINK) == 0
+
+
+def test_a_complaint_after_a_bounce_is_remembered_as_a_complaint(capped):
+    from app.bounces.handling import handle
+    from app.bounces.models import BounceType
+    from app.bounces.reports import Report
+
+    owner = subscriber("late@example.com")
+    mark_suppressed(db.session.get(Subscriber, owner.id), "bounced: 550 mailbox unavailable")
+    row = OutboxEmail(kind=EmailKind.SUBSCRIBE_CONFIRM, subscriber_id=owner.id)
+    db.session.add(row)
+    db.session.commit()
+    handle(Report(row.id, BounceType.COMPLAINT, "complaint: abuse"))
+    assert person("late@example.com").suppressed_reason.startswith("complained")
