@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 # its pages, or the address typed or bookmarked.
 OWN_SITE = frozenset({"same-origin", "none"})
 TOKEN_FIELD = "csrf_token"  # noqa: S105 - a field name, not a secret
+# Never written back into a page: the old token, and an admin's password and
+# one-time code (asked for again instead).
+NOT_REPLAYED = frozenset({TOKEN_FIELD, "password", "code"})
 
 
 class CrossSiteForm(CSRFError):
@@ -116,7 +119,7 @@ def form_again(error: CSRFError):
     fields = [
         (name, value)
         for name, values in request.form.lists()
-        if name != TOKEN_FIELD
+        if name not in NOT_REPLAYED
         for value in values
     ]
     page = render_template(
@@ -125,5 +128,6 @@ def form_again(error: CSRFError):
         fields=fields,
         token=generate_csrf(),
         had_files=any(f.filename for f in request.files.values()),
+        had_secrets=any(name in NOT_REPLAYED - {TOKEN_FIELD} for name in request.form),
     )
     return private_page(make_response(page, 400))  # it holds what they typed

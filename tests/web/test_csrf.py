@@ -132,3 +132,17 @@ def test_a_letter_posted_from_another_site_is_not_stored(https_client):
     )
     assert response.status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Letter)) == 0
+
+
+def test_a_form_given_back_never_holds_a_password(https_client):
+    answer = https_client.post(
+        "/admin/login",
+        data={"csrf_token": "stale", "email": "ops@example.org", "password": "hunter2 hunter2"},
+        headers=OWN_FORM,
+        base_url=HTTPS,
+    )
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert 'value="ops@example.org"' in html  # what they typed is kept...
+    assert "hunter2" not in html  # ...but not their password
+    assert "enter them again" in html
