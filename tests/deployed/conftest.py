@@ -5,7 +5,7 @@ person does. CSRF and every other control are on, as in production.
 It needs PostgreSQL (TEST_DATABASE_URL), Redis (TEST_REDIS_URL), HAProxy,
 OpenSSL and Chromium; without them it is skipped, except under CI, where it
 fails. The whole folder runs in one pytest-xdist worker (its xdist_group), in
-file order.
+file order, with tests/scaleout.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from devtools.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import TEST_DATABASE_URL
 from tests.deployed.deployment import deployment
 
+# tests/deployed and tests/scaleout each start a whole production set-up
+# (HAProxy, gunicorn, workers): on a 2-core machine they share one xdist
+# worker, one after the other, instead of starving each other.
+PRODUCTION_SHAPED = "production-shaped"
 VIEWPORTS = {
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
               "is_mobile": True, "has_touch": True},
@@ -30,7 +34,7 @@ VIEWPORTS = {
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/deployed/" in str(item.fspath):
-            item.add_marker(pytest.mark.xdist_group("deployed"))
+            item.add_marker(pytest.mark.xdist_group(PRODUCTION_SHAPED))
             item.add_marker(pytest.mark.browser)
 
 

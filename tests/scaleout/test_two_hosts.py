@@ -18,6 +18,9 @@ from bench.scaleout import run_scaleout
 from tests.conftest import TEST_DATABASE_URL
 
 LETTERS = 12
+# With tests/deployed, in one xdist worker: two production set-ups at once
+# starve each other on a 2-core machine.
+pytestmark = pytest.mark.xdist_group("production-shaped")
 
 
 @pytest.fixture
