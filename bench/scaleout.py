@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import ssl
 import subprocess
@@ -278,10 +279,12 @@ class HAProxy:
 
 
 @contextlib.contextmanager
-def own_database(server_url: str):
-    """A PostgreSQL database for this run, dropped after."""
+def own_database(server_url: str, prefix: str = "scaleout"):
+    """A PostgreSQL database for this run, dropped after. Its name is new
+    each time: a database dropped and made again under the same name, one
+    suite after another in one process, left the second's workers idle."""
     base = make_url(server_url)
-    name = f"scaleout_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

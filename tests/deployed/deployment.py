@@ -309,7 +309,7 @@ def deployment(folder: Path, database_server: str, redis_url: str, reference_dir
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()  # this run's own database number
-    with own_database(database_server) as database_url, MailCatcher() as mail:
+    with own_database(database_server, "deployed") as database_url, MailCatcher() as mail:
         site = Deployment(folder, database_url, redis_url, reference_dir, mail)
         try:
             yield site.install().start()
