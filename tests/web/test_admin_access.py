@@ -12,7 +12,7 @@ from app.accounts.models import AdminSession, AdminUser
 from app.extensions import db
 from app.web.admin import SIGN_IN_ENDPOINTS
 from tests.builders.admins import ADMIN_PASSWORD, sign_in, totp_code
-from tests.web.test_csrf import OWN_FORM
+from tests.builders.browsers import OWN_FORM
 
 
 def admin_routes(app):

@@ -15,12 +15,10 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirmation_token
 from app.web.abuse import issue_form_ticket
+from tests.builders.browsers import OWN_FORM
 from tests.builders.letters import LETTER, submit
 
 HTTPS = "https://localhost"
-# What Chromium sends with a form posted from a page whose Referrer-Policy is
-# no-referrer (checked in tests/deployed/): no Referer, an opaque Origin.
-OWN_FORM = {"Sec-Fetch-Site": "same-origin", "Origin": "null"}
 
 
 @pytest.fixture
