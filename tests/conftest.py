@@ -63,6 +63,25 @@ def postgres_url(pytestconfig):
     admin.dispose()
 
 
+@pytest.fixture
+def empty_database(backend, tmp_path, request):
+    """A database with no tables, for migrations: a SQLite file, or a
+    PostgreSQL database of this test module's own."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = make_url(request.getfixturevalue("postgres_url"))
+    name = f"{url.database}_{request.module.__name__.rsplit('.', 1)[-1]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def playwright_driver():
     """Playwright's driver, one per test process: its sync API runs an event

@@ -231,7 +231,8 @@ def test_the_smtp_door_takes_any_report_and_postmaster(site, mail_server):
     assert db.session.scalar(select(func.count()).select_from(ReadReport)) == 4
 
 
-def test_a_digest_that_bounces_fails_each_letter_and_flags_the_office(site, mail_server, tmp_path):
+def sent_in_a_digest():
+    """Two letters the relay took in one office's daily digest."""
     letters = [confirmed_letter(email=f"w{i}@example.com") for i in range(2)]
     digest = OutboxEmail(kind=EmailKind.DIGEST, letter_id=letters[0].id)
     db.session.add(digest)
@@ -240,6 +241,11 @@ def test_a_digest_that_bounces_fails_each_letter_and_flags_the_office(site, mail
         letter.digest_outbox_id = digest.id
         letter.move_to(LetterStatus.SENT, detail="in the office's daily digest")
     db.session.commit()
+    return letters, digest
+
+
+def test_a_digest_that_bounces_fails_each_letter_and_flags_the_office(site, mail_server, tmp_path):
+    letters, digest = sent_in_a_digest()
     path = tmp_path / "dsn.eml"
     path.write_bytes(sample("postfix_dsn.eml", outbox_id=digest.id, recipient=MP_ADDRESS))
     assert "2 letters failed" in read_file(site, path)
@@ -289,14 +295,7 @@ def test_a_letter_refused_three_times_for_the_site_waits_for_an_admin(site, mail
 
 
 def test_a_digest_refused_for_the_site_puts_its_letters_back(site, mail_server, tmp_path):
-    letters = [confirmed_letter(email=f"d{i}@example.com") for i in range(2)]
-    digest = OutboxEmail(kind=EmailKind.DIGEST, letter_id=letters[0].id)
-    db.session.add(digest)
-    db.session.flush()
-    for letter in letters:
-        letter.digest_outbox_id = digest.id
-        letter.move_to(LetterStatus.SENT, detail="in the office's daily digest")
-    db.session.commit()
+    letters, digest = sent_in_a_digest()
     path = tmp_path / "dsn.eml"
     path.write_bytes(site_fault_dsn(digest.id))
     assert "2 letters back in the queue" in read_file(site, path)

@@ -12,8 +12,7 @@ import flask_migrate
 import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
-from sqlalchemy import create_engine, event, inspect, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, inspect, select, text, update
 
 from app import create_app
 from app.db import utcnow
@@ -141,23 +140,6 @@ def test_the_worker_loads_the_token_with_the_row(site):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert queries == []
-
-
-@pytest.fixture
-def empty_database(backend, tmp_path, request):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    url = make_url(request.getfixturevalue("postgres_url"))
-    name = f"{url.database}_message_token"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_the_migration_gives_each_existing_row_its_own_token_and_unwinds(empty_database):
