@@ -193,6 +193,9 @@ def config_from_env(environ=None) -> dict:
         "RETENTION_LETTER_DAYS": _int(environ, "RETENTION_LETTER_DAYS", 28),
         "RETENTION_IP_HASH_DAYS": _int(environ, "RETENTION_IP_HASH_DAYS", 30),
         "RETENTION_SUBSCRIBER_DAYS": _int(environ, "RETENTION_SUBSCRIBER_DAYS", 30),
+        # A letter held for a moderator, or kept through a dissolution, that
+        # nobody moved on: cancelled and erased this long after its last event.
+        "RETENTION_HELD_DAYS": _int(environ, "RETENTION_HELD_DAYS", 60),
         "CONFIRM_LINK_DAYS": _int(environ, "CONFIRM_LINK_DAYS", 7),
         "REMINDER_AFTER_HOURS": _int(environ, "REMINDER_AFTER_HOURS", 24),
         # Delivery: retry 4xx/connection errors with growing delays, give up

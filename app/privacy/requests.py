@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts import audit
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
@@ -20,7 +20,7 @@ from app.extensions import db
 from app.i18n import current_language
 from app.letters.models import Letter, LetterStatus
 from app.outbox.caps import within_cap
-from app.outbox.models import EmailKind, OutboxEmail
+from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.privacy.retention import erase_letter, erase_subscriber
 from app.replies.models import ReplyQuestion
 from app.text import normalise_email
@@ -137,9 +137,19 @@ def erase(address: str) -> tuple[int, int]:
     with write_transaction() as session:
         letters = list(session.scalars(select(Letter).where(Letter.sender_email_key == key)))
         for letter in letters:
-            if letter.status in (LetterStatus.PENDING, LetterStatus.HELD, LetterStatus.QUEUED):
+            if letter.status in (LetterStatus.PENDING, LetterStatus.HELD, LetterStatus.QUEUED,
+                                 LetterStatus.WAITING):  # fmt: skip
                 letter.move_to(LetterStatus.CANCELLED, detail="deleted at the writer's request")
             erase_letter(session, letter, now)
+        # The address on emails already sent to it (a data link, an alert):
+        # only the ones still to go keep it, to go.
+        session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.to_address == key,
+                   OutboxEmail.status.not_in((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
+            .values(to_address=None),
+            execution_options={"synchronize_session": False},
+        )  # fmt: skip
         subscriber = session.scalar(select(Subscriber).where(Subscriber.email == key))
         if subscriber is not None:
             subscriber.status = SubscriberStatus.UNSUBSCRIBED

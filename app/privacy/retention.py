@@ -10,7 +10,15 @@ worker every day (and by `flask --app wsgi privacy purge`):
 - the hash of the sender's IP address: RETENTION_IP_HASH_DAYS after writing;
 - a subscriber who unsubscribed or was suppressed: RETENTION_SUBSCRIBER_DAYS
   after that, their address becomes a keyed hash and their postcode goes (the
-  row stays, so alerts' counts do not change; nothing is sent to a hash).
+  row stays, so alerts' counts do not change; nothing is sent to a hash);
+- a sign-up never confirmed (perhaps made by someone else): the same, once
+  its confirmation link has expired (CONFIRM_LINK_DAYS);
+- a letter held for a moderator and never decided, or kept through a
+  dissolution and never sent again: cancelled and erased RETENTION_HELD_DAYS
+  after its last event;
+- the address an email went to (a data link, a notice to an admin), on the
+  outbox row: RETENTION_SUBSCRIBER_DAYS after the email was made, or at once
+  when its owner asks us to delete their data.
 
 Erasing a letter empties its name, email address, postal address, subject and
 body, and deletes its moderation fingerprint; its campaign, constituency,
@@ -35,9 +43,12 @@ from app.bounces.models import ReadReport
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
+from app.outbox.models import OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+# Letters nobody moved on: held for a moderator, or kept through a dissolution.
+UNDECIDED = (LetterStatus.HELD, LetterStatus.WAITING)
 # Letters whose story has ended: kept RETENTION_LETTER_DAYS after their last event.
 FINISHED = (
     LetterStatus.SENT, LetterStatus.POSTED, LetterStatus.FAILED, LetterStatus.REJECTED,
@@ -63,6 +74,7 @@ class Schedule:
     finished: datetime  # finished letters whose last event is before this are due
     ip_hashes: datetime  # IP hashes of letters created before this are due
     subscribers: datetime  # former subscribers who left before this are due
+    held: datetime  # held or waiting letters whose last event is before this are due
 
 
 # Bounce reports read, and those kept for an admin (app/bounces/doors.py).
@@ -77,6 +89,7 @@ def schedule(now: datetime | None = None) -> Schedule:
         finished=now - timedelta(days=config["RETENTION_LETTER_DAYS"]),
         ip_hashes=now - timedelta(days=config["RETENTION_IP_HASH_DAYS"]),
         subscribers=now - timedelta(days=config["RETENTION_SUBSCRIBER_DAYS"]),
+        held=now - timedelta(days=config["RETENTION_HELD_DAYS"]),
     )
 
 
@@ -92,7 +105,8 @@ def _due_letters(due: Schedule):
     """A SELECT of the ids of letters whose personal fields are due for erasure."""
     expired = (Letter.status == LetterStatus.EXPIRED) & (Letter.created_at < due.unconfirmed)
     finished = Letter.status.in_(FINISHED) & (_last_event() < due.finished)
-    return select(Letter.id).where(Letter.erased_at.is_(None), expired | finished)
+    undecided = Letter.status.in_(UNDECIDED) & (_last_event() < due.held)
+    return select(Letter.id).where(Letter.erased_at.is_(None), expired | finished | undecided)
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,8 @@ def purge(now: datetime | None = None) -> Counts:
         with write_transaction() as session:
             ids = session.scalars(_due_letters(when).limit(BATCH)).all()
             for letter in session.scalars(select(Letter).where(Letter.id.in_(ids))):
+                if letter.status in UNDECIDED:  # it will never go now
+                    letter.move_to(LetterStatus.CANCELLED, detail="its time was up, unsent")
                 erase_letter(session, letter, now)
         letters += len(ids)
         if len(ids) < BATCH:
@@ -142,6 +158,15 @@ def purge(now: datetime | None = None) -> Counts:
             Subscriber.id.in_(_due_subscribers(when).scalar_subquery()))))  # fmt: skip
         for subscriber in leavers:
             erase_subscriber(subscriber)
+    with write_transaction() as session:
+        # The address an email went to, once its time is up.
+        session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.to_address.is_not(None), OutboxEmail.created_at < when.subscribers,
+                   OutboxEmail.status.not_in((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
+            .values(to_address=None),
+            execution_options={"synchronize_session": False},
+        )  # fmt: skip
     with write_transaction() as session:
         # Bounce reports read (their digests, and the bytes of those not
         # understood, which quote addresses) go after READ_REPORTS_KEPT.
@@ -161,11 +186,19 @@ def purge(now: datetime | None = None) -> Counts:
 
 def _due_subscribers(due: Schedule):
     left = (
-        (Subscriber.status == SubscriberStatus.UNSUBSCRIBED)
-        & (Subscriber.unsubscribed_at < due.subscribers)
-    ) | (
-        (Subscriber.status == SubscriberStatus.SUPPRESSED)
-        & (Subscriber.suppressed_at < due.subscribers)
+        (
+            (Subscriber.status == SubscriberStatus.UNSUBSCRIBED)
+            & (Subscriber.unsubscribed_at < due.subscribers)
+        )
+        | (
+            (Subscriber.status == SubscriberStatus.SUPPRESSED)
+            & (Subscriber.suppressed_at < due.subscribers)
+        )
+        # never confirmed, and its link has expired: perhaps not even theirs
+        | (
+            (Subscriber.status == SubscriberStatus.PENDING)
+            & (Subscriber.created_at < due.unconfirmed)
+        )
     )
     return select(Subscriber.id).where(~Subscriber.email.startswith(ERASED), left)
 

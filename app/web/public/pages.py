@@ -25,6 +25,7 @@ def _settings() -> dict:
         "letter_days": config["RETENTION_LETTER_DAYS"],
         "ip_days": config["RETENTION_IP_HASH_DAYS"],
         "subscriber_days": config["RETENTION_SUBSCRIBER_DAYS"],
+        "held_days": config["RETENTION_HELD_DAYS"],
         "relay": config["MAIL_SERVER"],
     }
 
