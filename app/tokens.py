@@ -40,6 +40,7 @@ class Purpose(StrEnum):
     DID_REPLY = "did-reply"  # a writer's link to say whether their MP replied
     RECONFIRM = "reconfirm-new-mp"  # a waiting letter's writer: send it to the new MP
     OFFICE_DIGEST = "office-digest"  # an MP's office: a campaign's letters daily, or each
+    OFFICE_CHANGE = "office-change"  # emailed to the office's own address: change that
 
 
 class InvalidToken(Exception):

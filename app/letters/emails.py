@@ -120,7 +120,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         constituency=letter.constituency,
         own_share=_own_share(letter),  # moderation's shingles against the template
         digest_url=external_url(
-            "public.office", token=office_token(letter.mp_id, letter.campaign_id)
+            "public.office", token=office_token(letter.mp_id, letter.campaign_id, letter.id)
         ),
     )
     return new_email(

@@ -22,25 +22,76 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.outcomes import LetterOutcome
 from app.offices.models import OfficeDigest
+from app.outbox.caps import within_cap
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.tokens import InvalidToken, Purpose, sign, unsign
 
-OFFICE = "the MP's office (the link in a letter)"
+OFFICE = "the MP's office (a link sent to its address)"
 
 
-def office_token(mp_id: int, campaign_id: int) -> str:
-    return sign(Purpose.OFFICE_DIGEST, [mp_id, campaign_id])
+# A letter's (or a digest's) link shows the office's choice and offers to
+# email a link that changes it, to the office's own address; that second
+# link, the proof of the inbox, is good for OFFICE_CHANGE_HOURS.
+OFFICE_LINK_DAYS = 30
+OFFICE_CHANGE_HOURS = 48
+OFFICE_LINKS_A_DAY = "3/day"
 
 
-def office_for(token: str) -> tuple[int, int] | None:
-    """(mp_id, campaign_id) of a genuine office link, or None."""
+def office_token(mp_id: int, campaign_id: int, letter_id: int) -> str:
+    """The link in one letter's email (or one digest's: its first letter)."""
+    return sign(Purpose.OFFICE_DIGEST, [mp_id, campaign_id, letter_id])
+
+
+def office_for(token: str) -> tuple[int, int, int | None] | None:
+    """(mp_id, campaign_id, letter_id) of a genuine office link not
+    OFFICE_LINK_DAYS old, or None (letter_id: None in links sent before it
+    was put in them)."""
+    value = _ids(token, Purpose.OFFICE_DIGEST, OFFICE_LINK_DAYS * 86400)
+    if value is None:
+        return None
+    return value[0], value[1], value[2] if len(value) == 3 else None
+
+
+def change_token(mp_id: int, campaign_id: int) -> str:
+    return sign(Purpose.OFFICE_CHANGE, [mp_id, campaign_id])
+
+
+def change_for(token: str) -> tuple[int, int] | None:
+    """(mp_id, campaign_id) of a change link from the office's inbox, or None."""
+    value = _ids(token, Purpose.OFFICE_CHANGE, OFFICE_CHANGE_HOURS * 3600)
+    return None if value is None else (value[0], value[1])
+
+
+def _ids(token: str, purpose: Purpose, max_age: int) -> list[int] | None:
     try:
-        value = unsign(Purpose.OFFICE_DIGEST, token)
+        value = unsign(purpose, token, max_age)
     except InvalidToken:
         return None
-    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)):
+    if not (
+        isinstance(value, list)
+        and len(value) in (2, 3)
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
         return None
-    return value[0], value[1]
+    return value
+
+
+def send_change_link(mp, campaign_id: int, letter_id: int | None) -> None:
+    """Email the office's own address a link to change how letters arrive:
+    whoever holds a letter's link (a constituent it was quoted to) cannot
+    change the office's delivery without its inbox."""
+    if not mp.email or not within_cap(mp.email, "office_link", OFFICE_LINKS_A_DAY):
+        return
+    letter_id = letter_id or db.session.scalar(
+        select(Letter.id)
+        .where(Letter.mp_id == mp.id, Letter.campaign_id == campaign_id)
+        .order_by(Letter.id.desc())
+        .limit(1)
+    )
+    if letter_id is None:
+        return
+    with write_transaction() as session:
+        session.add(OutboxEmail(kind=EmailKind.OFFICE_LINK, letter_id=letter_id))
 
 
 _DIGEST_ON = select(OfficeDigest.active).where(
@@ -59,6 +110,7 @@ def digest_on(mp_id: int, campaign_id: int, session=None) -> bool:
 
 
 def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:
+    """The office's choice, made from a link in its own inbox; audited."""
     with write_transaction() as session:
         choice = session.scalar(
             select(OfficeDigest).where(OfficeDigest.mp_id == mp_id,
@@ -70,8 +122,10 @@ def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:
         elif choice.active == daily:
             return
         choice.active, choice.changed_at = daily, utcnow()
+        change = "each letter -> one email a day" if daily else "one email a day -> each letter"
         audit.record(None, "office.digest_on" if daily else "office.digest_off", "mp", mp_id,
-                     f"campaign {campaign_id}", actor=OFFICE)  # fmt: skip
+                     f"campaign {campaign_id}: {change}, from the office's inbox",
+                     actor=OFFICE)  # fmt: skip
 
 
 def send_digests(now=None) -> int:

@@ -84,6 +84,7 @@ KINDS: dict[str, Kind] = {
     EmailKind.DIGEST: Kind(
         office_emails.digest, on_sent=digests.delivered, on_failed=digests.failed
     ),
+    EmailKind.OFFICE_LINK: Kind(office_emails.office_link),
 }
 
 
@@ -105,7 +106,7 @@ def build_email(row: OutboxEmail) -> Email | None:
 
 # To MPs' offices and the people running the site: in English.
 IN_ENGLISH = frozenset({EmailKind.MP_LETTER, EmailKind.DIGEST, EmailKind.SITE_PROBLEM,
-                        EmailKind.ALERT_TEST})  # fmt: skip
+                        EmailKind.ALERT_TEST, EmailKind.OFFICE_LINK})  # fmt: skip
 
 
 def reader_language(row: OutboxEmail) -> str:

@@ -36,6 +36,7 @@ class EmailKind(StrEnum):
     SITE_PROBLEM = "site_problem"  # to the admins: the relay refuses the site
     DATA_LINK = "data_link"  # to a person who asked: the link to their data
     PREFERENCES_LINK = "prefs_link"  # to a subscriber who asked: a fresh preferences link
+    OFFICE_LINK = "office_link"  # to an MP's own address: a link to change how letters arrive
     DID_REPLY = "did_reply"  # to the constituent, days after delivery: did your MP reply?
     DISSOLVED = "dissolved"  # to the constituent: Parliament is dissolved, the letter waits
     RECONFIRM = "reconfirm"  # to the constituent: send your waiting letter to your new MP?

@@ -164,7 +164,7 @@ def test_every_public_page_and_state_passes_axe(site, browser, mail_server, audi
     with site.app.app_context():
         letter = db.session.query(Letter).one()
         did_reply = question_token(letter.id)
-        office = office_token(letter.mp_id, letter.campaign_id)
+        office = office_token(letter.mp_id, letter.campaign_id, letter.id)
         db.session.remove()
     for path, name in [
         ("/c/mp-expenses/map", "campaign map"),

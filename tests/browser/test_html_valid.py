@@ -131,7 +131,7 @@ def test_every_public_page_and_state_is_valid_html(site, page, mail_server, docu
             time.sleep(0.1)
         letter = db.session.query(Letter).one()
         did_reply = question_token(letter.id)
-        office = office_token(letter.mp_id, letter.campaign_id)
+        office = office_token(letter.mp_id, letter.campaign_id, letter.id)
         db.session.remove()
     page.goto(f"{url}/replied/{did_reply}?answer=no")
     page.get_by_role("button", name="Save my answer").click()

@@ -89,17 +89,28 @@ def test_did_your_mp_reply_then_a_follow_up_letter(site, desktop, admin):
 
 
 def test_an_mp_s_office_chooses_a_daily_digest(site, desktop):
+    """The link in a letter only offers to email the office's own address;
+    the link sent there makes the change."""
     [letter] = site.emails(MP_ADDRESS, "/office/")[:1]
     desktop.goto(site.link(letter, "/office/"))
     expect(desktop.get_by_role("heading", level=1)).to_contain_text("How your office receives")
+    desktop.get_by_role("button", name="Email our office a link to change this").click()
+    expect(desktop.get_by_role("status")).to_contain_text("We have emailed the office")
+    assert site.query("SELECT active FROM office_digest") == []  # nothing changed yet
+
+    [asked] = site.emails(MP_ADDRESS, "/office/change/")
+    desktop.goto(site.link(asked, "/office/change/"))
     desktop.get_by_role("button", name="Receive them as one email a day").click()
     expect(desktop.get_by_text("Saved: one email a day.")).to_be_visible()
     assert site.query("SELECT active FROM office_digest") == [(True,)]
     desktop.get_by_role("button", name="Receive each letter as it is sent").click()
     expect(desktop.get_by_text("Saved: each letter as it is sent.")).to_be_visible()
     assert site.query("SELECT active FROM office_digest") == [(False,)]
-    entries = site.query("SELECT action FROM audit_event WHERE action LIKE 'office%'")
-    assert len(entries) == 2, entries
+    entries = site.query("SELECT detail FROM audit_event WHERE action LIKE 'office%' ORDER BY id")
+    assert [detail for (detail,) in entries] == [
+        "campaign 1: each letter -> one email a day, from the office's inbox",
+        "campaign 1: one email a day -> each letter, from the office's inbox",
+    ]
 
 
 def test_a_letter_held_over_a_dissolution_goes_to_the_new_mp(site, desktop, admin):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import freezegun
 import pytest
 from sqlalchemy import select
 
@@ -32,6 +33,17 @@ def office_link(mail) -> str:
     return re.search(r"http://localhost(/office/\S+)", mail.text).group(1)
 
 
+def switch_from_the_inbox(client, link: str, mail_server, *, daily: str) -> str:
+    """Press "Email our office a link", open it from the office's inbox, switch."""
+    before = len(mail_server.to(MP_ADDRESS))
+    client.post(link)
+    deliver()
+    [asked] = [m for m in mail_server.to(MP_ADDRESS)[before:] if "how your office" in m["Subject"]]
+    change = re.search(r"http://localhost(/office/change/\S+)", asked.text).group(1)
+    client.post(change, data={"daily": daily})
+    return change
+
+
 def test_an_office_switches_to_one_email_a_day_and_back(site, mail_server):
     first = confirmed_letter()
     deliver()
@@ -39,14 +51,17 @@ def test_an_office_switches_to_one_email_a_day_and_back(site, mail_server):
     link = office_link(letter_mail)
     client = site.test_client()
     assert "one by one" in client.get(link).get_data(as_text=True)  # looking changes nothing
-    client.post(link, data={"daily": "yes"})
-    assert "as one email a day" in client.get(link).get_data(as_text=True)
+    change = switch_from_the_inbox(client, link, mail_server, daily="yes")
+    assert "as one email a day" in client.get(change).get_data(as_text=True)
     audit = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
     assert (audit.action, audit.actor) == ("office.digest_on", OFFICE)
+    assert "each letter -> one email a day" in audit.detail  # what changed
 
     letters = [confirmed_letter(name=name, email=email) for name, email in WRITERS[1:]]
     deliver()  # the worker's jobs gather the digest, then it goes
-    [digest] = mail_server.to(MP_ADDRESS)[1:]  # one email for both: none one by one
+    [digest] = [  # one email for both: none one by one
+        m for m in mail_server.to(MP_ADDRESS)[1:] if "how your office" not in m["Subject"]
+    ]
     assert digest["Subject"] == "Publish MPs' expenses in full: 2 letters from constituents"
     assert digest["X-Campaign-Id"].startswith("mp-expenses@")
     for (name, email), letter in zip(WRITERS[1:], letters, strict=True):
@@ -69,7 +84,7 @@ def test_an_office_switches_to_one_email_a_day_and_back(site, mail_server):
     assert mail_server.to(MP_ADDRESS)[-1]["Subject"].endswith(": 1 letter from constituents")
     assert fresh(later).status == LetterStatus.SENT
 
-    client.post(office_link(digest), data={"daily": "no"})  # the digest's own link
+    switch_from_the_inbox(client, office_link(digest), mail_server, daily="no")  # the digest's
     back = confirmed_letter(name="Bo Ng", email="bo@example.com")
     deliver()
     assert mail_server.to(MP_ADDRESS)[-1]["Subject"] == fresh(back).subject
@@ -85,7 +100,8 @@ def test_a_refused_digest_fails_each_letter_in_it_and_tells_each_writer(site, ma
     confirmed_letter()
     deliver()
     client = site.test_client()
-    client.post(office_link(mail_server.to(MP_ADDRESS)[0]), data={"daily": "yes"})
+    switch_from_the_inbox(client, office_link(mail_server.to(MP_ADDRESS)[0]), mail_server,
+                          daily="yes")  # fmt: skip
     letters = [confirmed_letter(name=name, email=email) for name, email in WRITERS[1:]]
     mail_server.fail_next("550 5.1.1 No such user", stage="RCPT", address=MP_ADDRESS)
     deliver()  # the digest is gathered and refused; then the writers are told
@@ -95,3 +111,34 @@ def test_a_refused_digest_fails_each_letter_in_it_and_tells_each_writer(site, ma
         assert letter.sent_at is None
         assert any(e.detail.startswith("the daily digest failed: ") for e in letter.events)
         assert any("could not deliver your letter" in m.text for m in mail_server.to(email))
+
+
+def test_a_letters_link_changes_nothing_without_the_offices_inbox(site, mail_server):
+    """A constituent the office replied to, quoting the letter, holds its link:
+    pressing its button only emails the office's own address."""
+    confirmed_letter()
+    deliver()
+    [letter_mail] = mail_server.to(MP_ADDRESS)
+    link = office_link(letter_mail)
+    client = site.test_client()
+    for _ in range(5):
+        assert client.post(link, data={"daily": "yes"}).status_code == 200
+    deliver()
+    asked = [m for m in mail_server.to(MP_ADDRESS) if "how your office" in m["Subject"]]
+    assert len(asked) == 3  # at most OFFICE_LINKS_A_DAY, to the office's address only
+    assert "as one email a day" not in client.get(link).get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action.like("office.%"))) is None
+
+
+def test_each_letter_has_its_own_link_and_links_expire(site, mail_server):
+    from app.offices.digests import OFFICE_LINK_DAYS, office_for, office_token
+
+    one, two = confirmed_letter(), confirmed_letter(email="sam@example.com")
+    assert office_token(one.mp_id, one.campaign_id, one.id) != office_token(
+        two.mp_id, two.campaign_id, two.id
+    )
+    token = office_token(one.mp_id, one.campaign_id, one.id)
+    assert office_for(token) == (one.mp_id, one.campaign_id, one.id)
+    with freezegun.freeze_time(utcnow() + timedelta(days=OFFICE_LINK_DAYS + 1)):
+        assert office_for(token) is None
+        assert site.test_client().get(f"/office/{token}").status_code == 404

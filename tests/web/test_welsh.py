@@ -339,7 +339,9 @@ def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(mar
     visit(
         "did your MP reply, unanswered", client.post(f"/replied/{question_token(letter.id)}"), 422
     )
-    visit("office", client.get(f"/office/{office_token(letter.mp_id, letter.campaign_id)}"))
+    visit(
+        "office", client.get(f"/office/{office_token(letter.mp_id, letter.campaign_id, letter.id)}")
+    )
     visit("alerts sign-up", client.get("/alerts"))
     client.post("/alerts", data={"email": "sam@example.com", "website": ""})
     visit("alerts: check email", client.get("/alerts/check-email"))

@@ -11,7 +11,7 @@ from app.campaigns.models import Campaign
 from app.extensions import db
 from app.i18n import gettext
 from app.letters.submission import LetterProblem
-from app.offices.digests import digest_on, office_for, switch
+from app.offices.digests import change_for, digest_on, office_for, send_change_link, switch
 from app.reference.models import MP
 from app.replies.follow_up import follow_up_draft, send_follow_up
 from app.replies.models import Answer
@@ -113,19 +113,35 @@ def _shaded(drawn: HexMap, figures) -> list[dict]:
 
 @bp.route("/office/<token>", methods=["GET", "POST"])
 def office(token: str):
-    """An MP's office chooses how it receives a campaign's letters: each as it
-    is sent, or one email a day. A button (a POST) switches; GET only shows."""
+    """The link in a letter to an MP's office: how this campaign's letters
+    arrive, and a button (a POST) that emails the office's own address a
+    link to change it. Offices reply quoting letters, so this link may be in
+    anyone's hands: it changes nothing by itself."""
     found = office_for(token)
+    mp, campaign = _office_or_404(found[:2] if found else None)
+    sent = request.method == "POST"
+    if sent and found:
+        send_change_link(mp, campaign.id, letter_id=found[2])
+    page = render_template("offices/choice.html", mp=mp, campaign=campaign,
+                           daily=digest_on(mp.id, campaign.id), sent=sent)  # fmt: skip
+    return private_page(make_response(page))
+
+
+@bp.route("/office/change/<token>", methods=["GET", "POST"])
+def office_change(token: str):
+    """The link emailed to the office's own address: its buttons switch."""
+    mp, campaign = _office_or_404(change_for(token))
+    saved = request.method == "POST" and request.form.get("daily") in ("yes", "no")
+    if saved:
+        switch(mp.id, campaign.id, daily=request.form["daily"] == "yes")
+    page = render_template("offices/change.html", mp=mp, campaign=campaign,
+                           daily=digest_on(mp.id, campaign.id), saved=saved)  # fmt: skip
+    return private_page(make_response(page))
+
+
+def _office_or_404(found: tuple[int, int] | None) -> tuple[MP, Campaign]:
     mp = db.session.get(MP, found[0]) if found else None
     found_campaign = db.session.get(Campaign, found[1]) if found else None
-    campaign = in_language(found_campaign) if found_campaign else None
-    if mp is None or campaign is None:
+    if mp is None or found_campaign is None:
         abort(404)
-    if request.method == "POST" and request.form.get("daily") in ("yes", "no"):
-        switch(mp.id, campaign.id, daily=request.form["daily"] == "yes")
-    daily = digest_on(mp.id, campaign.id)
-    saved = request.method == "POST"
-    page = render_template(
-        "offices/choice.html", mp=mp, campaign=campaign, daily=daily, saved=saved
-    )
-    return private_page(make_response(page))
+    return mp, in_language(found_campaign)
