@@ -27,7 +27,9 @@ created for the run and dropped after. tests/scaleout/ runs it in CI.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import hashlib
 import http.client
 import json
 import os
@@ -214,27 +216,62 @@ def wait_until(check, what: str, timeout: float = 60.0) -> None:
         time.sleep(0.2)
 
 
+@dataclass
+class Certificate:
+    """A self-signed certificate for `names`, in `folder`; `bundle` is the
+    chain and key in one file, as HAProxy wants it."""
+
+    folder: Path
+    names: tuple[str, ...] = ("scaleout.test",)
+
+    def __post_init__(self):
+        self.key, self.cert = self.folder / "key.pem", self.folder / "cert.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", f"/CN={self.names[0]}",
+             "-addext", "subjectAltName=" + ",".join(f"DNS:{n}" for n in self.names),
+             "-keyout", str(self.key), "-out", str(self.cert)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        self.bundle = self.folder / "site.pem"
+        self.bundle.write_bytes(self.cert.read_bytes() + self.key.read_bytes())
+
+    def spki_hash(self) -> str:
+        """base64(sha256(SubjectPublicKeyInfo)): what Chromium's
+        --ignore-certificate-errors-spki-list trusts, for this key only."""
+        public = subprocess.run(
+            ["openssl", "x509", "-in", str(self.cert), "-pubkey", "-noout"],
+            check=True, capture_output=True,
+        ).stdout  # fmt: skip
+        der = subprocess.run(
+            ["openssl", "pkey", "-pubin", "-outform", "der"],
+            input=public, check=True, capture_output=True,
+        ).stdout  # fmt: skip
+        return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def haproxy_env(
+    certificate: Certificate, apps: list[str], https: int, http: int, stats: int
+) -> dict:
+    """deploy/haproxy.cfg's variables (each is described at the top of the file)."""
+    return {
+        **os.environ,
+        "WTYM_LISTEN": f"127.0.0.1:{https}",
+        "WTYM_LISTEN_HTTP": f"127.0.0.1:{http}",
+        "WTYM_CERT": str(certificate.bundle),
+        "WTYM_APP1": apps[0],
+        "WTYM_APP2": apps[1],
+        "WTYM_STATS": f"127.0.0.1:{stats}",
+    }  # fmt: skip
+
+
 class HAProxy:
     def __init__(self, folder: Path, app_addresses: list[str]):
         self.folder = folder
         self.port, self.http_port, self.stats_port = free_port(), free_port(), free_port()
         self.last_states: list[str] = []  # what the stats page last said of each server
-        key, cert = folder / "key.pem", folder / "cert.pem"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-             "-subj", "/CN=scaleout.test", "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        (folder / "site.pem").write_bytes(cert.read_bytes() + key.read_bytes())
-        self.env = {
-            **os.environ,
-            "WTYM_LISTEN": f"127.0.0.1:{self.port}",
-            "WTYM_LISTEN_HTTP": f"127.0.0.1:{self.http_port}",
-            "WTYM_CERT": str(folder / "site.pem"),
-            "WTYM_APP1": app_addresses[0],
-            "WTYM_APP2": app_addresses[1],
-            "WTYM_STATS": f"127.0.0.1:{self.stats_port}",
-        }
+        self.env = haproxy_env(Certificate(folder), app_addresses, self.port, self.http_port,
+                               self.stats_port)  # fmt: skip
 
     def start(self) -> HAProxy:
         config = str(ROOT / "deploy" / "haproxy.cfg")
@@ -283,8 +320,14 @@ def own_database(server_url: str, prefix: str = "scaleout"):
     """A PostgreSQL database for this run, dropped after. Its name is new
     each time: a database dropped and made again under the same name, one
     suite after another in one process, left the second's workers idle."""
+    with database_named(server_url, f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def database_named(server_url: str, name: str):
+    """An empty PostgreSQL database `name` on that server (made anew), dropped after."""
     base = make_url(server_url)
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

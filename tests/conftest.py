@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.extensions import db
 from app.reference.data_load import apply_reference_data, read_reference_data
+from bench.scaleout import database_named
 from devtools.mailcatcher import MailCatcher
 from tests.builders.admins import ADMIN_PASSWORD, sign_in
 from tests.builders.mail import ALLOWED_SMTP_PORTS
@@ -53,14 +54,8 @@ def postgres_url(pytestconfig):
 
     base = make_url(database_url(TEST_DATABASE_URL))
     name = f"{base.database}_{_worker_suffix(pytestconfig)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with database_named(base.render_as_string(hide_password=False), name) as url:
+        yield url
 
 
 @pytest.fixture
@@ -72,14 +67,8 @@ def empty_database(backend, tmp_path, request):
         return
     url = make_url(request.getfixturevalue("postgres_url"))
     name = f"{url.database}_{request.module.__name__.rsplit('.', 1)[-1]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with database_named(url.render_as_string(hide_password=False), name) as empty:
+        yield empty
 
 
 @pytest.fixture(scope="session")

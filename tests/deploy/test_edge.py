@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from app.web.security import HEADERS, HSTS
+from bench.scaleout import Certificate, haproxy_env
 from devtools.mailcatcher import free_port
 from tests.builders.settings import ROOT
 
@@ -136,15 +137,8 @@ class StandIn(BaseHTTPRequestHandler):
 class Edge:
     def __init__(self, folder, apps: list[str]):
         self.port, self.http_port, self.stats_port = free_port(), free_port(), free_port()
-        self.env = {
-            **os.environ,
-            "WTYM_LISTEN": f"127.0.0.1:{self.port}",
-            "WTYM_LISTEN_HTTP": f"127.0.0.1:{self.http_port}",
-            "WTYM_CERT": str(folder / "site.pem"),
-            "WTYM_APP1": apps[0],
-            "WTYM_APP2": apps[1],
-            "WTYM_STATS": f"127.0.0.1:{self.stats_port}",
-        }
+        self.env = haproxy_env(Certificate(folder, ("www.example.test",)), apps, self.port,
+                               self.http_port, self.stats_port)  # fmt: skip
         self.log = folder / f"haproxy-{self.port}.log"
 
     def start(self) -> Edge:
@@ -218,15 +212,7 @@ def folder(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("haproxy is not installed: .ci/run installs Debian's package")
         pytest.skip("haproxy is not installed (apt-get install haproxy)")
-    folder = tmp_path_factory.mktemp("edge")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=www.example.test", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    (folder / "site.pem").write_bytes(cert.read_bytes() + key.read_bytes())
-    return folder
+    return tmp_path_factory.mktemp("edge")
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,7 @@ https://partner.localhost:<port>, another origin.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import http.client
 import os
 import re
@@ -36,7 +34,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
-from bench.scaleout import own_database, wait_until
+from bench.scaleout import Certificate, haproxy_env, own_database, wait_until
 from devtools.mailcatcher import MailCatcher, free_port
 from tests.builders.settings import ROOT
 
@@ -46,39 +44,6 @@ ADMIN_EMAIL = "ops@site.localhost"
 ADMIN_PASSWORD = "a long passphrase for the deployed suite"
 PARTNER = "the-test-gazette"
 BIN = Path(sys.executable).parent  # the project's .venv/bin
-
-
-@dataclass
-class Certificate:
-    """A self-signed certificate for the site's and the partner's names."""
-
-    folder: Path
-    names: tuple[str, ...] = ("site.localhost", "partner.localhost")
-
-    def __post_init__(self):
-        self.key, self.cert = self.folder / "key.pem", self.folder / "cert.pem"
-        subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-             "-subj", f"/CN={self.names[0]}",
-             "-addext", "subjectAltName=" + ",".join(f"DNS:{n}" for n in self.names),
-             "-keyout", str(self.key), "-out", str(self.cert)],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        self.bundle = self.folder / "site.pem"  # HAProxy wants the chain and key in one file
-        self.bundle.write_bytes(self.cert.read_bytes() + self.key.read_bytes())
-
-    def spki_hash(self) -> str:
-        """base64(sha256(SubjectPublicKeyInfo)): what Chromium's
-        --ignore-certificate-errors-spki-list trusts, for this key only."""
-        public = subprocess.run(
-            ["openssl", "x509", "-in", str(self.cert), "-pubkey", "-noout"],
-            check=True, capture_output=True,
-        ).stdout  # fmt: skip
-        der = subprocess.run(
-            ["openssl", "pkey", "-pubin", "-outform", "der"],
-            input=public, check=True, capture_output=True,
-        ).stdout  # fmt: skip
-        return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 @dataclass
@@ -96,7 +61,7 @@ class Deployment:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self):
-        self.certificate = Certificate(self.folder)
+        self.certificate = Certificate(self.folder, ("site.localhost", "partner.localhost"))
         self.url = f"https://site.localhost:{self.https_port}"
         self.partner_url = f"https://partner.localhost:{self.partner_port}"
         self.db = create_engine(self.database_url)
@@ -177,19 +142,13 @@ class Deployment:
         self._spawn("web", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"])
         self.start_worker()
         wait_until(lambda: self._app_ready(), "gunicorn to answer /readyz", timeout=90)
-        haproxy_env = {
-            **os.environ,
-            "WTYM_LISTEN": f"127.0.0.1:{self.https_port}",
-            "WTYM_LISTEN_HTTP": f"127.0.0.1:{self.http_port}",
-            "WTYM_CERT": str(self.certificate.bundle),
-            # One app host, named twice: the file balances over two.
-            "WTYM_APP1": f"127.0.0.1:{self.app_port}",
-            "WTYM_APP2": f"127.0.0.1:{self.app_port}",
-            "WTYM_STATS": f"127.0.0.1:{self.stats_port}",
-        }
+        # One app host, named twice: the file balances over two.
+        app = f"127.0.0.1:{self.app_port}"
+        env = haproxy_env(self.certificate, [app, app], self.https_port, self.http_port,
+                          self.stats_port)  # fmt: skip
         config = str(ROOT / "deploy" / "haproxy.cfg")
-        subprocess.run(["haproxy", "-c", "-q", "-f", config], env=haproxy_env, check=True)
-        self._spawn("haproxy", ["haproxy", "-db", "-f", config], env=haproxy_env)
+        subprocess.run(["haproxy", "-c", "-q", "-f", config], env=env, check=True)
+        self._spawn("haproxy", ["haproxy", "-db", "-f", config], env=env)
         wait_until(lambda: self.get("/readyz").status == 200, "HAProxy to pass /readyz")
         self._serve_partner_blog()
         return self
