@@ -34,7 +34,7 @@ from app.alerts.subscribers import COMPLAINED, mark_suppressed
 from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.db import utcnow, write_transaction
-from app.letters.models import Letter, LetterStatus
+from app.letters.models import Letter, LetterEvent, LetterStatus
 from app.outbox.health import tell_the_admins_of_refusals
 from app.outbox.models import EmailKind, OutboxEmail
 
@@ -44,6 +44,7 @@ SOFT_BOUNCES_TO_SUPPRESS = 3
 # then waits for an admin (who releases it from the moderation queue).
 SITE_RETRY_PAUSES = (timedelta(hours=1), timedelta(hours=4))
 SITE_REFUSALS_BEFORE_HOLD = len(SITE_RETRY_PAUSES) + 1
+SITE_REFUSED = "refused for the site's reason"
 AUTO_REPLY = "the office sent an automatic reply: the letter arrived"
 SUBSCRIBER_KINDS = {EmailKind.ALERT, EmailKind.SUBSCRIBE_CONFIRM, EmailKind.PREFERENCES_LINK}
 
@@ -149,21 +150,20 @@ def _refused_for_the_site(session, letter, row: OutboxEmail, detail: str) -> str
     """Refused for a reason of the site's (a blocklist, authentication,
     content): nothing is booked on the MP or the writer. The letter goes
     again after a pause, then waits for an admin."""
-    refusals = session.scalar(
-        select(func.count())
-        .select_from(Bounce)
-        .join(OutboxEmail, OutboxEmail.id == Bounce.outbox_email_id)
-        .where(
-            OutboxEmail.letter_id == letter.id,
-            OutboxEmail.kind.in_((EmailKind.MP_LETTER, EmailKind.DIGEST)),
-            Bounce.type == BounceType.SITE,
+    # Counted on the letter's own history, which a digest's refusal writes on
+    # each of its letters (the digest's row names only the first).
+    refusals = 1 + session.scalar(
+        select(func.count()).where(
+            LetterEvent.letter_id == letter.id, LetterEvent.detail.startswith(SITE_REFUSED)
         )
     )
     if letter.status not in (LetterStatus.SENT, LetterStatus.QUEUED):
         letter.log(f"refused for a reason on the site's side: {detail}")
         return "noted: refused for the site's reason"
     if letter.status == LetterStatus.SENT:
-        letter.move_to(LetterStatus.QUEUED, detail=f"refused for the site's reason: {detail}")
+        letter.move_to(LetterStatus.QUEUED, detail=f"{SITE_REFUSED}: {detail}")
+    else:
+        letter.log(f"{SITE_REFUSED}: {detail}")
     if refusals >= SITE_REFUSALS_BEFORE_HOLD:
         letter.move_to(LetterStatus.HELD, detail=f"refused {refusals} times for the site's reasons")
         letter.hold_reason = f"refused {refusals} times for the site's reasons: {detail}"[:200]
