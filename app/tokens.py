@@ -9,6 +9,8 @@ personal links.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -41,6 +43,13 @@ class Purpose(StrEnum):
     RECONFIRM = "reconfirm-new-mp"  # a waiting letter's writer: send it to the new MP
     OFFICE_DIGEST = "office-digest"  # an MP's office: a campaign's letters daily, or each
     OFFICE_CHANGE = "office-change"  # emailed to the office's own address: change that
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """A one-way code of `value` under the site's secret (HMAC-SHA256, hex):
+    the same value gives the same code, which cannot be read back."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 class InvalidToken(Exception):

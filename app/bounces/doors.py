@@ -76,10 +76,10 @@ def read_all(path: str | None, envelope_recipients: Sequence[str] = ()) -> Count
 def read_once(data: bytes, envelope_recipients: Sequence[str] = ()) -> str:
     """Act on one message, once: its outcome, in a few words (no address)."""
     digest = hashlib.sha256(data).hexdigest()
-    if db.session.scalar(select(ReadReport.id).where(ReadReport.digest == digest)):
-        db.session.rollback()
+    read_before = db.session.scalar(select(ReadReport.id).where(ReadReport.digest == digest))
+    db.session.rollback()  # end the read: a write transaction follows
+    if read_before:
         return READ_BEFORE
-    db.session.rollback()
     report = read_report(data, envelope_recipients)
     try:
         outcome = handle(report).outcome if report.understood else "not understood"

@@ -31,7 +31,7 @@ from flufl.bounce import all_failures
 
 from app.bounces.models import BounceType
 from app.bounces.return_path import outbox_id_in
-from app.bounces.verdicts import REPLY_THEN_STATUS, by_text, judge, ses_verdict
+from app.bounces.verdicts import by_text, judge, ses_verdict, status_in
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def read_report(data: bytes, envelope_recipients: Sequence[str] = ()) -> Report:
         outbox_id = _outbox_id(message, envelope_recipients)
     except Exception:  # the message cannot even be parsed: nothing to go on
         log.warning("a report could not be parsed", exc_info=False)
-        return Report(_outbox_id_from_envelope(envelope_recipients), None, understood=False)
+        return Report(_first_outbox_id(envelope_recipients), None, understood=False)
     try:
         if outbox_id is None:  # an SES notice by email names its email inside
             notice = _ses_notice(message)
@@ -119,8 +119,8 @@ def _text_of(value) -> str:
         return str(value).encode("ascii", "replace").decode("ascii")
 
 
-def _outbox_id_from_envelope(envelope_recipients: Sequence[str]) -> int | None:
-    for place in envelope_recipients:
+def _first_outbox_id(places: Sequence[str]) -> int | None:
+    for place in places:
         found = outbox_id_in(place)
         if found is not None:
             return found
@@ -136,11 +136,7 @@ def _outbox_id(message: Message, envelope_recipients: Sequence[str]) -> int | No
         elif content_type == "message/feedback-report":
             for fields in _field_blocks(part):
                 places += [fields.get("original-mail-from", ""), fields.get("original-rcpt-to", "")]
-    for place in places:
-        found = outbox_id_in(place)
-        if found is not None:
-            return found
-    return None
+    return _first_outbox_id(places)
 
 
 def _address_headers(message: Message | None) -> list[str]:
@@ -257,9 +253,7 @@ def _delivery_status(message: Message) -> tuple[BounceType | None, str] | None:
                 continue  # delayed, delivered, relayed, expanded: not a failure
             if not action and not status.startswith(("4", "5")) and not diagnostic:
                 continue
-            if not status and diagnostic:
-                found = REPLY_THEN_STATUS.search(diagnostic)
-                status = ".".join(found.groups()[1:]) if found else ""
+            status = status or status_in(diagnostic)
             detail = " ".join(x for x in (status, diagnostic) if x) or action
             # No Diagnostic-Code: the report's words for people say what happened.
             words = diagnostic or _words_about(message, fields)

@@ -12,8 +12,6 @@ address is known.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 
 from flask import current_app
@@ -22,6 +20,7 @@ from limits import parse_many
 from app.adapters.rate_store import StoreUnavailable
 from app.extensions import rate_store
 from app.text import normalise_email
+from app.tokens import keyed_hash
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +35,7 @@ def within_cap(address: str, what: str = "untrusted", allowance: str | None = No
     if not current_app.config["RATELIMIT_ENABLED"]:
         return True
     limits_text = allowance or current_app.config[UNTRUSTED]
-    key = hmac.new(
-        current_app.config["SECRET_KEY"].encode(),
-        f"mail-cap:{normalise_email(address)}".encode(),
-        hashlib.sha256,
-    ).hexdigest()[:32]
+    key = keyed_hash("mail-cap", normalise_email(address))[:32]
     windows = [(item, (key, f"mail_{what}")) for item in parse_many(limits_text)]
     try:
         allowed = rate_store.take(windows) is None

@@ -130,13 +130,19 @@ def tell_the_admins_of_refusals(session, diagnostic: str) -> None:
         _tell_the_admins(session, f"a receiving server refused our mail: {diagnostic}")
 
 
-def _latest_refusal() -> str | None:
-    diagnostic = db.session.scalar(
+def latest_refusal(now: datetime) -> str | None:
+    """What the newest receiving server that refused our mail for the site's
+    reasons said, within REFUSALS_SHOWN_FOR, or None."""
+    return db.session.scalar(
         select(Bounce.diagnostic)
-        .where(Bounce.type == BounceType.SITE, Bounce.received_at >= utcnow() - REFUSALS_SHOWN_FOR)
+        .where(Bounce.type == BounceType.SITE, Bounce.received_at >= now - REFUSALS_SHOWN_FOR)
         .order_by(Bounce.id.desc())
         .limit(1)
     )
+
+
+def _refusal_problem() -> str | None:
+    diagnostic = latest_refusal(utcnow())
     if diagnostic is None:
         return None
     return f"a receiving server refused our mail for a reason on our side ({diagnostic})"
@@ -151,7 +157,7 @@ def site_problem_email(row: OutboxEmail) -> Email:
             .order_by(WorkerHeartbeat.site_problem_since.desc())
             .limit(1)
         )
-        or _latest_refusal()
+        or _refusal_problem()
     )
     site_name = current_app.config["SITE_NAME"]
     text = render_email(
@@ -222,9 +228,7 @@ def mail_health() -> MailHealth:
     )
     refusals = (Bounce.type == BounceType.SITE, Bounce.received_at >= now - REFUSALS_SHOWN_FOR)
     refused = db.session.scalar(select(func.count()).where(*refusals))
-    last_refusal = db.session.scalar(
-        select(Bounce.diagnostic).where(*refusals).order_by(Bounce.id.desc()).limit(1)
-    )
+    last_refusal = latest_refusal(now)
     return MailHealth(list(workers), waiting, oldest, now, unbuilt or 0, last_unbuilt,
                       refused or 0, last_refusal)  # fmt: skip
 

@@ -29,8 +29,6 @@ counts do not change. Its email key becomes a keyed hash (`erased_key`), so
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +42,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
 from app.outbox.models import OutboxEmail, OutboxStatus
+from app.tokens import keyed_hash
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -60,12 +59,7 @@ ERASED = "erased:"
 def erased_key(normalised_email: str) -> str:
     """The key an erased letter keeps in place of its address: a keyed hash,
     so the address cannot be read back, but the same person is recognised."""
-    digest = hmac.new(
-        current_app.config["SECRET_KEY"].encode(),
-        f"erased-writer:{normalised_email}".encode(),
-        hashlib.sha256,
-    ).hexdigest()
-    return ERASED + digest[:40]
+    return ERASED + keyed_hash("erased-writer", normalised_email)[:40]
 
 
 @dataclass(frozen=True)
