@@ -306,6 +306,20 @@ def admin_reset_2fa(email: str) -> None:
     click.echo(f"{email}: two-factor sign-in reset; all their sessions ended.")
 
 
+@admin_cli.command("deactivate")
+@click.argument("email")
+def admin_deactivate(email: str) -> None:
+    """For someone who has left: signs them out everywhere, for good."""
+    from app.accounts.sign_in import AuthError, deactivate_admin
+
+    try:
+        deactivate_admin(email)
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from exc
+    days = current_app.config["RETENTION_AUDIT_DAYS"]
+    click.echo(f"{email}: deactivated and signed out; their address is erased in {days} days.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(data_cli)
     app.cli.add_command(demo_cli)

@@ -196,6 +196,9 @@ def config_from_env(environ=None) -> dict:
         # A letter held for a moderator, or kept through a dissolution, that
         # nobody moved on: cancelled and erased this long after its last event.
         "RETENTION_HELD_DAYS": _int(environ, "RETENTION_HELD_DAYS", 60),
+        # Admins' own data: the audit log, and a deactivated admin's address
+        # wherever it was recorded (a year, so an incident can be looked into).
+        "RETENTION_AUDIT_DAYS": _int(environ, "RETENTION_AUDIT_DAYS", 365),
         "CONFIRM_LINK_DAYS": _int(environ, "CONFIRM_LINK_DAYS", 7),
         "REMINDER_AFTER_HOURS": _int(environ, "REMINDER_AFTER_HOURS", 24),
         # Delivery: retry 4xx/connection errors with growing delays, give up

@@ -28,6 +28,9 @@ class AdminUser(Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # When `flask admin deactivate` ended the account: RETENTION_AUDIT_DAYS
+    # later its address is erased wherever it was recorded (app/privacy).
+    deactivated_at: Mapped[datetime | None]
 
     @property
     def can_edit(self) -> bool:

@@ -203,19 +203,42 @@ def end_session(token: str | None) -> None:
             audit.record(found.admin, "admin.logout")
 
 
+def _end_sessions(session, admin: AdminUser) -> None:
+    for live in session.scalars(
+        select(AdminSession).where(
+            AdminSession.admin_id == admin.id, AdminSession.revoked_at.is_(None)
+        )
+    ):
+        live.revoked_at = utcnow()
+
+
+def _admin_named(session, email: str) -> AdminUser:
+    admin = session.scalar(select(AdminUser).where(AdminUser.email == normalise_email(email)))
+    if admin is None:
+        raise AuthError("No such admin.")
+    return admin
+
+
+def deactivate_admin(email: str) -> AdminUser:
+    """For `flask admin deactivate`: someone who has left. They are signed out
+    everywhere and can never sign in again; their address goes
+    RETENTION_AUDIT_DAYS later (app/privacy/retention.py)."""
+    with write_transaction() as session:
+        admin = _admin_named(session, email)
+        if admin.active:
+            admin.active = False
+            admin.deactivated_at = utcnow()
+            _end_sessions(session, admin)
+            audit.record(None, "admin.deactivated", "admin", admin.id)
+    return admin
+
+
 def reset_totp(email: str) -> AdminUser:
     """For `flask admin reset-2fa`: the admin enrols again at their next sign-in."""
     with write_transaction() as session:
-        admin = session.scalar(select(AdminUser).where(AdminUser.email == email.lower()))
-        if admin is None:
-            raise AuthError("No such admin.")
+        admin = _admin_named(session, email)
         admin.totp_secret = None
         admin.totp_last_step = None
-        for live in session.scalars(
-            select(AdminSession).where(
-                AdminSession.admin_id == admin.id, AdminSession.revoked_at.is_(None)
-            )
-        ):
-            live.revoked_at = utcnow()
+        _end_sessions(session, admin)
         audit.record(None, "admin.totp_reset", "admin", admin.id)
     return admin

@@ -37,8 +37,8 @@ class ReadReport(Model):
     """Each message a door has read, by its digest: a rerun of `flask bounces
     read` over the same mbox, or a report delivered twice, is acted on once.
     A message nobody could make sense of keeps its bytes for an admin to look
-    at (`flask bounces unread`); every row goes after READ_REPORTS_KEPT
-    (app/privacy/retention.py), since reports quote addresses."""
+    at (`flask bounces unread`); every row goes after READ_REPORT_DAYS
+    (app/privacy/schedule.py), since reports quote addresses."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the bytes

@@ -185,5 +185,8 @@ def reject(letter_id: int, admin, note: str = "") -> Letter:
             LetterStatus.REJECTED, detail=note or "rejected by a moderator", actor=admin.email
         )
         session.add(OutboxEmail(kind=EmailKind.REJECTED, letter_id=letter.id))
-        audit.record(admin, "moderation.rejected", "letter", letter.id, note)
+        # The note stays in the letter's history, erased with the letter: it
+        # may quote it, and the audit log is kept far longer.
+        said = "with a note" if note else ""
+        audit.record(admin, "moderation.rejected", "letter", letter.id, said)
     return letter

@@ -1,24 +1,7 @@
-"""The personal-data life cycle: what is erased, and when.
-
-A letter reveals its writer's political opinions and where they live
-(special-category data). The schedule, set in configuration and run by the
-worker every day (and by `flask --app wsgi privacy purge`):
-
-- a letter never confirmed: erased when it expires (CONFIRM_LINK_DAYS);
-- a letter delivered, failed, rejected or cancelled: RETENTION_LETTER_DAYS
-  after its last event (28, as WriteToThem does);
-- the hash of the sender's IP address: RETENTION_IP_HASH_DAYS after writing;
-- a subscriber who unsubscribed or was suppressed: RETENTION_SUBSCRIBER_DAYS
-  after that, their address becomes a keyed hash and their postcode goes (the
-  row stays, so alerts' counts do not change; nothing is sent to a hash);
-- a sign-up never confirmed (perhaps made by someone else): the same, once
-  its confirmation link has expired (CONFIRM_LINK_DAYS);
-- a letter held for a moderator and never decided, or kept through a
-  dissolution and never sent again: cancelled and erased RETENTION_HELD_DAYS
-  after its last event;
-- the address an email went to (a data link, a notice to an admin), on the
-  outbox row: RETENTION_SUBSCRIBER_DAYS after the email was made, or at once
-  when its owner asks us to delete their data.
+"""The personal-data life cycle: the purge, which carries out the retention
+schedule (app/privacy/schedule.py, where each period and what is erased is
+written down as data) every day in the worker, and on
+`flask --app wsgi privacy purge`.
 
 Erasing a letter empties its name, email address, postal address, subject and
 body, and deletes its moderation fingerprint; its campaign, constituency,
@@ -36,12 +19,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from app.accounts.models import AdminSession, AdminUser, AuditEvent
 from app.alerts.models import Subscriber, SubscriberStatus
 from app.bounces.models import ReadReport
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
 from app.outbox.models import OutboxEmail, OutboxStatus
+from app.parliament.models import Dissolution
+from app.privacy.schedule import Periods
 from app.tokens import keyed_hash
 
 log = logging.getLogger(__name__)
@@ -64,26 +50,30 @@ def erased_key(normalised_email: str) -> str:
 
 @dataclass(frozen=True)
 class Schedule:
-    unconfirmed: datetime  # expired letters created before this are due
-    finished: datetime  # finished letters whose last event is before this are due
-    ip_hashes: datetime  # IP hashes of letters created before this are due
-    subscribers: datetime  # former subscribers who left before this are due
-    held: datetime  # held or waiting letters whose last event is before this are due
+    """The cut-offs for one purge: rows older than these are due."""
 
-
-# Bounce reports read, and those kept for an admin (app/bounces/doors.py).
-READ_REPORTS_KEPT = timedelta(days=30)
+    unconfirmed: datetime  # expired letters and pending sign-ups created before this
+    finished: datetime  # finished letters whose last event is before this
+    ip_hashes: datetime  # IP hashes of letters created before this
+    subscribers: datetime  # former subscribers who left (and outbox addresses) before this
+    held: datetime  # held or waiting letters whose last event is before this
+    read_reports: datetime  # bounce reports received before this
+    audit: datetime  # audit entries, and admins deactivated, before this
+    sessions: datetime  # admin sessions that ended before this
 
 
 def schedule(now: datetime | None = None) -> Schedule:
     now = now or utcnow()
-    config = current_app.config
+    days = Periods.of(current_app.config)
     return Schedule(
-        unconfirmed=now - timedelta(days=config["CONFIRM_LINK_DAYS"]),
-        finished=now - timedelta(days=config["RETENTION_LETTER_DAYS"]),
-        ip_hashes=now - timedelta(days=config["RETENTION_IP_HASH_DAYS"]),
-        subscribers=now - timedelta(days=config["RETENTION_SUBSCRIBER_DAYS"]),
-        held=now - timedelta(days=config["RETENTION_HELD_DAYS"]),
+        unconfirmed=now - timedelta(days=days.link),
+        finished=now - timedelta(days=days.letter),
+        ip_hashes=now - timedelta(days=days.ip),
+        subscribers=now - timedelta(days=days.subscriber),
+        held=now - timedelta(days=days.held),
+        read_reports=now - timedelta(days=days.read_report),
+        audit=now - timedelta(days=days.audit),
+        sessions=now - timedelta(days=days.session),
     )
 
 
@@ -163,11 +153,12 @@ def purge(now: datetime | None = None) -> Counts:
         )  # fmt: skip
     with write_transaction() as session:
         # Bounce reports read (their digests, and the bytes of those not
-        # understood, which quote addresses) go after READ_REPORTS_KEPT.
+        # understood, which quote addresses).
         reports = session.execute(
-            delete(ReadReport).where(ReadReport.received_at < now - READ_REPORTS_KEPT),
+            delete(ReadReport).where(ReadReport.received_at < when.read_reports),
             execution_options={"synchronize_session": False},
         ).rowcount
+    _purge_staff(when)
     if reports:
         log.info("privacy purge: %s bounce reports deleted", reports)
     if letters or hashes or leavers:
@@ -211,8 +202,16 @@ def purge_daily() -> int:
 
 
 def erase_letter(session, letter: Letter, now: datetime) -> None:
-    """Empty a letter's personal fields and delete its moderation fingerprint."""
+    """Empty a letter's personal fields, delete its moderation fingerprint, and
+    empty what admins wrote in its history (a moderator's note may quote it;
+    their events are the ones whose actor is an address)."""
     session.execute(delete(LetterShingle).where(LetterShingle.letter_id == letter.id))
+    session.execute(
+        update(LetterEvent)
+        .where(LetterEvent.letter_id == letter.id, LetterEvent.actor.contains("@"))
+        .values(detail=""),
+        execution_options={"synchronize_session": False},
+    )
     if letter.erased_at is not None:
         return
     letter.sender_email_key = erased_key(letter.sender_email_key)
@@ -222,3 +221,40 @@ def erase_letter(session, letter: Letter, now: datetime) -> None:
     letter.embed_url = None
     letter.ip_hash = ""
     letter.erased_at = now
+
+
+def _purge_staff(when: Schedule) -> None:
+    """Admins' own data: old audit entries, ended sessions, and the address of
+    an admin deactivated long enough ago, wherever it was recorded."""
+    with write_transaction() as session:
+        session.execute(
+            delete(AuditEvent).where(AuditEvent.at < when.audit),
+            execution_options={"synchronize_session": False},
+        )
+        session.execute(
+            delete(AdminSession).where(
+                func.coalesce(AdminSession.revoked_at, AdminSession.expires_at) < when.sessions
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        gone = session.scalars(
+            select(AdminUser).where(
+                AdminUser.deactivated_at < when.audit, ~AdminUser.email.startswith(ERASED)
+            )
+        )
+        for admin in gone:
+            erase_admin(session, admin)
+
+
+def erase_admin(session, admin: AdminUser) -> None:
+    address = admin.email
+    key = ERASED + keyed_hash("erased-admin", address)[:40]
+    for column in (AuditEvent.actor, LetterEvent.actor, Dissolution.created_by):
+        session.execute(
+            update(column.class_).where(column == address).values({column.key: key}),
+            execution_options={"synchronize_session": False},
+        )
+    admin.email = key
+    admin.password_hash = ""
+    admin.totp_secret = None
+    admin.last_login_at = None

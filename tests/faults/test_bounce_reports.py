@@ -261,14 +261,15 @@ def test_a_digest_that_bounces_fails_each_letter_and_flags_the_office(site, mail
 
 
 def test_reports_read_are_forgotten_after_their_period(site, tmp_path):
-    from app.privacy.retention import READ_REPORTS_KEPT, purge
+    from app.privacy.retention import purge
+    from app.privacy.schedule import READ_REPORT_DAYS
 
     path = tmp_path / "junk.eml"
     path.write_bytes(BROKEN["raw 8-bit subject"])
     read_file(site, path)
-    purge(utcnow() + READ_REPORTS_KEPT - timedelta(hours=1))
+    purge(utcnow() + timedelta(days=READ_REPORT_DAYS) - timedelta(hours=1))
     assert db.session.scalar(select(func.count()).select_from(ReadReport)) == 1
-    purge(utcnow() + READ_REPORTS_KEPT + timedelta(hours=1))
+    purge(utcnow() + timedelta(days=READ_REPORT_DAYS) + timedelta(hours=1))
     assert db.session.scalar(select(func.count()).select_from(ReadReport)) == 0
 
 

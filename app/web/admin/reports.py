@@ -6,7 +6,7 @@ from flask import Response, abort, current_app, g, render_template, request, str
 
 from app.accounts import audit
 from app.db import write_transaction
-from app.privacy import retention
+from app.privacy import retention, schedule
 from app.reports import exports
 from app.web.admin import bp
 from app.web.admin.dashboard import selected_campaign
@@ -47,6 +47,8 @@ def privacy_page():
         ip_days=current_app.config["RETENTION_IP_HASH_DAYS"],
         subscriber_days=current_app.config["RETENTION_SUBSCRIBER_DAYS"],
         link_days=current_app.config["CONFIRM_LINK_DAYS"],
+        rules=schedule.RULES,
+        periods=schedule.Periods.of(current_app.config),
     )
 
 

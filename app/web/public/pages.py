@@ -7,7 +7,7 @@ import json
 from flask import current_app, make_response, render_template, request
 
 from app.i18n import gettext
-from app.privacy import requests
+from app.privacy import requests, schedule
 from app.tokens import InvalidToken
 from app.web import limits
 from app.web.forms import DataRequestForm, first_errors
@@ -21,19 +21,20 @@ def _settings() -> dict:
         "operator": config["OPERATOR_NAME"] or gettext("the organisation running this site"),
         "contact": config["OPERATOR_CONTACT"],
         "address": config["OPERATOR_ADDRESS"],
-        "link_days": config["CONFIRM_LINK_DAYS"],
-        "letter_days": config["RETENTION_LETTER_DAYS"],
-        "ip_days": config["RETENTION_IP_HASH_DAYS"],
-        "subscriber_days": config["RETENTION_SUBSCRIBER_DAYS"],
-        "held_days": config["RETENTION_HELD_DAYS"],
         "relay": config["MAIL_SERVER"],
     }
 
 
 @bp.get("/privacy")
 def privacy():
-    """Built from configuration, so it always says what the site really does."""
-    return render_template("privacy/notice.html", **_settings())
+    """Written from the retention schedule and the configuration, so it always
+    says what the site really does."""
+    return render_template(
+        "privacy/notice.html",
+        rules=schedule.public_rules(),
+        periods=schedule.Periods.of(current_app.config),
+        **_settings(),
+    )
 
 
 @bp.get("/about")
