@@ -29,6 +29,7 @@ from app.letters import moderation
 from app.letters.models import ACTIVE_STATUSES, WRITTEN_STATUSES, Attribution, Letter, LetterStatus
 from app.letters.routing import send_on
 from app.letters.storage import insert_letter
+from app.outbox.caps import within_cap
 from app.outbox.models import EmailKind, OutboxEmail
 from app.parliament import dissolution
 from app.privacy.retention import erased_key
@@ -274,9 +275,16 @@ def tell_about_existing(letter: Letter | None) -> None:
     """Someone wrote again from this letter's address: the page answers as for
     a new letter (no stranger learns that the address has written, to whom or
     when), and the address's owner is told by email where their letter stands.
-    A pending letter gets its confirmation again; any other, one notice a day;
+    A pending letter gets its confirmation again (MAIL_TO_UNTRUSTED_ADDRESS
+    times a day at most); any other, one notice a day;
     an erased one, nothing (its address is no longer known)."""
-    if letter is None or resend_confirmation(letter):
+    if letter is None:
+        return
+    if letter.status == LetterStatus.PENDING:
+        # Anyone can post the same address again and again: its inbox gets
+        # the confirmation again only within its daily share (app/outbox/caps.py).
+        if within_cap(letter.sender_email):
+            resend_confirmation(letter)
         return
     since = utcnow() - timedelta(days=1)
     with write_transaction() as session:

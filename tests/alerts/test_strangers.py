@@ -131,3 +131,20 @@ def test_a_complaint_after_a_bounce_is_remembered_as_a_complaint(capped):
     db.session.commit()
     handle(Report(row.id, BounceType.COMPLAINT, "complaint: abuse"))
     assert person("late@example.com").suppressed_reason.startswith("complained")
+
+
+def test_twenty_client_addresses_cannot_resend_a_letters_confirmation_at_will(capped):
+    from tests.builders.letters import LETTER
+
+    answers = set()
+    for n in range(20):
+        client = from_address(capped, n)
+        ticket = client.get("/api/v1/campaigns/mp-expenses").get_json()["form_ticket"]
+        answer = client.post(
+            "/api/v1/campaigns/mp-expenses/messages",
+            json={**LETTER, "email": "target@example.com", "form_ticket": ticket},
+        )
+        answers.add((answer.status_code, answer.get_data(as_text=True)))
+    assert len(answers) == 1  # the same answer every time, cap or no cap
+    db.session.commit()
+    assert emails(EmailKind.CONFIRMATION) == 1 + 3  # the first, then MAIL_TO_UNTRUSTED_ADDRESS
