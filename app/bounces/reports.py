@@ -26,6 +26,7 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
+from email.utils import getaddresses
 
 from flufl.bounce import all_failures
 
@@ -55,7 +56,9 @@ _BOUNCE_TEXT = re.compile(
     r"was not delivered|delivery to the following recipient",
     re.IGNORECASE,
 )
-_BOUNCE_SENDER = re.compile(r"mailer-daemon|postmaster|mail delivery (sub)?system", re.IGNORECASE)
+_BOUNCE_SENDER = re.compile(
+    r"mailer-daemon|post_?master|mail delivery (sub)?system", re.IGNORECASE
+)
 _AUTO_REPLY_SUBJECT = re.compile(
     r"out of (the )?office|automatic reply|auto(matic)?[- ]?re(ply|sponse)|\bauto:|"
     r"away from (my|the) (desk|office)|on (holiday|vacation|leave)|abwesenheit|"
@@ -288,7 +291,13 @@ def _field_blocks(part: Message) -> Iterable[dict[str, str]]:
     if isinstance(payload, list):  # the parser has made each block a Message
         for block in payload:
             if isinstance(block, Message):
-                yield {k.lower(): _text_of(v) for k, v in block.items()}
+                fields = {k.lower(): _text_of(v) for k, v in block.items()}
+                # A diagnostic continued on lines without indentation ends
+                # the parser's headers: the fields after it are in the body.
+                rest = block.get_payload()
+                if isinstance(rest, str) and rest.strip():
+                    fields = {**_parse_fields(rest), **fields}
+                yield fields
         return
     text = payload if isinstance(payload, str) else ""
     for chunk in re.split(r"\r?\n\r?\n", text):
@@ -346,11 +355,35 @@ def _guess(message: Message) -> tuple[BounceType | None, str]:
     }
     failed.update(_text_of(a).strip() for a in message.get_all("X-Failed-Recipients", []))
     first = _first_recipients_words(text, failed)
-    detail = _reply_line(message) or _text_of(message.get("Subject", ""))
+    reply = _reply_line(message)
+    detail = reply or _text_of(message.get("Subject", ""))
     # flufl.bounce's "temporary" decides only where the words do not.
     permanent_or_not = False if temporary and not permanent else None
-    words = first if by_text(first) else f"{_reply_line(message)}\n{text}"
+    if _names_our_domain(message, reply, failed):
+        return BounceType.SITE, detail
+    if first is not text and by_text(first):
+        words = first  # several recipients: the first one's words
+    elif by_text(reply):
+        words = reply  # the server's own reply, before the report's other words
+    else:
+        words = f"{reply}\n{text}"
     return judge("", words, permanent=permanent_or_not), detail
+
+
+def _names_our_domain(message: Message, reply: str, failed: set[str]) -> bool:
+    """The server's reply refuses the site's own sender (the address, or
+    the domain, this report came back to) rather than the failed recipient:
+    "553 5.1.0 site.example does not exist"."""
+    ours = {address.lower() for _, address in getaddresses(
+        [_text_of(value) for value in message.get_all("To", [])]) if "@" in address}  # fmt: skip
+    named = {found.strip("<>").lower() for found in _AN_ADDRESS.findall(reply)}
+    if named:
+        return bool(named & ours)
+    domains = {address.rpartition("@")[2] for address in ours}
+    domains -= {address.rpartition("@")[2].lower() for address in failed}
+    lowered = reply.lower()
+    whole = (rf"(?<![\w.-]){re.escape(domain)}(?![\w-])" for domain in domains)
+    return any(re.search(pattern, lowered) for pattern in whole)
 
 
 def _first_recipients_words(text: str, addresses: set[str]) -> str:
@@ -396,7 +429,22 @@ def _text(message: Message) -> str:
             payload = part.get_payload(decode=True)
             if isinstance(payload, bytes):
                 parts.append(_decoded(payload, part.get_content_charset() or "utf-8"))
+    if not parts and message.get_content_maintype() == "multipart":
+        # Its MIME is broken (a boundary that never comes, a header cut in
+        # two): the body as it stands is still a report a person can read.
+        parts.append(_raw_body(message))
     return "\n".join(parts)
+
+
+def _raw_body(message: Message) -> str:
+    payload = message.get_payload()
+    if isinstance(payload, str):  # no boundary found: the parser kept it whole
+        return payload
+    try:
+        whole = message.as_string()
+    except Exception:  # a message the generator cannot write back
+        return ""
+    return whole.split("\n\n", 1)[-1]
 
 
 def _decoded(payload: bytes, charset: str) -> str:

@@ -81,3 +81,52 @@ def test_the_envelope_recipient_alone_is_enough(verp_app):
 def test_junk_is_read_as_nothing(verp_app, junk):
     report = read_report(junk)
     assert report.outbox_id is None
+
+
+def _report(verp: str, body: str, content_type: str = "text/plain; charset=us-ascii") -> bytes:
+    return (
+        f"From: MAILER-DAEMON@mx.elsewhere.example\nTo: {verp}\n"
+        f"Subject: Undelivered Mail Returned to Sender\nContent-Type: {content_type}\n\n{body}"
+    ).encode()
+
+
+def test_a_report_whose_mime_boundary_never_comes_is_read_as_text(verp_app):
+    verp = return_path(77)
+    body = (
+        "--a-boundary-that-is-not-the-declared-one\nContent-Type: text/plain\n\n"
+        "<constituent@elsewhere.example>: host mx.elsewhere.example said:\n"
+        "    550 5.1.1 <constituent@elsewhere.example>: User unknown\n"
+    )
+    report = read_report(_report(verp, body, 'multipart/report; boundary="declared"'))
+    assert (report.outbox_id, report.type) == (77, BounceType.RECIPIENT)
+
+
+def test_the_servers_reply_decides_before_the_reports_other_words(verp_app):
+    """"MAIL FROM:" in the report's summary of the message is not a refusal of the sender."""
+    body = (
+        "Error: Invalid user address\nError message below:\n"
+        "550 - Requested action not taken: no such user here\n\nMessage details:\n"
+        "  MAIL FROM: bounces@site.example\n  RCPT TO: constituent@elsewhere.example\n"
+    )
+    assert read_report(_report(return_path(78), body)).type == BounceType.RECIPIENT
+
+
+def test_a_refusal_of_the_sites_own_domain_is_the_sites(verp_app):
+    body = (
+        "A message that you sent could not be delivered. The following address failed:\n\n"
+        f"  constituent@elsewhere.example\n    553 5.1.0 {BOUNCE_DOMAIN} does not exist\n"
+    )
+    assert read_report(_report(return_path(79), body)).type == BounceType.SITE
+
+
+def test_a_diagnostic_continued_without_indentation_keeps_its_fields(verp_app):
+    dsn = (
+        "--b\nContent-Type: text/plain\n\nDelivery failed.\n\n--b\n"
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.elsewhere.example\n"
+        "Diagnostic-Code: smtp; 550-Please turn on SMTP Authentication in your mail client.\n"
+        "550 relay through this server without authentication.\nStatus: 5.7.1\n"
+        "Action: failed\nFinal-Recipient: rfc822; constituent@elsewhere.example\n\n--b--\n"
+    )
+    content_type = 'multipart/report; report-type=delivery-status; boundary="b"'
+    report = read_report(_report(return_path(80), dsn, content_type))
+    assert (report.outbox_id, report.type) == (80, BounceType.SITE)
