@@ -12,6 +12,8 @@
   A letter to an MP goes again after a growing pause, and after
   SITE_REFUSALS_BEFORE_HOLD refusals waits in the moderation queue for an
   admin; the dashboard shows the refusals and the admins are told once.
+  Mail to the recipient's domain pauses, longer at each refusal in a row
+  (app/outbox/pauses.py).
 - A complaint suppresses the subscriber.
 - An automatic reply to a letter ("out of office") is noted in its history:
   the letter arrived.
@@ -35,6 +37,7 @@ from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.db import utcnow, write_transaction
 from app.letters.models import Letter, LetterEvent, LetterStatus
+from app.outbox import pauses
 from app.outbox.health import tell_the_admins_of_refusals
 from app.outbox.models import EmailKind, OutboxEmail
 
@@ -97,6 +100,7 @@ def _act(session, row: OutboxEmail, report: Report) -> str:
     kind, detail = EmailKind(row.kind), report.diagnostic or str(report.type)
     if report.type == BounceType.SITE:
         tell_the_admins_of_refusals(session, detail)
+        pauses.pause(session, pauses.recipient_domain(row), detail)
     if kind in SUBSCRIBER_KINDS:
         return _subscriber(row, report)
     if kind == EmailKind.DIGEST:

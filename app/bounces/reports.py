@@ -56,9 +56,7 @@ _BOUNCE_TEXT = re.compile(
     r"was not delivered|delivery to the following recipient",
     re.IGNORECASE,
 )
-_BOUNCE_SENDER = re.compile(
-    r"mailer-daemon|post_?master|mail delivery (sub)?system", re.IGNORECASE
-)
+_BOUNCE_SENDER = re.compile(r"mailer-daemon|post_?master|mail delivery (sub)?system", re.IGNORECASE)
 _AUTO_REPLY_SUBJECT = re.compile(
     r"out of (the )?office|automatic reply|auto(matic)?[- ]?re(ply|sponse)|\bauto:|"
     r"away from (my|the) (desk|office)|on (holiday|vacation|leave)|abwesenheit|"

@@ -26,7 +26,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.links import external_url
 from app.outbox.mime import Email, new_email, person, render_email
-from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus, WorkerHeartbeat
+from app.outbox.models import DomainPause, EmailKind, OutboxEmail, OutboxStatus, WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 # Mail waiting and no worker seen for this long: the dashboard warns.
@@ -180,6 +180,7 @@ class MailHealth:
     last_unbuilt: str | None = None  # the newest one's reason
     refused: int = 0  # emails receiving servers refused for the site's reasons, in a day
     last_refusal: str | None = None  # the newest one's diagnostic
+    paused: tuple[DomainPause, ...] = ()  # domains whose mail waits (app/outbox/pauses.py)
 
     @property
     def last_seen(self) -> datetime | None:
@@ -229,8 +230,11 @@ def mail_health() -> MailHealth:
     refusals = (Bounce.type == BounceType.SITE, Bounce.received_at >= now - REFUSALS_SHOWN_FOR)
     refused = db.session.scalar(select(func.count()).where(*refusals))
     last_refusal = latest_refusal(now)
+    paused = db.session.scalars(
+        select(DomainPause).where(DomainPause.until > now).order_by(DomainPause.until.desc())
+    ).all()
     return MailHealth(list(workers), waiting, oldest, now, unbuilt or 0, last_unbuilt,
-                      refused or 0, last_refusal)  # fmt: skip
+                      refused or 0, last_refusal, tuple(paused))  # fmt: skip
 
 
 class OutboxCollector:

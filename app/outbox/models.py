@@ -146,3 +146,16 @@ def letter_email_insert(kind: EmailKind, letter_id, now, *source):
     }  # fmt: skip
     rows = select(*columns.values()).select_from(*source)
     return insert(OutboxEmail.__table__).from_select(list(columns), rows)
+
+
+class DomainPause(Model):
+    """A recipient domain whose servers refused the site itself (a blocklist,
+    its reputation, authentication): mail to it waits until `until`, longer
+    at each refusal in a row (app/outbox/pauses.py)."""
+
+    __tablename__ = "domain_pause"
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    until: Mapped[datetime]
+    strikes: Mapped[int] = mapped_column(default=1)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(300), default="")  # the server's words, no address

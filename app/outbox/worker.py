@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, select, update
@@ -37,10 +37,13 @@ from app import metrics
 from app.adapters.pg_outcomes import OutcomeWriter, outcome_writer
 from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendError, transport
 from app.alerts.models import Alert, AlertRecipient
+from app.bounces.models import BounceType
+from app.bounces.verdicts import judge, status_in
 from app.db import describe_error, utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter
 from app.letters.outcomes import LetterOutcome
+from app.outbox import pauses
 from app.outbox.health import UNBUILT_PREFIX, Heartbeat
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS, build_email
@@ -75,6 +78,7 @@ class Claim:
     alerts: bool | None = None  # alert mail only, none of it, or any
     outcomes: OutcomeWriter | None = None  # records the bulk path's outcomes while delivering
     site_failures: int = 0  # the relay refused the site this many times in this claim
+    paused: dict[str, datetime] = field(default_factory=dict)  # domains: mail waits until
 
     def confirm_outcome(self) -> None:
         """Wait for the last outcome written, if any: before the next email's content."""
@@ -268,6 +272,20 @@ def record_skipped(row: OutboxEmail, claim: Claim) -> None:
     _counted(row, "skipped")
 
 
+def record_deferred(row: OutboxEmail, claim: Claim, until: datetime) -> None:
+    """Its domain is paused (app/outbox/pauses.py): back to the queue until
+    the pause ends, and this was no attempt."""
+    values = {
+        "status": OutboxStatus.QUEUED,
+        "not_before": until,
+        "lease_token": None,
+        "lease_expires_at": None,
+        "attempts": max(row.attempts - 1, 0),
+    }
+    _settle(row, claim, values)
+    _counted(row, "deferred")
+
+
 def retry_delay(attempts: int) -> float:
     """Seconds before the next try: doubling from the base, capped, with jitter."""
     config = current_app.config
@@ -276,7 +294,12 @@ def retry_delay(attempts: int) -> float:
 
 
 def record_retry(
-    row: OutboxEmail, claim: Claim, reason: str, *, site_problem: bool = False
+    row: OutboxEmail,
+    claim: Claim,
+    reason: str,
+    *,
+    site_problem: bool = False,
+    not_before: datetime | None = None,
 ) -> bool:
     """Schedule another attempt; returns False if it is time to give up instead.
     A site problem never gives up: the mail waits until the site is fixed."""
@@ -285,14 +308,16 @@ def record_retry(
         record_failure(row, claim, f"gave up after {row.attempts} attempts: {reason}")
         return False
     delay = retry_delay(row.attempts)
+    not_before = not_before or utcnow() + timedelta(seconds=delay)
     values = {
         "status": OutboxStatus.QUEUED,
-        "not_before": utcnow() + timedelta(seconds=delay),
+        "not_before": not_before,
         "lease_token": None,
         "lease_expires_at": None,
         "last_error": reason[:300],
     }
-    note = f"attempt {row.attempts} failed ({reason}); retrying in {delay:.0f}s"
+    wait = (not_before - utcnow()).total_seconds()
+    note = f"attempt {row.attempts} failed ({reason}); retrying in {wait:.0f}s"
     _settle(row, claim, values, KINDS[row.kind].on_retry, note)
     _counted(row, "retried")
     return True
@@ -330,6 +355,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     result = PassResult(claimed=len(claim.ids))
     if not claim.ids:
         return result
+    claim.paused = pauses.paused_now()
     pending = deque(load_rows(claim.ids, alerts=claim.alerts))
 
     def on_verdict(row: OutboxEmail, error: SendError | None) -> None:
@@ -398,6 +424,11 @@ def _build(row: OutboxEmail, claim: Claim, result: PassResult):
         record_skipped(row, claim)
         result.skipped += 1
         return None
+    until = claim.paused.get(pauses.domain_of(pauses.recipient_of(email)))
+    if until is not None:
+        record_deferred(row, claim, until)
+        result.retried += 1
+        return None
     return sealed(row, email)
 
 
@@ -406,14 +437,35 @@ def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: Pas
         record_sent(row, claim)
         result.sent += 1
     elif isinstance(error, PermanentSendError):
-        record_failure(row, claim, error.reason)
-        result.failed += 1
+        # A refusal is the recipient's only when its words say so: a blocklist
+        # or a failed DMARC check at RCPT is the site's (app/bounces/verdicts.py).
+        verdict = judge(status_in(error.reason), error.reason, permanent=True)
+        if verdict == BounceType.SITE:
+            _refused_for_the_site(row, claim, error.reason, result)
+        elif verdict == BounceType.TRANSIENT:
+            _count_retry(row, claim, error.reason, result)
+        else:
+            record_failure(row, claim, error.reason)
+            result.failed += 1
     elif isinstance(error, SiteSendError):
         result.site_problem = error.reason
         claim.site_failures += 1
         _count_retry(row, claim, error.reason, result, site_problem=True)
     else:
         _count_retry(row, claim, error.reason, result)
+
+
+def _refused_for_the_site(row: OutboxEmail, claim: Claim, reason: str, result: PassResult) -> None:
+    """Booked on nobody: the recipient's domain is paused, and this email
+    waits with the rest of that domain's mail."""
+    domain = pauses.recipient_domain(row)
+    with write_transaction() as session:
+        until = pauses.pause(session, domain, reason)
+    if until is not None:
+        claim.paused[domain] = until
+    reason = f"refused for the site's reasons: {reason}"
+    record_retry(row, claim, reason, site_problem=True, not_before=until)
+    result.retried += 1
 
 
 def _count_retry(

@@ -25,6 +25,7 @@ from app.bounces.models import ReadReport
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
+from app.outbox import pauses
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.parliament.models import Dissolution
 from app.privacy.schedule import Periods
@@ -159,6 +160,7 @@ def purge(now: datetime | None = None) -> Counts:
             execution_options={"synchronize_session": False},
         ).rowcount
     _purge_staff(when)
+    pauses.forget_ended(now)
     if reports:
         log.info("privacy purge: %s bounce reports deleted", reports)
     if letters or hashes or leavers:

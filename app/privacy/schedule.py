@@ -336,6 +336,11 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "postcode_index": ("public reference data", ("id", "keys", "slots", "slot_codes",
                                                  "postcode_count", "loaded_at")),
     "reference_state": ("which reference data is loaded", ("id", "version", "changed_at")),
+    "domain_pause": (
+        "a mail domain that refused the site (an MP's office's, a provider's), and when;"
+        " forgotten 7 days after the pause ends (app/outbox/pauses.py)",
+        ("domain", "until", "strikes", "since", "reason"),
+    ),
     "webhook_token": ("a hash of a provider's one-time token", ("digest", "expires_at")),
     "worker_heartbeat": ("a worker process's health; its problem is the relay's words"
                          " about the site", ("id", "started_at", "last_seen", "site_problem",

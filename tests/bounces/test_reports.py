@@ -102,7 +102,7 @@ def test_a_report_whose_mime_boundary_never_comes_is_read_as_text(verp_app):
 
 
 def test_the_servers_reply_decides_before_the_reports_other_words(verp_app):
-    """"MAIL FROM:" in the report's summary of the message is not a refusal of the sender."""
+    """ "MAIL FROM:" in the report's summary of the message is not a refusal of the sender."""
     body = (
         "Error: Invalid user address\nError message below:\n"
         "550 - Requested action not taken: no such user here\n\nMessage details:\n"

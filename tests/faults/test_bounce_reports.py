@@ -11,7 +11,7 @@ import smtplib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.bounces.doors import smtp_door
 from app.bounces.models import Bounce, BounceType, ReadReport
@@ -20,7 +20,7 @@ from app.bounces.return_path import return_path
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
-from app.outbox.models import EmailKind, OutboxEmail
+from app.outbox.models import DomainPause, EmailKind, OutboxEmail
 from devtools.mailcatcher import free_port
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 from tests.builders.admins import ADMIN_PASSWORD
@@ -285,7 +285,8 @@ def test_a_letter_refused_three_times_for_the_site_waits_for_an_admin(site, mail
                 .where(OutboxEmail.letter_id == letter.id, OutboxEmail.kind == EmailKind.MP_LETTER)
                 .order_by(OutboxEmail.id.desc())
             ).first()
-            row.not_before = utcnow()  # the pause is over
+            row.not_before = utcnow()  # the pauses are over: the letter's and its domain's
+            db.session.execute(update(DomainPause).values(until=utcnow()))
             db.session.commit()
             deliver()  # accepted by the relay again, then refused again
             assert status_of(letter.id) == LetterStatus.SENT

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, g, redirect, render_template, request, url_for
 
 from app.campaigns.campaigns import all_campaigns
+from app.outbox import pauses
 from app.outbox.health import mail_health
 from app.outbox.sealing import dkim_signer
 from app.reports import stats
@@ -51,3 +52,13 @@ def dashboard():
         group_clicks=sharing.group_clicks(campaign_id),
         channels=sharing.CHANNELS,
     )
+
+
+@bp.post("/mail/paused/<domain>/resume")
+def resume_domain(domain: str):
+    """Send to a paused domain again now (the refusal's cause is fixed)."""
+    if pauses.resume(domain, g.admin):
+        flash(f"Mail to {domain} goes again now.", "success")
+    else:
+        flash(f"Mail to {domain} was not paused.", "error")
+    return redirect(url_for("admin.dashboard"), code=303)
