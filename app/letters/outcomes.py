@@ -157,7 +157,9 @@ def _moved_event(move_to: LetterStatus, moved_id):
 
 
 def _follow_up(then_queue: EmailKind, moved_id):
-    return letter_email_insert(then_queue, moved_id, _NOW)
+    """Once per letter: one the MP's server took twice (sent again after a
+    refusal for the site's reasons) gets one copy."""
+    return letter_email_insert(then_queue, moved_id, _NOW, once=True)
 
 
 def _note(detail, *letter):

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, insert, literal, select
+from sqlalchemy import ForeignKey, Index, String, exists, insert, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import FunctionElement
@@ -135,16 +135,22 @@ class WorkerHeartbeat(Model):
     site_problem_since: Mapped[datetime | None]
 
 
-def letter_email_insert(kind: EmailKind, letter_id, now, *source):
+def letter_email_insert(kind: EmailKind, letter_id, now, *source, once: bool = False):
     """A Core INSERT ... SELECT queuing an email of `kind` for the letter
     `letter_id` (a bound id, or a column of `source`), with the values
-    OutboxEmail's defaults give a new row: for statements built once."""
+    OutboxEmail's defaults give a new row: for statements built once.
+    With `once`, nothing is queued if the letter already has one."""
     columns = {
         "kind": text_value(kind), "message_id": letter_id, "priority": literal(0),
         "status": text_value(OutboxStatus.QUEUED), "attempts": literal(0),
         "not_before": now, "created_at": now,
     }  # fmt: skip
     rows = select(*columns.values()).select_from(*source)
+    if once:
+        table = OutboxEmail.__table__
+        rows = rows.where(
+            ~exists(table.select().where(table.c.message_id == letter_id, table.c.kind == kind))
+        )
     return insert(OutboxEmail.__table__).from_select(list(columns), rows)
 
 

@@ -296,6 +296,27 @@ def test_a_letter_refused_three_times_for_the_site_waits_for_an_admin(site, mail
     assert held.mp.bounced_address is None
 
 
+def test_a_letter_sent_again_after_a_site_refusal_gets_one_copy(site, mail_server, tmp_path):
+    letter, row = delivered(mail_server)
+    deliver()  # the constituent's copy
+    path = tmp_path / "dsn.eml"
+    path.write_bytes(site_fault_dsn(row.id))
+    read_file(site, path)
+    db.session.execute(update(OutboxEmail).values(not_before=utcnow()))
+    db.session.execute(update(DomainPause).values(until=utcnow()))
+    db.session.commit()
+    deliver()
+    deliver()
+    assert status_of(letter.id) == LetterStatus.SENT
+    assert len(mail_server.to(MP_ADDRESS)) == 2  # the MP's server took it twice
+    copies = db.session.scalars(
+        select(OutboxEmail).where(
+            OutboxEmail.letter_id == letter.id, OutboxEmail.kind == EmailKind.CONSTITUENT_COPY
+        )
+    ).all()
+    assert len(copies) == 1
+
+
 def test_a_digest_refused_for_the_site_puts_its_letters_back(site, mail_server, tmp_path):
     letters, digest = sent_in_a_digest()
     path = tmp_path / "dsn.eml"
