@@ -43,6 +43,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from app.bounces.handling import handle
 from app.bounces.models import BounceType, WebhookToken
 from app.bounces.reports import Report, without_addresses
 from app.bounces.return_path import outbox_signature
@@ -82,6 +83,21 @@ class Rejected(Refused):
     status = 406
 
 
+def handled(body: bytes) -> str:
+    """Verify, read and act on one event; what was done. A fault of ours
+    while acting gives its token back, so Mailgun's retry is accepted (it
+    would otherwise be refused as a replay, and the report lost)."""
+    event = verified(body)
+    found = report(event)
+    if found is None:
+        return "ignored: not a failure"
+    try:
+        return handle(found).outcome
+    except Exception:
+        _give_back(event)
+        raise
+
+
 def verified(body: bytes) -> dict:
     """The event (`event-data`), once its signature, timestamp and token check
     out; the token is spent."""
@@ -116,20 +132,37 @@ def verified(body: bytes) -> dict:
     if abs(time.time() - int(timestamp)) > REPLAY_WINDOW.total_seconds():
         raise Refused("stale timestamp")
     _spend(token, int(timestamp))
-    return event
+    return {**event, SPENT: _digest(token)}
 
 
 def _spend(token: str, timestamp: int) -> None:
     """Record the token, once: a second time is a replay (Rejected). Tokens
     whose timestamp has left the window are purged on the way."""
     expires_at = datetime.fromtimestamp(timestamp, UTC).replace(tzinfo=None) + REPLAY_WINDOW
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = _digest(token)
     try:
         with write_transaction() as session:
             session.execute(delete(WebhookToken).where(WebhookToken.expires_at < utcnow()))
             session.add(WebhookToken(digest=digest, expires_at=expires_at))
     except IntegrityError as exc:  # the primary key: seen before, here or by another process
         raise Rejected("token seen before") from exc
+
+
+# The spent token's digest, carried with the verified event (Mailgun's own
+# keys never start with an underscore).
+SPENT = "_spent_token"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _give_back(event: dict) -> None:
+    try:
+        with write_transaction() as session:
+            session.execute(delete(WebhookToken).where(WebhookToken.digest == event[SPENT]))
+    except Exception:  # the database is away: Mailgun's retry will be refused
+        log.exception("a Mailgun token could not be given back after a failure")
 
 
 def report(event: dict) -> Report | None:
