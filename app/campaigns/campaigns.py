@@ -135,6 +135,23 @@ def suggested_letter(
     return fill(campaign.subject_template), fill(campaign.body_template)
 
 
+def names_another_seat(text: str, composed_for: Seat | None, seat: Seat) -> bool:
+    """Whether `text` still names the MP or the constituency of the seat the
+    suggested letter was filled in for (`composed_for`), now that the
+    postcode has changed to `seat`'s: "Dear Chris Murray" to Rachel Blake."""
+    if composed_for is None or composed_for.gss_code == seat.gss_code:
+        return False
+    return any(name and name in text for name in (composed_for.mp.name, composed_for.name))
+
+
+def readdressed(text: str, composed_for: Seat, seat: Seat) -> str:
+    """`text` with the other seat's MP and constituency replaced by `seat`'s."""
+    for old, new in ((composed_for.mp.name, seat.mp.name), (composed_for.name, seat.name)):
+        if old:
+            text = text.replace(old, new)
+    return text
+
+
 def personal_edit_problem(
     campaign: Campaign | LetterRules, seat: Seat, name: str, body: str
 ) -> str | None:

@@ -2,13 +2,17 @@
 
 A form ticket is a signed token issued when a form is shown. It carries a
 random submission key (so a double submit stores one letter) and the time
-the form was shown (so a form filled faster than a person could is treated as
-automated). Automated submissions get a success-shaped answer and nothing is
-stored: a bot learns nothing from it.
+the form was shown. A filled honeypot is a robot's: it gets a success-shaped
+answer and nothing is stored, so it learns nothing. A form sent faster than
+MIN_FILL_SECONDS may be a person with autofill and a pasted letter: they are
+asked to check the letter and press send again (with a fresh ticket), so
+nothing typed is lost; a robot learns only what it could anyway, that a
+form must be open a few seconds. Both are logged, without personal data.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import time
@@ -16,8 +20,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.i18n import N_
 from app.tokens import InvalidToken, Purpose, sign, unsign
 
+log = logging.getLogger(__name__)
 TICKET_MAX_AGE = 24 * 3600
 
 
@@ -50,8 +56,20 @@ def read_form_ticket(token: object) -> FormTicket:
     return FormTicket(submission_key=str(payload["k"]), shown_at=float(payload["t"]))
 
 
-def looks_automated(ticket: FormTicket, honeypot: str | None) -> bool:
-    """True for a filled honeypot or a form completed faster than a person can."""
+SEND_AGAIN = N_(
+    "That was quicker than we expected. Please check your letter, then press send again."
+)
+ROBOT = "robot"  # the honeypot was filled: answer as if sent, store nothing
+TOO_FAST = "too fast"  # perhaps a quick person: ask them to press send again
+
+
+def suspicion(ticket: FormTicket, honeypot: str | None) -> str | None:
+    """ROBOT, TOO_FAST, or None for a form a person filled in."""
     if honeypot:
-        return True
-    return time.time() - ticket.shown_at < current_app.config["MIN_FILL_SECONDS"]
+        log.info("a letter refused: the honeypot was filled")
+        return ROBOT
+    seconds = time.time() - ticket.shown_at
+    if seconds < current_app.config["MIN_FILL_SECONDS"]:
+        log.info("a letter held back: sent %.1f s after the form was shown", seconds)
+        return TOO_FAST
+    return None

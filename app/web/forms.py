@@ -144,6 +144,9 @@ class LetterForm(FlaskForm, LetterFields):
 
     form_ticket = HiddenField()
     ref = HiddenField()  # credit for a share link or an alert (see app/sharing/sharing.py)
+    # The constituency whose MP the suggested letter was filled in for: a
+    # postcode changed since must not leave "Dear <the other MP>" in it.
+    composed_for = HiddenField(filters=[_strip])
     # The honeypot: hidden from people (and screen readers), filled by robots.
     website = StringField(_l("Leave this field empty"))
 

@@ -194,6 +194,17 @@ def test_honeypot_answers_202_and_stores_nothing(client):
     assert stored() == 0
 
 
+def test_a_letter_sent_too_fast_is_asked_again_not_dropped(make_app):
+    app = make_app(MIN_FILL_SECONDS=30)
+    with app.app_context():
+        client = app.test_client()
+        response = client.post(SUBMIT, json=body(client))
+        assert response.status_code == 400  # the widget takes a new ticket and shows the letter
+        fields = response.get_json()["error"]["fields"]
+        assert "quicker than we expected" in fields["form_ticket"]
+        assert stored() == 0
+
+
 def test_non_string_fields_are_invalid_not_a_crash(client):
     response = client.post(SUBMIT, json=body(client, name=["x"], body={"a": 1}))
     assert response.status_code == 400

@@ -208,12 +208,28 @@ def test_the_honeypot_gets_a_success_shaped_answer_and_stores_nothing(client):
     assert letters_stored() == 0
 
 
-def test_a_form_filled_faster_than_a_person_can_stores_nothing(make_app):
+def test_a_form_sent_faster_than_expected_asks_again_and_keeps_everything(make_app, caplog):
+    """A person with autofill and a pasted letter can be that fast: they are
+    told, nothing typed is lost, and the next press (a fresh ticket, once it
+    is old enough) sends the letter. The refusal is logged without the letter."""
     app = make_app(MIN_FILL_SECONDS=30)
     with app.app_context():
-        response = app.test_client().post(WRITE, data=letter_form(action="send"))
-        assert response.status_code == 303
+        client = app.test_client()
+        caplog.set_level("INFO", logger="app.web.abuse")
+        response = client.post(WRITE, data=letter_form(action="send"))
+        assert response.status_code == 200
+        html = page(response)
+        assert "That was quicker than we expected" in html
+        assert "I run a small business" in html  # the letter, to send again
+        assert 'value="send"' in html
         assert letters_stored() == 0
+        assert "held back: sent" in caplog.text
+        assert LETTER["email"] not in caplog.text
+        fresh_ticket = re.search(r'name="form_ticket" value="([^"]+)"', html).group(1)
+        app.config["MIN_FILL_SECONDS"] = 0  # the person reads, then presses again
+        again = client.post(WRITE, data=letter_form(action="send", form_ticket=fresh_ticket))
+        assert again.status_code == 303
+        assert letters_stored() == 1
 
 
 def test_a_forged_form_ticket_is_refused_without_losing_the_letter(client):
@@ -379,3 +395,28 @@ def test_the_alerts_confirmed_page_says_what_next(client):
     confirmed = page(client.post(f"/alerts/confirm/{token}"))  # the button
     assert "You're signed up" in confirmed
     assert "Write to your MP in a campaign now" in confirmed
+
+
+def test_a_changed_postcode_never_leaves_the_other_mp_greeted(client):
+    """Composed for Alice Able (Testington North), then the postcode changed
+    to Testington South: the letter must not go to Bob Baker saying "Dear
+    Alice Able". The writer is stopped, and offered the names changed."""
+    html = page(client.get(WRITE, query_string={"postcode": "TE1 1AA"}))
+    assert 'name="composed_for" type="hidden" value="E14001063"' in html
+    moved = letter_form(postcode="TE2 2BB", composed_for="E14001063", action="preview")
+    response = client.post(WRITE, data=moved)
+    html = page(response)
+    assert response.status_code == 422
+    assert "Your letter names Alice Able or Testington North" in html
+    assert "your letter goes to Bob Baker" in html
+    assert 'value="readdress"' in html
+    readdressed = page(client.post(WRITE, data={**moved, "action": "readdress"}))
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>\s*(.*?)</textarea>', readdressed, re.S)
+    assert "Dear Bob Baker" in body.group(1)
+    assert "Alice Able" not in body.group(1)
+    assert 'name="composed_for" type="hidden" value="E14001064"' in readdressed
+    fixed = {**moved, "body": LETTER["body"].replace("Alice Able", "Bob Baker"),
+             "composed_for": "E14001064"}  # fmt: skip
+    preview = client.post(WRITE, data=fixed)
+    assert preview.status_code == 200
+    assert "This is what Bob Baker will receive" in page(preview)

@@ -27,7 +27,15 @@ from app.reference.postcodes import PostcodeError
 from app.reference.representatives import Choose, Found, Seat, answering_version, look_up
 from app.reports.momentum import momentum
 from app.web import limits
-from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
+from app.web.abuse import (
+    ROBOT,
+    SEND_AGAIN,
+    TOO_FAST,
+    StaleForm,
+    issue_form_ticket,
+    read_form_ticket,
+    suspicion,
+)
 from app.web.api import bp
 from app.web.api.cors import request_partner
 from app.web.client import hashed_ip
@@ -192,8 +200,11 @@ def submit(slug: str):
         ticket = read_form_ticket(payload.get("form_ticket"))
     except StaleForm:
         return invalid({"form_ticket": gettext("This form has expired. Please reload the page.")})
-    if looks_automated(ticket, payload.get("website")):
+    suspected = suspicion(ticket, payload.get("website"))
+    if suspected == ROBOT:
         return ACCEPTED, 202  # success-shaped; nothing stored
+    if suspected == TOO_FAST:  # the widget gets a fresh ticket and shows the letter again
+        return invalid({"form_ticket": gettext(SEND_AGAIN)})
     limits.spend_per_address()
 
     try:

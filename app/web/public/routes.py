@@ -16,7 +16,12 @@ from flask import (
 
 from app.alerts.subscribers import CONSENT_WORDING, record_consent, subscribed
 from app.campaigns import campaigns as campaign_service
-from app.campaigns.campaigns import CampaignNotOpen, suggested_letter
+from app.campaigns.campaigns import (
+    CampaignNotOpen,
+    names_another_seat,
+    readdressed,
+    suggested_letter,
+)
 from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
 from app.db import utcnow
@@ -49,12 +54,20 @@ from app.reference.representatives import (
     look_up,
     resolve_seat,
     seat_by_constituency_id,
+    seat_by_gss,
 )
 from app.reports.momentum import momentum
 from app.sharing.sharing import personal_link, read_ref, share_buttons
 from app.text import normalise_email
 from app.web import limits
-from app.web.abuse import StaleForm, issue_form_ticket, looks_automated, read_form_ticket
+from app.web.abuse import (
+    ROBOT,
+    TOO_FAST,
+    StaleForm,
+    issue_form_ticket,
+    read_form_ticket,
+    suspicion,
+)
 from app.web.client import hashed_ip
 from app.web.csrf import csrf, refuse_cross_site
 from app.web.forms import LetterForm, SubscribeForm, first_errors
@@ -129,6 +142,7 @@ def write(slug: str):
             "body": body,
             "form_ticket": issue_form_ticket(),
             "ref": request.args.get("ref", ""),
+            "composed_for": seat.gss_code,
         },
     )
     return render_template("letters/compose.html", campaign=campaign, form=form, seat=seat)
@@ -165,6 +179,22 @@ def write_post(slug: str):
     except MPUnreachable as exc:
         return render_template("reference/unreachable.html", campaign=campaign, seat=exc.seat)
 
+    earlier = seat_by_gss(form.composed_for.data) if form.composed_for.data else None
+    if earlier is not None and action == "readdress":
+        form.subject.data = readdressed(form.subject.data or "", earlier, seat)
+        form.body.data = readdressed(form.body.data or "", earlier, seat)
+        form.composed_for.data = seat.gss_code
+        return _compose_again(campaign, form, seat=seat)
+    if names_another_seat(f"{form.subject.data}\n{form.body.data}", earlier, seat):
+        assert earlier is not None  # (names_another_seat says so)
+        form.body.errors = [gettext(
+            "Your letter names %(old_mp)s or %(old_place)s, but the postcode %(postcode)s is in "
+            "%(place)s: your letter goes to %(mp)s. Change the names, or the postcode.",
+            old_mp=earlier.mp.name, old_place=earlier.name, postcode=form.postcode.data,
+            place=seat.name, mp=seat.mp.name,
+        )]  # fmt: skip
+        return _compose_again(campaign, form, status=422, seat=seat, readdress=earlier)
+    form.composed_for.data = seat.gss_code
     if action == "edit":
         return _compose_again(campaign, form, seat=seat)
     if action != "send":
@@ -175,9 +205,16 @@ def write_post(slug: str):
         )  # fmt: skip
 
     ticket = read_form_ticket(form.form_ticket.data)
-    if looks_automated(ticket, form.website.data):
+    suspected = suspicion(ticket, form.website.data)
+    if suspected == ROBOT:
         # Exactly what a real send answers, so a robot learns nothing.
         return redirect(url_for("public.check_email", slug=slug), code=303)
+    if suspected == TOO_FAST:
+        form.form_ticket.data = issue_form_ticket()
+        return render_template(
+            "letters/preview.html", campaign=campaign, form=form, seat=seat,
+            body=finished_body(draft, seat), now=utcnow(), send_again=True,
+        )  # fmt: skip
     limits.spend_per_address()
     attribution = replace(read_ref(form.ref.data), ip_hash=hashed_ip())
     try:
@@ -220,7 +257,13 @@ def _refresh_ticket_if_stale(form: LetterForm) -> bool:
 
 
 def _compose_again(
-    campaign: Campaign, form: LetterForm, *, status: int = 200, seat=None, choose=None
+    campaign: Campaign,
+    form: LetterForm,
+    *,
+    status: int = 200,
+    seat=None,
+    choose=None,
+    readdress: Seat | None = None,
 ):
     """The compose page with what was typed, its errors, and the MP if the postcode allows."""
     if seat is None and choose is None:
@@ -234,6 +277,7 @@ def _compose_again(
         form=form,
         seat=seat,
         choose=choose,
+        readdress=readdress,
         errors=first_errors(form),
     )
     return page, status
