@@ -51,6 +51,12 @@ def planned() -> Dissolution | None:
     )
 
 
+def current() -> Dissolution | None:
+    """The dissolution in force today, if any: what the public pages tell writers."""
+    found = planned()
+    return found if found is not None and found.dissolved_on <= utcnow().date() else None
+
+
 def dissolve(admin, dissolved_on: date, election_on: date) -> Dissolution:
     if election_on <= dissolved_on:
         raise DissolutionInvalid("Polling day must come after the day Parliament is dissolved.")

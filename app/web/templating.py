@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from app.campaigns.campaigns import suggested_letter
 from app.config import ConfigError
 from app.links import external_url
+from app.parliament import dissolution
 from app.text import markdown_to_html
 from app.web.forms import first_errors
 
@@ -94,6 +95,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_linkify, "linkify")
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(suggested_body)
+    app.add_template_global(dissolved)  # a global: the macros that speak of MPs call it
 
     @app.context_processor
     def site():
@@ -108,3 +110,12 @@ def init_app(app: Flask) -> None:
         return default_max_age(filename)
 
     app.get_send_file_max_age = send_file_max_age  # type: ignore[method-assign]  # Flask's hook
+
+
+def dissolved():
+    """The dissolution in force, asked for once per request by the pages
+    that speak of MPs (None out of one)."""
+    # Kept on the request, not on `g`: an app context can outlive a request.
+    if "wtym.dissolved" not in request.environ:
+        request.environ["wtym.dissolved"] = dissolution.current()
+    return request.environ["wtym.dissolved"]

@@ -156,3 +156,18 @@ def test_a_letter_by_post_waits_too_and_is_posted_if_the_new_mp_has_no_email(
     assert posted.status == LetterStatus.POSTED
     assert posted.mp.name == "Morag Moss"
     assert posted.by_post
+
+
+def test_the_public_pages_say_there_are_no_mps_until_the_election(site):
+    client = site.test_client()
+    before = client.get("/c/mp-expenses/write?postcode=TE1+1AA").get_data(as_text=True)
+    assert "Parliament is dissolved" not in before
+    dissolution.dissolve(an_admin(), TODAY, TODAY + timedelta(days=35))
+    election = (TODAY + timedelta(days=35)).strftime("%-d %B %Y")
+    for url in ("/c/mp-expenses", "/c/mp-expenses/write?postcode=TE1+1AA"):
+        html = client.get(url).get_data(as_text=True)
+        assert f"dissolved for the general election on {election}" in html
+        assert "until then there are no MPs" in html
+        assert "after the election we email you to send it to your new MP" in html
+    compose = client.get("/c/mp-expenses/write?postcode=TE1+1AA").get_data(as_text=True)
+    assert "Your MP until Parliament was dissolved" in compose

@@ -37,6 +37,7 @@ def test_the_compose_page_says_the_letter_goes_by_post(client):
     html = client.get(WRITE, query_string=GLEN).get_data(as_text=True)
     assert "Your letter goes by post" in html
     assert "We don&#39;t have a working email address for Dougal Ross" in html
+    assert "Dougal Ross's contact page on the UK Parliament website" in html
     assert 'name="body"' in html  # they can still write
 
 
@@ -45,16 +46,25 @@ def test_the_preview_is_laid_out_to_post(client):
     assert "This is the letter you will print and post to Dougal Ross" in html
     assert "Dougal Ross MP<br>House of Commons<br>London<br>SW1A 0AA" in html
     assert "Click it, and your letter is ready to print" in html
+    assert "Email me the link to print it" in html
+    assert "Send my letter" not in html
 
 
 def test_a_confirmed_letter_by_post_counts_and_is_emailed_to_print(mailed, mail_server):
     client = mailed.test_client()
     sent = client.post(WRITE, data=form(action="send", email="fiona@example.com"))
     assert sent.status_code == 303
+    told = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Get my letter ready to print" in told
+    assert "goes to your MP when you open the link" not in told
     letter = db.session.scalar(select(Letter).where(Letter.sender_email == "fiona@example.com"))
     assert letter.by_post
     assert letter.status == LetterStatus.PENDING
     token = confirmation_token(letter)
+    page = client.get(f"/confirm/{token}").get_data(as_text=True)
+    assert "Print your letter to Dougal Ross" in page
+    assert "Get my letter ready to print" in page
+    assert "Send my letter" not in page
     assert client.post(f"/confirm/{token}").status_code == 303
     db.session.commit()
     db.session.refresh(letter)

@@ -208,7 +208,7 @@ def write_post(slug: str):
     suspected = suspicion(ticket, form.website.data)
     if suspected == ROBOT:
         # Exactly what a real send answers, so a robot learns nothing.
-        return redirect(url_for("public.check_email", slug=slug), code=303)
+        return redirect(_check_email_url(slug, seat), code=303)
     if suspected == TOO_FAST:
         form.form_ticket.data = issue_form_ticket()
         return render_template(
@@ -237,7 +237,13 @@ def write_post(slug: str):
     except DuplicateLetter as dup:
         # The same answer as a new letter: the address's owner hears the rest by email.
         tell_about_existing(dup.existing)
-    return redirect(url_for("public.check_email", slug=slug), code=303)
+    return redirect(_check_email_url(slug, seat), code=303)
+
+
+def _check_email_url(slug: str, seat: Seat) -> str:
+    """Where a sent letter's writer is told to check their email: a letter
+    to an MP we cannot email is printed and posted, and the page says so."""
+    return url_for("public.check_email", slug=slug, by=None if seat.can_email else "post")
 
 
 def _refresh_ticket_if_stale(form: LetterForm) -> bool:
@@ -285,7 +291,11 @@ def _compose_again(
 
 @bp.get("/c/<slug>/check-email")
 def check_email(slug: str):
-    return render_template("letters/check_email.html", campaign=campaign_or_404(slug))
+    return render_template(
+        "letters/check_email.html",
+        campaign=campaign_or_404(slug),
+        by_post=request.args.get("by") == "post",
+    )
 
 
 def _message_or_error_page(token: str):
