@@ -197,7 +197,9 @@ def test_the_welsh_widget_has_no_english_in_it(site, blog, page):
     side = page.locator("#widget-side")
     side.get_by_label("Eich cod post").fill("TE1 1AA")
     side.get_by_role("button", name="Dod o hyd i'm AS").click()
-    expect(side.get_by_role("heading", name="Ysgrifennu at eich AS")).to_be_visible()
+    expect(
+        side.get_by_role("heading", name="Ysgrifennu at eich Aelod Seneddol (AS)")
+    ).to_be_visible()
     expect(
         side.get_by_label(re.compile("^E-bostiwch rybuddion ataf"))
     ).to_be_visible()  # the consent

@@ -67,6 +67,40 @@ def test_the_catalogues_hold_every_marked_string(tmp_path):
     assert welsh - marked == set(), "run bin/translations: these are no longer used"
 
 
+def _welsh_forms():
+    for message in catalogue_at(WELSH):
+        if message.id:
+            english = message.id if isinstance(message.id, str) else message.id[0]
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            yield english, forms
+
+
+def test_the_uk_parliament_is_never_called_the_senedd_alone():
+    """In Welsh "y Senedd" alone is the Welsh Parliament: the UK Parliament
+    is "Senedd y DU" (as the Senedd's and the UK Parliament's own Welsh pages say)."""
+    for english, forms in _welsh_forms():
+        if "Parliament" in english and "Welsh Parliament" not in english:
+            for form in forms:
+                assert not re.search(r"(\by|'r) Senedd\b(?! y DU)", form), (english, form)
+                assert "Senedd" in form, (english, form)
+
+
+def test_welsh_answers_past_questions_and_counts_letters_as_welsh_does():
+    welsh = dict(_welsh_forms())
+    # "Did your MP reply?" (past): Do / Naddo; "Is this the first time?": Ie / Nage.
+    assert welsh["Yes, they replied"][0].startswith("Do,")
+    assert welsh["No, and I do not expect them to"][0].startswith("Naddo,")
+    assert welsh["No, I have written before"][0].startswith("Nage,")
+    # One letter "wedi'i ddanfon"; two, the soft mutation: "2 lythyr".
+    counted = welsh["%(name)s: %(num)s letter delivered"]
+    assert "llythyr wedi'i ddanfon" in counted[1]
+    assert "%(num)s lythyr wedi'u danfon" in counted[2]
+    # An MP "dros" (for) a constituency, and spelt out where a page first names one.
+    assert welsh["MP for %(constituency)s"][0] == "AS dros %(constituency)s"
+    for english in ("Find your MP", "Write to your MP", "Your MP"):
+        assert "Aelod Seneddol (AS)" in welsh[english][0], english
+
+
 def test_every_welsh_string_is_translated_and_keeps_its_placeholders():
     catalogue = catalogue_at(WELSH)
     for message in catalogue:
@@ -115,7 +149,7 @@ def test_a_link_chooses_welsh_and_a_cookie_keeps_it(bilingual):
     assert '<a class="language" href="?lang=cy" hreflang="cy" lang="cy">Cymraeg</a>' in english
     welsh = client.get("/c/mp-expenses?lang=cy")
     assert '<html lang="cy">' in html_of(welsh)
-    assert "<h2>Dewch o hyd i'ch AS</h2>" in html_of(welsh)
+    assert "<h2>Dewch o hyd i'ch Aelod Seneddol (AS)</h2>" in html_of(welsh)
     assert "lang=cy" in welsh.headers["Set-Cookie"]
     assert {"Accept-Language", "Cookie"} <= set(welsh.headers["Vary"].replace(" ", "").split(","))
     assert '<html lang="cy">' in html_of(client.get("/privacy"))  # remembered
