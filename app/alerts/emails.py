@@ -28,7 +28,7 @@ from app.alerts.subscribers import (
     token_for,
 )
 from app.campaigns.campaigns import in_language
-from app.i18n import current_language, gettext
+from app.i18n import current_language, gettext, site_name
 from app.links import external_url
 from app.outbox.mime import (
     Unbuildable,
@@ -57,9 +57,7 @@ def subscribe_confirm(row: OutboxEmail):
     link = external_url(
         "public.alerts_confirm", token=token_for(subscriber, Purpose.CONFIRM_SUBSCRIPTION)
     )
-    text = render_email(
-        "subscribe_confirm/body.txt", link=link, site_name=current_app.config["SITE_NAME"]
-    )
+    text = render_email("subscribe_confirm/body.txt", link=link, site_name=site_name())
     return new_email(
         row,
         to=person("", subscriber.email),
@@ -75,9 +73,7 @@ def preferences_link(row: OutboxEmail):
     link = external_url(
         "public.alerts_preferences", token=token_for(subscriber, Purpose.FRESH_PREFERENCES)
     )
-    text = render_email(
-        "preferences_link/body.txt", link=link, site_name=current_app.config["SITE_NAME"]
-    )
+    text = render_email("preferences_link/body.txt", link=link, site_name=site_name())
     return new_email(
         row, to=person("", subscriber.email), subject=gettext("Your alert settings"), text=text
     )
@@ -123,7 +119,7 @@ def _template(alert_id: int, version: str, test: bool, language: str) -> BulkTem
         "accent": campaign.accent_colour or "#0b3d91",  # checked for white text (branding.py)
         "organisation_name": campaign.organisation_name,
         "organisation_url": campaign.organisation_url,
-        "site_name": current_app.config["SITE_NAME"],
+        "site_name": site_name(),
         "click_url": CLICK,
         "unsubscribe_url": UNSUBSCRIBE,
         "preferences_url": PREFERENCES,
@@ -185,19 +181,21 @@ def _bulk_email(
 
 
 def _link(endpoint: str, token: str) -> str:
-    """external_url(endpoint, token=token), with the URL's fixed part built once."""
+    """external_url(endpoint, token=token), with the URL's fixed parts built
+    once per language (the reader's goes in the link)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
-    prefix = _link_prefix(app, endpoint)
-    return prefix + token
+    before, after = _link_parts(app, endpoint, current_language())
+    return before + token + after
 
 
 SLOT = "__slot__"
 
 
 @lru_cache(maxsize=16)
-def _link_prefix(app, endpoint: str) -> str:
-    """Everything before the token in this app's URL for `endpoint` (computed once)."""
-    return external_url(endpoint, token=SLOT).removesuffix(SLOT)
+def _link_parts(app, endpoint: str, language: str) -> tuple[str, str]:
+    """What comes before and after the token in this app's URL for `endpoint`."""
+    before, _, after = external_url(endpoint, token=SLOT).partition(SLOT)
+    return before, after
 
 
 def alert(row: OutboxEmail):
