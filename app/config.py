@@ -84,6 +84,8 @@ def config_from_env(environ=None) -> dict:
         "SECRET_KEY": secret_key,
         "SITE_URL": site_url,
         "SITE_NAME": environ.get("SITE_NAME", "Write to your MP"),
+        # Its name to Welsh readers (pages and their emails); SITE_NAME if unset.
+        "SITE_NAME_CY": environ.get("SITE_NAME_CY", ""),
         # Who runs the site: the data controller named in the privacy notice.
         # Empty: the pages say "the organisation running this site", in their language.
         "OPERATOR_NAME": environ.get("OPERATOR_NAME", ""),

@@ -44,7 +44,7 @@ def get_public_campaign(slug: str) -> Campaign:
 # The texts a campaign may give in Welsh too (as `<name>_cy`).
 TRANSLATED = (
     "title", "summary", "intro_markdown", "subject_template", "body_template", "thank_you_markdown",
-    "share_text", "group_label",
+    "share_text", "group_label", "follow_up_template",
 )  # fmt: skip
 
 
@@ -130,7 +130,7 @@ def suggested_letter(
 ) -> tuple[str, str]:
     """The campaign's subject and body with this MP's details filled in."""
     fill = partial(
-        fill_placeholders, mp_name=seat.mp.name, constituency=seat.name, constituent_name=name
+        fill_placeholders, mp_name=seat.mp.name, constituency=seat.local_name, constituent_name=name
     )
     return fill(campaign.subject_template), fill(campaign.body_template)
 
@@ -141,12 +141,15 @@ def names_another_seat(text: str, composed_for: Seat | None, seat: Seat) -> bool
     postcode has changed to `seat`'s: "Dear Chris Murray" to Rachel Blake."""
     if composed_for is None or composed_for.gss_code == seat.gss_code:
         return False
-    return any(name and name in text for name in (composed_for.mp.name, composed_for.name))
+    return any(name and name in text for name in (composed_for.mp.name, composed_for.local_name))
 
 
 def readdressed(text: str, composed_for: Seat, seat: Seat) -> str:
     """`text` with the other seat's MP and constituency replaced by `seat`'s."""
-    for old, new in ((composed_for.mp.name, seat.mp.name), (composed_for.name, seat.name)):
+    for old, new in (
+        (composed_for.mp.name, seat.mp.name),
+        (composed_for.local_name, seat.local_name),
+    ):
         if old:
             text = text.replace(old, new)
     return text
@@ -173,7 +176,7 @@ def personal_edit_problem(
     minimum = campaign.min_own_words_percent or 0
     if minimum:
         _, template = suggested_letter(campaign, seat, name)
-        own = measure(body, template, (seat.mp.name, seat.name, name))
+        own = measure(body, template, (seat.mp.name, seat.local_name, name))
         if own.percent < minimum:
             return gettext(
                 "About %(share)s%% of your letter is in your own words. This campaign asks "

@@ -48,6 +48,7 @@ class Campaign(Model):
     thank_you_markdown_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
     share_text_cy: Mapped[str] = mapped_column(String(280), default="", server_default="")
     group_label_cy: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    follow_up_template_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Branding (app/campaigns/branding.py): who runs it, and its colour and picture.
     organisation_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     organisation_url: Mapped[str] = mapped_column(String(500), default="", server_default="")

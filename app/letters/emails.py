@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from app.campaigns.campaigns import in_language
-from app.i18n import gettext
+from app.i18n import gettext, site_name
 from app.letters.models import Letter, LetterStatus
 from app.letters.moderation import own_words
 from app.letters.submission import confirmation_token
@@ -43,7 +43,7 @@ def _context(row: OutboxEmail) -> dict:
         "campaign": in_language(letter.campaign, letter.language),
         "mp": letter.mp,
         "constituency": letter.constituency,
-        "site_name": current_app.config["SITE_NAME"],
+        "site_name": site_name(),
         "site_url": current_app.config["SITE_URL"],
         "campaign_url": external_url("public.campaign", slug=letter.campaign.slug),
         "link_days": current_app.config["CONFIRM_LINK_DAYS"],
@@ -64,7 +64,7 @@ def letter_text(
         constituency=constituency,
         own_share=own_share,
         digest_url=digest_url,
-        site_name=current_app.config["SITE_NAME"],
+        site_name=site_name(),
         site_url=current_app.config["SITE_URL"],
     )
 
@@ -113,7 +113,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         # Another letter to this address bounced: this one waits for a new
         # address (an admin's override or a data load) instead of bouncing too.
         raise NotYet("the MP's address bounced; waiting for a new one")
-    site_name = current_app.config["SITE_NAME"]
+    via = current_app.config["SITE_NAME"]  # to an MP's office: in English
     text = letter_text(
         letter=letter,
         campaign=letter.campaign,
@@ -128,7 +128,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         to=person(mp.name, mp.email),
         subject=letter.subject,
         text=text,
-        sender=site_sender(f"{letter.sender_name} via {site_name}"),
+        sender=site_sender(f"{letter.sender_name} via {via}"),
         reply_to=person(letter.sender_name, letter.sender_email),
         automatic=False,
         extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},

@@ -220,7 +220,7 @@ def submit_letter(
 def finished_body(draft: LetterDraft, seat: Seat) -> str:
     """The letter's text as the MP will read it: placeholders filled, edges trimmed."""
     text = fill_placeholders(
-        draft.body, mp_name=seat.mp.name, constituency=seat.name, constituent_name=draft.name
+        draft.body, mp_name=seat.mp.name, constituency=seat.local_name, constituent_name=draft.name
     )
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 

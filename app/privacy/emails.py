@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
-
-from app.i18n import gettext
+from app.i18n import gettext, site_name
 from app.links import external_url
 from app.outbox.mime import Email, new_email, person, render_email
 from app.outbox.models import OutboxEmail
@@ -17,7 +15,7 @@ def data_link(row: OutboxEmail) -> Email:
         "data_link/body.txt",
         link=external_url("public.your_data", token=link_token(address)),
         hours=LINK_HOURS,
-        site_name=current_app.config["SITE_NAME"],
+        site_name=site_name(),
     )
-    subject = gettext("Your data at %(site)s", site=current_app.config["SITE_NAME"])
+    subject = gettext("Your data at %(site)s", site=site_name())
     return new_email(row, to=person("", address), subject=subject, text=text)

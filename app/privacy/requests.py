@@ -85,7 +85,7 @@ def export(address: str) -> dict[str, Any]:
         "letters": [
             {
                 "campaign": letter.campaign.title,
-                "to": f"{letter.mp.name}, MP for {letter.constituency.name}",
+                "to": f"{letter.mp.name}, MP for {letter.constituency.local_name}",
                 "status": letter.status,
                 "written_at": _when(letter.created_at),
                 "confirmed_at": _when(letter.confirmed_at),

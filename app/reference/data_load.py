@@ -37,6 +37,13 @@ COUNTRIES = {"E": "England", "W": "Wales", "S": "Scotland", "N": "Northern Irela
 _COURTESY_TITLE = re.compile(r"^(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?=\S)")
 
 
+# mySociety's file gives Caerfyrddin (W07000087) the Welsh name "Carmarthen",
+# which is English: the constituency has one official name in both languages,
+# Caerfyrddin (the Parliamentary Constituencies Order 2023, as Ynys Môn and
+# Llanelli do; the UK Parliament's own list, mps.csv, names it so too).
+WELSH_NAME_FIXED: dict[str, str | None] = {"W07000087": None}
+
+
 def without_courtesy_title(name: str) -> str:
     return _COURTESY_TITLE.sub("", name)
 
@@ -130,7 +137,7 @@ def read_constituencies(path: Path) -> list[ConstituencyRow]:
                 mysociety_id=mysociety_id,
                 gss_code=gss,
                 name=name.strip(),
-                name_cy=entry.get("parlcon_2024_name_cy") or None,
+                name_cy=WELSH_NAME_FIXED.get(gss, entry.get("parlcon_2024_name_cy") or None),
                 three_code=str(entry.get("parlcon_2024_three_code") or ""),
             )
         )

@@ -8,8 +8,15 @@ from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Model, utcnow
+from app.i18n import current_language
 
 NO_EMAIL_VALUES = {"", "no email found"}
+
+
+def in_reader_language(english: str, welsh: str | None) -> str:
+    """A place's name in the language being used: its Welsh name, where it
+    has one, for a Welsh reader (the page's, or the email's under force_locale)."""
+    return welsh if welsh and current_language() == "cy" else english
 
 
 class Constituency(Model):
@@ -23,6 +30,10 @@ class Constituency(Model):
     region: Mapped[str] = mapped_column(String(40), default="")
 
     mp: Mapped[MP | None] = relationship(back_populates="constituency", uselist=False)
+
+    @property
+    def local_name(self) -> str:
+        return in_reader_language(self.name, self.name_cy)
 
 
 class MP(Model):

@@ -23,7 +23,7 @@ from app.adapters.mapit import MapItSource, MapItUnavailable
 from app.extensions import db
 from app.i18n import N_, gettext
 from app.reference.cache import VersionedCache, cached
-from app.reference.models import MP, Constituency, StoredPostcodeIndex
+from app.reference.models import MP, Constituency, StoredPostcodeIndex, in_reader_language
 from app.reference.postcodes import (
     NO_SLOT,
     SPECIAL_AREAS,
@@ -66,9 +66,15 @@ class MPCard:
 class Seat:
     constituency_id: int
     gss_code: str
-    name: str
+    name: str  # in English
     country: str
     mp: MPCard
+    name_cy: str | None = None
+
+    @property
+    def local_name(self) -> str:
+        """The constituency's name in the reader's language."""
+        return in_reader_language(self.name, self.name_cy)
 
     @property
     def can_email(self) -> bool:
@@ -200,8 +206,9 @@ def _seat(constituency: Constituency, mp: MP | None) -> Seat:
         else MPCard(id=0, name="Vacant", party="", member_id=None, can_email=False, vacant=True)
     )
     return Seat(
-        constituency.id, constituency.gss_code, constituency.name, constituency.country, card
-    )
+        constituency.id, constituency.gss_code, constituency.name, constituency.country, card,
+        constituency.name_cy,
+    )  # fmt: skip
 
 
 def reference_loaded() -> bool:
@@ -308,7 +315,7 @@ def resolve_seat(raw_postcode: str, chosen_gss: str | None = None) -> tuple[str,
                 gettext(
                     "%(postcode)s is in %(constituency)s. Please check your postcode.",
                     postcode=result.postcode,
-                    constituency=result.seat.name,
+                    constituency=result.seat.local_name,
                 )
             )
         return result.postcode, result.seat, False

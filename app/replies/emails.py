@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, site_name
 from app.links import external_url
 from app.outbox.mime import Email, new_email, person, render_email
 from app.outbox.models import OutboxEmail
@@ -35,7 +34,7 @@ def did_reply(row: OutboxEmail) -> Email | None:
         campaign=letter.campaign,
         asks=question.asks,
         links=links,
-        site_name=current_app.config["SITE_NAME"],
+        site_name=site_name(),
     )
     subject = gettext(SUBJECTS[min(question.asks, 3)], mp=letter.mp.name)
     return new_email(row, to=person(letter.sender_name, letter.sender_email), subject=subject,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.campaigns.campaigns import INSTRUCTION
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.i18n import N_, gettext
+from app.i18n import N_, force_locale, gettext, long_date
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import LetterProblem, route_confirmed
 from app.reference.representatives import seat_by_constituency_id
@@ -31,16 +31,19 @@ FOLLOWED_UP = N_("You have already sent a follow-up to this letter.")
 def follow_up_draft(question: ReplyQuestion) -> tuple[str, str] | None:
     """(subject, body) to start from, or None when no follow-up is offered."""
     letter = question.letter
-    template = letter.campaign.follow_up_template
+    # In the language the first letter was written in, as its date is.
+    welsh = letter.campaign.follow_up_template_cy if letter.language == "cy" else ""
+    template = welsh or letter.campaign.follow_up_template
     if not template.strip() or question.answer not in (Answer.NO, Answer.NOT_YET):
         return None
     if letter.status != LetterStatus.SENT or letter.sent_at is None or _followed_up(letter.id):
         return None
-    body = fill_placeholders(
-        template.replace("{sent_date}", letter.sent_at.strftime("%-d %B %Y")),
-        mp_name=letter.mp.name, constituency=letter.constituency.name,
-        constituent_name=letter.sender_name,
-    )  # fmt: skip
+    with force_locale(letter.language):
+        body = fill_placeholders(
+            template.replace("{sent_date}", long_date(letter.sent_at)),
+            mp_name=letter.mp.name, constituency=letter.constituency.local_name,
+            constituent_name=letter.sender_name,
+        )  # fmt: skip
     return f"Re: {letter.subject}"[:200], body
 
 

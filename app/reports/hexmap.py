@@ -106,7 +106,7 @@ def coverage_hexes(drawn: HexMap, coverage: Coverage, seats_by_gss: dict) -> lis
         count = coverage.delivered.get(seat.constituency_id, 0) if seat else 0
         fill, _ = bucket(count)
         # Named as the table beside the map names it: from the loaded data.
-        name = f"{seat.name} ({seat.mp.name})" if seat else h.name
+        name = f"{seat.local_name} ({seat.mp.name})" if seat else h.name
         label = ngettext("%(name)s: %(num)s letter delivered",
                          "%(name)s: %(num)s letters delivered", count, name=name)  # fmt: skip
         hexes.append(MapHex(h.points, fill, label, count))

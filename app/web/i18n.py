@@ -16,10 +16,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, format_date, gettext, refresh
+from flask_babel import Babel, gettext, refresh
 
 from app.config import ROOT, ConfigError
-from app.i18n import current_language
+from app.i18n import current_language, long_date
 
 COOKIE = "lang"
 COOKIE_SECONDS = 365 * 24 * 3600
@@ -59,11 +59,6 @@ def language_links() -> list[tuple[str, str, str]]:
             # Only a query: relative to this page, it cannot lead anywhere else.
             links.append((code, NAMES.get(code, code), f"?{query}"))
     return links
-
-
-def long_date(value) -> str:
-    """A day as a letter dates it, in the reader's language: "1 December 2026", "1 Rhagfyr 2026"."""
-    return format_date(value, "d MMMM y")
 
 
 def script_strings() -> dict[str, str]:

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from app.campaigns.campaigns import suggested_letter
 from app.config import ConfigError
+from app.i18n import site_name
 from app.links import external_url
 from app.parliament import dissolution
 from app.text import markdown_to_html
@@ -99,7 +100,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def site():
-        return {"site_name": app.config["SITE_NAME"]}
+        return {"site_name": site_name()}
 
     default_max_age = app.get_send_file_max_age
 

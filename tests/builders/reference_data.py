@@ -27,12 +27,13 @@ class Seat:
     member_id: str = ""
     region: str = "Testshire"
     country: str = "England"
+    name_cy: str | None = None  # the constituency's Welsh name, where it has one
 
 
 SEATS = [
     Seat("UKPARL.2025.TNO", "E14001063", "Testington North", "Alice Able", "alice.able.mp@parliament.uk", "Labour", "9001"),
     Seat("UKPARL.2025.TSO", "E14001064", "Testington South", "Bob Baker", "bob.baker.mp@parliament.uk", "Conservative", "9002"),
-    Seat("UKPARL.2025.CWM", "W07000081", "Cwm Test", "Carys Evans", "carys.evans.mp@parliament.uk", "Plaid Cymru", "9003", "Wales", "Wales"),
+    Seat("UKPARL.2025.CWM", "W07000081", "Cwm Test", "Carys Evans", "carys.evans.mp@parliament.uk", "Plaid Cymru", "9003", "Wales", "Wales", "Cwm Prawf"),
     Seat("UKPARL.2025.GLN", "S14000021", "Glen Test", "Dougal Ross", "No email found", "SNP", "9004", "Scotland", "Scotland"),
     Seat("UKPARL.2025.VAC", "E14001065", "Vacantshire", "Vacant", "", "", ""),
     Seat("UKPARL.2025.BEL", "N05000001", "Belfast Test", "Eilis Nic", "eilis.nic.mp@parliament.uk", "Sinn Féin", "9005", "Northern Ireland", "Northern Ireland"),
@@ -82,7 +83,7 @@ def write_dataset(directory: Path, *, seats=SEATS, postcodes=POSTCODES, extra_ro
             {
                 s.mysociety_id: {
                     "parlcon_2024_name": s.name,
-                    "parlcon_2024_name_cy": None,
+                    "parlcon_2024_name_cy": s.name_cy,
                     "parlcon_2024_gss_code": s.gss,
                     "parlcon_2024_three_code": s.mysociety_id[-3:],
                 }

@@ -270,3 +270,27 @@ def test_a_writer_whose_mp_did_not_reply_can_send_one_follow_up(site, mail_serve
     follow = db.session.scalar(select(Letter).where(Letter.follow_up_of_id == letter.id))
     assert fresh(follow).status == LetterStatus.SENT
     assert client.get(path + "/follow-up").status_code == 404  # one follow-up per letter
+
+
+def test_a_welsh_writer_gets_the_follow_up_and_its_date_in_welsh(site, mail_server):
+    from app.i18n import long_date
+    from tests.builders.letters import demo_campaign
+
+    letter = delivered()
+    db.session.get(Letter, letter.id).language = "cy"
+    campaign = demo_campaign()
+    campaign.follow_up_template = FOLLOW_UP
+    campaign.follow_up_template_cy = ("Annwyl {mp_name},\n\nYsgrifennais atoch ar {sent_date} a "
+                                      "heb gael ateb. [Pam mae'n dal yn bwysig]\n\n{constituent_name}")  # fmt: skip
+    db.session.commit()
+    ask_due(letter.sent_at + 15 * DAY)
+    deliver()
+    question = mail_server.to("jane@example.com")[-1]  # asked in Welsh
+    path = link(question, "no").split("?")[0]
+    client = site.test_client()
+    client.post(path, data={"answer": "no"})
+    form = client.get(path + "/follow-up").get_data(as_text=True)
+    welsh_date = long_date(letter.sent_at, "cy")
+    assert welsh_date != long_date(letter.sent_at, "en")  # the month is named in Welsh
+    assert f"Ysgrifennais atoch ar {welsh_date}" in form
+    assert "I wrote to you" not in form

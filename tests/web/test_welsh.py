@@ -222,6 +222,19 @@ def test_a_campaign_s_welsh_texts_are_shown_in_welsh(bilingual):
     assert "<h1>Publish MPs&#39; expenses in full</h1>" in html_of(english)
 
 
+def test_constituencies_are_named_in_welsh_where_they_have_a_welsh_name(bilingual):
+    client = bilingual.test_client()
+    welsh = html_of(client.get("/c/mp-expenses/write?postcode=CF1+1AA&lang=cy"))
+    assert "AS dros Cwm Prawf" in welsh
+    assert "Cwm Test" not in welsh.split("<main", 1)[1]
+    english = html_of(client.get("/c/mp-expenses/write?postcode=CF1+1AA&lang=en"))
+    assert "MP for Cwm Test" in english
+    api = client.get("/api/v1/representatives?postcode=CF1+1AA&lang=cy").get_json()
+    assert api["constituency"]["name"] == "Cwm Prawf"
+    api = client.get("/api/v1/representatives?postcode=CF1+1AA").get_json()
+    assert api["constituency"]["name"] == "Cwm Test"
+
+
 # The walk: every public page and email, under a catalogue that marks each translation ------
 
 
@@ -313,6 +326,7 @@ def reference_data() -> list[str]:
     names = [mp.name for mp in db.session.scalars(select(MP))]
     names += [mp.party for mp in db.session.scalars(select(MP)) if mp.party]
     names += [c.name for c in db.session.scalars(select(Constituency))]
+    names += [c.name_cy for c in db.session.scalars(select(Constituency)) if c.name_cy]
     # The address letters by post go to, as Royal Mail needs it written.
     return [*names, "Vacant", *current_app.config["MP_POSTAL_ADDRESS"].splitlines()]
 
@@ -440,3 +454,31 @@ def test_every_public_page_and_email_in_welsh_has_no_words_left_untranslated(mar
     db.session.rollback()
 
     assert not found, "\n".join(f"{name}: {words}" for name, words in found.items())
+
+
+def test_the_site_has_its_own_name_in_welsh(make_app):
+    app = make_app(LANGUAGES=["en", "cy"], SITE_NAME_CY="Ysgrifennu at eich AS")
+    with app.app_context():
+        client = app.test_client()
+        assert "<title>Ysgrifennu at eich AS</title>" in html_of(client.get("/?lang=cy"))
+        assert "<title>Write to your MP</title>" in html_of(client.get("/?lang=en"))
+
+
+def test_an_emailed_link_opens_in_its_readers_language(make_app, mail_server):
+    from app.i18n import force_locale
+    from tests.builders.letters import submit
+    from tests.builders.outbox import deliver
+
+    app = make_app(LANGUAGES=["en", "cy"], MAIL_PORT=mail_server.port, **NO_MODERATION)
+    with app.app_context():
+        with force_locale("cy"):
+            submit(email="gwen@example.com")
+        submit(email="jane@example.com")
+        deliver()
+        [welsh] = mail_server.to("gwen@example.com")
+        [english] = mail_server.to("jane@example.com")
+        link = re.search(r"http://localhost(/confirm/\S+)", welsh.text).group(1)
+        assert link.endswith("?lang=cy")
+        assert "lang=" not in re.search(r"http://localhost(/confirm/\S+)", english.text).group(1)
+        page = app.test_client().get(link)  # a browser that never chose Welsh
+        assert '<html lang="cy">' in html_of(page)

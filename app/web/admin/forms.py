@@ -97,6 +97,7 @@ class CampaignForm(FlaskForm):
     thank_you_markdown_cy = TextAreaField("Thank-you text in Welsh", [Length(max=20_000)])
     share_text_cy = StringField("Share text in Welsh", [Length(max=280), single_line])
     group_label_cy = StringField("Group link text in Welsh", [Length(max=120), single_line])
+    follow_up_template_cy = TextAreaField("Follow-up letter in Welsh", [Length(max=20_000)])
     organisation_name = StringField("Organisation running it", [Length(max=120), single_line])
     organisation_url = StringField("Organisation's website", [Optional(), Length(max=500)])
     accent_colour = StringField("Accent colour", [Length(max=7), single_line])

@@ -101,5 +101,7 @@ class FastLookup:
 
 def in_words(result: Found | Choose) -> bool:
     """Whether the answer says something in words (why to choose, why not by
-    email), as well as the MP's data."""
-    return isinstance(result, Choose) or not result.seat.can_email
+    email, a constituency's Welsh name), as well as the MP's data."""
+    return (
+        isinstance(result, Choose) or not result.seat.can_email or result.seat.name_cy is not None
+    )

@@ -48,7 +48,7 @@ ACCEPTED = {"status": "pending_confirmation"}
 
 def seat_json(seat: Seat) -> dict:
     return {
-        "constituency": {"name": seat.name, "gss_code": seat.gss_code},
+        "constituency": {"name": seat.local_name, "gss_code": seat.gss_code},
         "mp": {
             "name": seat.mp.name,
             "party": seat.mp.party,

@@ -17,7 +17,7 @@ def campaign_map(slug: str):
     coverage = campaign_coverage(campaign.id)
     drawn, hexes, seats = coverage_map(coverage)
     rows = sorted(
-        ((seat.name, seat.mp.name, coverage.delivered.get(seat.constituency_id, 0))
+        ((seat.local_name, seat.mp.name, coverage.delivered.get(seat.constituency_id, 0))
          for seat in seats.values()),
         key=lambda row: (-row[2], row[0]),
     )  # fmt: skip

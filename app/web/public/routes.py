@@ -190,8 +190,8 @@ def write_post(slug: str):
         form.body.errors = [gettext(
             "Your letter names %(old_mp)s or %(old_place)s, but the postcode %(postcode)s is in "
             "%(place)s: your letter goes to %(mp)s. Change the names, or the postcode.",
-            old_mp=earlier.mp.name, old_place=earlier.name, postcode=form.postcode.data,
-            place=seat.name, mp=seat.mp.name,
+            old_mp=earlier.mp.name, old_place=earlier.local_name, postcode=form.postcode.data,
+            place=seat.local_name, mp=seat.mp.name,
         )]  # fmt: skip
         return _compose_again(campaign, form, status=422, seat=seat, readdress=earlier)
     form.composed_for.data = seat.gss_code
