@@ -31,6 +31,8 @@ def test_a_subscriber_clicks_through_an_alert_writes_and_shares(site, inbox, pag
                lambda route: route.fulfill(body="shared"))  # fmt: skip
 
     # The campaign team writes and sends an alert.
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{site.url}/admin/login")
     page.get_by_label("Email address").fill("ada@example.org")
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
@@ -51,6 +53,8 @@ def test_a_subscriber_clicks_through_an_alert_writes_and_shares(site, inbox, pag
     ).to_be_visible()
     page.get_by_role("button", name="Yes, send to 1 subscriber").click()
     expect(page.get_by_text("1 of 1 done: 1 sent")).to_be_visible(timeout=15_000)  # the live counts
+    expect(page.locator('[data-stat="sent"]')).to_have_text("1")
+    assert errors == []  # (a character counter once took a figure for a text box)
 
     # The subscriber opens it in the mail catcher and clicks through.
     mail_server.wait_for(1, timeout=15, to="sam@example.com")

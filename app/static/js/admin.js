@@ -30,7 +30,7 @@
             " done: " + p.sent.toLocaleString("en-GB") + " sent, " + p.failed.toLocaleString("en-GB") +
             " bounced, " + p.cancelled.toLocaleString("en-GB") + " not sent.";
           ["sent", "failed", "clicked", "letters"].forEach(function (key) {
-            var el = progress.querySelector('[data-count="' + key + '"]');
+            var el = progress.querySelector('[data-stat="' + key + '"]');
             if (el) el.textContent = p[key].toLocaleString("en-GB");
           });
           if (p.sending) setTimeout(poll, 2000);

@@ -26,7 +26,7 @@
   };
 
   // Character counts for long fields.
-  document.querySelectorAll("[data-count]").forEach(function (field) {
+  document.querySelectorAll("textarea[data-count], input[data-count]").forEach(function (field) {
     var max = parseInt(field.getAttribute("data-count"), 10);
     var out = liveNote(field, "count", "counter");
     var update = function () {
