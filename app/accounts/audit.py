@@ -31,6 +31,49 @@ def record(
     )
 
 
+# What each action is, in words, for whoever reads the log (the stored
+# names stay stable for searches and exports). Unknown names show as stored.
+IN_WORDS = {
+    "admin.login": "signed in",
+    "admin.logout": "signed out",
+    "admin.sign_in_refused": "sign-in refused: wrong password or unknown address",
+    "admin.code_refused": "sign-in refused: wrong or reused code",
+    "admin.created": "admin account created",
+    "admin.deactivated": "admin account deactivated",
+    "admin.totp_reset": "two-factor sign-in reset",
+    "alert.saved": "alert saved",
+    "alert.test_sent": "alert test sent",
+    "alert.sending": "alert sent to subscribers",
+    "alert.cancelled": "alert cancelled",
+    "campaign.created": "campaign created",
+    "campaign.updated": "campaign changed",
+    "letter.body_viewed": "letter read",
+    "letters.bodies_viewed": "letters read on the moderation page",
+    "letter.resent": "letter sent again",
+    "letter.cancelled": "letter cancelled",
+    "letter.marked_delivered": "letter marked delivered by hand",
+    "moderation.released": "held letter released",
+    "moderation.rejected": "held letter rejected",
+    "mail.pause_ended": "paused mail to a domain sent again",
+    "office.digest_on": "office chose one email a day",
+    "office.digest_off": "office chose each letter as it comes",
+    "parliament.dissolved": "Parliament set as dissolved",
+    "parliament.ended": "dissolution ended",
+    "partner.saved": "partner saved",
+    "partner.enabled": "partner enabled",
+    "partner.disabled": "partner disabled",
+    "privacy.data_deleted": "a person's data deleted at their request",
+    "subscriber.suppressed": "subscriber suppressed",
+    "subscriber.suppression_lifted": "subscriber's suppression lifted",
+}
+
+
+def in_words(action: str) -> str:
+    if action.startswith("export."):
+        return f"exported {action.removeprefix('export.')}"
+    return IN_WORDS.get(action, action)
+
+
 def recent(limit: int = 200, *, before_id: int | None = None) -> list[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if before_id:

@@ -81,6 +81,10 @@ def check_password(email: str, password: str) -> AdminUser:
     try:
         hasher.verify(admin.password_hash if admin else _dummy_hash(profile), password)
     except (VerificationError, InvalidHashError):
+        if admin is None:
+            _refused("admin.sign_in_refused", "", "no such admin")
+        else:
+            _refused("admin.sign_in_refused", admin.id, "wrong password")
         admin = None
     if admin is None:
         raise AuthError("That email address and password do not match.")
@@ -88,6 +92,13 @@ def check_password(email: str, password: str) -> AdminUser:
         with write_transaction():
             admin.password_hash = hasher.hash(password)
     return admin
+
+
+def _refused(action: str, admin_id, detail: str = "") -> None:
+    """A failed sign-in, for a security reviewer: which account (never the
+    address typed for no account, which may be anyone's typo), and when."""
+    with write_transaction():
+        audit.record(None, action, "admin", admin_id, detail, actor="someone signing in")
 
 
 def new_totp_secret() -> str:
@@ -137,6 +148,7 @@ def verify_totp(admin: AdminUser, code: str) -> None:
     """Accept a code once. A code already used (even by someone else) is refused."""
     step = _matching_step(admin.totp_secret or "", code)
     if step is None or not _claim_step(admin.id, step):
+        _refused("admin.code_refused", admin.id)
         raise AuthError("That code is not right, or has already been used. Wait for the next one.")
 
 

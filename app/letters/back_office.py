@@ -86,6 +86,14 @@ def record_body_viewed(admin, letter: Letter) -> None:
         audit.record(admin, "letter.body_viewed", "letter", letter.id)
 
 
+def record_bodies_viewed(admin, letter_ids: list[int]) -> None:
+    """One entry for a page that shows several letters (the moderation queue)."""
+    if letter_ids:
+        shown = ", ".join(str(i) for i in sorted(set(letter_ids)))
+        with write_transaction():
+            audit.record(admin, "letters.bodies_viewed", "letters", "", shown)
+
+
 def _change(admin, letter_id: int, action: str, change) -> Letter:
     try:
         with write_transaction() as session:

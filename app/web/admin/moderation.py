@@ -6,7 +6,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from app.extensions import db
 from app.letters import moderation
-from app.letters.back_office import record_body_viewed
+from app.letters.back_office import record_bodies_viewed
 from app.letters.models import Letter
 from app.letters.own_words import shared_passages
 from app.web.admin import bp
@@ -18,11 +18,9 @@ def moderation_queue():
     pairs = [
         (m, db.session.get(Letter, m.similar_to_id) if m.similar_to_id else None) for m in held
     ]
-    if g.admin.can_edit:  # admins see the letters, and each viewing is recorded
-        for letter, match in pairs:
-            record_body_viewed(g.admin, letter)
-            if match is not None:
-                record_body_viewed(g.admin, match)
+    if g.admin.can_edit:  # admins see the letters: the page's viewing is recorded, once
+        shown = [letter.id for pair in pairs for letter in pair if letter is not None]
+        record_bodies_viewed(g.admin, shown)
     # What each letter shares with the other, highlighted (admins only see bodies).
     passages = {
         letter.id: (

@@ -67,4 +67,5 @@ def export_constituencies():
 @bp.get("/audit")
 def audit_log():
     before = request.args.get("before", type=int)
-    return render_template("admin/audit.html", events=audit.recent(200, before_id=before))
+    events = audit.recent(200, before_id=before)
+    return render_template("admin/audit.html", events=events, audit_in_words=audit.in_words)
