@@ -24,7 +24,7 @@ from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.privacy.retention import erase_letter, erase_subscriber
 from app.replies.models import ReplyQuestion
 from app.text import normalise_email
-from app.tokens import InvalidToken, Purpose, sign, unsign
+from app.tokens import InvalidToken, Purpose, seal, unseal, unsign
 
 LINK_HOURS = 24
 
@@ -40,12 +40,18 @@ def request_link(address: str) -> None:
 
 
 def link_token(address: str) -> str:
-    return sign(Purpose.YOUR_DATA, {"e": normalise_email(address)})
+    """Opaque: the address is sealed, so the link shows nothing of it in a
+    browser's history or a proxy's log."""
+    return seal(Purpose.YOUR_DATA, {"e": normalise_email(address)})
 
 
 def address_for(token: str) -> str:
     """The address a link was sent to; InvalidToken if forged or too old."""
-    payload = unsign(Purpose.YOUR_DATA, token, LINK_HOURS * 3600)
+    try:
+        payload = unseal(Purpose.YOUR_DATA, token, LINK_HOURS * 3600)
+    except InvalidToken:
+        # A link sent before links were sealed (signed only), within its hours.
+        payload = unsign(Purpose.YOUR_DATA, token, LINK_HOURS * 3600)
     if not isinstance(payload, dict) or not isinstance(payload.get("e"), str):
         raise InvalidToken("not a data link")
     return payload["e"]

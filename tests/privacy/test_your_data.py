@@ -82,3 +82,26 @@ def test_a_forged_link_shows_nothing(client):
     response = client.get("/your-data/forged.token.here")
     assert response.status_code == 404
     assert "This link does not work" in response.get_data(as_text=True)
+
+
+def test_the_link_carries_the_address_sealed_not_readable(mailed_app, mail_server):
+    import base64
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    from app.db import utcnow
+
+    client = mailed_app.test_client()
+    client.post("/your-data", data={"email": "private.person@example.com"})
+    deliver()
+    link = link_from(mail_server, "private.person@example.com")
+    token = link.rsplit("/", 1)[1].split("?")[0]
+    for part in token.split("."):
+        decoded = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        assert b"private.person" not in decoded  # nothing in history or a proxy's log
+    assert client.get(link).status_code == 200
+    tampered = link.replace(token, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
+    assert client.get(tampered).status_code == 404
+    with freeze_time(utcnow() + timedelta(hours=25)):
+        assert client.get(link).status_code != 200  # a day, then gone
