@@ -571,6 +571,12 @@ def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> Pa
             db.session.remove()
         failures = 0
         total.add(result)
+        if result.claimed:
+            # One line per pass with mail in it: counts only, nobody's data.
+            log.info(
+                "delivered a batch: %s sent, %s to retry, %s failed, %s skipped, %s released",
+                result.sent, result.retried, result.failed, result.skipped, result.released,
+            )  # fmt: skip
         if result.site_problem and not result.sent and not once:
             # A circuit breaker: the relay refuses the site, so everyone's mail
             # would be refused too. The rest waits; after a growing pause the

@@ -430,3 +430,17 @@ def test_prepared_outcomes_survive_a_restart_and_a_deallocation(make_app, mail_s
         deliver()
         assert [fresh(first).status, fresh(second).status] == [LetterStatus.SENT] * 2
         assert len(mail_server.to(MP_ADDRESS)) == 2
+
+
+def test_the_worker_logs_each_batch_in_counts_only(mailed_app, mail_server, caplog):
+    caplog.set_level("INFO", logger="app.outbox.worker")
+    confirmed_letter(email="logged@example.com", name="Lorna Logged")
+    run_worker(once=True)
+    lines = [r.getMessage() for r in caplog.records if "delivered a batch" in r.getMessage()]
+    assert lines
+    assert re.fullmatch(
+        r"delivered a batch: \d+ sent, \d+ to retry, \d+ failed, \d+ skipped, \d+ released",
+        lines[0],
+    )
+    assert "logged@example.com" not in caplog.text
+    assert "Lorna" not in caplog.text
