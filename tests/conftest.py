@@ -14,6 +14,7 @@ import shutil
 import smtplib
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -89,12 +90,22 @@ def playwright_driver():
 
 @pytest.fixture(scope="session")
 def redis_url(pytestconfig):
-    """TEST_REDIS_URL with a database number of this test worker's own (0-15)."""
+    """TEST_REDIS_URL with a database number of this test worker's own: the
+    number it names, plus the worker's index (modulo Redis's 16), so a shared
+    Redis is written only where the person running the tests said."""
     if not TEST_REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set: Redis rate-limit tests skipped")
     worker = _worker_suffix(pytestconfig)
-    number = int(worker[2:]) % 16 if worker.startswith("gw") else 0
-    return TEST_REDIS_URL.rsplit("/", 1)[0] + f"/{number}"
+    offset = int(worker[2:]) if worker.startswith("gw") else 0
+    return with_redis_database(TEST_REDIS_URL, offset)
+
+
+def with_redis_database(url: str, offset: int) -> str:
+    """`url` pointing at its own database number plus `offset` (0-15)."""
+    parts = urlsplit(url)
+    given = parts.path.strip("/")
+    number = (int(given) if given.isdigit() else 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number % 16}"))
 
 
 @pytest.fixture(scope="session")
