@@ -60,7 +60,8 @@ def json_error(status: int, code: str, explanation: str, **extra):
 def _error(status: int, explanation: str, retry_after: int | None = None):
     """The error as JSON for the API or as a page for people, with Retry-After."""
     if wants_json():
-        response = json_error(status, CODES.get(status, "error"), explanation)
+        extra = {"retry_after": retry_after} if retry_after is not None else {}
+        response = json_error(status, CODES.get(status, "error"), explanation, **extra)
     else:
         page = render_template("error.html", status=status, explanation=explanation)
         response = make_response(page, status)
@@ -77,7 +78,7 @@ def _handle_http(exc: HTTPException):
     if isinstance(exc, CSRFError) and not wants_json():
         return form_again(exc)  # the form back, or why it was refused
     retry_after = _seconds_until_allowed() if status in (429, 503) else None
-    if status == 429 and not wants_json():  # say when, in words, as well as in the header
+    if status == 429:  # say when, in words (the widget shows them), as well as in the header
         explanation = gettext("%(explanation)s You can try again in %(wait)s.",
                         explanation=explanation, wait=_in_words(retry_after or 60))  # fmt: skip
     return _error(status, explanation, retry_after)

@@ -133,6 +133,10 @@ def test_lookup_is_limited_per_ip_with_a_json_429(limited):
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "rate_limited"
     assert 0 < int(response.headers["Retry-After"]) <= 60  # the minute's window
+    # The widget shows the message: it says when, as the header does.
+    error = response.get_json()["error"]
+    assert error["retry_after"] == int(response.headers["Retry-After"])
+    assert "You can try again in" in error["message"]
     # The microsite's lookup shares the same allowance.
     assert client.get(f"{WRITE}?postcode=TE1+1AA").status_code == 429
     other = client.get(
