@@ -211,3 +211,34 @@ def test_the_editor_shows_a_draft_campaign_s_picture(admin_client, client):
     assert client.get(src).status_code in (302, 401)  # not for the public
     stored = db.session.scalar(select(CampaignImage))
     assert client.get(f"/c/mp-expenses/picture/{stored.digest}.jpg").status_code == 404  # a draft
+
+
+def test_the_share_card_fits_its_words_and_shows_the_whole_picture():
+    """No literal "[...]", every line within the card's text column, and a
+    wide picture shown whole (both its edges), not cut at the card's edge."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from app.campaigns.share_image import PICTURE_WIDTH, WIDTH, _draw, lines_within, within
+
+    draw = ImageDraw.Draw(Image.new("RGB", (10, 10)))
+    font = ImageFont.load_default(size=34)
+    footer = within(draw, "A very long organisation name indeed · Write to your MP", font, 400)
+    assert footer.endswith("\u2026")
+    assert "[...]" not in footer
+    assert draw.textlength(footer, font=font) <= 400
+    title = "Publish every MP's expenses claim in full, online, on time, every single month"
+    lines = lines_within(draw, title, ImageFont.load_default(size=60), 560, most=3)
+    assert len(lines) == 3
+    assert lines[-1].endswith("\u2026")
+    assert all(draw.textlength(line, font=ImageFont.load_default(size=60)) <= 560 for line in lines)
+
+    wide = Image.new("RGB", (1600, 400), (255, 0, 0))  # red, with a green right edge
+    wide.paste((0, 200, 0), (1500, 0, 1600, 400))
+    buffer = io.BytesIO()
+    wide.save(buffer, format="PNG")
+    card = Image.open(io.BytesIO(_draw("A title", "Site", "", "", buffer.getvalue())))
+    middle = card.height // 2
+    assert card.getpixel((WIDTH - PICTURE_WIDTH + 10, middle))[0] > 200  # its left: red
+    assert card.getpixel((WIDTH - 10, middle))[1] > 150  # its right edge: green, kept
