@@ -50,13 +50,19 @@ class ComposePage:
         return PreviewPage(self.page)
 
 
+SEND_OR_PRINT = re.compile(
+    "Send my letter|Email me the link to print it|Get my letter ready to print"
+)
+
+
 class PreviewPage:
     def __init__(self, page: Page):
         self.page = page
         expect(page.get_by_role("heading", name="Check your letter")).to_be_visible()
 
     def send(self) -> None:
-        self.page.get_by_role("button", name="Send my letter").click()
+        # (A letter to an MP with no email is printed and posted: the button says so.)
+        self.page.get_by_role("button", name=SEND_OR_PRINT).click()
         expect(self.page.get_by_role("heading", name="Check your email")).to_be_visible()
 
 
@@ -66,7 +72,7 @@ class ConfirmPage:
         page.goto(link)
 
     def send(self) -> SharePage:
-        self.page.get_by_role("button", name="Send my letter").click()
+        self.page.get_by_role("button", name=SEND_OR_PRINT).click()
         return SharePage(self.page)
 
 
