@@ -223,7 +223,7 @@ DEMO_CAMPAIGN = {
     ),
     "status": CampaignStatus.LIVE,
     "thank_you_markdown": (
-        "Thank you. Your MP will hear from you, in your own words, as one of their own "
+        "Your MP will hear from you, in your own words, as one of their own "
         "constituents: that is what MPs listen to.\n\n"
         "Now please help the next person do the same. In 2009, letters reached 95% of MPs "
         "because people told their friends."
@@ -259,7 +259,7 @@ DEMO_CAMPAIGN = {
         "Yn gywir,\n{constituent_name}"
     ),
     "thank_you_markdown_cy": (
-        "Diolch. Bydd eich AS yn clywed gennych, yn eich geiriau eich hun, fel un o'i etholwyr "
+        "Bydd eich AS yn clywed gennych, yn eich geiriau eich hun, fel un o'i etholwyr "
         "ei hun: dyna beth mae ASau yn gwrando arno.\n\n"
         "Nawr helpwch y person nesaf i wneud yr un peth. Yn 2009, cyrhaeddodd llythyrau 95% o "
         "ASau am fod pobl wedi dweud wrth eu ffrindiau."

@@ -204,6 +204,12 @@ def test_the_letter_log_filters(admin_client):
     assert html.count('class="tag tag--sent"') == 2
     assert "No letters match" in page(admin_client.get("/admin/letters?constituency=Nowhere"))
     assert "No letters match" in page(admin_client.get("/admin/letters?written_from=2099-01-01"))
+    # Days as the UK writes them, whatever the browser's locale; shown back so too.
+    html = page(admin_client.get("/admin/letters?written_from=1/1/2099"))
+    assert "No letters match" in html
+    assert 'value="1/1/2099"' in html
+    assert 'type="date"' not in html  # (a browser's own date box follows its locale)
+    assert 'class="tag tag--sent"' in page(admin_client.get("/admin/letters?written_to=31/12/2099"))
 
 
 def test_campaign_editor_previews_and_publishes(admin_client, client):

@@ -370,6 +370,8 @@ def test_the_thanks_page_does_not_ask_a_subscriber_to_sign_up_again(client):
     client.post(f"/confirm/{token}")
     thanks = f"/confirm/{token}/thanks"
     assert "Get campaign alerts" in page(client.get(thanks))
+    main = page(client.get(thanks)).split("<main", 1)[1]
+    assert main.count("Thank you") == 1  # the heading's; the campaign's text does not say it again
     client.post(f"/confirm/{token}/subscribe", data={"email": "jane@example.com", "website": ""})
     db.session.commit()
     assert "Get campaign alerts" not in page(client.get(thanks))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -21,6 +22,36 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app.outbox.mime import is_usable_sender
 from app.web.forms import single_line
+
+
+class UKDateField(StringField):
+    """A day written as the UK writes it (27/3/2027), whatever the browser's
+    locale: a browser's own date box shows mm/dd/yyyy in an en-US browser.
+    ISO dates (2027-03-27) are taken too."""
+
+    FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if isinstance(self.data, date):
+            return f"{self.data.day}/{self.data.month}/{self.data.year}"
+        return self.raw_data[0] if self.raw_data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        for pattern in self.FORMATS:
+            try:
+                self.data = datetime.strptime(text, pattern).date()
+                return
+            except ValueError:
+                continue
+        raise ValueError("Enter a date like 27/3/2027.")
 
 
 def sender_address(_form, field) -> None:
@@ -133,8 +164,8 @@ class LetterSearchForm(FlaskForm):
     partner = SelectField("Partner", choices=[], validate_choice=False)
     source = SelectField("Source", choices=[], validate_choice=False)
     constituency = StringField("Constituency", [Optional(), Length(max=120)])
-    written_from = DateField("Written from", [Optional()])
-    written_to = DateField("Written to", [Optional()])
+    written_from = UKDateField("Written from", [Optional()])
+    written_to = UKDateField("Written to", [Optional()])
 
 
 class AlertForm(FlaskForm):
@@ -157,7 +188,7 @@ class SuppressForm(FlaskForm):
 
 
 class DissolutionForm(FlaskForm):
-    dissolved_on = DateField(
+    dissolved_on = UKDateField(
         "Parliament is dissolved on", [DataRequired("Enter the day Parliament is dissolved.")]
     )
-    election_on = DateField("Polling day", [DataRequired("Enter polling day.")])
+    election_on = UKDateField("Polling day", [DataRequired("Enter polling day.")])
