@@ -326,6 +326,11 @@ def all_campaigns() -> list[Campaign]:
     return list(db.session.scalars(select(Campaign).order_by(Campaign.created_at.desc())))
 
 
+def campaign_problems(fields: dict, campaign_id: int | None) -> dict[str, str]:
+    """What is wrong with these fields, as a save would say (for a preview too)."""
+    return _check({k: str(fields.get(k) or "").strip() for k in EDITABLE}, campaign_id)
+
+
 def _check(fields: dict, campaign_id: int | None) -> dict[str, str]:
     problems = {}
     if not SLUG.fullmatch(fields.get("slug", "")):

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from markupsafe import Markup
 
+from app.campaigns.branding import accent_problem
 from app.letters.emails import letter_text
 from app.reference.postcodes import LookupUnavailable
 from app.reference.representatives import MPCard, Seat, reference_cache
@@ -26,6 +27,7 @@ class CampaignPreview:
     body: str
     seat: Seat
     mp_email: str
+    accent: str = ""  # the campaign's colour, when it is one the site takes
 
 
 def sample_seat() -> Seat:
@@ -58,4 +60,7 @@ def campaign_preview(fields: dict) -> CampaignPreview:
         body=body,
         seat=seat,
         mp_email=email,
+        accent=accent
+        if (accent := fields.get("accent_colour", "")) and not accent_problem(accent)
+        else "",
     )

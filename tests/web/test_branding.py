@@ -242,3 +242,36 @@ def test_the_share_card_fits_its_words_and_shows_the_whole_picture():
     middle = card.height // 2
     assert card.getpixel((WIDTH - PICTURE_WIDTH + 10, middle))[0] > 200  # its left: red
     assert card.getpixel((WIDTH - 10, middle))[1] > 150  # its right edge: green, kept
+
+
+def test_a_preview_checks_the_colour_and_shows_it_and_saves_nothing(admin_client):
+    campaign = demo_campaign()
+    refused = edit(admin_client, campaign, action="preview", accent_colour="banana")
+    assert refused.status_code == 422
+    assert "accent_colour-error" in refused.get_data(as_text=True)
+    assert demo_campaign().accent_colour == ""  # a preview saves nothing
+    shown = edit(admin_client, campaign, action="preview", accent_colour=ACCENT)
+    assert shown.status_code == 200
+    assert f'fill="{ACCENT}"' in shown.get_data(as_text=True)  # the preview shows the colour
+    assert demo_campaign().accent_colour == ""
+
+
+def test_a_picture_chosen_survives_a_preview_and_a_failed_save(admin_client):
+    campaign = demo_campaign()
+    previewed = edit(admin_client, campaign, png(900, 600), action="preview",
+                     image_alt="A stack of expense claims")  # fmt: skip
+    html = previewed.get_data(as_text=True)
+    assert "The picture you chose, kept until you save" in html
+    kept = re.search(r'name="pending_image" type="hidden" value="([^"]+)"', html).group(1)
+    failed = edit(admin_client, campaign, slug="Not A Slug", pending_image=kept,
+                  image_alt="A stack of expense claims")  # fmt: skip
+    assert failed.status_code == 422
+    again = re.search(
+        r'name="pending_image" type="hidden" value="([^"]+)"', failed.get_data(as_text=True)
+    )
+    assert again is not None  # still kept
+    saved = edit(admin_client, campaign, pending_image=again.group(1),
+                 image_alt="A stack of expense claims")  # fmt: skip
+    assert saved.status_code == 303
+    image = db.session.get(CampaignImage, campaign.id)
+    assert (image.width, image.height) == (900, 600)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from app.accounts.sign_in import session_for_token
@@ -10,6 +12,7 @@ from app.campaigns.campaigns import (
     EDITABLE,
     CampaignInvalid,
     all_campaigns,
+    campaign_problems,
     save_campaign,
     set_campaign_status,
 )
@@ -35,7 +38,12 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _editor(form: CampaignForm, campaign: Campaign | None, status: int = 200):
+def _editor(
+    form: CampaignForm,
+    campaign: Campaign | None,
+    status: int = 200,
+    picture: branding.Picture | None = None,
+):
     fields = {name: getattr(form, name).data or "" for name in EDITABLE}
     embeds = (
         [(p, embed_code(campaign=campaign.slug, partner=p.slug)) for p in list_partners()]
@@ -48,6 +56,10 @@ def _editor(form: CampaignForm, campaign: Campaign | None, status: int = 200):
         campaign=campaign,
         preview=campaign_preview(fields),
         embeds=embeds,
+        # The picture chosen but not saved yet, to show (a data: URI, as the CSP allows).
+        pending_picture=(
+            "data:image/jpeg;base64," + base64.b64encode(picture.data).decode() if picture else None
+        ),
         errors=first_errors(form),
     )
     return page, status
@@ -62,7 +74,9 @@ def _room_for_a_picture(endpoint: str | None, values: dict | None) -> None:
     # (the CSRF check reads the form before the admin's sign-in is checked).
     live = session_for_token(request.cookies.get(COOKIE))
     if live is not None and live.admin.can_edit:
-        request.max_content_length = branding.UPLOAD_BYTES + 64 * 1024  # the form's other fields
+        # The upload, a picture carried from the last try (base64 of at most
+        # a resized JPEG), and the form's other fields.
+        request.max_content_length = branding.UPLOAD_BYTES + 2 * 1024 * 1024
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -79,27 +93,47 @@ def campaign_edit(campaign_id: int):
 
 
 def _save_or_show(form: CampaignForm, campaign: Campaign | None):
-    if request.method == "POST" and request.form.get("action") != "preview" and form.validate():
-        fields = {name: getattr(form, name).data for name in EDITABLE}
-        upload = form.image.data.read() if form.image.data else b""
-        problems = _picture_problems(form, campaign, upload)
+    if request.method != "POST":
+        return _editor(form, campaign)
+    valid = form.validate()
+    fields = {name: getattr(form, name).data for name in EDITABLE}
+    picture, problems = _picture_chosen(form, campaign)
+    # A preview is checked as a save is ("banana" is no colour), and saves nothing.
+    problems |= campaign_problems(fields, campaign.id if campaign else None)
+    if not valid or problems or request.form.get("action") == "preview":
+        for name, message in problems.items():
+            getattr(form, name).errors = [message]
+        # The picture chosen goes back with the form, so it is not lost.
+        form.pending_image.data = base64.b64encode(picture.data).decode() if picture else ""
+        return _editor(form, campaign, 422 if form.errors else 200, picture=picture)
+    try:
+        saved = save_campaign(g.admin, campaign.id if campaign else None, fields)
+    except CampaignInvalid as exc:  # (a clash since the check: another editor's save)
+        for name, message in exc.fields.items():
+            getattr(form, name).errors = [message]
+        return _editor(form, campaign, 422, picture=picture)
+    if picture:
+        branding.set_image(saved.id, picture)
+    elif form.remove_image.data:
+        branding.remove_image(saved.id)
+    flash(f"Saved \u201c{saved.title}\u201d.", "success")
+    return redirect(url_for("admin.campaign_edit", campaign_id=saved.id), code=303)
+
+
+def _picture_chosen(form: CampaignForm, campaign: Campaign | None):
+    """The picture to save (just uploaded, or carried from the last try), and
+    any problem with it."""
+    upload = form.image.data.read() if form.image.data else b""
+    if not upload and form.pending_image.data:
         try:
-            if problems:
-                raise CampaignInvalid(problems)
-            picture = branding.resized(upload) if upload else None  # refused before saving
-            saved = save_campaign(g.admin, campaign.id if campaign else None, fields)
-        except (CampaignInvalid, branding.ImageRefused) as exc:
-            found = exc.fields if isinstance(exc, CampaignInvalid) else {"image": str(exc)}
-            for name, message in found.items():
-                getattr(form, name).errors = [message]
-            return _editor(form, campaign, 422)
-        if picture:
-            branding.set_image(saved.id, picture)
-        elif form.remove_image.data:
-            branding.remove_image(saved.id)
-        flash(f"Saved \u201c{saved.title}\u201d.", "success")
-        return redirect(url_for("admin.campaign_edit", campaign_id=saved.id), code=303)
-    return _editor(form, campaign, 422 if form.errors else 200)
+            upload = base64.b64decode(form.pending_image.data, validate=True)
+        except ValueError:
+            upload = b""
+    try:
+        picture = branding.resized(upload) if upload else None
+    except branding.ImageRefused as exc:
+        return None, {"image": str(exc)}
+    return picture, _picture_problems(form, campaign, picture is not None)
 
 
 @bp.post("/campaigns/preview")
@@ -137,7 +171,7 @@ def campaign_status(campaign_id: int):
     return redirect(url_for("admin.campaigns"), code=303)
 
 
-def _picture_problems(form: CampaignForm, campaign: Campaign | None, upload: bytes) -> dict:
+def _picture_problems(form: CampaignForm, campaign: Campaign | None, upload: bool) -> dict:
     """A picture needs words for people who cannot see it."""
     keeps = campaign is not None and campaign.image is not None and not form.remove_image.data
     if (upload or keeps) and not (form.image_alt.data or "").strip():

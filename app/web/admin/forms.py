@@ -9,6 +9,8 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -19,16 +21,19 @@ from wtforms import (
 # New in WTForms 3.3; types-WTForms (3.2) does not have it yet.
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from app.outbox.mime import is_usable_sender
 from app.web.forms import single_line
 
 
-class UKDateField(StringField):
+class UKDateField(Field):
     """A day written as the UK writes it (27/3/2027), whatever the browser's
     locale: a browser's own date box shows mm/dd/yyyy in an en-US browser.
     ISO dates (2027-03-27) are taken too."""
 
+    widget = TextInput()
+    data: date | None
     FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -136,6 +141,9 @@ class CampaignForm(FlaskForm):
     image_alt = StringField("What the picture shows (for people who cannot see it)",
                             [Length(max=200), single_line])  # fmt: skip
     remove_image = BooleanField("Remove the picture")
+    # A picture chosen on an earlier try of this form (a preview, a save with
+    # a problem), as base64 JPEG: kept, so it need not be chosen again.
+    pending_image = HiddenField()
 
 
 class PartnerForm(FlaskForm):
