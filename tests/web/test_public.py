@@ -422,3 +422,12 @@ def test_a_changed_postcode_never_leaves_the_other_mp_greeted(client):
     preview = client.post(WRITE, data=fixed)
     assert preview.status_code == 200
     assert "This is what Bob Baker will receive" in page(preview)
+
+
+def test_the_letters_hint_names_the_placeholder_only_where_the_letter_has_it(client):
+    html = page(client.get(WRITE, query_string={"postcode": "TE1 1AA"}))
+    body = re.search(r'<textarea[^>]*name="body"[^>]*>\s*(.*?)</textarea>', html, re.S).group(1)
+    has_it = "{constituent_name}" in body
+    assert ("Where it says {constituent_name}, your name goes in" in html) == has_it
+    own = client.post(WRITE, data=letter_form(action="edit"))  # the writer's own text
+    assert "Where it says {constituent_name}" not in page(own)
