@@ -431,3 +431,9 @@ def test_the_letters_hint_names_the_placeholder_only_where_the_letter_has_it(cli
     assert ("Where it says {constituent_name}, your name goes in" in html) == has_it
     own = client.post(WRITE, data=letter_form(action="edit"))  # the writer's own text
     assert "Where it says {constituent_name}" not in page(own)
+
+
+def test_a_postcode_error_says_error_in_the_pages_title(client):
+    response = client.get(WRITE, query_string={"postcode": "not a postcode"})
+    assert response.status_code == 400
+    assert re.search(r"<title>Error: Publish MPs&#39; expenses in full", page(response))
