@@ -297,12 +297,9 @@ def admin_list() -> None:
 @click.argument("email")
 def admin_reset_2fa(email: str) -> None:
     """For a lost phone: signs them out everywhere; they set up a new code at sign-in."""
-    from app.accounts.sign_in import AuthError, reset_totp
+    from app.accounts.sign_in import reset_totp
 
-    try:
-        reset_totp(email)
-    except AuthError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _change_admin(reset_totp, email)
     click.echo(f"{email}: two-factor sign-in reset; all their sessions ended.")
 
 
@@ -310,14 +307,21 @@ def admin_reset_2fa(email: str) -> None:
 @click.argument("email")
 def admin_deactivate(email: str) -> None:
     """For someone who has left: signs them out everywhere, for good."""
-    from app.accounts.sign_in import AuthError, deactivate_admin
+    from app.accounts.sign_in import deactivate_admin
 
-    try:
-        deactivate_admin(email)
-    except AuthError as exc:
-        raise click.ClickException(str(exc)) from exc
+    _change_admin(deactivate_admin, email)
     days = current_app.config["RETENTION_AUDIT_DAYS"]
     click.echo(f"{email}: deactivated and signed out; their address is erased in {days} days.")
+
+
+def _change_admin(change, email: str) -> None:
+    """Run an account change, its refusal said as a command-line error."""
+    from app.accounts.sign_in import AuthError
+
+    try:
+        change(email)
+    except AuthError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def init_app(app: Flask) -> None:

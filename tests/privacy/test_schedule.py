@@ -115,27 +115,24 @@ def writer_never_confirmed(n):
     return _writer(n)[1]
 
 
-def writer_held_for_a_moderator(n):
+def _confirmed_then(n, status: LetterStatus, detail: str) -> tuple[Letter, list[str]]:
     letter, marks = _writer(n)
     _confirm(letter)
-    db.session.get(Letter, letter.id).move_to(LetterStatus.HELD, detail="for a check")
+    db.session.get(Letter, letter.id).move_to(status, detail=detail)
     db.session.commit()
-    return marks
+    return letter, marks
+
+
+def writer_held_for_a_moderator(n):
+    return _confirmed_then(n, LetterStatus.HELD, "for a check")[1]
 
 
 def writer_kept_through_a_dissolution(n):
-    letter, marks = _writer(n)
-    _confirm(letter)
-    db.session.get(Letter, letter.id).move_to(LetterStatus.WAITING, detail="dissolved")
-    db.session.commit()
-    return marks
+    return _confirmed_then(n, LetterStatus.WAITING, "dissolved")[1]
 
 
 def writer_rejected_with_a_note(n):
-    letter, marks = _writer(n)
-    _confirm(letter)
-    db.session.get(Letter, letter.id).move_to(LetterStatus.HELD, detail="for a check")
-    db.session.commit()
+    letter, marks = _confirmed_then(n, LetterStatus.HELD, "for a check")
     moderator = create_admin("moderator@example.org", ADMIN_PASSWORD)
     moderation.reject(letter.id, moderator, note=f"Writer Number{n} is abusive about the MP")
     return marks
@@ -178,10 +175,7 @@ def writer_whose_letter_bounced(n):
 
 def admin_who_left(n):
     admin = create_admin(f"staffer{n}@example.org", ADMIN_PASSWORD)
-    letter, _marks = _writer(n + 100)
-    _confirm(letter)
-    db.session.get(Letter, letter.id).move_to(LetterStatus.HELD, detail="for a check")
-    db.session.commit()
+    letter, _marks = _confirmed_then(n + 100, LetterStatus.HELD, "for a check")
     moderation.release(letter.id, admin)  # their address in the letter's history
     today = date.today()
     dissolve(admin, today + timedelta(days=30), today + timedelta(days=60))
