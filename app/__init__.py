@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.web import access_log
     from app.web.admin import bp as admin_bp
     from app.web.api import bp as api_bp
     from app.web.bounces import bp as bounces_bp
@@ -87,12 +88,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     csrf.exempt(bounces_bp)  # signed by SNS, sends no cookies
     app.register_blueprint(bounces_bp)
+    # No personal link's token in an access log: the links are read from the routes.
+    access_log.install(app)
 
 
 def _configure_logging(app: Flask) -> None:
     from app.logs import formatter
-    from app.web import access_log
-
     level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
@@ -102,4 +103,3 @@ def _configure_logging(app: Flask) -> None:
         root.addHandler(handler)
         root.setLevel(logging.WARNING)
     logging.getLogger("app").setLevel(level)
-    access_log.install()  # no personal link's token in an access log
