@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _configure_logging(app: Flask) -> None:
     from app.logs import formatter
+
     level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
     root = logging.getLogger()
     if not root.handlers:
