@@ -15,8 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 
 from app.accounts import audit
 from app.alerts.models import (
@@ -326,18 +325,3 @@ def record_click(token: str, *, count: bool = True) -> Landing | None:
         alert = recipient.alert
         landing = Landing(alert.campaign.slug, alert_ref(alert.id))
     return landing
-
-
-def alert_rate() -> float:
-    return float(current_app.config["ALERT_SEND_RATE"])
-
-
-def recipients_of(alert: Alert, limit: int = 50) -> list[AlertRecipient]:
-    return list(
-        db.session.scalars(
-            select(AlertRecipient)
-            .where(and_(AlertRecipient.alert_id == alert.id))
-            .order_by(AlertRecipient.id)
-            .limit(limit)
-        )
-    )

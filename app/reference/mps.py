@@ -14,7 +14,7 @@ from app.db import write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.reference.cache import bump_reference_version
-from app.reference.models import MP, Constituency
+from app.reference.models import MP
 
 
 class OverrideRefused(Exception):
@@ -87,7 +87,3 @@ def failing() -> list[Failing]:
         )
     }
     return [Failing(mps[mp_id], n, last) for mp_id, n, last in rows if mp_id in mps]
-
-
-def constituency_names() -> dict[int, str]:
-    return dict(db.session.execute(select(Constituency.id, Constituency.name)).all())

@@ -333,11 +333,6 @@ def seat_by_constituency_id(constituency_id: int) -> Seat | None:
     return reference_cache().get().by_id.get(constituency_id)
 
 
-def all_seats() -> tuple[Seat, ...]:
-    snapshot = reference_cache().get()
-    return tuple(sorted(snapshot.by_gss.values(), key=lambda s: s.name))
-
-
 def warm_up(app) -> bool:
     """Load the snapshot before forking workers, then drop the parent's connections.
 

@@ -143,7 +143,3 @@ def per_day(days: int = 30, campaign_id: int | None = None) -> list[Day]:
         key = value if isinstance(value, date) else date.fromisoformat(str(value))
         counts.setdefault(key, {})[status] = count
     return [Day(d, counts[d]) for d in sorted(counts)]
-
-
-def delivery_failures(campaign_id: int | None = None) -> int:
-    return totals(campaign_id).by_status.get(S.FAILED, 0)
