@@ -31,10 +31,11 @@ from app.i18n import N_, gettext
 UNPLACED = ""
 NO_SLOT = 0xFFFF
 
-_FORMAT = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
-_SHAPE = re.compile(r"([A-Z]{1,2})[0-9][A-Z0-9]?[0-9][A-Z]{2}")  # the same, naming the area
+# A postcode's shape (compact, upper case), naming its area.
+_SHAPE = re.compile(r"([A-Z]{1,2})[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+NORTHERN_IRELAND = "BT"  # the one postcode area of Northern Ireland
 # Areas that need more than a lookup: Northern Ireland, Crown dependencies, BFPO.
-SPECIAL_AREAS = frozenset({"BT", "JE", "GY", "IM", "BF"})
+SPECIAL_AREAS = frozenset({NORTHERN_IRELAND, "JE", "GY", "IM", "BF"})
 _BFPO = re.compile(r"BFPO[0-9]{1,4}")
 _OUTWARD_AREA = re.compile(r"[A-Z]{1,2}")
 
@@ -149,7 +150,13 @@ def pretty(compact_postcode: str) -> str:
 
 
 def is_well_formed(compact_postcode: str) -> bool:
-    return _FORMAT.fullmatch(compact_postcode) is not None
+    return _SHAPE.fullmatch(compact_postcode) is not None
+
+
+def in_special_area(compact_postcode: str) -> bool:
+    """Whether a postcode needs more than a lookup (every special area has
+    two letters, so its first two characters say it, without a regex)."""
+    return compact_postcode[:2] in SPECIAL_AREAS
 
 
 def repairs(compact_postcode: str) -> list[str]:
@@ -184,7 +191,7 @@ def outward_area(compact_postcode: str) -> str:
 
 
 def is_northern_ireland(compact_postcode: str) -> bool:
-    return outward_area(compact_postcode) == "BT"
+    return outward_area(compact_postcode) == NORTHERN_IRELAND
 
 
 def _check_not_postcode_shaped_places(text: str) -> None:
@@ -217,7 +224,7 @@ class Placed:
 
     @property
     def northern_ireland(self) -> bool:
-        return outward_area(self.postcode) == "BT"
+        return is_northern_ireland(self.postcode)
 
 
 # What a postcode source answers: the constituency's GSS code, UNPLACED for a
@@ -236,7 +243,7 @@ def place_postcode(raw: str, locate: Locate) -> Placed:
     # The fast path, for the great majority: well formed, in an ordinary
     # area, and found as typed.
     shape = _SHAPE.fullmatch(text)
-    if shape is not None and shape.group(1) not in SPECIAL_AREAS:
+    if shape is not None and not in_special_area(text):
         where = locate(text)
         if where is not None:
             return Placed(f"{text[:-3]} {text[-3:]}", where)

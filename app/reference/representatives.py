@@ -26,13 +26,13 @@ from app.reference.cache import VersionedCache, cached
 from app.reference.models import MP, Constituency, StoredPostcodeIndex, in_reader_language
 from app.reference.postcodes import (
     NO_SLOT,
-    SPECIAL_AREAS,
     UNPLACED,
     LookupUnavailable,
     Placed,
     PostcodeError,
     PostcodeIndex,
     compact,
+    in_special_area,
     place_postcode,
     pretty,
 )
@@ -266,7 +266,7 @@ def find_mp(raw_postcode: str) -> Found | Choose:
     # an ordinary area of the embedded index (no regex, no repair).
     text = compact(raw_postcode)
     index = snapshot.index  # there is one when there are seat_by_slot
-    if snapshot.seat_by_slot and index is not None and text[:2] not in SPECIAL_AREAS:
+    if snapshot.seat_by_slot and index is not None and not in_special_area(text):
         slot = index.slot_of(text)
         if slot is not None and slot != NO_SLOT:
             seat = snapshot.seat_by_slot[slot]
