@@ -22,12 +22,13 @@ from markupsafe import escape
 
 from app.adapters.smtp import RawEmail
 from app.alerts.alerts import click_token
-from app.alerts.models import AlertStatus, SubscriberStatus
+from app.alerts.models import Alert, AlertStatus, SubscriberStatus
 from app.alerts.subscribers import (
     mark_suppressed,
     token_for,
 )
 from app.campaigns.campaigns import in_language
+from app.extensions import db
 from app.i18n import current_language, gettext, site_name
 from app.links import external_url
 from app.outbox.mime import (
@@ -105,8 +106,6 @@ class BulkTemplate:
 def _template(alert_id: int, version: str, test: bool, language: str) -> BulkTemplate:
     """The alert rendered once per version and language (the caller's
     force_locale is the reader's: `language` keys the cache by it)."""
-    from app.alerts.models import Alert
-    from app.extensions import db
 
     alert = db.session.get_one(Alert, alert_id)
     campaign = in_language(alert.campaign)  # the reader's: `language`
@@ -215,8 +214,6 @@ def alert(row: OutboxEmail):
 
 
 def alert_test(row: OutboxEmail):
-    from app.alerts.models import Alert
-    from app.extensions import db
 
     alert = db.session.get_one(Alert, row.alert_id)
     assert row.to_address is not None, f"outbox row {row.id} has no address"

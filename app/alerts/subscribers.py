@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.accounts import audit
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.campaigns.models import Campaign
 from app.db import utcnow, write_transaction
@@ -21,6 +22,8 @@ from app.extensions import db
 from app.i18n import N_, current_language
 from app.outbox.caps import OWNER_TOLD, within_cap
 from app.outbox.models import EmailKind, OutboxEmail
+from app.reference.postcodes import PostcodeError
+from app.reference.representatives import Found, find_mp
 from app.text import normalise_email
 from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
 
@@ -84,8 +87,6 @@ def _constituency_for(postcode: str | None) -> tuple[str | None, int | None]:
     """The postcode as we know it, and its constituency, if it can be placed."""
     if not postcode:
         return None, None
-    from app.reference.postcodes import PostcodeError
-    from app.reference.representatives import Found, find_mp
 
     try:
         result = find_mp(postcode)
@@ -282,7 +283,6 @@ def mark_suppressed(subscriber: Subscriber, reason: str) -> bool:
 
 def suppress(email: str, reason: str, admin=None) -> Subscriber | None:
     """Never mail this address again (a hard bounce, or a spam complaint)."""
-    from app.accounts import audit
 
     with write_transaction() as session:
         subscriber = session.scalar(
@@ -297,7 +297,6 @@ def lift_suppression(subscriber_id: int, admin) -> Subscriber | None:
     """An admin's decision that a suppressed address may be mailed again (the
     bounce was the site's fault, say). Back to confirmed if it ever was, else
     unsubscribed: nothing is sent that the person did not ask for."""
-    from app.accounts import audit
 
     with write_transaction() as session:
         subscriber = session.get(Subscriber, subscriber_id)

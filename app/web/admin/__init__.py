@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, g, redirect, request, url_for
 
 from app.accounts.sign_in import session_for_token
+from app.letters.moderation import count_held
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 COOKIE = "admin_session"
@@ -60,8 +61,6 @@ def private(response):
 
 @bp.context_processor
 def admin_context():
-    from app.letters.moderation import count_held
-
     admin = g.get("admin")
     return {"admin": admin, "held_count": count_held() if admin else 0}
 
