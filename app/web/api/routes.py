@@ -14,12 +14,8 @@ from app.i18n import gettext
 from app.letters.models import Attribution, Source
 from app.letters.submission import (
     FORM_ALREADY_SENT,
-    DuplicateLetter,
-    FormAlreadySent,
     LetterProblem,
     MPUnreachable,
-    submit_letter,
-    tell_about_existing,
 )
 from app.links import external_url
 from app.partners.partners import DISABLED_NOTICE, safe_return_url
@@ -28,13 +24,10 @@ from app.reference.representatives import Choose, Found, Seat, answering_version
 from app.reports.momentum import momentum
 from app.web import limits
 from app.web.abuse import (
-    ROBOT,
     SEND_AGAIN,
-    TOO_FAST,
     StaleForm,
     issue_form_ticket,
     read_form_ticket,
-    suspicion,
 )
 from app.web.api import bp
 from app.web.api.cors import request_partner
@@ -42,6 +35,7 @@ from app.web.client import hashed_ip
 from app.web.errors import json_error
 from app.web.forms import first_errors, letter_form_from_json
 from app.web.public.branding import picture_url
+from app.web.sending import Sent, send_letter
 
 ACCEPTED = {"status": "pending_confirmation"}
 
@@ -200,21 +194,14 @@ def submit(slug: str):
         ticket = read_form_ticket(payload.get("form_ticket"))
     except StaleForm:
         return invalid({"form_ticket": gettext("This form has expired. Please reload the page.")})
-    suspected = suspicion(ticket, payload.get("website"))
-    if suspected == ROBOT:
-        return ACCEPTED, 202  # success-shaped; nothing stored
-    if suspected == TOO_FAST:  # the widget gets a fresh ticket and shows the letter again
-        return invalid({"form_ticket": gettext(SEND_AGAIN)})
-    limits.spend_per_address()
-
     try:
-        submit_letter(
-            campaign=campaign,
-            draft=form.to_draft(),
-            submission_key=ticket.submission_key,
+        sent = send_letter(
+            campaign, form.to_draft(), ticket,
+            honeypot=payload.get("website"),
             attribution=_attribution(payload),
             subscribe=form.alerts.data,
-        )
+            by_post=False,  # the widget has no page to print from
+        )  # fmt: skip
     except LetterProblem as problem:
         extra = {}
         if problem.choose is not None:
@@ -222,11 +209,11 @@ def submit(slug: str):
         return invalid(problem.fields, **extra)
     except MPUnreachable as exc:
         return json_error(422, "mp_unreachable", str(exc))  # the seat's unreachable_reason()
-    except CampaignNotOpen:  # closed since it was read
+    if sent == Sent.TOO_FAST:  # the widget gets a fresh ticket and shows the letter again
+        return invalid({"form_ticket": gettext(SEND_AGAIN)})
+    if sent == Sent.CLOSED:  # closed since it was read
         return campaign_closed()
-    except FormAlreadySent:
+    if sent == Sent.FORM_ALREADY_SENT:
         return json_error(409, "form_already_sent", gettext(FORM_ALREADY_SENT))
-    except DuplicateLetter as dup:
-        # The same answer as a new letter: the address's owner hears the rest by email.
-        tell_about_existing(dup.existing)
+    # Stored, sent before, or a robot's (success-shaped; nothing stored).
     return ACCEPTED, 202

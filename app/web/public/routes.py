@@ -17,7 +17,6 @@ from flask import (
 from app.alerts.subscribers import CONSENT_WORDING, record_consent, subscribed
 from app.campaigns import campaigns as campaign_service
 from app.campaigns.campaigns import (
-    CampaignNotOpen,
     names_another_seat,
     readdressed,
     suggested_letter,
@@ -29,8 +28,6 @@ from app.i18n import gettext
 from app.letters.models import LetterStatus
 from app.letters.submission import (
     FORM_ALREADY_SENT,
-    DuplicateLetter,
-    FormAlreadySent,
     LetterProblem,
     LinkExpired,
     LinkInvalid,
@@ -39,8 +36,6 @@ from app.letters.submission import (
     confirm_letter,
     finished_body,
     letter_for_token,
-    submit_letter,
-    tell_about_existing,
 )
 from app.parliament import dissolution
 from app.partners.partners import safe_return_url
@@ -61,18 +56,16 @@ from app.sharing.sharing import personal_link, read_ref, share_buttons
 from app.text import normalise_email
 from app.web import limits
 from app.web.abuse import (
-    ROBOT,
-    TOO_FAST,
     StaleForm,
     issue_form_ticket,
     read_form_ticket,
-    suspicion,
 )
 from app.web.client import hashed_ip
 from app.web.csrf import csrf, refuse_cross_site
 from app.web.forms import LetterForm, SubscribeForm, first_errors
 from app.web.public import bp, campaign_or_404
 from app.web.security import private_page
+from app.web.sending import Sent, send_letter
 
 
 @bp.get("/")
@@ -204,39 +197,28 @@ def write_post(slug: str):
             now=utcnow(),
         )  # fmt: skip
 
-    ticket = read_form_ticket(form.form_ticket.data)
-    suspected = suspicion(ticket, form.website.data)
-    if suspected == ROBOT:
-        # Exactly what a real send answers, so a robot learns nothing.
-        return redirect(_check_email_url(slug, seat), code=303)
-    if suspected == TOO_FAST:
+    sent = send_letter(
+        campaign, draft, read_form_ticket(form.form_ticket.data),
+        honeypot=form.website.data,
+        attribution=replace(read_ref(form.ref.data), ip_hash=hashed_ip()),
+        subscribe=form.alerts.data,
+        by_post=True,  # to an MP we cannot email: printed and posted by its writer
+    )  # fmt: skip
+    if sent == Sent.TOO_FAST:
         form.form_ticket.data = issue_form_ticket()
         return render_template(
             "letters/preview.html", campaign=campaign, form=form, seat=seat,
             body=finished_body(draft, seat), now=utcnow(), send_again=True,
         )  # fmt: skip
-    limits.spend_per_address()
-    attribution = replace(read_ref(form.ref.data), ip_hash=hashed_ip())
-    try:
-        submit_letter(
-            campaign=campaign,
-            draft=draft,
-            submission_key=ticket.submission_key,
-            attribution=attribution,
-            subscribe=form.alerts.data,
-            by_post=True,  # to an MP we cannot email: printed and posted by its writer
-        )
-    except CampaignNotOpen:  # closed since the page was read
+    if sent == Sent.CLOSED:  # closed since the page was read
         return render_template("campaigns/closed.html", campaign=campaign)
-    except FormAlreadySent:
+    if sent == Sent.FORM_ALREADY_SENT:
         # Sent before with another address, the first probably mistyped: a
         # new ticket, so sending the corrected letter stores it.
         form.form_ticket.data = issue_form_ticket()
         form.email.errors = [gettext(FORM_ALREADY_SENT)]
         return _compose_again(campaign, form, status=409, seat=seat)
-    except DuplicateLetter as dup:
-        # The same answer as a new letter: the address's owner hears the rest by email.
-        tell_about_existing(dup.existing)
+    # Stored, sent before, or a robot's: the same answer, so a robot learns nothing.
     return redirect(_check_email_url(slug, seat), code=303)
 
 
