@@ -30,23 +30,52 @@ class LetterStatus(StrEnum):
     )
 
 
-S = LetterStatus
 ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
-    S.PENDING: frozenset({S.QUEUED, S.HELD, S.EXPIRED, S.CANCELLED, S.WAITING, S.POSTED}),
-    S.HELD: frozenset({S.QUEUED, S.POSTED, S.REJECTED, S.CANCELLED}),
-    S.QUEUED: frozenset({S.SENT, S.FAILED, S.CANCELLED, S.HELD, S.WAITING}),
-    S.WAITING: frozenset({S.QUEUED, S.POSTED, S.CANCELLED}),
-    S.FAILED: frozenset({S.QUEUED, S.SENT}),
-    S.SENT: frozenset({S.QUEUED, S.FAILED}),  # FAILED: a bounce after the relay took it
-    S.CANCELLED: frozenset({S.QUEUED}),
-    S.EXPIRED: frozenset(),
-    S.REJECTED: frozenset(),
-    S.POSTED: frozenset({S.CANCELLED}),
+    LetterStatus.PENDING: frozenset(
+        {
+            LetterStatus.QUEUED,
+            LetterStatus.HELD,
+            LetterStatus.EXPIRED,
+            LetterStatus.CANCELLED,
+            LetterStatus.WAITING,
+            LetterStatus.POSTED,
+        }
+    ),
+    LetterStatus.HELD: frozenset(
+        {LetterStatus.QUEUED, LetterStatus.POSTED, LetterStatus.REJECTED, LetterStatus.CANCELLED}
+    ),
+    LetterStatus.QUEUED: frozenset(
+        {
+            LetterStatus.SENT,
+            LetterStatus.FAILED,
+            LetterStatus.CANCELLED,
+            LetterStatus.HELD,
+            LetterStatus.WAITING,
+        }
+    ),
+    LetterStatus.WAITING: frozenset(
+        {LetterStatus.QUEUED, LetterStatus.POSTED, LetterStatus.CANCELLED}
+    ),
+    LetterStatus.FAILED: frozenset({LetterStatus.QUEUED, LetterStatus.SENT}),
+    LetterStatus.SENT: frozenset(
+        {LetterStatus.QUEUED, LetterStatus.FAILED}
+    ),  # FAILED: a bounce after the relay took it
+    LetterStatus.CANCELLED: frozenset({LetterStatus.QUEUED}),
+    LetterStatus.EXPIRED: frozenset(),
+    LetterStatus.REJECTED: frozenset(),
+    LetterStatus.POSTED: frozenset({LetterStatus.CANCELLED}),
 }
 # A constituent has one of these per campaign at most.
-ACTIVE_STATUSES = (S.PENDING, S.HELD, S.QUEUED, S.SENT, S.WAITING, S.POSTED)
+ACTIVE_STATUSES = (
+    LetterStatus.PENDING,
+    LetterStatus.HELD,
+    LetterStatus.QUEUED,
+    LetterStatus.SENT,
+    LetterStatus.WAITING,
+    LetterStatus.POSTED,
+)
 # Letters that reached their MPs: delivered by email, or printed and posted by their writers.
-WRITTEN_STATUSES = (S.SENT, S.POSTED)
+WRITTEN_STATUSES = (LetterStatus.SENT, LetterStatus.POSTED)
 # A follow-up (a second letter to an MP who did not reply) is not counted.
 _ACTIVE_SQL = text(
     "status IN ({}) AND follow_up_of_id IS NULL".format(
@@ -94,7 +123,7 @@ class Letter(Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     constituency_id: Mapped[int] = mapped_column(ForeignKey("constituency.id"))
     mp_id: Mapped[int] = mapped_column(ForeignKey("mp.id"))
-    status: Mapped[LetterStatus] = mapped_column(String(12), default=S.PENDING)
+    status: Mapped[LetterStatus] = mapped_column(String(12), default=LetterStatus.PENDING)
     # The share of it in its writer's own words (0-100), measured when it was
     # confirmed: the figure its MP's footer and its writer's copy both give.
     own_percent: Mapped[int | None]
@@ -181,7 +210,10 @@ class Letter(Model):
         self._add_event(
             LetterEvent(from_status=current, to_status=status, detail=detail[:300], actor=actor)
         )
-        if current == S.QUEUED and status not in (S.SENT, S.FAILED):
+        if current == LetterStatus.QUEUED and status not in (
+            LetterStatus.SENT,
+            LetterStatus.FAILED,
+        ):
             # Held, waiting, cancelled: no office's digest carries it any more
             # (a digest is built from its letters as they are when it goes),
             # and back in the queue it is gathered afresh.

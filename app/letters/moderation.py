@@ -27,7 +27,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterShingle, LetterStatus
 from app.letters.own_words import OwnWords, measure, words
-from app.letters.routing import send_on
+from app.letters.routing import clear_to_go
 from app.outbox.models import EmailKind, OutboxEmail
 from app.text import fill_placeholders
 
@@ -172,7 +172,7 @@ def release(letter_id: int, admin) -> Letter:
     """Send a held letter after all."""
     with write_transaction() as session:
         letter = _held(session, letter_id)
-        send_on(session, letter, "released by a moderator", actor=admin.email)
+        clear_to_go(session, letter, "released by a moderator", actor=admin.email)
         audit.record(admin, "moderation.released", "letter", letter.id, letter.hold_reason or "")
     return letter
 

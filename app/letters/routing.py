@@ -11,7 +11,7 @@ from app.letters.models import Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
 
 
-def send_on(session, letter: Letter, detail: str, actor: str = "system") -> None:
+def clear_to_go(session, letter: Letter, detail: str, actor: str = "system") -> None:
     """Queue the letter for its MP, or, by post, mark it POSTED and email its
     writer the letter to print (their copy)."""
     if letter.by_post:

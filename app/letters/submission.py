@@ -27,7 +27,7 @@ from app.extensions import db
 from app.i18n import N_, current_language, gettext
 from app.letters import moderation
 from app.letters.models import ACTIVE_STATUSES, WRITTEN_STATUSES, Attribution, Letter, LetterStatus
-from app.letters.routing import send_on
+from app.letters.routing import clear_to_go
 from app.letters.storage import insert_letter
 from app.outbox.caps import within_cap
 from app.outbox.models import EmailKind, OutboxEmail
@@ -337,7 +337,7 @@ def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent"
     elif dissolution.in_force():  # no MPs until the election
         dissolution.wait(db.session, letter, f"{detail}; Parliament is dissolved")
     else:
-        send_on(db.session, letter, detail)
+        clear_to_go(db.session, letter, detail)
 
 
 def confirm_letter(token: str) -> Letter:

@@ -18,7 +18,7 @@ from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
-from app.letters.routing import send_on
+from app.letters.routing import clear_to_go
 from app.outbox.models import EmailKind, OutboxEmail
 from app.parliament.models import Dissolution
 from app.reference.representatives import seat_by_constituency_id
@@ -147,7 +147,7 @@ def send_to_new_mp(letter_id: int) -> Letter:
         before = letter.mp.name
         letter.mp_id = seat.mp.id
         letter.by_post = not seat.can_email  # a new MP we cannot email: the writer posts it
-        send_on(session, letter, f"confirmed again for the new MP ({before} before)")
+        clear_to_go(session, letter, f"confirmed again for the new MP ({before} before)")
     return letter
 
 
