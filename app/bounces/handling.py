@@ -36,6 +36,7 @@ from app.alerts.subscribers import COMPLAINED, mark_suppressed
 from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.db import utcnow, write_transaction
+from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterStatus
 from app.outbox import pauses
 from app.outbox.health import tell_the_admins_of_refusals
@@ -89,8 +90,14 @@ def handle(report: Report) -> Handled:
             )
             session.flush()
             outcome = _act(session, row, report)
-    except IntegrityError:  # another door acted on the same email at the same moment
-        return Handled("ignored: already acted on")
+    except IntegrityError:
+        # Another door acted on the same email at the same moment, if its
+        # bounce row is there now; any other refusal is a fault of ours,
+        # raised so the report is read again (and nothing is lost).
+        db.session.rollback()
+        if db.session.scalar(select(Bounce.id).where(Bounce.outbox_email_id == report.outbox_id)):
+            return Handled("ignored: already acted on")
+        raise
     metrics.BOUNCES.labels(str(row.kind), str(report.type)).inc()
     log.info("outbox %s (%s): %s bounce: %s", report.outbox_id, row.kind, report.type, outcome)
     return Handled(outcome)

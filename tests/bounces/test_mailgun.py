@@ -395,3 +395,22 @@ def test_a_fault_of_ours_while_acting_lets_mailguns_retry_in(site, mail_server, 
     assert again.status_code == 200
     assert fresh(letter).status == LetterStatus.FAILED
     assert post(site, body).status_code == 406  # and now it is a replay
+
+
+def test_a_constraint_of_ours_refusing_the_bounce_is_a_fault_not_a_duplicate(
+    site, mail_server, backend
+):
+    """Only the bounce row's own uniqueness means "already acted on": any
+    other refusal is raised, so Mailgun tries again and the token is given back."""
+    if backend != "sqlite":
+        pytest.skip("the fault is a SQLite trigger")
+    letter, _row, sent = delivered_letter(mail_server)
+    body = mailgun_event(failed(message_id=sent["Message-ID"].strip("<>")))
+    fault = "CREATE TRIGGER fault BEFORE INSERT ON bounce BEGIN SELECT RAISE(ABORT, 'no'); END"
+    db.session.execute(text(fault))
+    db.session.commit()
+    assert post(site, body).status_code >= 500  # not "already acted on"
+    db.session.execute(text("DROP TRIGGER fault"))
+    db.session.commit()
+    assert post(site, body).status_code == 200
+    assert fresh(letter).status == LetterStatus.FAILED
