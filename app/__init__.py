@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import features
 from app.config import INSTANCE_DIR, ROOT, check_production, config_from_env
 
 
@@ -22,6 +23,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config)
     _configure_logging(app)
     _init_extensions(app)
+    features.register()  # their email kinds and periodic jobs, for the outbox
     _register_blueprints(app)
     _add_middleware(app)
 

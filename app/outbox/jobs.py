@@ -1,16 +1,16 @@
-"""The periodic jobs the worker runs between batches, and how often (seconds)."""
+"""The periodic jobs the worker runs between batches, and how often (seconds).
+
+Each feature declares its own where it lives (its package's `outbox.py`,
+with `declare`); app/features.py registers them, in its order, when the app
+is made. The outbox imports no feature to know them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.alerts.alerts import fan_out, finish_alerts
-from app.letters.submission import expire_unconfirmed, send_reminders
-from app.offices.digests import send_digests
-from app.parliament.dissolution import hold_queued
-from app.privacy.retention import purge_daily
-from app.replies.questionnaire import ask_due
+PERIODIC: dict[Callable[[], int], float] = {}  # each job, in the order declared
 
 
 @dataclass
@@ -20,16 +20,11 @@ class Job:
     due: float = 0.0
 
 
+def declare(run: Callable[[], int], every: float) -> None:
+    """A feature's periodic job (declaring it again keeps its place)."""
+    PERIODIC[run] = every
+
+
 def jobs() -> list[Job]:
     """A fresh schedule for one worker."""
-    return [
-        Job(send_reminders, 60),
-        Job(expire_unconfirmed, 60),
-        # Alerts start within a second of pressing Send; each check is one cheap query.
-        Job(fan_out, 1),
-        Job(finish_alerts, 5),
-        Job(purge_daily, 24 * 3600),  # erase personal data whose time is up
-        Job(ask_due, 60),  # did your MP reply?
-        Job(hold_queued, 60),  # while Parliament is dissolved, letters wait for the new MPs
-        Job(send_digests, 300),  # the daily digests offices chose
-    ]
+    return [Job(run, every) for run, every in PERIODIC.items()]

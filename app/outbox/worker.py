@@ -45,7 +45,7 @@ from app.letters.models import Letter
 from app.letters.outcomes import LetterOutcome
 from app.outbox import pauses
 from app.outbox.health import UNBUILT_PREFIX, Heartbeat
-from app.outbox.jobs import jobs
+from app.outbox.jobs import Job, jobs
 from app.outbox.kinds import KINDS, build_email
 from app.outbox.mime import NotYet, Unbuildable, Unsendable
 from app.outbox.models import BULK_PRIORITY, OutboxEmail, OutboxStatus
@@ -517,10 +517,15 @@ def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None
 # The worker process.
 
 
-_schedule = jobs()
+# This process's schedule, made at its first housekeeping: the features
+# declare their jobs when the app is made (app/features.py), after this
+# module may have been imported.
+_schedule: list[Job] = []
 
 
 def run_housekeeping(*, all_due: bool = False) -> None:
+    if not _schedule:
+        _schedule.extend(jobs())
     now = time.monotonic()
     for task in _schedule:
         if not all_due and now < task.due:

@@ -1,0 +1,16 @@
+"""MPs' offices' emails and the digests' job, as the outbox runs them."""
+
+from __future__ import annotations
+
+from app.offices import digests, emails
+from app.outbox import jobs, kinds
+from app.outbox.models import EmailKind
+
+
+def register() -> None:
+    # A digest's outcome applies to every letter in it (app/offices/digests.py).
+    kinds.declare(EmailKind.DIGEST, kinds.Kind(
+        emails.digest, on_sent=digests.delivered, on_failed=digests.failed, in_english=True,
+    ))  # fmt: skip
+    kinds.declare(EmailKind.OFFICE_LINK, kinds.Kind(emails.office_link, in_english=True))
+    jobs.declare(digests.send_digests, 300)  # the daily digests offices chose

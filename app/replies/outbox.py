@@ -1,0 +1,13 @@
+"""The "did your MP reply?" email and its job, as the outbox runs them."""
+
+from __future__ import annotations
+
+from app.outbox import jobs, kinds
+from app.outbox.models import EmailKind
+from app.replies import emails
+from app.replies.questionnaire import ask_due
+
+
+def register() -> None:
+    kinds.declare(EmailKind.DID_REPLY, kinds.Kind(emails.did_reply))
+    jobs.declare(ask_due, 60)

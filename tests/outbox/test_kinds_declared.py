@@ -1,0 +1,24 @@
+"""Every kind of email has its row in the outbox's table once the app is
+made, declared by the feature it belongs to (app/features.py)."""
+
+from __future__ import annotations
+
+from app.outbox.jobs import jobs
+from app.outbox.kinds import KINDS
+from app.outbox.models import EmailKind
+
+
+def test_every_email_kind_is_declared_by_its_feature(app):
+    assert set(KINDS) == set(EmailKind)
+    in_english = {kind for kind, spec in KINDS.items() if spec.in_english}
+    assert in_english == {EmailKind.MP_LETTER, EmailKind.DIGEST, EmailKind.SITE_PROBLEM,
+                          EmailKind.ALERT_TEST, EmailKind.OFFICE_LINK}  # fmt: skip
+    assert [kind for kind, spec in KINDS.items() if spec.bulk] == [EmailKind.ALERT]
+
+
+def test_the_periodic_jobs_run_in_their_order(app):
+    assert [(job.run.__name__, job.every) for job in jobs()] == [
+        ("send_reminders", 60), ("expire_unconfirmed", 60), ("fan_out", 1),
+        ("finish_alerts", 5), ("purge_daily", 86400), ("ask_due", 60), ("hold_queued", 60),
+        ("send_digests", 300),
+    ]  # fmt: skip
