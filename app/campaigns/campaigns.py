@@ -328,7 +328,12 @@ def all_campaigns() -> list[Campaign]:
 
 def campaign_problems(fields: dict, campaign_id: int | None) -> dict[str, str]:
     """What is wrong with these fields, as a save would say (for a preview too)."""
-    return _check({k: str(fields.get(k) or "").strip() for k in EDITABLE}, campaign_id)
+    return _check(_as_text(fields), campaign_id)
+
+
+def _as_text(fields: dict) -> dict[str, str]:
+    """The editable fields as the form sends them: text, trimmed."""
+    return {k: str(fields.get(k) or "").strip() for k in EDITABLE}
 
 
 def _check(fields: dict, campaign_id: int | None) -> dict[str, str]:
@@ -357,16 +362,16 @@ def _check(fields: dict, campaign_id: int | None) -> dict[str, str]:
 
 def save_campaign(admin, campaign_id: int | None, fields: dict) -> Campaign:
     """Create or update a campaign; the audit log records which fields changed."""
-    fields = {k: str(fields.get(k) or "").strip() for k in EDITABLE}
-    problems = _check(fields, campaign_id)
+    text = _as_text(fields)
+    problems = _check(text, campaign_id)
     if problems:
         raise CampaignInvalid(problems)
-    fields.update({name: int(fields[name] or 0) for name in NUMBERS})
+    values: dict[str, object] = {**text, **{name: int(text[name] or 0) for name in NUMBERS}}
     with write_transaction() as session:
         campaign = session.get(Campaign, campaign_id) if campaign_id else Campaign()
-        changed = [k for k in EDITABLE if getattr(campaign, k, None) != fields[k]]
+        changed = [k for k in EDITABLE if getattr(campaign, k, None) != values[k]]
         for key in EDITABLE:
-            setattr(campaign, key, fields[key])
+            setattr(campaign, key, values[key])
         session.add(campaign)
         session.flush()
         action = "campaign.updated" if campaign_id else "campaign.created"

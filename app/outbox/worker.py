@@ -424,8 +424,9 @@ def _build(row: OutboxEmail, claim: Claim, result: PassResult):
         record_skipped(row, claim)
         result.skipped += 1
         return None
-    until = claim.paused.get(pauses.domain_of(pauses.recipient_of(email)))
-    if until is not None:
+    # (Most claims meet no paused domain: the recipient is read only if one is.)
+    until = claim.paused and claim.paused.get(pauses.domain_of(pauses.recipient_of(email)))
+    if until:
         record_deferred(row, claim, until)
         result.retried += 1
         return None
@@ -441,7 +442,7 @@ def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: Pas
         # or a failed DMARC check at RCPT is the site's (app/bounces/verdicts.py).
         verdict = judge(status_in(error.reason), error.reason, permanent=True)
         if verdict == BounceType.SITE:
-            _refused_for_the_site(row, claim, error.reason, result)
+            _pause_its_domain(row, claim, error.reason, result)
         elif verdict == BounceType.TRANSIENT:
             _count_retry(row, claim, error.reason, result)
         else:
@@ -455,7 +456,7 @@ def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: Pas
         _count_retry(row, claim, error.reason, result)
 
 
-def _refused_for_the_site(row: OutboxEmail, claim: Claim, reason: str, result: PassResult) -> None:
+def _pause_its_domain(row: OutboxEmail, claim: Claim, reason: str, result: PassResult) -> None:
     """Booked on nobody: the recipient's domain is paused, and this email
     waits with the rest of that domain's mail."""
     domain = pauses.recipient_domain(row)
