@@ -160,7 +160,7 @@ def data_status() -> None:
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Create the demo campaign (MPs' expenses, as in 2009) if it is missing."""
-    from app.campaigns.campaigns import seed_demo_campaign
+    from app.campaigns.demo import seed_demo_campaign
     from app.partners.partners import save_partner
 
     campaign = seed_demo_campaign()

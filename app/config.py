@@ -84,8 +84,9 @@ def config_from_env(environ=None) -> dict:
         "SECRET_KEY": secret_key,
         "SITE_URL": site_url,
         "SITE_NAME": environ.get("SITE_NAME", "Write to your MP"),
-        # Its name to Welsh readers (pages and their emails); SITE_NAME if unset.
-        "SITE_NAME_CY": environ.get("SITE_NAME_CY", ""),
+        # Its name in another language (pages and their emails): SITE_NAME_<CODE>,
+        # such as SITE_NAME_CY for Welsh readers; SITE_NAME where unset.
+        **{key: value for key, value in environ.items() if key.startswith("SITE_NAME_") and value},
         # Who runs the site: the data controller named in the privacy notice.
         # Empty: the pages say "the organisation running this site", in their language.
         "OPERATOR_NAME": environ.get("OPERATOR_NAME", ""),
@@ -104,7 +105,8 @@ def config_from_env(environ=None) -> dict:
         "REFERENCE_REFRESH_SECONDS": _int(environ, "REFERENCE_REFRESH_SECONDS", 30),
         "MOMENTUM_CACHE_SECONDS": _int(environ, "MOMENTUM_CACHE_SECONDS", 60),
         "DISPLAY_TIMEZONE": environ.get("DISPLAY_TIMEZONE", "Europe/London"),
-        # The languages the public pages and emails are offered in (app/web/i18n.py).
+        # The languages the public pages and emails are offered in (the registry
+        # in app/i18n.py): each but English needs its catalogue.
         "LANGUAGES": _list(environ.get("LANGUAGES", "en,cy")),
         # Where a letter to an MP we cannot email is posted: every MP's Westminster address.
         "MP_POSTAL_ADDRESS": environ.get("MP_POSTAL_ADDRESS", "House of Commons\nLondon\nSW1A 0AA"),

@@ -1,4 +1,12 @@
-"""Marking text for translation (Flask-Babel's gettext, app/web/i18n.py).
+"""Languages: the registry of those the site speaks, and marking text for
+translation (Flask-Babel's gettext, app/web/i18n.py).
+
+A language is data, not code: its catalogue (app/translations/<code>/, or a
+folder named in BABEL_TRANSLATION_DIRECTORIES) and its code in LANGUAGES. The
+pages, the emails, the campaign editor, the embed code and the widget's build
+(widget/build.mjs, which bundles every catalogue) all read this registry; a
+campaign's texts in each language are rows of campaign_text. Babel's locale
+data (CLDR) gives each language its name and its dates.
 
 Text written in a function is translated where it is, with `gettext(...)`
 (never `_`, which Python code here uses for values it throws away). Text
@@ -9,14 +17,70 @@ request (or of the email's reader, under `force_locale`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
 from babel.dates import format_date
 from flask import current_app, has_app_context
 from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext
 
 __all__ = [
-    "N_", "current_language", "force_locale", "gettext", "lazy_gettext", "long_date", "ngettext",
-    "site_name",
+    "N_", "SOURCE", "Language", "catalogue_folders", "current_language", "force_locale",
+    "gettext", "language", "lazy_gettext", "long_date", "ngettext", "offered", "offered_codes",
+    "site_name", "translated",
 ]  # fmt: skip
+
+# The language the code's own words (gettext's msgids) are written in:
+# British English. Every other language is a catalogue.
+SOURCE = "en"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # its catalogue's folder, ?lang=, data-lang and what a letter records
+    name: str  # in itself, for the link that offers it: "Cymraeg"
+    english_name: str  # for the dashboard, which is in English: "Welsh"
+    tag: str  # BCP 47, for lang attributes: "en-GB", "cy"
+
+
+def language(code: str) -> Language:
+    """What the registry knows of `code`; ValueError if CLDR does not know it."""
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, TypeError) as error:  # babel's UnknownLocaleError is a ValueError
+        raise ValueError(f"no language {code!r} in Babel's locale data") from error
+    own = locale.get_display_name(code) or code
+    tag = "en-GB" if code == SOURCE else code.replace("_", "-")
+    return Language(code, own[:1].upper() + own[1:], locale.get_display_name("en") or code, tag)
+
+
+def offered() -> list[Language]:
+    """The languages the site speaks (LANGUAGES), in their configured order."""
+    return [language(code) for code in offered_codes()]
+
+
+def offered_codes() -> list[str]:
+    return current_app.config["LANGUAGES"]
+
+
+def translated() -> list[Language]:
+    """The offered languages other than the source: those with campaign texts."""
+    return [lang for lang in offered() if lang.code != SOURCE]
+
+
+def catalogue_folders() -> list[Path]:
+    """Where catalogues are looked for: app/translations, and any folder added
+    by BABEL_TRANSLATION_DIRECTORIES (";"-separated, as Flask-Babel reads it)."""
+    named = current_app.config.get("BABEL_TRANSLATION_DIRECTORIES") or ""
+    root = Path(current_app.root_path)  # where Flask-Babel finds a relative one
+    return [root / folder for folder in named.split(";") if folder] or [TRANSLATIONS]
+
+
+def has_catalogue(code: str) -> bool:
+    return any((folder / code / "LC_MESSAGES" / "messages.mo").is_file()
+               for folder in catalogue_folders())  # fmt: skip
 
 
 def N_(message: str) -> str:  # the name gettext's tools know
@@ -32,10 +96,10 @@ def current_language() -> str:
 
 
 def site_name() -> str:
-    """The site's name for its reader: SITE_NAME_CY to a Welsh reader, where set."""
+    """The site's name for its reader: SITE_NAME_<CODE> in their language
+    (SITE_NAME_CY for Welsh), where set; else SITE_NAME."""
     config = current_app.config
-    welsh = config["SITE_NAME_CY"] if current_language() == "cy" else ""
-    return welsh or config["SITE_NAME"]
+    return config.get(f"SITE_NAME_{current_language().upper()}") or config["SITE_NAME"]
 
 
 def long_date(value, language: str | None = None) -> str:

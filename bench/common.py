@@ -64,7 +64,7 @@ def real_data_database() -> str:
 def _load_real_data(url: str) -> None:
     """Tables, the real reference data and the demo campaign, in an empty database."""
     from app import create_app
-    from app.campaigns.campaigns import seed_demo_campaign
+    from app.campaigns.demo import seed_demo_campaign
     from app.extensions import db
     from app.reference.data_load import load_reference_data
 

@@ -13,7 +13,7 @@ import argparse
 
 from flask import Flask, request
 
-from app.partners.widget import current_release
+from app.partners.widget import Release, current_release
 
 HOSTILE_CSS = """
 * { font-family: Georgia, "Times New Roman", serif !important; color: #5a1e00 !important;
@@ -30,8 +30,11 @@ div { outline: 1px dotted #5a1e00; }
 
 
 def create_blog(
-    site_url: str, partner: str = "demo-gazette", campaign: str = "mp-expenses"
-) -> Flask:
+    site_url: str, partner: str = "demo-gazette", campaign: str = "mp-expenses", *,
+    side_language: str = "cy", release: Release | None = None,
+) -> Flask:  # fmt: skip
+    """The blog. `release` is the widget build its page loads (the site's
+    current one by default); `side_language`, its sidebar widget's language."""
     blog = Flask("partner_blog")
 
     @blog.get("/style.css")
@@ -40,19 +43,19 @@ def create_blog(
 
     @blog.get("/")
     def article():
-        release = current_release()
+        script_release = release or current_release()
         count = int(request.args.get("widgets", "2"))
         slug = request.args.get("partner", partner)
         script = (
-            f'<script async src="{site_url}/widget/v1.{release.version}.js" '
-            f'integrity="{release.integrity}" crossorigin="anonymous"></script>'
+            f'<script async src="{site_url}/widget/v1.{script_release.version}.js" '
+            f'integrity="{script_release.integrity}" crossorigin="anonymous"></script>'
         )
         main_widget = (
             f'<div id="widget-main" data-campaign="{campaign}" data-partner="{slug}"></div>'
         )
         side_widget = (
             f'<div id="widget-side" data-campaign="{campaign}" data-partner="{slug}" '
-            'data-layout="compact" data-lang="cy" data-accent="#ffbf47"></div>'
+            f'data-layout="compact" data-lang="{side_language}" data-accent="#ffbf47"></div>'
         )
         page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

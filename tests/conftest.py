@@ -174,7 +174,7 @@ def make_app(database_url, reference_data):
         app = create_app(base_config(database_url, **overrides))
         with app.app_context():
             if not made:
-                from app.campaigns.campaigns import seed_demo_campaign
+                from app.campaigns.demo import seed_demo_campaign
 
                 apply_reference_data(reference_data)
                 seed_demo_campaign()

@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from app.campaigns.campaigns import open_campaign_rules
+from app.campaigns.finding import open_campaign_rules
 from app.extensions import db
 from app.letters.models import Letter
 from app.outbox.models import EmailKind, OutboxEmail

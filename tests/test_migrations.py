@@ -92,3 +92,40 @@ def test_upgrading_a_database_with_letters_in_it_keeps_them(empty_database):
             assert conn.execute(text("SELECT count(*) FROM message_event")).scalar_one() == 1
             assert conn.execute(text("SELECT sender_name FROM message")).scalar_one() == "Jane"
         db.engine.dispose()
+
+
+def test_welsh_texts_move_to_rows_and_back(empty_database):
+    """cd6a5b4c3e2f turns the *_cy columns into campaign_text rows: a campaign
+    with Welsh gets one row, one without gets none; downgrading puts them back."""
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        flask_migrate.upgrade(revision="bc5f4a3b2d1e")
+        with db.engine.begin() as conn:
+            for id_, title_cy in ((1, "Teitl"), (2, "")):
+                conn.execute(
+                    text(
+                        "INSERT INTO campaign (id, slug, title, summary, intro_markdown, "
+                        "subject_template, body_template, status, thank_you_markdown, share_text, "
+                        "group_url, group_label, title_cy, follow_up_template_cy, created_at, "
+                        "updated_at) VALUES (:id, :slug, 'T', '', '', '', '', 'live', '', '', '', "
+                        "'', :title_cy, :follow_up, '2026-01-01', '2026-01-01')"
+                    ),
+                    {
+                        "id": id_,
+                        "slug": f"c{id_}",
+                        "title_cy": title_cy,
+                        "follow_up": "Annwyl" if title_cy else "",
+                    },
+                )
+        flask_migrate.upgrade(revision="cd6a5b4c3e2f")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT campaign_id, language, title, follow_up_template FROM campaign_text")
+            ).all()
+        assert [tuple(row) for row in rows] == [(1, "cy", "Teitl", "Annwyl")]
+        flask_migrate.downgrade(revision="bc5f4a3b2d1e")
+        with db.engine.connect() as conn:
+            back = conn.execute(text("SELECT id, title_cy FROM campaign ORDER BY id")).all()
+        assert [tuple(row) for row in back] == [(1, "Teitl"), (2, "")]
+        flask_migrate.downgrade(revision="base")
+        db.engine.dispose()

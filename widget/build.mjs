@@ -1,13 +1,24 @@
 // Build widget/src into dist/v1.js and dist/releases/v1.<hash>.js.
 // `--check` builds in memory and fails if dist/v1.js differs (CI uses it via the tests).
+// `--translations DIR[;DIR]` adds catalogue folders, as the site's
+// BABEL_TRANSLATION_DIRECTORIES does, and `--out DIR` writes there instead
+// of dist/: a new language's test builds with both.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-// The site's gettext catalogues (app/translations), trimmed to the widget's
-// own words (each `_("...")` in src/i18n.js): one translation for both.
-const TRANSLATIONS = "../app/translations";
+/** The value after `name` on the command line, if given. */
+function option(name) {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+}
+
+// The site's gettext catalogues (app/translations, and any folder added),
+// trimmed to the widget's own words (each `_("...")` in src/i18n.js): one
+// translation for both, and a language is in the widget when its catalogue is.
+const FOLDERS = ["../app/translations", ...(option("--translations") || "").split(";").filter(Boolean)];
+const OUT = option("--out") || "dist";
 
 /** Each msgid -> msgstr of a .po file (single forms, translated, not fuzzy). */
 function readPo(text) {
@@ -29,9 +40,13 @@ function widgetCatalogues() {
   const source = readFileSync("src/i18n.js", "utf8");
   const words = new Set([...source.matchAll(/_\(("(?:[^"\\]|\\.)*")\)/g)].map((m) => JSON.parse(m[1])));
   const catalogues = {};
-  for (const lang of readdirSync(TRANSLATIONS, { withFileTypes: true }).filter((d) => d.isDirectory())) {
-    const all = readPo(readFileSync(`${TRANSLATIONS}/${lang.name}/LC_MESSAGES/messages.po`, "utf8"));
-    catalogues[lang.name] = Object.fromEntries(Object.entries(all).filter(([id]) => words.has(id)));
+  for (const folder of FOLDERS) {
+    for (const lang of readdirSync(folder, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+      const po = `${folder}/${lang.name}/LC_MESSAGES/messages.po`;
+      if (!existsSync(po)) continue;
+      const all = readPo(readFileSync(po, "utf8"));
+      catalogues[lang.name] = Object.fromEntries(Object.entries(all).filter(([id]) => words.has(id)));
+    }
   }
   return catalogues;
 }
@@ -77,8 +92,8 @@ if (check) {
   }
   console.log(`up to date: v1.${version}.js, ${code.length} bytes, ${gz} gzipped`);
 } else {
-  mkdirSync("dist/releases", { recursive: true });
-  writeFileSync("dist/v1.js", code);
-  writeFileSync(`dist/releases/v1.${version}.js`, code);
+  mkdirSync(`${OUT}/releases`, { recursive: true });
+  writeFileSync(`${OUT}/v1.js`, code);
+  writeFileSync(`${OUT}/releases/v1.${version}.js`, code);
   console.log(`built v1.${version}.js: ${code.length} bytes, ${gz} gzipped`);
 }

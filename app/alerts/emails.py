@@ -27,7 +27,7 @@ from app.alerts.subscribers import (
     mark_suppressed,
     token_for,
 )
-from app.campaigns.campaigns import in_language
+from app.campaigns.languages import in_language
 from app.extensions import db
 from app.i18n import current_language, gettext, site_name
 from app.links import external_url
@@ -154,9 +154,9 @@ def _bulk_email(
     if not to.isascii() or not is_single_line(to):
         raise Unsendable("unusable address for bulk mail")
     # Everything the rendered template holds: an edit to any of it renders anew.
-    campaign = alert.campaign
+    campaign = in_language(alert.campaign)  # the template is kept per language
     parts = (alert.subject, alert.body_markdown, alert.call_to_action, campaign.alert_sender,
-             campaign.title, campaign.title_cy, campaign.slug, campaign.accent_colour,
+             campaign.title, campaign.slug, campaign.accent_colour,
              campaign.organisation_name, campaign.organisation_url)  # fmt: skip
     version = hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()
     template = _template(alert.id, version, test, current_language())

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, attribute_keyed_dict, mapped_column, relationship
 
 from app.db import Model, utcnow
 
@@ -38,17 +38,10 @@ class Campaign(Model):
     group_label: Mapped[str] = mapped_column(String(120), default="")
     # Alerts come From the campaign: "Publish MPs' expenses <alerts@example.org>".
     alert_sender: Mapped[str] = mapped_column(String(200), default="")
-    # Welsh texts, optional (app/campaigns/campaigns.py in_language): shown to
-    # people using the site in Welsh; empty ones fall back to the English.
-    title_cy: Mapped[str] = mapped_column(String(160), default="", server_default="")
-    summary_cy: Mapped[str] = mapped_column(String(300), default="", server_default="")
-    intro_markdown_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
-    subject_template_cy: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    body_template_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
-    thank_you_markdown_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
-    share_text_cy: Mapped[str] = mapped_column(String(280), default="", server_default="")
-    group_label_cy: Mapped[str] = mapped_column(String(120), default="", server_default="")
-    follow_up_template_cy: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Its texts in the other languages offered, by language code (CampaignText).
+    texts: Mapped[dict[str, CampaignText]] = relationship(
+        collection_class=attribute_keyed_dict("language"), cascade="all, delete-orphan"
+    )
     # Branding (app/campaigns/branding.py): who runs it, and its colour and picture.
     organisation_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     organisation_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
@@ -61,6 +54,32 @@ class Campaign(Model):
     @property
     def is_live(self) -> bool:
         return self.status == CampaignStatus.LIVE
+
+
+class CampaignText(Model):
+    """A campaign's texts in one language other than English, each optional:
+    an empty one shows the English (app/campaigns/languages.py). A language
+    is a row, so a new one needs no column."""
+
+    __tablename__ = "campaign_text"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(35), primary_key=True)  # a registry code
+    title: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    summary: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    intro_markdown: Mapped[str] = mapped_column(Text, default="", server_default="")
+    subject_template: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    body_template: Mapped[str] = mapped_column(Text, default="", server_default="")
+    thank_you_markdown: Mapped[str] = mapped_column(Text, default="", server_default="")
+    share_text: Mapped[str] = mapped_column(String(280), default="", server_default="")
+    group_label: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    follow_up_template: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+# The texts a campaign gives per language: every column of CampaignText but its key.
+TRANSLATED = tuple(
+    column.key for column in CampaignText.__table__.columns if not column.primary_key
+)
 
 
 class CampaignImage(Model):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from app.campaigns.campaigns import in_language
+from app.campaigns.languages import in_language
 from app.i18n import gettext, site_name
 from app.letters.models import Letter, LetterStatus
 from app.letters.moderation import own_words

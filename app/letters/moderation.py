@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts import audit
-from app.campaigns.campaigns import in_language
+from app.campaigns.languages import in_language
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterShingle, LetterStatus

@@ -20,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app import metrics
 from app.alerts.subscribers import CONSENT_WORDING, confirm_with_letter, record_consent
-from app.campaigns.campaigns import CampaignNotOpen, LetterRules, personal_edit_problem
+from app.campaigns.finding import CampaignNotOpen, LetterRules
 from app.campaigns.models import Campaign
+from app.campaigns.suggested import personal_edit_problem
 from app.db import begin_write, utcnow, write_transaction
 from app.extensions import db
 from app.i18n import N_, current_language, gettext

@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 
 from app.config import ROOT
+from app.i18n import offered_codes
 from app.links import external_url
 
 DIST = ROOT / "widget" / "dist"
@@ -76,7 +77,7 @@ def embed_code(
     attrs = [f'data-campaign="{escape(campaign)}"', f'data-partner="{escape(partner)}"']
     if accent and ACCENT.fullmatch(accent):
         attrs.append(f'data-accent="{accent}"')
-    if lang in ("en", "cy"):
+    if lang in offered_codes():
         attrs.append(f'data-lang="{lang}"')
     if layout in ("full", "compact"):
         attrs.append(f'data-layout="{layout}"')

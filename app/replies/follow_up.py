@@ -14,7 +14,8 @@ import secrets
 
 from sqlalchemy import select
 
-from app.campaigns.campaigns import INSTRUCTION
+from app.campaigns.languages import in_language
+from app.campaigns.suggested import INSTRUCTION
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.i18n import N_, force_locale, gettext, long_date
@@ -32,8 +33,7 @@ def follow_up_draft(question: ReplyQuestion) -> tuple[str, str] | None:
     """(subject, body) to start from, or None when no follow-up is offered."""
     letter = question.letter
     # In the language the first letter was written in, as its date is.
-    welsh = letter.campaign.follow_up_template_cy if letter.language == "cy" else ""
-    template = welsh or letter.campaign.follow_up_template
+    template = in_language(letter.campaign, letter.language).follow_up_template
     if not template.strip() or question.answer not in (Answer.NO, Answer.NOT_YET):
         return None
     if letter.status != LetterStatus.SENT or letter.sent_at is None or _followed_up(letter.id):

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, select
 
-from app.campaigns.campaigns import in_language
+from app.campaigns.languages import in_language
 from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db

@@ -8,7 +8,8 @@ checks that both are current).
 
 A request's language is the one it asks for (`?lang=cy`, then kept in a
 cookie for a year), else the cookie's, else the best of the browser's
-Accept-Language, else English. Only the languages in LANGUAGES are offered.
+Accept-Language, else English. Only the languages in LANGUAGES are offered
+(the registry: app/i18n.py).
 """
 
 from __future__ import annotations
@@ -18,22 +19,31 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, gettext, refresh
 
-from app.config import ROOT, ConfigError
-from app.i18n import current_language, long_date
+from app.config import ConfigError
+from app.i18n import (
+    SOURCE,
+    TRANSLATIONS,
+    Language,
+    current_language,
+    has_catalogue,
+    language,
+    long_date,
+    offered,
+    offered_codes,
+)
 
 COOKIE = "lang"
 COOKIE_SECONDS = 365 * 24 * 3600
-NAMES = {"en": "English", "cy": "Cymraeg"}  # each in its own language
-HTML_LANG = {"en": "en-GB", "cy": "cy"}
 
 
-def offered() -> list[str]:
-    return current_app.config["LANGUAGES"]
+def language_tag(code: str) -> str:
+    """A lang attribute's value for `code` (en-GB for the site's English)."""
+    return language(code).tag if code in offered_codes() else language(SOURCE).tag
 
 
 def select_language() -> str:
-    languages = offered()
-    default = "en" if "en" in languages else languages[0]
+    languages = offered_codes()
+    default = SOURCE if SOURCE in languages else languages[0]
     if not has_request_context() or request.blueprint == "admin":
         # The worker and commands (emails choose with force_locale), and the
         # dashboard, whose pages are in English.
@@ -48,16 +58,16 @@ def select_language() -> str:
     return request.accept_languages.best_match(languages) or default
 
 
-def language_links() -> list[tuple[str, str, str]]:
-    """(code, name, URL of this page in it) for each other language offered."""
+def language_links() -> list[tuple[Language, str]]:
+    """(language, URL of this page in it) for each other language offered."""
     here = current_language()
     links = []
-    for code in offered():
-        if code != here:
+    for other in offered():
+        if other.code != here:
             query = urlencode([*((k, v) for k, v in request.args.items(multi=True) if k != "lang"),
-                               ("lang", code)])  # fmt: skip
+                               ("lang", other.code)])  # fmt: skip
             # Only a query: relative to this page, it cannot lead anywhere else.
-            links.append((code, NAMES.get(code, code), f"?{query}"))
+            links.append((other, f"?{query}"))
     return links
 
 
@@ -76,11 +86,11 @@ def script_strings() -> dict[str, str]:
 
 def _remember(response):
     """after_request: keep a language chosen by link; pages vary by language."""
-    if len(offered()) > 1 and response.mimetype == "text/html":
+    if len(offered_codes()) > 1 and response.mimetype == "text/html":
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
         asked = request.args.get("lang")
-        if asked in offered() and request.cookies.get(COOKIE) != asked:
+        if asked in offered_codes() and request.cookies.get(COOKIE) != asked:
             secure = current_app.config["SESSION_COOKIE_SECURE"]
             response.set_cookie(COOKIE, asked, max_age=COOKIE_SECONDS, httponly=True,
                                 samesite="Lax", secure=secure)  # fmt: skip
@@ -88,11 +98,10 @@ def _remember(response):
 
 
 def init_app(app: Flask) -> None:
-    unknown = set(app.config["LANGUAGES"]) - set(NAMES)
-    if unknown or not app.config["LANGUAGES"]:
-        raise ConfigError(f"LANGUAGES may list only {', '.join(NAMES)}, not {sorted(unknown)}")
     Babel(app, locale_selector=select_language,
-          default_translation_directories=str(ROOT / "app" / "translations"))  # fmt: skip
+          default_translation_directories=str(TRANSLATIONS))  # fmt: skip
+    with app.app_context():
+        _check_languages(app.config["LANGUAGES"])
     # Flask-Babel keeps the language it chose on the app context, which a
     # request shares when one is already pushed (tests, commands): choose afresh.
     app.before_request(refresh)
@@ -100,5 +109,19 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_language)
     app.add_template_global(language_links)
     app.add_template_global(script_strings)
+    app.add_template_global(language_tag)
     app.add_template_filter(long_date)
-    app.jinja_env.globals["html_lang"] = HTML_LANG
+
+
+def _check_languages(codes: list[str]) -> None:
+    """Each language offered is one Babel knows, with its catalogue."""
+    if not codes:
+        raise ConfigError("LANGUAGES must list at least one language")
+    for code in codes:
+        try:
+            language(code)
+        except ValueError as error:
+            raise ConfigError(f"LANGUAGES: {error}") from error
+        if code != SOURCE and not has_catalogue(code):
+            raise ConfigError(f"LANGUAGES: {code!r} has no compiled catalogue "
+                              f"(translations/{code}/LC_MESSAGES/messages.mo)")  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.campaigns.campaigns import CampaignNotOpen
+from app.campaigns.finding import CampaignNotOpen
 from app.letters.models import Attribution
 from app.letters.submission import (
     DuplicateLetter,

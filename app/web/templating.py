@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
-from app.campaigns.campaigns import suggested_letter
+from app.campaigns.suggested import suggested_letter
 from app.config import ConfigError
 from app.i18n import site_name
 from app.links import external_url

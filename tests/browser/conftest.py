@@ -47,10 +47,17 @@ class BackgroundWorker:
 
 
 @pytest.fixture
-def site(make_app, mail_server):
+def site_settings() -> dict:
+    """More settings for `site`: a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def site(make_app, mail_server, site_settings):
     """A running site whose SITE_URL (used in emailed links) is its own address."""
     port = free_port()
     app = make_app(
+        **site_settings,
         MAIL_PORT=mail_server.port,
         SITE_URL=f"http://127.0.0.1:{port}",
         WTF_CSRF_ENABLED=True,

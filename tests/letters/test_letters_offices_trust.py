@@ -64,7 +64,7 @@ def test_the_writers_copy_is_what_the_mp_received_with_their_own_share_link(make
 def test_the_share_is_measured_once_on_confirming_and_kept(make_app, mail_server):
     """The figure the MP's footer and the writer's copy give is the one measured
     when the letter was confirmed, whatever the campaign's template says later."""
-    from app.campaigns.campaigns import EDITABLE, save_campaign
+    from app.campaigns.editing import EDITABLE, save_campaign
     from tests.builders.letters import PERSONAL_BODY
 
     app = make_app(MAIL_PORT=mail_server.port, **NO_MODERATION)

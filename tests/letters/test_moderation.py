@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.campaigns.campaigns import suggested_letter
+from app.campaigns.suggested import suggested_letter
 from app.letters.models import LetterStatus
 from app.letters.moderation import jaccard
 from app.letters.own_words import shingles, words

@@ -7,7 +7,8 @@ from freezegun import freeze_time
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from app.campaigns.campaigns import DEMO_CAMPAIGN, suggested_letter
+from app.campaigns.demo import DEMO_CAMPAIGN
+from app.campaigns.suggested import suggested_letter
 from app.extensions import db
 from app.letters.models import (
     ALLOWED_TRANSITIONS,

@@ -273,6 +273,7 @@ def test_a_writer_whose_mp_did_not_reply_can_send_one_follow_up(site, mail_serve
 
 
 def test_a_welsh_writer_gets_the_follow_up_and_its_date_in_welsh(site, mail_server):
+    from app.campaigns.models import CampaignText
     from app.i18n import long_date
     from tests.builders.letters import demo_campaign
 
@@ -280,8 +281,9 @@ def test_a_welsh_writer_gets_the_follow_up_and_its_date_in_welsh(site, mail_serv
     db.session.get(Letter, letter.id).language = "cy"
     campaign = demo_campaign()
     campaign.follow_up_template = FOLLOW_UP
-    campaign.follow_up_template_cy = ("Annwyl {mp_name},\n\nYsgrifennais atoch ar {sent_date} a "
-                                      "heb gael ateb. [Pam mae'n dal yn bwysig]\n\n{constituent_name}")  # fmt: skip
+    campaign.texts["cy"] = CampaignText(language="cy", follow_up_template=(
+        "Annwyl {mp_name},\n\nYsgrifennais atoch ar {sent_date} a "
+        "heb gael ateb. [Pam mae'n dal yn bwysig]\n\n{constituent_name}"))  # fmt: skip
     db.session.commit()
     ask_due(letter.sent_at + 15 * DAY)
     deliver()

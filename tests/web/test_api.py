@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.alerts.models import Consent
-from app.campaigns.campaigns import EDITABLE, save_campaign
+from app.campaigns.editing import EDITABLE, save_campaign
 from app.campaigns.models import Campaign, CampaignStatus
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus

@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from app.campaigns.branding import accent_problem
-from app.campaigns.campaigns import EDITABLE
+from app.campaigns.editing import EDITABLE
 from app.campaigns.models import Campaign, CampaignImage
 from app.extensions import db
 from app.letters.emails import letter_text as mp_letter_text

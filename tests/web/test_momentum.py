@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from app.campaigns.branding import contrast  # checked against WCAG figures in test_branding
-from app.campaigns.campaigns import EDITABLE, CampaignInvalid, save_campaign
+from app.campaigns.editing import EDITABLE, CampaignInvalid, save_campaign
 from app.extensions import db
 from app.letters.submission import confirm_letter, confirmation_token
 from app.reports import momentum as momentum_module

@@ -11,14 +11,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import current_app
 from sqlalchemy import select
 
 from app.alerts.models import Alert, AlertRecipient, Subscriber
 from app.alerts.subscribers import token_for
-from app.campaigns.campaigns import EDITABLE, TRANSLATED, save_campaign
+from app.campaigns.editing import EDITABLE, save_campaign
+from app.campaigns.models import TRANSLATED
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
@@ -31,22 +30,18 @@ from app.replies.models import ReplyQuestion
 from app.replies.questionnaire import question_token
 from app.tokens import Purpose
 from app.web.abuse import issue_form_ticket
+from tests.builders.catalogues import (
+    CLOSE,
+    OPEN,
+    TRANSLATIONS,
+    WELSH,
+    catalogue_at,
+    marking_catalogue,
+)  # fmt: skip
 from tests.builders.letters import NO_MODERATION, demo_campaign
 from tests.builders.settings import ROOT
 
-TRANSLATIONS = ROOT / "app" / "translations"
-OPEN, CLOSE = "\u27ea", "\u27eb"  # ⟪ ⟫: what the test catalogue puts round every translation
-
-
 # The catalogues ---------------------------------------------------------------
-
-
-def catalogue_at(path: Path):
-    with path.open("rb") as po:
-        return read_po(po)
-
-
-WELSH = TRANSLATIONS / "cy" / "LC_MESSAGES" / "messages.po"
 
 
 def extracted(tmp_path: Path) -> set:
@@ -236,23 +231,6 @@ def test_constituencies_are_named_in_welsh_where_they_have_a_welsh_name(bilingua
 
 
 # The walk: every public page and email, under a catalogue that marks each translation ------
-
-
-def marking_catalogue(directory: Path) -> str:
-    """A "cy" catalogue whose every translation is its msgid in ⟪ ⟫: any
-    text on a page outside those marks never went through gettext."""
-    catalogue = catalogue_at(WELSH)
-    for message in catalogue:
-        if message.id:
-            if isinstance(message.id, tuple):
-                message.string = tuple(f"{OPEN}{message.id[1]}{CLOSE}" for _ in message.string)
-            else:
-                message.string = f"{OPEN}{message.id}{CLOSE}"
-    target = directory / "cy" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    with (target / "messages.mo").open("wb") as out:
-        write_mo(out, catalogue)
-    return str(directory)
 
 
 class Text(HTMLParser):

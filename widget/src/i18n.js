@@ -82,6 +82,16 @@ export function say(text, values) {
 }
 
 /**
+ * The language a host asks for (data-lang), if this build has its catalogue;
+ * else English.
+ * @param {string | undefined} asked
+ * @returns {string}
+ */
+export function language(asked) {
+  return asked && Object.prototype.hasOwnProperty.call(catalogues, asked) ? asked : "en";
+}
+
+/**
  * The widget's words in `lang`: English, or the catalogue's translation of each.
  * @param {string} lang
  * @returns {Strings}

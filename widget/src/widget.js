@@ -2,7 +2,7 @@
 // One widget: postcode -> MP -> letter -> preview -> "check your email".
 import { api } from "./api.js";
 import { h, uid } from "./dom.js";
-import { say, strings } from "./i18n.js";
+import { language, say, strings } from "./i18n.js";
 import { ownPercent } from "./ownwords.js";
 import { css, textOn } from "./styles.js";
 
@@ -79,7 +79,7 @@ export function mount(host, base) {
     campaign: /** @type {string} */ (host.dataset.campaign),
     partner: host.dataset.partner || "",
     accent: ACCENT.test(host.dataset.accent || "") ? /** @type {string} */ (host.dataset.accent) : "#00703c",
-    lang: host.dataset.lang === "cy" ? "cy" : "en",
+    lang: language(host.dataset.lang),
     compact: host.dataset.layout === "compact",
   };
   const t = strings(options.lang);

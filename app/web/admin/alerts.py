@@ -7,7 +7,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from app.alerts import alerts as alert_service
 from app.alerts import segments, subscribers
 from app.alerts.models import Alert, AlertStatus, Segment, SubscriberStatus
-from app.campaigns.campaigns import all_campaigns
+from app.campaigns.editing import all_campaigns
 from app.extensions import db
 from app.text import markdown_to_html
 from app.web.admin import bp

@@ -8,7 +8,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 
 from app.accounts.sign_in import session_for_token
 from app.campaigns import branding
-from app.campaigns.campaigns import (
+from app.campaigns.editing import (
     EDITABLE,
     CampaignInvalid,
     all_campaigns,
@@ -16,13 +16,15 @@ from app.campaigns.campaigns import (
     save_campaign,
     set_campaign_status,
 )
-from app.campaigns.models import Campaign, CampaignStatus
+from app.campaigns.languages import text_keys
+from app.campaigns.models import TRANSLATED, Campaign, CampaignStatus
 from app.campaigns.previews import campaign_preview
 from app.extensions import db
+from app.i18n import translated
 from app.partners.partners import list_partners
 from app.partners.widget import embed_code
 from app.web.admin import COOKIE, bp
-from app.web.admin.forms import CampaignForm
+from app.web.admin.forms import CampaignForm, campaign_form_class
 from app.web.forms import first_errors
 
 
@@ -44,7 +46,7 @@ def _editor(
     status: int = 200,
     picture: branding.Picture | None = None,
 ):
-    fields = {name: getattr(form, name).data or "" for name in EDITABLE}
+    fields = {name: value or "" for name, value in _fields(form).items()}
     embeds = (
         [(p, embed_code(campaign=campaign.slug, partner=p.slug)) for p in list_partners()]
         if campaign
@@ -61,8 +63,16 @@ def _editor(
             "data:image/jpeg;base64," + base64.b64encode(picture.data).decode() if picture else None
         ),
         errors=first_errors(form),
+        languages=translated(),
+        texts=TRANSLATED,
     )
     return page, status
+
+
+def _fields(form: CampaignForm) -> dict:
+    """What the editor sends: the campaign's fields and its texts in each language."""
+    keys = [*EDITABLE, *(key for key, _, _ in text_keys())]
+    return {key: form[key].data for key in keys}
 
 
 @bp.url_value_preprocessor  # runs before any hook reads the form (CSRF's does)
@@ -81,14 +91,20 @@ def _room_for_a_picture(endpoint: str | None, values: dict | None) -> None:
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 def campaign_new():
-    form = CampaignForm(data={"status": "draft"} if request.method == "GET" else None)
+    form = campaign_form_class()(data={"status": "draft"} if request.method == "GET" else None)
     return _save_or_show(form, None)
 
 
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
 def campaign_edit(campaign_id: int):
     campaign = _campaign_or_404(campaign_id)
-    form = CampaignForm(obj=campaign if request.method == "GET" else None)
+    if request.method == "GET":
+        texts = {
+            key: getattr(campaign.texts.get(code), name, "") for key, code, name in text_keys()
+        }
+        form = campaign_form_class()(obj=campaign, data=texts)
+    else:
+        form = campaign_form_class()()
     return _save_or_show(form, campaign)
 
 
@@ -96,13 +112,13 @@ def _save_or_show(form: CampaignForm, campaign: Campaign | None):
     if request.method != "POST":
         return _editor(form, campaign)
     valid = form.validate()
-    fields = {name: getattr(form, name).data for name in EDITABLE}
+    fields = _fields(form)
     picture, problems = _picture_chosen(form, campaign)
     # A preview is checked as a save is ("banana" is no colour), and saves nothing.
     problems |= campaign_problems(fields, campaign.id if campaign else None)
     if not valid or problems or request.form.get("action") == "preview":
         for name, message in problems.items():
-            getattr(form, name).errors = [message]
+            form[name].errors = [message]
         # The picture chosen goes back with the form, so it is not lost.
         form.pending_image.data = base64.b64encode(picture.data).decode() if picture else ""
         return _editor(form, campaign, 422 if form.errors else 200, picture=picture)
@@ -110,7 +126,7 @@ def _save_or_show(form: CampaignForm, campaign: Campaign | None):
         saved = save_campaign(g.admin, campaign.id if campaign else None, fields)
     except CampaignInvalid as exc:  # (a clash since the check: another editor's save)
         for name, message in exc.fields.items():
-            getattr(form, name).errors = [message]
+            form[name].errors = [message]
         return _editor(form, campaign, 422, picture=picture)
     if picture:
         branding.set_image(saved.id, picture)

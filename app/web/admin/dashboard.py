@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from app.campaigns.campaigns import all_campaigns
+from app.campaigns.editing import all_campaigns
 from app.outbox import pauses
 from app.outbox.health import mail_health
 from app.outbox.sealing import dkim_signer

@@ -23,6 +23,8 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from app.campaigns.languages import text_keys
+from app.i18n import language
 from app.outbox.mime import is_usable_sender
 from app.web.forms import single_line
 
@@ -125,15 +127,6 @@ class CampaignForm(FlaskForm):
         "Alerts come from (e.g. Publish MPs' expenses <alerts@example.org>)",
         [Length(max=200), single_line, sender_address],
     )
-    title_cy = StringField("Title in Welsh", [Length(max=160), single_line])
-    summary_cy = StringField("Summary in Welsh", [Length(max=300), single_line])
-    intro_markdown_cy = TextAreaField("Introduction in Welsh (Markdown)", [Length(max=20_000)])
-    subject_template_cy = StringField("Suggested subject in Welsh", [Length(max=200), single_line])
-    body_template_cy = TextAreaField("Suggested letter in Welsh", [Length(max=20_000)])
-    thank_you_markdown_cy = TextAreaField("Thank-you text in Welsh", [Length(max=20_000)])
-    share_text_cy = StringField("Share text in Welsh", [Length(max=280), single_line])
-    group_label_cy = StringField("Group link text in Welsh", [Length(max=120), single_line])
-    follow_up_template_cy = TextAreaField("Follow-up letter in Welsh", [Length(max=20_000)])
     organisation_name = StringField("Organisation running it", [Length(max=120), single_line])
     organisation_url = StringField("Organisation's website", [Optional(), Length(max=500)])
     accent_colour = StringField("Accent colour", [Length(max=7), single_line])
@@ -144,6 +137,32 @@ class CampaignForm(FlaskForm):
     # A picture chosen on an earlier try of this form (a preview, a save with
     # a problem), as base64 JPEG: kept, so it need not be chosen again.
     pending_image = HiddenField()
+
+
+# A campaign's texts in another language: each TRANSLATED text again, as
+# "<text>_<code>" (title_cy), optional, labelled by the language's English name.
+TEXT_LABELS = {
+    "title": "Title in {language}", "summary": "Summary in {language}",
+    "intro_markdown": "Introduction in {language} (Markdown)",
+    "subject_template": "Suggested subject in {language}",
+    "body_template": "Suggested letter in {language}",
+    "thank_you_markdown": "Thank-you text in {language}",
+    "share_text": "Share text in {language}", "group_label": "Group link text in {language}",
+    "follow_up_template": "Follow-up letter in {language}",
+}  # fmt: skip
+
+
+def campaign_form_class() -> type[CampaignForm]:
+    """CampaignForm with fields for the campaign's texts in each other
+    language the site offers (the registry's, so a new one needs no code)."""
+    fields = {}
+    for key, code, name in text_keys():
+        english = getattr(CampaignForm, name)  # an UnboundField: its class and arguments
+        rules = english.kwargs.get("validators") or (english.args[1:2] or [[]])[0]
+        optional = [rule for rule in rules if not isinstance(rule, DataRequired)]
+        label = TEXT_LABELS[name].format(language=language(code).english_name)
+        fields[key] = english.field_class(label, optional)
+    return type("CampaignForm", (CampaignForm,), fields)
 
 
 class PartnerForm(FlaskForm):

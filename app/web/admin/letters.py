@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.campaigns.campaigns import all_campaigns
+from app.campaigns.editing import all_campaigns
 from app.extensions import db
 from app.letters import back_office
 from app.letters.back_office import ActionRefused, LetterFilter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from app.campaigns.campaigns import all_campaigns
+from app.campaigns.editing import all_campaigns
 from app.partners.models import Partner
 from app.partners.partners import PartnerError, list_partners, save_partner, set_active
 from app.partners.widget import embed_code

@@ -7,9 +7,14 @@ import hashlib
 from flask import current_app, request
 
 from app.alerts.subscribers import CONSENT_WORDING
-from app.campaigns import campaigns as campaign_service
 from app.campaigns.branding import public_branding
-from app.campaigns.campaigns import CampaignNotFound, CampaignNotOpen
+from app.campaigns.finding import (
+    CampaignNotFound,
+    CampaignNotOpen,
+    get_public_campaign,
+    open_campaign_rules,
+    public_fields,
+)
 from app.i18n import gettext
 from app.letters.models import Attribution, Source
 from app.letters.submission import (
@@ -119,12 +124,12 @@ def public_headers(body: bytes) -> tuple[str, str]:
 @bp.get("/campaigns/<slug>")
 def campaign(slug: str):
     try:
-        campaign = campaign_service.get_public_campaign(slug)
+        campaign = get_public_campaign(slug)
     except CampaignNotFound:
         return json_error(404, "not_found", gettext("There is no such campaign."))
     figures = momentum(campaign.id, campaign.goal_letters)
     response = {
-        **campaign_service.public_fields(campaign),
+        **public_fields(campaign),
         "momentum": {"letters": figures.letters, "mps": figures.mps, "goal": figures.goal},
         "branding": public_branding(campaign, picture_url(campaign, external=True)),
         "form_ticket": issue_form_ticket(),
@@ -181,7 +186,7 @@ def submit(slug: str):
     if refusal:
         return refusal
     try:
-        campaign = campaign_service.open_campaign_rules(slug)
+        campaign = open_campaign_rules(slug)
     except CampaignNotFound:
         return json_error(404, "not_found", gettext("There is no such campaign."))
     except CampaignNotOpen:

@@ -1,6 +1,6 @@
 from flask import Blueprint, abort
 
-from app.campaigns.campaigns import CampaignNotFound, get_public_campaign
+from app.campaigns.finding import CampaignNotFound, get_public_campaign
 from app.campaigns.models import Campaign
 
 bp = Blueprint("public", __name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import abort, make_response, render_template, request
 
-from app.campaigns.campaigns import in_language
+from app.campaigns.languages import in_language
 from app.campaigns.models import Campaign
 from app.extensions import db
 from app.i18n import gettext

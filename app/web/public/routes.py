@@ -15,14 +15,11 @@ from flask import (
 )
 
 from app.alerts.subscribers import CONSENT_WORDING, record_consent, subscribed
-from app.campaigns import campaigns as campaign_service
-from app.campaigns.campaigns import (
-    names_another_seat,
-    readdressed,
-    suggested_letter,
-)
+from app.campaigns.finding import list_public_campaigns, thank_you_html
+from app.campaigns.languages import in_language
 from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
+from app.campaigns.suggested import names_another_seat, readdressed, suggested_letter
 from app.db import utcnow
 from app.i18n import gettext
 from app.letters.models import LetterStatus
@@ -72,9 +69,7 @@ from app.web.sending import Sent, send_letter
 def home():
     return render_template(
         "campaigns/home.html",
-        campaigns=[
-            campaign_service.in_language(c) for c in campaign_service.list_public_campaigns()
-        ],
+        campaigns=[in_language(c) for c in list_public_campaigns()],
     )
 
 
@@ -349,7 +344,7 @@ def thanks(token: str):
 
 
 def _share_page(letter, token: str, form: SubscribeForm | None = None):
-    campaign = campaign_service.in_language(letter.campaign)
+    campaign = in_language(letter.campaign)
     return render_template(
         "letters/thanks.html",
         letter=letter,
@@ -361,7 +356,7 @@ def _share_page(letter, token: str, form: SubscribeForm | None = None):
         consent_wording=gettext(CONSENT_WORDING),
         already_subscribed=subscribed(letter.sender_email),
         token=token,
-        intro=campaign_service.thank_you_html(campaign),
+        intro=thank_you_html(campaign),
         return_url=safe_return_url(letter.partner, letter.embed_url),
     )
 
@@ -402,7 +397,7 @@ def subscribe_after_sending(token: str):
 @bp.get("/c/<slug>/share.png")
 def share_image(slug: str):
     campaign = campaign_or_404(slug)
-    english = campaign_service.in_language(campaign, "en")  # one card: its address has no language
+    english = in_language(campaign, "en")  # one card: its address has no language
     png = share_image_png(english, current_app.config["SITE_NAME"])
     response = make_response(png)
     response.headers["Content-Type"] = "image/png"
