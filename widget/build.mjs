@@ -77,6 +77,23 @@ const result = await build({
   write: false,
 });
 const code = Buffer.from(result.outputFiles[0].contents);
+
+// The site's own pages measure a letter's own words with the same module
+// (src/ownwords.js), built as a plain script that sets window.ownWords:
+// one source for the widget and app/static/js/site.js.
+const OWN_WORDS = "../app/static/js/own-words.js";
+const ownWords = await build({
+  entryPoints: ["src/ownwords.js"],
+  bundle: true,
+  format: "iife",
+  globalName: "ownWords",
+  target: ["es2019"],
+  legalComments: "none",
+  tsconfigRaw: {},
+  banner: { js: "// Built from widget/src/ownwords.js by widget/build.mjs: do not edit." },
+  write: false,
+});
+const ownWordsCode = Buffer.from(ownWords.outputFiles[0].contents);
 const version = createHash("sha256").update(code).digest("hex").slice(0, 12);
 const gz = gzipSync(code, { level: 9 }).length;
 
@@ -90,10 +107,16 @@ if (check) {
     console.error(`dist/releases/v1.${version}.js is missing: run \`npm run build\` and commit it.`);
     process.exit(1);
   }
+  const site = existsSync(OWN_WORDS) ? readFileSync(OWN_WORDS) : Buffer.alloc(0);
+  if (!site.equals(ownWordsCode)) {
+    console.error("app/static/js/own-words.js is out of date: run `npm run build` in widget/ and commit it.");
+    process.exit(1);
+  }
   console.log(`up to date: v1.${version}.js, ${code.length} bytes, ${gz} gzipped`);
 } else {
   mkdirSync(`${OUT}/releases`, { recursive: true });
   writeFileSync(`${OUT}/v1.js`, code);
   writeFileSync(`${OUT}/releases/v1.${version}.js`, code);
+  if (OUT === "dist") writeFileSync(OWN_WORDS, ownWordsCode);
   console.log(`built v1.${version}.js: ${code.length} bytes, ${gz} gzipped`);
 }

@@ -6,7 +6,9 @@ campaign's, the rest are the writer's. Names that differ between letters
 only because the MPs differ (the MP's name, the constituency, the sender's
 name) are replaced by placeholders first. Moderation compares letters with
 the same shingles; the compose page and the widget run the same rules in
-JavaScript (app/static/js/site.js, widget/src), live while people type.
+JavaScript, live while people type: one module (widget/src/ownwords.js),
+bundled into the widget and built into app/static/js/own-words.js for the
+pages. tests/letters/test_own_words_agree.py checks the three agree.
 """
 
 from __future__ import annotations

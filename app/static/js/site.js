@@ -43,31 +43,9 @@
   // How much of the letter is in the writer's own words, live while they
   // type: the rules of app/letters/own_words.py (four-word runs shared with
   // the suggested letter are the campaign's words), so the figure is the
-  // one the site checks on sending.
-  var WORD = /[a-z0-9]+(?:'[a-z]+)?/g;
-  var words = function (text, names) {
-    text = text.toLowerCase();
-    names.filter(Boolean).forEach(function (name, i) {
-      text = text.split(name.toLowerCase()).join(" name" + i + " ");
-    });
-    return text.replace(/\u2019/g, "'").match(WORD) || [];
-  };
-  var ownPercent = function (body, template, names) {
-    var runs = {};
-    var t = words(template, names);
-    for (var i = 0; i + 4 <= t.length; i++) runs[t.slice(i, i + 4).join(" ")] = true;
-    var tokens = words(body, names);
-    if (!tokens.length) return 0;
-    if (tokens.length < 4) return 100;
-    var covered = tokens.map(function () { return false; });
-    for (var j = 0; j + 4 <= tokens.length; j++) {
-      if (runs[tokens.slice(j, j + 4).join(" ")]) {
-        for (var k = j; k < j + 4; k++) covered[k] = true;
-      }
-    }
-    var own = covered.filter(function (c) { return !c; }).length;
-    return Math.floor((100 * own) / tokens.length + 0.5);
-  };
+  // one the site checks on sending. own-words.js is built from the widget's
+  // module (widget/src/ownwords.js): one script measures for both.
+  var ownPercent = window.ownWords.ownPercent;
   document.querySelectorAll("[data-own-words-template]").forEach(function (field) {
     var names = JSON.parse(field.getAttribute("data-own-words-names") || "[]");
     var minimum = parseInt(field.getAttribute("data-own-words-minimum") || "0", 10);
