@@ -36,7 +36,7 @@ def bounces_read(path: str | None, recipients: tuple[str, ...]) -> None:
     (standard input without PATH or with -, for an MTA's pipe transport).
     Every message is read, whatever it holds; a message read before is not
     acted on again. Exits 1 only when PATH itself cannot be read."""
-    from app.bounces.doors import read_all
+    from app.bounces.intake import read_all
 
     try:
         outcomes = read_all(path, recipients)
@@ -53,7 +53,7 @@ def bounces_read(path: str | None, recipients: tuple[str, ...]) -> None:
 @bounces_cli.command("unread")
 @click.option("--show", "show_id", type=int, help="Print this report's bytes.")
 def bounces_unread(show_id: int | None) -> None:
-    """The reports no door could make sense of, kept for an admin to read."""
+    """The reports the intake could not make sense of, kept for an admin to read."""
     from sqlalchemy import select
 
     from app.bounces.models import ReadReport
@@ -79,11 +79,11 @@ def bounces_unread(show_id: int | None) -> None:
 @click.option("--port", default=2525, show_default=True, type=int)
 def bounces_serve(host: str, port: int) -> None:
     """Receive bounce reports by SMTP for BOUNCE_DOMAIN (point its MX here)."""
-    from app.bounces.doors import smtp_door
+    from app.bounces.intake import smtp_intake
 
     if not current_app.config["BOUNCE_DOMAIN"]:
         raise click.ClickException("Set BOUNCE_DOMAIN first: the listener takes mail for it only.")
-    door = smtp_door(host, port)
+    intake = smtp_intake(host, port)
     log.info(
         "reading bounce reports for %s on %s:%s", current_app.config["BOUNCE_DOMAIN"], host, port
     )
@@ -92,7 +92,7 @@ def bounces_serve(host: str, port: int) -> None:
 
     install_signal_handlers(stop)
     stop.wait()
-    door.stop()
+    intake.stop()
 
 
 @mail_cli.command("dns")

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import current_app
 
 from app.outbox.mime import site_sender
-from app.outbox.sealing import dkim_domain
+from app.outbox.signing import dkim_domain
 
 
 def records() -> list[str]:

@@ -91,7 +91,7 @@ def handle(report: Report) -> Handled:
             session.flush()
             outcome = _act(session, row, report)
     except IntegrityError:
-        # Another door acted on the same email at the same moment, if its
+        # Another way in acted on the same email at the same moment, if its
         # bounce row is there now; any other refusal is a fault of ours,
         # raised so the report is read again (and nothing is lost).
         db.session.rollback()

@@ -34,7 +34,7 @@ class Bounce(Model):
 
 
 class ReadReport(Model):
-    """Each message a door has read, by its digest: a rerun of `flask bounces
+    """Each message the intake has read, by its digest: a rerun of `flask bounces
     read` over the same mbox, or a report delivered twice, is acted on once.
     A message nobody could make sense of keeps its bytes for an admin to look
     at (`flask bounces unread`); every row goes after READ_REPORT_DAYS

@@ -95,7 +95,7 @@ class Source(StrEnum):
 
 @dataclass(frozen=True)
 class Attribution:
-    """Where a letter came from, credited on the dashboard: the door it came
+    """Where a letter came from, credited on the dashboard: the way it came
     through (`source`), and whichever of a partner's page, a writer's share
     link or an alert brought the constituent there."""
 

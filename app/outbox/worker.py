@@ -49,7 +49,7 @@ from app.outbox.jobs import Job, jobs
 from app.outbox.kinds import KINDS, build_email
 from app.outbox.mime import NotYet, Unbuildable, Unsendable
 from app.outbox.models import BULK_PRIORITY, OutboxEmail, OutboxStatus
-from app.outbox.sealing import sealed
+from app.outbox.signing import signed
 
 log = logging.getLogger(__name__)
 
@@ -430,7 +430,7 @@ def _build(row: OutboxEmail, claim: Claim, result: PassResult):
         record_deferred(row, claim, until)
         result.retried += 1
         return None
-    return sealed(row, email)
+    return signed(row, email)
 
 
 def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: PassResult) -> None:

@@ -17,8 +17,8 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select, update
 
 from app.alerts.models import SubscriberStatus
-from app.bounces.doors import smtp_door
 from app.bounces.handling import handle
+from app.bounces.intake import smtp_intake
 from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.bounces.return_path import return_path
@@ -97,7 +97,7 @@ def through_the_file(site, tmp_path, data: bytes) -> str:
 def through_smtp(data: bytes, recipient: str) -> None:
     port = free_port()
     ALLOWED_SMTP_PORTS.add(port)
-    door = smtp_door("127.0.0.1", port)
+    door = smtp_intake("127.0.0.1", port)
     try:
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail("", [recipient], data)

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app.bounces.doors import smtp_door
+from app.bounces.intake import smtp_intake
 from app.bounces.models import Bounce, BounceType, ReadReport
 from app.bounces.reports import read_report
 from app.bounces.return_path import return_path
@@ -212,10 +212,10 @@ def test_an_unreadable_input_is_the_only_failure(site, tmp_path):
     assert "Cannot read" in result.output
 
 
-def test_the_smtp_door_takes_any_report_and_postmaster(site, mail_server):
+def test_the_smtp_intake_takes_any_report_and_postmaster(site, mail_server):
     port = free_port()
     ALLOWED_SMTP_PORTS.add(port)
-    door = smtp_door("127.0.0.1", port)
+    door = smtp_intake("127.0.0.1", port)
     try:
         with smtplib.SMTP("127.0.0.1", port) as client:
             for data in (BROKEN["raw 8-bit subject"], BROKEN["idna charset"]):
@@ -334,7 +334,7 @@ def test_a_pipe_asks_the_mta_to_try_again_when_the_fault_is_ours(site, mail_serv
     def database_away(report):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr("app.bounces.doors.handle", database_away)
+    monkeypatch.setattr("app.bounces.intake.handle", database_away)
     data = sample("postfix_dsn.eml", outbox_id=row.id, recipient=MP_ADDRESS)
     result = site.test_cli_runner().invoke(args=["bounces", "read", "-"], input=data)
     assert result.exit_code == 75  # EX_TEMPFAIL: Postfix keeps the report

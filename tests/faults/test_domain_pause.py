@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.accounts.models import AuditEvent
 from app.alerts.models import Subscriber, SubscriberStatus
-from app.bounces.doors import read_once
+from app.bounces.intake import read_once
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import LetterStatus

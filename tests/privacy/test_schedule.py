@@ -20,7 +20,7 @@ from app.accounts.models import AdminUser
 from app.accounts.sign_in import AuthError, check_password, create_admin, deactivate_admin
 from app.alerts import subscribers
 from app.alerts.models import Subscriber
-from app.bounces.doors import read_once
+from app.bounces.intake import read_once
 from app.db import utcnow
 from app.extensions import db
 from app.letters import moderation

@@ -7,15 +7,25 @@ from dataclasses import dataclass
 from app.letters.models import LetterStatus
 from app.reports.stats import Day
 
-S = LetterStatus
 # Colours from the GOV.UK palette; each state is also named in the legend and table.
 STATUS_COLOURS = {
-    S.SENT: "#00703c", S.QUEUED: "#1d70b8", S.HELD: "#f47738", S.PENDING: "#b1b4b6",
-    S.FAILED: "#d4351c", S.EXPIRED: "#6f777b", S.REJECTED: "#4c2c92", S.CANCELLED: "#505a5f",
-    S.WAITING: "#912b88", S.POSTED: "#005a30",
-}  # fmt: skip
-STACK_ORDER = (S.SENT, S.POSTED, S.QUEUED, S.HELD, S.WAITING, S.PENDING, S.FAILED, S.REJECTED,
-               S.CANCELLED, S.EXPIRED)  # fmt: skip
+    LetterStatus.SENT: "#00703c",
+    LetterStatus.QUEUED: "#1d70b8",
+    LetterStatus.HELD: "#f47738",
+    LetterStatus.PENDING: "#b1b4b6",
+    LetterStatus.FAILED: "#d4351c",
+    LetterStatus.EXPIRED: "#6f777b",
+    LetterStatus.REJECTED: "#4c2c92",
+    LetterStatus.CANCELLED: "#505a5f",
+    LetterStatus.WAITING: "#912b88",
+    LetterStatus.POSTED: "#005a30",
+}
+# Bottom to top: delivered first, then on the way, then what never went.
+STACK_ORDER = (
+    LetterStatus.SENT, LetterStatus.POSTED, LetterStatus.QUEUED, LetterStatus.HELD,
+    LetterStatus.WAITING, LetterStatus.PENDING, LetterStatus.FAILED, LetterStatus.REJECTED,
+    LetterStatus.CANCELLED, LetterStatus.EXPIRED,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from app.campaigns.editing import all_campaigns
 from app.outbox import pauses
 from app.outbox.health import mail_health
-from app.outbox.sealing import dkim_signer
+from app.outbox.signing import dkim_signer
 from app.reports import stats
 from app.reports.hexmap import coverage_map, legend
 from app.sharing import sharing

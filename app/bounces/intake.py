@@ -5,7 +5,7 @@
 - an SMTP listener for the bounce domain (`flask bounces serve`, aiosmtpd);
 - a relay's webhook (Amazon SES through SNS: app/bounces/sns.py).
 
-A door never stops on a message: whatever it holds, it is acted on or
+The intake never stops on a message: whatever it holds, it is acted on or
 recorded as not understood (its bytes kept for an admin), and the next one is
 read. Each message is acted on once, by its digest (`ReadReport`), so a rerun
 over the same mbox or a report delivered twice changes nothing.
@@ -93,12 +93,12 @@ def read_once(data: bytes, envelope_recipients: Sequence[str] = ()) -> str:
     try:
         with write_transaction() as session:
             session.add(ReadReport(digest=digest, outcome=outcome[:120], raw=kept))
-    except IntegrityError:  # read by another door at the same moment
+    except IntegrityError:  # read by another way in at the same moment
         return READ_BEFORE
     return outcome
 
 
-class SmtpDoor:
+class SmtpIntake:
     """aiosmtpd's handler: mail for the bounce domain is read as a report;
     any other recipient is refused, so the listener relays nothing."""
 
@@ -132,11 +132,11 @@ class SmtpDoor:
                 db.session.remove()
 
 
-def smtp_door(host: str, port: int):
+def smtp_intake(host: str, port: int):
     """A started aiosmtpd Controller serving the bounce domain (call .stop())."""
     from aiosmtpd.controller import Controller
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
-    controller = Controller(SmtpDoor(app), hostname=host, port=port, data_size_limit=10_000_000)
+    controller = Controller(SmtpIntake(app), hostname=host, port=port, data_size_limit=10_000_000)
     controller.start()
     return controller

@@ -19,7 +19,7 @@ from app.outbox.mime import Email, site_sender
 from app.outbox.models import OutboxEmail
 
 
-def sealed(row: OutboxEmail, email: Email) -> Email:
+def signed(row: OutboxEmail, email: Email) -> Email:
     if not isinstance(email, RawEmail):
         return email
     data = email.data
