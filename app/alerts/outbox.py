@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import selectinload
+
 from app.alerts import emails
 from app.alerts.alerts import fan_out, finish_alerts
+from app.alerts.models import Alert, AlertRecipient
 from app.outbox import jobs, kinds
-from app.outbox.models import EmailKind
+from app.outbox.kinds import Addressee
+from app.outbox.models import EmailKind, OutboxEmail
+
+
+def to_subscriber(row: OutboxEmail) -> Addressee | None:
+    """A subscriber's email, named on the row or through the alert's recipient."""
+    subscriber = row.to_subscriber
+    return Addressee(subscriber.email, subscriber.language) if subscriber is not None else None
+
+
+def loading(alerts: bool | None) -> list:
+    """An alert is built from its recipient, their subscriber and the alert's
+    campaign; other mail names a subscriber on the row."""
+    recipient = selectinload(OutboxEmail.alert_recipient)
+    options = [
+        recipient.selectinload(AlertRecipient.subscriber),
+        recipient.selectinload(AlertRecipient.alert).selectinload(Alert.campaign),
+    ]
+    return options if alerts else [*options, selectinload(OutboxEmail.subscriber)]
 
 
 def register() -> None:
     # A permanent failure on alert mail suppresses the subscriber.
-    kinds.declare(EmailKind.SUBSCRIBE_CONFIRM,
-                  kinds.Kind(emails.subscribe_confirm, on_failed=emails.bounced))  # fmt: skip
-    kinds.declare(EmailKind.ALERT, kinds.Kind(emails.alert, on_failed=emails.bounced, bulk=True))
+    kinds.declare(EmailKind.SUBSCRIBE_CONFIRM, kinds.Kind(
+        emails.subscribe_confirm, addressee=to_subscriber, on_failed=emails.bounced,
+    ))  # fmt: skip
+    kinds.declare(EmailKind.ALERT, kinds.Kind(
+        emails.alert, addressee=to_subscriber, on_failed=emails.bounced, bulk=True,
+    ))  # fmt: skip
     kinds.declare(EmailKind.ALERT_TEST, kinds.Kind(emails.alert_test, in_english=True))
-    kinds.declare(EmailKind.PREFERENCES_LINK, kinds.Kind(emails.preferences_link))
+    kinds.declare(EmailKind.PREFERENCES_LINK,
+                  kinds.Kind(emails.preferences_link, addressee=to_subscriber))  # fmt: skip
+    kinds.declare_loading(loading)
     # Alerts start within a second of pressing Send; each check is one cheap query.
     jobs.declare(fan_out, 1)
     jobs.declare(finish_alerts, 5)

@@ -1,5 +1,5 @@
 """What a bounce report, a complaint or an automatic reply does, once read
-(app/bounces/reports.py), by whose fault it was (app/bounces/verdicts.py).
+(app/bounces/reports.py), by whose fault it was (app/outbox/verdicts.py).
 
 - The recipient's fault: a letter to an MP fails ("bounced"), its writer is
   told with their letter attached (the same email as a refusal at sending),

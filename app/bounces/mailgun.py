@@ -7,7 +7,7 @@ names the email in one of two ways instead, each carrying its own proof:
 - its Message-ID, `<kind.id.token@domain>` (app/outbox/mime.py): the token
   must be the one stored with that outbox row;
 - the variables the email carried in X-Mailgun-Variables (`outbox_id`, and
-  `sig`, the return path's signature of it: app/bounces/return_path.py),
+  `sig`, the return path's signature of it: app/outbox/return_path.py),
   which Mailgun hands back in `user-variables`.
 
 Mailgun signs the timestamp and a random token (HMAC-SHA256, keyed with
@@ -25,7 +25,7 @@ or stale (retried: a wrong key or clock can be put right meanwhile).
 
 An event: "failed" with severity "permanent" is a failure whose verdict
 (whose fault) comes from Mailgun's reason and the server's words
-(app/bounces/verdicts.py); "temporary" is only a warning (Mailgun tries
+(app/outbox/verdicts.py); "temporary" is only a warning (Mailgun tries
 again, and sends a permanent failure if it gives up), like a DSN's
 "delayed"; "complained" is a complaint. Anything else changes nothing.
 """
@@ -46,12 +46,12 @@ from sqlalchemy.exc import IntegrityError
 from app.bounces.handling import handle
 from app.bounces.models import BounceType, WebhookToken
 from app.bounces.reports import Report, without_addresses
-from app.bounces.return_path import outbox_signature
-from app.bounces.verdicts import judge
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.mime import outbox_reference
 from app.outbox.models import OutboxEmail
+from app.outbox.return_path import outbox_signature
+from app.outbox.verdicts import judge
 
 log = logging.getLogger(__name__)
 REPLAY_WINDOW = timedelta(minutes=5)

@@ -4,21 +4,12 @@ and complaint rates count, and the guard against acting on a report twice."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Model, utcnow
-
-
-class BounceType(StrEnum):
-    """Whose fault a failure was (app/bounces/verdicts.py decides)."""
-
-    RECIPIENT = "recipient"  # the address will never take mail ("user unknown")
-    TRANSIENT = "transient"  # not now ("mailbox full"): three in a row suppress a subscriber
-    SITE = "site"  # ours: blocked, spam, SPF/DKIM/DMARC, policy; never the recipient's
-    COMPLAINT = "complaint"  # the recipient reported it as spam (ARF, JMRP)
+from app.outbox.verdicts import BounceType  # whose fault: the queue's rules
 
 
 class Bounce(Model):

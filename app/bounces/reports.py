@@ -1,7 +1,7 @@
 """Reading a bounce report, a complaint or an automatic reply: which email it
-is about, and whose fault the failure was (app/bounces/verdicts.py).
+is about, and whose fault the failure was (app/outbox/verdicts.py).
 
-The email is found only by its return path (app/bounces/return_path.py): in
+The email is found only by its return path (app/outbox/return_path.py): in
 the envelope recipients the report arrived for, the report's own address
 headers, an ARF report's Original-Mail-From, or the headers of the original
 message it quotes. RFC 3464 delivery status notifications and RFC 5965 (ARF)
@@ -31,8 +31,8 @@ from email.utils import getaddresses
 from flufl.bounce import all_failures
 
 from app.bounces.models import BounceType
-from app.bounces.return_path import outbox_id_in
-from app.bounces.verdicts import by_text, judge, ses_verdict, status_in
+from app.outbox.return_path import outbox_id_in
+from app.outbox.verdicts import by_text, judge, ses_verdict, status_in
 
 log = logging.getLogger(__name__)
 

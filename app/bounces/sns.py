@@ -9,7 +9,7 @@ without its signature is refused before anything is fetched; one whose
 certificate cannot be had is refused too (logged, with the host and the
 error's class). The email it is about is found by its return path: SES
 reports the envelope sender it was given (`mail.source`), which is the
-email's VERP address (app/bounces/return_path.py).
+email's VERP address (app/outbox/return_path.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import current_app
 
 from app.bounces.reports import Report, notice_verdict, without_addresses
-from app.bounces.return_path import outbox_id_in
+from app.outbox.return_path import outbox_id_in
 
 log = logging.getLogger(__name__)
 # SNS's own host in a region, and a .pem file on it. "sns.<anything>.amazonaws.com"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import joinedload
+
 from app.letters import emails
+from app.letters.models import Letter
 from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
 from app.letters.submission import expire_unconfirmed, send_reminders
 from app.outbox import jobs, kinds
-from app.outbox.models import EmailKind
+from app.outbox.kinds import Addressee
+from app.outbox.models import EmailKind, OutboxEmail
 
 BUILDERS = {
     EmailKind.CONFIRMATION: emails.confirmation,
@@ -21,12 +25,42 @@ BUILDERS = {
 }
 
 
+def to_writer(row: OutboxEmail) -> Addressee | None:
+    """A letter's email to the person who wrote it, in the language they wrote in."""
+    letter = row.letter
+    return Addressee(letter.sender_email, letter.language) if letter is not None else None
+
+
+def to_office(row: OutboxEmail) -> Addressee | None:
+    """A letter's email to its MP's office, in English."""
+    letter = row.letter
+    return Addressee(letter.mp.email or "", "en") if letter is not None else None
+
+
+def loading(alerts: bool | None) -> list:
+    """A letter's email is built from its letter, MP, campaign and constituency,
+    joined in the claim's one query (four more SELECT ... IN queries cost the
+    worker more CPU a row than the joins do: docs/performance.md). A claim of
+    alert mail only needs none of it."""
+    if alerts:
+        return []
+    letter = joinedload(OutboxEmail.letter)
+    return [
+        letter.joinedload(Letter.mp),
+        letter.joinedload(Letter.campaign),
+        letter.joinedload(Letter.constituency),
+    ]
+
+
 def register() -> None:
     # What each email's outcome does to its letter is in app/letters/outcomes.py.
     for kind, build in BUILDERS.items():
+        to_mp = kind == EmailKind.MP_LETTER
         kinds.declare(kind, kinds.Kind(
-            build, on_sent=SENT.get(kind), on_failed=FAILED.get(kind), on_retry=RETRY.get(kind),
-            on_unbuilt=UNBUILT, in_english=kind == EmailKind.MP_LETTER,
+            build, addressee=to_office if to_mp else to_writer, on_sent=SENT.get(kind),
+            on_failed=FAILED.get(kind), on_retry=RETRY.get(kind), on_unbuilt=UNBUILT,
+            in_english=to_mp,
         ))  # fmt: skip
+    kinds.declare_loading(loading)
     jobs.declare(send_reminders, 60)
     jobs.declare(expire_unconfirmed, 60)

@@ -36,11 +36,12 @@ from sqlalchemy import (
 from app.db import text_value, utcnow
 from app.extensions import db
 from app.letters.models import ALLOWED_TRANSITIONS, Letter, LetterStatus, event_insert
+from app.outbox.kinds import JoinedOutcome
 from app.outbox.models import EmailKind, OutboxEmail, letter_email_insert
 
 
 @dataclass(frozen=True)
-class LetterOutcome:
+class LetterOutcome(JoinedOutcome):
     """`detail` is the letter's event ("{reason}" is filled in). With `move_to`,
     a letter still QUEUED moves there (stamping `stamp` with the time) and
     `then_queue` is queued; one that has moved on meanwhile (an admin stopped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.letters.outbox import to_office
 from app.offices import digests, emails
 from app.outbox import jobs, kinds
 from app.outbox.models import EmailKind
@@ -10,7 +11,9 @@ from app.outbox.models import EmailKind
 def register() -> None:
     # A digest's outcome applies to every letter in it (app/offices/digests.py).
     kinds.declare(EmailKind.DIGEST, kinds.Kind(
-        emails.digest, on_sent=digests.delivered, on_failed=digests.failed, in_english=True,
+        emails.digest, addressee=to_office, on_sent=digests.delivered, on_failed=digests.failed,
+        in_english=True,
     ))  # fmt: skip
-    kinds.declare(EmailKind.OFFICE_LINK, kinds.Kind(emails.office_link, in_english=True))
+    kinds.declare(EmailKind.OFFICE_LINK,
+                  kinds.Kind(emails.office_link, addressee=to_office, in_english=True))  # fmt: skip
     jobs.declare(digests.send_digests, 300)  # the daily digests offices chose

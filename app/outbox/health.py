@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.accounts.models import AdminUser, Role
-from app.bounces.models import Bounce, BounceType
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.links import external_url
@@ -130,15 +130,26 @@ def tell_the_admins_of_refusals(session, diagnostic: str) -> None:
         _tell_the_admins(session, f"a receiving server refused our mail: {diagnostic}")
 
 
+# What bounce reports say of refusals for the site's reasons since a time:
+# (how many, the newest one's words). The bounces feature plugs it in
+# (app/bounces/outbox.py); with none plugged in, there are none.
+Refusals = Callable[[datetime], tuple[int, str | None]]
+REFUSALS: dict[str, Refusals] = {}
+
+
+def declare_refusals(refusals: Refusals) -> None:
+    REFUSALS["bounces"] = refusals
+
+
+def refusals_since(since: datetime) -> tuple[int, str | None]:
+    found = [source(since) for source in REFUSALS.values()]
+    return (sum(n for n, _ in found), next((said for _, said in found if said), None))
+
+
 def latest_refusal(now: datetime) -> str | None:
     """What the newest receiving server that refused our mail for the site's
     reasons said, within REFUSALS_SHOWN_FOR, or None."""
-    return db.session.scalar(
-        select(Bounce.diagnostic)
-        .where(Bounce.type == BounceType.SITE, Bounce.received_at >= now - REFUSALS_SHOWN_FOR)
-        .order_by(Bounce.id.desc())
-        .limit(1)
-    )
+    return refusals_since(now - REFUSALS_SHOWN_FOR)[1]
 
 
 def _refusal_problem() -> str | None:
@@ -227,9 +238,7 @@ def mail_health() -> MailHealth:
     last_unbuilt = db.session.scalar(
         select(OutboxEmail.last_error).where(*not_built).order_by(OutboxEmail.id.desc()).limit(1)
     )
-    refusals = (Bounce.type == BounceType.SITE, Bounce.received_at >= now - REFUSALS_SHOWN_FOR)
-    refused = db.session.scalar(select(func.count()).where(*refusals))
-    last_refusal = latest_refusal(now)
+    refused, last_refusal = refusals_since(now - REFUSALS_SHOWN_FOR)
     paused = db.session.scalars(
         select(DomainPause).where(DomainPause.until > now).order_by(DomainPause.until.desc())
     ).all()

@@ -9,19 +9,26 @@ imports no feature to know them.
 - `build(row)` returns the email, None when it no longer needs sending (its
   letter was confirmed or stopped meanwhile), or raises Unsendable (the
   recipient cannot be mailed) or Unbuildable (a site problem);
+- `addressee(row)` says who reads it: their address (whose domain a refusal
+  pauses, app/outbox/pauses.py) and the language they used the site in;
+  without one, the row's own `to_address` and `language`;
 - `on_sent`, `on_failed`, `on_retry`, `on_unbuilt(row, reason)` run in the transaction
-  that records the outcome. A `LetterOutcome` (app/letters/outcomes.py)
-  changes the email's letter; on PostgreSQL it is joined to the outcome's
-  own UPDATE as one statement;
+  that records the outcome. A `JoinedOutcome` (such as app/letters/outcomes.py's
+  `LetterOutcome`) is joined, on PostgreSQL, to the outcome's own UPDATE
+  as one statement;
 - `bulk` kinds (alerts) are queued at BULK_PRIORITY, after every
   transactional email, and sent at ALERT_SEND_RATE;
 - `in_english` kinds go to MPs' offices and the people running the site.
+
+And what the worker loads with the rows it claims is declared by the
+features whose emails need it (`declare_loading`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.i18n import current_language, force_locale
 from app.outbox.health import site_problem_email
@@ -32,9 +39,32 @@ OnOutcome = Callable[[OutboxEmail, str | None], None]  # on_sent's reason is Non
 OnFailure = Callable[[OutboxEmail, str], None]  # on_failed's and on_retry's is the error
 
 
+class Addressee(NamedTuple):
+    address: str
+    language: str
+
+
+class JoinedOutcome:
+    """An outcome hook the outcome writer may join to the email's own fenced
+    UPDATE (app/adapters/pg_outcomes.py's JoinableOutcome); any other hook
+    runs in a transaction with that UPDATE."""
+
+    def apply(self, connection, owner_id: int | None, reason: str | None) -> None:
+        """Run after the fenced UPDATE, in its transaction."""
+        raise NotImplementedError
+
+    def params(self, reason: str | None) -> dict:
+        raise NotImplementedError
+
+    def joined_to(self, fenced_update):
+        """One statement: the fenced UPDATE and this outcome together."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class Kind:
     build: Callable[[OutboxEmail], Email | None]
+    addressee: Callable[[OutboxEmail], Addressee | None] | None = None
     on_sent: OnOutcome | None = None
     on_failed: OnFailure | None = None
     on_retry: OnFailure | None = None
@@ -53,6 +83,20 @@ KINDS: dict[str, Kind] = {}
 def declare(kind: EmailKind, spec: Kind) -> None:
     """A feature's email kind (declaring it again replaces it: an app made twice)."""
     KINDS[kind] = spec
+
+
+# Loader options for the rows a worker claims, by feature: `options(alerts)`
+# is called with True for a claim of alert mail only, else False or None.
+LOADING: dict[str, Callable[[bool | None], list]] = {}
+
+
+def declare_loading(options: Callable[[bool | None], list]) -> None:
+    LOADING[f"{options.__module__}.{options.__qualname__}"] = options
+
+
+def loading(alerts: bool | None) -> list:
+    """Every feature's loader options for a claim."""
+    return [option for options in LOADING.values() for option in options(alerts)]
 
 
 # The outbox's own: the admins' email about a site problem.
@@ -82,7 +126,14 @@ def reader_language(row: OutboxEmail) -> str:
         return "en"
     if row.language:
         return row.language
-    if row.letter is not None:
-        return row.letter.language
-    subscriber = row.to_subscriber
-    return subscriber.language if subscriber is not None else "en"
+    found = kind.addressee(row) if kind is not None and kind.addressee else None
+    return found.language if found else "en"
+
+
+def recipient_address(row: OutboxEmail) -> str:
+    """Who its email goes to (as its builder addresses it)."""
+    if row.to_address:
+        return row.to_address
+    kind = KINDS.get(row.kind)
+    found = kind.addressee(row) if kind is not None and kind.addressee else None
+    return found.address if found else ""

@@ -29,8 +29,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from flask import current_app
 
 from app.adapters.smtp import RawEmail
-from app.bounces.return_path import outbox_signature
 from app.outbox.models import OutboxEmail
+from app.outbox.return_path import outbox_signature
 from app.text import is_header_safe
 
 # What a builder returns: rendered bytes with their envelope, or (an address

@@ -1,7 +1,7 @@
 """Pausing mail to a domain whose servers refuse the site itself.
 
 A refusal for the site's reasons (a blocklist, its IP's reputation, a failed
-SPF, DKIM or DMARC check: app/bounces/verdicts.py says which), whether the
+SPF, DKIM or DMARC check: app/outbox/verdicts.py says which), whether the
 receiving server said so while the worker was sending or later in a bounce
 report, is booked on nobody. Sending more to that domain only deepens the
 block, so mail to it waits: an hour after the first refusal, then 4, 12 and
@@ -22,8 +22,9 @@ from app.accounts import audit
 from app.adapters.smtp import RawEmail
 from app.db import utcnow, write_transaction
 from app.extensions import db
+from app.outbox.kinds import recipient_address
 from app.outbox.mime import Email
-from app.outbox.models import DomainPause, EmailKind, OutboxEmail
+from app.outbox.models import DomainPause, OutboxEmail
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +46,9 @@ def recipient_of(email: Email) -> str:
 
 
 def recipient_domain(row: OutboxEmail) -> str:
-    """The domain an outbox row's email went to (as its builder addresses it:
+    """The domain an outbox row's email went to (its kind's addressee:
     app/outbox/kinds.py): an MP's office, a subscriber, a constituent."""
-    if row.to_address:
-        return domain_of(row.to_address)
-    if row.kind in (EmailKind.MP_LETTER, EmailKind.DIGEST):
-        return domain_of(row.letter.mp.email) if row.letter else ""
-    subscriber = row.to_subscriber
-    if subscriber is not None:
-        return domain_of(subscriber.email)
-    return domain_of(row.letter.sender_email) if row.letter else ""
+    return domain_of(recipient_address(row))
 
 
 def pause(session, domain: str, reason: str, now: datetime | None = None) -> datetime | None:

@@ -1,5 +1,5 @@
 """The last step before an email leaves: its return path names it (VERP,
-app/bounces/return_path.py) and, when a key is configured, it is DKIM-signed
+app/outbox/return_path.py) and, when a key is configured, it is DKIM-signed
 (app/adapters/dkim.py), for every kind alike.
 
 The rare email whose addresses need SMTPUTF8 (built as an EmailMessage and
@@ -14,9 +14,9 @@ from flask import current_app
 
 from app.adapters.dkim import Signer
 from app.adapters.smtp import RawEmail
-from app.bounces.return_path import return_path
 from app.outbox.mime import Email, site_sender
 from app.outbox.models import OutboxEmail
+from app.outbox.return_path import return_path
 
 
 def signed(row: OutboxEmail, email: Email) -> Email:

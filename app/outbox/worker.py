@@ -30,26 +30,21 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, select, update
-from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import metrics
 from app.adapters.pg_outcomes import OutcomeWriter, outcome_writer
 from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendError, transport
-from app.alerts.models import Alert, AlertRecipient
-from app.bounces.models import BounceType
-from app.bounces.verdicts import judge, status_in
 from app.db import describe_error, utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import Letter
-from app.letters.outcomes import LetterOutcome
 from app.outbox import pauses
 from app.outbox.health import UNBUILT_PREFIX, Heartbeat
 from app.outbox.jobs import Job, jobs
-from app.outbox.kinds import KINDS, build_email
+from app.outbox.kinds import KINDS, JoinedOutcome, build_email, loading
 from app.outbox.mime import NotYet, Unbuildable, Unsendable
 from app.outbox.models import BULK_PRIORITY, OutboxEmail, OutboxStatus
 from app.outbox.signing import signed
+from app.outbox.verdicts import BounceType, judge, status_in
 
 log = logging.getLogger(__name__)
 
@@ -171,27 +166,11 @@ def release(claim: Claim, ids: list[int]) -> int:
 
 
 def load_rows(ids: list[int], *, alerts: bool | None = None) -> list[OutboxEmail]:
-    """The claimed rows with everything their emails need, in a few queries.
-
-    A letter's row comes with its letter, MP, campaign and constituency joined
-    in the one query (four more SELECT ... IN queries cost the worker more CPU
-    a row than the joins do; docs/performance.md). An alert claim
-    (`alerts=True`) needs only its recipients: the letter relations would
-    cost a join each for nothing.
+    """The claimed rows with everything their emails need, in a few queries:
+    what each feature declared its emails need (app/outbox/kinds.py's
+    `loading`). An alert claim (`alerts=True`) asks for less.
     """
-    recipient = selectinload(OutboxEmail.alert_recipient)
-    options = [
-        recipient.selectinload(AlertRecipient.subscriber),
-        recipient.selectinload(AlertRecipient.alert).selectinload(Alert.campaign),
-    ]
-    if not alerts:
-        letter = joinedload(OutboxEmail.letter)
-        options += [
-            letter.joinedload(Letter.mp),
-            letter.joinedload(Letter.campaign),
-            letter.joinedload(Letter.constituency),
-            selectinload(OutboxEmail.subscriber),
-        ]
+    options = loading(alerts)
     # Anything this session loaded before is refreshed by the query below, so
     # no email is built from a letter's old state (cheaper than populate_existing,
     # which resets every row loaded, old or new).
@@ -235,7 +214,7 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
     params = {"row_id": row.id, "token": claim.token}
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
-    if claim.outcomes is not None and (hook is None or isinstance(hook, LetterOutcome)):
+    if claim.outcomes is not None and (hook is None or isinstance(hook, JoinedOutcome)):
         claim.outcomes.write(row.id, statement, params, hook, row.letter_id, reason)
         return
     with write_transaction() as session:  # a hook, or no connection was ever opened
@@ -439,7 +418,7 @@ def _record(row: OutboxEmail, claim: Claim, error: SendError | None, result: Pas
         result.sent += 1
     elif isinstance(error, PermanentSendError):
         # A refusal is the recipient's only when its words say so: a blocklist
-        # or a failed DMARC check at RCPT is the site's (app/bounces/verdicts.py).
+        # or a failed DMARC check at RCPT is the site's (app/outbox/verdicts.py).
         verdict = judge(status_in(error.reason), error.reason, permanent=True)
         if verdict == BounceType.SITE:
             _pause_its_domain(row, claim, error.reason, result)

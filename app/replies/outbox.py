@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.letters.outbox import to_writer
 from app.outbox import jobs, kinds
 from app.outbox.models import EmailKind
 from app.replies import emails
@@ -9,5 +10,5 @@ from app.replies.questionnaire import ask_due
 
 
 def register() -> None:
-    kinds.declare(EmailKind.DID_REPLY, kinds.Kind(emails.did_reply))
+    kinds.declare(EmailKind.DID_REPLY, kinds.Kind(emails.did_reply, addressee=to_writer))
     jobs.declare(ask_due, 60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.bounces.return_path import return_path
+from app.outbox.return_path import return_path
 
 BOUNCE_DOMAIN = "bounces.example.org"
 SAMPLES = Path(__file__).parent / "samples"

@@ -10,9 +10,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from app.bounces.return_path import outbox_id_in
 from app.extensions import db
 from app.letters.submission import confirm_letter
+from app.outbox.return_path import outbox_id_in
 from tests.bounces.builders import BOUNCE_DOMAIN
 from tests.builders.alerts import an_admin, new_alert, send, subscriber
 from tests.builders.letters import submit

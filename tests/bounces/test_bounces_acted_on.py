@@ -21,11 +21,11 @@ from app.bounces.handling import handle
 from app.bounces.intake import smtp_intake
 from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
-from app.bounces.return_path import return_path
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
+from app.outbox.return_path import return_path
 from app.reference.mps import set_email_override
 from devtools.mailcatcher import free_port
 from tests.bounces.builders import BOUNCE_DOMAIN, sample

@@ -16,12 +16,12 @@ from sqlalchemy import func, select, text
 
 from app.alerts.models import SubscriberStatus
 from app.bounces.models import Bounce, BounceType, WebhookToken
-from app.bounces.return_path import outbox_signature
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import LetterStatus
 from app.outbox.mime import message_id
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
+from app.outbox.return_path import outbox_signature
 from tests.bounces.signers import MAILGUN_KEY, mailgun_event
 from tests.builders.alerts import alert_sending_to, an_admin, subscriber
 from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter
@@ -361,7 +361,7 @@ def test_a_permanent_failure_with_an_odd_delivery_status_is_still_taken(site, ma
     event["delivery-status"] = {"code": None, "message": None, "enhanced-code": 5}
     response = post(site, mailgun_event(event))
     assert response.status_code == 200
-    # A permanent failure that names no cause: app/bounces/verdicts.py decides.
+    # A permanent failure that names no cause: app/outbox/verdicts.py decides.
     assert db.session.scalar(select(Bounce.outbox_email_id)) == row.id
 
 

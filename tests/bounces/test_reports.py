@@ -8,7 +8,7 @@ import pytest
 
 from app.bounces.models import BounceType
 from app.bounces.reports import read_report
-from app.bounces.return_path import outbox_id_in, return_path
+from app.outbox.return_path import outbox_id_in, return_path
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 
 

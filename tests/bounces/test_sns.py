@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from app.alerts.models import SubscriberStatus
 from app.bounces import sns
 from app.bounces.models import Bounce
-from app.bounces.return_path import return_path
 from app.extensions import db
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
+from app.outbox.return_path import return_path
 from tests.bounces.builders import BOUNCE_DOMAIN
 from tests.bounces.signers import SNS_CERT_URL, SNS_TOPIC, SnsSigner
 from tests.builders.alerts import subscriber

@@ -16,11 +16,11 @@ from sqlalchemy import func, select, update
 from app.bounces.intake import smtp_intake
 from app.bounces.models import Bounce, BounceType, ReadReport
 from app.bounces.reports import read_report
-from app.bounces.return_path import return_path
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.outbox.models import DomainPause, EmailKind, OutboxEmail
+from app.outbox.return_path import return_path
 from devtools.mailcatcher import free_port
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 from tests.builders.admins import ADMIN_PASSWORD

@@ -22,8 +22,18 @@ in docs/deliverability.md.
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
-from app.bounces.models import BounceType
+
+class BounceType(StrEnum):
+    """Whose fault a failure was (judge() below decides): of a refusal at
+    sending, of a bounce report, and of any other work the outbox does."""
+
+    RECIPIENT = "recipient"  # the address will never take mail ("user unknown")
+    TRANSIENT = "transient"  # not now ("mailbox full"): three in a row suppress a subscriber
+    SITE = "site"  # ours: blocked, spam, SPF/DKIM/DMARC, policy; never the recipient's
+    COMPLAINT = "complaint"  # the recipient reported it as spam (ARF, JMRP)
+
 
 # An enhanced status code (RFC 3463) where a server puts one: at the start of
 # a Status field, or right after an SMTP reply code.
