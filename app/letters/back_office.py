@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -15,6 +15,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import IllegalTransition, Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
+from app.reference.models import MP
 from app.text import normalise_email
 
 PAGE = 50
@@ -140,3 +141,27 @@ def mark_delivered(admin, letter_id: int) -> Letter:
         letter.sent_at = utcnow()
 
     return _change(admin, letter_id, "letter.marked_delivered", change)
+
+
+@dataclass(frozen=True)
+class Failing:
+    mp: MP
+    failed: int
+    last_failure: datetime | None
+
+
+def failing() -> list[Failing]:
+    """MPs whose letters have failed to deliver, most failures first."""
+    rows = db.session.execute(
+        select(Letter.mp_id, func.count(), func.max(Letter.created_at))
+        .where(Letter.status == LetterStatus.FAILED)
+        .group_by(Letter.mp_id)
+        .order_by(func.count().desc())
+    ).all()
+    mps = {
+        mp.id: mp
+        for mp in db.session.scalars(
+            select(MP).options(joinedload(MP.constituency)).where(MP.id.in_([r[0] for r in rows]))
+        )
+    }
+    return [Failing(mps[mp_id], n, last) for mp_id, n, last in rows if mp_id in mps]

@@ -22,7 +22,6 @@ from app import metrics
 from app.alerts.subscribers import CONSENT_WORDING, confirm_with_letter, record_consent
 from app.campaigns.finding import CampaignNotOpen, LetterRules
 from app.campaigns.models import Campaign
-from app.campaigns.suggested import personal_edit_problem
 from app.db import begin_write, utcnow, write_transaction
 from app.extensions import db
 from app.i18n import N_, current_language, gettext
@@ -30,6 +29,7 @@ from app.letters import moderation
 from app.letters.models import ACTIVE_STATUSES, WRITTEN_STATUSES, Attribution, Letter, LetterStatus
 from app.letters.routing import clear_to_go
 from app.letters.storage import insert_letter
+from app.letters.suggested import personal_edit_problem
 from app.outbox.caps import within_cap
 from app.outbox.models import EmailKind, OutboxEmail
 from app.parliament import dissolution

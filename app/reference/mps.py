@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.accounts import audit
 from app.db import write_transaction
 from app.extensions import db
-from app.letters.models import Letter, LetterStatus
 from app.reference.cache import bump_reference_version
 from app.reference.models import MP
 
@@ -63,27 +59,3 @@ def bounced() -> list[MP]:
         select(MP).options(joinedload(MP.constituency)).where(MP.bounced_address.is_not(None))
     )
     return sorted((mp for mp in flagged if mp.address_bounced), key=lambda mp: mp.name)
-
-
-@dataclass(frozen=True)
-class Failing:
-    mp: MP
-    failed: int
-    last_failure: datetime | None
-
-
-def failing() -> list[Failing]:
-    """MPs whose letters have failed to deliver, most failures first."""
-    rows = db.session.execute(
-        select(Letter.mp_id, func.count(), func.max(Letter.created_at))
-        .where(Letter.status == LetterStatus.FAILED)
-        .group_by(Letter.mp_id)
-        .order_by(func.count().desc())
-    ).all()
-    mps = {
-        mp.id: mp
-        for mp in db.session.scalars(
-            select(MP).options(joinedload(MP.constituency)).where(MP.id.in_([r[0] for r in rows]))
-        )
-    }
-    return [Failing(mps[mp_id], n, last) for mp_id, n, last in rows if mp_id in mps]

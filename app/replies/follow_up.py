@@ -15,12 +15,12 @@ import secrets
 from sqlalchemy import select
 
 from app.campaigns.languages import in_language
-from app.campaigns.suggested import INSTRUCTION
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.i18n import N_, force_locale, gettext, long_date
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import LetterProblem, route_confirmed
+from app.letters.suggested import INSTRUCTION
 from app.reference.representatives import seat_by_constituency_id
 from app.replies.models import Answer, ReplyQuestion
 from app.sharing.sharing import new_share_code

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup, escape
 
-from app.campaigns.suggested import suggested_letter
 from app.config import ConfigError
 from app.i18n import site_name
+from app.letters.suggested import suggested_letter
 from app.links import external_url
 from app.parliament import dissolution
 from app.text import markdown_to_html

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.campaigns.suggested import suggested_letter
 from app.letters.models import LetterStatus
 from app.letters.moderation import jaccard
 from app.letters.own_words import shingles, words
 from app.letters.submission import confirm_letter, confirmation_token
+from app.letters.suggested import suggested_letter
 from app.reference.representatives import find_mp
 from tests.builders.letters import PERSONAL_BODY, demo_campaign, submit
 

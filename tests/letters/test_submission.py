@@ -8,7 +8,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.campaigns.demo import DEMO_CAMPAIGN
-from app.campaigns.suggested import suggested_letter
 from app.extensions import db
 from app.letters.models import (
     ALLOWED_TRANSITIONS,
@@ -28,6 +27,7 @@ from app.letters.submission import (
     expire_unconfirmed,
     send_reminders,
 )
+from app.letters.suggested import suggested_letter
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reference.representatives import find_mp
 from tests.builders.letters import LETTER, demo_campaign, submit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.extensions import db
+from app.letters import back_office
 from app.reference import mps as mp_service
 from app.reference.models import MP
 from app.web.admin import bp
@@ -23,7 +24,7 @@ def mps():
         "admin/mps.html",
         unreachable=mp_service.unreachable(),
         bounced=mp_service.bounced(),
-        failing=mp_service.failing(),
+        failing=back_office.failing(),
         found=found[:50],
         name=name,
     )

@@ -19,7 +19,6 @@ from app.campaigns.finding import list_public_campaigns, thank_you_html
 from app.campaigns.languages import in_language
 from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
-from app.campaigns.suggested import names_another_seat, readdressed, suggested_letter
 from app.db import utcnow
 from app.i18n import gettext
 from app.letters.models import LetterStatus
@@ -34,6 +33,7 @@ from app.letters.submission import (
     finished_body,
     letter_for_token,
 )
+from app.letters.suggested import names_another_seat, readdressed, suggested_letter
 from app.parliament import dissolution
 from app.partners.partners import safe_return_url
 from app.reference.postcodes import NoMPForArea, PostcodeError
