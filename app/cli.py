@@ -161,7 +161,7 @@ def data_status() -> None:
 def demo_seed() -> None:
     """Create the demo campaign (MPs' expenses, as in 2009) if it is missing."""
     from app.campaigns.demo import seed_demo_campaign
-    from app.partners.partners import save_partner
+    from app.partners.registry import save_partner
 
     campaign = seed_demo_campaign()
     click.echo(f"Demo campaign: /c/{campaign.slug}")
@@ -186,7 +186,7 @@ def demo_seed() -> None:
 @click.option("--disabled", is_flag=True, help="Create it switched off.")
 def partner_add(slug: str, name: str, origins: tuple[str, ...], disabled: bool) -> None:
     """Register (or update) a partner and the origins its widget may run on."""
-    from app.partners.partners import PartnerError, save_partner
+    from app.partners.registry import PartnerError, save_partner
 
     try:
         partner = save_partner(slug, name=name, origins=list(origins), active=not disabled)
@@ -199,7 +199,7 @@ def partner_add(slug: str, name: str, origins: tuple[str, ...], disabled: bool) 
 @partner_cli.command("list")
 def partner_list() -> None:
     """Every partner, its state and origins."""
-    from app.partners.partners import list_partners
+    from app.partners.registry import list_partners
 
     for partner in list_partners():
         state = "active" if partner.active else "disabled"
@@ -220,7 +220,7 @@ def partner_enable(slug: str) -> None:
 
 
 def _set_partner(slug: str, *, active: bool) -> None:
-    from app.partners.partners import PartnerError, set_active
+    from app.partners.registry import PartnerError, set_active
 
     try:
         set_active(slug, active)

@@ -35,7 +35,7 @@ def fill(app, letters: int) -> None:
     from app.extensions import db
     from app.letters.models import Letter
     from app.partners.models import Partner
-    from app.partners.partners import save_partner
+    from app.partners.registry import save_partner
     from app.reference.models import Constituency
 
     rng = random.Random(2009)

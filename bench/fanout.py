@@ -50,12 +50,13 @@ def prepare(database_url: str, recipients: int, port: int):
 
 
 def new_alert(admin, subject):
-    from app.alerts import alerts
+    from app.alerts import sending
     from app.alerts.models import Segment
     from app.campaigns.models import Campaign
+    from app.extensions import db
 
-    campaign_id = alerts.db.session.scalar(select(Campaign.id))
-    return alerts.save_alert(
+    campaign_id = db.session.scalar(select(Campaign.id))
+    return sending.save_alert(
         admin, None, campaign_id=campaign_id, subject=subject, segment=Segment.ALL,
         body_markdown="MPs vote **on Thursday**. Please write to yours today: it takes five minutes.\n\n"
                       "[Why it matters](https://example.org/why)",
@@ -66,7 +67,7 @@ def new_alert(admin, subject):
 def baseline_messages(app) -> list[tuple[str, str, bytes]]:
     """The alert's messages, built by the real builder, before any timing starts."""
     from app.accounts.models import AdminUser
-    from app.alerts import alerts
+    from app.alerts import sending
     from app.extensions import db
     from app.outbox.kinds import build_email
     from app.outbox.models import OutboxEmail
@@ -75,8 +76,8 @@ def baseline_messages(app) -> list[tuple[str, str, bytes]]:
     with app.app_context():
         admin = db.session.scalar(select(AdminUser))
         alert = new_alert(admin, "Baseline copy")
-        alerts.start_sending(alert, admin)
-        while alerts.fan_out(batch=20_000):
+        sending.start_sending(alert, admin)
+        while sending.fan_out(batch=20_000):
             pass
         ids = db.session.scalars(
             select(OutboxEmail.id).where(OutboxEmail.alert_id == alert.id).order_by(OutboxEmail.id)
@@ -86,14 +87,15 @@ def baseline_messages(app) -> list[tuple[str, str, bytes]]:
             for row in load_rows(ids[start : start + 2000]):
                 email = build_email(row)  # a RawEmail: exactly the bytes a worker sends
                 built.append((email.sender, email.recipient, email.data))
-        alerts.cancel_alert(alert, admin)  # its outbox rows must not be sent by our run
+        sending.cancel_alert(alert, admin)  # its outbox rows must not be sent by our run
         db.session.remove()
     return built
 
 
 def ours(app) -> float:
     from app.accounts.models import AdminUser
-    from app.alerts import alerts
+    from app.alerts import sending
+    from app.alerts.models import Alert
     from app.extensions import db
     from app.outbox.worker import run_worker
 
@@ -103,7 +105,7 @@ def ours(app) -> float:
         db.session.remove()
     with app.app_context():
         started = time.perf_counter()
-        alerts.start_sending(db.session.get(alerts.Alert, alert.id), admin)
+        sending.start_sending(db.session.get(Alert, alert.id), admin)
         result = run_worker(once=True)
         elapsed = time.perf_counter() - started
         db.session.remove()

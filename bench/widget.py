@@ -40,7 +40,7 @@ def main() -> None:
 
     from app import create_app
     from app.extensions import db
-    from app.partners.partners import save_partner
+    from app.partners.registry import save_partner
     from app.partners.widget import current_release
     from devtools.browser import launch_chromium
     from devtools.mailcatcher import free_port

@@ -21,7 +21,7 @@ from flask import current_app
 from markupsafe import escape
 
 from app.adapters.smtp import RawEmail
-from app.alerts.alerts import click_token
+from app.alerts.measuring import click_token
 from app.alerts.models import Alert, AlertStatus, SubscriberStatus
 from app.alerts.subscribers import (
     mark_suppressed,

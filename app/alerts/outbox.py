@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import selectinload
 
 from app.alerts import emails
-from app.alerts.alerts import fan_out, finish_alerts
 from app.alerts.models import Alert, AlertRecipient
+from app.alerts.sending import fan_out, finish_alerts
 from app.outbox import jobs, kinds
 from app.outbox.kinds import Addressee
 from app.outbox.models import EmailKind, OutboxEmail

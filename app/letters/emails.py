@@ -26,7 +26,7 @@ from app.outbox.mime import (
 )
 from app.outbox.models import OutboxEmail
 from app.parliament import dissolution
-from app.sharing.sharing import personal_link
+from app.sharing.links import personal_link
 
 
 def _letter(row: OutboxEmail) -> Letter:

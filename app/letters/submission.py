@@ -36,7 +36,7 @@ from app.parliament import dissolution
 from app.privacy.retention import erased_key
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, Seat, WrongConstituency, resolve_seat
-from app.sharing.sharing import new_share_code
+from app.sharing.links import new_share_code
 from app.text import fill_placeholders, has_control_characters, is_single_line, normalise_email
 from app.tokens import ExpiredToken, InvalidToken, Purpose, sign, unsign
 

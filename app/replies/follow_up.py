@@ -23,7 +23,7 @@ from app.letters.submission import LetterProblem, route_confirmed
 from app.letters.suggested import INSTRUCTION
 from app.reference.representatives import seat_by_constituency_id
 from app.replies.models import Answer, ReplyQuestion
-from app.sharing.sharing import new_share_code
+from app.sharing.links import new_share_code
 from app.text import fill_placeholders, has_control_characters, is_single_line
 
 FOLLOWED_UP = N_("You have already sent a follow-up to this letter.")

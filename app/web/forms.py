@@ -143,7 +143,7 @@ class LetterForm(FlaskForm, LetterFields):
     """The microsite's letter form: the letter, CSRF, and the page's own fields."""
 
     form_ticket = HiddenField()
-    ref = HiddenField()  # credit for a share link or an alert (see app/sharing/sharing.py)
+    ref = HiddenField()  # credit for a share link or an alert (see app/sharing/links.py)
     # The constituency whose MP the suggested letter was filled in for: a
     # postcode changed since must not leave "Dear <the other MP>" in it.
     composed_for = HiddenField(filters=[_strip])

@@ -13,7 +13,7 @@ import time
 from freezegun import freeze_time
 from sqlalchemy import event, func, insert, select, text, update
 
-from app.alerts import alerts, segments, subscribers
+from app.alerts import measuring, segments, sending, subscribers
 from app.alerts.models import (
     Alert,
     AlertRecipient,
@@ -228,9 +228,9 @@ def test_a_crashed_fan_out_resumes_and_mails_everyone_once(make_app, mail_server
     with app.app_context():
         admin = an_admin()
         alert = alert_sending_to(admin, [f"reader{i}@example.com" for i in range(25)])
-        alerts._fan_out_batch(alert.id, 10)  # the first batch, then the worker "dies"
+        sending._fan_out_batch(alert.id, 10)  # the first batch, then the worker "dies"
         assert db.session.scalar(select(func.count()).select_from(AlertRecipient)) == 10
-        alerts._fan_out_batch(alert.id, 10)  # a restarted worker carries on
+        sending._fan_out_batch(alert.id, 10)  # a restarted worker carries on
         deliver()  # ... and finishes the job
         received = [r for m in mail_server.messages for r in m.rcpt_tos]
         assert sorted(received) == sorted(f"reader{i}@example.com" for i in range(25))
@@ -254,7 +254,7 @@ def test_two_workers_fanning_out_one_alert_take_turns(make_app, mail_server):
 
         def fan_out_batch():
             with app.app_context():
-                queued.append(alerts._fan_out_batch(alert.id, 4))
+                queued.append(sending._fan_out_batch(alert.id, 4))
                 db.session.remove()
 
         worker = threading.Thread(target=fan_out_batch)
@@ -264,7 +264,7 @@ def test_two_workers_fanning_out_one_alert_take_turns(make_app, mail_server):
         other.commit()
         other.close()
         worker.join(10)
-        alerts._fan_out_batch(alert.id, 4)
+        sending._fan_out_batch(alert.id, 4)
         assert waited
         assert queued == [4]
         queued_ids = db.session.scalars(select(AlertRecipient.subscriber_id)).all()
@@ -336,7 +336,7 @@ def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
     """However slow the database, a crash can repeat at most the email in hand."""
     admin = an_admin()
     alert = alert_sending_to(admin, [f"r{i}@example.com" for i in range(6)])
-    alerts.fan_out()
+    sending.fan_out()
     engine, keep = db.engine, mail_server._keep
     sent_before = []  # alert emails recorded as sent when each email's content arrived
 
@@ -357,7 +357,7 @@ def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
     with outbox_updates_slowed_down(engine, 0.05):
         deliver()
     assert sent_before == [0, 1, 2, 3, 4, 5]
-    assert alerts.progress(fresh(alert)).sent == 6
+    assert measuring.progress(fresh(alert)).sent == 6
 
 
 def test_an_alert_outcome_never_overwrites_a_lease_another_worker_took(
@@ -365,7 +365,7 @@ def test_an_alert_outcome_never_overwrites_a_lease_another_worker_took(
 ):
     admin = an_admin()
     alert_sending_to(admin, [f"r{i}@example.com" for i in range(3)])
-    alerts.fan_out()
+    sending.fan_out()
     claim = claim_due(10, alerts=True)
     # Another worker took the rows over after this lease expired.
     db.session.execute(
@@ -383,11 +383,11 @@ def test_an_alert_outcome_never_overwrites_a_lease_another_worker_took(
 def test_cancelling_stops_the_queued_copies(mailed_app, mail_server):
     admin = an_admin()
     alert = alert_sending_to(admin, [f"r{i}@example.com" for i in range(5)])
-    alerts.fan_out()
-    alerts.cancel_alert(alert, admin)
+    sending.fan_out()
+    sending.cancel_alert(alert, admin)
     deliver()
     assert len(mail_server.messages) == 0
-    progress = alerts.progress(fresh(alert))
+    progress = measuring.progress(fresh(alert))
     assert (progress.cancelled, progress.sent) == (5, 0)
 
 
@@ -396,7 +396,7 @@ def test_transactional_mail_goes_before_alerts(make_app, mail_server):
     with app.app_context():
         admin = an_admin()
         alert_sending_to(admin, [f"r{i}@example.com" for i in range(6)])
-        alerts.fan_out()
+        sending.fan_out()
         submit(email="writer@example.com")  # a confirmation queued after the alert
         deliver()  # --once waits out the throttle rather than leaving alerts behind
         order = [m.rcpt_tos[0] for m in mail_server.messages]
@@ -441,7 +441,7 @@ def test_click_credit_lands_on_the_right_rows(mailed_app, mail_server):
                                               "form_ticket": issue_form_ticket(), "action": "send"})  # fmt: skip
     letter = db.session.scalars(select(Letter)).one()
     assert (letter.source, letter.alert_id) == ("alert", alert.id)
-    stats = alerts.alert_stats(alert)
+    stats = measuring.alert_stats(alert)
     assert (stats.recipients, stats.sent, stats.clicked, stats.letters_within_7_days) == (
         2,
         2,
@@ -451,7 +451,7 @@ def test_click_credit_lands_on_the_right_rows(mailed_app, mail_server):
 
 
 def test_share_credit_lands_on_the_sharer(mailed_app):
-    from app.sharing import sharing
+    from app.sharing import links, tracking
     from app.sharing.models import ShareEvent
     from app.web.abuse import issue_form_ticket
     from tests.builders.letters import LETTER
@@ -479,10 +479,10 @@ def test_share_credit_lands_on_the_sharer(mailed_app):
     assert kinds == [("group", ""), ("share", "whatsapp"), ("visit", "whatsapp")]
     sharer.status = LetterStatus.SENT
     db.session.commit()
-    funnel = sharing.funnel(demo_campaign().id)
+    funnel = tracking.funnel(demo_campaign().id)
     assert (funnel.shares, funnel.visits, funnel.referred, funnel.k_factor) == (
         {"whatsapp": 1}, {"whatsapp": 1}, {"whatsapp": 1}, 1.0)  # fmt: skip
-    assert sharing.read_ref(ref + "x").source == "direct"  # a tampered ref credits nobody
+    assert links.read_ref(ref + "x").source == "direct"  # a tampered ref credits nobody
 
 
 def test_clicks_on_a_forwarded_alert_link_are_counted_once_per_visitor(mailed_app, mail_server):

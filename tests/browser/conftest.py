@@ -86,7 +86,7 @@ def inbox(mail_server):
 @pytest.fixture
 def blog(site):
     """The fake partner blog (devtools/partner_blog.py) on another origin, registered as a partner."""
-    from app.partners.partners import save_partner
+    from app.partners.registry import save_partner
     from devtools.partner_blog import create_blog
 
     port = free_port()

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.partners.partners import save_partner
+from app.partners.registry import save_partner
 from app.partners.widget import Release, integrity_of, version_of
 from devtools.mailcatcher import free_port
 from devtools.partner_blog import create_blog

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus, Source
-from app.partners.partners import save_partner, set_active
+from app.partners.registry import save_partner, set_active
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 MP_ADDRESS = "alice.able.mp@parliament.uk"

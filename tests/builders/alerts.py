@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.accounts.sign_in import create_admin
-from app.alerts import alerts, subscribers
+from app.alerts import sending, subscribers
 from app.alerts.models import Alert, Segment, Subscriber, SubscriberStatus
 from app.extensions import db
 from tests.builders.admins import ADMIN_PASSWORD
@@ -27,7 +27,7 @@ def an_admin():
 
 
 def new_alert(admin, segment=Segment.ALL, subject="MPs vote on Thursday"):
-    return alerts.save_alert(
+    return sending.save_alert(
         admin, None, campaign_id=demo_campaign().id, subject=subject,
         body_markdown="The vote is **this week**. [Read more](https://example.org/news)",
         call_to_action="Write to your MP now", segment=segment,
@@ -39,11 +39,11 @@ def alert_sending_to(admin, emails) -> Alert:
     for email in emails:
         subscriber(email)
     alert = new_alert(admin)
-    alerts.start_sending(alert, admin)
+    sending.start_sending(alert, admin)
     return alert
 
 
 def send(alert, admin):
-    alerts.start_sending(alert, admin)
+    sending.start_sending(alert, admin)
     deliver()
     return fresh(db.session.get(Alert, alert.id))

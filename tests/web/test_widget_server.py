@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.config import ROOT
 from app.extensions import db
 from app.letters.models import Letter, Source
-from app.partners.partners import save_partner
+from app.partners.registry import save_partner
 from app.partners.widget import current_release, embed_code, integrity_of
 from tests.builders.letters import LETTER
 

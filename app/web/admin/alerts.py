@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from app.alerts import alerts as alert_service
-from app.alerts import segments, subscribers
+from app.alerts import measuring, segments, sending, subscribers
 from app.alerts.models import Alert, AlertStatus, Segment, SubscriberStatus
 from app.campaigns.editing import all_campaigns
 from app.extensions import db
@@ -17,7 +16,7 @@ from app.web.forms import first_errors
 
 @bp.get("/alerts")
 def alerts():
-    rows = [(a, alert_service.alert_stats(a)) for a in alert_service.all_alerts()]
+    rows = [(a, measuring.alert_stats(a)) for a in sending.all_alerts()]
     return render_template("admin/alerts.html", rows=rows)
 
 
@@ -55,12 +54,12 @@ def alert_edit(alert_id: int | None):
             form.campaign.errors = ["Choose a campaign."]
         else:
             try:
-                alert = alert_service.save_alert(
+                alert = sending.save_alert(
                     g.admin, alert.id if alert else None, campaign_id=campaign.id,
                     subject=form.subject.data or "", body_markdown=form.body_markdown.data or "",
                     call_to_action=form.call_to_action.data or "", segment=form.segment.data,
                 )  # fmt: skip
-            except alert_service.AlertInvalid as exc:
+            except sending.AlertInvalid as exc:
                 for name, message in exc.fields.items():
                     getattr(form, name).errors = [message]
             else:
@@ -74,8 +73,8 @@ def alert_edit(alert_id: int | None):
         errors=first_errors(form),
         preview=markdown_to_html(form.body_markdown.data or ""),
         audience=segments.segment_count(alert) if alert else None,
-        progress=alert_service.progress(alert) if alert else None,
-        stats=alert_service.alert_stats(alert) if alert else None,
+        progress=measuring.progress(alert) if alert else None,
+        stats=measuring.alert_stats(alert) if alert else None,
         labels=segments.segment_labels(),
     )
     return page, status
@@ -83,7 +82,7 @@ def alert_edit(alert_id: int | None):
 
 @bp.post("/alerts/<int:alert_id>/test")
 def alert_test(alert_id: int):
-    alert_service.send_test(_alert_or_404(alert_id), g.admin)
+    sending.send_test(_alert_or_404(alert_id), g.admin)
     flash(f"A test copy is on its way to {g.admin.email}.", "success")
     return redirect(url_for("admin.alert_edit", alert_id=alert_id), code=303)
 
@@ -105,8 +104,8 @@ def alert_send(alert_id: int):
             back=url_for("admin.alert_edit", alert_id=alert.id),
         )
     try:
-        alert_service.start_sending(alert, g.admin)
-    except alert_service.AlertInvalid as exc:
+        sending.start_sending(alert, g.admin)
+    except sending.AlertInvalid as exc:
         flash(str(exc), "error")
     else:
         flash("Sending. The counts below update as it goes.", "success")
@@ -115,7 +114,7 @@ def alert_send(alert_id: int):
 
 @bp.post("/alerts/<int:alert_id>/cancel")
 def alert_cancel(alert_id: int):
-    alert_service.cancel_alert(_alert_or_404(alert_id), g.admin)
+    sending.cancel_alert(_alert_or_404(alert_id), g.admin)
     flash("Cancelled: no more copies will be sent.", "success")
     return redirect(url_for("admin.alert_edit", alert_id=alert_id), code=303)
 
@@ -124,8 +123,8 @@ def alert_cancel(alert_id: int):
 def alert_progress(alert_id: int):
     """Live counts for the progress bar (admin.js polls this while sending)."""
     alert = _alert_or_404(alert_id)
-    now = alert_service.progress(alert)
-    stats = alert_service.alert_stats(alert)
+    now = measuring.progress(alert)
+    stats = measuring.alert_stats(alert)
     return jsonify(
         status=alert.status, total=now.segment_size, sent=now.sent, failed=now.failed,
         cancelled=now.cancelled, done=now.done, clicked=stats.clicked,

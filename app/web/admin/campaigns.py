@@ -20,7 +20,7 @@ from app.campaigns.languages import text_keys
 from app.campaigns.models import TRANSLATED, Campaign, CampaignStatus
 from app.extensions import db
 from app.i18n import translated
-from app.partners.partners import list_partners
+from app.partners.registry import list_partners
 from app.partners.widget import embed_code
 from app.web.admin import COOKIE, bp
 from app.web.admin.forms import CampaignForm, campaign_form_class

@@ -10,7 +10,7 @@ from app.outbox.health import mail_health
 from app.outbox.signing import dkim_signer
 from app.reports import stats
 from app.reports.hexmap import coverage_map, legend
-from app.sharing import sharing
+from app.sharing import links, tracking
 from app.web.admin import bp
 from app.web.admin.charts import STACK_ORDER, STATUS_COLOURS, day_bars
 
@@ -48,9 +48,9 @@ def dashboard():
         stack_order=STACK_ORDER,
         mail=mail_health(),
         mail_signed=dkim_signer() is not None,
-        funnel=sharing.funnel(campaign_id),
-        group_clicks=sharing.group_clicks(campaign_id),
-        channels=sharing.CHANNELS,
+        funnel=tracking.funnel(campaign_id),
+        group_clicks=tracking.group_clicks(campaign_id),
+        channels=links.CHANNELS,
     )
 
 

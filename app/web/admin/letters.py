@@ -12,7 +12,7 @@ from app.extensions import db
 from app.letters import back_office
 from app.letters.back_office import ActionRefused, LetterFilter
 from app.letters.models import LetterStatus, Source
-from app.partners.partners import list_partners
+from app.partners.registry import list_partners
 from app.reference.models import Constituency
 from app.web.admin import bp
 from app.web.admin.forms import LetterSearchForm, choices

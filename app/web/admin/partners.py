@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.campaigns.editing import all_campaigns
 from app.partners.models import Partner
-from app.partners.partners import PartnerError, list_partners, save_partner, set_active
+from app.partners.registry import PartnerError, list_partners, save_partner, set_active
 from app.partners.widget import embed_code
 from app.web.admin import bp
 from app.web.admin.forms import PartnerForm

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Response, make_response, request
 
 from app.i18n import gettext
-from app.partners.partners import PartnerInfo, find_partner, origin_of
+from app.partners.registry import PartnerInfo, find_partner, origin_of
 from app.web.errors import json_error
 from app.web.security import header_names
 

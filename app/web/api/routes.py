@@ -23,7 +23,7 @@ from app.letters.submission import (
     MPUnreachable,
 )
 from app.links import external_url
-from app.partners.partners import DISABLED_NOTICE, safe_return_url
+from app.partners.registry import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import Choose, Found, Seat, answering_version, look_up
 from app.reports.momentum import momentum

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import make_response, redirect, render_template, request, url_for
 
 from app.alerts import subscribers
-from app.alerts.alerts import record_click
+from app.alerts.measuring import record_click
 from app.alerts.subscribers import (
     CONSENT_WORDING,
     FRESH_PREFERENCES_DAYS,

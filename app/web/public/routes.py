@@ -35,7 +35,7 @@ from app.letters.submission import (
 )
 from app.letters.suggested import names_another_seat, readdressed, suggested_letter
 from app.parliament import dissolution
-from app.partners.partners import safe_return_url
+from app.partners.registry import safe_return_url
 from app.reference.postcodes import NoMPForArea, PostcodeError
 from app.reference.representatives import (
     ChoiceRequired,
@@ -49,7 +49,7 @@ from app.reference.representatives import (
     seat_by_gss,
 )
 from app.reports.momentum import momentum
-from app.sharing.sharing import personal_link, read_ref, share_buttons
+from app.sharing.links import personal_link, read_ref, share_buttons
 from app.text import normalise_email
 from app.web import limits
 from app.web.abuse import (

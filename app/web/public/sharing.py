@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, url_for
 
-from app.sharing import sharing
+from app.sharing import tracking
 from app.web import limits
 from app.web.csrf import csrf
 from app.web.public import bp
@@ -13,7 +13,7 @@ from app.web.public import bp
 @bp.get("/share/<code>/<channel>")
 def share_out(code: str, channel: str):
     """A share button: counted, then the platform's own share page."""
-    target = sharing.record_share(code, channel)
+    target = tracking.record_share(code, channel)
     if target is None:
         abort(404)
     return redirect(target)
@@ -22,14 +22,14 @@ def share_out(code: str, channel: str):
 @bp.post("/share/<code>/copy")
 @csrf.exempt  # a navigator.sendBeacon ping from the copy button; it only counts
 def share_copied(code: str):
-    sharing.record_share(code, "copy")
+    tracking.record_share(code, "copy")
     return "", 204
 
 
 @bp.get("/s/<code>/<channel>")
 def shared(code: str, channel: str):
     """Someone followed a share link: counted, then the campaign, crediting the sharer."""
-    visit = sharing.record_visit(code, channel, count=limits.counts_as_a_visit(code))
+    visit = tracking.record_visit(code, channel, count=limits.counts_as_a_visit(code))
     if visit is None:
         return redirect(url_for("public.home"))
     campaign, ref = visit
@@ -39,7 +39,7 @@ def shared(code: str, channel: str):
 @bp.get("/share/<code>/group")
 def share_group(code: str):
     """The campaign's group (e.g. a Facebook group): counted, then there."""
-    target = sharing.record_group_click(code)
+    target = tracking.record_group_click(code)
     if target is None:
         abort(404)
     return redirect(target)
