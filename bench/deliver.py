@@ -86,9 +86,9 @@ def prebuilt(app) -> list[tuple[str, str, bytes]]:
     """Every queued letter as the worker would send it, built before timing starts."""
     from app.adapters.smtp import as_raw
     from app.extensions import db
+    from app.outbox.claims import load_rows
     from app.outbox.kinds import build_email
     from app.outbox.models import OutboxEmail
-    from app.outbox.worker import load_rows
 
     with app.app_context():
         ids = db.session.scalars(select(OutboxEmail.id).order_by(OutboxEmail.id)).all()

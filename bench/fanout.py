@@ -69,9 +69,9 @@ def baseline_messages(app) -> list[tuple[str, str, bytes]]:
     from app.accounts.models import AdminUser
     from app.alerts import sending
     from app.extensions import db
+    from app.outbox.claims import load_rows
     from app.outbox.kinds import build_email
     from app.outbox.models import OutboxEmail
-    from app.outbox.worker import load_rows
 
     with app.app_context():
         admin = db.session.scalar(select(AdminUser))

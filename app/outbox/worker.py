@@ -1,6 +1,7 @@
 """Delivery: the worker that turns outbox rows into sent email.
 
-    claim_due -> build_email -> sender.send -> record_sent / retry / failure
+    claim_due (claims.py) -> build_email -> sender.send
+    -> record_sent / record_retry / record_failure (outcomes.py)
 
 A claim is a lease: rows move to SENDING with a random lease token and an
 expiry. A worker that dies leaves its rows to expire and be claimed again;
@@ -8,41 +9,39 @@ every outcome is written only if the row still carries this worker's token
 (a fence), so a worker that lost its lease cannot overwrite a newer one.
 A batch stops taking new rows once half the lease has passed, and the SMTP
 timeout is far shorter than that, so a live worker never outlives its lease.
-
-On PostgreSQL the claim is UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP
-LOCKED), for rows whose lease ran out and then for queued rows: concurrent
-workers take disjoint rows without waiting. On SQLite it is the same
-UPDATE ... RETURNING inside BEGIN IMMEDIATE.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import random
-import secrets
 import signal
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
-from app import metrics
-from app.adapters.pg_outcomes import OutcomeWriter, outcome_writer
+from app.adapters.pg_outcomes import outcome_writer
 from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendError, transport
 from app.db import describe_error, utcnow, write_transaction
 from app.extensions import db
 from app.outbox import pauses
-from app.outbox.health import UNBUILT_PREFIX, Heartbeat
+from app.outbox.claims import Claim, claim_due, due_queries, load_rows, release
+from app.outbox.health import Heartbeat
 from app.outbox.jobs import Job, jobs
-from app.outbox.kinds import KINDS, JoinedOutcome, build_email, loading
+from app.outbox.kinds import build_email
 from app.outbox.mime import NotYet, Unbuildable, Unsendable
-from app.outbox.models import BULK_PRIORITY, OutboxEmail, OutboxStatus
+from app.outbox.models import OutboxEmail
+from app.outbox.outcomes import (
+    lease_lost,
+    record_deferred,
+    record_failure,
+    record_retry,
+    record_sent,
+    record_skipped,
+    record_unbuilt,
+)
 from app.outbox.signing import signed
 from app.outbox.verdicts import BounceType, judge, status_in
 
@@ -66,262 +65,6 @@ class PassResult:
         self.site_problem = other.site_problem or self.site_problem  # met at all in the run
 
 
-@dataclass
-class Claim:
-    token: str
-    ids: list[int] = field(default_factory=list)
-    alerts: bool | None = None  # alert mail only, none of it, or any
-    outcomes: OutcomeWriter | None = None  # records the bulk path's outcomes while delivering
-    site_failures: int = 0  # the relay refused the site this many times in this claim
-    paused: dict[str, datetime] = field(default_factory=dict)  # domains: mail waits until
-
-    def confirm_outcome(self) -> None:
-        """Wait for the last outcome written, if any: before the next email's content."""
-        if self.outcomes is not None:
-            self.outcomes.confirm()
-
-
-def _band(query, alerts: bool | None):
-    """Alert mail only (True), everything else (False), or all (None): alert mail
-    is the bulk priority band, so either half is a range of the claim index."""
-    if alerts is None:
-        return query
-    return query.where(
-        OutboxEmail.priority >= BULK_PRIORITY if alerts else OutboxEmail.priority < BULK_PRIORITY
-    )
-
-
-def _due(now, alerts: bool | None):
-    """Queries for the ids of rows whose lease ran out, then of queued rows due
-    now, each most urgent first.
-
-    Each is one range of the claim index (status, priority, id), so PostgreSQL
-    walks it in order, stops at the limit and skips entries it finds dead. One
-    query with OR gathered every queued and sending entry, dead ones included,
-    and sorted them, so every claim slowed down after a large alert
-    (docs/performance.md).
-    """
-    expired = and_(OutboxEmail.status == OutboxStatus.SENDING, OutboxEmail.lease_expires_at < now)
-    waiting = and_(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.not_before <= now)
-    return [
-        _band(select(OutboxEmail.id).where(condition), alerts).order_by(
-            OutboxEmail.priority, OutboxEmail.id
-        )
-        for condition in (expired, waiting)
-    ]
-
-
-def claim_due(limit: int, *, alerts: bool | None = None) -> Claim:
-    """Lease up to `limit` due rows to this worker: any whose lease ran out,
-    then the queued, most urgent first.
-
-    `alerts`: True for alert mail only, False for everything else, None for all.
-    """
-    claim = Claim(token=secrets.token_hex(8), alerts=alerts)
-    now = utcnow()
-    lease = timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
-    with write_transaction() as session:
-        for due in _due(now, alerts):
-            wanted = limit - len(claim.ids)
-            if wanted <= 0:
-                break
-            locked = due.limit(wanted).with_for_update(skip_locked=True).scalar_subquery()
-            claim.ids += session.execute(
-                update(OutboxEmail)
-                .where(OutboxEmail.id.in_(locked))
-                .values(
-                    status=OutboxStatus.SENDING,
-                    lease_token=claim.token,
-                    lease_expires_at=now + lease,
-                    attempts=OutboxEmail.attempts + 1,
-                )
-                .returning(OutboxEmail.id),
-                execution_options={"synchronize_session": False},
-            ).scalars()
-    claim.ids.sort()
-    return claim
-
-
-def release(claim: Claim, ids: list[int]) -> int:
-    """Give unsent rows back to the queue, undoing the attempt the claim counted."""
-    if not ids:
-        return 0
-    with write_transaction() as session:
-        result = session.execute(
-            update(OutboxEmail)
-            .where(
-                OutboxEmail.id.in_(ids),
-                OutboxEmail.lease_token == claim.token,
-                OutboxEmail.status == OutboxStatus.SENDING,
-            )
-            .values(
-                status=OutboxStatus.QUEUED,
-                lease_token=None,
-                lease_expires_at=None,
-                attempts=OutboxEmail.attempts - 1,
-            ),
-            execution_options={"synchronize_session": False},
-        )
-    return result.rowcount
-
-
-def load_rows(ids: list[int], *, alerts: bool | None = None) -> list[OutboxEmail]:
-    """The claimed rows with everything their emails need, in a few queries:
-    what each feature declared its emails need (app/outbox/kinds.py's
-    `loading`). An alert claim (`alerts=True`) asks for less.
-    """
-    options = loading(alerts)
-    # Anything this session loaded before is refreshed by the query below, so
-    # no email is built from a letter's old state (cheaper than populate_existing,
-    # which resets every row loaded, old or new).
-    db.session.expire_all()
-    rows = db.session.scalars(
-        select(OutboxEmail)
-        .where(OutboxEmail.id.in_(ids))
-        .options(*options)
-        .order_by(OutboxEmail.id)
-    ).all()
-    db.session.commit()  # end the read; each outcome is its own transaction
-    return list(rows)
-
-
-@functools.cache
-def _fenced_update(columns: tuple[str, ...]):
-    """UPDATE outbox SET <columns> WHERE id, lease token and SENDING match, built
-    once per shape: constructing the expression per email cost more than running it."""
-    table = OutboxEmail.__table__
-    return (
-        table.update()
-        .where(
-            table.c.id == bindparam("row_id"),
-            table.c.lease_token == bindparam("token"),
-            table.c.status == OutboxStatus.SENDING,
-        )
-        .values({name: bindparam(f"set_{name}") for name in columns})
-    )
-
-
-def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None) -> None:
-    """Write an outcome, only while this worker still holds the row's lease.
-
-    One fenced UPDATE, committed on its own: a crash repeats at most the email
-    in hand. It goes through the claim's outcome writer with its letter's
-    outcome, if any (the writer joins the two or runs them in turn, as its
-    database allows). Any other hook (an alert's bounce) runs in a session
-    transaction with the UPDATE, on the row the worker loaded.
-    """
-    claim.confirm_outcome()  # at most one outcome unconfirmed at a time
-    params = {"row_id": row.id, "token": claim.token}
-    params.update((f"set_{name}", value) for name, value in values.items())
-    statement = _fenced_update(tuple(values))
-    if claim.outcomes is not None and (hook is None or isinstance(hook, JoinedOutcome)):
-        claim.outcomes.write(row.id, statement, params, hook, row.letter_id, reason)
-        return
-    with write_transaction() as session:  # a hook, or no connection was ever opened
-        done = session.execute(statement, params).rowcount
-        if done and hook is not None:
-            for name, value in values.items():
-                set_committed_value(row, name, value)  # as stored, so not flushed again
-            hook(row, reason)
-    if not done:
-        _lease_lost(row.id)
-
-
-def _counted(row: OutboxEmail, outcome: str) -> None:
-    metrics.EMAILS.labels(str(row.kind), outcome).inc()
-
-
-def _lease_lost(row_id: int) -> None:
-    log.warning("outbox %s: lease lost before its outcome was recorded", row_id)
-
-
-def record_sent(row: OutboxEmail, claim: Claim) -> None:
-    values = {
-        "status": OutboxStatus.SENT,
-        "sent_at": utcnow(),
-        "lease_token": None,
-        "last_error": None,
-    }
-    _settle(row, claim, values, KINDS[row.kind].on_sent)
-    _counted(row, "sent")
-
-
-def record_skipped(row: OutboxEmail, claim: Claim) -> None:
-    _settle(row, claim, {"status": OutboxStatus.CANCELLED, "lease_token": None})
-    _counted(row, "skipped")
-
-
-def record_deferred(row: OutboxEmail, claim: Claim, until: datetime) -> None:
-    """Its domain is paused (app/outbox/pauses.py): back to the queue until
-    the pause ends, and this was no attempt."""
-    values = {
-        "status": OutboxStatus.QUEUED,
-        "not_before": until,
-        "lease_token": None,
-        "lease_expires_at": None,
-        "attempts": max(row.attempts - 1, 0),
-    }
-    _settle(row, claim, values)
-    _counted(row, "deferred")
-
-
-def retry_delay(attempts: int) -> float:
-    """Seconds before the next try: doubling from the base, capped, with jitter."""
-    config = current_app.config
-    base = config["DELIVERY_RETRY_BASE_SECONDS"] * 2 ** max(attempts - 1, 0)
-    return min(base, config["DELIVERY_RETRY_MAX_SECONDS"]) * random.uniform(0.8, 1.2)  # noqa: S311
-
-
-def record_retry(
-    row: OutboxEmail,
-    claim: Claim,
-    reason: str,
-    *,
-    site_problem: bool = False,
-    not_before: datetime | None = None,
-) -> bool:
-    """Schedule another attempt; returns False if it is time to give up instead.
-    A site problem never gives up: the mail waits until the site is fixed."""
-    give_up = timedelta(hours=current_app.config["DELIVERY_GIVE_UP_HOURS"])
-    if not site_problem and utcnow() - row.created_at >= give_up:
-        record_failure(row, claim, f"gave up after {row.attempts} attempts: {reason}")
-        return False
-    delay = retry_delay(row.attempts)
-    not_before = not_before or utcnow() + timedelta(seconds=delay)
-    values = {
-        "status": OutboxStatus.QUEUED,
-        "not_before": not_before,
-        "lease_token": None,
-        "lease_expires_at": None,
-        "last_error": reason[:300],
-    }
-    wait = (not_before - utcnow()).total_seconds()
-    note = f"attempt {row.attempts} failed ({reason}); retrying in {wait:.0f}s"
-    _settle(row, claim, values, KINDS[row.kind].on_retry, note)
-    _counted(row, "retried")
-    return True
-
-
-def record_failure(row: OutboxEmail, claim: Claim, reason: str) -> None:
-    values = {"status": OutboxStatus.FAILED, "lease_token": None, "last_error": reason[:300]}
-    _settle(row, claim, values, KINDS[row.kind].on_failed, reason)
-    _counted(row, "failed")
-    log.warning("outbox %s (%s) failed: %s", row.id, row.kind, reason)
-
-
-def record_unbuilt(row: OutboxEmail, claim: Claim, reason: str) -> None:
-    """The site could not build the email: it fails alone, and nobody is
-    suppressed or told their letter failed (KINDS' on_unbuilt, not on_failed)."""
-    values = {
-        "status": OutboxStatus.FAILED,
-        "lease_token": None,
-        "last_error": f"{UNBUILT_PREFIX}{reason}"[:300],
-    }
-    _settle(row, claim, values, KINDS[row.kind].on_unbuilt, reason)
-    _counted(row, "unbuilt")
-    log.error("outbox %s (%s) could not be built: %s", row.id, row.kind, reason)
-
-
 def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResult:
     """Send every row in a claim over one SMTP connection.
 
@@ -342,7 +85,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
 
     deadline = time.monotonic() + current_app.config["DELIVERY_LEASE_SECONDS"] / 2
     try:
-        with transport().connect() as sender, outcome_writer(_lease_lost) as claim.outcomes:
+        with transport().connect() as sender, outcome_writer(lease_lost) as claim.outcomes:
             mail = Pipeline(sender, on_verdict, before_content=claim.confirm_outcome)
             while pending and not mail.broken and not _time_to_stop(deadline, stop, claim):
                 row = pending.popleft()
@@ -479,7 +222,7 @@ _alert_throttle = AlertThrottle()
 
 
 def _alerts_due() -> bool:
-    return any(db.session.scalar(due.limit(1)) is not None for due in _due(utcnow(), True))
+    return any(db.session.scalar(due.limit(1)) is not None for due in due_queries(utcnow(), True))
 
 
 def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None) -> PassResult:
@@ -599,13 +342,4 @@ def install_signal_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
-__all__ = [
-    "Claim",
-    "PassResult",
-    "claim_due",
-    "deliver_claim",
-    "deliver_due",
-    "install_signal_handlers",
-    "load_rows",
-    "run_worker",
-]
+__all__ = ["PassResult", "deliver_claim", "deliver_due", "install_signal_handlers", "run_worker"]

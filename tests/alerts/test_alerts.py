@@ -25,8 +25,9 @@ from app.alerts.models import (
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirm_letter, confirmation_token
+from app.outbox.claims import claim_due
 from app.outbox.models import OutboxEmail, OutboxStatus
-from app.outbox.worker import AlertThrottle, claim_due, deliver_claim
+from app.outbox.worker import AlertThrottle, deliver_claim
 from app.tokens import Purpose
 from tests.builders.alerts import alert_sending_to, an_admin, new_alert, send, subscriber
 from tests.builders.letters import PERSONAL_BODY, demo_campaign, submit

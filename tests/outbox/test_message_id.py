@@ -18,10 +18,10 @@ from app import create_app
 from app.db import utcnow
 from app.extensions import db
 from app.outbox import worker
+from app.outbox.claims import claim_due, load_rows
 from app.outbox.kinds import build_email
 from app.outbox.mime import message_id, outbox_reference
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
-from app.outbox.worker import claim_due, load_rows
 from tests.builders.alerts import alert_sending_to, an_admin
 from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter
 from tests.builders.outbox import deliver, outbox_row

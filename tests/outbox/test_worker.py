@@ -19,8 +19,9 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirm_letter, confirmation_token
 from app.outbox import worker
+from app.outbox.claims import claim_due
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
-from app.outbox.worker import claim_due, deliver_claim, run_worker
+from app.outbox.worker import deliver_claim, run_worker
 from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter, submit
 from tests.builders.mail import ALLOWED_SMTP_PORTS
 from tests.builders.outbox import deliver, fresh, outbox_row
@@ -122,7 +123,7 @@ def test_a_4xx_answer_is_retried_later_then_succeeds(mailed_app, mail_server):
 
 
 def test_retry_delays_grow(mailed_app):
-    from app.outbox.worker import retry_delay
+    from app.outbox.outcomes import retry_delay
 
     delays = [retry_delay(n) for n in (1, 2, 3, 4)]
     assert all(b > a for a, b in itertools.pairwise(delays))
