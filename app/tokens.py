@@ -60,6 +60,17 @@ def keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
+# What an erased address becomes (app/privacy/retention.py): never an address.
+ERASED = "erased:"
+
+
+def erased_key(normalised_email: str) -> str:
+    """The key an erased letter keeps in place of its address: a keyed hash,
+    so the address cannot be read back, but the same person is recognised.
+    A letter stores it from the start, so its writer is known after erasure."""
+    return ERASED + keyed_hash("erased-writer", normalised_email)[:40]
+
+
 class InvalidToken(Exception):
     """The token was tampered with, truncated, or made for something else."""
 

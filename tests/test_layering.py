@@ -44,16 +44,6 @@ def test_the_outbox_is_kept_from_every_feature():
     assert FEATURES - {"app.outbox", "app.accounts"} - forbidden == set()
 
 
-# Pairs of packages that import each other today, each a debt to pay: a
-# feature should depend on another one way only, so either can change (or
-# move behind the outbox) without the other. The list may only shrink; the
-# test fails on a new pair, and on a pair paid off but still listed.
-TWO_WAY_DEBTS = {
-    ("alerts", "bounces"), ("alerts", "letters"), ("letters", "offices"),
-    ("letters", "parliament"), ("letters", "privacy"), ("letters", "sharing"),
-}  # fmt: skip
-
-
 def two_way_dependencies() -> set[tuple[str, str]]:
     """Each pair of app packages (but the web layer) that import each other directly."""
     # As the contracts read the code: an import under TYPE_CHECKING is none.
@@ -67,7 +57,9 @@ def two_way_dependencies() -> set[tuple[str, str]]:
     return {(a, b) for a in packages for b in packages if a < b and imports(a, b) and imports(b, a)}
 
 
-def test_no_new_two_way_dependency_between_packages():
-    found = two_way_dependencies()
-    assert found - TWO_WAY_DEBTS == set(), "a new two-way dependency"
-    assert TWO_WAY_DEBTS - found == set(), "paid off: remove it from TWO_WAY_DEBTS"
+def test_no_two_packages_import_each_other():
+    """A feature depends on another one way only, so either can change (or
+    move behind the outbox) without the other. Where one must act on
+    another's event, it declares so where it lives: letters' `on_stored`,
+    `on_confirmed` and `declare_wait`, a kind's `addressee` and `on_report`."""
+    assert two_way_dependencies() == set()

@@ -7,6 +7,8 @@ from sqlalchemy.orm import selectinload
 from app.alerts import emails
 from app.alerts.models import Alert, AlertRecipient
 from app.alerts.sending import fan_out, finish_alerts
+from app.alerts.subscribers import book_report, confirm_with_letter, sign_up_writer
+from app.letters import submission
 from app.outbox import jobs, kinds
 from app.outbox.kinds import Addressee
 from app.outbox.models import EmailKind, OutboxEmail
@@ -31,16 +33,23 @@ def loading(alerts: bool | None) -> list:
 
 def register() -> None:
     # A permanent failure on alert mail suppresses the subscriber.
+    # A bounce report on a subscriber's email is booked on them (book_report).
     kinds.declare(EmailKind.SUBSCRIBE_CONFIRM, kinds.Kind(
         emails.subscribe_confirm, addressee=to_subscriber, on_failed=emails.bounced,
+        on_report=book_report,
     ))  # fmt: skip
     kinds.declare(EmailKind.ALERT, kinds.Kind(
         emails.alert, addressee=to_subscriber, on_failed=emails.bounced, bulk=True,
+        on_report=book_report,
     ))  # fmt: skip
     kinds.declare(EmailKind.ALERT_TEST, kinds.Kind(emails.alert_test, in_english=True))
-    kinds.declare(EmailKind.PREFERENCES_LINK,
-                  kinds.Kind(emails.preferences_link, addressee=to_subscriber))  # fmt: skip
+    kinds.declare(EmailKind.PREFERENCES_LINK, kinds.Kind(
+        emails.preferences_link, addressee=to_subscriber, on_report=book_report,
+    ))  # fmt: skip
     kinds.declare_loading(loading)
+    # A writer may ask for alerts with their letter; its confirmation confirms it.
+    submission.on_stored("alerts", sign_up_writer)
+    submission.on_confirmed("alerts", confirm_with_letter)
     # Alerts start within a second of pressing Send; each check is one cheap query.
     jobs.declare(fan_out, 1)
     jobs.declare(finish_alerts, 5)

@@ -19,9 +19,11 @@ from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.campaigns.models import Campaign
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.i18n import N_, current_language
+from app.i18n import N_, current_language, gettext
+from app.letters.submission import StoredLetter
 from app.outbox.caps import OWNER_TOLD, within_cap
 from app.outbox.models import EmailKind, OutboxEmail
+from app.outbox.verdicts import BounceType
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import Found, find_mp
 from app.text import normalise_email
@@ -319,3 +321,44 @@ def search(text: str = "", status: str | None = None, limit: int = 100) -> list[
     if status:
         query = query.where(Subscriber.status == status)
     return list(db.session.scalars(query))
+
+
+# Transient failures in a row (bounce reports) after which a subscriber is
+# suppressed; one delivered email starts the count again.
+SOFT_BOUNCES_TO_SUPPRESS = 3
+
+
+def book_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
+    """What a bounce report of an email to a subscriber does to them
+    (declared for their kinds in app/alerts/outbox.py): a dead address or a
+    complaint suppresses them, transient failures only in a row, and a
+    refusal for the site's reasons never counts against them."""
+    subscriber = row.to_subscriber
+    if subscriber is None:
+        return "noted"
+    if verdict == BounceType.SITE:
+        return "refused for the site's reason: nothing booked on the subscriber"
+    if verdict == BounceType.TRANSIENT:
+        subscriber.soft_bounces = (subscriber.soft_bounces or 0) + 1
+        if subscriber.soft_bounces < SOFT_BOUNCES_TO_SUPPRESS:
+            return f"transient failure {subscriber.soft_bounces} counted"
+    reason = {
+        BounceType.RECIPIENT: f"bounced: {diagnostic}",
+        BounceType.COMPLAINT: COMPLAINED,
+        BounceType.TRANSIENT: f"{SOFT_BOUNCES_TO_SUPPRESS} transient failures in a row",
+    }[verdict]
+    if not mark_suppressed(subscriber, reason) and verdict == BounceType.COMPLAINT:
+        subscriber.suppressed_reason = reason  # a complaint outweighs an earlier bounce
+    return "subscriber suppressed"
+
+
+def sign_up_writer(stored: StoredLetter) -> None:
+    """A letter was stored whose writer asked for alerts (on_stored): record
+    their consent, in the words the form showed, for the letter's
+    confirmation to confirm (confirm_with_letter)."""
+    if stored.wants_alerts:
+        record_consent(
+            stored.email, source="letter", campaign_id=stored.campaign_id,
+            postcode=stored.postcode, constituency_id=stored.constituency_id,
+            letter_id=stored.letter_id, wording=gettext(CONSENT_WORDING),
+        )  # fmt: skip

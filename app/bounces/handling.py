@@ -32,7 +32,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import metrics
-from app.alerts.subscribers import COMPLAINED, mark_suppressed
 from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.db import utcnow, write_transaction
@@ -40,17 +39,16 @@ from app.extensions import db
 from app.letters.models import Letter, LetterEvent, LetterStatus
 from app.outbox import pauses
 from app.outbox.health import tell_the_admins_of_refusals
+from app.outbox.kinds import KINDS
 from app.outbox.models import EmailKind, OutboxEmail
 
 log = logging.getLogger(__name__)
-SOFT_BOUNCES_TO_SUPPRESS = 3
 # A letter refused for the site's own reasons goes again after these pauses,
 # then waits for an admin (who releases it from the moderation queue).
 SITE_RETRY_PAUSES = (timedelta(hours=1), timedelta(hours=4))
 SITE_REFUSALS_BEFORE_HOLD = len(SITE_RETRY_PAUSES) + 1
 SITE_REFUSED = "refused for the site's reason"
 AUTO_REPLY = "the office sent an automatic reply: the letter arrived"
-SUBSCRIBER_KINDS = {EmailKind.ALERT, EmailKind.SUBSCRIBE_CONFIRM, EmailKind.PREFERENCES_LINK}
 
 
 # Every series exists from the start, at 0, so a rate rule sees the first one.
@@ -108,8 +106,10 @@ def _act(session, row: OutboxEmail, report: Report) -> str:
     if report.type == BounceType.SITE:
         tell_the_admins_of_refusals(session, detail)
         pauses.pause(session, pauses.recipient_domain(row), detail)
-    if kind in SUBSCRIBER_KINDS:
-        return _subscriber(row, report)
+    spec = KINDS.get(kind)
+    if spec is not None and spec.on_report is not None:  # a subscriber's: the alerts' rule
+        assert report.type is not None  # handle() acts on failures only
+        return spec.on_report(row, report.type, report.diagnostic or "")
     if kind == EmailKind.DIGEST:
         return _digest(session, row, report, detail)
     letter = row.letter
@@ -203,24 +203,3 @@ def _auto_reply(outbox_id: int) -> Handled:
         if not any(AUTO_REPLY in event.detail for event in row.letter.events):
             row.letter.log(AUTO_REPLY)
     return Handled("noted: the office sent an automatic reply")
-
-
-def _subscriber(row: OutboxEmail, report: Report) -> str:
-    assert report.type is not None  # handle() acts on failures only
-    subscriber = row.to_subscriber
-    if subscriber is None:
-        return "noted"
-    if report.type == BounceType.SITE:
-        return "refused for the site's reason: nothing booked on the subscriber"
-    if report.type == BounceType.TRANSIENT:
-        subscriber.soft_bounces = (subscriber.soft_bounces or 0) + 1
-        if subscriber.soft_bounces < SOFT_BOUNCES_TO_SUPPRESS:
-            return f"transient failure {subscriber.soft_bounces} counted"
-    reason = {
-        BounceType.RECIPIENT: f"bounced: {report.diagnostic}",
-        BounceType.COMPLAINT: COMPLAINED,
-        BounceType.TRANSIENT: f"{SOFT_BOUNCES_TO_SUPPRESS} transient failures in a row",
-    }[report.type]
-    if not mark_suppressed(subscriber, reason) and report.type == BounceType.COMPLAINT:
-        subscriber.suppressed_reason = reason  # a complaint outweighs an earlier bounce
-    return "subscriber suppressed"

@@ -1,6 +1,7 @@
-"""The emails of a letter: the confirmation and its reminder, the letter to
-the MP (From the site, Reply-To the constituent), the constituent's copy, and
-the news that it failed or was not sent."""
+"""The emails of a letter to its writer: the confirmation and its reminder,
+the copy of what the MP received, and the news that it failed or was not
+sent. The letter itself goes to the MP's office from app/offices/emails.py;
+`letter_text` is what the office reads."""
 
 from __future__ import annotations
 
@@ -12,24 +13,19 @@ from app.campaigns.languages import in_language
 from app.i18n import gettext, site_name
 from app.letters.models import Letter, LetterStatus
 from app.letters.moderation import own_words
+from app.letters.share_codes import personal_link
 from app.letters.submission import confirmation_token
 from app.links import external_url
-from app.offices.digests import digest_on, office_token
 from app.outbox.mime import (
     Email,
-    NotYet,
-    Unsendable,
     new_email,
     person,
     render_email,
-    site_sender,
 )
 from app.outbox.models import OutboxEmail
-from app.parliament import dissolution
-from app.sharing.links import personal_link
 
 
-def _letter(row: OutboxEmail) -> Letter:
+def letter_of(row: OutboxEmail) -> Letter:
     """The row's letter: every email of a letter is queued with one."""
     letter = row.letter
     assert letter is not None, f"outbox row {row.id} has no letter"
@@ -37,7 +33,7 @@ def _letter(row: OutboxEmail) -> Letter:
 
 
 def _context(row: OutboxEmail) -> dict:
-    letter = _letter(row)
+    letter = letter_of(row)
     return {
         "letter": letter,
         "campaign": in_language(letter.campaign, letter.language),
@@ -75,8 +71,8 @@ def campaign_id_header(campaign) -> str:
     return f"{campaign.slug}@{host}"
 
 
-def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> Email:
-    letter = _letter(row)
+def writer_email(row: OutboxEmail, subject: str, template: str, **extra) -> Email:
+    letter = letter_of(row)
     text = render_email(template, **_context(row), **extra)
     return new_email(
         row, to=person(letter.sender_name, letter.sender_email), subject=subject, text=text
@@ -84,7 +80,7 @@ def _to_constituent(row: OutboxEmail, subject: str, template: str, **extra) -> E
 
 
 def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
-    letter = _letter(row)
+    letter = letter_of(row)
     if letter.status != LetterStatus.PENDING:
         return None  # already confirmed or expired: nothing to ask any more
     link = external_url("public.confirm", token=confirmation_token(letter))
@@ -93,46 +89,7 @@ def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
         if reminder
         else gettext("Confirm your letter to %(mp)s", mp=letter.mp.name)
     )
-    return _to_constituent(row, subject, "confirmation/body.txt", link=link, reminder=reminder)
-
-
-def mp_letter(row: OutboxEmail) -> Email | None:
-    letter = _letter(row)
-    if letter.status != LetterStatus.QUEUED:
-        return None  # cancelled, held or already sent by another route
-    mp = letter.mp
-    if mp.email is None:
-        raise Unsendable("the MP has no usable email address")
-    if digest_on(letter.mp_id, letter.campaign_id):
-        return None  # the office chose its daily digest: send_digests gathers it
-    if dissolution.in_force():
-        # No MPs until the election: the worker's job moves the letter to
-        # WAITING, for its writer to send to the new MP.
-        raise NotYet("Parliament is dissolved")
-    if mp.address_bounced:
-        # Another letter to this address bounced: this one waits for a new
-        # address (an admin's override or a data load) instead of bouncing too.
-        raise NotYet("the MP's address bounced; waiting for a new one")
-    via = current_app.config["SITE_NAME"]  # to an MP's office: in English
-    text = letter_text(
-        letter=letter,
-        campaign=letter.campaign,
-        constituency=letter.constituency,
-        own_share=_own_share(letter),  # moderation's shingles against the template
-        digest_url=external_url(
-            "public.office", token=office_token(letter.mp_id, letter.campaign_id, letter.id)
-        ),
-    )
-    return new_email(
-        row,
-        to=person(mp.name, mp.email),
-        subject=letter.subject,
-        text=text,
-        sender=site_sender(f"{letter.sender_name} via {via}"),
-        reply_to=person(letter.sender_name, letter.sender_email),
-        automatic=False,
-        extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
-    )
+    return writer_email(row, subject, "confirmation/body.txt", link=link, reminder=reminder)
 
 
 def constituent_copy(row: OutboxEmail) -> Email:
@@ -140,17 +97,17 @@ def constituent_copy(row: OutboxEmail) -> Email:
     office's own link), and the writer's personal link to share, so the
     friends it brings are credited to them. For a letter by post: the letter
     laid out to print, with the MP's postal address."""
-    letter = _letter(row)
+    letter = letter_of(row)
     if letter.by_post:
         subject = gettext("Your letter to %(mp)s, to print and post", mp=letter.mp.name)
-        return _to_constituent(
+        return writer_email(
             row, subject, "posted/body.txt",
             postal_address=current_app.config["MP_POSTAL_ADDRESS"], share_url=_share_url(letter),
         )  # fmt: skip
     received = letter_text(letter=letter, campaign=letter.campaign,
                            constituency=letter.constituency,
-                           own_share=_own_share(letter))  # fmt: skip
-    return _to_constituent(
+                           own_share=own_share(letter))  # fmt: skip
+    return writer_email(
         row, gettext("Sent: your letter to %(mp)s", mp=letter.mp.name), "constituent_copy/body.txt",
         received=received, share_url=_share_url(letter),
     )  # fmt: skip
@@ -161,7 +118,7 @@ def _share_url(letter: Letter) -> str | None:
     return personal_link(letter, "email") if letter.share_code else None
 
 
-def _own_share(letter: Letter) -> int | None:
+def own_share(letter: Letter) -> int | None:
     """The percentage of the letter in the writer's own words, as its footer
     says: measured when it was confirmed (again for a letter from before that)."""
     if letter.own_percent is not None:
@@ -171,49 +128,26 @@ def _own_share(letter: Letter) -> int | None:
 
 
 def delivery_failed(row: OutboxEmail) -> Email:
-    return _to_constituent(
+    return writer_email(
         row,
-        gettext("We could not deliver your letter to %(mp)s", mp=_letter(row).mp.name),
+        gettext("We could not deliver your letter to %(mp)s", mp=letter_of(row).mp.name),
         "delivery_failed/body.txt",
     )
 
 
-def dissolved(row: OutboxEmail) -> Email | None:
-    letter = _letter(row)
-    if letter.status != LetterStatus.WAITING:
-        return None
-    period = dissolution.planned()
-    return _to_constituent(
-        row,
-        gettext("Your letter waits for the new Parliament"),
-        "dissolved/body.txt",
-        period=period,
-    )
-
-
-def reconfirm(row: OutboxEmail) -> Email | None:
-    letter = _letter(row)
-    if letter.status != LetterStatus.WAITING:
-        return None
-    link = external_url("public.reconfirm", token=dissolution.reconfirm_token(letter.id))
-    return _to_constituent(
-        row, gettext("Send your letter to your new MP?"), "reconfirm/body.txt", link=link
-    )
-
-
 def rejected(row: OutboxEmail) -> Email:
-    return _to_constituent(
+    return writer_email(
         row,
-        gettext("Your letter to %(mp)s was not sent", mp=_letter(row).mp.name),
+        gettext("Your letter to %(mp)s was not sent", mp=letter_of(row).mp.name),
         "rejected/body.txt",
     )
 
 
 def already_written(row: OutboxEmail) -> Email:
     """Someone wrote again from this address: where the first letter stands."""
-    letter = _letter(row)
+    letter = letter_of(row)
     subject = gettext("You have already written to %(mp)s", mp=letter.mp.name)
-    return _to_constituent(row, subject, "already_written/body.txt", share_url=_share_url(letter))
+    return writer_email(row, subject, "already_written/body.txt", share_url=_share_url(letter))
 
 
 def reminder(row: OutboxEmail) -> Email | None:

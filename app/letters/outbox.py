@@ -15,13 +15,10 @@ from app.outbox.models import EmailKind, OutboxEmail
 BUILDERS = {
     EmailKind.CONFIRMATION: emails.confirmation,
     EmailKind.REMINDER: emails.reminder,
-    EmailKind.MP_LETTER: emails.mp_letter,
     EmailKind.CONSTITUENT_COPY: emails.constituent_copy,
     EmailKind.DELIVERY_FAILED: emails.delivery_failed,
     EmailKind.REJECTED: emails.rejected,
     EmailKind.ALREADY_WRITTEN: emails.already_written,
-    EmailKind.DISSOLVED: emails.dissolved,
-    EmailKind.RECONFIRM: emails.reconfirm,
 }
 
 
@@ -54,12 +51,11 @@ def loading(alerts: bool | None) -> list:
 
 def register() -> None:
     # What each email's outcome does to its letter is in app/letters/outcomes.py.
+    # The letter to the MP is the offices' (app/offices/outbox.py).
     for kind, build in BUILDERS.items():
-        to_mp = kind == EmailKind.MP_LETTER
         kinds.declare(kind, kinds.Kind(
-            build, addressee=to_office if to_mp else to_writer, on_sent=SENT.get(kind),
-            on_failed=FAILED.get(kind), on_retry=RETRY.get(kind), on_unbuilt=UNBUILT,
-            in_english=to_mp,
+            build, addressee=to_writer, on_sent=SENT.get(kind), on_failed=FAILED.get(kind),
+            on_retry=RETRY.get(kind), on_unbuilt=UNBUILT,
         ))  # fmt: skip
     kinds.declare_loading(loading)
     jobs.declare(send_reminders, 60)

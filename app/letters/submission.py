@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import metrics
-from app.alerts.subscribers import CONSENT_WORDING, confirm_with_letter, record_consent
 from app.campaigns.finding import CampaignNotOpen, LetterRules
 from app.campaigns.models import Campaign
 from app.db import begin_write, utcnow, write_transaction
@@ -27,18 +27,16 @@ from app.extensions import db
 from app.i18n import N_, current_language, gettext
 from app.letters import moderation
 from app.letters.models import ACTIVE_STATUSES, WRITTEN_STATUSES, Attribution, Letter, LetterStatus
-from app.letters.routing import clear_to_go
+from app.letters.routing import clear_to_go, made_to_wait
+from app.letters.share_codes import new_share_code
 from app.letters.storage import insert_letter
 from app.letters.suggested import personal_edit_problem
 from app.outbox.caps import within_cap
 from app.outbox.models import EmailKind, OutboxEmail
-from app.parliament import dissolution
-from app.privacy.retention import erased_key
 from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, Seat, WrongConstituency, resolve_seat
-from app.sharing.links import new_share_code
 from app.text import fill_placeholders, has_control_characters, is_single_line, normalise_email
-from app.tokens import ExpiredToken, InvalidToken, Purpose, sign, unsign
+from app.tokens import ExpiredToken, InvalidToken, Purpose, erased_key, sign, unsign
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +90,33 @@ FORM_ALREADY_SENT = N_(
     "This form was already sent with a different email address. Check the address "
     "and send your letter again."
 )
+
+
+@dataclass(frozen=True)
+class StoredLetter:
+    """A letter just stored, as a feature told of it sees it."""
+
+    letter_id: int
+    email: str
+    campaign_id: int
+    postcode: str
+    constituency_id: int
+    wants_alerts: bool  # the writer ticked "email me about this campaign"
+
+
+# Told of each letter stored (in the request, after its transaction) and
+# confirmed (in the confirmation's transaction), by the features that act on
+# them: app/alerts/outbox.py records and confirms a writer's sign-up.
+STORED: dict[str, Callable[[StoredLetter], None]] = {}
+CONFIRMED: dict[str, Callable[[int], None]] = {}
+
+
+def on_stored(name: str, hook: Callable[[StoredLetter], None]) -> None:
+    STORED[name] = hook
+
+
+def on_confirmed(name: str, hook: Callable[[int], None]) -> None:
+    CONFIRMED[name] = hook
 
 
 class LinkInvalid(Exception):
@@ -205,16 +230,10 @@ def submit_letter(
         raise CampaignNotOpen(campaign.slug)
     log.info("letter %s submitted for constituency %s", letter_id, seat.constituency_id)
     metrics.LETTERS_SUBMITTED.labels(attribution.source).inc()
-    if subscribe:
-        record_consent(
-            draft.email,
-            source="letter",
-            campaign_id=campaign.id,
-            postcode=postcode,
-            constituency_id=seat.constituency_id,
-            letter_id=letter_id,
-            wording=gettext(CONSENT_WORDING),  # as the form showed it, in its language
-        )
+    stored = StoredLetter(letter_id, draft.email, campaign.id, postcode, seat.constituency_id,
+                          wants_alerts=subscribe)  # fmt: skip
+    for hook in STORED.values():
+        hook(stored)
     return letter_id
 
 
@@ -335,9 +354,7 @@ def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent"
         letter.hold_reason = hold.reason[:200]
         letter.similar_to_id = hold.similar_to_id
         letter.move_to(LetterStatus.HELD, detail=f"{detail}; held: {hold.reason}")
-    elif dissolution.in_force():  # no MPs until the election
-        dissolution.wait(db.session, letter, f"{detail}; Parliament is dissolved")
-    else:
+    elif not made_to_wait(db.session, letter, detail):  # no MPs until an election
         clear_to_go(db.session, letter, detail)
 
 
@@ -355,7 +372,8 @@ def confirm_letter(token: str) -> Letter:
             newly_confirmed = True
             letter.confirmed_at = utcnow()
             route_confirmed(letter)
-            confirm_with_letter(letter.id)  # the same link proves the address for alerts
+            for hook in CONFIRMED.values():  # the same link proves the address for alerts
+                hook(letter.id)
         db.session.commit()
     except BaseException:
         db.session.rollback()

@@ -1,4 +1,5 @@
-"""The daily digest an MP's office chose: every waiting letter of a campaign, in full."""
+"""The emails to MPs' offices: each letter as it is confirmed, or the daily
+digest an office chose (every waiting letter of a campaign, in full)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,60 @@ from urllib.parse import quote
 
 from flask import current_app
 
-from app.letters.emails import campaign_id_header
+from app.letters.emails import campaign_id_header, letter_of, letter_text, own_share
+from app.letters.models import LetterStatus
 from app.links import external_url
-from app.offices.digests import OFFICE_CHANGE_HOURS, change_token, letters_in, office_token
+from app.offices.digests import (
+    OFFICE_CHANGE_HOURS,
+    change_token,
+    digest_on,
+    letters_in,
+    office_token,
+)
 from app.outbox.mime import Email, NotYet, Unsendable, new_email, person, render_email, site_sender
 from app.outbox.models import OutboxEmail
 from app.parliament import dissolution
+
+
+def mp_letter(row: OutboxEmail) -> Email | None:
+    """A letter to its MP's office, From the site and Reply-To the writer,
+    unless the office chose its daily digest."""
+    letter = letter_of(row)
+    if letter.status != LetterStatus.QUEUED:
+        return None  # cancelled, held or already sent by another route
+    mp = letter.mp
+    if mp.email is None:
+        raise Unsendable("the MP has no usable email address")
+    if digest_on(letter.mp_id, letter.campaign_id):
+        return None  # the office chose its daily digest: send_digests gathers it
+    if dissolution.in_force():
+        # No MPs until the election: the worker's job moves the letter to
+        # WAITING, for its writer to send to the new MP.
+        raise NotYet("Parliament is dissolved")
+    if mp.address_bounced:
+        # Another letter to this address bounced: this one waits for a new
+        # address (an admin's override or a data load) instead of bouncing too.
+        raise NotYet("the MP's address bounced; waiting for a new one")
+    via = current_app.config["SITE_NAME"]  # to an MP's office: in English
+    text = letter_text(
+        letter=letter,
+        campaign=letter.campaign,
+        constituency=letter.constituency,
+        own_share=own_share(letter),  # moderation's shingles against the template
+        digest_url=external_url(
+            "public.office", token=office_token(letter.mp_id, letter.campaign_id, letter.id)
+        ),
+    )
+    return new_email(
+        row,
+        to=person(mp.name, mp.email),
+        subject=letter.subject,
+        text=text,
+        sender=site_sender(f"{letter.sender_name} via {via}"),
+        reply_to=person(letter.sender_name, letter.sender_email),
+        automatic=False,
+        extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
+    )
 
 
 def digest(row: OutboxEmail) -> Email | None:

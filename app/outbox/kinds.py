@@ -34,6 +34,7 @@ from app.i18n import current_language, force_locale
 from app.outbox.health import site_problem_email
 from app.outbox.mime import Email, Unbuildable
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
+from app.outbox.verdicts import BounceType
 
 OnOutcome = Callable[[OutboxEmail, str | None], None]  # on_sent's reason is None
 OnFailure = Callable[[OutboxEmail, str], None]  # on_failed's and on_retry's is the error
@@ -69,6 +70,9 @@ class Kind:
     on_failed: OnFailure | None = None
     on_retry: OnFailure | None = None
     on_unbuilt: OnFailure | None = None  # the site could not build it: never the person's fault
+    # What a bounce report of this verdict, arriving later, does to its
+    # reader (app/bounces/handling.py); it says what it did, for the log.
+    on_report: Callable[[OutboxEmail, BounceType, str], str] | None = None
     bulk: bool = False
     in_english: bool = False  # whatever its reader's language (offices, admins)
 

@@ -88,6 +88,15 @@ def hold_queued() -> int:
     return len(letters)
 
 
+def wait_if_dissolved(session, letter: Letter, detail: str) -> bool:
+    """A confirmed letter's way on (app/letters/routing.py): while Parliament
+    is dissolved it waits for the new MP."""
+    if not in_force(session):
+        return False
+    wait(session, letter, f"{detail}; Parliament is dissolved")
+    return True
+
+
 def wait(session, letter: Letter, detail: str = "Parliament is dissolved") -> None:
     """Move a confirmed letter to WAITING and tell its writer (its MP email, if
     queued, is skipped: the worker sends only QUEUED letters)."""

@@ -29,7 +29,7 @@ from app.outbox import pauses
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.parliament.models import Dissolution
 from app.privacy.schedule import Periods
-from app.tokens import keyed_hash
+from app.tokens import ERASED, erased_key, keyed_hash
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -40,13 +40,6 @@ FINISHED = (
     LetterStatus.SENT, LetterStatus.POSTED, LetterStatus.FAILED, LetterStatus.REJECTED,
     LetterStatus.CANCELLED,
 )  # fmt: skip
-ERASED = "erased:"
-
-
-def erased_key(normalised_email: str) -> str:
-    """The key an erased letter keeps in place of its address: a keyed hash,
-    so the address cannot be read back, but the same person is recognised."""
-    return ERASED + keyed_hash("erased-writer", normalised_email)[:40]
 
 
 @dataclass(frozen=True)

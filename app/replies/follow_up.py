@@ -19,11 +19,11 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.i18n import N_, force_locale, gettext, long_date
 from app.letters.models import Letter, LetterStatus
+from app.letters.share_codes import new_share_code
 from app.letters.submission import LetterProblem, route_confirmed
 from app.letters.suggested import INSTRUCTION
 from app.reference.representatives import seat_by_constituency_id
 from app.replies.models import Answer, ReplyQuestion
-from app.sharing.links import new_share_code
 from app.text import fill_placeholders, has_control_characters, is_single_line
 
 FOLLOWED_UP = N_("You have already sent a follow-up to this letter.")

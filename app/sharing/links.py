@@ -3,7 +3,6 @@ credits a letter to the share or alert it came from (`read_ref`)."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -35,10 +34,6 @@ class ShareLink:
     href: str
 
 
-def new_share_code() -> str:
-    return secrets.token_urlsafe(9)
-
-
 def share_href(channel: str, *, url: str, text: str, title: str) -> str:
     """Where a share button for `channel` goes, carrying `url` and `text`."""
     post = f"{text} {url}".strip()
@@ -55,11 +50,6 @@ def share_href(channel: str, *, url: str, text: str, title: str) -> str:
     if channel == "copy":
         return url
     raise ValueError(f"unknown share channel {channel!r}")
-
-
-def personal_link(letter: Letter, channel: str) -> str:
-    """The link this letter's writer shares on `channel`."""
-    return external_url("public.shared", code=letter.share_code, channel=channel)
 
 
 def share_buttons(letter: Letter) -> list[ShareLink]:

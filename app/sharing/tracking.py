@@ -12,7 +12,8 @@ from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
-from app.sharing.links import CHANNELS, personal_link, share_href
+from app.letters.share_codes import personal_link
+from app.sharing.links import CHANNELS, share_href
 from app.sharing.models import ShareEvent, ShareKind
 from app.tokens import Purpose, sign
 

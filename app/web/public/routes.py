@@ -22,6 +22,7 @@ from app.campaigns.share_image import share_image_png
 from app.db import utcnow
 from app.i18n import gettext
 from app.letters.models import LetterStatus
+from app.letters.share_codes import personal_link
 from app.letters.submission import (
     FORM_ALREADY_SENT,
     LetterProblem,
@@ -49,7 +50,7 @@ from app.reference.representatives import (
     seat_by_gss,
 )
 from app.reports.momentum import momentum
-from app.sharing.links import personal_link, read_ref, share_buttons
+from app.sharing.links import read_ref, share_buttons
 from app.text import normalise_email
 from app.web import limits
 from app.web.abuse import (
