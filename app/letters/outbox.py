@@ -49,14 +49,20 @@ def loading(alerts: bool | None) -> list:
     ]
 
 
+def declare_letter_kind(kind: EmailKind, build, *, addressee=to_writer, in_english=False) -> None:
+    """Declare an email of a letter, with what its outcome does to the letter
+    (app/letters/outcomes.py): for the letters' own kinds and those other
+    features send about a letter (the offices', parliament's)."""
+    kinds.declare(kind, kinds.Kind(
+        build, addressee=addressee, on_sent=SENT.get(kind), on_failed=FAILED.get(kind),
+        on_retry=RETRY.get(kind), on_unbuilt=UNBUILT, in_english=in_english,
+    ))  # fmt: skip
+
+
 def register() -> None:
-    # What each email's outcome does to its letter is in app/letters/outcomes.py.
     # The letter to the MP is the offices' (app/offices/outbox.py).
     for kind, build in BUILDERS.items():
-        kinds.declare(kind, kinds.Kind(
-            build, addressee=to_writer, on_sent=SENT.get(kind), on_failed=FAILED.get(kind),
-            on_retry=RETRY.get(kind), on_unbuilt=UNBUILT,
-        ))  # fmt: skip
+        declare_letter_kind(kind, build)
     kinds.declare_loading(loading)
     jobs.declare(send_reminders, 60)
     jobs.declare(expire_unconfirmed, 60)

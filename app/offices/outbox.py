@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from app.letters.outbox import to_office
-from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
+from app.letters.outbox import declare_letter_kind, to_office
 from app.offices import digests, emails
 from app.outbox import jobs, kinds
 from app.outbox.models import EmailKind
@@ -12,11 +11,7 @@ from app.outbox.models import EmailKind
 def register() -> None:
     # Each letter to its MP's office; what its outcome does to the letter is
     # the letters' (app/letters/outcomes.py).
-    kind = EmailKind.MP_LETTER
-    kinds.declare(kind, kinds.Kind(
-        emails.mp_letter, addressee=to_office, on_sent=SENT.get(kind), on_failed=FAILED.get(kind),
-        on_retry=RETRY.get(kind), on_unbuilt=UNBUILT, in_english=True,
-    ))  # fmt: skip
+    declare_letter_kind(EmailKind.MP_LETTER, emails.mp_letter, addressee=to_office, in_english=True)
     # A digest's outcome applies to every letter in it (app/offices/digests.py).
     kinds.declare(EmailKind.DIGEST, kinds.Kind(
         emails.digest, addressee=to_office, on_sent=digests.delivered, on_failed=digests.failed,
