@@ -17,6 +17,7 @@ request (or of the email's reader, under `force_locale`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class Language:
     tag: str  # BCP 47, for lang attributes: "en-GB", "cy"
 
 
+@functools.cache  # every page asks (its lang tag, its links); CLDR's answer never changes
 def language(code: str) -> Language:
     """What the registry knows of `code`; ValueError if CLDR does not know it."""
     try:

@@ -138,7 +138,8 @@ REFUSALS: dict[str, Refusals] = {}
 
 
 def declare_refusals(refusals: Refusals) -> None:
-    REFUSALS["bounces"] = refusals
+    """(Declaring it again replaces it: an app made twice.)"""
+    REFUSALS[f"{refusals.__module__}.{refusals.__qualname__}"] = refusals
 
 
 def refusals_since(since: datetime) -> tuple[int, str | None]:

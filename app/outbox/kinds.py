@@ -130,7 +130,7 @@ def reader_language(row: OutboxEmail) -> str:
         return "en"
     if row.language:
         return row.language
-    found = kind.addressee(row) if kind is not None and kind.addressee else None
+    found = _addressee(row, kind)
     return found.language if found else "en"
 
 
@@ -138,6 +138,10 @@ def recipient_address(row: OutboxEmail) -> str:
     """Who its email goes to (as its builder addresses it)."""
     if row.to_address:
         return row.to_address
-    kind = KINDS.get(row.kind)
-    found = kind.addressee(row) if kind is not None and kind.addressee else None
+    found = _addressee(row, KINDS.get(row.kind))
     return found.address if found else ""
+
+
+def _addressee(row: OutboxEmail, kind: Kind | None) -> Addressee | None:
+    """The reader its kind names, if it names one."""
+    return kind.addressee(row) if kind is not None and kind.addressee else None
