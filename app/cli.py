@@ -21,6 +21,7 @@ admin_cli = AppGroup("admin", help="Accounts for the admin dashboard.")
 privacy_cli = AppGroup("privacy", help="Personal data: the retention schedule.")
 bounces_cli = AppGroup("bounces", help="Bounce reports and complaints (docs/deliverability.md).")
 mail_cli = AppGroup("mail", help="Mail authentication: what to publish in DNS.")
+webhooks_cli = AppGroup("webhooks", help="Endpoints told of letters and subscriptions.")
 
 
 @bounces_cli.command("read")
@@ -229,6 +230,78 @@ def _set_partner(slug: str, *, active: bool) -> None:
     click.echo(f"{slug}: {'active' if active else 'disabled'}")
 
 
+@webhooks_cli.command("add")
+@click.argument("url")
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    required=True,
+    help="An event to hear of (again for more): letter.confirmed, letter.delivered,"
+    " letter.failed, letter.mp_replied, person.subscribed, person.unsubscribed.",
+)
+@click.option("--partner", "partner_slug", help="A partner's endpoint: its letters only.")
+def webhooks_add(url: str, events: tuple[str, ...], partner_slug: str | None) -> None:
+    """Register an https URL to be told of EVENTs; prints its secret, once."""
+    from app.webhooks.endpoints import EndpointError, events_from, register
+
+    try:
+        registered = register(url, events_from(events), partner_slug=partner_slug)
+    except EndpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"endpoint {registered.endpoint_id}")
+    click.echo(f"secret (shown once; docs/webhooks.md says how to check it): {registered.secret}")
+
+
+@webhooks_cli.command("list")
+def webhooks_list() -> None:
+    """Every endpoint: its id, partner, state and events (not its URL or secret)."""
+    from app.webhooks.endpoints import every_endpoint, state_of
+
+    for endpoint in every_endpoint():
+        partner = endpoint.partner_id or "-"
+        events = " ".join(endpoint.event_names)
+        click.echo(f"{endpoint.id}\tpartner {partner}\t{state_of(endpoint)}\t{events}")
+
+
+@webhooks_cli.command("rotate")
+@click.argument("endpoint_id", type=int)
+def webhooks_rotate(endpoint_id: int) -> None:
+    """A new secret, printed once; the old one signs too for a day."""
+    from app.webhooks.endpoints import EndpointError, rotate
+
+    try:
+        click.echo(f"secret (shown once): {rotate(endpoint_id)}")
+    except EndpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@webhooks_cli.command("resume")
+@click.argument("endpoint_id", type=int)
+def webhooks_resume(endpoint_id: int) -> None:
+    """End a pause (or a stop): the endpoint's waiting calls are made now."""
+    from app.webhooks.endpoints import EndpointError, resume
+
+    try:
+        changed = resume(endpoint_id)
+    except EndpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{endpoint_id}: {'resumed' if changed else 'was neither paused nor stopped'}")
+
+
+@webhooks_cli.command("stop")
+@click.argument("endpoint_id", type=int)
+def webhooks_stop(endpoint_id: int) -> None:
+    """No more calls to this endpoint; the waiting ones are not made."""
+    from app.webhooks.endpoints import EndpointError, stop_by_admin
+
+    try:
+        stop_by_admin(endpoint_id)
+    except EndpointError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{endpoint_id}: stopped")
+
+
 @partner_cli.command("embed")
 @click.argument("slug")
 @click.option("--campaign", default="mp-expenses", show_default=True)
@@ -332,4 +405,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(bounces_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(worker)

@@ -224,6 +224,15 @@ def config_from_env(environ=None) -> dict:
         "WORKER_SITE_FAILURES_BEFORE_PAUSE": _int(environ, "WORKER_SITE_FAILURES_BEFORE_PAUSE", 3),
         # How often a worker records that it is alive (the dashboard's health).
         "WORKER_HEARTBEAT_SECONDS": float(environ.get("WORKER_HEARTBEAT_SECONDS", "5")),
+        # Calls to webhooks (app/webhooks/): how long one may take, how many
+        # a worker makes in a pass, and where they may go. An endpoint at a
+        # private address (loopback, the local network, a cloud's metadata
+        # service) is refused unless this is set, which only a test on one
+        # machine needs; WEBHOOK_CA_FILE replaces the system's CAs.
+        "WEBHOOK_TIMEOUT_SECONDS": float(environ.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
+        "WEBHOOK_BATCH_SIZE": _int(environ, "WEBHOOK_BATCH_SIZE", 20),
+        "WEBHOOK_PRIVATE_ADDRESSES": _bool(environ.get("WEBHOOK_PRIVATE_ADDRESSES"), False),
+        "WEBHOOK_CA_FILE": environ.get("WEBHOOK_CA_FILE") or None,
         # Alert fan-out throttle, in emails per second (0 = as fast as possible).
         "ALERT_SEND_RATE": float(environ.get("ALERT_SEND_RATE", "50")),
         # Number of proxies in front of the app whose X-Forwarded-For to trust.

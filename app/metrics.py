@@ -54,6 +54,12 @@ EMAILS = Counter(
     "sent, retried, failed, unbuilt (the site could not build it), skipped.",
     ["kind", "outcome"],
 )  # fmt: skip
+CALLS = Counter(
+    "wtym_webhook_calls", "Calls to webhooks the worker finished trying, by event and outcome:"
+    " sent, retried, deferred (the endpoint paused), failed, skipped. Apart from emails: a"
+    " partner's endpoint failing is the partner's, not the site's.",
+    ["event", "outcome"],
+)  # fmt: skip
 BOUNCES = Counter(
     "wtym_bounces", "Bounce reports and complaints acted on, by email kind and type: "
     "recipient, transient, site, complaint.",

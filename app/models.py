@@ -13,6 +13,7 @@ from app.partners import models as partners
 from app.reference import models as reference
 from app.replies import models as replies
 from app.sharing import models as sharing
+from app.webhooks import models as webhooks
 
 __all__ = [
     "accounts",
@@ -27,4 +28,5 @@ __all__ = [
     "reference",
     "replies",
     "sharing",
+    "webhooks",
 ]

@@ -13,6 +13,7 @@ from app.db import Model, utcnow
 
 if TYPE_CHECKING:
     from app.campaigns.models import Campaign
+    from app.reference.models import Constituency
 
 
 class Segment(StrEnum):
@@ -92,6 +93,7 @@ class Subscriber(Model):
     soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
 
     consents: Mapped[list[Consent]] = relationship(back_populates="subscriber")
+    constituency: Mapped[Constituency | None] = relationship()
 
 
 class Consent(Model):
@@ -107,3 +109,4 @@ class Consent(Model):
     given_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="consents")
+    campaign: Mapped[Campaign | None] = relationship()

@@ -8,10 +8,13 @@ from app.alerts import emails
 from app.alerts.models import Alert, AlertRecipient
 from app.alerts.sending import fan_out, finish_alerts
 from app.alerts.subscribers import book_report, confirm_with_letter, sign_up_writer
+from app.alerts.webhooks import person_data
 from app.letters import submission
 from app.outbox import jobs, kinds
 from app.outbox.kinds import Addressee
 from app.outbox.models import EmailKind, OutboxEmail
+from app.webhooks.delivery import declare_event
+from app.webhooks.models import Event
 
 
 def to_subscriber(row: OutboxEmail) -> Addressee | None:
@@ -46,6 +49,8 @@ def register() -> None:
     kinds.declare(EmailKind.PREFERENCES_LINK, kinds.Kind(
         emails.preferences_link, addressee=to_subscriber, on_report=book_report,
     ))  # fmt: skip
+    for event in (Event.PERSON_SUBSCRIBED, Event.PERSON_UNSUBSCRIBED):
+        declare_event(event, person_data)
     kinds.declare_loading(loading)
     # A writer may ask for alerts with their letter; its confirmation confirms it.
     submission.on_stored("alerts", sign_up_writer)

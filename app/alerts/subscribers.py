@@ -28,6 +28,8 @@ from app.reference.postcodes import PostcodeError
 from app.reference.representatives import Found, find_mp
 from app.text import normalise_email
 from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
+from app.webhooks.announcing import announce
+from app.webhooks.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -202,9 +204,26 @@ def _may_come_back(subscriber: Subscriber) -> bool:
 
 
 def _confirm(subscriber: Subscriber) -> None:
+    """They want alerts now (in the caller's transaction); the organisation's
+    systems hear of it (app/webhooks/), once."""
+    newly = subscriber.status != SubscriberStatus.CONFIRMED
     subscriber.status = SubscriberStatus.CONFIRMED
     subscriber.confirmed_at = subscriber.confirmed_at or utcnow()
     subscriber.unsubscribed_at = None
+    if newly:
+        if subscriber.id is None:
+            db.session.flush()  # a new subscriber's id, for the announcement
+        announce(db.session, Event.PERSON_SUBSCRIBED, subscriber_id=subscriber.id)
+
+
+def _unsubscribe(subscriber: Subscriber) -> None:
+    """No more alerts (in the caller's transaction); the organisation's
+    systems hear of it if they heard of the subscription."""
+    was_confirmed = subscriber.status == SubscriberStatus.CONFIRMED
+    subscriber.status = SubscriberStatus.UNSUBSCRIBED
+    subscriber.unsubscribed_at = utcnow()
+    if was_confirmed:
+        announce(db.session, Event.PERSON_UNSUBSCRIBED, subscriber_id=subscriber.id)
 
 
 def confirm_subscription(token: str) -> Subscriber:
@@ -234,8 +253,7 @@ def unsubscribe(token: str) -> Subscriber:
     with write_transaction() as session:
         subscriber = session.get(Subscriber, subscriber.id)
         if subscriber.status in (SubscriberStatus.CONFIRMED, SubscriberStatus.PENDING):
-            subscriber.status = SubscriberStatus.UNSUBSCRIBED
-            subscriber.unsubscribed_at = utcnow()
+            _unsubscribe(subscriber)
             log.info("subscriber %s unsubscribed", subscriber.id)
     return subscriber
 
@@ -267,8 +285,7 @@ def update_preferences(token: str, *, subscribed: bool, postcode: str | None) ->
                             wording=CONSENT_WORDING)
                 )  # fmt: skip
             elif not subscribed and subscriber.status == SubscriberStatus.CONFIRMED:
-                subscriber.status = SubscriberStatus.UNSUBSCRIBED
-                subscriber.unsubscribed_at = utcnow()
+                _unsubscribe(subscriber)
     return subscriber
 
 

@@ -8,9 +8,12 @@ from app.letters import emails
 from app.letters.models import Letter
 from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
 from app.letters.submission import expire_unconfirmed, send_reminders
+from app.letters.webhooks import letter_data
 from app.outbox import jobs, kinds
 from app.outbox.kinds import Addressee
 from app.outbox.models import EmailKind, OutboxEmail
+from app.webhooks.delivery import declare_event
+from app.webhooks.models import Event
 
 BUILDERS = {
     EmailKind.CONFIRMATION: emails.confirmation,
@@ -63,6 +66,8 @@ def register() -> None:
     # The letter to the MP is the offices' (app/offices/outbox.py).
     for kind, build in BUILDERS.items():
         declare_letter_kind(kind, build)
+    for event in (Event.LETTER_CONFIRMED, Event.LETTER_DELIVERED, Event.LETTER_FAILED):
+        declare_event(event, letter_data)
     kinds.declare_loading(loading)
     jobs.declare(send_reminders, 60)
     jobs.declare(expire_unconfirmed, 60)

@@ -3,7 +3,9 @@
 When the MP's mail server accepts a letter, the letter becomes SENT, its
 history says so and a copy is queued for the constituent; when it refuses
 it, the letter becomes FAILED and the constituent is told; a confirmation or
-a copy sent is a line in the letter's history. Each is a `LetterOutcome`,
+a copy sent is a line in the letter's history. A letter becoming SENT or
+FAILED is announced to the webhook endpoints that chose to hear of it
+(app/webhooks/announcing.py), in the same statement. Each is a `LetterOutcome`,
 which the delivery worker (app/outbox/worker.py) carries out in one of
 two ways with the same effect:
 
@@ -38,6 +40,8 @@ from app.extensions import db
 from app.letters.models import ALLOWED_TRANSITIONS, Letter, LetterStatus, event_insert
 from app.outbox.kinds import JoinedOutcome
 from app.outbox.models import EmailKind, OutboxEmail, letter_email_insert
+from app.webhooks.announcing import announcement
+from app.webhooks.models import Event
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,11 @@ class LetterOutcome(JoinedOutcome):
     stamp: str | None = None
     then_queue: EmailKind | None = None
     otherwise: str | None = None
+
+    @property
+    def announces(self) -> Event | None:
+        """The webhook event a letter moving here announces (app/webhooks/)."""
+        return ANNOUNCED.get(self.move_to) if self.move_to else None
 
     def __post_init__(self):
         if self.move_to and self.move_to not in ALLOWED_TRANSITIONS[LetterStatus.QUEUED]:
@@ -74,6 +83,8 @@ class LetterOutcome(JoinedOutcome):
             connection.execute(statements.moved_event, params)
             if self.then_queue:
                 connection.execute(statements.follow_up, params)
+            if statements.announce is not None:
+                connection.execute(statements.announce, params)
         elif self.otherwise:
             connection.execute(statements.otherwise, params)
 
@@ -104,6 +115,7 @@ class _Statements:
     follow_up: Executable | None
     note: Executable
     otherwise: Executable | None
+    announce: Executable | None
 
 
 @functools.cache
@@ -116,6 +128,9 @@ def _statements(outcome: LetterOutcome) -> _Statements:
         follow_up=_follow_up(then_queue, _MESSAGE_ID) if then_queue else None,
         note=_note(_DETAIL, letter),
         otherwise=_note(text_value(outcome.otherwise), letter) if outcome.otherwise else None,
+        announce=_announce(outcome.announces, _MESSAGE_ID, _partner_of(_MESSAGE_ID))
+        if outcome.announces
+        else None,
     )
 
 
@@ -127,10 +142,13 @@ def _joined(outcome: LetterOutcome, fenced_update):
     answer = select(settled.c.id)
     if outcome.move_to is None:
         return answer.add_cte(_note(_DETAIL, letter).cte("noted"))
-    moved = _move(outcome, letter).returning(letters.c.id).cte("moved")
+    moved = _move(outcome, letter).returning(letters.c.id, letters.c.partner_id).cte("moved")
     clauses = [_moved_event(outcome.move_to, moved.c.id).cte("moved_event")]
     if outcome.then_queue:
         clauses.append(_follow_up(outcome.then_queue, moved.c.id).cte("follow_up"))
+    if outcome.announces:
+        announced = _announce(outcome.announces, moved.c.id, moved.c.partner_id, moved)
+        clauses.append(announced.cte("announced"))
     if outcome.otherwise:
         stopped = _note(text_value(outcome.otherwise), letter, ~exists(moved.select()))
         clauses.append(stopped.cte("otherwise"))
@@ -163,6 +181,16 @@ def _follow_up(then_queue: EmailKind, moved_id):
     return letter_email_insert(then_queue, moved_id, _NOW, once=True)
 
 
+def _announce(event: Event, moved_id, partner_id, *source):
+    """A webhook call to every endpoint that chose the event."""
+    return announcement(event, {"message_id": moved_id}, partner_id, _NOW, *source)
+
+
+def _partner_of(letter_id):
+    letters = Letter.__table__
+    return select(letters.c.partner_id).where(letters.c.id == letter_id).scalar_subquery()
+
+
 def _note(detail, *letter):
     """An event that changes nothing: the letter's state, from and to."""
     letters = Letter.__table__
@@ -172,6 +200,9 @@ def _note(detail, *letter):
 def _event(rows):
     return event_insert(rows, _NOW)
 
+
+# A letter moving to a state the partners' and organisation's systems hear of.
+ANNOUNCED = {LetterStatus.SENT: Event.LETTER_DELIVERED, LetterStatus.FAILED: Event.LETTER_FAILED}
 
 # The letters' emails, by kind: what each outcome does to the letter.
 SENT = {

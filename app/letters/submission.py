@@ -37,6 +37,8 @@ from app.reference.postcodes import PostcodeError
 from app.reference.representatives import ChoiceRequired, Seat, WrongConstituency, resolve_seat
 from app.text import fill_placeholders, has_control_characters, is_single_line, normalise_email
 from app.tokens import ExpiredToken, InvalidToken, Purpose, erased_key, sign, unsign
+from app.webhooks.announcing import announce
+from app.webhooks.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -372,6 +374,8 @@ def confirm_letter(token: str) -> Letter:
             newly_confirmed = True
             letter.confirmed_at = utcnow()
             route_confirmed(letter)
+            announce(db.session, Event.LETTER_CONFIRMED, letter_id=letter.id,
+                     partner_id=letter.partner_id)  # fmt: skip
             for hook in CONFIRMED.values():  # the same link proves the address for alerts
                 hook(letter.id)
         db.session.commit()

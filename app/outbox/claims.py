@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
 from flask import current_app
 from sqlalchemy import and_, select, update
@@ -21,14 +22,24 @@ from app.adapters.pg_outcomes import OutcomeWriter
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.kinds import loading
-from app.outbox.models import BULK_PRIORITY, OutboxEmail, OutboxStatus
+from app.outbox.models import BULK_PRIORITY, CALLBACK_PRIORITY, OutboxEmail, OutboxStatus
+
+
+class Band(Enum):
+    """The ranges of priority a worker claims apart, each one range of the
+    claim index: transactional email, alert mail, and calls to webhooks
+    (so a slow endpoint never holds up a letter, nor alerts a confirmation)."""
+
+    MAIL = (0, BULK_PRIORITY)
+    ALERTS = (BULK_PRIORITY, CALLBACK_PRIORITY)
+    CALLBACKS = (CALLBACK_PRIORITY, None)
 
 
 @dataclass
 class Claim:
     token: str
     ids: list[int] = field(default_factory=list)
-    alerts: bool | None = None  # alert mail only, none of it, or any
+    band: Band | None = None  # one band, or any
     outcomes: OutcomeWriter | None = None  # records the bulk path's outcomes while delivering
     site_failures: int = 0  # the relay refused the site this many times in this claim
     paused: dict[str, datetime] = field(default_factory=dict)  # domains: mail waits until
@@ -39,17 +50,15 @@ class Claim:
             self.outcomes.confirm()
 
 
-def _band(query, alerts: bool | None):
-    """Alert mail only (True), everything else (False), or all (None): alert mail
-    is the bulk priority band, so either half is a range of the claim index."""
-    if alerts is None:
+def _in_band(query, band: Band | None):
+    if band is None:
         return query
-    return query.where(
-        OutboxEmail.priority >= BULK_PRIORITY if alerts else OutboxEmail.priority < BULK_PRIORITY
-    )
+    low, high = band.value
+    query = query.where(OutboxEmail.priority >= low)
+    return query if high is None else query.where(OutboxEmail.priority < high)
 
 
-def due_queries(now, alerts: bool | None):
+def due_queries(now, band: Band | None):
     """Queries for the ids of rows whose lease ran out, then of queued rows due
     now, each most urgent first.
 
@@ -62,24 +71,21 @@ def due_queries(now, alerts: bool | None):
     expired = and_(OutboxEmail.status == OutboxStatus.SENDING, OutboxEmail.lease_expires_at < now)
     waiting = and_(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.not_before <= now)
     return [
-        _band(select(OutboxEmail.id).where(condition), alerts).order_by(
+        _in_band(select(OutboxEmail.id).where(condition), band).order_by(
             OutboxEmail.priority, OutboxEmail.id
         )
         for condition in (expired, waiting)
     ]
 
 
-def claim_due(limit: int, *, alerts: bool | None = None) -> Claim:
-    """Lease up to `limit` due rows to this worker: any whose lease ran out,
-    then the queued, most urgent first.
-
-    `alerts`: True for alert mail only, False for everything else, None for all.
-    """
-    claim = Claim(token=secrets.token_hex(8), alerts=alerts)
+def claim_due(limit: int, *, band: Band | None = None) -> Claim:
+    """Lease up to `limit` due rows of `band` (None: any) to this worker: any
+    whose lease ran out, then the queued, most urgent first."""
+    claim = Claim(token=secrets.token_hex(8), band=band)
     now = utcnow()
     lease = timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
     with write_transaction() as session:
-        for due in due_queries(now, alerts):
+        for due in due_queries(now, band):
             wanted = limit - len(claim.ids)
             if wanted <= 0:
                 break
@@ -123,12 +129,12 @@ def release(claim: Claim, ids: list[int]) -> int:
     return result.rowcount
 
 
-def load_rows(ids: list[int], *, alerts: bool | None = None) -> list[OutboxEmail]:
-    """The claimed rows with everything their emails need, in a few queries:
+def load_rows(ids: list[int], *, band: Band | None = None) -> list[OutboxEmail]:
+    """The claimed rows with everything their work needs, in a few queries:
     what each feature declared its emails need (app/outbox/kinds.py's
-    `loading`). An alert claim (`alerts=True`) asks for less.
+    `loading`). A claim of alert mail asks for less.
     """
-    options = loading(alerts)
+    options = loading(None if band in (None, Band.CALLBACKS) else band is Band.ALERTS)
     # Anything this session loaded before is refreshed by the query below, so
     # no email is built from a letter's old state (cheaper than populate_existing,
     # which resets every row loaded, old or new).

@@ -1,7 +1,8 @@
-"""The table of email kinds: how each is built, and what its outcome does.
+"""The table of kinds of work: how each is built or done, and what its outcome does.
 
-One row per `EmailKind`. The worker (app/outbox/worker.py) looks a claimed
-row's kind up here and nowhere else. Each feature declares its own kinds
+One row per `EmailKind`, and one per webhook event (app/webhooks/). The
+worker (app/outbox/worker.py) looks a claimed row's kind up here and
+nowhere else. Each feature declares its own kinds
 where it lives (its package's `outbox.py`, with `declare`), and
 app/features.py registers every feature when the app is made: the outbox
 imports no feature to know them.
@@ -9,6 +10,10 @@ imports no feature to know them.
 - `build(row)` returns the email, None when it no longer needs sending (its
   letter was confirmed or stopped meanwhile), or raises Unsendable (the
   recipient cannot be mailed) or Unbuildable (a site problem);
+- or, for work other than email, `perform(row)` does it (a call to a
+  partner's webhook) and returns True, or False when it no longer needs
+  doing; it raises Wait (not yet, no attempt counted), TryAgain (the far end
+  failed for now), Unsendable (the far end is gone) or Unbuildable;
 - `addressee(row)` says who reads it: their address (whose domain a refusal
   pauses, app/outbox/pauses.py) and the language they used the site in;
   without one, the row's own `to_address` and `language`;
@@ -28,12 +33,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 from app.i18n import current_language, force_locale
 from app.outbox.health import site_problem_email
 from app.outbox.mime import Email, Unbuildable
-from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail
+from app.outbox.models import BULK_PRIORITY, CALLBACK_PRIORITY, EmailKind, OutboxEmail
 from app.outbox.verdicts import BounceType
 
 OnOutcome = Callable[[OutboxEmail, str | None], None]  # on_sent's reason is None
@@ -62,9 +68,31 @@ class JoinedOutcome:
         raise NotImplementedError
 
 
+class Wait(Exception):
+    """The work must wait until `until`, through no one's fault, and this was
+    no attempt (a paused endpoint; an earlier event of the same subject still
+    on its way)."""
+
+    def __init__(self, until: datetime, reason: str = ""):
+        super().__init__(reason)
+        self.until = until
+
+
+class TryAgain(Exception):
+    """The far end failed for now (a webhook's 5xx or 429, a timeout): tried
+    again from `not_before` (or after the usual growing delay), and given up
+    after DELIVERY_GIVE_UP_HOURS. `reason` names no person."""
+
+    def __init__(self, reason: str, not_before: datetime | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.not_before = not_before
+
+
 @dataclass(frozen=True)
 class Kind:
-    build: Callable[[OutboxEmail], Email | None]
+    build: Callable[[OutboxEmail], Email | None] | None = None
+    perform: Callable[[OutboxEmail], bool] | None = None  # work other than email
     addressee: Callable[[OutboxEmail], Addressee | None] | None = None
     on_sent: OnOutcome | None = None
     on_failed: OnFailure | None = None
@@ -78,14 +106,16 @@ class Kind:
 
     @property
     def priority(self) -> int:
+        if self.perform is not None:
+            return CALLBACK_PRIORITY
         return BULK_PRIORITY if self.bulk else 0
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def declare(kind: EmailKind, spec: Kind) -> None:
-    """A feature's email kind (declaring it again replaces it: an app made twice)."""
+def declare(kind: str, spec: Kind) -> None:
+    """A feature's kind of work (declaring it again replaces it: an app made twice)."""
     KINDS[kind] = spec
 
 
@@ -114,13 +144,29 @@ def build_email(row: OutboxEmail) -> Email | None:
     site cannot build it.
     """
     kind = KINDS.get(row.kind)
-    if kind is None:
+    if kind is None or kind.build is None:
         raise Unbuildable(f"no builder for email kind {row.kind!r}")
+    build = kind.build
     language = reader_language(row)
     if language == current_language():  # most are: no need to switch (and switch back)
-        return kind.build(row)
+        return build(row)
     with force_locale(language):
-        return kind.build(row)
+        return build(row)
+
+
+def performed(row: OutboxEmail) -> bool:
+    """Whether the row is work other than email (its kind has `perform`)."""
+    kind = KINDS.get(row.kind)
+    return kind is not None and kind.perform is not None
+
+
+def perform(row: OutboxEmail) -> bool:
+    """Do a row's work other than email: True when done, False when it no
+    longer needs doing. Raises what its kind's `perform` raises."""
+    kind = KINDS.get(row.kind)
+    if kind is None or kind.perform is None:
+        raise Unbuildable(f"no way to perform {row.kind!r}")
+    return kind.perform(row)
 
 
 def reader_language(row: OutboxEmail) -> str:

@@ -1,4 +1,5 @@
-"""The outbox: every email the site sends is a row here first.
+"""The outbox: every email the site sends, and every call to a partner's
+webhook, is a row here first.
 
 A web request commits the row with the change that caused it; the worker
 claims rows as time-limited leases and sends them (app/outbox/worker.py).
@@ -51,9 +52,11 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-# Alert mail (bulk) is queued at this priority or above, everything else below:
-# the worker claims either half as one range of the claim index.
+# Alert mail (bulk) is queued at this priority or above, other email below,
+# and calls to webhooks at CALLBACK_PRIORITY: the worker claims each band as
+# one range of the claim index (app/outbox/claims.py).
 BULK_PRIORITY = 10
+CALLBACK_PRIORITY = 20
 
 
 class RandomToken(FunctionElement):
@@ -78,7 +81,8 @@ def _random_token_postgresql(element, compiler, **kw):
 
 class OutboxEmail(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[EmailKind] = mapped_column(String(12))
+    # An EmailKind, or a webhook's event ("letter.delivered": app/webhooks/).
+    kind: Mapped[str] = mapped_column(String(30))
     # Lower goes first: people waiting on a confirmation, and MPs' letters,
     # never queue behind a fan-out of alerts.
     priority: Mapped[int] = mapped_column(default=0)
@@ -88,6 +92,9 @@ class OutboxEmail(Model):
     alert_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("alert_recipient.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
     to_address: Mapped[str | None] = mapped_column(String(254))  # an admin: a test copy, a problem
+    # A webhook's call: the endpoint it goes to (its subject is the letter or
+    # subscriber above; the payload is built when it is sent).
+    endpoint_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_endpoint.id"))
     # The language to write it in, where no letter or subscriber says (a data link).
     language: Mapped[str | None] = mapped_column(String(5))
     attempts: Mapped[int] = mapped_column(default=0)
@@ -121,6 +128,7 @@ class OutboxEmail(Model):
         Index("ix_outbox_email_subscriber", "subscriber_id"),
         Index("ix_outbox_email_alert_recipient", "alert_recipient_id"),
         Index("ix_outbox_email_alert_status", "alert_id", "status"),
+        Index("ix_outbox_email_endpoint", "endpoint_id"),
     )
 
 

@@ -69,7 +69,8 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
 
 
 def _counted(row: OutboxEmail, outcome: str) -> None:
-    metrics.EMAILS.labels(str(row.kind), outcome).inc()
+    counter = metrics.EMAILS if row.endpoint_id is None else metrics.CALLS
+    counter.labels(str(row.kind), outcome).inc()
 
 
 def lease_lost(row_id: int) -> None:

@@ -1,7 +1,11 @@
-"""Delivery: the worker that turns outbox rows into sent email.
+"""Delivery: the worker that turns outbox rows into sent email, and calls
+to partners' webhooks.
 
     claim_due (claims.py) -> build_email -> sender.send
     -> record_sent / record_retry / record_failure (outcomes.py)
+
+A call (a kind with `perform`: app/outbox/kinds.py) is done in its own
+claim, one at a time, with the same leases, fence and outcomes.
 
 A claim is a lease: rows move to SENDING with a random lease token and an
 expiry. A worker that dies leaves its rows to expire and be claimed again;
@@ -27,10 +31,10 @@ from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendE
 from app.db import describe_error, utcnow, write_transaction
 from app.extensions import db
 from app.outbox import pauses
-from app.outbox.claims import Claim, claim_due, due_queries, load_rows, release
+from app.outbox.claims import Band, Claim, claim_due, due_queries, load_rows, release
 from app.outbox.health import Heartbeat
 from app.outbox.jobs import Job, jobs
-from app.outbox.kinds import build_email
+from app.outbox.kinds import TryAgain, Wait, build_email, perform, performed
 from app.outbox.mime import NotYet, Unbuildable, Unsendable
 from app.outbox.models import OutboxEmail
 from app.outbox.outcomes import (
@@ -66,7 +70,26 @@ class PassResult:
 
 
 def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResult:
-    """Send every row in a claim over one SMTP connection.
+    """Send every email in a claim over one SMTP connection, then make its
+    calls (a claim of one band holds one or the other)."""
+    result = PassResult(claimed=len(claim.ids))
+    if not claim.ids:
+        return result
+    emails: deque[OutboxEmail] = deque()
+    calls: deque[OutboxEmail] = deque()
+    for row in load_rows(claim.ids, band=claim.band):
+        (calls if performed(row) else emails).append(row)
+    if emails:
+        _send(emails, claim, result, stop)
+    if calls:
+        _call(calls, claim, result, stop)
+    result.released = release(claim, [row.id for row in (*emails, *calls)])
+    return result
+
+
+def _send(pending: deque[OutboxEmail], claim: Claim, result: PassResult, stop) -> None:
+    """Send the emails over one SMTP connection; what is left in `pending`
+    goes back to the queue.
 
     While the server digests one email (its final reply to DATA is the longest
     wait), the worker builds the next; while it checks the next sender (and,
@@ -74,11 +97,7 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     outcome is committed before the next email's content goes out, so a crash
     can repeat at most the one email whose verdict the worker was waiting for.
     """
-    result = PassResult(claimed=len(claim.ids))
-    if not claim.ids:
-        return result
     claim.paused = pauses.paused_now()
-    pending = deque(load_rows(claim.ids, alerts=claim.alerts))
 
     def on_verdict(row: OutboxEmail, error: SendError | None) -> None:
         _record(row, claim, error, result)
@@ -106,8 +125,41 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
             _count_retry(pending.popleft(), claim, exc.reason, result, site_problem=site)
     finally:
         claim.outcomes = None
-    result.released = release(claim, [row.id for row in pending])
-    return result
+
+
+def _call(pending: deque[OutboxEmail], claim: Claim, result: PassResult, stop) -> None:
+    """Make the calls one at a time, each outcome written before the next;
+    what is left in `pending` goes back to the queue. The calls of one pass
+    stop after WEBHOOK_TIMEOUT_SECONDS, so email waits at most about twice
+    that behind them. Whatever the far end does is booked on nobody but its
+    endpoint (app/webhooks/delivery.py)."""
+    deadline = time.monotonic() + current_app.config["WEBHOOK_TIMEOUT_SECONDS"]
+    while pending and not _time_to_stop(deadline, stop, claim):
+        row = pending.popleft()
+        try:
+            done = perform(row)
+        except Wait as exc:
+            record_deferred(row, claim, exc.until)
+            result.retried += 1
+        except TryAgain as exc:
+            _count_retry(row, claim, exc.reason, result, not_before=exc.not_before)
+        except Unsendable as exc:
+            record_failure(row, claim, str(exc))
+            result.failed += 1
+        except Unbuildable as exc:
+            record_unbuilt(row, claim, str(exc))
+            result.failed += 1
+        except Exception as exc:
+            db.session.rollback()
+            record_unbuilt(row, claim, f"unexpected {type(exc).__name__}")
+            result.failed += 1
+        else:
+            if done:
+                record_sent(row, claim)
+                result.sent += 1
+            else:
+                record_skipped(row, claim)
+                result.skipped += 1
 
 
 def _time_to_stop(deadline: float, stop: threading.Event | None, claim: Claim) -> bool:
@@ -192,9 +244,15 @@ def _pause_its_domain(row: OutboxEmail, claim: Claim, reason: str, result: PassR
 
 
 def _count_retry(
-    row: OutboxEmail, claim: Claim, reason: str, result: PassResult, *, site_problem: bool = False
+    row: OutboxEmail,
+    claim: Claim,
+    reason: str,
+    result: PassResult,
+    *,
+    site_problem: bool = False,
+    not_before=None,
 ) -> None:
-    if record_retry(row, claim, reason, site_problem=site_problem):
+    if record_retry(row, claim, reason, site_problem=site_problem, not_before=not_before):
         result.retried += 1
     else:
         result.failed += 1
@@ -222,19 +280,25 @@ _alert_throttle = AlertThrottle()
 
 
 def _alerts_due() -> bool:
-    return any(db.session.scalar(due.limit(1)) is not None for due in due_queries(utcnow(), True))
+    due = due_queries(utcnow(), Band.ALERTS)
+    return any(db.session.scalar(query.limit(1)) is not None for query in due)
 
 
 def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None) -> PassResult:
-    """One pass: transactional mail first; alert mail only as the rate limit allows."""
-    limit = limit or current_app.config["DELIVERY_BATCH_SIZE"]
-    claim = claim_due(limit, alerts=False)
+    """One pass: transactional mail first; then calls to webhooks, and alert
+    mail as the rate limit allows."""
+    config = current_app.config
+    limit = limit or config["DELIVERY_BATCH_SIZE"]
+    claim = claim_due(limit, band=Band.MAIL)
     if claim.ids:
         return deliver_claim(claim, stop)
-    allowed = _alert_throttle.take(current_app.config["ALERT_SEND_RATE"], limit)
+    result = deliver_claim(claim_due(config["WEBHOOK_BATCH_SIZE"], band=Band.CALLBACKS), stop)
+    allowed = _alert_throttle.take(config["ALERT_SEND_RATE"], limit)
     if not allowed:
-        return PassResult(throttled=_alerts_due())
-    return deliver_claim(claim_due(allowed, alerts=True), stop)
+        result.throttled = _alerts_due()
+        return result
+    result.add(deliver_claim(claim_due(allowed, band=Band.ALERTS), stop))
+    return result
 
 
 # The worker process.

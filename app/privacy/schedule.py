@@ -271,8 +271,16 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
         " (app/adapters/smtp.py describe)",
         ("id", "kind", "priority", "status", "message_id", "subscriber_id",
          "alert_recipient_id", "alert_id", "language", "attempts", "not_before", "lease_token",
-         "lease_expires_at", "created_at", "sent_at", "last_error", "message_token"),
+         "lease_expires_at", "created_at", "sent_at", "last_error", "message_token",
+         "endpoint_id"),
     ),
+    "webhook_endpoint": (
+        "an organisation's or partner's URL, its signing secrets and its state; no person's",
+        ("id", "partner_id", "url", "secret", "previous_secret", "previous_until", "active",
+         "stopped_reason", "failures", "paused_until", "last_error", "last_success_at",
+         "created_at"),
+    ),
+    "webhook_endpoint_event": ("which events an endpoint chose", ("endpoint_id", "event")),
     "bounce": (
         "a report's verdict for one email; the diagnostic has every address removed"
         " (app/bounces/reports.py without_addresses)",

@@ -20,6 +20,8 @@ from app.letters.models import Letter, LetterStatus
 from app.outbox.models import EmailKind, OutboxEmail
 from app.replies.models import Answer, ReplyQuestion
 from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
+from app.webhooks.announcing import announce
+from app.webhooks.models import Event
 
 REMIND_AFTER = timedelta(days=7)
 ASK_AGAIN_AFTER = timedelta(days=14)  # after "not yet"
@@ -93,6 +95,11 @@ def record_answer(question_id: int, answer: Answer, first_time: bool | None) -> 
         question = session.get_one(ReplyQuestion, question_id)
         if question.answer != answer:
             question.answered_at = utcnow()
+            if answer == Answer.YES:  # (the first time they say so: a change of mind is not news)
+                letter = question.letter
+                announce(
+                    session, Event.MP_REPLIED, letter_id=letter.id, partner_id=letter.partner_id
+                )
         question.answer = answer
         if first_time is not None:
             question.first_time = first_time

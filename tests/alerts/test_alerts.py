@@ -25,7 +25,7 @@ from app.alerts.models import (
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.submission import confirm_letter, confirmation_token
-from app.outbox.claims import claim_due
+from app.outbox.claims import Band, claim_due
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.outbox.worker import AlertThrottle, deliver_claim
 from app.tokens import Purpose
@@ -367,7 +367,7 @@ def test_an_alert_outcome_never_overwrites_a_lease_another_worker_took(
     admin = an_admin()
     alert_sending_to(admin, [f"r{i}@example.com" for i in range(3)])
     sending.fan_out()
-    claim = claim_due(10, alerts=True)
+    claim = claim_due(10, band=Band.ALERTS)
     # Another worker took the rows over after this lease expired.
     db.session.execute(
         update(OutboxEmail).where(OutboxEmail.id.in_(claim.ids)).values(lease_token="someone-else")

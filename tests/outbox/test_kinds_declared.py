@@ -1,15 +1,22 @@
-"""Every kind of email has its row in the outbox's table once the app is
-made, declared by the feature it belongs to (app/features.py)."""
+"""Every kind of email, and every webhook event, has its row in the outbox's
+table once the app is made, declared by the feature it belongs to
+(app/features.py)."""
 
 from __future__ import annotations
 
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS
-from app.outbox.models import EmailKind
+from app.outbox.models import CALLBACK_PRIORITY, EmailKind
+from app.webhooks.models import Event
 
 
 def test_every_email_kind_is_declared_by_its_feature(app):
-    assert set(KINDS) == set(EmailKind)
+    assert set(KINDS) == set(EmailKind) | set(Event)
+    emails = {kind for kind, spec in KINDS.items() if spec.build is not None}
+    assert emails == set(EmailKind)
+    calls = {kind for kind, spec in KINDS.items() if spec.perform is not None}
+    assert calls == set(Event)
+    assert {KINDS[event].priority for event in Event} == {CALLBACK_PRIORITY}
     in_english = {kind for kind, spec in KINDS.items() if spec.in_english}
     assert in_english == {EmailKind.MP_LETTER, EmailKind.DIGEST, EmailKind.SITE_PROBLEM,
                           EmailKind.ALERT_TEST, EmailKind.OFFICE_LINK}  # fmt: skip
