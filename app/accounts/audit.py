@@ -65,6 +65,10 @@ IN_WORDS = {
     "privacy.data_deleted": "a person's data deleted at their request",
     "subscriber.suppressed": "subscriber suppressed",
     "subscriber.suppression_lifted": "subscriber's suppression lifted",
+    "webhook.registered": "webhook endpoint registered",
+    "webhook.secret_rotated": "webhook endpoint given a new secret",
+    "webhook.resumed": "webhook endpoint resumed",
+    "webhook.stopped": "webhook endpoint stopped",
 }
 
 

@@ -182,6 +182,15 @@ def site_problem_email(row: OutboxEmail) -> Email:
     return new_email(row, to=person("", row.to_address or ""), subject=subject, text=text)
 
 
+# Emails queued or being sent. Calls to webhooks are not mail: an endpoint
+# that fails for hours is its owner's problem (app/webhooks/), and must not
+# raise the site's "mail is stuck" warnings and alerts.
+_EMAIL_WAITING = (
+    OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)),
+    OutboxEmail.endpoint_id.is_(None),
+)
+
+
 @dataclass(frozen=True)
 class MailHealth:
     workers: list[WorkerHeartbeat]
@@ -226,9 +235,7 @@ def mail_health() -> MailHealth:
         .order_by(WorkerHeartbeat.last_seen.desc())
     ).all()
     waiting, oldest = db.session.execute(
-        select(func.count(), func.min(OutboxEmail.created_at)).where(
-            OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING))
-        )
+        select(func.count(), func.min(OutboxEmail.created_at)).where(*_EMAIL_WAITING)
     ).one()
     not_built = (
         OutboxEmail.status == OutboxStatus.FAILED,
@@ -261,7 +268,7 @@ class OutboxCollector:
         )
         rows = db.session.execute(
             select(OutboxEmail.kind, func.count(), func.min(OutboxEmail.created_at))
-            .where(OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
+            .where(*_EMAIL_WAITING)
             .group_by(OutboxEmail.kind)
         ).all()
         counts = {str(kind): 0 for kind in EmailKind}

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from app.accounts import audit
 from app.adapters.http import RefusedURL, check_url
@@ -22,6 +23,18 @@ from app.outbox.models import OutboxEmail, OutboxStatus
 from app.partners.models import Partner
 from app.webhooks.models import Endpoint, EndpointEvent, Event
 from app.webhooks.signing import new_secret
+
+# What each event is, in the admin's words.
+EVENT_LABELS = {
+    Event.LETTER_CONFIRMED: "a letter confirmed by its writer",
+    Event.LETTER_DELIVERED: "a letter delivered to the MP",
+    Event.LETTER_FAILED: "a letter that could not be delivered",
+    Event.MP_REPLIED: "a writer says their MP replied",
+    Event.PERSON_SUBSCRIBED: "someone subscribed to alerts (the organisation's only)",
+    Event.PERSON_UNSUBSCRIBED: "someone unsubscribed (the organisation's only)",
+}
+
+STOPPED_BY_ADMIN = "stopped by an admin"
 
 # After a rotation the previous secret signs too, this long, so a receiver
 # can move to the new one without refusing a call meanwhile.
@@ -133,12 +146,79 @@ def stop_by_admin(endpoint_id: int, *, admin=None) -> None:
     with write_transaction() as session:
         endpoint = _get(session, endpoint_id)
         endpoint.active = False
-        endpoint.stopped_reason = "stopped by an admin"
+        endpoint.stopped_reason = STOPPED_BY_ADMIN
         audit.record(admin, "webhook.stopped", "webhook_endpoint", endpoint_id)
 
 
 def every_endpoint() -> list[Endpoint]:
     return list(db.session.scalars(select(Endpoint).order_by(Endpoint.id)))
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    """An endpoint as the admin sees it: never its secret, and of its URL
+    only the host (a partner may put a token in the path)."""
+
+    endpoint: Endpoint
+    owner: str
+    host: str
+    state: str
+    waiting: int  # calls queued or being made
+    failed_this_week: int  # calls given up on, or refused for good
+
+    @property
+    def paused(self) -> bool:
+        return self.state.startswith("paused")
+
+
+def overview() -> list[EndpointView]:
+    now = utcnow()
+    partners = dict(db.session.execute(select(Partner.id, Partner.name)).all())
+    counts = dict(
+        db.session.execute(
+            select(OutboxEmail.endpoint_id, func.count())
+            .where(OutboxEmail.endpoint_id.is_not(None),
+                   OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)))
+            .group_by(OutboxEmail.endpoint_id)
+        ).all()
+    )  # fmt: skip
+    failed = dict(
+        db.session.execute(
+            select(OutboxEmail.endpoint_id, func.count())
+            .where(OutboxEmail.endpoint_id.is_not(None), OutboxEmail.status == OutboxStatus.FAILED,
+                   OutboxEmail.created_at >= now - timedelta(days=7))
+            .group_by(OutboxEmail.endpoint_id)
+        ).all()
+    )  # fmt: skip
+    return [
+        EndpointView(
+            endpoint,
+            owner=partners.get(endpoint.partner_id, "?")
+            if endpoint.partner_id
+            else "the organisation",
+            host=urlsplit(endpoint.url).hostname or "",
+            state=state_of(endpoint, now),
+            waiting=counts.get(endpoint.id, 0),
+            failed_this_week=failed.get(endpoint.id, 0),
+        )
+        for endpoint in every_endpoint()
+    ]
+
+
+def troubled() -> int:
+    """Endpoints paused or stopped by their own answers, for the dashboard's warning."""
+    now = utcnow()
+    return (
+        db.session.scalar(
+            select(func.count()).where(
+                or_(
+                    Endpoint.paused_until > now,
+                    and_(~Endpoint.active, Endpoint.stopped_reason != STOPPED_BY_ADMIN),
+                )
+            )
+        )
+        or 0
+    )
 
 
 def state_of(endpoint: Endpoint, now: datetime | None = None) -> str:

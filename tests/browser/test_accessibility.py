@@ -234,6 +234,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
         ("/admin/subscribers", "subscribers"),
         ("/admin/partners", "partners"),
         ("/admin/partners/new", "new partner"),
+        ("/admin/webhooks", "webhooks"),
+        ("/admin/webhooks/new", "new webhook endpoint"),
         ("/admin/exports", "exports"),
         ("/admin/audit", "audit log"),
         ("/admin/privacy", "privacy"),

@@ -23,6 +23,7 @@ from app.alerts.subscribers import Purpose, token_for, unsubscribe
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Attribution, Letter, LetterStatus, Source
+from app.outbox.health import mail_health
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.partners.registry import save_partner
 from app.privacy.requests import erase
@@ -203,6 +204,8 @@ def _failing_endpoint_and_a_letter(receiver, mail_server):
     assert endpoint.failures >= 1
     assert endpoint.last_error == "it answered 503"
     assert receiver.accepted == []
+    # Its calls waiting raise none of the site's "mail is stuck" warnings.
+    assert mail_health().waiting == 0
     # Nothing of it is in the letter's history: not the writer's affair.
     assert not [event for event in letter.events if "503" in event.detail]
 

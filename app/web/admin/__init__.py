@@ -77,4 +77,5 @@ from app.web.admin import (  # noqa: E402, F401 - register the routes
     partners,
     replies,
     reports,
+    webhooks,
 )

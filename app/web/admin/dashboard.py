@@ -13,6 +13,7 @@ from app.reports.hexmap import coverage_map, legend
 from app.sharing import links, tracking
 from app.web.admin import bp
 from app.web.admin.charts import STACK_ORDER, STATUS_COLOURS, day_bars
+from app.webhooks.endpoints import troubled
 
 
 def selected_campaign():
@@ -47,6 +48,7 @@ def dashboard():
         colours=STATUS_COLOURS,
         stack_order=STACK_ORDER,
         mail=mail_health(),
+        webhooks_troubled=troubled(),
         mail_signed=dkim_signer() is not None,
         funnel=tracking.funnel(campaign_id),
         group_clicks=tracking.group_clicks(campaign_id),

@@ -14,6 +14,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -175,6 +176,17 @@ class PartnerForm(FlaskForm):
         [DataRequired("Give at least one origin.")],
     )
     active = BooleanField("Active (the widget works on their site)", default=True)
+
+
+class WebhookForm(FlaskForm):
+    url = StringField(
+        "URL to call (https)",
+        [DataRequired("Enter the URL to call."), Length(max=500), single_line],
+    )
+    owner = SelectField("Whose it is", choices=[], validate_choice=False)
+    events = SelectMultipleField(
+        "Events it hears of", choices=[], validators=[DataRequired("Choose at least one event.")]
+    )
 
 
 class OverrideForm(FlaskForm):

@@ -1,0 +1,90 @@
+"""Webhooks: the endpoints told of letters and subscriptions (docs/webhooks.md)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, url_for
+
+from app.partners.registry import list_partners
+from app.web.admin import bp
+from app.web.admin.forms import WebhookForm
+from app.web.forms import first_errors
+from app.webhooks.endpoints import (
+    EVENT_LABELS,
+    EndpointError,
+    overview,
+    register,
+    resume,
+    rotate,
+    stop_by_admin,
+)
+from app.webhooks.models import Event
+
+ORGANISATION = "organisation"  # the owner choice for the site's own endpoint
+
+
+@bp.get("/webhooks")
+def webhooks():
+    return render_template("admin/webhooks.html", endpoints=overview(), labels=EVENT_LABELS)
+
+
+@bp.route("/webhooks/new", methods=["GET", "POST"])
+def webhook_new():
+    form = WebhookForm()
+    form.owner.choices = [
+        (ORGANISATION, "The organisation running this site (every letter; people)"),
+        *((p.slug, f"{p.name} (letters through its widget)") for p in list_partners()),
+    ]
+    form.events.choices = [(event.value, EVENT_LABELS[event]) for event in Event]
+    if form.validate_on_submit():
+        owner = form.owner.data
+        try:
+            registered = register(
+                form.url.data or "",
+                [Event(name) for name in form.events.data or []],
+                partner_slug=None if owner == ORGANISATION else owner,
+                admin=g.admin,
+            )
+        except EndpointError as exc:
+            field = form.events if "letters only" in str(exc) else form.url
+            field.errors = [str(exc)]
+        else:
+            # Shown once, here: never in a flash message, which rides in the
+            # session cookie.
+            return render_template(
+                "admin/webhook_secret.html", endpoint_id=registered.endpoint_id,
+                secret=registered.secret, new=True,
+            )  # fmt: skip
+    status = 422 if form.errors else 200
+    return render_template("admin/webhook_new.html", form=form, errors=first_errors(form)), status
+
+
+@bp.post("/webhooks/<int:endpoint_id>/rotate")
+def webhook_rotate(endpoint_id: int):
+    try:
+        secret = rotate(endpoint_id, admin=g.admin)
+    except EndpointError:
+        abort(404)
+    return render_template(
+        "admin/webhook_secret.html", endpoint_id=endpoint_id, secret=secret, new=False
+    )
+
+
+@bp.post("/webhooks/<int:endpoint_id>/resume")
+def webhook_resume(endpoint_id: int):
+    try:
+        changed = resume(endpoint_id, admin=g.admin)
+    except EndpointError:
+        abort(404)
+    flash(f"Endpoint {endpoint_id} {'resumed' if changed else 'was neither paused nor stopped'}.",
+          "success")  # fmt: skip
+    return redirect(url_for("admin.webhooks"), code=303)
+
+
+@bp.post("/webhooks/<int:endpoint_id>/stop")
+def webhook_stop(endpoint_id: int):
+    try:
+        stop_by_admin(endpoint_id, admin=g.admin)
+    except EndpointError:
+        abort(404)
+    flash(f"Endpoint {endpoint_id} stopped.", "success")
+    return redirect(url_for("admin.webhooks"), code=303)
