@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.api import bp as api_bp
     from app.web.bounces import bp as bounces_bp
     from app.web.csrf import csrf
+    from app.web.osdi import bp as osdi_bp
     from app.web.public import bp as public_bp
     from app.web.widget import bp as widget_bp
 
@@ -88,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    csrf.exempt(osdi_bp)  # a key in a header, never a cookie: a browser cannot forge it
+    app.register_blueprint(osdi_bp)
     csrf.exempt(bounces_bp)  # signed by SNS, sends no cookies
     app.register_blueprint(bounces_bp)
     # No personal link's token in an access log: the links are read from the routes.

@@ -22,6 +22,7 @@ privacy_cli = AppGroup("privacy", help="Personal data: the retention schedule.")
 bounces_cli = AppGroup("bounces", help="Bounce reports and complaints (docs/deliverability.md).")
 mail_cli = AppGroup("mail", help="Mail authentication: what to publish in DNS.")
 webhooks_cli = AppGroup("webhooks", help="Endpoints told of letters and subscriptions.")
+api_keys_cli = AppGroup("api-keys", help="Keys for the OSDI API (docs/osdi.md).")
 
 
 @bounces_cli.command("read")
@@ -302,6 +303,66 @@ def webhooks_stop(endpoint_id: int) -> None:
     click.echo(f"{endpoint_id}: stopped")
 
 
+@api_keys_cli.command("issue")
+@click.argument("name")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="What it may do (again for more): people:read, outreaches:read, people:write.",
+)
+@click.option("--partner", "partner_slug", help="A partner's key: its letters only.")
+def api_keys_issue(name: str, scopes: tuple[str, ...], partner_slug: str | None) -> None:
+    """Make a key NAMEd for what uses it; prints it, once."""
+    from app.api_keys.keys import ApiKeyError, issue, scopes_from
+
+    try:
+        issued = issue(name, scopes_from(scopes), partner_slug=partner_slug)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"key {issued.key_id} (shown once): {issued.key}")
+
+
+@api_keys_cli.command("list")
+def api_keys_list() -> None:
+    """Every key: its id, first characters, partner, scopes, state, last use."""
+    from app.api_keys.keys import every_key, state_of
+
+    for row in every_key():
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never used"
+        click.echo(
+            f"{row.id}\t{row.prefix}...\tpartner {row.partner_id or '-'}\t{row.scopes_text}"
+            f"\t{state_of(row)}\t{used}\t{row.name}"
+        )
+
+
+@api_keys_cli.command("rotate")
+@click.argument("key_id", type=int)
+def api_keys_rotate(key_id: int) -> None:
+    """A new key in place of KEY_ID, printed once; the old one works a day more."""
+    from app.api_keys.keys import ApiKeyError, rotate
+
+    try:
+        issued = rotate(key_id)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"key {issued.key_id} (shown once): {issued.key}")
+
+
+@api_keys_cli.command("revoke")
+@click.argument("key_id", type=int)
+def api_keys_revoke(key_id: int) -> None:
+    """The key stops working now."""
+    from app.api_keys.keys import ApiKeyError, revoke
+
+    try:
+        revoke(key_id)
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{key_id}: revoked")
+
+
 @partner_cli.command("embed")
 @click.argument("slug")
 @click.option("--campaign", default="mp-expenses", show_default=True)
@@ -406,4 +467,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(bounces_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(api_keys_cli)
     app.cli.add_command(worker)

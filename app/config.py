@@ -183,6 +183,9 @@ def config_from_env(environ=None) -> dict:
         # (app/outbox/caps.py).
         "MAIL_TO_UNTRUSTED_ADDRESS": environ.get("MAIL_TO_UNTRUSTED_ADDRESS", "3/day"),
         "RATELIMIT_SUBSCRIBE": environ.get("RATELIMIT_SUBSCRIBE", "10/hour"),
+        # The OSDI API: requests per key, and refused keys per client address.
+        "RATELIMIT_OSDI": environ.get("RATELIMIT_OSDI", "120/minute;5000/hour"),
+        "RATELIMIT_OSDI_REFUSED": environ.get("RATELIMIT_OSDI_REFUSED", "20/hour"),
         # Failed sign-ins (successes never count), per IP and per account-and-IP,
         # over growing windows: the wait grows with the failures.
         "RATELIMIT_ADMIN_LOGIN_PER_IP": environ.get(

@@ -3,6 +3,7 @@ autogenerate) sees every table. Code imports a model from its own package."""
 
 from app.accounts import models as accounts
 from app.alerts import models as alerts
+from app.api_keys import models as api_keys
 from app.bounces import models as bounces
 from app.campaigns import models as campaigns
 from app.letters import models as letters
@@ -18,6 +19,7 @@ from app.webhooks import models as webhooks
 __all__ = [
     "accounts",
     "alerts",
+    "api_keys",
     "bounces",
     "campaigns",
     "letters",

@@ -258,6 +258,18 @@ def unsubscribe(token: str) -> Subscriber:
     return subscriber
 
 
+def unsubscribe_by_id(subscriber_id: int) -> bool:
+    """The organisation's own systems say they unsubscribed there (the OSDI
+    API): honoured at once. False if they were not subscribed."""
+    with write_transaction() as session:
+        subscriber = session.get(Subscriber, subscriber_id)
+        if subscriber is None or subscriber.status != SubscriberStatus.CONFIRMED:
+            return False
+        _unsubscribe(subscriber)
+        log.info("subscriber %s unsubscribed through the API", subscriber.id)
+    return True
+
+
 def send_fresh_preferences_link(subscriber: Subscriber) -> None:
     """A preferences link from an alert may have been forwarded: what it shows
     and changes beyond stopping alerts needs a fresh link, sent to the inbox."""

@@ -281,6 +281,11 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
          "created_at"),
     ),
     "webhook_endpoint_event": ("which events an endpoint chose", ("endpoint_id", "event")),
+    "api_key": (
+        "an organisation's or partner's key: its name, scopes, dates and a hash of it",
+        ("id", "partner_id", "name", "prefix", "digest", "scopes_text", "created_at",
+         "last_used_at", "expires_at", "revoked_at"),
+    ),
     "bounce": (
         "a report's verdict for one email; the diagnostic has every address removed"
         " (app/bounces/reports.py without_addresses)",

@@ -47,6 +47,9 @@ CODES = {
 }  # fmt: skip
 
 
+OSDI_PREFIX = "/api/osdi/"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -57,9 +60,25 @@ def json_error(status: int, code: str, explanation: str, **extra):
     return response
 
 
+def osdi_error(status: int, code: str, explanation: str):
+    """An error in the OSDI API's shape (its errors.md): a CRM's client reads it."""
+    body = {"osdi:error": {
+        "request_type": "atomic", "response_code": status,
+        "resource_status": [{"resource": request.path, "response_code": status,
+                             "error_descriptions": [{"error_code": code,
+                                                     "description": explanation}]}],
+    }}  # fmt: skip
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/hal+json"
+    return response
+
+
 def _error(status: int, explanation: str, retry_after: int | None = None):
     """The error as JSON for the API or as a page for people, with Retry-After."""
-    if wants_json():
+    if request.path.startswith(OSDI_PREFIX):
+        response = osdi_error(status, CODES.get(status, "error"), explanation)
+    elif wants_json():
         extra = {"retry_after": retry_after} if retry_after is not None else {}
         response = json_error(status, CODES.get(status, "error"), explanation, **extra)
     else:

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 from playwright.sync_api import expect
 
+from app.api_keys.keys import issue
+from app.api_keys.models import Scope
 from app.campaigns.models import Campaign
 from app.db import write_transaction
 from app.extensions import db
@@ -24,6 +26,8 @@ from app.letters.models import Letter
 from app.letters.submission import confirm_letter, confirmation_token
 from app.offices.digests import office_token
 from app.replies.questionnaire import question_token
+from app.webhooks.endpoints import register
+from app.webhooks.models import Event
 from tests.browser.conftest import sign_in
 from tests.browser.pages import CampaignPage, ConfirmPage
 from tests.builders.letters import PERSONAL_BODY, submit
@@ -213,6 +217,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
             submit(email="carl@example.com", name="Carl Copier", body=copy, key="c")
         ))  # fmt: skip
         letter_path = f"/admin/letters/{first.id}"
+        register("https://crm.example.org/hooks/ours", [Event.LETTER_DELIVERED])
+        issue("Our CRM's nightly sync", [Scope.READ_OUTREACHES])
         db.session.remove()
     context = axe_context(browser, viewport=DESKTOP)
     page = context.new_page()
@@ -236,6 +242,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
         ("/admin/partners/new", "new partner"),
         ("/admin/webhooks", "webhooks"),
         ("/admin/webhooks/new", "new webhook endpoint"),
+        ("/admin/api-keys", "API keys"),
+        ("/admin/api-keys/new", "new API key"),
         ("/admin/exports", "exports"),
         ("/admin/audit", "audit log"),
         ("/admin/privacy", "privacy"),

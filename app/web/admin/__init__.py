@@ -67,6 +67,7 @@ def admin_context():
 
 from app.web.admin import (  # noqa: E402, F401 - register the routes
     alerts,
+    api_keys,
     auth,
     campaigns,
     dashboard,

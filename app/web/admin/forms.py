@@ -189,6 +189,17 @@ class WebhookForm(FlaskForm):
     )
 
 
+class ApiKeyForm(FlaskForm):
+    name = StringField(
+        "What it is for", [DataRequired("Say what will use the key."), Length(max=120), single_line]
+    )
+    owner = SelectField("Whose it is", choices=[], validate_choice=False)
+    scopes = SelectMultipleField(
+        "What it may read or do", choices=[],
+        validators=[DataRequired("Choose at least one thing it may do.")],
+    )  # fmt: skip
+
+
 class OverrideForm(FlaskForm):
     email = EmailField("Send this MP's letters to", [Optional(), Length(max=254)])
 

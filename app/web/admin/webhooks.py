@@ -50,9 +50,10 @@ def webhook_new():
         else:
             # Shown once, here: never in a flash message, which rides in the
             # session cookie.
-            return render_template(
-                "admin/webhook_secret.html", endpoint_id=registered.endpoint_id,
-                secret=registered.secret, new=True,
+            return _secret_page(
+                f"Endpoint {registered.endpoint_id} is registered", registered.secret,
+                "Give its secret to whoever runs the receiver, who checks each call's"
+                " signature with it (docs/webhooks.md).",
             )  # fmt: skip
     status = 422 if form.errors else 200
     return render_template("admin/webhook_new.html", form=form, errors=first_errors(form)), status
@@ -64,9 +65,18 @@ def webhook_rotate(endpoint_id: int):
         secret = rotate(endpoint_id, admin=g.admin)
     except EndpointError:
         abort(404)
+    return _secret_page(
+        f"A new secret for endpoint {endpoint_id}", secret,
+        "Give it to whoever runs the receiver. The old secret keeps signing too for a day,"
+        " so the receiver can switch over without refusing a call.",
+    )  # fmt: skip
+
+
+def _secret_page(heading: str, secret: str, explanation: str):
     return render_template(
-        "admin/webhook_secret.html", endpoint_id=endpoint_id, secret=secret, new=False
-    )
+        "admin/shown_once.html", heading=heading, secret=secret, explanation=explanation,
+        back=url_for("admin.webhooks"),
+    )  # fmt: skip
 
 
 @bp.post("/webhooks/<int:endpoint_id>/resume")
