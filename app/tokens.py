@@ -51,6 +51,7 @@ class Purpose(StrEnum):
     RECONFIRM = "reconfirm-new-mp"  # a waiting letter's writer: send it to the new MP
     OFFICE_DIGEST = "office-digest"  # an MP's office: a campaign's letters daily, or each
     OFFICE_CHANGE = "office-change"  # emailed to the office's own address: change that
+    PARTNER_FIGURES = "partner-figures"  # a partner's page of its own figures
 
 
 def keyed_hash(purpose: str, value: str) -> str:

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.i18n import N_
 from app.partners.models import Partner
 from app.reference.cache import bump_reference_version, cached
+from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,58}[a-z0-9]")
 DISABLED_NOTICE = N_("This campaign form isn't available on this site at the moment.")
@@ -114,3 +115,24 @@ def safe_return_url(partner: PartnerInfo | Partner | None, url: str | None) -> s
         return None
     origins = partner.origins if isinstance(partner, PartnerInfo) else set(partner.origins)
     return url if origin_of(url) in origins else None
+
+
+# A partner's page of its own figures is reached through a signed link an
+# admin gives it, good for this long (a new one can be made at any time).
+FIGURES_LINK_DAYS = 90
+
+
+def figures_token(partner_id: int) -> str:
+    return sign_id(Purpose.PARTNER_FIGURES, partner_id, timed=True)
+
+
+def partner_for_figures(token: str) -> Partner | None:
+    """The active partner a figures link is for; None for a link altered,
+    expired, or for a partner since disabled."""
+    try:
+        partner_id = unsign_id(Purpose.PARTNER_FIGURES, token, timed=True,
+                               max_age_seconds=FIGURES_LINK_DAYS * 86400)  # fmt: skip
+    except InvalidToken:
+        return None
+    partner = db.session.get(Partner, partner_id)
+    return partner if partner is not None and partner.active else None

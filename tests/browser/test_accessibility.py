@@ -25,6 +25,7 @@ from app.extensions import db
 from app.letters.models import Letter
 from app.letters.submission import confirm_letter, confirmation_token
 from app.offices.digests import office_token
+from app.partners.registry import figures_token, save_partner
 from app.replies.questionnaire import question_token
 from app.webhooks.endpoints import register
 from app.webhooks.models import Event
@@ -219,6 +220,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
         letter_path = f"/admin/letters/{first.id}"
         register("https://crm.example.org/hooks/ours", [Event.LETTER_DELIVERED])
         issue("Our CRM's nightly sync", [Scope.READ_OUTREACHES])
+        gazette = save_partner("gazette", name="The Test Gazette", origins=["https://g.example"])
+        figures_path = f"/partners/figures/{figures_token(gazette.id)}"
         db.session.remove()
     context = axe_context(browser, viewport=DESKTOP)
     page = context.new_page()
@@ -252,6 +255,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
     ]:
         page.goto(site.url + path)
         audit.check(page, f"admin: {name}")
+    page.goto(site.url + figures_path)
+    audit.check(page, "a partner's own figures")
     page.goto(f"{site.url}/admin/moderation")
     expect(page.locator(".held mark").first).to_be_visible()  # the pair was checked highlighted
     page.goto(f"{site.url}/admin/mps")

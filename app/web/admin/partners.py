@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from app.campaigns.editing import all_campaigns
+from app.links import external_url
 from app.partners.models import Partner
-from app.partners.registry import PartnerError, list_partners, save_partner, set_active
+from app.partners.registry import (
+    FIGURES_LINK_DAYS,
+    PartnerError,
+    figures_token,
+    list_partners,
+    save_partner,
+    set_active,
+)
 from app.partners.widget import embed_code
 from app.web.admin import bp
 from app.web.admin.forms import PartnerForm
@@ -20,7 +28,15 @@ def partners():
         p.slug: [(c, embed_code(campaign=c.slug, partner=p.slug)) for c in live]
         for p in list_partners()
     }
-    return render_template("admin/partners.html", partners=list_partners(), embeds=embeds)
+    # Each partner's private page of its own figures, to send it (a fresh link each time).
+    figures = {
+        p.slug: external_url("public.partner_figures", token=figures_token(p.id))
+        for p in list_partners()
+    }
+    return render_template(
+        "admin/partners.html", partners=list_partners(), embeds=embeds, figures=figures,
+        link_days=FIGURES_LINK_DAYS,
+    )  # fmt: skip
 
 
 def _partner(slug: str) -> Partner | None:

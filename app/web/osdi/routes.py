@@ -11,6 +11,8 @@ from app.osdi.filters import FilterError, parse
 from app.osdi.paging import Page, PagingError
 from app.osdi.records import NotAllowed
 from app.osdi.writes import WriteError, signup_from, unsubscribes
+from app.partners.registry import find_partner
+from app.reports.partners import figures
 from app.web.errors import osdi_error
 from app.web.osdi import bp, hal
 
@@ -116,6 +118,21 @@ def outreach(outreach_id: str):
 
 def _people_allowed() -> bool:
     return Scope.READ_PEOPLE in g.holder.scopes and g.holder.partner_id is None
+
+
+@bp.get("/figures")
+def partner_figures():
+    """Beyond OSDI: a partner's own figures (docs/osdi.md), for its key; the
+    organisation's key names the partner (?partner=slug)."""
+    if Scope.READ_OUTREACHES not in g.holder.scopes:
+        raise NotAllowed(Scope.READ_OUTREACHES.value)
+    partner_id = g.holder.partner_id
+    if partner_id is None:
+        partner = find_partner(request.args.get("partner"))
+        if partner is None:
+            raise WriteError("Name a partner: ?partner=its-slug.")
+        partner_id = partner.id
+    return jsonify(figures(partner_id).as_json())
 
 
 @bp.get("/tags")

@@ -14,4 +14,14 @@ def campaign_or_404(slug: str) -> Campaign:
         abort(404)
 
 
-from app.web.public import alerts, branding, health, momentum, pages, replies, routes, sharing  # noqa: E402, F401 - registers the routes
+from app.web.public import (  # noqa: E402, F401 - registers the routes
+    alerts,
+    branding,
+    health,
+    momentum,
+    pages,
+    partners,
+    replies,
+    routes,
+    sharing,
+)
