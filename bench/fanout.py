@@ -1,6 +1,6 @@
 """Alert fan-out: 100,000 personalised alerts, against a plain smtplib loop, same sink, same run.
 
-    python -m bench.fanout [--recipients 100000] [--postgres URL]
+    python -m bench.fanout [--recipients 100000] [--postgres URL] [--ab]
 
 SQLite by default; with --postgres (or BENCH_DATABASE_URL), PostgreSQL instead,
 so that each run stays within a few minutes.
@@ -13,6 +13,11 @@ by a quarter within minutes) weighs on both sides alike. Ours: from pressing Sen
 drained, by one worker (fan-out into the outbox, building each personalised
 message with its signed links, sending, recording each outcome). Checks that
 every recipient got exactly one.
+
+With --ab, ours is an alert with an A/B test running (a second variant,
+20% of the segment first): the worker sends the test's share, the winner
+is chosen at once (as if its hours were up), and the worker sends the
+rest. The clock runs through all of it.
 """
 
 from __future__ import annotations
@@ -49,18 +54,19 @@ def prepare(database_url: str, recipients: int, port: int):
     return app
 
 
-def new_alert(admin, subject):
+def new_alert(admin, subject, *, ab: bool = False):
     from app.alerts import sending
     from app.alerts.models import Segment
     from app.campaigns.models import Campaign
     from app.extensions import db
 
     campaign_id = db.session.scalar(select(Campaign.id))
+    trial = sending.Trial({"B": (f"{subject}: five minutes", "Please write **today**.")}, 20, 1)
     return sending.save_alert(
         admin, None, campaign_id=campaign_id, subject=subject, segment=Segment.ALL,
         body_markdown="MPs vote **on Thursday**. Please write to yours today: it takes five minutes.\n\n"
                       "[Why it matters](https://example.org/why)",
-        call_to_action="Write to your MP",
+        call_to_action="Write to your MP", trial=trial if ab else None,
     )  # fmt: skip
 
 
@@ -92,34 +98,41 @@ def baseline_messages(app) -> list[tuple[str, str, bytes]]:
     return built
 
 
-def ours(app) -> float:
+def ours(app, *, ab: bool = False) -> float:
+    from datetime import timedelta
+
     from app.accounts.models import AdminUser
     from app.alerts import sending
     from app.alerts.models import Alert
+    from app.alerts.variants import decide_tests
+    from app.db import utcnow
     from app.extensions import db
     from app.outbox.worker import run_worker
 
     with app.app_context():
         admin = db.session.scalar(select(AdminUser))
-        alert = new_alert(admin, "MPs vote on Thursday")
+        alert = new_alert(admin, "MPs vote on Thursday", ab=ab)
         db.session.remove()
     with app.app_context():
         started = time.perf_counter()
         sending.start_sending(db.session.get(Alert, alert.id), admin)
-        result = run_worker(once=True)
+        sent = run_worker(once=True).sent
+        if ab:  # the test's share is sent; its hours are up at once
+            decide_tests(now=utcnow() + timedelta(hours=2))
+            sent += run_worker(once=True).sent
         elapsed = time.perf_counter() - started
         db.session.remove()
-    return result.sent / elapsed
+    return sent / elapsed
 
 
-def measure(label: str, database_url: str, recipients: int) -> None:
+def measure(label: str, database_url: str, recipients: int, *, ab: bool = False) -> None:
     with SmtpSink() as sink:
         app = prepare(database_url, recipients, sink.port)
         messages = baseline_messages(app)
         half = len(messages) // 2
         before = smtplib_loop(sink.port, messages[:half])
         sink.stats(reset=True)
-        our_rate = ours(app)
+        our_rate = ours(app, ab=ab)
         stats = sink.stats()
         after = smtplib_loop(sink.port, messages[half:])
         loop_rate = len(messages) / (half / before + (len(messages) - half) / after)
@@ -133,7 +146,8 @@ def measure(label: str, database_url: str, recipients: int) -> None:
         f"({len(messages):,} sent: half before ours at {before:,.0f}/s, half after at {after:,.0f}/s)"
     )
     print(
-        f"[{label}] fan-out (queue, build, send, record): {our_rate:,.0f} messages/s "
+        f"[{label}] fan-out{' with an A/B test' if ab else ''} (queue, build, send, record):"
+        f" {our_rate:,.0f} messages/s "
         f"= {our_rate / loop_rate:.0%} of the loop (target 70%); "
         f"{stats['messages']:,} messages to {stats['recipients']:,} recipients, {stats['duplicates']} duplicates: "
         f"{'each recipient exactly once' if ok else 'WRONG'}"
@@ -144,12 +158,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--ab", action="store_true", help="an alert with an A/B test running")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     if args.postgres:
-        measure("PostgreSQL", postgres_copy(args.postgres, "bench_fanout"), args.recipients)
+        database = postgres_copy(args.postgres, "bench_fanout")
+        measure("PostgreSQL", database, args.recipients, ab=args.ab)
         return
-    measure("SQLite", sqlite_copy("fanout.db"), args.recipients)
+    measure("SQLite", sqlite_copy("fanout.db"), args.recipients, ab=args.ab)
 
 
 if __name__ == "__main__":

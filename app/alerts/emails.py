@@ -103,16 +103,19 @@ class BulkTemplate:
 
 
 @lru_cache(maxsize=32)
-def _template(alert_id: int, version: str, test: bool, language: str) -> BulkTemplate:
-    """The alert rendered once per version and language (the caller's
-    force_locale is the reader's: `language` keys the cache by it)."""
+def _template(
+    alert_id: int, variant: str | None, version: str, test: bool, language: str
+) -> BulkTemplate:
+    """The alert (or its variant) rendered once per version and language (the
+    caller's force_locale is the reader's: `language` keys the cache by it)."""
 
     alert = db.session.get_one(Alert, alert_id)
+    subject, body = alert.content(variant)
     campaign = in_language(alert.campaign)  # the reader's: `language`
     context = {
-        "subject": alert.subject,
-        "body_html": markdown_to_html(alert.body_markdown),
-        "body_text": markdown_to_text(alert.body_markdown),
+        "subject": subject,
+        "body_html": markdown_to_html(body),
+        "body_text": markdown_to_text(body),
         "cta": alert.call_to_action,
         "campaign_title": campaign.title,
         "accent": campaign.accent_colour or "#0b3d91",  # checked for white text (branding.py)
@@ -125,11 +128,11 @@ def _template(alert_id: int, version: str, test: bool, language: str) -> BulkTem
     }
     sender = _alert_sender(campaign)
     domain = sender.domain or "localhost"
-    boundary = f"=_alert_{alert_id}_{version[:12]}"
+    boundary = f"=_alert_{alert_id}{variant or ''}_{version[:12]}"
     head = EmailMessage(policy=policy.SMTP)
     try:
         head["From"] = sender.as_address()
-        head["Subject"] = f"[Test] {alert.subject}" if test else alert.subject
+        head["Subject"] = f"[Test] {subject}" if test else subject
     except (ValueError, TypeError) as exc:
         raise Unbuildable(f"unsafe header value ({type(exc).__name__})") from exc
     head["MIME-Version"] = "1.0"
@@ -148,18 +151,26 @@ def _template(alert_id: int, version: str, test: bool, language: str) -> BulkTem
 
 
 def _bulk_email(
-    row: OutboxEmail, alert, to: str, links: dict[str, str], *, test: bool = False
+    row: OutboxEmail,
+    alert,
+    to: str,
+    links: dict[str, str],
+    *,
+    test: bool = False,
+    variant: str | None = None,
 ) -> RawEmail:
-    """One recipient's copy: their address and links in the alert's rendered template."""
+    """One recipient's copy: their address and links in the alert's (or its
+    variant's) rendered template."""
     if not to.isascii() or not is_single_line(to):
         raise Unsendable("unusable address for bulk mail")
     # Everything the rendered template holds: an edit to any of it renders anew.
     campaign = in_language(alert.campaign)  # the template is kept per language
-    parts = (alert.subject, alert.body_markdown, alert.call_to_action, campaign.alert_sender,
+    subject, body = alert.content(variant)
+    parts = (subject, body, alert.call_to_action, campaign.alert_sender,
              campaign.title, campaign.slug, campaign.accent_colour,
              campaign.organisation_name, campaign.organisation_url)  # fmt: skip
     version = hashlib.sha256("\0".join(p or "" for p in parts).encode()).hexdigest()
-    template = _template(alert.id, version, test, current_language())
+    template = _template(alert.id, variant, version, test, current_language())
     text, html = template.text, template.html
     for placeholder, url in links.items():
         text = text.replace(placeholder, url)
@@ -210,7 +221,7 @@ def alert(row: OutboxEmail):
             "public.alerts_preferences", token_for(subscriber, Purpose.ALERT_PREFERENCES)
         ),
     }
-    return _bulk_email(row, alert, subscriber.email, links)
+    return _bulk_email(row, alert, subscriber.email, links, variant=recipient.variant)
 
 
 def alert_test(row: OutboxEmail):

@@ -158,5 +158,5 @@ def record_click(token: str, *, count: bool = True) -> Landing | None:
         if recipient.subscriber.soft_bounces:
             recipient.subscriber.soft_bounces = 0
         alert = recipient.alert
-        landing = Landing(alert.campaign.slug, alert_ref(alert.id))
+        landing = Landing(alert.campaign.slug, alert_ref(alert.id, recipient.variant))
     return landing

@@ -44,8 +44,46 @@ class Alert(Model):
     started_at: Mapped[datetime | None]
     queued_at: Mapped[datetime | None]  # every recipient has an outbox row
     finished_at: Mapped[datetime | None]
+    # The last subscriber the fan-out looked at, in its current pass.
+    fan_out_cursor: Mapped[int | None]
+    # An A/B test (app/alerts/variants.py): this share of the segment gets
+    # the variants (A is the alert's own subject and body); `test_hours`
+    # after the last of them is queued (`tested_at`), the winner is chosen
+    # by letters written per recipient and the rest get it.
+    test_percent: Mapped[int] = mapped_column(default=0, server_default="0")  # 0: no test
+    test_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    tested_at: Mapped[datetime | None]
+    winner: Mapped[str | None] = mapped_column(String(1))  # a variant's letter
+    decision: Mapped[str | None] = mapped_column(Text)  # what the figures said, in words
 
     campaign: Mapped[Campaign] = relationship()
+    variants: Mapped[list[AlertVariant]] = relationship(
+        cascade="all, delete-orphan", order_by="AlertVariant.label"
+    )
+
+    @property
+    def testing(self) -> bool:
+        return self.test_percent > 0 and bool(self.variants)
+
+    def content(self, label: str | None) -> tuple[str, str]:
+        """The subject and body of variant `label` (A, or none: the alert's own)."""
+        for variant in self.variants:
+            if variant.label == label:
+                return variant.subject, variant.body_markdown
+        return self.subject, self.body_markdown
+
+
+class AlertVariant(Model):
+    """Another subject and body for an alert's A/B test: B, C or D."""
+
+    __tablename__ = "alert_variant"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"))
+    label: Mapped[str] = mapped_column(String(1))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_markdown: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("alert_id", "label", name="uq_alert_variant_label"),)
 
 
 class AlertRecipient(Model):
@@ -56,6 +94,7 @@ class AlertRecipient(Model):
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id"))
     clicked_at: Mapped[datetime | None]
     clicks: Mapped[int] = mapped_column(default=0)
+    variant: Mapped[str | None] = mapped_column(String(1))  # in an A/B test: which they got
 
     alert: Mapped[Alert] = relationship()
     subscriber: Mapped[Subscriber] = relationship()

@@ -8,6 +8,7 @@ from app.alerts import emails
 from app.alerts.models import Alert, AlertRecipient
 from app.alerts.sending import fan_out, finish_alerts
 from app.alerts.subscribers import book_report, confirm_with_letter, sign_up_writer
+from app.alerts.variants import decide_tests
 from app.alerts.webhooks import person_data
 from app.letters import submission
 from app.outbox import jobs, kinds
@@ -30,6 +31,7 @@ def loading(alerts: bool | None) -> list:
     options = [
         recipient.selectinload(AlertRecipient.subscriber),
         recipient.selectinload(AlertRecipient.alert).selectinload(Alert.campaign),
+        recipient.selectinload(AlertRecipient.alert).selectinload(Alert.variants),
     ]
     return options if alerts else [*options, selectinload(OutboxEmail.subscriber)]
 
@@ -58,3 +60,5 @@ def register() -> None:
     # Alerts start within a second of pressing Send; each check is one cheap query.
     jobs.declare(fan_out, 1)
     jobs.declare(finish_alerts, 5)
+    # An A/B test's time is up: its winner goes to the rest (app/alerts/variants.py).
+    jobs.declare(decide_tests, 60)

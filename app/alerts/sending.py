@@ -12,6 +12,7 @@ next run picks up the subscribers who have no row yet.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, insert, select, update
 
@@ -20,10 +21,12 @@ from app.alerts.models import (
     Alert,
     AlertRecipient,
     AlertStatus,
+    AlertVariant,
     Segment,
     Subscriber,
 )
 from app.alerts.segments import segment_subscribers
+from app.alerts.variants import TEST_SHARES, in_test, variant_for
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.models import BULK_PRIORITY, EmailKind, OutboxEmail, OutboxStatus
@@ -42,9 +45,35 @@ class AlertInvalid(Exception):
         self.fields = fields
 
 
-def save_alert(admin, alert_id: int | None, *, campaign_id: int, subject: str, body_markdown: str,
-               call_to_action: str, segment: str) -> Alert:  # fmt: skip
+@dataclass(frozen=True)
+class Trial:
+    """An alert's A/B test as an admin sets it: the other variants' subjects
+    and bodies (B, C, D; none for no test), the share of the segment tested
+    on, and how long before the winner is chosen."""
+
+    variants: dict[str, tuple[str, str]] = field(default_factory=dict)
+    percent: int = 0
+    hours: int = 24
+
+
+def _trial_problems(trial: Trial) -> dict[str, str]:
     problems = {}
+    for label, (subject, body) in trial.variants.items():
+        if body.strip() and not subject.strip():
+            problems[f"subject_{label.lower()}"] = f"Give variant {label} a subject too."
+    if trial.percent not in (0, *TEST_SHARES):
+        problems["test_percent"] = "Choose a share of the segment to test on."
+    elif trial.percent and not any(subject.strip() for subject, _ in trial.variants.values()):
+        problems["test_percent"] = "A test needs at least one more variant (B) to compare."
+    if not 1 <= trial.hours <= 168:
+        problems["test_hours"] = "Choose between 1 and 168 hours (a week)."
+    return problems
+
+
+def save_alert(admin, alert_id: int | None, *, campaign_id: int, subject: str, body_markdown: str,
+               call_to_action: str, segment: str, trial: Trial | None = None) -> Alert:  # fmt: skip
+    trial = trial or Trial()
+    problems = _trial_problems(trial)
     if not subject.strip():
         problems["subject"] = "Give the alert a subject."
     if segment not in set(Segment):
@@ -64,10 +93,27 @@ def save_alert(admin, alert_id: int | None, *, campaign_id: int, subject: str, b
         alert.body_markdown = body_markdown
         alert.call_to_action = call_to_action.strip() or "Write to your MP"
         alert.segment = segment
+        _set_variants(alert, trial.variants)
+        alert.test_percent = trial.percent if alert.variants else 0
+        alert.test_hours = trial.hours
         session.add(alert)
         session.flush()
         audit.record(admin, "alert.saved", "alert", alert.id, subject[:100])
     return alert
+
+
+def _set_variants(alert: Alert, wanted: dict[str, tuple[str, str]]) -> None:
+    """Change the variants in place (a label is unique per alert, so one is
+    never deleted and inserted again in the same flush)."""
+    kept = {label: (subject.strip(), body) for label, (subject, body) in wanted.items()
+            if subject.strip()}  # fmt: skip
+    for variant in list(alert.variants):
+        if variant.label in kept:
+            variant.subject, variant.body_markdown = kept.pop(variant.label)
+        else:
+            alert.variants.remove(variant)
+    for label, (subject, body) in sorted(kept.items()):
+        alert.variants.append(AlertVariant(label=label, subject=subject, body_markdown=body))
 
 
 def send_test(alert: Alert, admin) -> None:
@@ -126,26 +172,37 @@ def _fan_out_batch(alert_id: int, batch: int) -> int:
         alert = session.get(Alert, alert_id, with_for_update=True)
         if alert.status != AlertStatus.SENDING or alert.queued_at is not None:
             return 0
-        # Every recipient queued so far has an id up to this one, so the next
-        # batch starts after it. (Asking "not yet queued?" of each subscriber
-        # instead walked every queued one again for each batch: quadratic in
-        # the audience, so each batch was slower than the last;
-        # docs/performance.md.)
-        passed = session.scalar(
-            select(func.max(AlertRecipient.subscriber_id)).where(
-                AlertRecipient.alert_id == alert.id
+        testing = alert.testing
+        if testing and alert.tested_at is not None and alert.winner is None:
+            return 0  # the test's share is queued; its figures are coming in
+        test_pass = testing and alert.tested_at is None
+        # The next batch starts after the last subscriber looked at. (Asking
+        # "not yet queued?" of each subscriber instead walked every queued one
+        # again for each batch: quadratic in the audience, so each batch was
+        # slower than the last; docs/performance.md.)
+        cursor = alert.fan_out_cursor
+        if cursor is None:  # an alert whose fan-out began before the cursor was kept
+            cursor = session.scalar(
+                select(func.max(AlertRecipient.subscriber_id)).where(
+                    AlertRecipient.alert_id == alert.id
+                )
             )
-        )
-        ids = session.scalars(
-            segment_subscribers(alert)
-            .where(Subscriber.id > (passed or 0))
-            .order_by(Subscriber.id)
-            .limit(batch)
-        ).all()
-        if ids:
+        query = segment_subscribers(alert).where(Subscriber.id > (cursor or 0))
+        if testing and not test_pass:  # after the test: everyone it did not queue
+            queued = exists().where(
+                AlertRecipient.alert_id == alert.id, AlertRecipient.subscriber_id == Subscriber.id
+            )
+            query = query.where(~queued)
+        ids = session.scalars(query.order_by(Subscriber.id).limit(batch)).all()
+        chosen: list[tuple[int, str | None]]
+        if test_pass:
+            chosen = [(i, variant_for(alert, i)) for i in ids if in_test(alert, i)]
+        else:
+            chosen = [(i, alert.winner if testing else None) for i in ids]
+        if chosen:
             recipients = session.execute(
                 insert(AlertRecipient).returning(AlertRecipient.id, AlertRecipient.subscriber_id),
-                [{"alert_id": alert.id, "subscriber_id": i} for i in ids],
+                [{"alert_id": alert.id, "subscriber_id": i, "variant": v} for i, v in chosen],
             ).all()
             session.execute(
                 insert(OutboxEmail),
@@ -161,9 +218,14 @@ def _fan_out_batch(alert_id: int, batch: int) -> int:
                     for rid, sid in recipients
                 ],
             )
+        if ids:
+            alert.fan_out_cursor = ids[-1]
         if len(ids) < batch:
-            alert.queued_at = utcnow()
-    return len(ids)
+            if test_pass:  # the test's share is all queued: its clock starts
+                alert.tested_at = utcnow()
+            else:
+                alert.queued_at = utcnow()
+    return len(chosen)
 
 
 def finish_alerts() -> int:

@@ -106,6 +106,7 @@ class Attribution:
     referred_by_id: int | None = None  # the letter whose share link brought them
     share_channel: str | None = None
     alert_id: int | None = None  # the alert they clicked through from
+    alert_variant: str | None = None  # and its variant, in an A/B test
 
 
 class IllegalTransition(Exception):
@@ -154,6 +155,7 @@ class Letter(Model):
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
     share_channel: Mapped[str | None] = mapped_column(String(10))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
+    alert_variant: Mapped[str | None] = mapped_column(String(1))
     # Moderation: why a confirmed letter is held, and the letter it resembles.
     hold_reason: Mapped[str | None] = mapped_column(String(200))
     # The outbox row of the office's daily digest this letter went in

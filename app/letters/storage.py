@@ -32,6 +32,7 @@ LETTER_COLUMNS = (
     "sender_email", "sender_email_key", "address1", "address2", "town", "postcode",
     "constituency_chosen", "by_post", "language", "subject", "body", "source", "partner_id",
     "embed_url", "ip_hash", "share_code", "referred_by_id", "share_channel", "alert_id",
+    "alert_variant",
 )  # fmt: skip
 _NOW = bindparam("now", type_=DateTime())
 

@@ -216,6 +216,7 @@ def submit_letter(
                 "referred_by_id": attribution.referred_by_id,
                 "share_channel": attribution.share_channel,
                 "alert_id": attribution.alert_id,
+                "alert_variant": attribution.alert_variant,
                 "erased_key": erased_key(key),
             },
             event_detail=f"submitted ({attribution.source}{via})",

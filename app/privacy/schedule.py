@@ -248,7 +248,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
         "a letter's campaign, place, state and dates: what the counts are made of",
         ("id", "public_id", "submission_key", "campaign_id", "constituency_id", "mp_id",
          "status", "own_percent", "language", "by_post", "constituency_chosen", "source",
-         "partner_id", "share_code", "referred_by_id", "share_channel", "alert_id",
+         "partner_id", "share_code", "referred_by_id", "share_channel", "alert_id", "alert_variant",
          "hold_reason", "digest_outbox_id", "similar_to_id", "follow_up_of_id", "created_at",
          "confirmed_at", "reminded_at", "sent_at", "erased_at"),
     ),
@@ -297,7 +297,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "alert_recipient": (
         "which subscriber an alert went to, and their clicks: tied to a subscriber erased as above",
-        ("id", "alert_id", "subscriber_id", "clicked_at", "clicks"),
+        ("id", "alert_id", "subscriber_id", "clicked_at", "clicks", "variant"),
     ),
     "reply_question": (
         "answers about a letter, which identify nobody once the letter is erased",
@@ -322,7 +322,12 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "alert": (
         "an alert's text, written by the campaign, and its state",
         ("id", "campaign_id", "subject", "body_markdown", "call_to_action", "segment",
-         "status", "created_by", "created_at", "started_at", "queued_at", "finished_at"),
+         "status", "created_by", "created_at", "started_at", "queued_at", "finished_at",
+         "fan_out_cursor", "test_percent", "test_hours", "tested_at", "winner", "decision"),
+    ),
+    "alert_variant": (
+        "another subject and body of an alert, for its A/B test",
+        ("id", "alert_id", "label", "subject", "body_markdown"),
     ),
     "campaign": (
         "a campaign's public text and branding",

@@ -65,8 +65,13 @@ def share_buttons(letter: Letter) -> list[ShareLink]:
     ]
 
 
-def alert_ref(alert_id: int) -> str:
-    return sign(Purpose.SHARE_CREDIT, {"k": "alert", "a": alert_id})
+def alert_ref(alert_id: int, variant: str | None = None) -> str:
+    """The credit an alert's click carries: the alert, and in an A/B test the
+    variant (shared by many recipients: it names nobody)."""
+    data: dict = {"k": "alert", "a": alert_id}
+    if variant:
+        data["v"] = variant
+    return sign(Purpose.SHARE_CREDIT, data)
 
 
 def read_ref(ref: str | None) -> Attribution:
@@ -84,5 +89,9 @@ def read_ref(ref: str | None) -> Attribution:
             Source.SHARE, referred_by_id=data["m"], share_channel=str(data.get("c") or "")[:10]
         )
     if data.get("k") == "alert" and isinstance(data.get("a"), int):
-        return Attribution(Source.ALERT, alert_id=data["a"])
+        variant = data.get("v")
+        return Attribution(
+            Source.ALERT, alert_id=data["a"],
+            alert_variant=variant if variant in ("A", "B", "C", "D") else None,
+        )  # fmt: skip
     return Attribution()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from app.alerts import measuring, segments, sending, subscribers
+from app.alerts import measuring, segments, sending, subscribers, variants
 from app.alerts.models import Alert, AlertStatus, Segment, SubscriberStatus
 from app.campaigns.editing import all_campaigns
 from app.extensions import db
@@ -36,11 +36,25 @@ def _form(alert: Alert | None) -> AlertForm:
             "body_markdown": alert.body_markdown,
             "call_to_action": alert.call_to_action,
             "segment": alert.segment,
+            "test_percent": str(alert.test_percent),
+            "test_hours": alert.test_hours,
         }
+        for variant in alert.variants:
+            data[f"subject_{variant.label.lower()}"] = variant.subject
+            data[f"body_{variant.label.lower()}"] = variant.body_markdown
     form = AlertForm(data=data)
     form.campaign.choices = choices((c.slug, c.title) for c in all_campaigns())
     form.segment.choices = choices(segments.segment_labels().items())
     return form
+
+
+def _trial(form: AlertForm) -> sending.Trial:
+    variants = {
+        label: (getattr(form, f"subject_{label.lower()}").data or "",
+                getattr(form, f"body_{label.lower()}").data or "")
+        for label in ("B", "C", "D")
+    }  # fmt: skip
+    return sending.Trial(variants, int(form.test_percent.data or 0), form.test_hours.data or 24)
 
 
 @bp.route("/alerts/new", methods=["GET", "POST"], defaults={"alert_id": None})
@@ -58,6 +72,7 @@ def alert_edit(alert_id: int | None):
                     g.admin, alert.id if alert else None, campaign_id=campaign.id,
                     subject=form.subject.data or "", body_markdown=form.body_markdown.data or "",
                     call_to_action=form.call_to_action.data or "", segment=form.segment.data,
+                    trial=_trial(form),
                 )  # fmt: skip
             except sending.AlertInvalid as exc:
                 for name, message in exc.fields.items():
@@ -75,6 +90,7 @@ def alert_edit(alert_id: int | None):
         audience=segments.segment_count(alert) if alert else None,
         progress=measuring.progress(alert) if alert else None,
         stats=measuring.alert_stats(alert) if alert else None,
+        variants=variants.figures(alert) if alert and alert.testing else None,
         labels=segments.segment_labels(),
     )
     return page, status

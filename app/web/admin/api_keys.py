@@ -8,7 +8,7 @@ from app.api_keys.keys import SCOPE_LABELS, ApiKeyError, every_key, issue, revok
 from app.api_keys.models import Scope
 from app.partners.registry import list_partners
 from app.web.admin import bp
-from app.web.admin.forms import ApiKeyForm
+from app.web.admin.forms import ApiKeyForm, choices
 from app.web.forms import first_errors
 
 ORGANISATION = "organisation"
@@ -25,11 +25,11 @@ def api_keys():
 @bp.route("/api-keys/new", methods=["GET", "POST"])
 def api_key_new():
     form = ApiKeyForm()
-    form.owner.choices = [
+    form.owner.choices = choices([
         (ORGANISATION, "The organisation running this site"),
         *((p.slug, f"{p.name} (its letters only)") for p in list_partners()),
-    ]
-    form.scopes.choices = [(scope.value, SCOPE_LABELS[scope]) for scope in Scope]
+    ])  # fmt: skip
+    form.scopes.choices = choices((scope.value, SCOPE_LABELS[scope]) for scope in Scope)
     if form.validate_on_submit():
         owner = form.owner.data
         try:

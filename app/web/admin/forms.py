@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from app.alerts.variants import TEST_SHARES
 from app.campaigns.languages import text_keys
 from app.i18n import language
 from app.outbox.mime import is_usable_sender
@@ -228,6 +229,24 @@ class AlertForm(FlaskForm):
         "Button text", [Length(max=80), single_line], default="Write to your MP"
     )
     segment = SelectField("Send to", choices=[], validate_choice=False)
+    # An A/B test (app/alerts/variants.py): up to three more variants.
+    subject_b = StringField("Variant B's subject", [Optional(), Length(max=200), single_line])
+    body_b = TextAreaField("Variant B's text (Markdown)", [Length(max=20_000)])
+    subject_c = StringField("Variant C's subject", [Optional(), Length(max=200), single_line])
+    body_c = TextAreaField("Variant C's text (Markdown)", [Length(max=20_000)])
+    subject_d = StringField("Variant D's subject", [Optional(), Length(max=200), single_line])
+    body_d = TextAreaField("Variant D's text (Markdown)", [Length(max=20_000)])
+    test_percent = SelectField(
+        "Test on", choices=choices([("0", "No test: everyone gets this alert")]
+        + [(str(share), f"{share}% of the segment, then the winner to the rest")
+           for share in TEST_SHARES]),
+        default="0",
+    )  # fmt: skip
+    test_hours = IntegerField(
+        "Hours before choosing the winner",
+        [Optional(), NumberRange(1, 168, "Choose between 1 and 168 hours (a week).")],
+        default=24,
+    )
 
 
 class SuppressForm(FlaskForm):

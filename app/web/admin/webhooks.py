@@ -6,7 +6,7 @@ from flask import abort, flash, g, redirect, render_template, url_for
 
 from app.partners.registry import list_partners
 from app.web.admin import bp
-from app.web.admin.forms import WebhookForm
+from app.web.admin.forms import WebhookForm, choices
 from app.web.forms import first_errors
 from app.webhooks.endpoints import (
     EVENT_LABELS,
@@ -30,11 +30,11 @@ def webhooks():
 @bp.route("/webhooks/new", methods=["GET", "POST"])
 def webhook_new():
     form = WebhookForm()
-    form.owner.choices = [
+    form.owner.choices = choices([
         (ORGANISATION, "The organisation running this site (every letter; people)"),
         *((p.slug, f"{p.name} (letters through its widget)") for p in list_partners()),
-    ]
-    form.events.choices = [(event.value, EVENT_LABELS[event]) for event in Event]
+    ])  # fmt: skip
+    form.events.choices = choices((event.value, EVENT_LABELS[event]) for event in Event)
     if form.validate_on_submit():
         owner = form.owner.data
         try:
