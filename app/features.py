@@ -12,8 +12,9 @@ from app.offices import outbox as offices
 from app.parliament import outbox as parliament
 from app.privacy import outbox as privacy
 from app.replies import outbox as replies
+from app.sharing import outbox as sharing
 
-FEATURES = (letters, alerts, bounces, privacy, replies, parliament, offices)
+FEATURES = (letters, alerts, bounces, privacy, replies, parliament, offices, sharing)
 
 
 def register() -> None:

@@ -68,6 +68,7 @@ IN_WORDS = {
     "api_key.issued": "API key made",
     "api_key.rotated": "API key replaced by a new one",
     "api_key.revoked": "API key revoked",
+    "share_test.started": "A/B test of the share message started",
     "webhook.registered": "webhook endpoint registered",
     "webhook.secret_rotated": "webhook endpoint given a new secret",
     "webhook.resumed": "webhook endpoint resumed",

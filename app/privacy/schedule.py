@@ -325,6 +325,11 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
          "status", "created_by", "created_at", "started_at", "queued_at", "finished_at",
          "fan_out_cursor", "test_percent", "test_hours", "tested_at", "winner", "decision"),
     ),
+    "share_test": (
+        "an A/B test of a campaign's share message: its messages, timing and result",
+        ("id", "campaign_id", "text_b", "text_c", "text_d", "hours", "started_at",
+         "decided_at", "winner", "winner_text", "decision"),
+    ),
     "alert_variant": (
         "another subject and body of an alert, for its A/B test",
         ("id", "alert_id", "label", "subject", "body_markdown"),

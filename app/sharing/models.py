@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Model, utcnow
@@ -31,3 +31,29 @@ class ShareEvent(Model):
         Index("ix_share_event_campaign_kind", "campaign_id", "kind", "channel"),
         Index("ix_share_event_message", "message_id", "kind"),
     )
+
+
+class ShareTest(Model):
+    """An A/B test of a campaign's share message (what the share buttons
+    post): A is the campaign's own, B to D the test's. Writers who confirm
+    while it runs are each given one; after `hours` the one whose writers
+    brought the most letters each is given to everyone (app/sharing/variants.py)."""
+
+    __tablename__ = "share_test"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    text_b: Mapped[str] = mapped_column(String(280))
+    text_c: Mapped[str] = mapped_column(String(280), default="")
+    text_d: Mapped[str] = mapped_column(String(280), default="")
+    hours: Mapped[int] = mapped_column(default=72)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    winner: Mapped[str | None] = mapped_column(String(1))
+    winner_text: Mapped[str | None] = mapped_column(String(280))  # kept: the campaign's may change
+    decision: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """B to D, those written."""
+        found = {"B": self.text_b, "C": self.text_c, "D": self.text_d}
+        return {label: text for label, text in found.items() if text}

@@ -15,6 +15,7 @@ from app.letters.models import Letter, LetterStatus
 from app.letters.share_codes import personal_link
 from app.sharing.links import CHANNELS, share_href
 from app.sharing.models import ShareEvent, ShareKind
+from app.sharing.variants import share_message
 from app.tokens import Purpose, sign
 
 
@@ -38,8 +39,9 @@ def record_share(code: str, channel: str) -> str | None:
         return None
     _record(letter, ShareKind.SHARE, channel)
     campaign = in_language(letter.campaign)  # the writer's, sharing from the page in it
+    message = share_message(letter, campaign)  # the campaign's, or an A/B test's
     return share_href(
-        channel, url=personal_link(letter, channel), text=campaign.share_text, title=campaign.title
+        channel, url=personal_link(letter, channel), text=message, title=campaign.title
     )
 
 

@@ -10,11 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.ab import VariantFigures, decide
 from app.alerts import sending
 from app.alerts.measuring import click_token, record_click
 from app.alerts.models import Alert, AlertRecipient, AlertStatus, Subscriber, SubscriberStatus
 from app.alerts.sending import AlertInvalid, Trial, fan_out
-from app.alerts.variants import VariantFigures, decide, decide_tests, figures, in_test
+from app.alerts.variants import decide_tests, figures, in_test
 from app.db import utcnow
 from app.extensions import db
 from app.outbox.models import EmailKind, OutboxEmail

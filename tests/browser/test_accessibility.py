@@ -234,6 +234,7 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
         ("/admin/campaigns", "campaigns"),
         ("/admin/campaigns/new", "new campaign"),
         ("/admin/campaigns/1", "edit campaign"),
+        ("/admin/campaigns/1/share-test", "A/B test of the share message"),
         ("/admin/letters", "letters"),
         (letter_path, "a letter"),
         ("/admin/moderation", "moderation, a pair highlighted"),

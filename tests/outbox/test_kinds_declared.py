@@ -27,5 +27,5 @@ def test_the_periodic_jobs_run_in_their_order(app):
     assert [(job.run.__name__, job.every) for job in jobs()] == [
         ("send_reminders", 60), ("expire_unconfirmed", 60), ("fan_out", 1),
         ("finish_alerts", 5), ("decide_tests", 60), ("purge_daily", 86400), ("ask_due", 60), ("hold_queued", 60),
-        ("send_digests", 300),
+        ("send_digests", 300), ("decide_share_tests", 60),
     ]  # fmt: skip

@@ -78,5 +78,6 @@ from app.web.admin import (  # noqa: E402, F401 - register the routes
     partners,
     replies,
     reports,
+    share_tests,
     webhooks,
 )

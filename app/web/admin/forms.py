@@ -201,6 +201,17 @@ class ApiKeyForm(FlaskForm):
     )  # fmt: skip
 
 
+class ShareTestForm(FlaskForm):
+    text_b = TextAreaField("Message B", [Length(max=280)])
+    text_c = TextAreaField("Message C (optional)", [Length(max=280)])
+    text_d = TextAreaField("Message D (optional)", [Length(max=280)])
+    hours = IntegerField(
+        "Hours before choosing the winner",
+        [DataRequired("Say how many hours."), NumberRange(1, 672, "Choose between 1 and 672.")],
+        default=72,
+    )
+
+
 class OverrideForm(FlaskForm):
     email = EmailField("Send this MP's letters to", [Optional(), Length(max=254)])
 
