@@ -6,10 +6,14 @@ sent, counted by valgrind's callgrind, for this tree and a base commit.
 Wall-clock ratios on a shared 2-core machine move by 20% between runs;
 instruction counts do not (the same program on the same input executes
 the same instructions, whatever else the machine is doing). Each workload
-runs in a process of its own under callgrind twice: once doing the work
-N times, once doing everything but the work (the same imports, the same
-database, the same prepared input), and the difference over N is the cost
-of one. The base commit is checked out in a temporary git worktree beside
+runs in a process of its own under callgrind three times: doing
+everything but the work (the same imports, the same database, the same
+prepared input), doing the work N times, and doing it 2N times. Two
+figures come of it: the first N's cost over N, which includes what a
+worker does once (compiling its statements, its first periodic jobs), and
+the next N's cost over N (the 2N run less the N run): the marginal cost of
+one more, what a long-running worker pays, and what the wall-clock
+benchmarks measure. The base commit is checked out in a temporary git worktree beside
 this one and measured the same way, and the two are printed with their
 ratio. Everything runs on a copy of the SQLite database with the real
 reference data (bench/common.py); mail goes to bench/sink.py in a process
@@ -155,16 +159,20 @@ def counted(tree: Path, workload: str, count: int, work: bool) -> tuple[int, int
         return int(totals.group(1)), done
 
 
-def per_unit(tree: Path, workload: str, count: int) -> tuple[float, int]:
+def per_unit(tree: Path, workload: str, count: int) -> tuple[float, float, int]:
+    """(the first `count`'s instructions per unit, the next `count`'s, units done)."""
     # Once at full speed first: the real reference data loaded into the
     # tree's SQLite file (each run copies it), and every module it imports
-    # compiled, so neither counted run compiles what the other does not.
+    # compiled, so no counted run compiles what another does not.
     inner = [sys.executable, "-m", "bench.instructions", "--inner", workload]
     subprocess.run([*inner, "--count", "2", "--work"], cwd=tree, env=_env(), check=True,
                    capture_output=True)  # fmt: skip
     idle, _ = counted(tree, workload, count, work=False)
     busy, done = counted(tree, workload, count, work=True)
-    return (busy - idle) / max(done, 1), done
+    more, done_more = counted(tree, workload, 2 * count, work=True)
+    first = (busy - idle) / max(done, 1)
+    marginal = (more - busy) / max(done_more - done, 1)
+    return first, marginal, done
 
 
 def worktree(rev: str) -> Path:
@@ -194,11 +202,12 @@ def main() -> None:
     base = worktree(args.base)
     try:
         for workload in args.only.split(","):
-            theirs, _ = per_unit(base, workload, args.count)
-            ours, done = per_unit(ROOT, workload, args.count)
+            their_first, theirs, _ = per_unit(base, workload, args.count)
+            our_first, ours, done = per_unit(ROOT, workload, args.count)
             print(f"{workload}: {ours:,.0f} instructions per {UNIT[workload]} here, "
-                  f"{theirs:,.0f} at {args.base}: {ours / theirs:.3f}x ({done} done)",
-                  flush=True)  # fmt: skip
+                  f"{theirs:,.0f} at {args.base}: {ours / theirs:.3f}x (one more, after "
+                  f"{done}); the first {done}: {our_first:,.0f} here, {their_first:,.0f} "
+                  f"there, {our_first / their_first:.3f}x", flush=True)  # fmt: skip
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False)
 
