@@ -75,6 +75,9 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     result = PassResult(claimed=len(claim.ids))
     if not claim.ids:
         return result
+    # Read before the rows: its read ends in a rollback, which would expire
+    # every row loaded (and each email would then reload its own).
+    claim.paused = pauses.paused_now()
     emails: deque[OutboxEmail] = deque()
     calls: deque[OutboxEmail] = deque()
     for row in load_rows(claim.ids, band=claim.band):
@@ -97,7 +100,6 @@ def _send(pending: deque[OutboxEmail], claim: Claim, result: PassResult, stop) -
     outcome is committed before the next email's content goes out, so a crash
     can repeat at most the one email whose verdict the worker was waiting for.
     """
-    claim.paused = pauses.paused_now()
 
     def on_verdict(row: OutboxEmail, error: SendError | None) -> None:
         _record(row, claim, error, result)
