@@ -41,7 +41,7 @@ def test_a_subscriber_clicks_through_an_alert_writes_and_shares(site, inbox, pag
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Alerts").click()
     page.get_by_role("link", name="New alert").click()
-    page.get_by_label("Subject").fill("Your MP votes on Thursday")
+    page.get_by_label("Subject", exact=True).fill("Your MP votes on Thursday")
     page.get_by_label("Text of the alert (Markdown)").fill("Please write **today**.")
     page.get_by_label("Send to").select_option("mp_not_heard")
     page.get_by_role("button", name="Save").click()

@@ -236,7 +236,7 @@ def test_every_admin_page_and_state_is_valid_html(site, page, admin_secret, docu
     # An alert: its empty preview, an error, saved, the "are you sure", sending.
     page.goto(f"{url}/admin/alerts/new")
     page.get_by_role("button", name="Save").click()
-    page.get_by_label("Subject").fill("Your MP votes on Thursday")
+    page.get_by_label("Subject", exact=True).fill("Your MP votes on Thursday")
     page.get_by_label("Text of the alert (Markdown)").fill("Please write **today**.")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Alert saved.")).to_be_visible()

@@ -116,7 +116,7 @@ def test_an_alert_reaches_a_subscriber_who_changes_then_leaves(site, phone, admi
 
     admin.goto(f"{site.url}/admin/alerts")
     admin.get_by_role("link", name="New alert").click()
-    admin.get_by_label("Subject").fill("Your MP votes on Thursday")
+    admin.get_by_label("Subject", exact=True).fill("Your MP votes on Thursday")
     admin.get_by_label("Text of the alert (Markdown)").fill("Please write **today**.")
     admin.get_by_label("Send to").select_option("all")
     admin.get_by_role("button", name="Save").click()
