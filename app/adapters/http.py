@@ -1,35 +1,43 @@
-"""Posting to a webhook: one HTTPS request, no redirects, a short timeout,
+"""Posting to a webhook: one HTTPS request, no redirects, a hard deadline,
 and never to a private address.
 
 A partner registers the URL, so the site must not become a way to reach
 what only it can reach (server-side request forgery: the cloud's metadata
-service, the database, the local network). The host is resolved here, every
-address it gives is checked, and the connection goes to a checked address
-with the host name kept for TLS (SNI and the certificate check) and the Host
-header, so a DNS answer that changes between the check and the connection
-(DNS rebinding) changes nothing. urllib3 (docs/libraries.md) does the HTTP.
+service, the database, the local network). The host is resolved here,
+every address it gives is checked (an IPv6 address that carries an IPv4
+one, as NAT64, 6to4 and Teredo do, is checked as that IPv4 address too),
+and the connection goes to a checked address, with the host name kept for
+TLS (SNI and the certificate check) and the Host header, so a DNS answer
+that changes between the check and the connection (DNS rebinding)
+changes nothing.
+
+The whole call has one deadline, whatever the far end does: a server that
+answers a byte every few seconds would keep a per-read timeout waiting for
+ever, and the worker with it. So the socket is the adapter's own (the
+standard library's http.client on it: urllib3 and its peers bound each
+read, not the call) and a timer shuts it down when time is up. Name
+resolution, which no socket option bounds, runs in a thread given the same
+deadline.
 
 Nothing here logs the URL: a partner may put a secret in its path.
 """
 
 from __future__ import annotations
 
-import contextlib
+import http.client
 import ipaddress
 import socket
+import ssl
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as ResolveTimeout
 from urllib.parse import urlsplit
 
-import urllib3
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    NameResolutionError,
-    ReadTimeoutError,
-    SSLError,
-)
-
-# The most of an answer's body that is read (and thrown away).
-_BODY_READ = 64 * 1024
+# Name resolution runs here, so a resolver that hangs costs a thread, not the worker.
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 
 class CallError(Exception):
@@ -66,16 +74,33 @@ def _parts(url: str, private_allowed: bool) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port or default, path
 
 
-def _address(host: str, port: int, private_allowed: bool) -> str:
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally routable, and so is any IPv4 address it carries."""
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = [address.ipv4_mapped, address.sixtofour]
+        if address.teredo:
+            carried += list(address.teredo)
+        if address in _NAT64 or address in _IPV4_COMPATIBLE:
+            carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        return all(inner.is_global for inner in carried if inner is not None)
+    return True
+
+
+def _address(host: str, port: int, private_allowed: bool, seconds: float) -> str:
     """An address of `host` to connect to; every address it has must be public."""
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        found = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        infos = found.result(timeout=seconds)
+    except ResolveTimeout as exc:
+        raise CallError("timed out resolving the host name") from exc
+    except (OSError, UnicodeError) as exc:
         raise CallError("the host name does not resolve") from exc
-    addresses = [ipaddress.ip_address(info[4][0]) for info in found]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise CallError("the host name does not resolve")
-    if not private_allowed and any(not address.is_global for address in addresses):
+    if not private_allowed and not all(is_public(address) for address in addresses):
         raise RefusedURL("the host resolves to a private address")
     return str(addresses[0])
 
@@ -89,40 +114,62 @@ def post(
     private_allowed: bool = False,
     ca_file: str | None = None,
 ) -> int:
-    """POST `body` to `url`; the answer's status. Redirects are not followed
-    (a 3xx is an answer like any other). Raises CallError without one."""
+    """POST `body` to `url` within `timeout` seconds in all; the answer's
+    status (its body is not read). Redirects are not followed (a 3xx is an
+    answer like any other). Raises CallError without one."""
+    deadline = time.monotonic() + timeout
     scheme, host, port, path = _parts(url, private_allowed)
-    address = _address(host, port, private_allowed)
+    address = _address(host, port, private_allowed, timeout)
     default_port = 443 if scheme == "https" else 80
     name = f"[{host}]" if ":" in host else host  # an IPv6 literal
     host_header = name if port == default_port else f"{name}:{port}"
-    limits = urllib3.Timeout(connect=min(timeout, 5.0), read=timeout)
-    pool: urllib3.HTTPConnectionPool
-    if scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(
-            address, port, timeout=limits, retries=False, maxsize=1,
-            server_hostname=host, assert_hostname=host, ca_certs=ca_file, cert_reqs="CERT_REQUIRED",
-        )  # fmt: skip
-    else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=limits, retries=False, maxsize=1)
     try:
-        response = pool.urlopen(
-            "POST", path, body=body, headers={**headers, "Host": host_header},
-            redirect=False, retries=False, preload_content=False,
-        )  # fmt: skip
-        with contextlib.suppress(HTTPError):  # the status is what counts
-            response.read(_BODY_READ)
-        response.release_conn()
-        return response.status
-    except ConnectTimeoutError as exc:
+        sock = socket.create_connection((address, port), timeout=_left(deadline))
+    except TimeoutError as exc:
         raise CallError("timed out connecting") from exc
-    except ReadTimeoutError as exc:
-        raise CallError("timed out waiting for an answer") from exc
-    except SSLError as exc:
+    except OSError as exc:
+        raise CallError("the connection was refused or dropped") from exc
+    # Time up, the connection is shut down under whatever is waiting on it:
+    # by its file descriptor, which the TLS socket takes over from the plain one.
+    alarm = threading.Timer(_left(deadline), _shut, (sock.fileno(),))
+    alarm.daemon = True
+    alarm.start()
+    try:
+        if scheme == "https":
+            context = ssl.create_default_context(cafile=ca_file)
+            sock = context.wrap_socket(sock, server_hostname=host)
+        connection = http.client.HTTPConnection(host, port, timeout=_left(deadline))
+        connection.sock = sock
+        connection.putrequest("POST", path, skip_host=True, skip_accept_encoding=True)
+        for field, value in {**headers, "Host": host_header,
+                             "Content-Length": str(len(body))}.items():  # fmt: skip
+            connection.putheader(field, value)
+        connection.endheaders(body)
+        return connection.getresponse().status
+    except ssl.SSLError as exc:
         raise CallError("TLS failed (the certificate or the handshake)") from exc
-    except NameResolutionError as exc:
-        raise CallError("the host name does not resolve") from exc
-    except HTTPError as exc:
+    except (TimeoutError, http.client.HTTPException, OSError, ValueError) as exc:
+        if time.monotonic() >= deadline:
+            raise CallError("timed out waiting for an answer") from exc
         raise CallError(f"no answer ({type(exc).__name__})") from exc
     finally:
-        pool.close()
+        alarm.cancel()
+        sock.close()
+
+
+def _left(deadline: float) -> float:
+    return max(deadline - time.monotonic(), 0.001)
+
+
+def _shut(descriptor: int) -> None:
+    """Shut the connection down, leaving its closing to its owner."""
+    try:
+        borrowed = socket.socket(fileno=descriptor)
+    except OSError:
+        return  # closed already: the call ended in time
+    try:
+        borrowed.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        borrowed.detach()

@@ -158,5 +158,7 @@ def record_click(token: str, *, count: bool = True) -> Landing | None:
         if recipient.subscriber.soft_bounces:
             recipient.subscriber.soft_bounces = 0
         alert = recipient.alert
-        landing = Landing(alert.campaign.slug, alert_ref(alert.id, recipient.variant))
+        # Only the test's readers' letters count for their variant.
+        variant = recipient.variant if recipient.tested else None
+        landing = Landing(alert.campaign.slug, alert_ref(alert.id, variant))
     return landing

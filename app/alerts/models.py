@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Model, utcnow
@@ -95,6 +95,8 @@ class AlertRecipient(Model):
     clicked_at: Mapped[datetime | None]
     clicks: Mapped[int] = mapped_column(default=0)
     variant: Mapped[str | None] = mapped_column(String(1))  # in an A/B test: which they got
+    # In the test's share (the rest, sent the winner after, are not counted in it).
+    tested: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     alert: Mapped[Alert] = relationship()
     subscriber: Mapped[Subscriber] = relationship()

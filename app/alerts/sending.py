@@ -202,7 +202,10 @@ def _fan_out_batch(alert_id: int, batch: int) -> int:
         if chosen:
             recipients = session.execute(
                 insert(AlertRecipient).returning(AlertRecipient.id, AlertRecipient.subscriber_id),
-                [{"alert_id": alert.id, "subscriber_id": i, "variant": v} for i, v in chosen],
+                [
+                    {"alert_id": alert.id, "subscriber_id": i, "variant": v, "tested": test_pass}
+                    for i, v in chosen
+                ],
             ).all()
             session.execute(
                 insert(OutboxEmail),

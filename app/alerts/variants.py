@@ -50,14 +50,18 @@ def figures(alert: Alert) -> list[VariantFigures]:
     recipients = dict(
         db.session.execute(
             select(AlertRecipient.variant, func.count())
-            .where(AlertRecipient.alert_id == alert.id, AlertRecipient.variant.is_not(None))
+            .where(AlertRecipient.alert_id == alert.id, AlertRecipient.tested)
             .group_by(AlertRecipient.variant)
         ).all()
     )
     clicked = dict(
         db.session.execute(
             select(AlertRecipient.variant, func.count())
-            .where(AlertRecipient.alert_id == alert.id, AlertRecipient.clicked_at.is_not(None))
+            .where(
+                AlertRecipient.alert_id == alert.id,
+                AlertRecipient.tested,
+                AlertRecipient.clicked_at.is_not(None),
+            )
             .group_by(AlertRecipient.variant)
         ).all()
     )
@@ -89,7 +93,7 @@ def decide_tests(now=None) -> int:
     decided = 0
     for alert_id in due:
         with write_transaction() as session:
-            alert = session.get_one(Alert, alert_id, with_for_update=True)
+            alert = session.get_one(Alert, alert_id, with_for_update=True, populate_existing=True)
             if alert.winner is not None or alert.tested_at is None:
                 continue
             if now < alert.tested_at + timedelta(hours=alert.test_hours):

@@ -16,10 +16,14 @@ from app.webhooks.models import Endpoint
 
 
 def person_data(row: OutboxEmail, endpoint: Endpoint) -> dict | None:
-    """The call's data about its subscriber; None once they are erased."""
+    """The call's data about its subscriber. Once they are erased, only their
+    id and that they were: the CRM, which has their address from their
+    subscription, is told to forget them, and learns nothing new."""
     subscriber = row.subscriber
-    if subscriber is None or subscriber.email.startswith(ERASED):
+    if subscriber is None:
         return None
+    if subscriber.email.startswith(ERASED):
+        return {"person": {"id": f"person_{subscriber.id}", "status": "erased"}}
     return {"person": describe(subscriber)}
 
 

@@ -102,9 +102,10 @@ def _store(name, scopes, partner_id, admin, action, detail="") -> Issued:
 def rotate(key_id: int, *, admin=None) -> Issued:
     """A new key with the same owner and scopes; the old one works for
     ROTATION_OVERLAP more, then no longer."""
-    old = db.session.get(ApiKey, key_id)
-    if old is None or old.revoked_at is not None:
-        raise ApiKeyError(f"No live API key {key_id}.")
+    old = db.session.get(ApiKey, key_id, populate_existing=True)
+    if old is None or old.revoked_at is not None or old.expires_at is not None:
+        # Replaced already (or revoked): replacing it again would give it another day.
+        raise ApiKeyError(f"No live API key {key_id}: replace the key that replaced it.")
     issued = _store(old.name, sorted(old.scopes), old.partner_id, admin, "api_key.rotated",
                     f"replaces key {key_id}")  # fmt: skip
     with write_transaction() as session:
@@ -131,6 +132,8 @@ def holder_of(key: str | None, now: datetime | None = None) -> Holder | None:
     row = db.session.scalar(select(ApiKey).where(ApiKey.digest == _digest(key)))
     if row is None or row.revoked_at is not None:
         return None
+    if row.partner_id is not None and not db.session.get_one(Partner, row.partner_id).active:
+        return None  # a disabled partner's keys stop with it
     if row.expires_at is not None and row.expires_at <= now:
         return None
     holder = Holder(row.id, row.partner_id, row.scopes)

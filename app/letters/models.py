@@ -13,6 +13,8 @@ from app.campaigns.models import Campaign
 from app.db import Model, text_value, utcnow
 from app.partners.models import Partner
 from app.reference.models import MP, Constituency
+from app.webhooks.announcing import announce
+from app.webhooks.models import Event
 
 
 class LetterStatus(StrEnum):
@@ -28,6 +30,12 @@ class LetterStatus(StrEnum):
     POSTED = (
         "posted"  # confirmed, to an MP with no usable email: the constituent prints and posts it
     )
+
+
+# A letter moving to a state the organisation's and partners' systems hear
+# of (app/webhooks/), however it moves: the worker's outcomes
+# (app/letters/outcomes.py) and `Letter.move_to` alike.
+ANNOUNCED = {LetterStatus.SENT: Event.LETTER_DELIVERED, LetterStatus.FAILED: Event.LETTER_FAILED}
 
 
 ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
@@ -221,6 +229,10 @@ class Letter(Model):
             # and back in the queue it is gathered afresh.
             self.digest_outbox_id = None
         self.status = status
+        if status in ANNOUNCED:  # delivered by hand, or failed by a later bounce
+            session = object_session(self)
+            assert session is not None, "a letter changes state in a session"
+            announce(session, ANNOUNCED[status], letter_id=self.id, partner_id=self.partner_id)
 
     def log(self, detail: str, *, actor: str = "system") -> None:
         """Record something that happened without a change of state (a retry, a reminder)."""

@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from app.db import text_value, utcnow
 from app.extensions import db
-from app.letters.models import ALLOWED_TRANSITIONS, Letter, LetterStatus, event_insert
+from app.letters.models import ALLOWED_TRANSITIONS, ANNOUNCED, Letter, LetterStatus, event_insert
 from app.outbox.kinds import JoinedOutcome
 from app.outbox.models import EmailKind, OutboxEmail, letter_email_insert
 from app.webhooks.announcing import announcement
@@ -200,9 +200,6 @@ def _note(detail, *letter):
 def _event(rows):
     return event_insert(rows, _NOW)
 
-
-# A letter moving to a state the partners' and organisation's systems hear of.
-ANNOUNCED = {LetterStatus.SENT: Event.LETTER_DELIVERED, LetterStatus.FAILED: Event.LETTER_FAILED}
 
 # The letters' emails, by kind: what each outcome does to the letter.
 SENT = {

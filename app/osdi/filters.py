@@ -67,8 +67,8 @@ def _moment(value: str) -> datetime:
     """An ISO 8601 date or time; one without a zone is taken as UTC."""
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError) as exc:
         raise FilterError(f"{value!r} is not an ISO 8601 date or time.") from exc
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment

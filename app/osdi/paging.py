@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000  # past this the offset overflows the database's integers
 
 
 class PagingError(ValueError):
@@ -27,8 +28,10 @@ class Page:
             per_page = int(args.get("per_page", DEFAULT_PER_PAGE))
         except ValueError as exc:
             raise PagingError("page and per_page are whole numbers.") from exc
-        if number < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-            raise PagingError(f"page starts at 1; per_page is from 1 to {MAX_PER_PAGE}.")
+        if not 1 <= number <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+            raise PagingError(
+                f"page is from 1 to {MAX_PAGE:,}; per_page is from 1 to {MAX_PER_PAGE}."
+            )
         return cls(number, per_page)
 
     @property

@@ -72,6 +72,14 @@ class NotAllowed(Exception):
     """The key may not read this collection (a missing scope, or people for a partner)."""
 
 
+# Ids past this fit no database integer: nothing has them.
+LARGEST_ID = 2**31 - 1
+
+
+def _fits(record_id: int) -> bool:
+    return 0 < record_id <= LARGEST_ID
+
+
 def _require(holder: Holder, scope: Scope) -> None:
     if scope not in holder.scopes or (scope.about_people and holder.partner_id is not None):
         raise NotAllowed(scope.value)
@@ -113,8 +121,11 @@ def people(holder: Holder, conditions: list[Condition], page: Page) -> Slice:
     return _page(query, Subscriber.id, page)
 
 
-def person(holder: Holder, person_id: int) -> Subscriber | None:
-    _require(holder, Scope.READ_PEOPLE)
+def person(holder: Holder, person_id: int, scope: Scope = Scope.READ_PEOPLE) -> Subscriber | None:
+    """A person the key may see (`scope`: reading them, or writing to them)."""
+    _require(holder, scope)
+    if not _fits(person_id):
+        return None
     return db.session.scalar(select(Subscriber).where(Subscriber.id == person_id, _EXPORTED))
 
 
@@ -141,6 +152,8 @@ def campaigns(conditions: list[Condition], page: Page) -> Slice:
 
 
 def campaign(campaign_id: int) -> Campaign | None:
+    if not _fits(campaign_id):
+        return None
     return db.session.scalar(select(Campaign).where(Campaign.id == campaign_id, _PUBLIC))
 
 
@@ -226,7 +239,7 @@ def taggings(holder: Holder, campaign_id: int, page: Page) -> Slice:
 
 def tagging(holder: Holder, consent_id: int) -> Consent | None:
     _require(holder, Scope.READ_PEOPLE)
-    found = db.session.get(Consent, consent_id)
+    found = db.session.get(Consent, consent_id) if _fits(consent_id) else None
     if found is None or found.campaign_id is None or person(holder, found.subscriber_id) is None:
         return None
     return found

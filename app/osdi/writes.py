@@ -55,7 +55,9 @@ def unsubscribes(body) -> bool:
     """Whether a person's PUT body says (only) that they unsubscribed."""
     if not isinstance(body, dict) or not isinstance(body.get("email_addresses"), list):
         raise WriteError("The body is a JSON object with email_addresses.")
-    statuses = {item.get("status") for item in body["email_addresses"] if isinstance(item, dict)}
+    statuses = {
+        str(item.get("status")) for item in body["email_addresses"] if isinstance(item, dict)
+    }
     if statuses != {"unsubscribed"}:
         raise WriteError("Only email_addresses[].status 'unsubscribed' can be set.")
     return True

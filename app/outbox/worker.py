@@ -25,6 +25,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.adapters.pg_outcomes import outcome_writer
 from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendError, transport
@@ -151,6 +152,12 @@ def _call(pending: deque[OutboxEmail], claim: Claim, result: PassResult, stop) -
         except Unbuildable as exc:
             record_unbuilt(row, claim, str(exc))
             result.failed += 1
+        except SQLAlchemyError:
+            # The database, not the call, and not the endpoint's doing: the
+            # pass fails as any pass does when the database is away, and the
+            # claim's rows are claimed again when their lease runs out.
+            db.session.rollback()
+            raise
         except Exception as exc:
             db.session.rollback()
             record_unbuilt(row, claim, f"unexpected {type(exc).__name__}")

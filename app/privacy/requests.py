@@ -25,6 +25,8 @@ from app.privacy.retention import erase_letter, erase_subscriber
 from app.replies.models import ReplyQuestion
 from app.text import normalise_email
 from app.tokens import InvalidToken, Purpose, seal, unseal, unsign
+from app.webhooks.announcing import announce
+from app.webhooks.models import Event
 
 LINK_HOURS = 24
 
@@ -158,6 +160,10 @@ def erase(address: str) -> tuple[int, int]:
         )  # fmt: skip
         subscriber = session.scalar(select(Subscriber).where(Subscriber.email == key))
         if subscriber is not None:
+            if subscriber.status == SubscriberStatus.CONFIRMED:
+                # The organisation's CRM may hold their address: it is told
+                # to forget them (the call names them by id only: app/alerts/webhooks.py).
+                announce(session, Event.PERSON_UNSUBSCRIBED, subscriber_id=subscriber.id)
             subscriber.status = SubscriberStatus.UNSUBSCRIBED
             subscriber.unsubscribed_at = now
             erase_subscriber(subscriber)

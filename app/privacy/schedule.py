@@ -297,7 +297,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "alert_recipient": (
         "which subscriber an alert went to, and their clicks: tied to a subscriber erased as above",
-        ("id", "alert_id", "subscriber_id", "clicked_at", "clicks", "variant"),
+        ("id", "alert_id", "subscriber_id", "clicked_at", "clicks", "variant", "tested"),
     ),
     "reply_question": (
         "answers about a letter, which identify nobody once the letter is erased",

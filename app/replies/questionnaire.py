@@ -95,7 +95,7 @@ def record_answer(question_id: int, answer: Answer, first_time: bool | None) -> 
         question = session.get_one(ReplyQuestion, question_id)
         if question.answer != answer:
             question.answered_at = utcnow()
-            if answer == Answer.YES:  # (the first time they say so: a change of mind is not news)
+            if answer == Answer.YES and not _announced_reply(session, question.letter_id):
                 letter = question.letter
                 announce(
                     session, Event.MP_REPLIED, letter_id=letter.id, partner_id=letter.partner_id
@@ -104,6 +104,12 @@ def record_answer(question_id: int, answer: Answer, first_time: bool | None) -> 
         if first_time is not None:
             question.first_time = first_time
         question.letter.log(f"did the MP reply? the writer says: {answer.value.replace('_', ' ')}")
+
+
+def _announced_reply(session, letter_id: int) -> bool:
+    """Whether endpoints were told already: a yes, a no, then a yes again is not news."""
+    told = exists().where(OutboxEmail.letter_id == letter_id, OutboxEmail.kind == Event.MP_REPLIED)
+    return bool(session.scalar(select(told)))
 
 
 def still_to_ask(question: ReplyQuestion) -> bool:

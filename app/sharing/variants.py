@@ -134,7 +134,7 @@ def decide_share_tests(now=None) -> int:
     decided = 0
     for test_id in running:
         with write_transaction() as session:
-            test = session.get_one(ShareTest, test_id, with_for_update=True)
+            test = session.get_one(ShareTest, test_id, with_for_update=True, populate_existing=True)
             if test.decided_at is not None or now < test.started_at + timedelta(hours=test.hours):
                 continue
             found = figures(test)

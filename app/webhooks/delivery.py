@@ -40,6 +40,7 @@ from app.outbox.kinds import TryAgain, Wait
 from app.outbox.mime import Unsendable
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.outbox.outcomes import retry_delay
+from app.partners.models import Partner
 from app.webhooks.models import Endpoint, Event
 from app.webhooks.signing import signed_headers
 
@@ -71,6 +72,11 @@ def call(event: Event, data: Data, row: OutboxEmail) -> bool:
     endpoint = db.session.get(Endpoint, row.endpoint_id) if row.endpoint_id else None
     if endpoint is None or not endpoint.active:
         return False
+    if (
+        endpoint.partner_id is not None
+        and not db.session.get_one(Partner, endpoint.partner_id).active
+    ):
+        return False  # a disabled partner hears of nothing
     now = utcnow()
     if endpoint.paused_until is not None and endpoint.paused_until > now:
         raise Wait(endpoint.paused_until, "its endpoint is paused")
@@ -102,30 +108,36 @@ def call(event: Event, data: Data, row: OutboxEmail) -> bool:
 
 def _earlier_on_its_way(row: OutboxEmail, now: datetime) -> datetime | None:
     """When to look again, if an earlier call to the same endpoint about the
-    same subject is still queued or being made: just after its next try."""
+    same subject is still queued or being made: just after its next try, or
+    after its lease runs out if a worker holds it (one that died leaves it
+    until then)."""
     subject = (
         OutboxEmail.letter_id == row.letter_id
         if row.letter_id is not None
         else OutboxEmail.subscriber_id == row.subscriber_id
     )
-    earlier = db.session.scalar(
-        select(OutboxEmail.not_before)
+    earlier = db.session.execute(
+        select(OutboxEmail.status, OutboxEmail.not_before, OutboxEmail.lease_expires_at)
         .where(
             OutboxEmail.endpoint_id == row.endpoint_id,
             subject,
             OutboxEmail.id < row.id,
             OutboxEmail.status.in_((OutboxStatus.QUEUED, OutboxStatus.SENDING)),
         )
-        .order_by(OutboxEmail.not_before.desc())
+        .order_by(OutboxEmail.id)
         .limit(1)
-    )
-    return None if earlier is None else max(earlier, now) + BEHIND_EARLIER
+    ).first()
+    if earlier is None:
+        return None
+    status, not_before, lease_ends = earlier
+    next_try = lease_ends if status == OutboxStatus.SENDING and lease_ends else not_before
+    return max(next_try, now) + BEHIND_EARLIER
 
 
 def _failed(endpoint_id: int, reason: str) -> datetime:
     """Count a failure in a row and pause the endpoint until the next try."""
     with write_transaction() as session:
-        endpoint = session.get_one(Endpoint, endpoint_id, with_for_update=True)
+        endpoint = _locked(session, endpoint_id)
         endpoint.failures += 1
         endpoint.last_error = reason[:300]
         until = utcnow() + timedelta(seconds=retry_delay(endpoint.failures))
@@ -138,16 +150,22 @@ def _failed(endpoint_id: int, reason: str) -> datetime:
 def _took(endpoint_id: int) -> None:
     """A call went through: the endpoint's failures in a row are over."""
     with write_transaction() as session:
-        endpoint = session.get_one(Endpoint, endpoint_id, with_for_update=True)
+        endpoint = _locked(session, endpoint_id)
         endpoint.failures = 0
         endpoint.paused_until = None
         endpoint.last_success_at = utcnow()
 
 
+def _locked(session, endpoint_id: int) -> Endpoint:
+    """The endpoint, locked and read afresh: what another worker or an admin
+    changed while this one's call was out is not overwritten."""
+    return session.get_one(Endpoint, endpoint_id, with_for_update=True, populate_existing=True)
+
+
 def stop(endpoint_id: int, reason: str) -> None:
     """No more calls to this endpoint (it said it is gone, or an admin stopped it)."""
     with write_transaction() as session:
-        endpoint = session.get_one(Endpoint, endpoint_id, with_for_update=True)
+        endpoint = _locked(session, endpoint_id)
         endpoint.active = False
         endpoint.stopped_reason = reason[:300]
     log.warning("webhook endpoint %s stopped: %s", endpoint_id, reason)

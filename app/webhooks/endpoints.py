@@ -236,7 +236,7 @@ def state_of(endpoint: Endpoint, now: datetime | None = None) -> str:
 
 
 def _get(session, endpoint_id: int) -> Endpoint:
-    endpoint = session.get(Endpoint, endpoint_id, with_for_update=True)
+    endpoint = session.get(Endpoint, endpoint_id, with_for_update=True, populate_existing=True)
     if endpoint is None:
         raise EndpointError(f"No webhook endpoint {endpoint_id}.")
     return endpoint

@@ -136,6 +136,13 @@ def test_a_thousand_subscribers_each_get_one_email_and_the_rest_get_the_winner(
                                        OutboxEmail.kind == EmailKind.ALERT)
         )  # fmt: skip
         assert rows == 1000
+        # The report stays the test's: the rest, sent B after it, are not in B's figures.
+        after = {v.label: v for v in figures(alert)}
+        assert after["A"].shown + after["B"].shown == len(test_group)
+        assert (after["B"].letters, after["B"].shown) == (
+            by_label["B"].letters,
+            by_label["B"].shown,
+        )
 
 
 def test_the_test_resumes_after_a_crash_and_waits_for_its_winner(make_app):

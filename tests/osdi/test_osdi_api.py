@@ -16,7 +16,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Attribution, Source
 from app.outbox.models import EmailKind, OutboxEmail
-from app.partners.registry import save_partner
+from app.partners.registry import save_partner, set_active
 from app.tokens import erased_key
 from tests.builders.letters import LETTER, NO_MODERATION, confirmed_letter, demo_campaign, submit
 from tests.builders.osdi import collection_problems, example, problems, resource_problems
@@ -202,6 +202,8 @@ def test_a_partners_key_sees_its_own_letters_and_no_people(osdi_app):
     assert refused.get_json()["osdi:error"]["response_code"] == 403
     assert "osdi:people" not in get(client, "/", key).get_json()["_links"]
     assert "osdi:taggings" not in get(client, f"/tags/{ours.campaign_id}", key).get_json()["_links"]
+    set_active("gazette", False)
+    assert get(client, "/outreaches", key).status_code == 401  # its keys stop with it
 
 
 def test_keys_are_checked_rotated_revoked_and_never_logged(osdi_app, caplog):
@@ -223,6 +225,8 @@ def test_keys_are_checked_rotated_revoked_and_never_logged(osdi_app, caplog):
 
     renewed = rotate(issued.key_id)
     assert get(client, "/", issued.key).status_code == 200  # the old one, for a day more
+    with pytest.raises(ValueError, match="replace the key that replaced it"):
+        rotate(issued.key_id)  # which would give it another day
     assert get(client, "/", renewed.key).status_code == 200
     db.session.execute(update(ApiKey).where(ApiKey.id == issued.key_id)
                        .values(expires_at=utcnow() - timedelta(seconds=1)))  # fmt: skip
@@ -257,7 +261,9 @@ def test_bad_queries_get_a_clear_error(osdi_app):
         ({"filter": "email_address eq 'jane@example.com'"}, "Only modified_date and created_date"),
         ({"filter": "modified_date like '2026-01-01'"}, "The operators are"),
         ({"filter": "modified_date gt 'yesterday'"}, "not an ISO 8601"),
-        ({"page": "0"}, "page starts at 1"),
+        ({"page": "0"}, "page is from 1 to 1,000,000"),
+        ({"page": str(10**20)}, "page is from 1 to 1,000,000"),
+        ({"filter": "modified_date gt '0001-01-01T00:00:00+01:00'"}, "not an ISO 8601"),
         ({"per_page": "1000"}, "per_page is from 1 to 100"),
         ({"page": "two"}, "whole numbers"),
     ]:
@@ -266,6 +272,7 @@ def test_bad_queries_get_a_clear_error(osdi_app):
         error = answer.get_json()["osdi:error"]["resource_status"][0]["error_descriptions"][0]
         assert words in error["description"], query
     assert get(client, "/people/999", key).status_code == 404
+    assert get(client, f"/people/{10**20}", key).status_code == 404
     assert get(client, "/outreaches/nope", key).status_code == 403  # no outreaches scope
 
 
@@ -305,6 +312,12 @@ def test_a_crm_tells_us_someone_unsubscribed(osdi_app):
     headers = {"OSDI-API-Token": key}
     wrong = client.put(f"{API}/people/{person_id}", json={"given_name": "x"}, headers=headers)
     assert wrong.status_code == 400
+    odd = client.put(f"{API}/people/{person_id}",
+                     json={"email_addresses": [{"status": ["unsubscribed"]}]}, headers=headers)  # fmt: skip
+    assert odd.status_code == 400
+    # Writing is enough to record an unsubscribe: reading people is another scope.
+    writer = key_for(Scope.WRITE_PEOPLE)
+    headers = {"OSDI-API-Token": writer}
     done = client.put(f"{API}/people/{person_id}",
                       json={"email_addresses": [{"status": "unsubscribed"}]}, headers=headers)  # fmt: skip
     assert done.status_code == 200

@@ -8,7 +8,12 @@ PostgreSQL.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
+import socket
+import ssl
+import threading
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -18,15 +23,18 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from app import metrics
-from app.adapters.http import CallError, RefusedURL, check_url, post
+from app.adapters.http import CallError, RefusedURL, check_url, is_public, post
 from app.alerts.subscribers import Purpose, token_for, unsubscribe
 from app.db import utcnow
 from app.extensions import db
+from app.letters.back_office import mark_delivered
 from app.letters.models import Attribution, Letter, LetterStatus, Source
 from app.outbox.health import mail_health
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.partners.registry import save_partner
 from app.privacy.requests import erase
+from app.replies.models import Answer, ReplyQuestion
+from app.replies.questionnaire import record_answer
 from app.webhooks.endpoints import (
     EndpointError,
     events_from,
@@ -37,7 +45,7 @@ from app.webhooks.endpoints import (
 )
 from app.webhooks.models import Endpoint, Event
 from app.webhooks.signing import signed_headers
-from tests.builders.alerts import subscriber
+from tests.builders.alerts import an_admin, subscriber
 from tests.builders.letters import LETTER, NO_MODERATION, confirmed_letter
 from tests.builders.outbox import deliver
 from tests.builders.webhooks import Receiver, self_signed_certificate, serve, verify
@@ -372,3 +380,74 @@ def _failing_call_logged(receiver, caplog):
     assert LETTER["email"] not in caplog.text
     letter = db.session.scalar(select(Letter))
     assert letter.public_id not in caplog.text
+
+
+def test_an_address_carrying_a_private_one_is_private():
+    """NAT64, 6to4, Teredo and IPv4-mapped or -compatible addresses carry an
+    IPv4 address, which must be public too."""
+    for private in ("64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::", "::ffff:10.0.0.1",
+                    "2001:0:4136:e378:8000:63bf:f5fe:fff5", "169.254.169.254", "::1"):  # fmt: skip
+        assert not is_public(ipaddress.ip_address(private)), private
+    for public in ("1.1.1.1", "2606:4700:4700::1111", "64:ff9b::101:101"):
+        assert is_public(ipaddress.ip_address(public)), public
+
+
+def test_a_server_that_answers_a_byte_at_a_time_is_cut_off_at_the_deadline(tmp_path):
+    """A per-read timeout would wait for ever on a server that keeps sending:
+    the whole call has one deadline, TLS included."""
+    cert, key = self_signed_certificate(tmp_path)
+    listener = socket.create_server(("127.0.0.1", 0))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    stop = threading.Event()
+
+    def dribble():
+        conn, _ = listener.accept()
+        with context.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 1000:
+                if stop.is_set():
+                    return
+                with contextlib.suppress(OSError):
+                    tls.sendall(bytes([byte]))
+                time.sleep(0.1)
+
+    threading.Thread(target=dribble, daemon=True).start()
+    url = f"https://localhost:{listener.getsockname()[1]}/hook"
+    started = time.monotonic()
+    try:
+        with pytest.raises(CallError, match="timed out"):
+            post(url, b"{}", {}, timeout=1.0, private_allowed=True, ca_file=str(cert))
+        assert time.monotonic() - started < 2.5
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_a_letter_marked_delivered_by_hand_is_announced(hooked_app, receiver):
+    listen(receiver, LETTER_EVENTS)
+    letter = confirmed_letter()
+    mark_delivered(an_admin(), letter.id)
+    assert [row.kind for row in calls()] == ["letter.confirmed", "letter.delivered"]
+
+
+def test_an_erased_person_s_crm_is_told_to_forget_them_by_id_only(hooked_app, receiver):
+    listen(receiver, [Event.PERSON_SUBSCRIBED, Event.PERSON_UNSUBSCRIBED])
+    person = subscriber("reader@example.com")
+    deliver_until(lambda: len(receiver.accepted) == 1)
+    erase("reader@example.com")
+    deliver_until(lambda: len(receiver.accepted) == 2)
+    forget = receiver.accepted[1].event
+    assert forget["type"] == "person.unsubscribed"
+    assert forget["data"] == {"person": {"id": f"person_{person.id}", "status": "erased"}}
+
+
+def test_a_reply_is_announced_once_whatever_the_writer_says_after(hooked_app, receiver):
+    listen(receiver, [Event.MP_REPLIED])
+    letter = confirmed_letter()
+    db.session.add(ReplyQuestion(letter_id=letter.id, last_asked_at=utcnow()))
+    db.session.commit()
+    question_id = db.session.scalar(select(ReplyQuestion.id))
+    for answer in (Answer.YES, Answer.NO, Answer.YES):
+        record_answer(question_id, answer, first_time=None)
+    assert [row.kind for row in calls()] == ["letter.mp_replied"]

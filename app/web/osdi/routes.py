@@ -197,7 +197,7 @@ def person_signup_helper():
 def person_update(person_id: int):
     """The one change a CRM may make: the person unsubscribed there."""
     _writes_people()
-    subscriber = _found(records.person(g.holder, person_id))
+    subscriber = _found(records.person(g.holder, person_id, Scope.WRITE_PEOPLE))
     unsubscribes(request.get_json(silent=True))
     unsubscribe_by_id(subscriber.id)
-    return jsonify(hal.person(_found(records.person(g.holder, person_id))))
+    return jsonify(hal.person(_found(records.person(g.holder, person_id, Scope.WRITE_PEOPLE))))
