@@ -6,6 +6,8 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -21,6 +23,17 @@ admin_cli = AppGroup("admin", help="Accounts for the admin dashboard.")
 privacy_cli = AppGroup("privacy", help="Personal data: the retention schedule.")
 bounces_cli = AppGroup("bounces", help="Bounce reports and complaints (docs/deliverability.md).")
 mail_cli = AppGroup("mail", help="Mail authentication: what to publish in DNS.")
+
+
+@contextmanager
+def said_plainly(*errors: type[Exception]) -> Iterator[None]:
+    """An error the command's user should read: click's one line and exit 1."""
+    try:
+        yield
+    except errors as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 webhooks_cli = AppGroup("webhooks", help="Endpoints told of letters and subscriptions.")
 api_keys_cli = AppGroup("api-keys", help="Keys for the OSDI API (docs/osdi.md).")
 
@@ -246,10 +259,8 @@ def webhooks_add(url: str, events: tuple[str, ...], partner_slug: str | None) ->
     """Register an https URL to be told of EVENTs; prints its secret, once."""
     from app.webhooks.endpoints import EndpointError, events_from, register
 
-    try:
+    with said_plainly(EndpointError):
         registered = register(url, events_from(events), partner_slug=partner_slug)
-    except EndpointError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"endpoint {registered.endpoint_id}")
     click.echo(f"secret (shown once; docs/webhooks.md says how to check it): {registered.secret}")
 
@@ -271,10 +282,8 @@ def webhooks_rotate(endpoint_id: int) -> None:
     """A new secret, printed once; the old one signs too for a day."""
     from app.webhooks.endpoints import EndpointError, rotate
 
-    try:
+    with said_plainly(EndpointError):
         click.echo(f"secret (shown once): {rotate(endpoint_id)}")
-    except EndpointError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @webhooks_cli.command("resume")
@@ -283,10 +292,8 @@ def webhooks_resume(endpoint_id: int) -> None:
     """End a pause (or a stop): the endpoint's waiting calls are made now."""
     from app.webhooks.endpoints import EndpointError, resume
 
-    try:
+    with said_plainly(EndpointError):
         changed = resume(endpoint_id)
-    except EndpointError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"{endpoint_id}: {'resumed' if changed else 'was neither paused nor stopped'}")
 
 
@@ -296,10 +303,8 @@ def webhooks_stop(endpoint_id: int) -> None:
     """No more calls to this endpoint; the waiting ones are not made."""
     from app.webhooks.endpoints import EndpointError, stop_by_admin
 
-    try:
+    with said_plainly(EndpointError):
         stop_by_admin(endpoint_id)
-    except EndpointError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"{endpoint_id}: stopped")
 
 
@@ -317,10 +322,8 @@ def api_keys_issue(name: str, scopes: tuple[str, ...], partner_slug: str | None)
     """Make a key NAMEd for what uses it; prints it, once."""
     from app.api_keys.keys import ApiKeyError, issue, scopes_from
 
-    try:
+    with said_plainly(ApiKeyError):
         issued = issue(name, scopes_from(scopes), partner_slug=partner_slug)
-    except ApiKeyError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"key {issued.key_id} (shown once): {issued.key}")
 
 
@@ -343,10 +346,8 @@ def api_keys_rotate(key_id: int) -> None:
     """A new key in place of KEY_ID, printed once; the old one works a day more."""
     from app.api_keys.keys import ApiKeyError, rotate
 
-    try:
+    with said_plainly(ApiKeyError):
         issued = rotate(key_id)
-    except ApiKeyError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"key {issued.key_id} (shown once): {issued.key}")
 
 
@@ -356,10 +357,8 @@ def api_keys_revoke(key_id: int) -> None:
     """The key stops working now."""
     from app.api_keys.keys import ApiKeyError, revoke
 
-    try:
+    with said_plainly(ApiKeyError):
         revoke(key_id)
-    except ApiKeyError as exc:
-        raise click.ClickException(str(exc)) from exc
     click.echo(f"{key_id}: revoked")
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from functools import lru_cache
+from typing import TypeVar
 
 import nh3
 from markdown_it import MarkdownIt
@@ -86,3 +88,19 @@ def normalise_email(address: str) -> str:
     (one letter per constituent per campaign, one subscriber per address, one
     admin per address, the per-address rate limit)."""
     return address.strip().lower()
+
+
+Named = TypeVar("Named", bound=StrEnum)
+
+
+def members_named(kind: type[Named], names, what: str) -> list[Named]:
+    """The members of `kind` that `names` name, in order; ValueError naming
+    the first unknown one and every choice (for a command line or a form)."""
+    chosen = []
+    for name in names:
+        try:
+            chosen.append(kind(name))
+        except ValueError as exc:
+            known = ", ".join(member.value for member in kind)
+            raise ValueError(f"No {what} {name!r}: the {what}s are {known}.") from exc
+    return chosen

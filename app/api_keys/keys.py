@@ -21,6 +21,8 @@ from app.api_keys.models import ApiKey, Scope
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.partners.models import Partner
+from app.partners.registry import PartnerError, partner_for
+from app.text import members_named
 
 PREFIX = "wtym_"
 # After a rotation the old key keeps working this long, so the systems
@@ -59,30 +61,21 @@ def _digest(key: str) -> str:
 
 
 def scopes_from(names) -> list[Scope]:
-    chosen = []
-    for name in names:
-        try:
-            chosen.append(Scope(name))
-        except ValueError as exc:
-            known = ", ".join(scope.value for scope in Scope)
-            raise ApiKeyError(f"No scope {name!r}: the scopes are {known}.") from exc
-    return chosen
+    try:
+        return members_named(Scope, names, "scope")
+    except ValueError as exc:
+        raise ApiKeyError(str(exc)) from exc
 
 
 def issue(name: str, scopes: list[Scope], *, partner_slug: str | None = None, admin=None) -> Issued:
     name = name.strip()
     if not name or len(name) > 120:
         raise ApiKeyError("Name the key (what uses it), in 120 characters at most.")
-    partner = None
-    if partner_slug:
-        partner = db.session.scalar(select(Partner).where(Partner.slug == partner_slug))
-        if partner is None:
-            raise ApiKeyError(f"No partner {partner_slug!r}.")
-        if any(scope.about_people for scope in scopes):
-            raise ApiKeyError(
-                "A partner's key reads letters only: people agreed to hear from the"
-                " organisation running the site, not from its partners."
-            )
+    about_people = any(scope.about_people for scope in scopes)
+    try:
+        partner = partner_for(partner_slug, hears_of_people=about_people, what="key")
+    except PartnerError as exc:
+        raise ApiKeyError(str(exc)) from exc
     return _store(name, scopes, partner.id if partner else None, admin, "api_key.issued")
 
 

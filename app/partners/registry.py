@@ -136,3 +136,20 @@ def partner_for_figures(token: str) -> Partner | None:
         return None
     partner = db.session.get(Partner, partner_id)
     return partner if partner is not None and partner.active else None
+
+
+def partner_for(slug: str | None, *, hears_of_people: bool, what: str) -> Partner | None:
+    """The partner an API key or a webhook endpoint is for (None: the
+    organisation running the site). A partner never gets people's data:
+    they agreed to hear from the organisation, not from its partners."""
+    if not slug:
+        return None
+    partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
+    if partner is None:
+        raise PartnerError(f"No partner {slug!r}.")
+    if hears_of_people:
+        raise PartnerError(
+            f"A partner's {what} hears of letters only: people agreed to hear from the"
+            " organisation running the site, not from its partners."
+        )
+    return partner

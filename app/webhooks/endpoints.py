@@ -21,6 +21,8 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.partners.models import Partner
+from app.partners.registry import PartnerError, partner_for
+from app.text import members_named
 from app.webhooks.models import Endpoint, EndpointEvent, Event
 from app.webhooks.signing import new_secret
 
@@ -52,13 +54,10 @@ class Registered:
 
 
 def events_from(names: list[str] | tuple[str, ...]) -> list[Event]:
-    chosen = []
-    for name in names:
-        try:
-            chosen.append(Event(name))
-        except ValueError as exc:
-            known = ", ".join(event.value for event in Event)
-            raise EndpointError(f"No event {name!r}: the events are {known}.") from exc
+    try:
+        chosen = members_named(Event, names, "event")
+    except ValueError as exc:
+        raise EndpointError(str(exc)) from exc
     if not chosen:
         raise EndpointError("Choose at least one event.")
     return chosen
@@ -75,16 +74,11 @@ def register(
         raise EndpointError(f"The URL is refused: {exc.reason}.") from exc
     if len(url) > 500:
         raise EndpointError("The URL is longer than 500 characters.")
-    partner = None
-    if partner_slug:
-        partner = db.session.scalar(select(Partner).where(Partner.slug == partner_slug))
-        if partner is None:
-            raise EndpointError(f"No partner {partner_slug!r}.")
-        if any(event.about_people for event in events):
-            raise EndpointError(
-                "A partner's endpoint hears of letters only: people agreed to hear from"
-                " the organisation running the site, not from its partners."
-            )
+    about_people = any(event.about_people for event in events)
+    try:
+        partner = partner_for(partner_slug, hears_of_people=about_people, what="endpoint")
+    except PartnerError as exc:
+        raise EndpointError(str(exc)) from exc
     secret = new_secret()
     with write_transaction() as session:
         endpoint = Endpoint(
