@@ -227,7 +227,7 @@ def config_from_env(environ=None) -> dict:
         "WORKER_SITE_FAILURES_BEFORE_PAUSE": _int(environ, "WORKER_SITE_FAILURES_BEFORE_PAUSE", 3),
         # How often a worker records that it is alive (the dashboard's health).
         "WORKER_HEARTBEAT_SECONDS": float(environ.get("WORKER_HEARTBEAT_SECONDS", "5")),
-        # Calls to webhooks (app/webhooks/): how long one may take, how many
+        # Calls to webhooks (app/webhooks/): how long one may take in all, how many
         # a worker makes in a pass, and where they may go. An endpoint at a
         # private address (loopback, the local network, a cloud's metadata
         # service) is refused unless this is set, which only a test on one
