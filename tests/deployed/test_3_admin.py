@@ -6,6 +6,7 @@ one-click unsubscribe."""
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import ssl
 import urllib.parse
@@ -74,6 +75,40 @@ def test_partners_an_admin_adds_one(site, admin):
     assert site.query("SELECT name FROM partner WHERE slug = 'second-blog'") == [
         ("The Second Blog",)
     ]
+
+
+def test_a_crm_reads_the_osdi_api_with_a_key_the_admin_made(site, admin):
+    """Through HAProxy, in production: the key made on the admin's page (a
+    form with its CSRF token), shown once, read by a server with it."""
+    admin.goto(f"{site.url}/admin/api-keys")
+    admin.get_by_role("link", name="New key").click()
+    admin.get_by_label("What it is for").fill("Our CRM's nightly sync")
+    admin.get_by_label(re.compile("outreaches:read")).check()
+    admin.get_by_role("button", name="Make the key").click()
+    key = admin.locator("#secret").inner_text().strip()
+    assert key.startswith("wtym_")
+    answer = site.get("/api/osdi/v1/outreaches", headers={"OSDI-API-Token": key})
+    assert answer.status == 200
+    assert answer.getheader("Content-Type").startswith("application/hal+json")
+    assert json.loads(answer.body)["total_records"] >= 1  # the letters written so far
+    assert site.get("/api/osdi/v1/outreaches").status == 401
+    assert site.get("/api/osdi/v1/people", headers={"OSDI-API-Token": key}).status == 403
+    assert key not in site.logs()
+
+
+def test_webhooks_an_admin_registers_an_endpoint_and_stops_it(site, admin):
+    admin.goto(f"{site.url}/admin/webhooks")
+    admin.get_by_role("link", name="New endpoint").click()
+    admin.get_by_label(re.compile("^URL to call")).fill("https://crm.example.org/hooks/ours")
+    admin.get_by_label(re.compile("letter.delivered")).check()
+    admin.get_by_role("button", name="Register").click()
+    secret = admin.locator("#secret").inner_text().strip()
+    assert secret.startswith("whsec_")
+    admin.get_by_role("link", name="Back").click()
+    admin.get_by_role("button", name="Stop endpoint 1").click()
+    expect(admin.get_by_role("status").first).to_be_visible()
+    assert site.query("SELECT active FROM webhook_endpoint") == [(False,)]
+    assert secret not in site.logs()
 
 
 def test_subscribers_an_admin_suppresses_an_address(site, phone, admin):
