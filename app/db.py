@@ -45,6 +45,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def iso_time(moment: datetime | None) -> str | None:
+    """A stored time as the site's APIs give it (webhooks, OSDI): RFC 3339,
+    UTC, to the second."""
+    return moment.replace(microsecond=0).isoformat() + "Z" if moment is not None else None
+
+
 def text_value(value: str):
     """A string (an enum's value too) as a bound SQL value, typed as text: for
     the Core statements built once (new letters, letter outcomes)."""

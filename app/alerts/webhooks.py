@@ -9,9 +9,9 @@ consents they gave, with the words they agreed to. Never their postcode.
 from __future__ import annotations
 
 from app.alerts.models import Subscriber
+from app.db import iso_time
 from app.outbox.models import OutboxEmail
 from app.tokens import ERASED
-from app.webhooks.delivery import iso_time
 from app.webhooks.models import Endpoint
 
 

@@ -21,7 +21,7 @@ from app.api_keys.models import ApiKey, Scope
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.partners.models import Partner
-from app.partners.registry import PartnerError, partner_for
+from app.partners.registry import NotForPartners, PartnerError, partner_for
 from app.text import members_named
 
 PREFIX = "wtym_"
@@ -38,7 +38,12 @@ SCOPE_LABELS = {
 
 
 class ApiKeyError(ValueError):
-    """A key the site will not make or change; the message says why."""
+    """A key the site will not make or change; the message says why, and
+    `field` which of the form's fields it is about."""
+
+    def __init__(self, message: str, field: str = "name"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def scopes_from(names) -> list[Scope]:
     try:
         return members_named(Scope, names, "scope")
     except ValueError as exc:
-        raise ApiKeyError(str(exc)) from exc
+        raise ApiKeyError(str(exc), "scopes") from exc
 
 
 def issue(name: str, scopes: list[Scope], *, partner_slug: str | None = None, admin=None) -> Issued:
@@ -74,8 +79,10 @@ def issue(name: str, scopes: list[Scope], *, partner_slug: str | None = None, ad
     about_people = any(scope.about_people for scope in scopes)
     try:
         partner = partner_for(partner_slug, hears_of_people=about_people, what="key")
+    except NotForPartners as exc:
+        raise ApiKeyError(str(exc), "scopes") from exc
     except PartnerError as exc:
-        raise ApiKeyError(str(exc)) from exc
+        raise ApiKeyError(str(exc), "owner") from exc
     return _store(name, scopes, partner.id if partner else None, admin, "api_key.issued")
 
 

@@ -8,9 +8,9 @@ here is its own.
 
 from __future__ import annotations
 
+from app.db import iso_time
 from app.letters.models import Letter
 from app.outbox.models import OutboxEmail
-from app.webhooks.delivery import iso_time
 from app.webhooks.models import Endpoint
 
 

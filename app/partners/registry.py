@@ -29,6 +29,10 @@ class PartnerError(Exception):
     """A partner could not be created or changed as asked."""
 
 
+class NotForPartners(PartnerError):
+    """People's data asked for a partner: they agreed to hear from the organisation."""
+
+
 @dataclass(frozen=True)
 class PartnerInfo:
     id: int
@@ -148,7 +152,7 @@ def partner_for(slug: str | None, *, hears_of_people: bool, what: str) -> Partne
     if partner is None:
         raise PartnerError(f"No partner {slug!r}.")
     if hears_of_people:
-        raise PartnerError(
+        raise NotForPartners(
             f"A partner's {what} hears of letters only: people agreed to hear from the"
             " organisation running the site, not from its partners."
         )

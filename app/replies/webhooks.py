@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.db import iso_time
 from app.extensions import db
 from app.letters.webhooks import letter_data
 from app.outbox.models import OutboxEmail
 from app.replies.models import Answer, ReplyQuestion
-from app.webhooks.delivery import iso_time
 from app.webhooks.models import Endpoint
 
 

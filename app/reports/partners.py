@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.reference.models import MP, Constituency
+from app.reports.stats import as_date
 
 DAYS_SHOWN = 30
 
@@ -66,12 +67,12 @@ def figures(partner_id: int, days: int = DAYS_SHOWN) -> PartnerFigures:
     today = utcnow().date()
     since = today - timedelta(days=days - 1)
     day = func.date(Letter.created_at)
-    counted = dict(
-        (value if isinstance(value, date) else date.fromisoformat(str(value)), count)
+    counted = {
+        as_date(value): count
         for value, count in db.session.execute(
             select(day, func.count()).where(*ours, Letter.created_at >= since).group_by(day)
         )
-    )
+    }
     per_day = [(since + timedelta(days=n), counted.get(since + timedelta(days=n), 0))
                for n in range(days)]  # fmt: skip
     by_mp = [

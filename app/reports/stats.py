@@ -125,6 +125,11 @@ class Day:
         return sum(self.by_status.values())
 
 
+def as_date(value) -> date:
+    """A day from SQL's date(): a date on PostgreSQL, its text on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
 def per_day(days: int = 30, campaign_id: int | None = None) -> list[Day]:
     """Letters written per day (by their state now), oldest first, every day present."""
     today = utcnow().date()
@@ -140,6 +145,5 @@ def per_day(days: int = 30, campaign_id: int | None = None) -> list[Day]:
     ).all()
     counts: dict[date, dict[str, int]] = {since + timedelta(days=i): {} for i in range(days)}
     for value, status, count in rows:
-        key = value if isinstance(value, date) else date.fromisoformat(str(value))
-        counts.setdefault(key, {})[status] = count
+        counts.setdefault(as_date(value), {})[status] = count
     return [Day(d, counts[d]) for d in sorted(counts)]

@@ -33,7 +33,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.adapters import http
-from app.db import utcnow, write_transaction
+from app.db import iso_time, utcnow, write_transaction
 from app.extensions import db
 from app.outbox import kinds
 from app.outbox.kinds import TryAgain, Wait
@@ -169,8 +169,3 @@ def stop(endpoint_id: int, reason: str) -> None:
         endpoint.active = False
         endpoint.stopped_reason = reason[:300]
     log.warning("webhook endpoint %s stopped: %s", endpoint_id, reason)
-
-
-def iso_time(moment: datetime | None) -> str | None:
-    """A stored (naive UTC) time as a payload gives it: RFC 3339, to the second."""
-    return moment.replace(microsecond=0).isoformat() + "Z" if moment is not None else None

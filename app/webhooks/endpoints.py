@@ -21,7 +21,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.partners.models import Partner
-from app.partners.registry import PartnerError, partner_for
+from app.partners.registry import NotForPartners, PartnerError, partner_for
 from app.text import members_named
 from app.webhooks.models import Endpoint, EndpointEvent, Event
 from app.webhooks.signing import new_secret
@@ -44,7 +44,12 @@ ROTATION_OVERLAP = timedelta(hours=24)
 
 
 class EndpointError(ValueError):
-    """A registration the site will not make; the message says why."""
+    """A registration the site will not make; the message says why, and
+    `field` which of the form's fields it is about."""
+
+    def __init__(self, message: str, field: str = "url"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,9 @@ def events_from(names: list[str] | tuple[str, ...]) -> list[Event]:
     try:
         chosen = members_named(Event, names, "event")
     except ValueError as exc:
-        raise EndpointError(str(exc)) from exc
+        raise EndpointError(str(exc), "events") from exc
     if not chosen:
-        raise EndpointError("Choose at least one event.")
+        raise EndpointError("Choose at least one event.", "events")
     return chosen
 
 
@@ -77,8 +82,10 @@ def register(
     about_people = any(event.about_people for event in events)
     try:
         partner = partner_for(partner_slug, hears_of_people=about_people, what="endpoint")
+    except NotForPartners as exc:
+        raise EndpointError(str(exc), "events") from exc
     except PartnerError as exc:
-        raise EndpointError(str(exc)) from exc
+        raise EndpointError(str(exc), "owner") from exc
     secret = new_secret()
     with write_transaction() as session:
         endpoint = Endpoint(

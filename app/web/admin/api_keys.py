@@ -38,8 +38,7 @@ def api_key_new():
                 partner_slug=None if owner == ORGANISATION else owner, admin=g.admin,
             )  # fmt: skip
         except ApiKeyError as exc:
-            field = form.scopes if "letters only" in str(exc) else form.name
-            field.errors = [str(exc)]
+            form[exc.field].errors = [str(exc)]
         else:
             return _key_page(f"API key {issued.key_id} is made", issued.key,
                              "Put it in the system that reads the API, which sends it in"

@@ -45,8 +45,7 @@ def webhook_new():
                 admin=g.admin,
             )
         except EndpointError as exc:
-            field = form.events if "letters only" in str(exc) else form.url
-            field.errors = [str(exc)]
+            form[exc.field].errors = [str(exc)]
         else:
             # Shown once, here: never in a flash message, which rides in the
             # session cookie.

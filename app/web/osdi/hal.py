@@ -9,7 +9,6 @@ a person's `consents` and a target's `name`.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +16,7 @@ from flask import request
 
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.campaigns.models import Campaign
+from app.db import iso_time
 from app.letters.models import Letter
 from app.links import external_url
 from app.osdi import records
@@ -32,10 +32,6 @@ EMAIL_STATUS = {
     SubscriberStatus.UNSUBSCRIBED: "unsubscribed",
     SubscriberStatus.SUPPRESSED: "bouncing",
 }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.replace(microsecond=0).isoformat() + "Z" if moment is not None else None
 
 
 def href(endpoint: str, **values) -> dict:
@@ -103,8 +99,8 @@ def person(subscriber: Subscriber) -> dict:
         custom = {"constituency": constituency.name, "constituency_gss": constituency.gss_code}
     return {
         "identifiers": [f"{NAMESPACE}:person-{subscriber.id}"],
-        "created_date": _iso(subscriber.created_at),
-        "modified_date": _iso(records.person_modified(subscriber)),
+        "created_date": iso_time(subscriber.created_at),
+        "modified_date": iso_time(records.person_modified(subscriber)),
         "origin_system": ORIGIN,
         "preferred_language": subscriber.language,
         "email_addresses": [
@@ -122,7 +118,7 @@ def person(subscriber: Subscriber) -> dict:
                 "source": c.source,
                 "campaign": c.campaign.slug if c.campaign else None,
                 "wording": c.wording,
-                "given_at": _iso(c.given_at),
+                "given_at": iso_time(c.given_at),
             }
             for c in subscriber.consents
         ],
@@ -136,8 +132,8 @@ def person(subscriber: Subscriber) -> dict:
 def advocacy_campaign(campaign: Campaign, outreaches: int | None) -> dict:
     found: dict[str, Any] = {
         "identifiers": [f"{NAMESPACE}:campaign-{campaign.id}"],
-        "created_date": _iso(campaign.created_at),
-        "modified_date": _iso(campaign.updated_at),
+        "created_date": iso_time(campaign.created_at),
+        "modified_date": iso_time(campaign.updated_at),
         "origin_system": ORIGIN,
         "name": campaign.slug,
         "title": campaign.title,
@@ -176,10 +172,10 @@ def outreach(letter: Letter) -> dict:
         referrer["referrer"] = letter.partner.slug
     return {
         "identifiers": [f"{NAMESPACE}:{letter.public_id}"],
-        "created_date": _iso(letter.created_at),
-        "modified_date": _iso(records.letter_modified(letter)),
+        "created_date": iso_time(letter.created_at),
+        "modified_date": iso_time(records.letter_modified(letter)),
         "origin_system": ORIGIN,
-        "action_date": _iso(letter.confirmed_at),
+        "action_date": iso_time(letter.confirmed_at),
         "type": "postal mail" if letter.by_post else "email",
         "status": str(letter.status),  # beyond the specification: delivered or not
         "referrer_data": referrer,
@@ -194,8 +190,8 @@ def outreach(letter: Letter) -> dict:
 def tag(campaign: Campaign, people: bool) -> dict:
     found: dict[str, Any] = {
         "identifiers": [f"{NAMESPACE}:tag-{campaign.id}"],
-        "created_date": _iso(campaign.created_at),
-        "modified_date": _iso(campaign.updated_at),
+        "created_date": iso_time(campaign.created_at),
+        "modified_date": iso_time(campaign.updated_at),
         "origin_system": ORIGIN,
         "name": campaign.slug,
         "description": f"Agreed to alerts about “{campaign.title}”",
@@ -209,8 +205,8 @@ def tag(campaign: Campaign, people: bool) -> dict:
 def tagging(consent: Consent) -> dict:
     return {
         "identifiers": [f"{NAMESPACE}:tagging-{consent.id}"],
-        "created_date": _iso(consent.given_at),
-        "modified_date": _iso(consent.given_at),
+        "created_date": iso_time(consent.given_at),
+        "modified_date": iso_time(consent.given_at),
         "origin_system": ORIGIN,
         "item_type": "osdi:person",
         "_links": {
