@@ -20,6 +20,8 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from app.db import write_transaction
+from app.reference.areas import COLUMNS as AREA_COLUMNS
+from app.reference.areas import AreaIndex
 from app.reference.cache import bump_reference_version
 from app.reference.models import MP, Constituency, StoredPostcodeIndex
 from app.reference.postcodes import UNPLACED, PostcodeIndex, compact, is_well_formed
@@ -87,6 +89,7 @@ class ReferenceData:
     constituencies: list[ConstituencyRow]
     mps: dict[str, MPRow]
     index: PostcodeIndex
+    areas: AreaIndex | None = None  # None: the Code-Point file had no admin columns
     skipped: Skipped = field(default_factory=lambda: Skipped())
 
 
@@ -234,7 +237,7 @@ class Skipped:
 
 def read_postcodes(
     path: Path, ranges: RangeLookup, gss_of: dict[str, str]
-) -> tuple[PostcodeIndex, Skipped]:
+) -> tuple[PostcodeIndex, AreaIndex | None, Skipped]:
     """Every postcode in Code-Point Open, placed in its constituency by the ranges.
 
     Structural damage (header, column count, unreadable bytes) refuses the
@@ -242,7 +245,8 @@ def read_postcodes(
     but more than 1% of them means the file is not what we think it is.
     """
     opener = gzip.open if path.suffix == ".gz" else open
-    pairs: list[tuple[int, str]] = []
+    pairs: list[tuple[int, str, int]] = []  # (key, GSS code, row), the row to sort areas by
+    areas: list[tuple[str, ...]] = []
     id_for = ranges.id_for
     skipped, first = 0, None
     try:
@@ -252,6 +256,7 @@ def read_postcodes(
             if not header or header[0].strip() != "Postcode":
                 raise DataFileError(path, "expected a header starting with 'Postcode'", 1)
             columns = len(header)
+            area_columns = _area_columns(header)
             for row in reader:
                 if not row:
                     continue
@@ -266,9 +271,12 @@ def read_postcodes(
                     continue
                 key = int(text, 36)
                 mysociety_id = id_for(key)
-                pairs.append(
-                    (key, gss_of.get(mysociety_id, UNPLACED) if mysociety_id else UNPLACED)
-                )
+                pairs.append((
+                    key, gss_of.get(mysociety_id, UNPLACED) if mysociety_id else UNPLACED,
+                    len(pairs),
+                ))  # fmt: skip
+                if area_columns:
+                    areas.append(tuple(row[i].strip() for i in area_columns))
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise DataFileError(path, f"cannot be read ({exc})") from exc
     if not pairs:
@@ -277,7 +285,18 @@ def read_postcodes(
         raise DataFileError(
             path, f"{skipped:,} rows are not postcodes, such as {first[1]!r}", first[0]
         )
-    return PostcodeIndex.build(pairs), Skipped(skipped, *first) if first else Skipped()
+    index = PostcodeIndex.build(pairs)  # (sorts pairs by key)
+    area_index = AreaIndex.build([areas[row] for _, _, row in pairs]) if areas else None
+    return index, area_index, Skipped(skipped, *first) if first else Skipped()
+
+
+def _area_columns(header: list[str]) -> tuple[int, ...]:
+    """Where Code-Point's admin codes are, in `AreaIndex` order; () when the
+    file lacks any of them (the areas are then not loaded)."""
+    names = [name.strip() for name in header]
+    if not all(column in names for column in AREA_COLUMNS.values()):
+        return ()
+    return tuple(names.index(column) for column in AREA_COLUMNS.values())
 
 
 def read_reference_data(directory: Path | str) -> ReferenceData:
@@ -299,8 +318,8 @@ def read_reference_data(directory: Path | str) -> ReferenceData:
     )
     if postcodes_path is None:
         raise DataFileError(directory / POSTCODES_FILES[0], "file not found")
-    index, skipped = read_postcodes(postcodes_path, ranges, gss_of)
-    return ReferenceData(constituencies, mps, index, skipped)
+    index, areas, skipped = read_postcodes(postcodes_path, ranges, gss_of)
+    return ReferenceData(constituencies, mps, index, areas, skipped)
 
 
 def apply_reference_data(data: ReferenceData) -> ChangeReport:
@@ -311,7 +330,7 @@ def apply_reference_data(data: ReferenceData) -> ChangeReport:
         _apply_constituencies(session, data.constituencies, by_gss, report)
         session.flush()
         _apply_mps(session, data, by_gss, report)
-        _apply_postcodes(session, data.index, report)
+        _apply_postcodes(session, data.index, data.areas, report)
         if data.skipped.count:
             report.add(
                 f"  skipped {data.skipped.count:,} rows that are not postcodes "
@@ -402,7 +421,9 @@ def _apply_mps(session, data: ReferenceData, by_gss, report: ChangeReport) -> No
         report.add(f"  ... and {len(details) - 200} more")
 
 
-def _apply_postcodes(session, index: PostcodeIndex, report: ChangeReport) -> None:
+def _apply_postcodes(
+    session, index: PostcodeIndex, areas: AreaIndex | None, report: ChangeReport
+) -> None:
     old_row = session.scalars(select(StoredPostcodeIndex)).first()
     keys_bytes, slots_bytes = index.to_bytes()
     if old_row is None:
@@ -421,8 +442,12 @@ def _apply_postcodes(session, index: PostcodeIndex, report: ChangeReport) -> Non
             slots=slots_bytes,
             slot_codes=json.dumps(index.codes),
             postcode_count=len(index),
+            areas=areas.to_bytes() if areas is not None else None,
+            area_codes=json.dumps(areas.codes) if areas is not None else None,
         )
     )
+    if areas is not None:
+        report.add(f"Areas (countries, counties, councils, wards): {len(areas.codes):,}")
 
 
 def _diff(old: PostcodeIndex, new: PostcodeIndex) -> tuple[int, int, int]:

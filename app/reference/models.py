@@ -100,6 +100,11 @@ class StoredPostcodeIndex(Model):
     slots: Mapped[bytes] = mapped_column(LargeBinary)
     slot_codes: Mapped[str] = mapped_column(Text)  # JSON list
     postcode_count: Mapped[int]
+    # Each postcode's country, county, council and ward (an `AreaIndex`,
+    # app/reference/areas.py): four uint16 slots a postcode indexing
+    # `area_codes`; empty when the Code-Point file had no admin columns.
+    areas: Mapped[bytes | None] = mapped_column(LargeBinary)
+    area_codes: Mapped[str | None] = mapped_column(Text)  # JSON list
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -313,7 +313,13 @@ class PostcodeIndex:
         return UNPLACED if slot == NO_SLOT else self.codes[slot]
 
     def slot_of(self, compact_postcode: str) -> int | None:
-        """The slot (index into `codes`, or NO_SLOT) of a real postcode, None for any other text.
+        """The slot (index into `codes`, or NO_SLOT) of a real postcode, None for any other text."""
+        i = self.position_of(compact_postcode)
+        return None if i is None else self.slots[i]
+
+    def position_of(self, compact_postcode: str) -> int | None:
+        """Where a real postcode is in key order (the areas' index shares it),
+        None for any other text.
 
         Safe on anything a person typed: the text is read as base 36 only when
         that reading is one-to-one (ASCII letters and digits, a letter first,
@@ -335,7 +341,7 @@ class PostcodeIndex:
         i = bisect_left(keys, key, span[0], span[1])
         if i == span[1] or keys[i] != key:
             return None
-        return self.slots[i]
+        return i
 
     def code_at(self, i: int) -> str:
         """The GSS code (or UNPLACED) of the i-th postcode in key order."""
@@ -343,15 +349,16 @@ class PostcodeIndex:
         return UNPLACED if slot == NO_SLOT else self.codes[slot]
 
     @classmethod
-    def build(cls, pairs: list[tuple[int, str]]) -> PostcodeIndex:
-        """From (postcode key, GSS code or UNPLACED) pairs, in any order."""
+    def build(cls, pairs: list) -> PostcodeIndex:
+        """From (postcode key, GSS code or UNPLACED, ...) tuples, in any order:
+        sorted in place, so a caller's extra items follow their postcodes."""
         pairs.sort()
-        codes = sorted({code for _, code in pairs if code})
+        codes = sorted({pair[1] for pair in pairs if pair[1]})
         if len(codes) >= NO_SLOT:
             raise ValueError("too many constituencies for a uint16 slot")
         slot_of = {code: i for i, code in enumerate(codes)}
-        keys = array("q", (key for key, _ in pairs))
-        slots = array("H", (slot_of.get(code, NO_SLOT) for _, code in pairs))
+        keys = array("q", (pair[0] for pair in pairs))
+        slots = array("H", (slot_of.get(pair[1], NO_SLOT) for pair in pairs))
         return cls(keys, slots, codes)
 
     def to_bytes(self) -> tuple[bytes, bytes]:

@@ -53,6 +53,26 @@ POSTCODES = {
     "TE9 9ZZ": None,
 }
 
+# Each postcode's country, county, council and ward (Code-Point Open's admin
+# codes). The countries' codes are the real ones; every other code is made
+# up (the 999 series is no real area), for the fictional places above.
+AREAS = {
+    "TE1 1AA": ("E92000001", "E10999901", "E07999901", "E05999901"),
+    "TE1 1AB": ("E92000001", "E10999901", "E07999901", "E05999901"),
+    "TE1 0AA": ("E92000001", "E10999901", "E07999901", "E05999902"),
+    "TE2 2BB": ("E92000001", "E10999901", "E07999902", "E05999903"),
+    "SO1 1AA": ("E92000001", "E10999901", "E07999902", "E05999903"),
+    "CF1 1AA": ("W92000004", "", "W06999901", "W05999901"),
+    "G1 1AA": ("S92000003", "", "S12999901", "S13999901"),
+    "VA1 1AA": ("E92000001", "", "E06999901", "E05999904"),
+    "TE9 9ZZ": ("E92000001", "", "E06999902", "E05999905"),
+}
+CODEPO_HEADER = [
+    "Postcode", "Positional_quality_indicator", "Eastings", "Northings", "Country_code",
+    "NHS_regional_HA_code", "NHS_HA_code", "Admin_county_code", "Admin_district_code",
+    "Admin_ward_code",
+]  # fmt: skip
+
 MPS_HEADER = [
     "pcon_name", "pcon_code", "member_id", "full_title", "display_as", "party_text",
     "member_email", "election_result_summary_2024", "region_name", "country_name",
@@ -112,9 +132,12 @@ def write_dataset(directory: Path, *, seats=SEATS, postcodes=POSTCODES, extra_ro
 
     with gzip.open(directory / "codepo_gb.csv.gz", "wt", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["Postcode", "Positional_quality_indicator", "Eastings", "Northings"])
+        writer.writerow(CODEPO_HEADER)
         for postcode in sorted(postcodes):
-            writer.writerow([postcode, "10", "400000", "300000"])
+            country, county, council, ward = AREAS.get(postcode, ("", "", "", ""))
+            writer.writerow([postcode, "10", "400000", "300000", country, "", "", county,
+                             council, ward])  # fmt: skip
         for row in extra_rows:
-            writer.writerow(row)
+            # A row of the first four columns is filled out; any other is as given.
+            writer.writerow([*row, *[""] * 6] if len(row) == 4 else row)
     return directory

@@ -127,7 +127,7 @@ def test_mps_csv_without_required_columns_is_refused(tmp_path):
 
 def test_codepo_with_wrong_column_count_names_the_line(tmp_path):
     directory = write_dataset(tmp_path / "bad", extra_rows=[["ZZ1 1ZZ", "10"]])
-    with pytest.raises(DataFileError, match=r"codepo_gb.csv.gz, line \d+: expected 4 columns"):
+    with pytest.raises(DataFileError, match=r"codepo_gb.csv.gz, line \d+: expected 10 columns"):
         read_reference_data(directory)
 
 

@@ -165,3 +165,39 @@ def test_the_api_answers_in_the_documented_shape(ctx):
     }
     assert set(body["mp"]) >= {"name", "party", "can_email"}
     assert body["mp"]["can_email"] is True
+
+
+@pytest.mark.parametrize(
+    ("postcode", "council", "ward"),
+    [
+        ("SW1A 0AA", "E09000033", "E05013806"),  # Westminster
+        ("CF10 1EP", "W06000015", "W05001274"),  # Cardiff
+        ("EH99 1SP", "S12000036", "S13002929"),  # City of Edinburgh
+    ],
+)
+def test_a_real_postcode_is_placed_in_its_council_and_ward(ctx, postcode, council, ward):
+    """Code-Point Open's admin codes, as the file has them (zcat | grep)."""
+    from app.reference.areas import AreaType, areas_of
+
+    areas = areas_of(postcode)
+    assert areas.codes[AreaType.COUNCIL] == council
+    assert areas.codes[AreaType.WARD] == ward
+    assert (
+        areas.codes[AreaType.COUNTRY]
+        == {"E": "E92000001", "W": "W92000004", "S": "S92000003"}[council[0]]
+    )
+    assert AreaType.COUNTY not in areas.codes  # a unitary area: no county tier
+
+
+def test_every_real_postcode_has_a_council(ctx, real_data):
+    """All 1.7 million: none without a district, and two-tier England's have a county."""
+    areas, index = real_data.areas, real_data.index
+    assert areas is not None
+    assert len(areas) == len(index)
+    codes = areas.codes
+    councils = {codes[slot] for slot in areas.slots[2::4] if slot != 0xFFFF}
+    counties = {codes[slot] for slot in areas.slots[1::4] if slot != 0xFFFF}
+    assert 300 < len(councils) < 420  # GB's districts and unitaries
+    assert all(code.startswith("E10") for code in counties)
+    assert 20 < len(counties) < 30
+    assert sum(1 for slot in areas.slots[2::4] if slot == 0xFFFF) < len(index) // 1000
