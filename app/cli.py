@@ -36,6 +36,107 @@ def said_plainly(*errors: type[Exception]) -> Iterator[None]:
 
 webhooks_cli = AppGroup("webhooks", help="Endpoints told of letters and subscriptions.")
 api_keys_cli = AppGroup("api-keys", help="Keys for the OSDI API (docs/osdi.md).")
+targets_cli = AppGroup(
+    "targets", help="Targets besides MPs: lists and campaigns (docs/targets.md)."
+)
+
+
+@targets_cli.command("load")
+@click.argument("slug")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default="", help="What admins see it called (the first time: SLUG).")
+@click.option("--source", default="", help="Where the data came from, and its licence.")
+@click.option(
+    "--house-of-lords",
+    is_flag=True,
+    help="Members of the Lords: at most six identical letters a campaign.",
+)
+def targets_load(slug: str, path: Path, name: str, source: str, house_of_lords: bool) -> None:
+    """Load the target list SLUG from the CSV file PATH (docs/targets.md),
+    replacing it as a new version if it exists. Every row is checked first:
+    a bad file changes nothing, and every problem is listed."""
+    from app.targets.lists import BadList, load_list
+    from app.targets.models import HOUSE_OF_LORDS
+
+    try:
+        loaded = load_list(slug, path.read_text(encoding="utf-8-sig"), name=name,
+                           source=source, actor="cli",
+                           most_identical=HOUSE_OF_LORDS if house_of_lords else None)  # fmt: skip
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{path} is not UTF-8 text: {exc}") from exc
+    except BadList as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        more = len(exc.problems) - 100
+        raise click.ClickException(
+            f"nothing loaded: {len(exc.problems)} problem(s)"
+            + (f", {more} not shown" if more > 0 else "")
+        ) from exc
+    target_list = loaded.target_list
+    click.echo(f"{slug} version {target_list.version}: {loaded.added} targets"
+               f" ({loaded.retired} of the last version retired)")  # fmt: skip
+
+
+@targets_cli.command("list")
+def targets_list() -> None:
+    """Every target list: its name, version, targets and source."""
+    from app.targets.lists import all_lists
+
+    for target_list in all_lists():
+        click.echo(f"{target_list.slug}\tversion {target_list.version}\t"
+                   f"{target_list.target_count} targets\t{target_list.source or '-'}")  # fmt: skip
+
+
+@targets_cli.command("campaign")
+@click.argument("campaign_slug")
+@click.option(
+    "--mp",
+    type=click.Choice(["always", "offered", "never"]),
+    default="always",
+    show_default=True,
+    help="Whether letters go to the writer's MP.",
+)
+@click.option("--list", "lists", multiple=True, help="A target list to write to (again for more).")
+@click.option(
+    "--choice",
+    type=click.Choice(["all", "some", "one"]),
+    default="some",
+    show_default=True,
+    help="How many of their targets a writer picks.",
+)
+@click.option("--most", type=int, default=0, help="At most this many recipients (0: no limit).")
+@click.option("--not-preselected", is_flag=True, help="Start with no targets ticked.")
+@click.option("--exclude", "excluded", multiple=True, help="LIST:REF, never written to.")
+@click.option(
+    "--offer-at-random",
+    type=int,
+    default=0,
+    help="Offer each writer this many national targets, drawn at random (0: all).",
+)
+@click.option("--mp-only", is_flag=True, help="Write to each writer's MP alone, as before.")
+def targets_campaign(campaign_slug: str, mp: str, lists: tuple[str, ...], choice: str,
+                     most: int, not_preselected: bool, excluded: tuple[str, ...],
+                     offer_at_random: int, mp_only: bool) -> None:  # fmt: skip
+    """Set who the campaign CAMPAIGN_SLUG writes to."""
+    from sqlalchemy import select
+
+    from app.campaigns.models import Campaign
+    from app.extensions import db
+    from app.targets.campaigns import Settings, TargetsError, clear_targets, set_targets
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == campaign_slug))
+    if campaign is None:
+        raise click.ClickException(f"no campaign called {campaign_slug}")
+    if mp_only:
+        clear_targets(campaign.id)
+        click.echo(f"{campaign_slug}: writes to MPs only")
+        return
+    with said_plainly(TargetsError):
+        set_targets(campaign.id, Settings(mp=mp, choice=choice, most=most,
+                                          preselected=not not_preselected, lists=lists,
+                                          excluded=excluded,
+                                          offer_at_random=offer_at_random))  # fmt: skip
+    click.echo(f"{campaign_slug}: MP {mp}; lists {', '.join(lists) or '-'}; choice {choice}")
 
 
 @bounces_cli.command("read")
@@ -467,4 +568,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(webhooks_cli)
     app.cli.add_command(api_keys_cli)
+    app.cli.add_command(targets_cli)
     app.cli.add_command(worker)

@@ -14,6 +14,7 @@ from app.partners import models as partners
 from app.reference import models as reference
 from app.replies import models as replies
 from app.sharing import models as sharing
+from app.targets import models as targets
 from app.webhooks import models as webhooks
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "reference",
     "replies",
     "sharing",
+    "targets",
     "webhooks",
 ]

@@ -85,9 +85,9 @@ def confirmation(row: OutboxEmail, *, reminder: bool = False) -> Email | None:
         return None  # already confirmed or expired: nothing to ask any more
     link = external_url("public.confirm", token=confirmation_token(letter))
     subject = (
-        gettext("Reminder: your letter to %(mp)s is waiting for you", mp=letter.mp.name)
+        gettext("Reminder: your letter to %(mp)s is waiting for you", mp=letter.addressed_to())
         if reminder
-        else gettext("Confirm your letter to %(mp)s", mp=letter.mp.name)
+        else gettext("Confirm your letter to %(mp)s", mp=letter.addressed_to())
     )
     return writer_email(row, subject, "confirmation/body.txt", link=link, reminder=reminder)
 
@@ -99,18 +99,20 @@ def constituent_copy(row: OutboxEmail) -> Email:
     laid out to print, with the MP's postal address."""
     letter = letter_of(row)
     if letter.by_post:
-        subject = gettext("Your letter to %(mp)s, to print and post", mp=letter.mp.name)
+        subject = gettext("Your letter to %(mp)s, to print and post", mp=letter.addressed_to())
         return writer_email(
             row, subject, "posted/body.txt",
             postal_address=current_app.config["MP_POSTAL_ADDRESS"], share_url=_share_url(letter),
         )  # fmt: skip
-    received = letter_text(letter=letter, campaign=letter.campaign,
-                           constituency=letter.constituency,
-                           own_share=own_share(letter))  # fmt: skip
+    received = letter.body  # what they wrote, to each of its other recipients
+    if letter.to_mp:
+        received = letter_text(letter=letter, campaign=letter.campaign,
+                               constituency=letter.constituency,
+                               own_share=own_share(letter))  # fmt: skip
+    subject = gettext("Sent: your letter to %(mp)s", mp=letter.addressed_to())
     return writer_email(
-        row, gettext("Sent: your letter to %(mp)s", mp=letter.mp.name), "constituent_copy/body.txt",
-        received=received, share_url=_share_url(letter),
-    )  # fmt: skip
+        row, subject, "constituent_copy/body.txt", received=received, share_url=_share_url(letter)
+    )
 
 
 def _share_url(letter: Letter) -> str | None:
@@ -138,7 +140,7 @@ def delivery_failed(row: OutboxEmail) -> Email:
 def rejected(row: OutboxEmail) -> Email:
     return writer_email(
         row,
-        gettext("Your letter to %(mp)s was not sent", mp=letter_of(row).mp.name),
+        gettext("Your letter to %(mp)s was not sent", mp=letter_of(row).addressed_to()),
         "rejected/body.txt",
     )
 
@@ -146,7 +148,7 @@ def rejected(row: OutboxEmail) -> Email:
 def already_written(row: OutboxEmail) -> Email:
     """Someone wrote again from this address: where the first letter stands."""
     letter = letter_of(row)
-    subject = gettext("You have already written to %(mp)s", mp=letter.mp.name)
+    subject = gettext("You have already written to %(mp)s", mp=letter.addressed_to())
     return writer_email(row, subject, "already_written/body.txt", share_url=_share_url(letter))
 
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false, insert, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false, insert, text, true
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.campaigns.models import Campaign
 from app.db import Model, text_value, utcnow
+from app.i18n import gettext
 from app.partners.models import Partner
 from app.reference.models import MP, Constituency
 from app.webhooks.announcing import announce
@@ -73,6 +74,8 @@ ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
     LetterStatus.REJECTED: frozenset(),
     LetterStatus.POSTED: frozenset({LetterStatus.CANCELLED}),
 }
+# A letter stopped for good: its recipients not yet written to never will be.
+STOPPED = (LetterStatus.CANCELLED, LetterStatus.REJECTED, LetterStatus.EXPIRED)
 # A constituent has one of these per campaign at most.
 ACTIVE_STATUSES = (
     LetterStatus.PENDING,
@@ -140,6 +143,13 @@ class Letter(Model):
     language: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     # Written to an MP we cannot email: the constituent prints it and posts it.
     by_post: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # False when the writer did not write to their MP but to other targets
+    # only (its `recipients`): its MP and constituency then only say where
+    # the writer lives, and its status follows its recipients.
+    to_mp: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # How many `recipients` it has: most letters have none, and their emails
+    # need not ask the database so.
+    recipient_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     sender_name: Mapped[str] = mapped_column(String(100))
     sender_email: Mapped[str] = mapped_column(String(254))
@@ -188,6 +198,10 @@ class Letter(Model):
     events: Mapped[list[LetterEvent]] = relationship(
         back_populates="letter", order_by="LetterEvent.id", cascade="all, delete-orphan"
     )
+    # Who else it goes to, besides its MP (app/targets/): each with its own email and state.
+    recipients: Mapped[list[Recipient]] = relationship(
+        back_populates="letter", order_by="Recipient.position", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (
         Index(
@@ -229,10 +243,24 @@ class Letter(Model):
             # and back in the queue it is gathered afresh.
             self.digest_outbox_id = None
         self.status = status
+        if self.recipient_count and status in STOPPED:
+            for recipient in self.recipients:
+                if recipient.status in (RecipientStatus.WAITING, RecipientStatus.QUEUED):
+                    recipient.status = RecipientStatus.CANCELLED
         if status in ANNOUNCED:  # delivered by hand, or failed by a later bounce
             session = object_session(self)
             assert session is not None, "a letter changes state in a session"
             announce(session, ANNOUNCED[status], letter_id=self.id, partner_id=self.partner_id)
+
+    def addressed_to(self) -> str:
+        """Who it is to, in words: "Alice Able", "Alice Able and Jo Bloggs",
+        "Alice Able, Jo Bloggs and Sam Teal"."""
+        if not self.recipient_count:
+            return self.mp.name
+        people = ([self.mp.name] if self.to_mp else []) + [r.name for r in self.recipients]
+        if len(people) == 1:
+            return people[0]
+        return gettext("%(some)s and %(last)s", some=", ".join(people[:-1]), last=people[-1])
 
     def log(self, detail: str, *, actor: str = "system") -> None:
         """Record something that happened without a change of state (a retry, a reminder)."""
@@ -285,6 +313,38 @@ def event_insert(rows, now):
         maintain_column_froms=True,
     )  # fmt: skip
     return insert(LetterEvent.__table__).from_select(_EVENT_COLUMNS, rows)
+
+
+class RecipientStatus(StrEnum):
+    WAITING = "waiting"  # its letter is not confirmed, or is held
+    QUEUED = "queued"  # an outbox row will deliver it
+    SENT = "sent"  # accepted by the recipient's mail server
+    FAILED = "failed"  # refused, bounced, or given up: its writer is told which one
+    POSTED = "posted"  # no email address: its writer prints and posts it
+    CANCELLED = "cancelled"  # its letter was stopped, rejected or expired
+
+
+class Recipient(Model):
+    """One of a letter's recipients other than its MP (app/targets/), with
+    who they were when the letter was written: a target list replaced
+    since does not change who a letter went to."""
+
+    __tablename__ = "letter_recipient"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column("message_id", ForeignKey("message.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)  # in the order the writer saw them
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    postal_address: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[RecipientStatus] = mapped_column(String(10), default=RecipientStatus.WAITING)
+    sent_at: Mapped[datetime | None]
+    failure: Mapped[str | None] = mapped_column(String(300))  # the server's words, no address
+
+    letter: Mapped[Letter] = relationship(back_populates="recipients")
 
 
 class LetterShingle(Model):

@@ -25,9 +25,10 @@ from app.accounts import audit
 from app.campaigns.languages import in_language
 from app.db import utcnow, write_transaction
 from app.extensions import db
+from app.letters.identical import too_many_identical
 from app.letters.models import Letter, LetterShingle, LetterStatus
 from app.letters.own_words import OwnWords, measure, words
-from app.letters.routing import clear_to_go
+from app.letters.routing import send_on
 from app.outbox.models import EmailKind, OutboxEmail
 from app.text import fill_placeholders
 
@@ -134,6 +135,12 @@ def reason_to_hold(letter: Letter) -> Hold | None:
             return Hold(f"{per_ip + 1} letters from one network address in a day")
     if own.word_count < config["MODERATION_MIN_OWN_WORDS"]:
         return Hold(f"only {own.word_count} words differ from the campaign's template")
+    if letter.recipient_count:  # a burst confirmed at once, past a list's limit
+        target_ids = [recipient.target_id for recipient in letter.recipients]
+        identical = too_many_identical(letter.campaign_id, letter.body, letter.sender_name,
+                                       target_ids, letter_id=letter.id)  # fmt: skip
+        if identical:
+            return Hold("more identical letters to one target list than it allows")
     match = closest_match(letter, own.shingles)
     if match and match[1] >= config["MODERATION_SIMILARITY"]:
         return Hold(f"{match[1]:.0%} similar to letter {match[0].id}", match[0].id)
@@ -172,7 +179,7 @@ def release(letter_id: int, admin) -> Letter:
     """Send a held letter after all."""
     with write_transaction() as session:
         letter = _held(session, letter_id)
-        clear_to_go(session, letter, "released by a moderator", actor=admin.email)
+        send_on(session, letter, "released by a moderator", actor=admin.email, may_wait=False)
         audit.record(admin, "moderation.released", "letter", letter.id, letter.hold_reason or "")
     return letter
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import joinedload
 
-from app.letters import emails
+from app.letters import emails, recipients
 from app.letters.models import Letter
 from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
 from app.letters.submission import expire_unconfirmed, send_reminders
@@ -62,10 +62,22 @@ def declare_letter_kind(kind: EmailKind, build, *, addressee=to_writer, in_engli
     ))  # fmt: skip
 
 
+def to_recipient(row: OutboxEmail) -> Addressee | None:
+    """A letter to one of its other recipients, in English (an office)."""
+    recipient = row.recipient
+    return Addressee(recipient.email or "", "en") if recipient is not None else None
+
+
 def register() -> None:
     # The letter to the MP is the offices' (app/offices/outbox.py).
     for kind, build in BUILDERS.items():
         declare_letter_kind(kind, build)
+    kinds.declare(EmailKind.TO_RECIPIENT, kinds.Kind(
+        recipients.to_recipient, addressee=to_recipient, on_sent=recipients.on_sent,
+        on_failed=recipients.on_failed, on_retry=recipients.on_retry,
+        on_unbuilt=recipients.on_unbuilt, on_report=recipients.on_report, in_english=True,
+    ))  # fmt: skip
+    declare_letter_kind(EmailKind.RECIPIENT_FAILED, recipients.recipient_failed)
     for event in (Event.LETTER_CONFIRMED, Event.LETTER_DELIVERED, Event.LETTER_FAILED):
         declare_event(event, letter_data)
     kinds.declare_loading(loading)

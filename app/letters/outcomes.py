@@ -212,6 +212,7 @@ SENT = {
     EmailKind.REMINDER: LetterOutcome("reminder email sent"),
     EmailKind.CONSTITUENT_COPY: LetterOutcome("copy sent to the constituent"),
     EmailKind.DELIVERY_FAILED: LetterOutcome("constituent told of the failure"),
+    EmailKind.RECIPIENT_FAILED: LetterOutcome("constituent told of a recipient's failure"),
     EmailKind.REJECTED: LetterOutcome("constituent told of the rejection"),
 }  # fmt: skip
 FAILED = {

@@ -17,14 +17,23 @@ nothing is stored).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
-from sqlalchemy import DateTime, String, bindparam, exists, insert, literal, or_, select
+from sqlalchemy import DateTime, Integer, String, bindparam, exists, insert, literal, or_, select
 
 from app.adapters.chained_insert import insert_chained
 from app.campaigns.models import Campaign, CampaignStatus
 from app.db import end_read_transaction, text_value, utcnow
-from app.letters.models import WRITTEN_STATUSES, Letter, LetterStatus, event_insert
+from app.letters.models import (
+    WRITTEN_STATUSES,
+    Letter,
+    LetterStatus,
+    Recipient,
+    RecipientStatus,
+    event_insert,
+)
 from app.outbox.models import EmailKind, letter_email_insert
+from app.targets.models import Target
 
 # What a caller gives for each letter; the rest is fixed or stamped here.
 LETTER_COLUMNS = (
@@ -32,19 +41,27 @@ LETTER_COLUMNS = (
     "sender_email", "sender_email_key", "address1", "address2", "town", "postcode",
     "constituency_chosen", "by_post", "language", "subject", "body", "source", "partner_id",
     "embed_url", "ip_hash", "share_code", "referred_by_id", "share_channel", "alert_id",
-    "alert_variant",
+    "alert_variant", "to_mp", "recipient_count",
 )  # fmt: skip
 _NOW = bindparam("now", type_=DateTime())
 
 
-def insert_letter(letter: dict, event_detail: str) -> int | None:
+def insert_letter(letter: dict, event_detail: str, target_ids: Sequence[int] = ()) -> int | None:
     """Store `letter` (a value for each of LETTER_COLUMNS, and `erased_key`) as
-    PENDING, with its event and its confirmation email queued; its id, or None
-    if its campaign is not live or its writer's erased letter was delivered.
-    Raises IntegrityError if a unique index refuses it."""
+    PENDING, with its event, its confirmation email queued and a recipient
+    for each of `target_ids` (app/targets/); its id, or None if its campaign
+    is not live or its writer's erased letter was delivered. Raises
+    IntegrityError if a unique index refuses it."""
     end_read_transaction()  # a double submit's refusal is looked up in the session
     params = {**letter, "now": utcnow(), "event_detail": event_detail[:300]}
-    return insert_chained(_letter(), (_event, _email), params)
+    params.update({f"target_{n}": target_id for n, target_id in enumerate(target_ids)})
+    return insert_chained(_letter(), _then(len(target_ids)), params)
+
+
+@functools.cache
+def _then(recipients: int) -> tuple:
+    """What hangs off a new letter: built once for each number of recipients."""
+    return (_event, _email, *(functools.partial(_recipient, n) for n in range(recipients)))
 
 
 @functools.cache
@@ -79,3 +96,17 @@ def _event(letter_id, *source):
 
 def _email(letter_id, *source):
     return letter_email_insert(EmailKind.CONFIRMATION, letter_id, _NOW, *source)
+
+
+def _recipient(n: int, letter_id, *source):
+    """The letter's n-th recipient, as its target is now."""
+    target, table = Target.__table__, Recipient.__table__
+    copied = ("name", "role", "body", "email", "postal_address")
+    rows = (
+        select(letter_id, target.c.id, literal(n), *(target.c[name] for name in copied),
+               text_value(RecipientStatus.WAITING))
+        .select_from(*source, target)
+        .where(target.c.id == bindparam(f"target_{n}", type_=Integer()))
+    )  # fmt: skip
+    columns = ["message_id", "target_id", "position", *copied, "status"]
+    return insert(table).from_select(columns, rows)

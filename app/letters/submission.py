@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,8 +26,9 @@ from app.db import begin_write, utcnow, write_transaction
 from app.extensions import db
 from app.i18n import N_, current_language, gettext
 from app.letters import moderation
+from app.letters.identical import too_many_identical
 from app.letters.models import ACTIVE_STATUSES, WRITTEN_STATUSES, Attribution, Letter, LetterStatus
-from app.letters.routing import clear_to_go, made_to_wait
+from app.letters.routing import send_on
 from app.letters.share_codes import new_share_code
 from app.letters.storage import insert_letter
 from app.letters.suggested import personal_edit_problem
@@ -130,7 +131,11 @@ class LinkExpired(Exception):
 
 
 def check_letter(
-    campaign: Campaign | LetterRules, draft: LetterDraft, *, by_post: bool = False
+    campaign: Campaign | LetterRules,
+    draft: LetterDraft,
+    *,
+    by_post: bool = False,
+    to_mp: bool = True,
 ) -> tuple[str, Seat, bool]:
     """Apply the rules a letter must meet; return (postcode, seat, constituency chosen).
 
@@ -154,7 +159,7 @@ def check_letter(
         raise LetterProblem({"postcode": str(exc)}) from exc
     except ChoiceRequired as exc:
         raise LetterProblem({"constituency": exc.choose.explanation}, choose=exc.choose) from exc
-    if seat.mp.vacant or (not seat.can_email and not by_post):
+    if to_mp and (seat.mp.vacant or (not seat.can_email and not by_post)):
         raise MPUnreachable(seat)
     problem = personal_edit_problem(campaign, seat, draft.name, draft.body)
     if problem:
@@ -170,6 +175,8 @@ def submit_letter(
     attribution: Attribution,
     subscribe: bool = False,
     by_post: bool = False,
+    to_mp: bool = True,
+    target_ids: Sequence[int] = (),
 ) -> int:
     """Store a letter awaiting confirmation and queue the confirmation email;
     the letter's id.
@@ -180,9 +187,13 @@ def submit_letter(
     MPUnreachable, DuplicateLetter, FormAlreadySent (the same form sent again
     with another address), CampaignNotOpen (closed meanwhile). With `by_post`,
     a letter to an MP with no usable email is stored too, for its writer to
-    print and post once they confirm.
+    print and post once they confirm. With `target_ids`, it goes to those
+    targets too (app/targets/), and to the MP only if `to_mp`.
     """
-    postcode, seat, chosen = check_letter(campaign, draft, by_post=by_post)
+    postcode, seat, chosen = check_letter(campaign, draft, by_post=by_post, to_mp=to_mp)
+    identical = too_many_identical(campaign.id, draft.body, draft.name, target_ids)
+    if identical:
+        raise LetterProblem({"body": identical})
     key = normalise_email(draft.email)
     via = f" via partner {attribution.partner_id}" if attribution.partner_id else ""
     try:
@@ -204,7 +215,9 @@ def submit_letter(
                 "town": draft.town.strip(),
                 "postcode": postcode,
                 "constituency_chosen": chosen,
-                "by_post": not seat.can_email,
+                "by_post": to_mp and not seat.can_email,
+                "to_mp": to_mp,
+                "recipient_count": len(target_ids),
                 "language": current_language(),
                 "subject": draft.subject.strip(),
                 "body": finished_body(draft, seat),
@@ -220,6 +233,7 @@ def submit_letter(
                 "erased_key": erased_key(key),
             },
             event_detail=f"submitted ({attribution.source}{via})",
+            target_ids=target_ids,
         )
     except IntegrityError:
         # This submission (or this constituent's letter) is already stored.
@@ -357,8 +371,8 @@ def route_confirmed(letter: Letter, detail: str = "confirmed by the constituent"
         letter.hold_reason = hold.reason[:200]
         letter.similar_to_id = hold.similar_to_id
         letter.move_to(LetterStatus.HELD, detail=f"{detail}; held: {hold.reason}")
-    elif not made_to_wait(db.session, letter, detail):  # no MPs until an election
-        clear_to_go(db.session, letter, detail)
+    else:  # (a dissolution makes the MP's wait: no MPs until an election)
+        send_on(db.session, letter, detail)
 
 
 def confirm_letter(token: str) -> Letter:

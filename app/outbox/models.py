@@ -20,7 +20,7 @@ from app.db import Model, text_value, utcnow
 
 if TYPE_CHECKING:
     from app.alerts.models import AlertRecipient, Subscriber
-    from app.letters.models import Letter
+    from app.letters.models import Letter, Recipient
 
 
 class EmailKind(StrEnum):
@@ -42,6 +42,8 @@ class EmailKind(StrEnum):
     DISSOLVED = "dissolved"  # to the constituent: Parliament is dissolved, the letter waits
     RECONFIRM = "reconfirm"  # to the constituent: send your waiting letter to your new MP?
     DIGEST = "digest"  # to an MP's office that chose it: a day's letters in one email
+    TO_RECIPIENT = "to_recipient"  # a letter to one of its other recipients (app/targets/)
+    RECIPIENT_FAILED = "recipient_failed"  # to the constituent: it did not reach that one
 
 
 class OutboxStatus(StrEnum):
@@ -91,6 +93,8 @@ class OutboxEmail(Model):
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscriber.id"))
     alert_recipient_id: Mapped[int | None] = mapped_column(ForeignKey("alert_recipient.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
+    # Which of the letter's other recipients it is to, or about (app/targets/).
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("letter_recipient.id"))
     to_address: Mapped[str | None] = mapped_column(String(254))  # an admin: a test copy, a problem
     # A webhook's call: the endpoint it goes to (its subject is the letter or
     # subscriber above; the payload is built when it is sent).
@@ -113,6 +117,7 @@ class OutboxEmail(Model):
     letter: Mapped[Letter | None] = relationship()
     subscriber: Mapped[Subscriber | None] = relationship()
     alert_recipient: Mapped[AlertRecipient | None] = relationship()
+    recipient: Mapped[Recipient | None] = relationship()
 
     @property
     def to_subscriber(self) -> Subscriber | None:
@@ -129,6 +134,7 @@ class OutboxEmail(Model):
         Index("ix_outbox_email_alert_recipient", "alert_recipient_id"),
         Index("ix_outbox_email_alert_status", "alert_id", "status"),
         Index("ix_outbox_email_endpoint", "endpoint_id"),
+        Index("ix_outbox_email_recipient", "recipient_id"),
     )
 
 

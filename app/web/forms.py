@@ -9,7 +9,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, EmailField, Form, HiddenField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    HiddenField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.alerts.subscribers import CONSENT_WORDING
@@ -147,6 +155,9 @@ class LetterForm(FlaskForm, LetterFields):
     # The constituency whose MP the suggested letter was filled in for: a
     # postcode changed since must not leave "Dear <the other MP>" in it.
     composed_for = HiddenField(filters=[_strip])
+    # Who it goes to, in a campaign with targets (app/targets/placing.py):
+    # the tick boxes' values, checked against the writer's targets there.
+    targets = SelectMultipleField(_l("Who to write to"), validate_choice=False)
     # The honeypot: hidden from people (and screen readers), filled by robots.
     website = StringField(_l("Leave this field empty"))
 

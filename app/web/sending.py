@@ -5,6 +5,7 @@ answered as a new one. Each route turns the answer into its own response."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from app.campaigns.finding import CampaignNotOpen
@@ -37,6 +38,8 @@ def send_letter(
     attribution: Attribution,
     subscribe: bool,
     by_post: bool,
+    to_mp: bool = True,
+    target_ids: Sequence[int] = (),
 ) -> Sent:
     """Raises LetterProblem or MPUnreachable as submit_letter does."""
     suspected = suspicion(ticket, honeypot)
@@ -53,6 +56,8 @@ def send_letter(
             attribution=attribution,
             subscribe=subscribe,
             by_post=by_post,
+            to_mp=to_mp,
+            target_ids=target_ids,
         )
     except CampaignNotOpen:
         return Sent.CLOSED

@@ -19,7 +19,8 @@ def test_every_email_kind_is_declared_by_its_feature(app):
     assert {KINDS[event].priority for event in Event} == {CALLBACK_PRIORITY}
     in_english = {kind for kind, spec in KINDS.items() if spec.in_english}
     assert in_english == {EmailKind.MP_LETTER, EmailKind.DIGEST, EmailKind.SITE_PROBLEM,
-                          EmailKind.ALERT_TEST, EmailKind.OFFICE_LINK}  # fmt: skip
+                          EmailKind.ALERT_TEST, EmailKind.OFFICE_LINK,
+                          EmailKind.TO_RECIPIENT}  # fmt: skip
     assert [kind for kind, spec in KINDS.items() if spec.bulk] == [EmailKind.ALERT]
 
 

@@ -79,5 +79,6 @@ from app.web.admin import (  # noqa: E402, F401 - register the routes
     replies,
     reports,
     share_tests,
+    targets,
     webhooks,
 )

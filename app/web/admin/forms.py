@@ -212,6 +212,45 @@ class ShareTestForm(FlaskForm):
     )
 
 
+class TargetListForm(FlaskForm):
+    slug = StringField(
+        "Short name (lower-case letters, digits and hyphens; the same name replaces a list)",
+        [DataRequired("Give the list a short name."), Length(max=60), single_line],
+    )
+    name = StringField("What admins see it called", [Length(max=120), single_line])
+    source = StringField("Where the data came from, and its licence",
+                         [Length(max=300), single_line])  # fmt: skip
+    file = FileField("The list, as a CSV file (docs/targets.md)")
+    house_of_lords = BooleanField(
+        "Members of the House of Lords: at most six identical letters from a campaign"
+    )
+
+
+class CampaignTargetsForm(FlaskForm):
+    mp = SelectField("Writers' MPs", choices=choices([
+        ("always", "Every letter goes to the writer's MP, and may go to others too"),
+        ("offered", "The MP is one of the people a writer can tick"),
+        ("never", "Not written to: only the lists below"),
+    ]))  # fmt: skip
+    lists = SelectMultipleField("Target lists", choices=[])
+    choice = SelectField("How many a writer picks", choices=choices([
+        ("some", "One or more"), ("one", "Exactly one"), ("all", "All of them (no choice)"),
+    ]))  # fmt: skip
+    most = IntegerField(
+        "At most this many recipients a letter (0: no limit)",
+        [Optional(), NumberRange(0, 20, "Enter a whole number from 0 to 20.")], default=0,
+    )  # fmt: skip
+    preselected = BooleanField("Start with everyone ticked", default=True)
+    offer_at_random = IntegerField(
+        "Offer each writer this many national targets, drawn at random (0: all of them)",
+        [Optional(), NumberRange(0, 100, "Enter a whole number from 0 to 100.")], default=0,
+    )  # fmt: skip
+    excluded = TextAreaField(
+        "Never write to (one a line: the list's short name, a colon, the target's ref)",
+        [Length(max=20_000)],
+    )
+
+
 class OverrideForm(FlaskForm):
     email = EmailField("Send this MP's letters to", [Optional(), Length(max=254)])
 

@@ -21,6 +21,7 @@ from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
 from app.db import utcnow
 from app.i18n import gettext
+from app.letters.identical import too_many_identical
 from app.letters.models import LetterStatus
 from app.letters.share_codes import personal_link
 from app.letters.submission import (
@@ -51,6 +52,9 @@ from app.reference.representatives import (
 )
 from app.reports.momentum import momentum
 from app.sharing.links import read_ref, share_buttons
+from app.targets import placing
+from app.targets.models import MPChoice
+from app.targets.placing import Chosen, Offer, TargetProblem, has_targets, offer_for
 from app.text import normalise_email
 from app.web import limits
 from app.web.abuse import (
@@ -119,8 +123,11 @@ def write(slug: str):
             "reference/choose.html", campaign=campaign, choose=result, problem=problem
         )
         return page, 400 if problem else 200
-    if seat.mp.vacant:
+    offer = offer_for(campaign.id, result.postcode, seat.gss_code, mp_vacant=seat.mp.vacant)
+    if seat.mp.vacant and (offer is None or offer.mp == MPChoice.ALWAYS):
         return render_template("reference/unreachable.html", campaign=campaign, seat=seat)
+    if offer is not None and offer.nobody:
+        return render_template("letters/no_targets.html", campaign=campaign, seat=seat)
     subject, body = suggested_letter(campaign, seat)
     form = LetterForm(
         formdata=None,
@@ -132,9 +139,12 @@ def write(slug: str):
             "form_ticket": issue_form_ticket(),
             "ref": request.args.get("ref", ""),
             "composed_for": seat.gss_code,
+            "targets": offer.ticked_at_first() if offer else [],
         },
     )
-    return render_template("letters/compose.html", campaign=campaign, form=form, seat=seat)
+    return render_template(
+        "letters/compose.html", campaign=campaign, form=form, seat=seat, offer=offer
+    )
 
 
 def _chosen_seat(result: Found | Choose, chosen_gss: str | None) -> Seat | None:
@@ -159,21 +169,39 @@ def write_post(slug: str):
     if not valid or stale:
         return _compose_again(campaign, form, status=422)
     draft = form.to_draft()
+    targeted = has_targets(campaign.id)  # the MP may not be written to: checked below
     try:
-        _, seat, _ = check_letter(campaign, draft, by_post=True)
+        postcode, seat, _ = check_letter(campaign, draft, by_post=True, to_mp=not targeted)
     except LetterProblem as problem:
         for field, explanation in problem.fields.items():
             getattr(form, field).errors = [explanation]
         return _compose_again(campaign, form, status=422, choose=problem.choose)
     except MPUnreachable as exc:
         return render_template("reference/unreachable.html", campaign=campaign, seat=exc.seat)
+    offer, chosen = None, Chosen(to_mp=True, targets=())
+    if targeted:
+        offer = offer_for(campaign.id, postcode, seat.gss_code, mp_vacant=seat.mp.vacant)
+        if offer is None or offer.nobody:
+            return render_template("letters/no_targets.html", campaign=campaign, seat=seat)
+        try:
+            chosen = placing.choose(offer, form.targets.data or [])
+        except TargetProblem as problem:
+            form.targets.errors = [str(problem)]
+            return _compose_again(campaign, form, status=422, seat=seat, offer=offer)
+        if chosen.to_mp and seat.mp.vacant:
+            return render_template("reference/unreachable.html", campaign=campaign, seat=seat)
+        identical = too_many_identical(campaign.id, draft.body, draft.name,
+                                       [target.id for target in chosen.targets])  # fmt: skip
+        if identical:
+            form.body.errors = [identical]
+            return _compose_again(campaign, form, status=422, seat=seat, offer=offer)
 
     earlier = seat_by_gss(form.composed_for.data) if form.composed_for.data else None
     if earlier is not None and action == "readdress":
         form.subject.data = readdressed(form.subject.data or "", earlier, seat)
         form.body.data = readdressed(form.body.data or "", earlier, seat)
         form.composed_for.data = seat.gss_code
-        return _compose_again(campaign, form, seat=seat)
+        return _compose_again(campaign, form, seat=seat, offer=offer)
     if names_another_seat(f"{form.subject.data}\n{form.body.data}", earlier, seat):
         assert earlier is not None  # (names_another_seat says so)
         form.body.errors = [gettext(
@@ -182,15 +210,15 @@ def write_post(slug: str):
             old_mp=earlier.mp.name, old_place=earlier.local_name, postcode=form.postcode.data,
             place=seat.local_name, mp=seat.mp.name,
         )]  # fmt: skip
-        return _compose_again(campaign, form, status=422, seat=seat, readdress=earlier)
+        return _compose_again(campaign, form, status=422, seat=seat, readdress=earlier, offer=offer)
     form.composed_for.data = seat.gss_code
     if action == "edit":
-        return _compose_again(campaign, form, seat=seat)
+        return _compose_again(campaign, form, seat=seat, offer=offer)
     if action != "send":
         body = finished_body(draft, seat)
         return render_template(
             "letters/preview.html", campaign=campaign, form=form, seat=seat, body=body,
-            now=utcnow(),
+            now=utcnow(), chosen=chosen,
         )  # fmt: skip
 
     sent = send_letter(
@@ -199,12 +227,13 @@ def write_post(slug: str):
         attribution=replace(read_ref(form.ref.data), ip_hash=hashed_ip()),
         subscribe=form.alerts.data,
         by_post=True,  # to an MP we cannot email: printed and posted by its writer
+        to_mp=chosen.to_mp, target_ids=[target.id for target in chosen.targets],
     )  # fmt: skip
     if sent == Sent.TOO_FAST:
         form.form_ticket.data = issue_form_ticket()
         return render_template(
             "letters/preview.html", campaign=campaign, form=form, seat=seat,
-            body=finished_body(draft, seat), now=utcnow(), send_again=True,
+            body=finished_body(draft, seat), now=utcnow(), send_again=True, chosen=chosen,
         )  # fmt: skip
     if sent == Sent.CLOSED:  # closed since the page was read
         return render_template("campaigns/closed.html", campaign=campaign)
@@ -213,15 +242,16 @@ def write_post(slug: str):
         # new ticket, so sending the corrected letter stores it.
         form.form_ticket.data = issue_form_ticket()
         form.email.errors = [gettext(FORM_ALREADY_SENT)]
-        return _compose_again(campaign, form, status=409, seat=seat)
+        return _compose_again(campaign, form, status=409, seat=seat, offer=offer)
     # Stored, sent before, or a robot's: the same answer, so a robot learns nothing.
-    return redirect(_check_email_url(slug, seat), code=303)
+    return redirect(_check_email_url(slug, seat, chosen.to_mp), code=303)
 
 
-def _check_email_url(slug: str, seat: Seat) -> str:
+def _check_email_url(slug: str, seat: Seat, to_mp: bool) -> str:
     """Where a sent letter's writer is told to check their email: a letter
     to an MP we cannot email is printed and posted, and the page says so."""
-    return url_for("public.check_email", slug=slug, by=None if seat.can_email else "post")
+    by_post = to_mp and not seat.can_email
+    return url_for("public.check_email", slug=slug, by="post" if by_post else None)
 
 
 def _refresh_ticket_if_stale(form: LetterForm) -> bool:
@@ -248,11 +278,16 @@ def _compose_again(
     seat=None,
     choose=None,
     readdress: Seat | None = None,
+    offer: Offer | None = None,
 ):
-    """The compose page with what was typed, its errors, and the MP if the postcode allows."""
+    """The compose page with what was typed, its errors, and the MP (and the
+    campaign's other targets there) if the postcode allows."""
     if seat is None and choose is None:
         try:
-            _, seat, _ = resolve_seat(form.postcode.data or "", form.constituency.data or None)
+            postcode, seat, _ = resolve_seat(
+                form.postcode.data or "", form.constituency.data or None
+            )
+            offer = offer_for(campaign.id, postcode, seat.gss_code, mp_vacant=seat.mp.vacant)
         except (PostcodeError, ChoiceRequired, WrongConstituency):
             seat = None  # the postcode's own error is already on the form
     page = render_template(
@@ -263,6 +298,7 @@ def _compose_again(
         choose=choose,
         readdress=readdress,
         errors=first_errors(form),
+        offer=offer,
     )
     return page, status
 

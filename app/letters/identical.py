@@ -1,0 +1,100 @@
+"""The House of Lords' rule for campaigns: no more than six identical messages
+to its members on one subject (app/targets/models.py, HOUSE_OF_LORDS).
+
+A target list can carry such a limit (`most_identical`). A letter to one of
+its members is compared with the campaign's letters already confirmed to
+that list's members: identical or near-identical ones (their four-word
+shingles, the measure moderation uses, at NEAR_IDENTICAL or more) are
+counted, and at the limit the letter is refused at the form with the
+reason, or, if a burst of them was confirmed at once, held for a moderator
+at confirmation.
+
+Whole texts are compared, not their writers' own words: letters that are
+all the campaign's suggested text are exactly what the rule is about. The
+greeting (the one line naming the recipient) and the writer's name are left
+out, since they differ from letter to letter whatever the rest says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.i18n import gettext
+from app.letters.models import Letter, LetterStatus, Recipient
+from app.letters.own_words import shingles, words
+from app.targets.models import Target, TargetList
+
+NEAR_IDENTICAL = 0.8  # the share of four-word shingles two letters have in common
+COMPARED = 2000  # the campaign's latest letters to the list compared, at most
+CONFIRMED = (
+    LetterStatus.HELD, LetterStatus.QUEUED, LetterStatus.SENT, LetterStatus.WAITING,
+    LetterStatus.POSTED,
+)  # fmt: skip
+
+
+def too_many_identical(
+    campaign_id: int,
+    body: str,
+    sender_name: str,
+    target_ids: Sequence[int],
+    *,
+    letter_id: int | None = None,
+) -> str | None:
+    """Why a letter with `body` to `target_ids` breaks a list's limit, for
+    the writer to read; None if it does not. `letter_id`: the letter itself,
+    when it is already stored."""
+    if not target_ids:
+        return None
+    limited = db.session.execute(
+        select(TargetList.id, TargetList.name, TargetList.most_identical)
+        .join(Target, Target.list_id == TargetList.id)
+        .where(Target.id.in_(target_ids), TargetList.most_identical.is_not(None))
+        .distinct()
+    ).all()
+    if not limited:
+        return None
+    mine = _fingerprint(body, sender_name)
+    for list_id, name, most in limited:
+        if most is not None and _similar_letters(campaign_id, list_id, mine, letter_id) >= most:
+            return gettext(
+                "%(list)s ask campaigns to send no more than %(most)d identical letters to "
+                "their members on one subject, and %(most)d letters much like yours have "
+                "already gone to them in this campaign. Please put it in your own words, "
+                "or write to someone else.",
+                list=name, most=most,
+            )  # fmt: skip
+    return None
+
+
+def _similar_letters(campaign_id: int, list_id: int, mine: set[int], letter_id: int | None) -> int:
+    to_the_list = select(Recipient.letter_id).join(Target, Target.id == Recipient.target_id)
+    to_the_list = to_the_list.where(Target.list_id == list_id)
+    earlier = db.session.execute(
+        select(Letter.body, Letter.sender_name)
+        .where(
+            Letter.campaign_id == campaign_id,
+            Letter.status.in_(CONFIRMED),
+            Letter.id.in_(to_the_list),
+            Letter.id != (letter_id or 0),
+        )
+        .order_by(Letter.id.desc())
+        .limit(COMPARED)
+    )
+    return sum(
+        1
+        for body, sender in earlier
+        if _similarity(mine, _fingerprint(body, sender)) >= NEAR_IDENTICAL
+    )
+
+
+def _fingerprint(body: str, sender_name: str) -> set[int]:
+    first, _, rest = body.strip().partition("\n")
+    text = rest if len(first) <= 120 and first.rstrip().endswith(",") else body
+    return shingles(words(text, (sender_name,)))
+
+
+def _similarity(a: set[int], b: set[int]) -> float:
+    return len(a & b) / len(a | b) if a and b else float(a == b)

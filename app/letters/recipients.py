@@ -1,0 +1,142 @@
+"""A letter's recipients besides its MP (app/targets/): each gets its own
+email, From the site and Reply-To the writer, and its own outcome.
+
+    WAITING -> (the letter is cleared to go) QUEUED, or POSTED without an email address
+    QUEUED -> SENT (its server took it) | FAILED (refused, or a bounce later)
+
+A recipient's failure fails that recipient only and tells the writer which
+one. A letter not to its MP (`to_mp` false) follows its recipients: SENT
+(and its writer's copy) once the first accepts it, FAILED once every one
+has failed.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from app.db import utcnow
+from app.extensions import db
+from app.i18n import gettext
+from app.letters.emails import (
+    campaign_id_header,
+    letter_of,
+    own_share,
+    writer_email,
+)
+from app.letters.models import STOPPED, Letter, LetterStatus, Recipient, RecipientStatus
+from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
+from app.outbox.models import EmailKind, OutboxEmail
+from app.outbox.verdicts import BounceType
+
+
+def recipient_of(row: OutboxEmail) -> Recipient:
+    recipient = row.recipient
+    assert recipient is not None, f"outbox row {row.id} names no recipient"
+    return recipient
+
+
+def to_recipient(row: OutboxEmail) -> Email | None:
+    """The letter to one recipient, addressed to them, with the footer that
+    says who wrote it and through which campaign."""
+    recipient, letter = recipient_of(row), letter_of(row)
+    if recipient.status != RecipientStatus.QUEUED or letter.status in STOPPED:
+        return None
+    if not recipient.email:
+        raise Unsendable("the recipient has no email address")
+    via = current_app.config["SITE_NAME"]  # to an office: in English
+    text = render_email(
+        "to_recipient/body.txt",
+        letter=letter, recipient=recipient, body=addressed(letter.body, recipient.name),
+        campaign=letter.campaign, constituency=letter.constituency, own_share=own_share(letter),
+        site_name=via, site_url=current_app.config["SITE_URL"],
+    )  # fmt: skip
+    return new_email(
+        row,
+        to=person(recipient.name, recipient.email),
+        subject=letter.subject,
+        text=text,
+        sender=site_sender(f"{letter.sender_name} via {via}"),
+        reply_to=person(letter.sender_name, letter.sender_email),
+        automatic=False,
+        extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
+    )
+
+
+SALUTATIONS = ("dear ", "annwyl ", "hello ", "hi ", "to ")
+
+
+def addressed(body: str, name: str) -> str:
+    """The letter with its greeting to `name`: one letter goes to several
+    people, so "Dear <whoever the page suggested>," is readdressed to each,
+    and one without a greeting gets one."""
+    first, _, rest = body.partition("\n")
+    if first.lower().startswith(SALUTATIONS) and len(first) <= 120:
+        return f"Dear {name},\n{rest}"
+    return f"Dear {name},\n\n{body}"
+
+
+def recipient_failed(row: OutboxEmail) -> Email:
+    """To the writer: one of the letter's recipients did not get it."""
+    recipient = recipient_of(row)
+    return writer_email(
+        row,
+        gettext("We could not deliver your letter to %(name)s", name=recipient.name),
+        "recipient_failed/body.txt",
+        recipient=recipient,
+    )
+
+
+# The outcomes, as the worker and the bounce handler run them (in their
+# transaction, on db.session).
+
+
+def on_sent(row: OutboxEmail, _reason: str | None = None) -> None:
+    recipient, letter = recipient_of(row), letter_of(row)
+    if recipient.status != RecipientStatus.QUEUED:
+        return
+    recipient.status, recipient.sent_at = RecipientStatus.SENT, utcnow()
+    letter.log(f"accepted by the mail server of {recipient.name} ({recipient.role})")
+    if not letter.to_mp and letter.status == LetterStatus.QUEUED:
+        letter.sent_at = recipient.sent_at
+        letter.move_to(LetterStatus.SENT, detail="accepted by its first recipient's mail server")
+        db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))
+
+
+def on_failed(row: OutboxEmail, reason: str) -> None:
+    _fail(recipient_of(row), letter_of(row), reason)
+
+
+def on_retry(row: OutboxEmail, reason: str) -> None:
+    letter_of(row).log(f"delivery to {recipient_of(row).name} delayed: {reason}")
+
+
+def on_unbuilt(row: OutboxEmail, reason: str) -> None:
+    letter_of(row).log(f"the email to {recipient_of(row).name} could not be built: {reason}")
+
+
+def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
+    """A bounce report after the server took it: the recipient's address
+    failed it; a refusal for the site's reasons (or a passing one) is noted,
+    never booked against the recipient or the writer."""
+    recipient, letter = recipient_of(row), letter_of(row)
+    if verdict == BounceType.RECIPIENT and recipient.status in (
+        RecipientStatus.SENT, RecipientStatus.QUEUED,
+    ):  # fmt: skip
+        _fail(recipient, letter, f"bounced: {diagnostic or verdict}")
+        return "recipient failed; writer told"
+    letter.log(f"the email to {recipient.name}: {verdict} bounce: {diagnostic or verdict}")
+    return "noted in the letter's history"
+
+
+def _fail(recipient: Recipient, letter: Letter, reason: str) -> None:
+    if recipient.status not in (RecipientStatus.QUEUED, RecipientStatus.SENT):
+        return
+    recipient.status, recipient.failure = RecipientStatus.FAILED, reason[:300]
+    letter.log(f"not delivered to {recipient.name} ({recipient.role}): {reason}")
+    db.session.add(OutboxEmail(
+        kind=EmailKind.RECIPIENT_FAILED, letter_id=letter.id, recipient_id=recipient.id,
+    ))  # fmt: skip
+    if letter.to_mp or letter.status not in (LetterStatus.QUEUED, LetterStatus.SENT):
+        return
+    if all(r.status == RecipientStatus.FAILED for r in letter.recipients):
+        letter.move_to(LetterStatus.FAILED, detail="not delivered to any of its recipients")

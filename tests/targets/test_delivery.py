@@ -1,0 +1,176 @@
+"""A letter to several recipients: one confirmation, an email each, an
+outcome each. Through a real SMTP server and the worker, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.letters.models import Attribution, Letter, LetterStatus, RecipientStatus
+from app.letters.submission import confirm_letter, confirmation_token, submit_letter
+from app.outbox.models import EmailKind, OutboxEmail
+from app.targets.placing import offer_for
+from tests.bounces.builders import BOUNCE_DOMAIN, sample
+from tests.builders.letters import LETTER, MP_ADDRESS, NO_MODERATION, demo_campaign, draft
+from tests.builders.outbox import deliver, fresh
+from tests.builders.targets import COUNCILLOR, COUNTY, MINISTER, targeted_campaign
+
+WRITER = LETTER["email"]
+
+
+@pytest.fixture
+def site(make_app, mail_server):
+    app = make_app(MAIL_PORT=mail_server.port, BOUNCE_DOMAIN=BOUNCE_DOMAIN, **NO_MODERATION)
+    with app.app_context():
+        yield app
+
+
+def write(campaign, refs: list[str], *, to_mp: bool) -> Letter:
+    """A letter from TE1 1AA to its MP (or not) and the targets named, its
+    confirmation sent and the link followed."""
+    offer = offer_for(campaign.id, "TE1 1AA", "E14001063")
+    chosen = [t.id for t in offer.targets if t.ref in refs]
+    assert len(chosen) == len(refs)
+    letter_id = submit_letter(campaign=campaign, draft=draft(), attribution=Attribution(),
+                              submission_key=secrets.token_hex(16), to_mp=to_mp,
+                              target_ids=chosen)  # fmt: skip
+    deliver()  # its confirmation email
+    letter = db.session.get(Letter, letter_id)
+    confirm_letter(confirmation_token(letter))
+    return letter
+
+
+def row_to(letter: Letter, name: str) -> OutboxEmail:
+    db.session.commit()
+    return db.session.scalar(
+        select(OutboxEmail)
+        .join(OutboxEmail.recipient)
+        .where(OutboxEmail.letter_id == letter.id, OutboxEmail.kind == EmailKind.TO_RECIPIENT)
+        .where(OutboxEmail.recipient.has(name=name))
+    )
+
+
+def test_each_recipient_gets_its_own_email_and_the_writer_confirms_once(site, mail_server):
+    campaign = targeted_campaign(demo_campaign())
+    letter = write(campaign, ["quill", "minister"], to_mp=True)
+    deliver()
+    [confirmation] = [m for m in mail_server.to(WRITER) if "Confirm" in m["Subject"]]
+    assert (
+        confirmation["Subject"] == "Confirm your letter to Alice Able, Pat Quill and Morgan Example"
+    )
+    assert "- Pat Quill, Councillor for Testington East" in confirmation.text
+
+    assert len(mail_server.to(MP_ADDRESS)) == 1
+    for address, name in ((COUNCILLOR, "Pat Quill"), (MINISTER, "Morgan Example")):
+        [sent] = mail_server.to(address)
+        assert sent["Reply-To"] == f"Jane Smith <{WRITER}>"
+        assert sent["Subject"] == LETTER["subject"]
+        assert "Jane Smith via" in sent["From"]
+        text = sent.text
+        assert text.startswith("Jane Smith\n1 High Street")
+        assert f"Dear {name},\n" in text
+        assert "Dear Alice Able" not in text
+        assert 'as part of the campaign "Publish MPs\' expenses in full"' in text.replace("\n", " ")
+        assert sent["X-Campaign-Id"].startswith("mp-expenses@")
+    assert not mail_server.to(COUNTY)  # not ticked, not written to
+
+    letter = fresh(letter)
+    assert letter.status == LetterStatus.SENT  # it follows its MP
+    assert {r.name: r.status for r in letter.recipients} == {
+        "Pat Quill": RecipientStatus.SENT, "Morgan Example": RecipientStatus.SENT,
+    }  # fmt: skip
+    [copy] = [m for m in mail_server.to(WRITER) if m["Subject"].startswith("Sent:")]
+    assert "Your letter also goes to:\n- Pat Quill, Councillor for Testington East" in copy.text
+    assert any("accepted by the mail server of Pat Quill" in e.detail for e in letter.events)
+
+
+def test_a_recipients_bounce_fails_that_recipient_only_and_tells_the_writer(
+    site, mail_server, tmp_path
+):
+    campaign = targeted_campaign(demo_campaign())
+    letter = write(campaign, ["quill", "minister"], to_mp=True)
+    deliver()
+    row = row_to(letter, "Pat Quill")
+    path = tmp_path / "report.eml"
+    path.write_bytes(sample("postfix_dsn.eml", outbox_id=row.id, recipient=COUNCILLOR))
+    result = site.test_cli_runner().invoke(args=["bounces", "read", str(path)])
+    assert result.exit_code == 0, result.output
+    deliver()
+
+    letter = fresh(letter)
+    assert letter.status == LetterStatus.SENT  # the MP had it: still delivered
+    status = {r.name: r.status for r in letter.recipients}
+    assert status == {"Pat Quill": RecipientStatus.FAILED, "Morgan Example": RecipientStatus.SENT}
+    assert letter.mp.bounced_address is None  # not the MP's address
+    told = [m for m in mail_server.to(WRITER) if "could not deliver" in m["Subject"]]
+    assert [m["Subject"] for m in told] == ["We could not deliver your letter to Pat Quill"]
+    assert "Pat Quill (Councillor for Testington East)" in told[0].text
+    assert "- Pat Quill, Councillor for Testington East (not delivered)" in told[0].text
+    assert letter.body.splitlines()[2] in told[0].text  # nothing they wrote is lost
+
+
+def test_a_letter_not_to_the_mp_follows_its_recipients(site, mail_server):
+    campaign = targeted_campaign(demo_campaign())
+    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
+    letter = write(campaign, ["quill", "minister"], to_mp=False)
+    assert fresh(letter).status == LetterStatus.QUEUED
+    deliver()
+    deliver()
+    letter = fresh(letter)
+    assert not mail_server.to(MP_ADDRESS)
+    assert letter.status == LetterStatus.SENT  # the minister's server took it
+    assert {r.name: r.status for r in letter.recipients}["Pat Quill"] == RecipientStatus.FAILED
+    subjects = [m["Subject"] for m in mail_server.to(WRITER)]
+    assert "Confirm your letter to Pat Quill and Morgan Example" in subjects
+    assert "Sent: your letter to Pat Quill and Morgan Example" in subjects
+    assert "We could not deliver your letter to Pat Quill" in subjects
+    [copy] = [m for m in mail_server.to(WRITER) if m["Subject"].startswith("Sent:")]
+    assert "your MP for" not in copy.text
+    assert "Your letter goes to:" in copy.text
+
+
+def test_a_letter_whose_every_recipient_fails_fails(site, mail_server):
+    campaign = targeted_campaign(demo_campaign())
+    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
+    letter = write(campaign, ["quill"], to_mp=False)
+    deliver()
+    deliver()
+    letter = fresh(letter)
+    assert letter.status == LetterStatus.FAILED
+    subjects = [m["Subject"] for m in mail_server.to(WRITER)]
+    assert subjects.count("We could not deliver your letter to Pat Quill") == 1
+
+
+def test_a_passing_refusal_is_tried_again_and_booked_on_no_one(site, mail_server):
+    campaign = targeted_campaign(demo_campaign())
+    mail_server.fail_next("451 4.3.0 try again later", stage="RCPT", address=COUNCILLOR)
+    letter = write(campaign, ["quill"], to_mp=True)
+    deliver()
+    recipient = fresh(letter).recipients[0]
+    assert recipient.status == RecipientStatus.QUEUED
+    assert any("delivery to Pat Quill delayed" in e.detail for e in fresh(letter).events)
+    db.session.execute(
+        OutboxEmail.__table__.update()
+        .where(OutboxEmail.__table__.c.recipient_id == recipient.id)
+        .values(not_before=OutboxEmail.__table__.c.created_at)
+    )  # fmt: skip
+    db.session.commit()
+    deliver()
+    assert fresh(recipient).status == RecipientStatus.SENT
+    assert len(mail_server.to(COUNCILLOR)) == 1
+
+
+def test_a_stopped_letter_writes_to_no_one(site, mail_server):
+    campaign = targeted_campaign(demo_campaign())
+    letter = write(campaign, ["quill"], to_mp=True)
+    letter = fresh(letter)
+    letter.move_to(LetterStatus.CANCELLED, detail="stopped by an admin")
+    db.session.commit()
+    deliver()
+    assert not mail_server.to(COUNCILLOR)
+    assert not mail_server.to(MP_ADDRESS)
+    assert fresh(letter).recipients[0].status == RecipientStatus.CANCELLED
