@@ -24,11 +24,12 @@ from app.alerts.models import Subscriber, SubscriberStatus
 from app.bounces.models import ReadReport
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus
+from app.letters.models import Letter, LetterEvent, LetterShingle, LetterStatus, Recipient
 from app.outbox import pauses
 from app.outbox.models import OutboxEmail, OutboxStatus
 from app.parliament.models import Dissolution
 from app.privacy.schedule import Periods
+from app.targets.models import Target
 from app.tokens import ERASED, erased_key, keyed_hash
 
 log = logging.getLogger(__name__)
@@ -152,6 +153,14 @@ def purge(now: datetime | None = None) -> Counts:
             delete(ReadReport).where(ReadReport.received_at < when.read_reports),
             execution_options={"synchronize_session": False},
         ).rowcount
+    with write_transaction() as session:
+        # A target list's rows replaced by a new version, that no letter went to.
+        session.execute(
+            delete(Target).where(
+                Target.retired_at.is_not(None), Target.id.not_in(select(Recipient.target_id))
+            ),
+            execution_options={"synchronize_session": False},
+        )
     _purge_staff(when)
     pauses.forget_ended(now)
     if reports:

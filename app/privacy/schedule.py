@@ -127,6 +127,29 @@ RULES: tuple[Rule, ...] = (
         erased="set to NULL",
     ),
     Rule(
+        N_(
+            "The names and office addresses of the people letters can go to besides MPs"
+            " (councillors, peers, ministers), as their own bodies publish them"
+        ),
+        N_("to send them the letters written to them, and to show who was written to"),
+        lambda p: gettext(
+            "while their list is in use; once it is replaced, as long as a letter written"
+            " to them is kept"
+        ),
+        (
+            "target.name",
+            "target.role",
+            "target.email",
+            "target.postal_address",
+            "letter_recipient.name",
+            "letter_recipient.email",
+            "letter_recipient.postal_address",
+        ),
+        rows="a list's rows replaced by a new version that no letter was written to, at the"
+        " next purge; a letter's recipients go with the letter's own row, never erased before",
+        erased="deleted",
+    ),
+    Rule(
         N_("A scrambled form of your internet address"),
         N_("to stop floods of automated letters"),
         lambda p: gettext("%(num)s days", num=p.ip),
@@ -250,7 +273,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
          "status", "own_percent", "language", "by_post", "constituency_chosen", "source",
          "partner_id", "share_code", "referred_by_id", "share_channel", "alert_id", "alert_variant",
          "hold_reason", "digest_outbox_id", "similar_to_id", "follow_up_of_id", "created_at",
-         "confirmed_at", "reminded_at", "sent_at", "erased_at"),
+         "confirmed_at", "reminded_at", "sent_at", "erased_at", "to_mp", "recipient_count"),
     ),
     "message_event": (
         "a letter's history of states; the site's own words (admins' are covered above)",
@@ -272,7 +295,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
         ("id", "kind", "priority", "status", "message_id", "subscriber_id",
          "alert_recipient_id", "alert_id", "language", "attempts", "not_before", "lease_token",
          "lease_expires_at", "created_at", "sent_at", "last_error", "message_token",
-         "endpoint_id"),
+         "endpoint_id", "recipient_id"),
     ),
     "webhook_endpoint": (
         "an organisation's or partner's URL, its signing secrets and its state; no person's",
@@ -361,7 +384,28 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "constituency": ("public reference data", ("id", "gss_code", "mysociety_id", "three_code",
                                                "name", "name_cy", "country", "region")),
     "postcode_index": ("public reference data", ("id", "keys", "slots", "slot_codes",
-                                                 "postcode_count", "loaded_at")),
+                                                 "postcode_count", "areas", "area_codes",
+                                                 "loaded_at")),
+    "target_list": (
+        "a list of targets: its name, source, version and rule; loaded by an admin (by id)",
+        ("id", "slug", "name", "source", "version", "loaded_at", "loaded_by", "target_count",
+         "most_identical"),
+    ),
+    "target": ("a target's list, reference, body and area",
+               ("id", "list_id", "version", "ref", "body", "area_type", "area_code",
+                "retired_at")),
+    "campaign_targets": ("a campaign's choice of targets",
+                         ("campaign_id", "mp", "choice", "most", "preselected",
+                          "offer_at_random", "updated_at")),
+    "campaign_target_list": ("which lists a campaign writes to", ("campaign_id", "list_id")),
+    "target_exclusion": ("who a campaign never writes to, by list and reference",
+                         ("campaign_id", "list_id", "ref")),
+    "letter_recipient": (
+        "which target a letter went to and how it went; a refusal's words have every"
+        " address removed (app/adapters/smtp.py describe)",
+        ("id", "message_id", "target_id", "position", "role", "body", "status", "sent_at",
+         "failure"),
+    ),
     "reference_state": ("which reference data is loaded", ("id", "version", "changed_at")),
     "domain_pause": (
         "a mail domain that refused the site (an MP's office's, a provider's), and when;"

@@ -56,7 +56,7 @@ class Offer:
     def ticked_at_first(self) -> list[str]:
         """The boxes ticked when the page opens."""
         if not self.preselected or self.choice == Choice.ONE:
-            return [MP_VALUE] if self.mp_tickable and self.choice != Choice.ONE else []
+            return []
         return [*([MP_VALUE] if self.mp_tickable else []), *(tick_value(t) for t in self.targets)]
 
 

@@ -104,3 +104,24 @@ def test_a_list_is_loaded_from_the_command_line(app, runner, tmp_path):
     assert f"{path}: line 2: area_type 'parish'" in refused.output
     assert "nothing loaded: 1 problem(s)" in refused.output
     assert "version 1" in runner.invoke(args=["targets", "list"]).output
+
+
+def test_the_purge_deletes_replaced_rows_no_letter_went_to(app):
+    """Retention (app/privacy/schedule.py): a replaced list's rows go at the next
+    purge, except those a letter was written to, which say who it went to."""
+    import secrets
+
+    from app.letters.models import Attribution, Letter
+    from app.letters.submission import submit_letter
+    from app.privacy.retention import purge
+    from tests.builders.letters import demo_campaign, draft
+
+    first = load("councillors", COUNCILLORS).target_list
+    quill = next(t for t in current_targets(first.id) if t.ref == "quill")
+    letter_id = submit_letter(campaign=demo_campaign(), draft=draft(), attribution=Attribution(),
+                              submission_key=secrets.token_hex(16), target_ids=[quill.id])  # fmt: skip
+    load("councillors", COUNCILLORS)  # a new version: the first's four rows retired
+    purge()
+    kept = db.session.scalars(select(Target).where(Target.retired_at.is_not(None))).all()
+    assert [t.id for t in kept] == [quill.id]
+    assert db.session.get(Letter, letter_id).recipients[0].name == "Pat Quill"

@@ -35,7 +35,7 @@ def target_lists():
             text = data.decode("utf-8-sig")
             loaded = load_list(
                 form.slug.data or "", text, name=form.name.data or "",
-                source=form.source.data or "", actor=g.admin.email,
+                source=form.source.data or "", actor=f"admin {g.admin.id}",
                 most_identical=HOUSE_OF_LORDS if form.house_of_lords.data else None,
             )  # fmt: skip
         except UnicodeDecodeError:

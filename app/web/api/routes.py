@@ -25,8 +25,18 @@ from app.letters.submission import (
 from app.links import external_url
 from app.partners.registry import DISABLED_NOTICE, safe_return_url
 from app.reference.postcodes import PostcodeError
-from app.reference.representatives import Choose, Found, Seat, answering_version, look_up
+from app.reference.representatives import (
+    ChoiceRequired,
+    Choose,
+    Found,
+    Seat,
+    WrongConstituency,
+    answering_version,
+    look_up,
+    resolve_seat,
+)
 from app.reports.momentum import momentum
+from app.targets.placing import Chosen, TargetProblem, choose, has_targets, offer_for
 from app.web import limits
 from app.web.abuse import (
     SEND_AGAIN,
@@ -148,6 +158,64 @@ def campaign(slug: str):
     return response, 200, {"Cache-Control": "no-store"}
 
 
+@bp.get("/campaigns/<slug>/targets")
+@limits.lookup
+def targets(slug: str):
+    """Who a writer at a postcode may write to in the campaign: their MP and
+    its targets there. A campaign without targets answers `"targets": null`
+    (its letters go to the MP alone)."""
+    refusal = partner_refusal()
+    if refusal:
+        return refusal
+    try:
+        campaign = get_public_campaign(slug)
+    except CampaignNotFound:
+        return json_error(404, "not_found", gettext("There is no such campaign."))
+    try:
+        postcode, seat, _ = resolve_seat(
+            request.args.get("postcode", ""), request.args.get("constituency") or None
+        )
+    except PostcodeError as exc:
+        return json_error(exc.status, exc.code, exc.explanation)
+    except (ChoiceRequired, WrongConstituency) as exc:
+        return json_error(400, "choose_constituency", str(exc))
+    offer = offer_for(campaign.id, postcode, seat.gss_code, mp_vacant=seat.mp.vacant)
+    body = {"postcode": postcode, **seat_json(seat), "targets": None}
+    if offer is not None:
+        body.update({
+            "targets": [target_json(value, target) for value, target in offer.choices()],
+            "mp_choice": offer.mp, "choice": offer.choice, "most": offer.most,
+            "ticked": offer.ticked_at_first(),
+        })  # fmt: skip
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+def target_json(value: str, target) -> dict:
+    return {
+        "value": value, "name": target.name, "role": target.role, "body": target.body,
+        "by_post": not target.email,
+    }  # fmt: skip
+
+
+def recipients(campaign_id: int, draft, ticked: list[str] | None) -> Chosen:
+    """Who a letter sent through the API goes to: the MP alone in a campaign
+    without targets; else the values in `ticked` (absent: the campaign's
+    first choice), held to its rules. Raises TargetProblem. A postcode that
+    places no seat is left for the letter's own checks to explain."""
+    if not has_targets(campaign_id):
+        return Chosen(to_mp=True, targets=())
+    try:
+        postcode, seat, _ = resolve_seat(draft.postcode, draft.constituency)
+    except (PostcodeError, ChoiceRequired, WrongConstituency):
+        return Chosen(to_mp=True, targets=())
+    offer = offer_for(campaign_id, postcode, seat.gss_code, mp_vacant=seat.mp.vacant)
+    if offer is None:
+        return Chosen(to_mp=True, targets=())
+    if offer.nobody:
+        raise TargetProblem(gettext("This campaign has no one for you to write to"))
+    return choose(offer, offer.ticked_at_first() if ticked is None else ticked)
+
+
 def _attribution(payload: dict) -> Attribution:
     """Credit the partner, and remember the embedding page if it is really theirs."""
     partner = request_partner()
@@ -199,13 +267,24 @@ def submit(slug: str):
         ticket = read_form_ticket(payload.get("form_ticket"))
     except StaleForm:
         return invalid({"form_ticket": gettext("This form has expired. Please reload the page.")})
+    draft = form.to_draft()
+    ticked = payload.get("targets")
+    if ticked is not None and not (
+        isinstance(ticked, list) and all(isinstance(value, str) for value in ticked)
+    ):
+        return invalid({"targets": gettext("targets is a list of the targets' values.")})
+    try:
+        chosen = recipients(campaign.id, draft, ticked)
+    except TargetProblem as problem:
+        return invalid({"targets": str(problem)})
     try:
         sent = send_letter(
-            campaign, form.to_draft(), ticket,
+            campaign, draft, ticket,
             honeypot=payload.get("website"),
             attribution=_attribution(payload),
             subscribe=form.alerts.data,
             by_post=False,  # the widget has no page to print from
+            to_mp=chosen.to_mp, target_ids=[target.id for target in chosen.targets],
         )  # fmt: skip
     except LetterProblem as problem:
         extra = {}

@@ -1,0 +1,154 @@
+"""The "done when" of several targets, in a real browser: a campaign writing
+to MPs, a loaded list of councillors keyed by district code and one national
+target. A writer in that district sees all three, ticks two, writes once and
+confirms once; each chosen recipient gets its own email, Reply-To the writer,
+with a footer naming the campaign; one recipient's bounce fails that
+recipient only and tells the writer which one. axe-core checks the pages."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.letters.models import Letter, LetterStatus, RecipientStatus
+from app.outbox.models import EmailKind, OutboxEmail
+from app.targets.campaigns import Settings, set_targets
+from tests.bounces.builders import BOUNCE_DOMAIN, sample
+from tests.browser.pages import CampaignPage, ConfirmPage
+from tests.browser.test_accessibility import AXE, Audit, axe_context
+from tests.builders.letters import demo_campaign
+from tests.builders.targets import COUNCILLOR, COUNCILLORS, MINISTER, NATIONAL, load
+
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
+MP_ADDRESS = "alice.able.mp@parliament.uk"
+WRITER = "jane@example.com"
+
+
+@pytest.fixture
+def site_settings() -> dict:
+    return {"BOUNCE_DOMAIN": BOUNCE_DOMAIN}
+
+
+@pytest.fixture
+def audit():
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed: cd widget && npm ci")
+    return Audit()
+
+
+@pytest.fixture
+def three_targets(site):
+    """MPs (offered), one councillor for the district, one minister; none ticked."""
+    with site.app.app_context():
+        load("councillors", COUNCILLORS[:1], name="Testington councillors")
+        load("ministers", NATIONAL, name="Ministers")
+        set_targets(demo_campaign().id, Settings(
+            mp="offered", lists=("councillors", "ministers"), preselected=False,
+        ))  # fmt: skip
+        db.session.remove()
+
+
+def recipient_row(site, letter_id: int, name: str) -> int:
+    with site.app.app_context():
+        letter = db.session.get(Letter, letter_id)
+        recipient = next(r for r in letter.recipients if r.name == name)
+        row = db.session.query(OutboxEmail).filter_by(
+            recipient_id=recipient.id, kind=EmailKind.TO_RECIPIENT
+        ).one()  # fmt: skip
+        db.session.remove()
+        return row.id
+
+
+def wait_for_recipient(site, letter_id: int, name: str, status, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        with site.app.app_context():
+            letter = db.session.get(Letter, letter_id)
+            found = next(r.status for r in letter.recipients if r.name == name)
+            db.session.remove()
+        if found == status or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
+def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
+    site, browser, mail_server, three_targets, audit, tmp_path
+):
+    page = axe_context(browser).new_page()
+    compose = CampaignPage(page, site.url).open().find_mp("TE1 1AA")
+    targets = page.get_by_role("group", name="Who to write to")
+    for name in ("Alice Able", "Pat Quill", "Morgan Example"):
+        expect(targets.get_by_text(name)).to_be_visible()
+    boxes = targets.get_by_role("checkbox")
+    expect(boxes).to_have_count(3)
+    audit.check(page, "compose with targets")
+
+    compose.fill_details(name="Jane Smith", email=WRITER, address1="1 High Street",
+                         town="Testington")  # fmt: skip
+    compose.make_it_personal("The bins on our street were missed for a month.")
+    # Nothing ticked: the error is tied to the group, and focus goes to it.
+    page.wait_for_timeout(1100)
+    page.get_by_role("button", name="Preview your letter").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Choose at least one person to write to.")
+    audit.check(page, "compose with targets: nothing ticked (error)")
+    summary.get_by_role("link", name="Choose at least one person to write to.").click()
+    expect(boxes.first).to_be_focused()
+
+    targets = page.get_by_role("group", name="Who to write to")
+    targets.get_by_role("checkbox", name=re.compile("^Alice Able")).check()
+    targets.get_by_role("checkbox", name=re.compile("^Pat Quill")).check()
+    preview = compose.preview()
+    recipients = page.locator(".letter__meta .recipients")
+    expect(recipients).to_contain_text("Alice Able, MP for Testington North")
+    expect(recipients).to_contain_text("Pat Quill, Councillor for Testington East")
+    expect(recipients).not_to_contain_text("Morgan Example")
+    audit.check(page, "preview to two recipients")
+    preview.send()
+
+    [confirm] = mail_server.wait_for(1, timeout=15, to=WRITER)
+    assert confirm["Subject"] == "Confirm your letter to Alice Able and Pat Quill"
+    link = re.search(r"http://\S+/confirm/\S+", confirm.text).group(0)
+    ConfirmPage(page, link).send()
+
+    [to_mp] = mail_server.wait_for(1, timeout=15, to=MP_ADDRESS)
+    [to_councillor] = mail_server.wait_for(1, timeout=15, to=COUNCILLOR)
+    for sent in (to_mp, to_councillor):
+        assert sent["Reply-To"].addresses[0].addr_spec == WRITER
+        assert "The bins on our street were missed" in sent.text
+        assert "Publish MPs' expenses in full" in sent.text  # the footer names the campaign
+    assert "Dear Pat Quill," in to_councillor.text
+    assert not mail_server.to(MINISTER)
+
+    with site.app.app_context():
+        letter_id = db.session.query(Letter.id).scalar()
+        db.session.remove()
+    assert site.wait_for_status(letter_id, LetterStatus.SENT) == LetterStatus.SENT
+    assert wait_for_recipient(site, letter_id, "Pat Quill", RecipientStatus.SENT) == "sent"
+
+    # The councillor's address bounces, later: that recipient fails, the MP's
+    # letter stands, and the writer is told which one.
+    report = tmp_path / "bounce.eml"
+    with site.app.app_context():
+        report.write_bytes(sample("postfix_dsn.eml", outbox_id=recipient_row(
+            site, letter_id, "Pat Quill"), recipient=COUNCILLOR))  # fmt: skip
+        result = site.app.test_cli_runner().invoke(args=["bounces", "read", str(report)])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+    assert wait_for_recipient(site, letter_id, "Pat Quill", RecipientStatus.FAILED) == "failed"
+    told = mail_server.wait_for(1, timeout=15, to=WRITER)
+    deadline = time.monotonic() + 15
+    while not any("could not deliver" in m["Subject"] for m in told):
+        assert time.monotonic() < deadline, [m["Subject"] for m in told]
+        time.sleep(0.1)
+        told = mail_server.to(WRITER)
+    [failed] = [m for m in told if "could not deliver" in m["Subject"]]
+    assert failed["Subject"] == "We could not deliver your letter to Pat Quill"
+    with site.app.app_context():
+        assert db.session.get(Letter, letter_id).status == LetterStatus.SENT
+        db.session.remove()
+    audit.report()
