@@ -12,6 +12,7 @@ import time
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus, RecipientStatus
@@ -152,3 +153,41 @@ def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
         assert db.session.get(Letter, letter_id).status == LetterStatus.SENT
         db.session.remove()
     audit.report()
+
+
+def test_a_reader_of_a_partner_blog_chooses_their_targets_in_the_widget(
+    site, blog, page, three_targets
+):
+    page.goto(f"{blog.url}/?widgets=1")
+    widget = page.locator("#widget-main")
+    widget.get_by_label("Your postcode").fill("TE1 1AA")
+    widget.get_by_role("button", name="Find my MP").click()
+    expect(widget.get_by_role("heading", name="Write your letter")).to_be_visible()
+    who = widget.get_by_role("group", name="Who to write to")
+    expect(who.get_by_role("checkbox")).to_have_count(3)
+    widget.get_by_label("Your full name").fill("Rita Reader")
+    widget.get_by_label("Your email address").fill("reader@example.com")
+    widget.get_by_label("Address line 1").fill("3 Press Lane")
+    widget.get_by_label("Town or city").fill("Testington")
+    body = widget.get_by_label("Your message")
+    body.fill(re.sub(r"\[[^\]]+\]", "The library closes on Saturdays now.", body.input_value()))
+    page.wait_for_timeout(1100)
+    widget.get_by_role("button", name="Preview your letter").click()
+    # Nothing ticked: said on the group, and the first box has the focus.
+    who = widget.get_by_role("group", name="Who to write to")
+    expect(who).to_contain_text("Choose at least one person to write to.")
+    expect(who.get_by_role("checkbox").first).to_be_focused()
+
+    who.get_by_role("checkbox", name=re.compile("^Pat Quill")).check()
+    widget.get_by_role("button", name="Preview your letter").click()
+    expect(widget.get_by_role("heading", name="Check your letter")).to_be_focused()
+    to = widget.locator(".letter .meta").first
+    expect(to).to_have_text("To: Pat Quill, Councillor for Testington East")
+    widget.get_by_role("button", name="Send my letter").click()
+    expect(widget.get_by_role("heading", name="Check your email")).to_be_visible()
+    with site.app.app_context():
+        letter = db.session.scalars(select(Letter)).one()
+        assert not letter.to_mp
+        assert [r.name for r in letter.recipients] == ["Pat Quill"]
+        assert letter.partner.slug == "test-blog"
+        db.session.remove()

@@ -69,6 +69,21 @@
  * @property {string} website
  * @property {string} page_url
  * @property {boolean} subscribe
+ * @property {string[]} [targets] Who it goes to, in a campaign with targets.
+ *
+ * @typedef {object} Target One of the campaign's targets at the writer's postcode.
+ * @property {string} value What the letter's `targets` names it by.
+ * @property {string} name
+ * @property {string} role
+ * @property {string} body
+ * @property {boolean} by_post
+ *
+ * @typedef {object} Offer GET /campaigns/<slug>/targets: who the writer may write to.
+ * @property {Target[] | null} targets null: the campaign writes to the MP alone.
+ * @property {"always" | "offered" | "never"} [mp_choice]
+ * @property {"some" | "one" | "all"} [choice]
+ * @property {number} [most] At most this many recipients (0: no limit).
+ * @property {string[]} [ticked] What the form starts with ("mp" for the MP).
  *
  * @typedef {object} ErrorBody
  * @property {{ code: string, message?: string, fields?: Record<string, string>, choices?: Seat[] }} [error]
@@ -133,6 +148,12 @@ export function api(base, partner, lang) {
     campaign: (slug) => call(`/campaigns/${encodeURIComponent(slug)}`),
     /** @type {(postcode: string) => Promise<Lookup>} */
     representatives: (postcode) => call(`/representatives?postcode=${encodeURIComponent(postcode)}`),
+    /** @type {(slug: string, postcode: string, constituency: string) => Promise<Offer>} */
+    targets: (slug, postcode, constituency) =>
+      call(
+        `/campaigns/${encodeURIComponent(slug)}/targets?postcode=${encodeURIComponent(postcode)}` +
+          (constituency ? `&constituency=${encodeURIComponent(constituency)}` : ""),
+      ),
     /** @type {(slug: string, letter: Letter) => Promise<{ status: string }>} */
     submit: (slug, letter) =>
       call(`/campaigns/${encodeURIComponent(slug)}/messages`, { method: "POST", body: JSON.stringify(letter) }),

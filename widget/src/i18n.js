@@ -68,6 +68,16 @@ const en = {
   stepOf: _("Step {n} of {total}"),
   ownWords: _("About {percent} in your own words"),
   ownWordsMinimum: _("(this campaign asks for at least {percent})"),
+  // A campaign with targets: the same words as the site's page, so the same translation.
+  writeLetter: _("Write your letter"),
+  whoTitle: _("Who to write to"),
+  whoSome: _("Tick who you want to write to. Each gets your letter as their own email."),
+  whoOne: _("Choose who to write to."),
+  whoAll: _("Your letter goes to each of them, as its own email."),
+  always: _("(always)"),
+  byPost: _("by post: you print and post it"),
+  chooseSomeone: _("Choose at least one person to write to."),
+  eachGetsIt: _("Each of them receives this letter as their own email, addressed to them."),
 };
 
 /** @typedef {typeof en} Strings */

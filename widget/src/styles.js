@@ -50,6 +50,8 @@ button[aria-disabled=true] { opacity: .65; cursor: progress; }
 .radio { display: flex; gap: 8px; align-items: flex-start; margin: 0 0 8px; }
 .radio input { width: 22px; height: 22px; margin: 2px 0 0; flex: none; }
 .radio label { font-weight: 400; }
+.who { list-style: none; margin: 0 0 8px; padding: 0; }
+.who li { margin: 0 0 10px; }
 .check { display: flex; gap: 8px; align-items: flex-start; margin: 0 0 16px; }
 .check input { width: 22px; height: 22px; margin: 2px 0 0; flex: none; }
 .check label { font-weight: 400; }

@@ -7,7 +7,7 @@ import { ownPercent } from "./ownwords.js";
 import { css, textOn } from "./styles.js";
 
 /**
- * @import { ApiError, Campaign, Choose, Lookup, Seat } from "./api.js"
+ * @import { ApiError, Campaign, Choose, Lookup, Offer, Seat } from "./api.js"
  * @import { Strings } from "./i18n.js"
  */
 /**
@@ -28,6 +28,8 @@ import { css, textOn } from "./styles.js";
  * @property {Values} values
  * @property {string} honeypot
  * @property {boolean} [subscribe]
+ * @property {Offer | null} offer Who the writer may write to, in a campaign with targets.
+ * @property {string[]} ticked Who they chose ("mp" for their MP).
  *
  * The forms, with the controls each step gives them.
  * @typedef {HTMLFormElement & { elements: { postcode: HTMLInputElement } }} PostcodeForm
@@ -100,7 +102,7 @@ export function mount(host, base) {
   // campaign is null until start() loads it, and seat until one is found; the
   // steps that read them run only after, so they cast: /** @type {Campaign} */.
   /** @type {State} */
-  const state = { campaign: null, ticket: "", seat: null, chosen: "", values: {}, honeypot: "" };
+  const state = { campaign: null, ticket: "", seat: null, chosen: "", values: {}, honeypot: "", offer: null, ticked: [] };
 
   // Show a step: replace the content, move focus to its heading, announce it.
   /**
@@ -289,10 +291,51 @@ export function mount(host, base) {
   /** @param {Seat} seat */
   function seatChosen(seat) {
     state.seat = seat;
-    if (!seat.mp.can_email) return unreachableStep(seat);
-    state.values.subject = fill(/** @type {Campaign} */ (state.campaign).subject_template, seat);
-    state.values.body = fill(/** @type {Campaign} */ (state.campaign).body_template, seat);
-    composeStep({});
+    // Who else the campaign writes to here: the letter may not go to the MP at all.
+    client.targets(options.campaign, /** @type {string} */ (state.values.postcode), state.chosen).then(
+      (offer) => {
+        state.offer = offer.targets ? offer : null;
+        state.ticked = offer.ticked || [];
+        const toMp = !state.offer || state.offer.mp_choice === "always";
+        if (toMp && !seat.mp.can_email) return unreachableStep(seat);
+        state.values.subject = fill(/** @type {Campaign} */ (state.campaign).subject_template, seat);
+        state.values.body = fill(/** @type {Campaign} */ (state.campaign).body_template, seat);
+        composeStep({});
+      },
+      /** @param {ApiError} e */ (e) => postcodeStep(e.status === 0 ? t.network : e.message),
+    );
+  }
+
+  // Who the letter goes to, in a campaign with targets: tick boxes (or radio
+  // buttons for one), or a list when the writer does not choose.
+  /** @param {Offer} offer @param {Seat} seat @param {string} [error] */
+  function recipientsField(offer, seat, error) {
+    const fixed = offer.choice === "all";
+    const type = offer.choice === "one" ? "radio" : "checkbox";
+    const hintId = uid("who-hint");
+    const errorId = uid("who-error");
+    /** @param {string} value @param {string} label @param {string} detail @param {boolean} tickable */
+    const item = (value, label, detail, tickable) => {
+      if (!tickable) return h("li", {}, label, " ", h("span", { class: "hint" }, detail));
+      const id = uid("who");
+      const box = h("input", { type, id, name: "targets", value });
+      box.checked = state.ticked.includes(value);
+      return h("li", { class: "check" }, box, h("label", { for: id }, label, " ", h("span", { class: "hint" }, detail)));
+    };
+    const mp = offer.mp_choice === "never"
+      ? ""
+      : item("mp", seat.mp.name, `${t.yourMp}, ${seat.constituency.name}${offer.mp_choice === "always" && !fixed ? ` ${t.always}` : ""}`,
+        offer.mp_choice === "offered" && !fixed);
+    const targets = (offer.targets || []).map((target) =>
+      item(target.value, target.name, `${target.role}, ${target.body}${target.by_post ? ` (${t.byPost})` : ""}`, !fixed));
+    return h(
+      "fieldset",
+      { "aria-describedby": error ? `${hintId} ${errorId}` : hintId, class: error ? "field error" : "field" },
+      h("legend", {}, t.whoTitle),
+      h("p", { class: "hint", id: hintId }, fixed ? t.whoAll : offer.choice === "one" ? t.whoOne : t.whoSome),
+      error ? h("p", { class: "msg", id: errorId }, h("span", { class: "sr" }, `${t.error} `), error) : "",
+      h("ul", { class: "who" }, mp, targets),
+    );
   }
 
   // "A campaign by ...": who is behind it, linked when they gave an address.
@@ -383,6 +426,9 @@ export function mount(host, base) {
     }
     state.honeypot = form.elements.website.value;
     state.subscribe = form.elements.alerts.checked;
+    if (state.offer && state.offer.choice !== "all") {
+      state.ticked = Array.from(form.querySelectorAll('input[name="targets"]:checked'), (box) => /** @type {HTMLInputElement} */ (box).value);
+    }
   }
 
   function check() {
@@ -394,6 +440,10 @@ export function mount(host, base) {
     if (!errors.email && !EMAIL.test(/** @type {string} */ (state.values.email).trim())) errors.email = t.badEmail;
     for (const [name, limit] of /** @type {[Field, number][]} */ (Object.entries(LIMITS))) {
       if (!errors[name] && (state.values[name] || "").length > limit) errors[name] = t.tooLong;
+    }
+    const choosing = state.offer && state.offer.choice !== "all";
+    if (choosing && !state.ticked.length && !(state.offer && state.offer.mp_choice === "always")) {
+      errors.targets = t.chooseSomeone;
     }
     return errors;
   }
@@ -417,9 +467,12 @@ export function mount(host, base) {
   function composeStep(errors) {
     const v = state.values;
     const e = errors || {};
+    const offer = state.offer;
+    const seat = /** @type {Seat} */ (state.seat);
     const form = /** @type {LetterForm} */ (h(
       "form",
       { novalidate: true },
+      offer ? recipientsField(offer, seat, e.targets) : "",
       h(
         "fieldset",
         {},
@@ -454,7 +507,8 @@ export function mount(host, base) {
       previewStep();
     });
     const summary = errorSummary(e, form);
-    const title = show(t.writeTitle, h("p", { class: "steps" }, say(t.stepOf, { n: 2, total: 4 })), summary, mpCard(/** @type {Seat} */ (state.seat)), startAgain(), form);
+    const card = offer && offer.mp_choice === "never" ? "" : mpCard(seat);
+    const title = show(offer ? t.writeLetter : t.writeTitle, h("p", { class: "steps" }, say(t.stepOf, { n: 2, total: 4 })), summary, card, startAgain(), form);
     const first = Object.keys(e)
       .map((name) => /** @type {HTMLElement | null} */ (form.querySelector(`[name="${name === "constituency" ? "postcode" : name}"]`)))
       .find(Boolean);
@@ -484,6 +538,7 @@ export function mount(host, base) {
           name: v.name, email: v.email, address1: v.address1, address2: v.address2 || "", town: v.town,
           postcode: v.postcode, subject: v.subject, body: v.body, constituency: state.chosen,
           form_ticket: state.ticket, website: state.honeypot, page_url: page, subscribe: Boolean(state.subscribe),
+          ...(state.offer && state.offer.choice !== "all" ? { targets: state.ticked } : {}),
         })
         .then(sentStep, /** @param {ApiError} e */ (e) => {
           done();
@@ -497,16 +552,11 @@ export function mount(host, base) {
     const title = show(
       t.previewTitle,
       h("p", { class: "steps" }, say(t.stepOf, { n: 3, total: 4 })),
-      h("p", {}, t.previewIntro),
+      h("p", {}, state.offer ? t.eachGetsIt : t.previewIntro),
       h(
         "div",
         { class: "letter", role: "document" },
-        h(
-          "p",
-          { class: "meta" },
-          h("b", {}, `${t.to}: `),
-          `${/** @type {Seat} */ (state.seat).mp.name}, ${t.mpFor} ${/** @type {Seat} */ (state.seat).constituency.name}`,
-        ),
+        h("p", { class: "meta" }, h("b", {}, `${t.to}: `), recipientNames().join("; ")),
         h("p", { class: "meta" }, h("b", {}, `${t.subject}: `), v.subject),
         h("p", {}, address),
         body,
@@ -518,6 +568,18 @@ export function mount(host, base) {
     );
     if (error) live.textContent = error;
     (error ? send : title).focus();
+  }
+
+  // Who the letter goes to, as the preview says it.
+  function recipientNames() {
+    const seat = /** @type {Seat} */ (state.seat);
+    const mp = `${seat.mp.name}, ${t.mpFor} ${seat.constituency.name}`;
+    const offer = state.offer;
+    if (!offer) return [mp];
+    const all = offer.choice === "all";
+    const toMp = offer.mp_choice === "always" || (offer.mp_choice === "offered" && (all || state.ticked.includes("mp")));
+    const targets = (offer.targets || []).filter((target) => all || state.ticked.includes(target.value));
+    return [...(toMp ? [mp] : []), ...targets.map((target) => `${target.name}, ${target.role}`)];
   }
 
   /** @param {() => void} then */
