@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 
 from app.extensions import db
-from app.letters.models import WRITTEN_STATUSES, Letter
+from app.letters.models import WRITTEN_STATUSES, Letter, Recipient, RecipientStatus
 from app.reports import stats
 from app.reports.stats import Coverage
 
@@ -26,9 +26,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Momentum:
-    letters: int  # delivered to MPs, or confirmed to print and post
+    letters: int  # delivered to MPs (or other targets), or confirmed to print and post
     mps: int  # MPs who have received at least one
     goal: int  # letters the campaign aims for; 0 for none
+    # Its other targets who have received at least one, by body ("Testington
+    # District Council", 3), most first: app/targets/.
+    bodies: tuple[tuple[str, int], ...] = ()
 
     @property
     def goal_share(self) -> float:
@@ -40,16 +43,37 @@ def momentum(campaign_id: int, goal: int = 0) -> Momentum:
     """The campaign's figures, at most MOMENTUM_CACHE_SECONDS old."""
 
     def count() -> Momentum:
-        letters, mps = db.session.execute(
-            select(func.count(), func.count(distinct(Letter.mp_id))).where(
+        to_an_mp = case((Letter.to_mp, Letter.mp_id))  # NULL for a letter to others only
+        letters, mps, others = db.session.execute(
+            select(
+                func.count(),
+                func.count(distinct(to_an_mp)),
+                func.coalesce(func.sum(Letter.recipient_count), 0),
+            ).where(
                 Letter.campaign_id == campaign_id,
                 Letter.status.in_(WRITTEN_STATUSES),
                 Letter.follow_up_of_id.is_(None),  # a writer's second letter is not a second writer
             )
         ).one()
-        return Momentum(letters, mps, goal)
+        return Momentum(letters, mps, goal, _bodies(campaign_id) if others else ())
 
     return kept(("momentum", campaign_id, goal), count)
+
+
+def _bodies(campaign_id: int) -> tuple[tuple[str, int], ...]:
+    """The campaign's other targets written to, counted by body."""
+    people = func.count(distinct(Recipient.target_id))
+    rows = db.session.execute(
+        select(Recipient.body, people)
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .where(
+            Letter.campaign_id == campaign_id,
+            Recipient.status.in_((RecipientStatus.SENT, RecipientStatus.POSTED)),
+        )
+        .group_by(Recipient.body)
+        .order_by(people.desc(), Recipient.body)
+    )
+    return tuple((body, count) for body, count in rows)
 
 
 def coverage(campaign_id: int) -> Coverage:

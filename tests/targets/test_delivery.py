@@ -13,6 +13,7 @@ from app.extensions import db
 from app.letters.models import Attribution, Letter, LetterStatus, RecipientStatus
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.outbox.models import EmailKind, OutboxEmail
+from app.reports.momentum import momentum
 from app.targets.placing import offer_for
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 from tests.builders.letters import LETTER, MP_ADDRESS, NO_MODERATION, demo_campaign, draft
@@ -86,6 +87,12 @@ def test_each_recipient_gets_its_own_email_and_the_writer_confirms_once(site, ma
     [copy] = [m for m in mail_server.to(WRITER) if m["Subject"].startswith("Sent:")]
     assert "Your letter also goes to:\n- Pat Quill, Councillor for Testington East" in copy.text
     assert any("accepted by the mail server of Pat Quill" in e.detail for e in letter.events)
+    # Momentum, in public: one person, one MP, and the others by body.
+    figures = momentum(campaign.id)
+    assert (figures.letters, figures.mps) == (1, 1)
+    assert figures.bodies == (("Department of Examples", 1), ("Testington District Council", 1))
+    page = site.test_client().get("/c/mp-expenses").get_data(as_text=True)
+    assert "And to: 1 person at Department of Examples; 1 person at Testington" in page
 
 
 def test_a_recipients_bounce_fails_that_recipient_only_and_tells_the_writer(
@@ -131,6 +138,9 @@ def test_a_letter_not_to_the_mp_follows_its_recipients(site, mail_server):
     [copy] = [m for m in mail_server.to(WRITER) if m["Subject"].startswith("Sent:")]
     assert "your MP for" not in copy.text
     assert "Your letter goes to:" in copy.text
+    figures = momentum(campaign.id)
+    assert (figures.letters, figures.mps) == (1, 0)  # a writer, and no MP written to
+    assert figures.bodies == (("Department of Examples", 1),)
 
 
 def test_a_letter_whose_every_recipient_fails_fails(site, mail_server):

@@ -63,7 +63,7 @@ def test_the_campaign_page_counts_people_and_mps(fresh):
     assert 'href="/c/mp-expenses/map"' in page
     assert "<progress" not in page  # no goal set
     api = client.get("/api/v1/campaigns/mp-expenses").get_json()
-    assert api["momentum"] == {"letters": 3, "mps": 2, "goal": 0}
+    assert api["momentum"] == {"letters": 3, "mps": 2, "goal": 0, "bodies": []}
 
 
 def test_a_goal_shows_how_far_there_is_to_go(fresh):

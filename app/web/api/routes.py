@@ -140,7 +140,12 @@ def campaign(slug: str):
     figures = momentum(campaign.id, campaign.goal_letters)
     response = {
         **public_fields(campaign),
-        "momentum": {"letters": figures.letters, "mps": figures.mps, "goal": figures.goal},
+        "momentum": {
+            "letters": figures.letters,
+            "mps": figures.mps,
+            "goal": figures.goal,
+            "bodies": [{"body": body, "people": people} for body, people in figures.bodies],
+        },
         "branding": public_branding(campaign, picture_url(campaign, external=True)),
         "form_ticket": issue_form_ticket(),
         "consent_wording": gettext(CONSENT_WORDING),  # shown beside the alerts box, stored as given
