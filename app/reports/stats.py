@@ -15,7 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import Letter, LetterStatus
+from app.letters.models import Letter, LetterStatus, Recipient
 from app.partners.models import Partner
 from app.reference.models import Constituency
 
@@ -123,6 +123,31 @@ class Day:
     @property
     def total(self) -> int:
         return sum(self.by_status.values())
+
+
+@dataclass
+class BodyFigures:
+    """A body's recipients (app/targets/): how many people, and their letters by state."""
+
+    body: str
+    people: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def by_body(campaign_id: int | None = None) -> list[BodyFigures]:
+    """Letters to targets other than MPs, by body and recipient state, most first."""
+
+    def grouped(*columns):
+        query = select(Recipient.body, *columns).join(Letter, Letter.id == Recipient.letter_id)
+        return db.session.execute(_scoped(query.group_by(Recipient.body, *columns[:-1]),
+                                          campaign_id)).all()  # fmt: skip
+
+    bodies: dict[str, BodyFigures] = {}
+    for body, status, count in grouped(Recipient.status, func.count()):
+        bodies.setdefault(body, BodyFigures(body)).by_status[status] = count
+    for body, people in grouped(func.count(func.distinct(Recipient.target_id))):
+        bodies[body].people = people
+    return sorted(bodies.values(), key=lambda b: (-sum(b.by_status.values()), b.body))
 
 
 def as_date(value) -> date:

@@ -4,6 +4,7 @@ pages that load lists and set a campaign's targets (Flask's test client)."""
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import select
 
@@ -139,3 +140,20 @@ def test_a_viewer_sees_the_lists_but_cannot_load_one(app, make_admin):
         "slug": "councillors", "file": (io.BytesIO(list_csv(COUNCILLORS).encode()), "c.csv"),
     })  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_the_dashboard_counts_letters_to_other_targets_by_body(admin_client):
+    campaign = targeted_campaign(demo_campaign())
+    client = admin_client
+    quill = (
+        f"{db.session.scalar(select(TargetList.id).where(TargetList.slug == 'councillors'))}:quill"
+    )
+    for n in range(2):
+        sent = client.post(WRITE, data=letter_form(
+            targets=["mp", quill], action="send", email=f"writer{n}@example.com"))  # fmt: skip
+        assert sent.status_code == 303
+    text = page(client.get(f"/admin/?campaign={campaign.slug}"))
+    assert "Letters to others besides MPs, by body" in text
+    row = re.search(r"<th scope=\"row\">Testington District Council</th>(.*?)</tr>", text).group(1)
+    # One person written to, twice; neither letter confirmed yet, so both wait.
+    assert re.findall(r'class="num">(\d+)<', row) == ["1", "0", "0", "2", "0", "0"]

@@ -39,6 +39,7 @@ def dashboard():
         totals=stats.totals(campaign_id),
         sources=stats.by_source(campaign_id),
         partners=stats.by_partner(campaign_id),
+        bodies=stats.by_body(campaign_id),
         days=days,
         bars=bars,
         top=top,
