@@ -1,6 +1,10 @@
 """The delivery worker: 20,000 confirmed letters to MPs, against a plain smtplib loop.
 
-    python -m bench.deliver [--letters 20000] [--postgres URL]
+    python -m bench.deliver [--letters 20000] [--recipients 1] [--postgres URL]
+
+With `--recipients 3`, each letter goes to its MP and two other targets
+(app/targets/), each its own email with its own outcome: the case of a
+campaign writing to several targets at once.
 
 SQLite by default: the loop, then one worker. With --postgres (or
 BENCH_DATABASE_URL): the loop, one worker, then two worker processes on a
@@ -38,18 +42,32 @@ def config(database_url: str, port: int) -> dict:
     )  # fmt: skip
 
 
-def fill(app, letters: int) -> None:
-    """Confirmed letters to every MP who has an address, each with its outbox row."""
+def fill(app, letters: int, recipients: int = 1) -> None:
+    """Confirmed letters to every MP who has an address, each with its outbox
+    row; with `recipients` over 1, to that many less one other targets too
+    (made-up national targets), each with its recipient and outbox rows."""
     from app.campaigns.models import Campaign
     from app.db import utcnow
     from app.extensions import db
-    from app.letters.models import Letter
+    from app.letters.models import Letter, Recipient
     from app.outbox.models import EmailKind, OutboxEmail
     from app.reference.models import MP
+    from app.targets.models import Target, TargetList
 
     rng = random.Random(2009)
     with app.app_context():
         campaign_id = db.session.scalar(select(Campaign.id))
+        others = []
+        if recipients > 1:
+            list_id = db.session.scalar(insert(TargetList).returning(TargetList.id), {
+                "slug": "bench", "name": "Bench targets", "version": 1, "target_count": 10,
+            })  # fmt: skip
+            others = db.session.scalars(insert(Target).returning(Target.id), [
+                {"list_id": list_id, "version": 1, "ref": f"t{n}", "name": f"Target {n}",
+                 "role": "Minister for Benchmarks", "body": "Department of Benchmarks",
+                 "email": f"target{n}@benchmarks.example", "area_type": "none"}
+                for n in range(10)
+            ]).all()  # fmt: skip
         seats = [(mp.constituency_id, mp.id) for mp in db.session.scalars(select(MP)) if mp.email]
         now = utcnow()
         for start in range(0, letters, 5000):
@@ -67,12 +85,29 @@ def fill(app, letters: int) -> None:
                             "every receipt, in full, before the summer.\n\nYours sincerely,",
                     "source": "direct", "ip_hash": "", "created_at": now, "confirmed_at": now,
                     "share_code": f"b{n}", "own_percent": 100,  # measured on confirming
+                    "recipient_count": recipients - 1,
                 })  # fmt: skip
             ids = db.session.scalars(insert(Letter).returning(Letter.id), rows).all()
             db.session.execute(
                 insert(OutboxEmail),
                 [{"kind": EmailKind.MP_LETTER, "letter_id": i, "not_before": now} for i in ids],
             )
+            if others:
+                chosen = [(i, position, target_id) for i in ids
+                          for position, target_id in enumerate(rng.sample(others, recipients - 1))]  # fmt: skip
+                returning = insert(Recipient).returning(Recipient.id, sort_by_parameter_order=True)
+                recipient_ids = db.session.scalars(returning, [
+                    {"letter_id": i, "target_id": target_id, "position": position,
+                     "name": f"Target {target_id}", "role": "Minister for Benchmarks",
+                     "body": "Department of Benchmarks",
+                     "email": f"target{target_id}@benchmarks.example", "status": "queued"}
+                    for i, position, target_id in chosen
+                ]).all()  # fmt: skip
+                db.session.execute(insert(OutboxEmail), [
+                    {"kind": EmailKind.TO_RECIPIENT, "letter_id": i, "recipient_id": r,
+                     "not_before": now}
+                    for (i, _, _), r in zip(chosen, recipient_ids, strict=True)
+                ])  # fmt: skip
         db.session.commit()
         # Statistics as autovacuum keeps them on a live site (it would not have
         # run yet on a table filled a moment ago): with none, PostgreSQL takes
@@ -129,11 +164,12 @@ def workers(database_url: str, port: int, count: int) -> tuple[float, float]:
     return sum(run[0] for run in runs) / (max(run[2] for run in runs) - began), began - spawned
 
 
-def run(label: str, url: str, sink: SmtpSink, letters: int, count: int, loop_rate: float) -> None:
+def run(label: str, url: str, sink: SmtpSink, letters: int, count: int, loop_rate: float,
+        recipients: int = 1) -> None:  # fmt: skip
     sink.stats(reset=True)
     rate, start_up = workers(url, sink.port, count)
     stats = sink.stats()
-    expected = 2 * letters  # each letter, then the copy to its writer
+    expected = (recipients + 1) * letters  # each recipient's letter, then the copy to its writer
     exact = stats["message_ids"] == expected and stats["duplicate_ids"] == 0
     print(
         f"[{label}] {count} worker{'s' if count > 1 else ''} (claim, build, send, record, copy): "
@@ -145,12 +181,12 @@ def run(label: str, url: str, sink: SmtpSink, letters: int, count: int, loop_rat
     )
 
 
-def measure(label: str, urls: list[str], letters: int) -> None:
+def measure(label: str, urls: list[str], letters: int, recipients: int = 1) -> None:
     from app import create_app
 
     with SmtpSink() as sink:
         for url in urls:
-            fill(create_app(config(url, sink.port)), letters)
+            fill(create_app(config(url, sink.port)), letters, recipients)
         messages = prebuilt(create_app(config(urls[0], sink.port)))
         sink.stats(reset=True)
         loop_rate = smtplib_loop(sink.port, messages)
@@ -161,20 +197,27 @@ def measure(label: str, urls: list[str], letters: int) -> None:
         )
         del messages
         for count, url in enumerate(urls, start=1):
-            run(label, url, sink, letters, count, loop_rate)
+            run(label, url, sink, letters, count, loop_rate, recipients)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=20_000)
+    parser.add_argument(
+        "--recipients",
+        type=int,
+        default=1,
+        choices=range(1, 11),
+        help="recipients a letter: its MP and this many less one others",
+    )
     parser.add_argument("--postgres", default=os.environ.get("BENCH_DATABASE_URL"))
     args = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {args.recipients} recipient(s) a letter")
     if args.postgres:
         urls = [postgres_copy(args.postgres, f"bench_deliver_{n}") for n in (1, 2)]
-        measure("PostgreSQL", urls, args.letters)
+        measure("PostgreSQL", urls, args.letters, args.recipients)
     else:
-        measure("SQLite", [sqlite_copy("deliver.db")], args.letters)
+        measure("SQLite", [sqlite_copy("deliver.db")], args.letters, args.recipients)
 
 
 if __name__ == "__main__":
