@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import IllegalTransition, Letter, LetterStatus
+from app.letters.models import IllegalTransition, Letter, LetterStatus, RecipientStatus
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reference.models import MP
 from app.text import normalise_email
@@ -119,7 +119,14 @@ def resend(admin, letter_id: int) -> Letter:
 
     def change(session, letter):
         letter.move_to(LetterStatus.QUEUED, detail="resent by an admin", actor=admin.email)
-        session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+        if letter.to_mp:
+            session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
+        if letter.recipient_count:  # and to its other recipients it did not reach
+            for recipient in letter.recipients:
+                if recipient.status in (RecipientStatus.FAILED, RecipientStatus.CANCELLED):
+                    recipient.status = RecipientStatus.QUEUED
+                    session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=letter.id,
+                                            recipient=recipient))  # fmt: skip
 
     return _change(admin, letter_id, "letter.resent", change)
 

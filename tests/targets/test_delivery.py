@@ -184,3 +184,34 @@ def test_a_stopped_letter_writes_to_no_one(site, mail_server):
     assert not mail_server.to(COUNCILLOR)
     assert not mail_server.to(MP_ADDRESS)
     assert fresh(letter).recipients[0].status == RecipientStatus.CANCELLED
+
+
+def test_an_admin_sees_each_recipient_and_resends_to_those_it_missed(site, mail_server):
+    import pyotp
+
+    from app.accounts.models import AdminUser
+    from app.accounts.sign_in import create_admin
+    from tests.builders.admins import ADMIN_PASSWORD, sign_in
+
+    campaign = targeted_campaign(demo_campaign())
+    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
+    letter = write(campaign, ["quill"], to_mp=False)
+    deliver()
+    deliver()
+    assert fresh(letter).status == LetterStatus.FAILED
+    admin, secret = create_admin("ada@example.org", ADMIN_PASSWORD, "admin"), pyotp.random_base32()
+    db.session.get(AdminUser, admin.id).totp_secret = secret
+    db.session.commit()
+    client = site.test_client()
+    sign_in(client, admin.email, secret)
+    text = client.get(f"/admin/letters/{letter.id}").get_data(as_text=True)
+    assert "Writer's MP (not written to)" in text
+    assert "Pat Quill, Councillor for Testington East" in text
+    assert "550 5.1.1" in text
+
+    resent = client.post(f"/admin/letters/{letter.id}/resend")
+    assert resent.status_code == 303
+    deliver()
+    assert fresh(letter).status == LetterStatus.SENT
+    assert len(mail_server.to(COUNCILLOR)) == 1
+    assert not mail_server.to(MP_ADDRESS)  # never to the MP it was not written to
