@@ -33,6 +33,7 @@ class AreaType(StrEnum):
     COUNTY = "county"  # the upper tier of a two-tier English area
     COUNCIL = "council"  # a district, unitary, metropolitan or London borough council
     WARD = "ward"  # or electoral division
+    SENEDD = "senedd"  # a Senedd constituency from 2026: app/reference/senedd.py
     NONE = "none"  # a national target: anyone may write to it
 
 

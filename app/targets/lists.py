@@ -6,10 +6,11 @@ The format (docs/targets.md), one row a person or office:
 
 - `ref`: the row's own reference, unique in the file and kept from one
   version to the next (the source's own id, or a slug);
-- `area_type`: constituency, country, county, council, ward, or none (a
-  national target: a minister, a regulator), and `area_code` the GSS code of
-  an area of that type a postcode can be placed in (docs/targets.md lists
-  the prefixes); empty for none;
+- `area_type`: constituency, country, county, council, ward, senedd, or
+  none (a national target: a minister, a regulator), and `area_code` the GSS
+  code of an area of that type a postcode can be placed in (docs/targets.md
+  lists the prefixes), or for senedd the constituency's short name
+  (app/reference/senedd_2026.csv); empty for none;
 - `email` or `postal_address`, or both: a target with no email address gets
   its letters printed and posted by their writers.
 
@@ -31,6 +32,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.reference.areas import AreaType, known_area_codes
 from app.reference.models import Constituency
+from app.reference.senedd import senedd_constituencies
 from app.targets.models import Target, TargetList
 from app.text import has_control_characters, is_single_line
 
@@ -137,10 +139,12 @@ def _row_problems(row: dict[str, str], known: dict[AreaType, frozenset[str]]) ->
 
 
 def _area_problems(row: dict[str, str], known: dict[AreaType, frozenset[str]]) -> list[str]:
-    kind, code = row["area_type"].lower(), row["area_code"].upper()
-    row["area_type"], row["area_code"] = kind, code
+    kind = row["area_type"] = row["area_type"].lower()
     if kind not in AreaType.__members__.values():
         return [f"area_type {kind!r} is not one of {', '.join(AreaType)}"]
+    if kind == AreaType.SENEDD:
+        return _senedd_problems(row)
+    code = row["area_code"] = row["area_code"].upper()
     if kind == AreaType.NONE:
         return (
             [f"a national target (area_type none) has no area_code, not {code!r}"] if code else []
@@ -154,6 +158,22 @@ def _area_problems(row: dict[str, str], known: dict[AreaType, frozenset[str]]) -
         return [f"no {kind} areas are loaded: run `flask data load` with Code-Point Open"]
     if code not in known[AreaType(kind)]:
         return [f"area_code {code} is not a {kind} any loaded postcode lies in"]
+    return []
+
+
+def _senedd_problems(row: dict[str, str]) -> list[str]:
+    """A Senedd constituency is named by its slug ("caerdydd-penarth"); its
+    Welsh name as the Commission writes it ("Caerdydd Penarth") is taken too."""
+    constituencies = senedd_constituencies()
+    given = row["area_code"].casefold()
+    by_name = {senedd.name.casefold(): slug for slug, senedd in constituencies.items()}
+    slug = given if given in constituencies else by_name.get(given)
+    if slug is None:
+        return [
+            f"area_code {row['area_code']!r} is not a Senedd constituency "
+            f"(one of {', '.join(sorted(constituencies))})"
+        ]
+    row["area_code"] = slug
     return []
 
 

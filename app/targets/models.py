@@ -64,7 +64,8 @@ class Target(Model):
     email: Mapped[str | None] = mapped_column(String(254))
     postal_address: Mapped[str | None] = mapped_column(String(300))
     area_type: Mapped[str] = mapped_column(String(12))  # an AreaType
-    area_code: Mapped[str | None] = mapped_column(String(9))  # None for a national target
+    # A GSS code, or a Senedd constituency's slug; None for a national target
+    area_code: Mapped[str | None] = mapped_column(String(40))
     retired_at: Mapped[datetime | None]  # replaced by a newer version of its list
 
     target_list: Mapped[TargetList] = relationship()

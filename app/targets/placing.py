@@ -3,7 +3,8 @@
 A campaign with no `CampaignTargets` writes to the MP alone, and nothing
 here is asked. Otherwise a postcode's targets are the current rows of the
 campaign's lists serving one of its areas (constituency, country, county,
-council, ward: app/reference/areas.py) or none (national targets), less
+council, ward: app/reference/areas.py; its Senedd constituency:
+app/reference/senedd.py) or none (national targets), less
 the campaign's exclusions.
 """
 
@@ -20,6 +21,7 @@ from app.extensions import db
 from app.i18n import gettext, ngettext
 from app.reference.areas import AreaType, areas_of
 from app.reference.postcodes import compact
+from app.reference.senedd import senedd_of
 from app.targets.models import (
     CampaignTargets,
     Choice,
@@ -94,6 +96,9 @@ def offer_for(
     if settings is None:
         return None
     codes = {constituency_gss, *areas_of(postcode).codes.values()}
+    senedd = senedd_of(constituency_gss)
+    if senedd is not None:
+        codes.add(senedd)
     mp = settings.mp
     if mp_vacant and mp == MPChoice.OFFERED:
         mp = MPChoice.NEVER
@@ -121,7 +126,7 @@ def _targets(settings: CampaignTargets, codes: Iterable[str], seed: str) -> list
     # Local first (ward, council, county...), then national; by name within.
     order = {kind: i for i, kind in enumerate(
         (AreaType.WARD, AreaType.COUNCIL, AreaType.COUNTY, AreaType.CONSTITUENCY,
-         AreaType.COUNTRY, AreaType.NONE)
+         AreaType.SENEDD, AreaType.COUNTRY, AreaType.NONE)
     )}  # fmt: skip
     found = list(db.session.scalars(query))
     national = [t for t in found if t.area_type == AreaType.NONE]
