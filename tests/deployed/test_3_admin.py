@@ -111,6 +111,50 @@ def test_webhooks_an_admin_registers_an_endpoint_and_stops_it(site, admin):
     assert secret not in site.logs()
 
 
+def test_targets_an_admin_loads_a_list_and_a_letter_reaches_a_councillor(
+    site, desktop, admin, tmp_path
+):
+    """Through HAProxy, in production: a CSV uploaded on the Targets page (a
+    multipart form with its CSRF token), the campaign set to write to it, and
+    a writer's letter reaching their MP and their councillor, each its own
+    email, Reply-To the writer. The campaign goes back to MPs only after."""
+    councillor = "cllr.pat.quill@testington-council.example"
+    listed = tmp_path / "councillors.csv"
+    listed.write_text(
+        "ref,name,role,body,email,postal_address,area_type,area_code\n"
+        f"quill,Pat Quill,Councillor for Testington East,Testington District Council,"
+        f"{councillor},,council,E07999901\n"
+    )  # made-up people and codes (tests/builders/targets.py)
+    admin.goto(f"{site.url}/admin/targets")
+    admin.get_by_label(re.compile("^Short name")).fill("councillors")
+    admin.get_by_label(re.compile("^What admins see it called")).fill("Testington councillors")
+    admin.get_by_label(re.compile("^The list, as a CSV file")).set_input_files(str(listed))
+    admin.get_by_role("button", name="Check and load").click()
+    expect(admin.get_by_role("heading", name="Testington councillors")).to_be_visible()
+    [(campaign_id,)] = site.query("SELECT id FROM campaign WHERE slug = 'mp-expenses'")
+    admin.goto(f"{site.url}/admin/campaigns/{campaign_id}/targets")
+    admin.get_by_label("Writers' MPs").select_option("offered")
+    admin.get_by_label(re.compile("Testington councillors")).check()
+    admin.get_by_role("button", name="Save").click()
+    expect(admin.get_by_role("status").first).to_be_visible()
+
+    email = "tia.targets@example.com"
+    words = "The bus to the hospital stopped running on Sundays last month."
+    write_a_letter(desktop, site, email=email, own_words=words)  # everyone ticked at first
+    confirm_the_letter(desktop, site, email)
+    [to_councillor] = site.emails(councillor, words)
+    assert to_councillor["Reply-To"].addresses[0].addr_spec == email
+    assert "Dear Pat Quill," in to_councillor.text
+    site.emails("alice.able.mp@parliament.uk", words)
+    assert site.wait_for_row(
+        "SELECT 1 FROM letter_recipient WHERE name = 'Pat Quill' AND status = 'sent'"
+    )
+    admin.goto(f"{site.url}/admin/campaigns/{campaign_id}/targets")
+    admin.get_by_role("button", name="Write to MPs only").click()
+    expect(admin.get_by_role("status").first).to_be_visible()
+    assert site.query("SELECT count(*) FROM campaign_targets") == [(0,)]
+
+
 def test_subscribers_an_admin_suppresses_an_address(site, phone, admin):
     sign_up_for_alerts(phone, site, "complained@example.com")
     admin.goto(f"{site.url}/admin/subscribers")
