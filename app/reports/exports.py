@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
 from app.campaigns.models import Campaign
 from app.extensions import db
-from app.letters.models import Letter, LetterStatus
+from app.letters.models import Letter, LetterStatus, Recipient
 from app.partners.models import Partner
 from app.reference.models import MP, Constituency
 
@@ -48,6 +48,7 @@ def _iso(value) -> str:
 LETTER_COLUMNS = [
     "id", "reference", "written_at", "confirmed_at", "sent_at", "status", "campaign",
     "constituency", "gss_code", "mp", "source", "partner", "sender_name", "postcode",
+    "to_mp", "other_recipients",
 ]  # fmt: skip
 PERSONAL_COLUMNS = ["sender_email", "subject", "body"]
 
@@ -71,12 +72,47 @@ def letters_csv(*, campaign_id: int | None = None, personal: bool = False) -> It
         for m, campaign, constituency, gss, mp, partner in db.session.execute(query):
             row = [m.id, m.public_id, _iso(m.created_at), _iso(m.confirmed_at), _iso(m.sent_at),
                    m.status, campaign, constituency, gss, mp, m.source, partner or "",
-                   m.sender_name, m.postcode]  # fmt: skip
+                   m.sender_name, m.postcode, "yes" if m.to_mp else "no",
+                   m.recipient_count]  # fmt: skip
             if personal:
                 row += [m.sender_email, m.subject, m.body]
             yield row
 
     return csv_lines(LETTER_COLUMNS + (PERSONAL_COLUMNS if personal else []), rows())
+
+
+RECIPIENT_COLUMNS = [
+    "letter_id", "reference", "campaign", "letter_status", "confirmed_at", "constituency",
+    "position", "name", "role", "body", "delivery", "status", "sent_at", "failure",
+]  # fmt: skip
+
+
+def recipients_csv(*, campaign_id: int | None = None) -> Iterator[str]:
+    """A row for each recipient of a letter other than its MP (app/targets/),
+    as they were when the letter was written: who, at which body, by email or
+    by post, and what became of it. Nothing of the writer's."""
+    query = (
+        select(Recipient, Letter.public_id, Letter.status, Letter.confirmed_at)
+        .add_columns(Campaign.slug, Constituency.name)
+        .join(Letter, Recipient.letter_id == Letter.id)
+        .join(Campaign, Letter.campaign_id == Campaign.id)
+        .join(Constituency, Letter.constituency_id == Constituency.id)
+        .order_by(Recipient.letter_id, Recipient.position)
+        .execution_options(yield_per=1000)
+    )
+    if campaign_id:
+        query = query.where(Letter.campaign_id == campaign_id)
+
+    def rows():
+        for r, reference, letter_status, confirmed_at, campaign, constituency in db.session.execute(
+            query
+        ):
+            yield [r.letter_id, reference, campaign, letter_status, _iso(confirmed_at),
+                   constituency, r.position + 1, r.name, r.role, r.body,
+                   "email" if r.email else "post", r.status, _iso(r.sent_at),
+                   r.failure or ""]  # fmt: skip
+
+    return csv_lines(RECIPIENT_COLUMNS, rows())
 
 
 def subscribers_csv() -> Iterator[str]:

@@ -4,6 +4,8 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 
 import pytest
@@ -208,6 +210,18 @@ def test_an_admin_sees_each_recipient_and_resends_to_those_it_missed(site, mail_
     assert "Writer's MP (not written to)" in text
     assert "Pat Quill, Councillor for Testington East" in text
     assert "550 5.1.1" in text
+    # The exports: each recipient with its outcome, and nothing of the writer's.
+    exported = client.get("/admin/exports/recipients.csv").get_data(as_text=True)
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert (row["name"], row["body"], row["delivery"], row["status"]) == (
+        "Pat Quill", "Testington District Council", "email", "failed")  # fmt: skip
+    assert row["failure"].startswith("550 5.1.1")
+    assert row["reference"] == letter.public_id
+    assert WRITER not in exported
+    assert letter.sender_name not in exported
+    [listed] = list(csv.DictReader(io.StringIO(
+        client.get("/admin/exports/letters.csv").get_data(as_text=True))))  # fmt: skip
+    assert (listed["to_mp"], listed["other_recipients"]) == ("no", "1")
 
     resent = client.post(f"/admin/letters/{letter.id}/resend")
     assert resent.status_code == 303

@@ -36,6 +36,13 @@ def export_letters():
     return _csv("letters.csv", lines, "letters", "with bodies and addresses" if personal else "")
 
 
+@bp.get("/exports/recipients.csv")
+def export_recipients():
+    campaign, _ = selected_campaign()
+    lines = exports.recipients_csv(campaign_id=campaign.id if campaign else None)
+    return _csv("recipients.csv", lines, "recipients")
+
+
 @bp.get("/privacy")
 def privacy_page():
     """What the retention schedule has erased and will erase: counts only."""
