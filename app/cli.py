@@ -113,16 +113,25 @@ def targets_list() -> None:
     default=0,
     help="Offer each writer this many national targets, drawn at random (0: all).",
 )
+@click.option("--supporter", "supporters", multiple=True, help="LIST:REF, marked a supporter.")
+@click.option("--opponent", "opponents", multiple=True, help="LIST:REF, marked an opponent.")
+@click.option("--supporter-subject", default="", help="The subject of letters to supporters.")
+@click.option("--supporter-opening", default="", help="A paragraph opening letters to them.")
+@click.option("--opponent-subject", default="", help="The subject of letters to opponents.")
+@click.option("--opponent-opening", default="", help="A paragraph opening letters to them.")
 @click.option("--mp-only", is_flag=True, help="Write to each writer's MP alone, as before.")
 def targets_campaign(campaign_slug: str, mp: str, lists: tuple[str, ...], choice: str,
                      most: int, not_preselected: bool, excluded: tuple[str, ...],
-                     offer_at_random: int, mp_only: bool) -> None:  # fmt: skip
+                     offer_at_random: int, supporters: tuple[str, ...],
+                     opponents: tuple[str, ...], supporter_subject: str,
+                     supporter_opening: str, opponent_subject: str, opponent_opening: str,
+                     mp_only: bool) -> None:  # fmt: skip
     """Set who the campaign CAMPAIGN_SLUG writes to."""
     from sqlalchemy import select
 
     from app.campaigns.models import Campaign
     from app.extensions import db
-    from app.targets.campaigns import Settings, TargetsError, clear_targets, set_targets
+    from app.targets.campaigns import Settings, TargetsError, Variant, clear_targets, set_targets
 
     campaign = db.session.scalar(select(Campaign).where(Campaign.slug == campaign_slug))
     if campaign is None:
@@ -135,7 +144,12 @@ def targets_campaign(campaign_slug: str, mp: str, lists: tuple[str, ...], choice
         set_targets(campaign.id, Settings(mp=mp, choice=choice, most=most,
                                           preselected=not not_preselected, lists=lists,
                                           excluded=excluded,
-                                          offer_at_random=offer_at_random))  # fmt: skip
+                                          offer_at_random=offer_at_random,
+                                          supporters=supporters, opponents=opponents,
+                                          variants=(
+            Variant("supporter", supporter_subject, supporter_opening),
+            Variant("opponent", opponent_subject, opponent_opening),
+        )))  # fmt: skip
     click.echo(f"{campaign_slug}: MP {mp}; lists {', '.join(lists) or '-'}; choice {choice}")
 
 

@@ -343,6 +343,11 @@ class Recipient(Model):
     status: Mapped[RecipientStatus] = mapped_column(String(10), default=RecipientStatus.WAITING)
     sent_at: Mapped[datetime | None]
     failure: Mapped[str | None] = mapped_column(String(300))  # the server's words, no address
+    # The campaign's variant for the recipient's stance (app/targets/models.py),
+    # as the writer saw it in their preview: None for none.
+    stance: Mapped[str | None] = mapped_column(String(9))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    opening: Mapped[str | None] = mapped_column(String(1000))
 
     letter: Mapped[Letter] = relationship(back_populates="recipients")
 

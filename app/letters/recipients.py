@@ -46,14 +46,15 @@ def to_recipient(row: OutboxEmail) -> Email | None:
     via = current_app.config["SITE_NAME"]  # to an office: in English
     text = render_email(
         "to_recipient/body.txt",
-        letter=letter, recipient=recipient, body=addressed(letter.body, recipient.name),
+        letter=letter, recipient=recipient,
+        body=addressed(letter.body, recipient.name, recipient.opening),
         campaign=letter.campaign, constituency=letter.constituency, own_share=own_share(letter),
         site_name=via, site_url=current_app.config["SITE_URL"],
     )  # fmt: skip
     return new_email(
         row,
         to=person(recipient.name, recipient.email),
-        subject=letter.subject,
+        subject=recipient.subject or letter.subject,
         text=text,
         sender=site_sender(f"{letter.sender_name} via {via}"),
         reply_to=person(letter.sender_name, letter.sender_email),
@@ -65,14 +66,16 @@ def to_recipient(row: OutboxEmail) -> Email | None:
 SALUTATIONS = ("dear ", "annwyl ", "hello ", "hi ", "to ")
 
 
-def addressed(body: str, name: str) -> str:
+def addressed(body: str, name: str, opening: str | None = None) -> str:
     """The letter with its greeting to `name`: one letter goes to several
     people, so "Dear <whoever the page suggested>," is readdressed to each,
-    and one without a greeting gets one."""
+    and one without a greeting gets one. A campaign's `opening` for the
+    recipient's stance comes after the greeting, before the writer's words."""
     first, _, rest = body.partition("\n")
     if first.lower().startswith(SALUTATIONS) and len(first) <= 120:
-        return f"Dear {name},\n{rest}"
-    return f"Dear {name},\n\n{body}"
+        body = rest.lstrip("\n")
+    lead = f"Dear {name},\n\n" + (f"{opening}\n\n" if opening else "")
+    return lead + body
 
 
 def recipient_failed(row: OutboxEmail) -> Email:

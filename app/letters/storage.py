@@ -19,7 +19,19 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from sqlalchemy import DateTime, Integer, String, bindparam, exists, insert, literal, or_, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 
 from app.adapters.chained_insert import insert_chained
 from app.campaigns.models import Campaign, CampaignStatus
@@ -33,7 +45,7 @@ from app.letters.models import (
     event_insert,
 )
 from app.outbox.models import EmailKind, letter_email_insert
-from app.targets.models import Target
+from app.targets.models import Target, TargetStance, TargetVariant
 
 # What a caller gives for each letter; the rest is fixed or stamped here.
 LETTER_COLUMNS = (
@@ -99,14 +111,25 @@ def _email(letter_id, *source):
 
 
 def _recipient(n: int, letter_id, *source):
-    """The letter's n-th recipient, as its target is now."""
+    """The letter's n-th recipient, as its target is now, with the
+    campaign's variant for its stance (if it is marked and has one)."""
     target, table = Target.__table__, Recipient.__table__
+    stance, variant = TargetStance.__table__, TargetVariant.__table__
+    campaign_id = bindparam("campaign_id", type_=Integer())
     copied = ("name", "role", "body", "email", "postal_address")
+    marked = target.outerjoin(stance, and_(
+        stance.c.campaign_id == campaign_id, stance.c.list_id == target.c.list_id,
+        stance.c.ref == target.c.ref,
+    )).outerjoin(variant, and_(
+        variant.c.campaign_id == campaign_id, variant.c.stance == stance.c.stance,
+    ))  # fmt: skip
     rows = (
         select(letter_id, target.c.id, literal(n), *(target.c[name] for name in copied),
-               text_value(RecipientStatus.WAITING))
-        .select_from(*source, target)
+               text_value(RecipientStatus.WAITING), variant.c.stance,
+               func.nullif(variant.c.subject, ""), func.nullif(variant.c.opening, ""))
+        .select_from(*source, marked)
         .where(target.c.id == bindparam(f"target_{n}", type_=Integer()))
     )  # fmt: skip
-    columns = ["message_id", "target_id", "position", *copied, "status"]
+    columns = ["message_id", "target_id", "position", *copied, "status", "stance", "subject",
+               "opening"]  # fmt: skip
     return insert(table).from_select(columns, rows)

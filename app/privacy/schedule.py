@@ -400,11 +400,16 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "campaign_target_list": ("which lists a campaign writes to", ("campaign_id", "list_id")),
     "target_exclusion": ("who a campaign never writes to, by list and reference",
                          ("campaign_id", "list_id", "ref")),
+    "campaign_target_stance": ("whom a campaign marks a supporter or an opponent, by list"
+                               " and reference", ("campaign_id", "list_id", "ref", "stance")),
+    "campaign_target_variant": ("what a campaign's letters say to each side: campaign text",
+                                ("campaign_id", "stance", "subject", "opening")),
     "letter_recipient": (
         "which target a letter went to and how it went; a refusal's words have every"
-        " address removed (app/adapters/smtp.py describe)",
+        " address removed (app/adapters/smtp.py describe); the campaign's variant for the"
+        " target (campaign text)",
         ("id", "message_id", "target_id", "position", "role", "body", "status", "sent_at",
-         "failure"),
+         "failure", "stance", "subject", "opening"),
     ),
     "reference_state": ("which reference data is loaded", ("id", "version", "changed_at")),
     "domain_pause": (

@@ -1,6 +1,7 @@
 """A campaign's targets: whether it writes to MPs, which lists, how many a
-writer picks, and who it never writes to. Set by an admin (the campaign's
-Targets page, or `flask targets campaign`)."""
+writer picks, who it never writes to, and what its letters say differently
+to supporters and opponents. Set by an admin (the campaign's Targets page,
+or `flask targets campaign`)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,24 @@ from app.targets.models import (
     CampaignTargets,
     Choice,
     MPChoice,
+    Stance,
     Target,
     TargetExclusion,
     TargetList,
+    TargetStance,
+    TargetVariant,
 )
+from app.text import is_single_line
 
 MOST_RECIPIENTS = 20  # a letter's recipients at most, the MP included: one page of ticks
 
 
 class TargetsError(Exception):
-    """The settings were refused; says why, for the admin."""
+    """The settings were refused; says why, for the admin, and which setting."""
+
+    def __init__(self, message: str, setting: str = "lists"):
+        super().__init__(message)
+        self.setting = setting  # a Settings field's name
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,22 @@ class Settings:
     offer_at_random: int = 0
     lists: tuple[str, ...] = ()  # target lists' slugs
     excluded: tuple[str, ...] = field(default=())  # "list-slug:ref"
+    supporters: tuple[str, ...] = ()  # "list-slug:ref"
+    opponents: tuple[str, ...] = ()
+    variants: tuple[Variant, ...] = ()  # at most one a stance
+
+
+@dataclass(frozen=True)
+class Variant:
+    """What letters say differently to one stance's targets."""
+
+    stance: str  # a Stance
+    subject: str = ""  # empty: the writer's own subject
+    opening: str = ""  # empty: none; else a paragraph before the writer's words
+
+    @property
+    def empty(self) -> bool:
+        return not self.subject and not self.opening
 
 
 def set_targets(campaign_id: int, settings: Settings) -> None:
@@ -59,10 +84,19 @@ def set_targets(campaign_id: int, settings: Settings) -> None:
         if unknown:
             raise TargetsError(f"no target list called {', '.join(unknown)}")
         excluded = [_exclusion(session, entry, by_slug) for entry in settings.excluded]
-        session.execute(delete(TargetExclusion).where(TargetExclusion.campaign_id == campaign_id))
-        session.execute(
-            delete(CampaignTargetList).where(CampaignTargetList.campaign_id == campaign_id)
-        )
+        stances = {
+            _exclusion(session, entry, by_slug, setting="supporters"): Stance.SUPPORTER
+            for entry in settings.supporters
+        }
+        for entry in settings.opponents:
+            marked = _exclusion(session, entry, by_slug, setting="opponents")
+            if stances.get(marked) == Stance.SUPPORTER:
+                raise TargetsError(
+                    f"{entry!r} is marked both a supporter and an opponent", "opponents"
+                )
+            stances[marked] = Stance.OPPONENT
+        variants = _variants(settings.variants)
+        _delete_settings(session, campaign_id, keep_row=True)
         row = session.get(CampaignTargets, campaign_id) or CampaignTargets(campaign_id=campaign_id)
         row.mp, row.choice, row.most = settings.mp, settings.choice, settings.most
         row.preselected, row.offer_at_random = settings.preselected, settings.offer_at_random
@@ -76,29 +110,67 @@ def set_targets(campaign_id: int, settings: Settings) -> None:
             TargetExclusion(campaign_id=campaign_id, list_id=list_id, ref=ref)
             for list_id, ref in dict.fromkeys(excluded)
         )
+        session.add_all(
+            TargetStance(campaign_id=campaign_id, list_id=list_id, ref=ref, stance=stance)
+            for (list_id, ref), stance in stances.items()
+        )
+        session.add_all(
+            TargetVariant(campaign_id=campaign_id, stance=v.stance, subject=v.subject,
+                          opening=v.opening)
+            for v in variants
+        )  # fmt: skip
 
 
-def _exclusion(session, entry: str, by_slug: dict[str, TargetList]) -> tuple[int, str]:
+SUBJECT_LONGEST, OPENING_LONGEST = 200, 1000
+
+
+def _variants(variants: tuple[Variant, ...]) -> list[Variant]:
+    kept: dict[str, Variant] = {}
+    for variant in variants:
+        if variant.stance not in Stance.__members__.values():
+            raise TargetsError(f"a variant's stance is one of {', '.join(Stance)}", "variants")
+        if variant.stance in kept:
+            raise TargetsError(f"one variant for {variant.stance}s", "variants")
+        clean = Variant(variant.stance, variant.subject.strip(), variant.opening.strip())
+        if len(clean.subject) > SUBJECT_LONGEST or not is_single_line(clean.subject):
+            raise TargetsError(
+                f"a subject is one line of at most {SUBJECT_LONGEST} characters", "variants"
+            )
+        if len(clean.opening) > OPENING_LONGEST:
+            raise TargetsError(f"an opening is at most {OPENING_LONGEST} characters", "variants")
+        if not clean.empty:
+            kept[variant.stance] = clean
+    return list(kept.values())
+
+
+def _delete_settings(session, campaign_id: int, *, keep_row: bool) -> None:
+    for table in (TargetExclusion, TargetStance, TargetVariant, CampaignTargetList):
+        session.execute(delete(table).where(table.campaign_id == campaign_id))
+    if not keep_row:
+        session.execute(delete(CampaignTargets).where(CampaignTargets.campaign_id == campaign_id))
+
+
+def _exclusion(
+    session, entry: str, by_slug: dict[str, TargetList], *, setting: str = "excluded"
+) -> tuple[int, str]:
+    """A "list:ref" line, as (list id, ref): the list must be one the
+    campaign writes to, and the ref one of its targets."""
     slug, _, ref = entry.strip().partition(":")
     target_list = by_slug.get(slug)
     if target_list is None or not ref:
-        raise TargetsError(f"{entry!r}: an exclusion is a chosen list's name, a colon and a ref")
+        raise TargetsError(f"{entry!r}: write a chosen list's name, a colon and a ref", setting)
     known = session.scalar(
         select(Target.id).where(Target.list_id == target_list.id, Target.ref == ref).limit(1)
     )
     if known is None:
-        raise TargetsError(f"{entry!r}: {slug} has no target with ref {ref!r}")
+        raise TargetsError(f"{entry!r}: {slug} has no target with ref {ref!r}", setting)
     return target_list.id, ref
 
 
 def clear_targets(campaign_id: int) -> None:
     """Back to writing to each writer's MP alone."""
     with write_transaction() as session:
-        session.execute(delete(TargetExclusion).where(TargetExclusion.campaign_id == campaign_id))
-        session.execute(
-            delete(CampaignTargetList).where(CampaignTargetList.campaign_id == campaign_id)
-        )
-        session.execute(delete(CampaignTargets).where(CampaignTargets.campaign_id == campaign_id))
+        _delete_settings(session, campaign_id, keep_row=False)
 
 
 def settings_for(campaign_id: int) -> Settings | None:
@@ -115,4 +187,15 @@ def settings_for(campaign_id: int) -> Settings | None:
         offer_at_random=row.offer_at_random,
         lists=tuple(slugs[entry.list_id] for entry in row.lists),
         excluded=tuple(f"{slugs[entry.list_id]}:{entry.ref}" for entry in row.excluded),
+        supporters=_marked(row, Stance.SUPPORTER, slugs),
+        opponents=_marked(row, Stance.OPPONENT, slugs),
+        variants=tuple(Variant(v.stance, v.subject, v.opening)
+                       for v in sorted(row.variants, key=lambda v: v.stance, reverse=True)),
+    )  # fmt: skip
+
+
+def _marked(row: CampaignTargets, stance: str, slugs: dict[int, str]) -> tuple[str, ...]:
+    return tuple(
+        sorted(f"{slugs[entry.list_id]}:{entry.ref}" for entry in row.stances
+               if entry.stance == stance)
     )  # fmt: skip

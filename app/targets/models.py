@@ -9,7 +9,8 @@ letters written to them still say who they went to.
 A campaign that writes to more than each writer's MP says so in a
 `CampaignTargets`: whether the MP is written to, which lists, how many a
 writer may choose, and, by each target's own reference, who is never
-written to.
+written to and who is marked a supporter or an opponent (whose emails get
+the campaign's variant: their own subject and opening).
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ class CampaignTargets(Model):
         cascade="all, delete-orphan", order_by="CampaignTargetList.list_id"
     )
     excluded: Mapped[list[TargetExclusion]] = relationship(cascade="all, delete-orphan")
+    stances: Mapped[list[TargetStance]] = relationship(cascade="all, delete-orphan")
+    variants: Mapped[list[TargetVariant]] = relationship(cascade="all, delete-orphan")
 
 
 class CampaignTargetList(Model):
@@ -146,3 +149,40 @@ class TargetExclusion(Model):
     )
     list_id: Mapped[int] = mapped_column(ForeignKey("target_list.id"), primary_key=True)
     ref: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class Stance(StrEnum):
+    """Where a campaign says a target stands on its cause."""
+
+    SUPPORTER = "supporter"
+    OPPONENT = "opponent"
+
+
+class TargetStance(Model):
+    """A target a campaign marks as a supporter or an opponent, by its list
+    and reference (kept through new versions, as exclusions are)."""
+
+    __tablename__ = "campaign_target_stance"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_targets.campaign_id"), primary_key=True
+    )
+    list_id: Mapped[int] = mapped_column(ForeignKey("target_list.id"), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(60), primary_key=True)
+    stance: Mapped[str] = mapped_column(String(9))  # a Stance
+
+
+class TargetVariant(Model):
+    """What a campaign's letters say differently to the targets of one
+    stance: their own subject (empty: the writer's) and an opening paragraph
+    before the writer's words (empty: none). One letter goes to everyone a
+    writer chose, so the writer's own words are the same for all."""
+
+    __tablename__ = "campaign_target_variant"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_targets.campaign_id"), primary_key=True
+    )
+    stance: Mapped[str] = mapped_column(String(9), primary_key=True)  # a Stance
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    opening: Mapped[str] = mapped_column(String(1000), default="")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import selectinload
@@ -22,6 +22,7 @@ from app.i18n import gettext, ngettext
 from app.reference.areas import AreaType, areas_of
 from app.reference.postcodes import compact
 from app.reference.senedd import senedd_of
+from app.targets.campaigns import Variant
 from app.targets.models import (
     CampaignTargets,
     Choice,
@@ -41,6 +42,12 @@ class Offer:
     most: int  # 0: no limit
     preselected: bool
     targets: tuple[Target, ...]
+    # The campaign's variant for each target marked a supporter or an
+    # opponent, by tick value: what its email says differently.
+    variants: dict[str, Variant] = field(default_factory=dict)
+
+    def variant_of(self, target: Target) -> Variant | None:
+        return self.variants.get(tick_value(target))
 
     @property
     def mp_tickable(self) -> bool:
@@ -66,6 +73,10 @@ class Offer:
 class Chosen:
     to_mp: bool
     targets: tuple[Target, ...]
+    variants: dict[str, Variant] = field(default_factory=dict)  # as Offer's
+
+    def variant_of(self, target: Target) -> Variant | None:
+        return self.variants.get(tick_value(target))
 
 
 class TargetProblem(Exception):
@@ -82,7 +93,12 @@ def settings_of(campaign_id: int) -> CampaignTargets | None:
     return db.session.scalar(
         select(CampaignTargets)
         .where(CampaignTargets.campaign_id == campaign_id)
-        .options(selectinload(CampaignTargets.lists), selectinload(CampaignTargets.excluded))
+        .options(
+            selectinload(CampaignTargets.lists),
+            selectinload(CampaignTargets.excluded),
+            selectinload(CampaignTargets.stances),
+            selectinload(CampaignTargets.variants),
+        )
     )
 
 
@@ -102,13 +118,28 @@ def offer_for(
     mp = settings.mp
     if mp_vacant and mp == MPChoice.OFFERED:
         mp = MPChoice.NEVER
+    targets = tuple(_targets(settings, codes, f"{campaign_id}:{compact(postcode)}"))
     return Offer(
         mp=mp,
         choice=settings.choice,
         most=settings.most,
         preselected=settings.preselected,
-        targets=tuple(_targets(settings, codes, f"{campaign_id}:{compact(postcode)}")),
+        targets=targets,
+        variants=_variants(settings, targets),
     )
+
+
+def _variants(settings: CampaignTargets, targets: Iterable[Target]) -> dict[str, Variant]:
+    if not settings.stances or not settings.variants:
+        return {}
+    by_stance = {v.stance: Variant(v.stance, v.subject, v.opening) for v in settings.variants}
+    stance_of = {(entry.list_id, entry.ref): entry.stance for entry in settings.stances}
+    found = {}
+    for target in targets:
+        variant = by_stance.get(stance_of.get((target.list_id, target.ref), ""))
+        if variant is not None:
+            found[tick_value(target)] = variant
+    return found
 
 
 def _targets(settings: CampaignTargets, codes: Iterable[str], seed: str) -> list[Target]:
@@ -143,7 +174,7 @@ def _targets(settings: CampaignTargets, codes: Iterable[str], seed: str) -> list
 def choose(offer: Offer, ticked: Iterable[str]) -> Chosen:
     """What the writer ticked, held to the campaign's rule. Raises TargetProblem."""
     if offer.choice == Choice.ALL:
-        return Chosen(offer.mp != MPChoice.NEVER, offer.targets)
+        return Chosen(offer.mp != MPChoice.NEVER, offer.targets, offer.variants)
     ticks = set(ticked)
     targets = tuple(t for t in offer.targets if tick_value(t) in ticks)
     to_mp = offer.mp == MPChoice.ALWAYS or (offer.mp_tickable and MP_VALUE in ticks)
@@ -161,7 +192,7 @@ def choose(offer: Offer, ticked: Iterable[str]) -> Chosen:
                 offer.most,
             )
         )
-    return Chosen(to_mp, targets)
+    return Chosen(to_mp, targets, offer.variants)
 
 
 def has_targets(campaign_id: int) -> bool:

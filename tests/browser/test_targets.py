@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus, RecipientStatus
 from app.outbox.models import EmailKind, OutboxEmail
-from app.targets.campaigns import Settings, set_targets
+from app.targets.campaigns import Settings, Variant, set_targets
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 from tests.browser.pages import CampaignPage, ConfirmPage
 from tests.browser.test_accessibility import AXE, Audit, axe_context
@@ -158,6 +158,12 @@ def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
 def test_a_reader_of_a_partner_blog_chooses_their_targets_in_the_widget(
     site, blog, page, three_targets
 ):
+    with site.app.app_context():  # the councillor marked a supporter, with a subject for them
+        set_targets(demo_campaign().id, Settings(
+            mp="offered", lists=("councillors", "ministers"), preselected=False,
+            supporters=("councillors:quill",), variants=(Variant("supporter", "Thank you"),),
+        ))  # fmt: skip
+        db.session.remove()
     page.goto(f"{blog.url}/?widgets=1")
     widget = page.locator("#widget-main")
     widget.get_by_label("Your postcode").fill("TE1 1AA")
@@ -182,12 +188,14 @@ def test_a_reader_of_a_partner_blog_chooses_their_targets_in_the_widget(
     widget.get_by_role("button", name="Preview your letter").click()
     expect(widget.get_by_role("heading", name="Check your letter")).to_be_focused()
     to = widget.locator(".letter .meta").first
-    expect(to).to_have_text("To: Pat Quill, Councillor for Testington East")
+    expect(to).to_have_text(
+        "To: Pat Quill, Councillor for Testington East (Their subject: Thank you)"
+    )
     widget.get_by_role("button", name="Send my letter").click()
     expect(widget.get_by_role("heading", name="Check your email")).to_be_visible()
     with site.app.app_context():
         letter = db.session.scalars(select(Letter)).one()
         assert not letter.to_mp
-        assert [r.name for r in letter.recipients] == ["Pat Quill"]
+        assert [(r.name, r.subject) for r in letter.recipients] == [("Pat Quill", "Thank you")]
         assert letter.partner.slug == "test-blog"
         db.session.remove()

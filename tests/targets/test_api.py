@@ -34,7 +34,7 @@ def test_the_writers_targets_and_the_campaigns_rules(client):
     assert answer["targets"][0] == {
         "value": answer["targets"][0]["value"], "name": "Pat Quill",
         "role": "Councillor for Testington East", "body": "Testington District Council",
-        "by_post": False,
+        "by_post": False, "variant": None,
     }  # fmt: skip
     assert answer["ticked"][0] == "mp"
     bad = client.get(f"{CAMPAIGN}/targets?postcode=nonsense")

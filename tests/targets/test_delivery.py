@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -16,11 +17,18 @@ from app.letters.models import Attribution, Letter, LetterStatus, RecipientStatu
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reports.momentum import momentum
+from app.targets.campaigns import Variant, set_targets, settings_for
 from app.targets.placing import offer_for
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 from tests.builders.letters import LETTER, MP_ADDRESS, NO_MODERATION, demo_campaign, draft
 from tests.builders.outbox import deliver, fresh
-from tests.builders.targets import COUNCILLOR, COUNTY, MINISTER, targeted_campaign
+from tests.builders.targets import (
+    COUNCILLOR,
+    COUNCILLOR_TWO,
+    COUNTY,
+    MINISTER,
+    targeted_campaign,
+)
 
 WRITER = LETTER["email"]
 
@@ -229,3 +237,38 @@ def test_an_admin_sees_each_recipient_and_resends_to_those_it_missed(site, mail_
     assert fresh(letter).status == LetterStatus.SENT
     assert len(mail_server.to(COUNCILLOR)) == 1
     assert not mail_server.to(MP_ADDRESS)  # never to the MP it was not written to
+
+
+THANKS = "Thank you for backing open expenses. Please keep pressing for it."
+THINK_AGAIN = "You have said you oppose publishing expenses. Please think again."
+
+
+def test_supporters_and_opponents_get_their_variant_as_the_writer_saw_it(site, mail_server):
+    campaign = targeted_campaign(
+        demo_campaign(), supporters=("councillors:quill",), opponents=("ministers:minister",),
+        variants=(Variant("supporter", "Thank you for backing open expenses", THANKS),
+                  Variant("opponent", "", THINK_AGAIN)),
+    )  # fmt: skip
+    letter = write(campaign, ["quill", "vale", "minister"], to_mp=True)
+    # Changed after the letter was written: its recipients keep what was shown.
+    set_targets(campaign.id, replace(settings_for(campaign.id), variants=()))
+    deliver()
+
+    [to_supporter] = mail_server.to(COUNCILLOR)
+    assert to_supporter["Subject"] == "Thank you for backing open expenses"
+    opening = f"Dear Pat Quill,\n\n{THANKS}\n\nI am writing as a constituent"
+    assert opening in to_supporter.text
+    [to_opponent] = mail_server.to(MINISTER)
+    assert to_opponent["Subject"] == LETTER["subject"]  # no subject of its own
+    assert f"Dear Morgan Example,\n\n{THINK_AGAIN}\n\nI am writing" in to_opponent.text
+    [unmarked] = mail_server.to(COUNCILLOR_TWO)
+    assert unmarked["Subject"] == LETTER["subject"]
+    assert "Dear Robin Vale,\n\nI am writing as a constituent" in unmarked.text
+    [to_mp] = mail_server.to(MP_ADDRESS)  # the MP's letter is the writer's alone
+    assert THANKS not in to_mp.text
+    assert THINK_AGAIN not in to_mp.text
+    stances = {r.name: (r.stance, r.subject) for r in fresh(letter).recipients}
+    assert stances == {
+        "Pat Quill": ("supporter", "Thank you for backing open expenses"),
+        "Robin Vale": (None, None), "Morgan Example": ("opponent", None),
+    }  # fmt: skip

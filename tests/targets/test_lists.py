@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.targets.campaigns import settings_for
 from app.targets.lists import BadList, current_targets, load_list
 from app.targets.models import Target, TargetList
+from tests.builders.letters import demo_campaign
 from tests.builders.targets import COUNCILLORS, NATIONAL, list_csv, load
 
 
@@ -125,3 +130,19 @@ def test_the_purge_deletes_replaced_rows_no_letter_went_to(app):
     kept = db.session.scalars(select(Target).where(Target.retired_at.is_not(None))).all()
     assert [t.id for t in kept] == [quill.id]
     assert db.session.get(Letter, letter_id).recipients[0].name == "Pat Quill"
+
+
+def test_the_docs_command_marks_supporters_and_opponents(app, runner):
+    """The example in docs/targets.md, exactly as written there."""
+    load("councillors", COUNCILLORS)
+    docs = Path(__file__).parents[2].joinpath("docs", "targets.md").read_text(encoding="utf-8")
+    example = docs.split("## Supporters and opponents")[1].split("```")[1]
+    args = shlex.split(example.replace("\\\n", " "))
+    assert args[:3] == ["bin/flask", "targets", "campaign"]
+    result = runner.invoke(args=args[1:])
+    assert result.exit_code == 0, result.output
+    settings = settings_for(demo_campaign().id)
+    assert (settings.supporters, settings.opponents) == (("councillors:quill",),
+                                                         ("councillors:vale",))  # fmt: skip
+    assert [v.stance for v in settings.variants] == ["supporter", "opponent"]
+    assert settings.variants[1].opening == "Please think again."

@@ -77,6 +77,8 @@
  * @property {string} role
  * @property {string} body
  * @property {boolean} by_post
+ * @property {{ subject: string | null, opening: string | null } | null} [variant] What the
+ *   campaign's letter to this supporter or opponent says differently.
  *
  * @typedef {object} Offer GET /campaigns/<slug>/targets: who the writer may write to.
  * @property {Target[] | null} targets null: the campaign writes to the MP alone.

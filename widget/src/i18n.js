@@ -78,6 +78,8 @@ const en = {
   byPost: _("by post: you print and post it"),
   chooseSomeone: _("Choose at least one person to write to."),
   eachGetsIt: _("Each of them receives this letter as their own email, addressed to them."),
+  theirSubject: _("Their subject: {subject}"),
+  theirOpening: _("Their letter opens with the campaign's words, then yours: “{opening}”"),
 };
 
 /** @typedef {typeof en} Strings */

@@ -7,7 +7,7 @@ import { ownPercent } from "./ownwords.js";
 import { css, textOn } from "./styles.js";
 
 /**
- * @import { ApiError, Campaign, Choose, Lookup, Offer, Seat } from "./api.js"
+ * @import { ApiError, Campaign, Choose, Lookup, Offer, Seat, Target } from "./api.js"
  * @import { Strings } from "./i18n.js"
  */
 /**
@@ -579,7 +579,18 @@ export function mount(host, base) {
     const all = offer.choice === "all";
     const toMp = offer.mp_choice === "always" || (offer.mp_choice === "offered" && (all || state.ticked.includes("mp")));
     const targets = (offer.targets || []).filter((target) => all || state.ticked.includes(target.value));
-    return [...(toMp ? [mp] : []), ...targets.map((target) => `${target.name}, ${target.role}`)];
+    return [...(toMp ? [mp] : []), ...targets.map((target) => [`${target.name}, ${target.role}`, ...variantWords(target)].join(" "))];
+  }
+
+  // What the campaign's letter to a supporter or an opponent says differently.
+  /** @param {Target} target */
+  function variantWords(target) {
+    const variant = target.variant;
+    if (!variant) return [];
+    return [
+      ...(variant.subject ? [`(${say(t.theirSubject, { subject: variant.subject })})`] : []),
+      ...(variant.opening ? [`(${say(t.theirOpening, { opening: variant.opening })})`] : []),
+    ];
   }
 
   /** @param {() => void} then */

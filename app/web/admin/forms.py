@@ -249,6 +249,12 @@ class CampaignTargetsForm(FlaskForm):
         "Never write to (one a line: the list's short name, a colon, the target's ref)",
         [Length(max=20_000)],
     )
+    supporters = TextAreaField("Supporters (one a line, as above)", [Length(max=20_000)])
+    supporter_subject = StringField("Subject to supporters", [Length(max=200)])
+    supporter_opening = TextAreaField("Opening to supporters", [Length(max=1000)])
+    opponents = TextAreaField("Opponents (one a line, as above)", [Length(max=20_000)])
+    opponent_subject = StringField("Subject to opponents", [Length(max=200)])
+    opponent_opening = TextAreaField("Opening to opponents", [Length(max=1000)])
 
 
 class OverrideForm(FlaskForm):

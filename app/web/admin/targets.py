@@ -9,9 +9,16 @@ from sqlalchemy import select
 from app.accounts import audit
 from app.campaigns.models import Campaign
 from app.extensions import db
-from app.targets.campaigns import Settings, TargetsError, clear_targets, set_targets, settings_for
+from app.targets.campaigns import (
+    Settings,
+    TargetsError,
+    Variant,
+    clear_targets,
+    set_targets,
+    settings_for,
+)
 from app.targets.lists import BadList, Problem, all_lists, current_targets, load_list
-from app.targets.models import HOUSE_OF_LORDS, TargetList
+from app.targets.models import HOUSE_OF_LORDS, Stance, TargetList
 from app.web.admin import bp
 from app.web.admin.forms import CampaignTargetsForm, TargetListForm, choices
 from app.web.forms import first_errors
@@ -84,13 +91,21 @@ def campaign_targets(campaign_id: int):
             mp=form.mp.data or "always", choice=form.choice.data or "some",
             most=form.most.data or 0, preselected=bool(form.preselected.data),
             offer_at_random=form.offer_at_random.data or 0, lists=tuple(form.lists.data or ()),
-            excluded=tuple(line.strip() for line in (form.excluded.data or "").splitlines()
-                           if line.strip()),
+            excluded=_lines(form.excluded), supporters=_lines(form.supporters),
+            opponents=_lines(form.opponents),
+            variants=(
+                Variant(Stance.SUPPORTER, form.supporter_subject.data or "",
+                        form.supporter_opening.data or ""),
+                Variant(Stance.OPPONENT, form.opponent_subject.data or "",
+                        form.opponent_opening.data or ""),
+            ),
         )  # fmt: skip
         try:
             set_targets(campaign.id, settings)
         except TargetsError as exc:
-            form.lists.errors = [str(exc)]
+            field = exc.setting if exc.setting in ("excluded", "supporters", "opponents") else (
+                "supporter_opening" if exc.setting == "variants" else "lists")  # fmt: skip
+            form[field].errors = [str(exc)]
         else:
             audit.record(g.admin, "targets.campaign_set", "campaign", campaign.id,
                          f"mp {settings.mp}; lists {', '.join(settings.lists) or '-'}")  # fmt: skip
@@ -121,4 +136,11 @@ def _form_data(current: Settings | None) -> dict:
         "mp": current.mp, "choice": current.choice, "most": current.most,
         "preselected": current.preselected, "offer_at_random": current.offer_at_random,
         "lists": list(current.lists), "excluded": "\n".join(current.excluded),
+        "supporters": "\n".join(current.supporters), "opponents": "\n".join(current.opponents),
+        **{f"{v.stance}_{part}": getattr(v, part) for v in current.variants
+           for part in ("subject", "opening")},
     }  # fmt: skip
+
+
+def _lines(field) -> tuple[str, ...]:
+    return tuple(line.strip() for line in (field.data or "").splitlines() if line.strip())

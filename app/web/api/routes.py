@@ -188,17 +188,22 @@ def targets(slug: str):
     body = {"postcode": postcode, **seat_json(seat), "targets": None}
     if offer is not None:
         body.update({
-            "targets": [target_json(value, target) for value, target in offer.choices()],
+            "targets": [target_json(value, target, offer.variant_of(target))
+                        for value, target in offer.choices()],
             "mp_choice": offer.mp, "choice": offer.choice, "most": offer.most,
             "ticked": offer.ticked_at_first(),
         })  # fmt: skip
     return body, 200, {"Cache-Control": "no-store"}
 
 
-def target_json(value: str, target) -> dict:
+def target_json(value: str, target, variant) -> dict:
+    """A target, and the campaign's variant for it (its own subject and
+    opening, or null): a writer is shown what each will get."""
     return {
         "value": value, "name": target.name, "role": target.role, "body": target.body,
         "by_post": not target.email,
+        "variant": {"subject": variant.subject or None, "opening": variant.opening or None}
+        if variant else None,
     }  # fmt: skip
 
 
