@@ -348,6 +348,9 @@ class Recipient(Model):
     stance: Mapped[str | None] = mapped_column(String(9))
     subject: Mapped[str | None] = mapped_column(String(200))
     opening: Mapped[str | None] = mapped_column(String(1000))
+    # Did they reply? The writer's answer (app/replies/: an Answer), as for the MP.
+    answer: Mapped[str | None] = mapped_column(String(8))
+    answered_at: Mapped[datetime | None]
 
     letter: Mapped[Letter] = relationship(back_populates="recipients")
 

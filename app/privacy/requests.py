@@ -93,7 +93,19 @@ def export(address: str) -> dict[str, Any]:
         "letters": [
             {
                 "campaign": letter.campaign.title,
-                "to": f"{letter.mp.name}, MP for {letter.constituency.local_name}",
+                "to": f"{letter.mp.name}, MP for {letter.constituency.local_name}"
+                if letter.to_mp
+                else None,
+                "also_to": [
+                    {
+                        "name": r.name,
+                        "role": r.role,
+                        "body": r.body,
+                        "status": r.status,
+                        "did_they_reply": r.answer,
+                    }
+                    for r in letter.recipients
+                ],
                 "status": letter.status,
                 "written_at": _when(letter.created_at),
                 "confirmed_at": _when(letter.confirmed_at),

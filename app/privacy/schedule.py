@@ -407,9 +407,10 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "letter_recipient": (
         "which target a letter went to and how it went; a refusal's words have every"
         " address removed (app/adapters/smtp.py describe); the campaign's variant for the"
-        " target (campaign text)",
+        " target (campaign text); the writer's answer to \"did they reply?\", which"
+        " identifies nobody once the letter is erased",
         ("id", "message_id", "target_id", "position", "role", "body", "status", "sent_at",
-         "failure", "stance", "subject", "opening"),
+         "failure", "stance", "subject", "opening", "answer", "answered_at"),
     ),
     "reference_state": ("which reference data is loaded", ("id", "version", "changed_at")),
     "domain_pause": (

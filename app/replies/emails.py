@@ -1,4 +1,4 @@
-"""The question email: did your MP reply?"""
+"""The question email: did your MP (and the others written to) reply?"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from app.links import external_url
 from app.outbox.mime import Email, new_email, person, render_email
 from app.outbox.models import OutboxEmail
 from app.replies.models import Answer, ReplyQuestion
-from app.replies.questionnaire import question_token, still_to_ask
+from app.replies.questionnaire import people_asked_about, question_token, still_to_ask
 
 SUBJECTS = {
     1: N_("Did %(mp)s reply to your letter?"),
@@ -27,15 +27,16 @@ def did_reply(row: OutboxEmail) -> Email | None:
         return None  # answered meanwhile, or the writer asked us to forget them
     token = question_token(letter.id)
     links = {a.value: external_url("public.did_reply", token=token, answer=a.value) for a in Answer}
+    people = people_asked_about(letter)  # the MP, and any others the letter reached
     text = render_email(
         "did_reply/body.txt",
         letter=letter,
-        mp=letter.mp,
+        people=people,
         campaign=letter.campaign,
         asks=question.asks,
         links=links,
         site_name=site_name(),
     )
-    subject = gettext(SUBJECTS[min(question.asks, 3)], mp=letter.mp.name)
+    subject = gettext(SUBJECTS[min(question.asks, 3)], mp=people)
     return new_email(row, to=person(letter.sender_name, letter.sender_email), subject=subject,
                      text=text)  # fmt: skip

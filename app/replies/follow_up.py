@@ -36,6 +36,8 @@ def follow_up_draft(question: ReplyQuestion) -> tuple[str, str] | None:
     template = in_language(letter.campaign, letter.language).follow_up_template
     if not template.strip() or question.answer not in (Answer.NO, Answer.NOT_YET):
         return None
+    if not letter.to_mp:  # the follow-up goes to the MP, who never had the first
+        return None
     if letter.status != LetterStatus.SENT or letter.sent_at is None or _followed_up(letter.id):
         return None
     with force_locale(letter.language):

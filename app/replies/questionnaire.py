@@ -1,5 +1,11 @@
 """Asking writers whether their MP replied, and recording what they say.
 
+A letter with other recipients (app/targets/) asks about each one it reached
+too, on the same page: the MP (if written to) and every recipient whose
+server took the letter. The question's own `answer` is the MP's, or, for a
+letter not to its MP, the least settled of the recipients' ("not yet" if
+any, then "yes" if any), which decides whether to ask again.
+
 QUESTIONNAIRE_AFTER_DAYS after a letter was delivered its writer gets one
 email; a reminder a week later if they have not answered; and, if they
 answered "not yet", one more question two weeks after that. Answers are
@@ -16,7 +22,8 @@ from sqlalchemy import and_, exists, select
 
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import Letter, LetterStatus
+from app.i18n import gettext
+from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
 from app.outbox.models import EmailKind, OutboxEmail
 from app.replies.models import Answer, ReplyQuestion
 from app.tokens import InvalidToken, Purpose, sign_id, unsign_id
@@ -89,21 +96,68 @@ def ask_due(now: datetime | None = None) -> int:
     return len(first) + len(again)
 
 
-def record_answer(question_id: int, answer: Answer, first_time: bool | None) -> None:
-    """The writer's answer (which may change an earlier one)."""
+def asked_about(letter: Letter) -> list[Recipient]:
+    """The letter's recipients besides the MP its writer is asked about:
+    those whose server took it."""
+    if not letter.recipient_count:
+        return []
+    return [r for r in letter.recipients if r.status == RecipientStatus.SENT]
+
+
+def people_asked_about(letter: Letter) -> str:
+    """Who the question asks about, in words: "Alice Able and Pat Quill"."""
+    people = ([letter.mp.name] if letter.to_mp else []) + [r.name for r in asked_about(letter)]
+    if len(people) <= 1:
+        return people[0] if people else letter.mp.name
+    return gettext("%(some)s and %(last)s", some=", ".join(people[:-1]), last=people[-1])
+
+
+def record_answer(
+    question_id: int,
+    answer: Answer | None,
+    first_time: bool | None,
+    recipients: dict[int, Answer] | None = None,
+) -> None:
+    """The writer's answers (which may change earlier ones): `answer` for the
+    MP (None for a letter not to its MP), `recipients` by recipient id."""
     with write_transaction() as session:
         question = session.get_one(ReplyQuestion, question_id)
+        letter = question.letter
+        for recipient in asked_about(letter):
+            given = (recipients or {}).get(recipient.id)
+            if given is not None and recipient.answer != given:
+                recipient.answer, recipient.answered_at = given, utcnow()
+                letter.log(f"did {recipient.name} reply? the writer says: {_words(given)}")
+        if not letter.to_mp:
+            answer = _least_settled([r.answer for r in asked_about(letter)])
+        if answer is None:
+            return
         if question.answer != answer:
             question.answered_at = utcnow()
-            if answer == Answer.YES and not _announced_reply(session, question.letter_id):
-                letter = question.letter
+            if answer == Answer.YES and letter.to_mp and not _announced_reply(session, letter.id):
                 announce(
                     session, Event.MP_REPLIED, letter_id=letter.id, partner_id=letter.partner_id
                 )
         question.answer = answer
         if first_time is not None:
             question.first_time = first_time
-        question.letter.log(f"did the MP reply? the writer says: {answer.value.replace('_', ' ')}")
+        if letter.to_mp:
+            letter.log(f"did the MP reply? the writer says: {_words(answer)}")
+
+
+def _words(answer: str) -> str:
+    return answer.replace("_", " ")
+
+
+def _least_settled(answers: list[str | None]) -> Answer | None:
+    """For a letter not to its MP: unanswered while any recipient is; then
+    "not yet" if any is (asked again later), "yes" if any replied, else "no"."""
+    if not answers or None in answers:
+        return None
+    for settled in (Answer.NOT_YET, Answer.YES):
+        if settled in answers:
+            return settled
+    return Answer.NO
 
 
 def _announced_reply(session, letter_id: int) -> bool:

@@ -1,6 +1,8 @@
 """How responsive MPs are: per MP and per party, letters delivered, writers
 who answered the question, the share who said their MP replied, and the
-median days from delivery to a writer reporting a reply.
+median days from delivery to a writer reporting a reply. The same for each
+body a campaign's other targets belong to (app/targets/: a council, the
+Senedd, a department), from the writers' answers about each recipient.
 
 An MP's or a party's rate is shown only once REPLY_RATE_MIN_ANSWERS writers
 answered, so no one writer's answer can be read off the table.
@@ -9,14 +11,14 @@ answered, so no one writer's answer can be read off the table.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.i18n import N_, gettext
-from app.letters.models import Letter, LetterStatus
+from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
 from app.reference.models import MP, Constituency
 from app.replies.models import Answer, ReplyQuestion
 from app.reports.hexmap import NONE, bucket
@@ -44,11 +46,13 @@ class Figures:
     mps: list[Responsiveness]
     parties: list[Responsiveness]
     min_answers: int
+    bodies: list[Responsiveness] = field(default_factory=list)  # other targets', by body
 
 
 def responsiveness(campaign_id: int | None = None) -> Figures:
     minimum = current_app.config["REPLY_RATE_MIN_ANSWERS"]
-    delivered = Letter.status == LetterStatus.SENT
+    # Delivered to the MP: a letter written only to others is not the MP's.
+    delivered = (Letter.status == LetterStatus.SENT) & Letter.to_mp.is_(True)
     scope = [delivered] + ([Letter.campaign_id == campaign_id] if campaign_id else [])
     counts = db.session.execute(
         select(
@@ -90,7 +94,32 @@ def responsiveness(campaign_id: int | None = None) -> Figures:
     total = _row("All MPs", "", sum(r.delivered for r in mps), sum(r.answered for r in mps),
                  sum(r.replied for r in mps), all_days, minimum)  # fmt: skip
     order = lambda r: (-r.delivered, r.name)  # noqa: E731
-    return Figures(total, sorted(mps, key=order), sorted(parties, key=order), minimum)
+    return Figures(total, sorted(mps, key=order), sorted(parties, key=order), minimum,
+                   sorted(_bodies(campaign_id, minimum), key=order))  # fmt: skip
+
+
+def _bodies(campaign_id: int | None, minimum: int) -> list[Responsiveness]:
+    """Per body of the recipients besides MPs: those delivered to, the
+    writers who answered about them, and who say they replied."""
+    scope = [Recipient.status == RecipientStatus.SENT, Letter.erased_at.is_(None)]
+    if campaign_id:
+        scope.append(Letter.campaign_id == campaign_id)
+    rows = db.session.execute(
+        select(Recipient.body, Recipient.answer, Recipient.sent_at, Recipient.answered_at)
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .where(*scope)
+    )
+    tallies: dict[str, list] = {}
+    for body, answer, sent_at, answered_at in rows:
+        tally = tallies.setdefault(body, [0, 0, 0, []])
+        tally[0] += 1
+        tally[1] += answer is not None
+        if answer == Answer.YES:
+            tally[2] += 1
+            if sent_at and answered_at:
+                tally[3].append((answered_at - sent_at).total_seconds() / 86400)
+    return [_row(body, "", sent, answered, replied, days, minimum)
+            for body, (sent, answered, replied, days) in tallies.items()]  # fmt: skip
 
 
 def _row(name, detail, delivered, answered, replied, days, minimum, gss="") -> Responsiveness:

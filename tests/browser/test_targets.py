@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus, RecipientStatus
 from app.outbox.models import EmailKind, OutboxEmail
+from app.replies.questionnaire import ask_due
 from app.targets.campaigns import Settings, Variant, set_targets
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 from tests.browser.pages import CampaignPage, ConfirmPage
@@ -76,6 +78,15 @@ def wait_for_recipient(site, letter_id: int, name: str, status, timeout: float =
         time.sleep(0.05)
 
 
+def wait_for_subject(mail_server, to: str, words: str, timeout: float = 15.0) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in mail_server.to(to) if words in m["Subject"]]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
     site, browser, mail_server, three_targets, audit, tmp_path
 ):
@@ -131,6 +142,25 @@ def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
     assert site.wait_for_status(letter_id, LetterStatus.SENT) == LetterStatus.SENT
     assert wait_for_recipient(site, letter_id, "Pat Quill", RecipientStatus.SENT) == "sent"
 
+    # Did they reply? A question for each person the letter reached.
+    with site.app.app_context():
+        assert ask_due(db.session.get(Letter, letter_id).sent_at + timedelta(days=30)) == 1
+        db.session.remove()
+    [question] = wait_for_subject(mail_server, WRITER, "reply to your letter")
+    assert question["Subject"] == "Did Alice Able and Pat Quill reply to your letter?"
+    page.goto(re.search(r"http://\S+/replied/\S+\?answer=not_yet", question.text).group(0))
+    mp = page.get_by_role("group", name="Did Alice Able, your MP, reply?")
+    mp.get_by_label("Yes, they replied").check()
+    expect(page.get_by_role("group", name=re.compile("^Did Pat Quill")).get_by_label(
+        "Not yet")).to_be_checked()  # the link's answer  # fmt: skip
+    audit.check(page, "did they reply, about two people")
+    page.get_by_role("button", name="Save my answer").click()
+    expect(page.get_by_role("status")).to_contain_text("your answer is saved")
+    with site.app.app_context():
+        answers = {r.name: r.answer for r in db.session.get(Letter, letter_id).recipients}
+        assert answers == {"Pat Quill": "not_yet"}
+        db.session.remove()
+
     # The councillor's address bounces, later: that recipient fails, the MP's
     # letter stands, and the writer is told which one.
     report = tmp_path / "bounce.eml"
@@ -141,13 +171,7 @@ def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
         assert result.exit_code == 0, result.output
         db.session.remove()
     assert wait_for_recipient(site, letter_id, "Pat Quill", RecipientStatus.FAILED) == "failed"
-    told = mail_server.wait_for(1, timeout=15, to=WRITER)
-    deadline = time.monotonic() + 15
-    while not any("could not deliver" in m["Subject"] for m in told):
-        assert time.monotonic() < deadline, [m["Subject"] for m in told]
-        time.sleep(0.1)
-        told = mail_server.to(WRITER)
-    [failed] = [m for m in told if "could not deliver" in m["Subject"]]
+    [failed] = wait_for_subject(mail_server, WRITER, "could not deliver")
     assert failed["Subject"] == "We could not deliver your letter to Pat Quill"
     with site.app.app_context():
         assert db.session.get(Letter, letter_id).status == LetterStatus.SENT

@@ -10,12 +10,18 @@ from app.campaigns.languages import in_language
 from app.campaigns.models import Campaign
 from app.extensions import db
 from app.i18n import gettext
+from app.letters.models import Recipient
 from app.letters.submission import LetterProblem
 from app.offices.digests import change_for, digest_on, office_for, send_change_link, switch
 from app.reference.models import MP
 from app.replies.follow_up import follow_up_draft, send_follow_up
 from app.replies.models import Answer
-from app.replies.questionnaire import question_for, record_answer
+from app.replies.questionnaire import (
+    asked_about,
+    people_asked_about,
+    question_for,
+    record_answer,
+)
 from app.replies.responsiveness import legend, rate_fill, responsiveness
 from app.reports.hexmap import HexMap, hexmap
 from app.web.public import bp, campaign_or_404
@@ -35,26 +41,46 @@ def _question_or_404(token: str):
 @bp.route("/replied/<token>", methods=["GET", "POST"])
 def did_reply(token: str):
     """GET shows the question with the answer from the link chosen; only the
-    button (a POST) records it, so a mail scanner following links answers nothing."""
+    button (a POST) records it, so a mail scanner following links answers
+    nothing. A letter with other recipients asks about each one."""
     question = _question_or_404(token)
-    error = None
+    letter = question.letter
+    people = _asked(letter)
+    errors: dict[str, str] = {}
     saved = False
-    if request.method == "POST":  # the form's answer, never the link's (still in the URL)
-        chosen = request.form.get("answer", "")
-        if chosen not in {a.value for a in Answer}:
-            error = gettext("Choose an answer.")
-        else:
+    if request.method == "POST":  # the form's answers, never the link's (still in the URL)
+        chosen = {field: request.form.get(field, "") for field, _ in people}
+        errors = {field: gettext("Choose an answer.") for field, value in chosen.items()
+                  if value not in ANSWERS}  # fmt: skip
+        if not errors:
             first_time = FIRST_TIME.get(request.form.get("first_time", ""))
-            record_answer(question.id, Answer(chosen), first_time)
+            record_answer(
+                question.id, Answer(chosen[MP_FIELD]) if letter.to_mp else None, first_time,
+                {recipient.id: Answer(chosen[field]) for field, recipient in people if recipient},
+            )  # fmt: skip
             saved = True
     else:
-        chosen = request.args.get("answer") or question.answer or ""
+        from_link = request.args.get("answer") or ""
+        chosen = {field: (recipient.answer if recipient else question.answer) or from_link
+                  for field, recipient in people}  # fmt: skip
     offer = follow_up_draft(question) if saved else None
     page = render_template(
-        "replies/did_reply.html", question=question, letter=question.letter, chosen=chosen,
-        error=error, saved=saved, offer=offer, token=token,
+        "replies/did_reply.html", question=question, letter=letter, people=people,
+        chosen=chosen, errors=errors, saved=saved, offer=offer, token=token,
+        asked_about=people_asked_about(letter),
     )  # fmt: skip
-    return private_page(make_response(page, 422 if error else 200))
+    return private_page(make_response(page, 422 if errors else 200))
+
+
+MP_FIELD = "answer"
+ANSWERS = {a.value for a in Answer}
+
+
+def _asked(letter) -> list[tuple[str, Recipient | None]]:
+    """Each question on the page: its field, and the recipient it asks about
+    (None: the MP)."""
+    mp = [(MP_FIELD, None)] if letter.to_mp else []
+    return mp + [(f"answer-{r.id}", r) for r in asked_about(letter)]
 
 
 @bp.route("/replied/<token>/follow-up", methods=["GET", "POST"])
