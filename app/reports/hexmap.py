@@ -98,17 +98,25 @@ class MapHex:
     count: int
 
 
-def coverage_hexes(drawn: HexMap, coverage: Coverage, seats_by_gss: dict) -> list[MapHex]:
-    """Each constituency's hexagon, filled by the letters delivered to its MP."""
+def coverage_hexes(
+    drawn: HexMap, coverage: Coverage, seats_by_gss: dict, body: str | None = None
+) -> list[MapHex]:
+    """Each constituency's hexagon, filled by the letters delivered to its MP,
+    or by its writers' letters delivered to the targets at `body`."""
     hexes = []
     for h in drawn.hexes:
         seat = seats_by_gss.get(h.gss_code)
         count = coverage.delivered.get(seat.constituency_id, 0) if seat else 0
         fill, _ = bucket(count)
         # Named as the table beside the map names it: from the loaded data.
-        name = f"{seat.local_name} ({seat.mp.name})" if seat else h.name
-        label = ngettext("%(name)s: %(num)s letter delivered",
-                         "%(name)s: %(num)s letters delivered", count, name=name)  # fmt: skip
+        if body is not None:
+            label = ngettext("%(name)s: %(num)s letter delivered to %(body)s",
+                             "%(name)s: %(num)s letters delivered to %(body)s", count,
+                             name=seat.local_name if seat else h.name, body=body)  # fmt: skip
+        else:
+            name = f"{seat.local_name} ({seat.mp.name})" if seat else h.name
+            label = ngettext("%(name)s: %(num)s letter delivered",
+                             "%(name)s: %(num)s letters delivered", count, name=name)  # fmt: skip
         hexes.append(MapHex(h.points, fill, label, count))
     return hexes
 
@@ -118,12 +126,15 @@ def legend(buckets=BUCKETS) -> list[tuple[str, str]]:
     return [(colour, gettext(label)) for _, colour, label in buckets]
 
 
-def coverage_map(coverage: Coverage) -> tuple[HexMap | None, list[MapHex], dict]:
-    """The hex map drawn for these counts: (the map, its hexagons, the seats by
-    GSS code). No reference data yet: no seats, and every hexagon unnamed."""
+def coverage_map(
+    coverage: Coverage, body: str | None = None
+) -> tuple[HexMap | None, list[MapHex], dict]:
+    """The hex map drawn for these counts (to MPs, or to `body`): (the map,
+    its hexagons, the seats by GSS code). No reference data yet: no seats,
+    and every hexagon unnamed."""
     try:
         seats = reference_cache().get().by_gss
     except LookupUnavailable:
         seats = {}
     drawn = hexmap()
-    return drawn, coverage_hexes(drawn, coverage, seats) if drawn else [], seats
+    return drawn, coverage_hexes(drawn, coverage, seats, body) if drawn else [], seats

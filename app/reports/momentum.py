@@ -76,10 +76,12 @@ def _bodies(campaign_id: int) -> tuple[tuple[str, int], ...]:
     return tuple((body, count) for body, count in rows)
 
 
-def coverage(campaign_id: int) -> Coverage:
-    """The campaign's letters delivered by constituency (the public map), at
-    most MOMENTUM_CACHE_SECONDS old."""
-    return kept(("coverage", campaign_id), lambda: stats.coverage(campaign_id))
+def coverage(campaign_id: int, body: str | None = None) -> Coverage:
+    """The campaign's letters delivered by constituency (the public map): to
+    MPs, or to the targets at `body`; at most MOMENTUM_CACHE_SECONDS old."""
+    if body is None:
+        return kept(("coverage", campaign_id), lambda: stats.coverage(campaign_id))
+    return kept(("coverage", campaign_id, body), lambda: stats.body_coverage(campaign_id, body))
 
 
 def kept(key: Hashable, count: Callable[[], T]) -> T:

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import Letter, LetterStatus, Recipient
+from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
 from app.partners.models import Partner
 from app.reference.models import Constituency
 
@@ -65,16 +65,34 @@ def _scoped(query, campaign_id: int | None):
 
 
 def coverage(campaign_id: int | None = None) -> Coverage:
+    """Letters delivered to MPs, by constituency (a letter written only to
+    others is not the MP's)."""
     rows = db.session.execute(
         _scoped(
             select(Letter.constituency_id, func.count())
-            .where(Letter.status == S.SENT)
+            .where(Letter.status == S.SENT, Letter.to_mp.is_(True))
             .group_by(Letter.constituency_id),
             campaign_id,
         )
     ).all()
+    return _coverage(dict(rows))
+
+
+def body_coverage(campaign_id: int, body: str) -> Coverage:
+    """Letters delivered to the campaign's targets at `body` (a council, the
+    Senedd, a department), by the constituency their writers live in."""
+    rows = db.session.execute(
+        select(Letter.constituency_id, func.count(distinct(Letter.id)))
+        .join(Recipient, Recipient.letter_id == Letter.id)
+        .where(Letter.campaign_id == campaign_id, Recipient.body == body,
+               Recipient.status == RecipientStatus.SENT)
+        .group_by(Letter.constituency_id)
+    ).all()  # fmt: skip
+    return _coverage(dict(rows))
+
+
+def _coverage(delivered: dict[int, int]) -> Coverage:
     seats = db.session.scalar(select(func.count()).select_from(Constituency)) or 650
-    delivered = dict(rows)
     return Coverage(seats=seats, heard=len(delivered), delivered=delivered)
 
 

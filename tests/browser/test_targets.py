@@ -161,6 +161,12 @@ def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
         assert answers == {"Pat Quill": "not_yet"}
         db.session.remove()
 
+    # The public map of where letters to the council came from.
+    page.goto(f"{site.url}/c/mp-expenses/map?body=Testington District Council")
+    expect(page.get_by_role("link", name="Testington District Council")).to_have_attribute(
+        "aria-current", "page")  # fmt: skip
+    audit.check(page, "map of letters to one body")
+
     # The councillor's address bounces, later: that recipient fails, the MP's
     # letter stands, and the writer is told which one.
     report = tmp_path / "bounce.eml"

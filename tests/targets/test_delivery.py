@@ -272,3 +272,24 @@ def test_supporters_and_opponents_get_their_variant_as_the_writer_saw_it(site, m
         "Pat Quill": ("supporter", "Thank you for backing open expenses"),
         "Robin Vale": (None, None), "Morgan Example": ("opponent", None),
     }  # fmt: skip
+
+
+def test_the_public_map_shows_where_letters_to_each_body_came_from(site, mail_server):
+    campaign = targeted_campaign(demo_campaign())
+    write(campaign, ["quill"], to_mp=False)  # not to the MP: not on the MPs' map
+    deliver()
+    deliver()
+    client = site.test_client()
+    mps = client.get("/c/mp-expenses/map").get_data(as_text=True)
+    assert "0 of 7 MPs have received at least one letter" in mps
+    assert "where the letters to others came from" in client.get("/c/mp-expenses").get_data(
+        as_text=True)  # fmt: skip
+    council = client.get("/c/mp-expenses/map?body=Testington District Council")
+    assert council.status_code == 200
+    text = council.get_data(as_text=True)
+    assert "<h1>Where letters to Testington District Council came from</h1>" in text
+    assert "1 letter delivered to Testington District Council." in text
+    assert "They came from people in 1 constituency." in text
+    assert "Testington North: 1 letter delivered to Testington District Council" in text
+    assert 'aria-current="page">Testington District Council</a>' in text
+    assert client.get("/c/mp-expenses/map?body=Nowhere Council").status_code == 404

@@ -1,21 +1,33 @@
-"""A campaign's momentum in public: which MPs have heard from constituents."""
+"""A campaign's momentum in public: which MPs have heard from constituents,
+and, in a campaign with other targets, where letters to each body came from."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template, request
 
+from app.reports import stats
 from app.reports.hexmap import coverage_map, legend
 from app.reports.momentum import coverage as campaign_coverage
+from app.reports.momentum import momentum
 from app.web.public import bp, campaign_or_404
 
 
 @bp.get("/c/<slug>/map")
 def campaign_map(slug: str):
-    """The hex map of MPs who have received letters, and the same as a table:
-    counts only, as the dashboard shows them."""
+    """The hex map of MPs who have received letters (or, with `?body=`, of
+    where the letters to one of the campaign's other bodies came from), and
+    the same as a table: counts only, as the dashboard shows them."""
     campaign = campaign_or_404(slug)
-    coverage = campaign_coverage(campaign.id)
-    drawn, hexes, seats = coverage_map(coverage)
+    bodies = [name for name, _ in momentum(campaign.id).bodies]
+    body = request.args.get("body")
+    if body is None or body in bodies:
+        coverage = campaign_coverage(campaign.id, body)
+    else:  # counted afresh, never kept: a stranger's made-up names fill no cache
+        coverage = stats.body_coverage(campaign.id, body[:120])
+        if not coverage.delivered:
+            abort(404)  # not a body this campaign's letters went to
+        bodies.append(body)  # delivered to since the momentum figures were counted
+    drawn, hexes, seats = coverage_map(coverage, body)
     rows = sorted(
         ((seat.local_name, seat.mp.name, coverage.delivered.get(seat.constituency_id, 0))
          for seat in seats.values()),
@@ -23,5 +35,6 @@ def campaign_map(slug: str):
     )  # fmt: skip
     return render_template(
         "campaigns/map.html", campaign=campaign, coverage=coverage, hexmap=drawn, hexes=hexes,
-        legend=legend(), rows=rows, letters=sum(coverage.delivered.values()),
+        legend=legend(), rows=rows, letters=sum(coverage.delivered.values()), body=body,
+        bodies=bodies,
     )  # fmt: skip
