@@ -13,6 +13,7 @@ has failed.
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import update
 
 from app.db import utcnow
 from app.extensions import db
@@ -27,6 +28,7 @@ from app.letters.models import STOPPED, Letter, LetterStatus, Recipient, Recipie
 from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
 from app.outbox.models import EmailKind, OutboxEmail
 from app.outbox.verdicts import BounceType
+from app.targets.models import Target
 
 
 def recipient_of(row: OutboxEmail) -> Recipient:
@@ -132,9 +134,16 @@ def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
 
 
 def _fail(recipient: Recipient, letter: Letter, reason: str) -> None:
+    """The recipient's address failed it for the recipient's own reasons:
+    that target's address is not used again (app/targets/models.py)."""
     if recipient.status not in (RecipientStatus.QUEUED, RecipientStatus.SENT):
         return
     recipient.status, recipient.failure = RecipientStatus.FAILED, reason[:300]
+    db.session.execute(
+        update(Target)
+        .where(Target.id == recipient.target_id, Target.bounced_at.is_(None))
+        .values(bounced_at=utcnow())
+    )
     letter.log(f"not delivered to {recipient.name} ({recipient.role}): {reason}")
     db.session.add(OutboxEmail(
         kind=EmailKind.RECIPIENT_FAILED, letter_id=letter.id, recipient_id=recipient.id,

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     exists,
     func,
     insert,
@@ -116,7 +117,7 @@ def _recipient(n: int, letter_id, *source):
     target, table = Target.__table__, Recipient.__table__
     stance, variant = TargetStance.__table__, TargetVariant.__table__
     campaign_id = bindparam("campaign_id", type_=Integer())
-    copied = ("name", "role", "body", "email", "postal_address")
+    copied = ("name", "role", "body", "postal_address")
     marked = target.outerjoin(stance, and_(
         stance.c.campaign_id == campaign_id, stance.c.list_id == target.c.list_id,
         stance.c.ref == target.c.ref,
@@ -125,11 +126,13 @@ def _recipient(n: int, letter_id, *source):
     ))  # fmt: skip
     rows = (
         select(letter_id, target.c.id, literal(n), *(target.c[name] for name in copied),
+               # An address that bounced is not used: the writer posts it.
+               case((target.c.bounced_at.is_(None), target.c.email), else_=None),
                text_value(RecipientStatus.WAITING), variant.c.stance,
                func.nullif(variant.c.subject, ""), func.nullif(variant.c.opening, ""))
         .select_from(*source, marked)
         .where(target.c.id == bindparam(f"target_{n}", type_=Integer()))
     )  # fmt: skip
-    columns = ["message_id", "target_id", "position", *copied, "status", "stance", "subject",
-               "opening"]  # fmt: skip
+    columns = ["message_id", "target_id", "position", *copied, "email", "status", "stance",
+               "subject", "opening"]  # fmt: skip
     return insert(table).from_select(columns, rows)

@@ -393,7 +393,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "target": ("a target's list, reference, body and area",
                ("id", "list_id", "version", "ref", "body", "area_type", "area_code",
-                "retired_at")),
+                "retired_at", "bounced_at")),
     "campaign_targets": ("a campaign's choice of targets",
                          ("campaign_id", "mp", "choice", "most", "preselected",
                           "offer_at_random", "updated_at")),

@@ -68,8 +68,17 @@ class Target(Model):
     # A GSS code, or a Senedd constituency's slug; None for a national target
     area_code: Mapped[str | None] = mapped_column(String(40))
     retired_at: Mapped[datetime | None]  # replaced by a newer version of its list
+    # Its email address failed for its own reasons (a bounce, "no such
+    # user"): later letters to it are posted, or it is not offered without a
+    # postal address, until a new version of the list gives it again.
+    bounced_at: Mapped[datetime | None]
 
     target_list: Mapped[TargetList] = relationship()
+
+    @property
+    def emailable(self) -> bool:
+        """Whether letters to it go by email (else its writers post them)."""
+        return bool(self.email) and self.bounced_at is None
 
     __table_args__ = (
         UniqueConstraint("list_id", "version", "ref"),

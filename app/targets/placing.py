@@ -151,6 +151,8 @@ def _targets(settings: CampaignTargets, codes: Iterable[str], seed: str) -> list
         Target.list_id.in_(list_ids),
         Target.retired_at.is_(None),
         or_(Target.area_code.in_(list(codes)), Target.area_type == AreaType.NONE),
+        # An address that bounced: offered by post, or not at all without one.
+        or_(Target.bounced_at.is_(None), Target.postal_address.is_not(None)),
     )
     if excluded:
         query = query.where(~tuple_(Target.list_id, Target.ref).in_(excluded))

@@ -10,14 +10,16 @@ import secrets
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Attribution, Letter, LetterStatus, RecipientStatus
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reports.momentum import momentum
-from app.targets.campaigns import Variant, set_targets, settings_for
+from app.targets.campaigns import Settings, Variant, set_targets, settings_for
+from app.targets.models import Target
 from app.targets.placing import offer_for
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
 from tests.builders.letters import LETTER, MP_ADDRESS, NO_MODERATION, demo_campaign, draft
@@ -25,8 +27,11 @@ from tests.builders.outbox import deliver, fresh
 from tests.builders.targets import (
     COUNCILLOR,
     COUNCILLOR_TWO,
+    COUNCILLORS,
     COUNTY,
     MINISTER,
+    NATIONAL,
+    load,
     targeted_campaign,
 )
 
@@ -40,13 +45,13 @@ def site(make_app, mail_server):
         yield app
 
 
-def write(campaign, refs: list[str], *, to_mp: bool) -> Letter:
+def write(campaign, refs: list[str], *, to_mp: bool, **changes) -> Letter:
     """A letter from TE1 1AA to its MP (or not) and the targets named, its
     confirmation sent and the link followed."""
     offer = offer_for(campaign.id, "TE1 1AA", "E14001063")
     chosen = [t.id for t in offer.targets if t.ref in refs]
     assert len(chosen) == len(refs)
-    letter_id = submit_letter(campaign=campaign, draft=draft(), attribution=Attribution(),
+    letter_id = submit_letter(campaign=campaign, draft=draft(**changes), attribution=Attribution(),
                               submission_key=secrets.token_hex(16), to_mp=to_mp,
                               target_ids=chosen)  # fmt: skip
     deliver()  # its confirmation email
@@ -293,3 +298,45 @@ def test_the_public_map_shows_where_letters_to_each_body_came_from(site, mail_se
     assert "Testington North: 1 letter delivered to Testington District Council" in text
     assert 'aria-current="page">Testington District Council</a>' in text
     assert client.get("/c/mp-expenses/map?body=Nowhere Council").status_code == 404
+
+
+def test_a_target_whose_address_failed_is_written_to_by_post_after(site, mail_server):
+    town_hall = "Testington Town Hall, High Street, Testington TE1 1AA"
+    load("councillors", [{**COUNCILLORS[0], "postal_address": town_hall}, COUNCILLORS[1]])
+    load("ministers", NATIONAL)
+    campaign = demo_campaign()
+    set_targets(campaign.id, Settings(mp="offered", lists=("councillors", "ministers")))
+    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
+    write(campaign, ["quill", "minister"], to_mp=True)
+    deliver()
+    deliver()
+    quill = next(t for t in offer_for(campaign.id, "TE1 1AA", "E14001063").targets
+                 if t.ref == "quill")  # fmt: skip
+    assert quill.bounced_at is not None
+    assert not quill.emailable  # still offered: by post
+
+    second = write(campaign, ["quill"], to_mp=True, email="second.writer@example.com")
+    deliver()
+    deliver()
+    [recipient] = fresh(second).recipients
+    assert (recipient.email, recipient.status) == (None, RecipientStatus.POSTED)
+    assert len(mail_server.to(COUNCILLOR)) == 0  # the dead address is not tried again
+    [copy] = [m for m in mail_server.to("second.writer@example.com")
+              if m["Subject"].startswith("Sent:")]  # fmt: skip
+    assert f"print it and post it to {town_hall}" in copy.text
+
+    # Without a postal address it is not offered; a new version of the list
+    # (a corrected address) is written to by email again.
+    load("councillors", COUNCILLORS[:2])
+    again = offer_for(campaign.id, "TE1 1AA", "E14001063")
+    assert next(t for t in again.targets if t.ref == "quill").emailable
+    bounced_only = load("councillors", COUNCILLORS[:2]).target_list
+    db.session.execute(
+        update(Target)
+        .where(Target.list_id == bounced_only.id, Target.ref == "quill")
+        .values(bounced_at=utcnow())
+    )
+    db.session.commit()
+    refs = [t.ref for t in offer_for(campaign.id, "TE1 1AA", "E14001063").targets]
+    assert "quill" not in refs
+    assert "vale" in refs

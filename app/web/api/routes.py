@@ -201,7 +201,7 @@ def target_json(value: str, target, variant) -> dict:
     opening, or null): a writer is shown what each will get."""
     return {
         "value": value, "name": target.name, "role": target.role, "body": target.body,
-        "by_post": not target.email,
+        "by_post": not target.emailable,
         "variant": {"subject": variant.subject or None, "opening": variant.opening or None}
         if variant else None,
     }  # fmt: skip
