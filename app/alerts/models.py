@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Model, utcnow
@@ -20,6 +20,9 @@ class Segment(StrEnum):
     ALL = "all"  # every confirmed subscriber
     NOT_WRITTEN = "not_written"  # ... who has not yet written in this campaign
     MP_NOT_HEARD = "mp_not_heard"  # ... whose MP has not yet received a letter in it
+    # ... one of whose local targets in it (a councillor, a member of the
+    # Senedd: app/targets/) has not yet received a letter in it
+    TARGET_NOT_HEARD = "target_not_heard"
     NO_REPLY = "no_reply"  # ... who wrote, and say their MP has not replied after N days
     LOW_REPLY_MP = "low_reply_mp"  # ... whose MP's reply rate in this campaign is below X
 
@@ -132,9 +135,26 @@ class Subscriber(Model):
     # Soft bounces since the subscriber last showed a sign of life (a click):
     # three in a row suppress (app/bounces/handling.py).
     soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Their postcode's council, county and ward (app/reference/areas.py), for
+    # the alert segment "whose councillor has not heard" (app/alerts/places.py);
+    # `placed_at` None: not looked up yet.
+    council_code: Mapped[str | None] = mapped_column(String(9))
+    county_code: Mapped[str | None] = mapped_column(String(9))
+    ward_code: Mapped[str | None] = mapped_column(String(9))
+    placed_at: Mapped[datetime | None]
 
     consents: Mapped[list[Consent]] = relationship(back_populates="subscriber")
     constituency: Mapped[Constituency | None] = relationship()
+
+    __table_args__ = (
+        # The subscribers still to place: a short list, found without a scan.
+        Index(
+            "ix_subscriber_to_place",
+            "id",
+            sqlite_where=text("placed_at IS NULL AND postcode IS NOT NULL"),
+            postgresql_where=text("placed_at IS NULL AND postcode IS NOT NULL"),
+        ),
+    )
 
 
 class Consent(Model):

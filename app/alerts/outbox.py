@@ -6,6 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from app.alerts import emails
 from app.alerts.models import Alert, AlertRecipient
+from app.alerts.places import place_unplaced
 from app.alerts.sending import fan_out, finish_alerts
 from app.alerts.subscribers import book_report, confirm_with_letter, sign_up_writer
 from app.alerts.variants import decide_tests
@@ -62,3 +63,5 @@ def register() -> None:
     jobs.declare(finish_alerts, 5)
     # An A/B test's time is up: its winner goes to the rest (app/alerts/variants.py).
     jobs.declare(decide_tests, 60)
+    # Subscribers' councils, counties and wards, for segments by target.
+    jobs.declare(place_unplaced, 300)

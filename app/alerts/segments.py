@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 
 from app.alerts.models import Alert, Segment, Subscriber, SubscriberStatus
 from app.db import utcnow
@@ -18,6 +18,7 @@ from app.letters.models import ACTIVE_STATUSES, Letter, LetterStatus
 from app.reference.models import Constituency
 from app.replies.models import Answer, ReplyQuestion
 from app.replies.responsiveness import responsiveness
+from app.targets.heard import unheard_areas
 
 
 def segment_labels() -> dict[Segment, str]:
@@ -27,6 +28,8 @@ def segment_labels() -> dict[Segment, str]:
         Segment.ALL: "Everyone subscribed",
         Segment.NOT_WRITTEN: "Subscribers who have not yet written in this campaign",
         Segment.MP_NOT_HEARD: "Subscribers whose MP has not yet received a letter in this campaign",
+        Segment.TARGET_NOT_HEARD: "Subscribers whose councillor (or another local target of this "
+        "campaign's lists) has not yet received a letter in it",
         Segment.NO_REPLY: "Subscribers who wrote, and say their MP had not replied "
         f"{config['FOLLOW_UP_AFTER_DAYS']:g} days after delivery",
         Segment.LOW_REPLY_MP: "Subscribers whose MP's reply rate in this campaign is under "
@@ -51,6 +54,8 @@ def segment_subscribers(alert: Alert):
             Letter.status == LetterStatus.SENT,
         )
         query = query.where(Subscriber.constituency_id.is_not(None), ~heard)
+    elif alert.segment == Segment.TARGET_NOT_HEARD:
+        query = query.where(not_heard_locally(alert.campaign_id))
     elif alert.segment == Segment.NO_REPLY:
         waited = utcnow() - timedelta(days=current_app.config["FOLLOW_UP_AFTER_DAYS"])
         unanswered = exists().where(
@@ -78,3 +83,17 @@ def segment_count(alert: Alert) -> int:
     return db.session.execute(
         select(func.count()).select_from(segment_subscribers(alert).subquery())
     ).scalar_one()
+
+
+def not_heard_locally(campaign_id: int):
+    """Subscribers living where one of the campaign's local targets (by
+    ward, council, county, constituency or Senedd constituency) has had no
+    letter in it yet. National targets serve everyone, so are not counted."""
+    unheard = unheard_areas(campaign_id)
+    seats = select(Constituency.id).where(Constituency.gss_code.in_(unheard.constituencies))
+    return or_(
+        Subscriber.ward_code.in_(unheard.wards),
+        Subscriber.council_code.in_(unheard.councils),
+        Subscriber.county_code.in_(unheard.counties),
+        Subscriber.constituency_id.in_(seats),
+    )

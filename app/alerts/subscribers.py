@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.accounts import audit
 from app.alerts.models import Consent, Subscriber, SubscriberStatus
+from app.alerts.places import place
 from app.campaigns.models import Campaign
 from app.db import utcnow, write_transaction
 from app.extensions import db
@@ -141,8 +142,9 @@ def record_consent(
             log.info("subscriber %s: consent within %s days of a complaint: kept suppressed",
                      subscriber.id, COMPLAINT_KEEPS_FOR.days)  # fmt: skip
             return subscriber
-        if postcode:
+        if postcode and postcode != subscriber.postcode:
             subscriber.postcode = postcode
+            place(subscriber)
         if constituency_id:
             subscriber.constituency_id = constituency_id
         ask = False
@@ -289,6 +291,7 @@ def update_preferences(token: str, *, subscribed: bool, postcode: str | None) ->
         if postcode is not None:
             subscriber.postcode = placed_postcode
             subscriber.constituency_id = constituency_id
+            place(subscriber)
         if subscriber.status != SubscriberStatus.SUPPRESSED:
             if subscribed and subscriber.status != SubscriberStatus.CONFIRMED:
                 _confirm(subscriber)  # the fresh link proves the address

@@ -197,6 +197,7 @@ def erase_subscriber(subscriber: Subscriber) -> None:
     subscriber.email = erased_key(subscriber.email)
     subscriber.postcode = None
     subscriber.constituency_id = None
+    subscriber.council_code = subscriber.county_code = subscriber.ward_code = None
 
 
 def purge_daily() -> int:

@@ -165,7 +165,14 @@ RULES: tuple[Rule, ...] = (
             " after that only a one-way code of your address is kept",
             num=p.subscriber,
         ),
-        ("subscriber.email", "subscriber.postcode", "subscriber.constituency_id"),
+        (
+            "subscriber.email",
+            "subscriber.postcode",
+            "subscriber.constituency_id",
+            "subscriber.council_code",
+            "subscriber.county_code",
+            "subscriber.ward_code",
+        ),
         rows="subscribers unsubscribed or suppressed (bounces, complaints), from then;"
         " or at once, when they ask",
         erased="the address becomes a keyed hash (nothing is ever sent to it, and a"
@@ -175,7 +182,14 @@ RULES: tuple[Rule, ...] = (
         N_("An address signed up for campaign alerts and never confirmed"),
         N_("to send the one email that asks its owner to confirm"),
         lambda p: gettext("%(num)s days", num=p.link),
-        ("subscriber.email", "subscriber.postcode", "subscriber.constituency_id"),
+        (
+            "subscriber.email",
+            "subscriber.postcode",
+            "subscriber.constituency_id",
+            "subscriber.council_code",
+            "subscriber.county_code",
+            "subscriber.ward_code",
+        ),
         rows="subscribers still pending, from the sign-up",
         erased="as for a subscriber who left",
     ),
@@ -283,7 +297,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "subscriber": (
         "a subscription's state, language and dates",
         ("id", "status", "language", "created_at", "confirmed_at", "unsubscribed_at",
-         "suppressed_at", "suppressed_reason", "soft_bounces"),
+         "suppressed_at", "suppressed_reason", "soft_bounces", "placed_at"),
     ),
     "consent": (
         "the words agreed to, where and when, tied to a subscriber erased as above",

@@ -145,6 +145,18 @@ def areas_of(postcode: str) -> Areas:
     return NOWHERE if position is None else loaded.areas.areas_at(position)
 
 
+def areas_loaded() -> bool:
+    """Whether the loaded data places postcodes in areas (an older `data
+    load`, or a remote postcode source, does not)."""
+    snapshot = reference_cache().get()
+    loaded = _loaded()
+    return (
+        snapshot.index is not None
+        and loaded.areas is not None
+        and (loaded.index_id == snapshot.index_id)
+    )
+
+
 def known_area_codes() -> frozenset[str]:
     """Every area code the loaded postcodes lie in: a target list's codes are
     checked against it."""

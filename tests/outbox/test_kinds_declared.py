@@ -27,6 +27,6 @@ def test_every_email_kind_is_declared_by_its_feature(app):
 def test_the_periodic_jobs_run_in_their_order(app):
     assert [(job.run.__name__, job.every) for job in jobs()] == [
         ("send_reminders", 60), ("expire_unconfirmed", 60), ("fan_out", 1),
-        ("finish_alerts", 5), ("decide_tests", 60), ("purge_daily", 86400), ("ask_due", 60), ("hold_queued", 60),
+        ("finish_alerts", 5), ("decide_tests", 60), ("place_unplaced", 300), ("purge_daily", 86400), ("ask_due", 60), ("hold_queued", 60),
         ("send_digests", 300), ("decide_share_tests", 60),
     ]  # fmt: skip
