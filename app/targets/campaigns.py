@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 
 from app.db import write_transaction
 from app.extensions import db
+from app.reference.cache import bump_reference_version, cached
 from app.targets.models import (
     CampaignTargetList,
     CampaignTargets,
@@ -119,6 +120,8 @@ def set_targets(campaign_id: int, settings: Settings) -> None:
                           opening=v.opening)
             for v in variants
         )  # fmt: skip
+        bump_reference_version(session)  # every process's has_targets copy is rebuilt
+    _forget()
 
 
 SUBJECT_LONGEST, OPENING_LONGEST = 200, 1000
@@ -171,6 +174,25 @@ def clear_targets(campaign_id: int) -> None:
     """Back to writing to each writer's MP alone."""
     with write_transaction() as session:
         _delete_settings(session, campaign_id, keep_row=False)
+        bump_reference_version(session)  # every process's has_targets copy is rebuilt
+    _forget()
+
+
+def has_targets(campaign_id: int) -> bool:
+    """Whether the campaign writes to more than each writer's MP. Asked on
+    every letter submitted, so answered from this process's copy of the
+    campaigns with targets, rebuilt when the reference version moves, as
+    changing a campaign's targets makes it."""
+    return campaign_id in cached("campaigns_with_targets", _campaigns_with_targets).get()
+
+
+def _campaigns_with_targets(_previous, _version) -> frozenset[int]:
+    return frozenset(db.session.scalars(select(CampaignTargets.campaign_id)))
+
+
+def _forget() -> None:
+    """Once committed: this process's copy is rebuilt at once."""
+    cached("campaigns_with_targets", _campaigns_with_targets).invalidate()
 
 
 def settings_for(campaign_id: int) -> Settings | None:

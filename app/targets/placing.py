@@ -22,7 +22,7 @@ from app.i18n import gettext, ngettext
 from app.reference.areas import AreaType, areas_of
 from app.reference.postcodes import compact
 from app.reference.senedd import senedd_of
-from app.targets.campaigns import Variant
+from app.targets.campaigns import Variant, has_targets
 from app.targets.models import (
     CampaignTargets,
     Choice,
@@ -108,6 +108,8 @@ def offer_for(
     """The writer's targets at `postcode` (in `constituency_gss`); None for a
     campaign that writes to MPs only. A vacant seat's MP is not offered (a
     campaign that always writes to the MP refuses the letter, as before)."""
+    if not has_targets(campaign_id):  # most campaigns: no query
+        return None
     settings = settings_of(campaign_id)
     if settings is None:
         return None
@@ -195,11 +197,3 @@ def choose(offer: Offer, ticked: Iterable[str]) -> Chosen:
             )
         )
     return Chosen(to_mp, targets, offer.variants)
-
-
-def has_targets(campaign_id: int) -> bool:
-    """Whether the campaign writes to more than each writer's MP."""
-    found = db.session.scalar(
-        select(CampaignTargets.campaign_id).where(CampaignTargets.campaign_id == campaign_id)
-    )
-    return found is not None

@@ -22,6 +22,7 @@ from app.targets.campaigns import Settings, Variant, set_targets, settings_for
 from app.targets.models import Target
 from app.targets.placing import offer_for
 from tests.bounces.builders import BOUNCE_DOMAIN, sample
+from tests.builders.admins import signed_in_client
 from tests.builders.letters import LETTER, MP_ADDRESS, NO_MODERATION, demo_campaign, draft
 from tests.builders.outbox import deliver, fresh
 from tests.builders.targets import (
@@ -202,23 +203,13 @@ def test_a_stopped_letter_writes_to_no_one(site, mail_server):
 
 
 def test_an_admin_sees_each_recipient_and_resends_to_those_it_missed(site, mail_server):
-    import pyotp
-
-    from app.accounts.models import AdminUser
-    from app.accounts.sign_in import create_admin
-    from tests.builders.admins import ADMIN_PASSWORD, sign_in
-
     campaign = targeted_campaign(demo_campaign())
     mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
     letter = write(campaign, ["quill"], to_mp=False)
     deliver()
     deliver()
     assert fresh(letter).status == LetterStatus.FAILED
-    admin, secret = create_admin("ada@example.org", ADMIN_PASSWORD, "admin"), pyotp.random_base32()
-    db.session.get(AdminUser, admin.id).totp_secret = secret
-    db.session.commit()
-    client = site.test_client()
-    sign_in(client, admin.email, secret)
+    client = signed_in_client(site, "ada@example.org")
     text = client.get(f"/admin/letters/{letter.id}").get_data(as_text=True)
     assert "Writer's MP (not written to)" in text
     assert "Pat Quill, Councillor for Testington East" in text

@@ -36,7 +36,8 @@ from app.reference.representatives import (
     resolve_seat,
 )
 from app.reports.momentum import momentum
-from app.targets.placing import Chosen, TargetProblem, choose, has_targets, offer_for
+from app.targets.campaigns import has_targets
+from app.targets.placing import Chosen, TargetProblem, choose, offer_for
 from app.web import limits
 from app.web.abuse import (
     SEND_AGAIN,

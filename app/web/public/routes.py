@@ -53,8 +53,9 @@ from app.reference.representatives import (
 from app.reports.momentum import momentum
 from app.sharing.links import read_ref, share_buttons
 from app.targets import placing
+from app.targets.campaigns import has_targets
 from app.targets.models import MPChoice
-from app.targets.placing import Chosen, Offer, TargetProblem, has_targets, offer_for
+from app.targets.placing import Chosen, Offer, TargetProblem, offer_for
 from app.text import normalise_email
 from app.web import limits
 from app.web.abuse import (
