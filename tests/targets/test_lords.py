@@ -19,6 +19,7 @@ from app.targets.campaigns import Settings, set_targets
 from app.targets.lists import load_list
 from app.targets.models import HOUSE_OF_LORDS
 from app.targets.placing import offer_for
+from tests.builders.admins import signed_in_client
 from tests.builders.letters import NO_MODERATION, demo_campaign, draft
 from tests.builders.targets import list_csv
 
@@ -84,7 +85,7 @@ def test_the_seventh_identical_letter_is_refused_with_the_reason(lords_campaign)
     assert write(lords_campaign, 8, own).status == LetterStatus.QUEUED
 
 
-def test_a_burst_confirmed_at_once_is_held_past_the_limit(lords_campaign):
+def test_a_burst_confirmed_at_once_is_held_past_the_limit(site, lords_campaign):
     pending = [write(lords_campaign, n, SAME, confirm=False) for n in range(HOUSE_OF_LORDS + 1)]
     for letter in pending:
         confirm_letter(confirmation_token(letter))
@@ -92,6 +93,10 @@ def test_a_burst_confirmed_at_once_is_held_past_the_limit(lords_campaign):
     assert statuses == [LetterStatus.QUEUED] * HOUSE_OF_LORDS + [LetterStatus.HELD]
     held = db.session.get(Letter, pending[-1].id)
     assert held.hold_reason == "more identical letters to one target list than it allows"
+    # The moderator sees who it is to: the peer, not the writer's MP.
+    queue = signed_in_client(site).get("/admin/moderation").get_data(as_text=True)
+    peer = held.recipients[0].name
+    assert f"Letter {held.id}</a> to {peer} (Testington North)" in queue
 
 
 def test_peers_are_offered_at_random_the_same_for_the_same_postcode(lords_campaign):
