@@ -73,6 +73,14 @@ A_LETTER = (
     "message_event.detail",
 )  # fmt: skip
 
+# A subscriber's personal fields: their address, their postcode and the
+# places found from it (app/alerts/places.py).
+SUBSCRIBER_FIELDS = (
+    "subscriber.email", "subscriber.postcode", "subscriber.constituency_id",
+    "subscriber.council_code", "subscriber.county_code", "subscriber.ward_code",
+)  # fmt: skip
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         N_("Your name, email address, postal address, and your letter"),
@@ -165,31 +173,17 @@ RULES: tuple[Rule, ...] = (
             " after that only a one-way code of your address is kept",
             num=p.subscriber,
         ),
-        (
-            "subscriber.email",
-            "subscriber.postcode",
-            "subscriber.constituency_id",
-            "subscriber.council_code",
-            "subscriber.county_code",
-            "subscriber.ward_code",
-        ),
+        SUBSCRIBER_FIELDS,
         rows="subscribers unsubscribed or suppressed (bounces, complaints), from then;"
         " or at once, when they ask",
         erased="the address becomes a keyed hash (nothing is ever sent to it, and a"
-        " complaint's suppression still holds); postcode and constituency go",
+        " complaint's suppression still holds); postcode and the places found from it go",
     ),
     Rule(
         N_("An address signed up for campaign alerts and never confirmed"),
         N_("to send the one email that asks its owner to confirm"),
         lambda p: gettext("%(num)s days", num=p.link),
-        (
-            "subscriber.email",
-            "subscriber.postcode",
-            "subscriber.constituency_id",
-            "subscriber.council_code",
-            "subscriber.county_code",
-            "subscriber.ward_code",
-        ),
+        SUBSCRIBER_FIELDS,
         rows="subscribers still pending, from the sign-up",
         erased="as for a subscriber who left",
     ),

@@ -159,13 +159,18 @@ def test_a_letter_not_to_the_mp_follows_its_recipients(site, mail_server):
     assert figures.bodies == (("Department of Examples", 1),)
 
 
-def test_a_letter_whose_every_recipient_fails_fails(site, mail_server):
+def refused_by_the_councillor(mail_server) -> Letter:
+    """A letter to the councillor alone, whose server refused it, delivered."""
     campaign = targeted_campaign(demo_campaign())
     mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
     letter = write(campaign, ["quill"], to_mp=False)
     deliver()
     deliver()
-    letter = fresh(letter)
+    return fresh(letter)
+
+
+def test_a_letter_whose_every_recipient_fails_fails(site, mail_server):
+    letter = refused_by_the_councillor(mail_server)
     assert letter.status == LetterStatus.FAILED
     subjects = [m["Subject"] for m in mail_server.to(WRITER)]
     assert subjects.count("We could not deliver your letter to Pat Quill") == 1
@@ -203,12 +208,8 @@ def test_a_stopped_letter_writes_to_no_one(site, mail_server):
 
 
 def test_an_admin_sees_each_recipient_and_resends_to_those_it_missed(site, mail_server):
-    campaign = targeted_campaign(demo_campaign())
-    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
-    letter = write(campaign, ["quill"], to_mp=False)
-    deliver()
-    deliver()
-    assert fresh(letter).status == LetterStatus.FAILED
+    letter = refused_by_the_councillor(mail_server)
+    assert letter.status == LetterStatus.FAILED
     client = signed_in_client(site, "ada@example.org")
     text = client.get(f"/admin/letters/{letter.id}").get_data(as_text=True)
     assert "Writer's MP (not written to)" in text
