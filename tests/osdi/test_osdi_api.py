@@ -14,12 +14,22 @@ from app.api_keys.keys import issue, revoke, rotate
 from app.api_keys.models import ApiKey, Scope
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import Attribution, Source
+from app.letters.models import Attribution, Letter, Source
+from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.outbox.models import EmailKind, OutboxEmail
 from app.partners.registry import save_partner, set_active
+from app.targets.placing import offer_for
 from app.tokens import erased_key
-from tests.builders.letters import LETTER, NO_MODERATION, confirmed_letter, demo_campaign, submit
+from tests.builders.letters import (
+    LETTER,
+    NO_MODERATION,
+    confirmed_letter,
+    demo_campaign,
+    draft,
+    submit,
+)
 from tests.builders.osdi import collection_problems, example, problems, resource_problems
+from tests.builders.targets import targeted_campaign
 
 API = "/api/osdi/v1"
 EVERYTHING = [Scope.READ_PEOPLE, Scope.READ_OUTREACHES, Scope.WRITE_PEOPLE]
@@ -323,3 +333,27 @@ def test_a_crm_tells_us_someone_unsubscribed(osdi_app):
     assert done.status_code == 200
     assert done.get_json()["email_addresses"][0]["status"] == "unsubscribed"
     assert db.session.get(Subscriber, person_id).status == SubscriberStatus.UNSUBSCRIBED
+
+
+def test_an_outreach_names_each_recipient_and_the_mp_only_if_written_to(osdi_app):
+    campaign = targeted_campaign(demo_campaign())
+    quill = next(t for t in offer_for(campaign.id, "TE1 1AA", "E14001063").targets
+                 if t.ref == "quill")  # fmt: skip
+    for to_mp, email in ((True, "one@example.com"), (False, "two@example.com")):
+        letter_id = submit_letter(campaign=campaign, draft=draft(email=email),
+                                  attribution=Attribution(), submission_key=email * 2,
+                                  to_mp=to_mp, target_ids=[quill.id])  # fmt: skip
+        confirm_letter(confirmation_token(db.session.get(Letter, letter_id)))
+    client, key = osdi_app.test_client(), key_for(Scope.READ_OUTREACHES)
+    listed = get(client, "/outreaches", key).get_json()
+    assert collection_problems(listed, "outreaches_collection", "outreach",
+                               "osdi:outreaches") == []  # fmt: skip
+    targets = [[(t["organization"], t["name"]) for t in o["targets"]]
+               for o in listed["_embedded"]["osdi:outreaches"]]  # fmt: skip
+    assert targets == [
+        [("House of Commons", "Alice Able"), ("Testington District Council", "Pat Quill")],
+        [("Testington District Council", "Pat Quill")],
+    ]
+    councillor = listed["_embedded"]["osdi:outreaches"][1]["targets"][0]
+    assert (councillor["title"], councillor["family_name"], councillor["status"]) == (
+        "Councillor for Testington East", "Quill", "queued")  # fmt: skip

@@ -150,19 +150,28 @@ def advocacy_campaign(campaign: Campaign, outreaches: int | None) -> dict:
     return found
 
 
-def _target(letter: Letter) -> dict:
-    mp = letter.mp
-    given, _, family = mp.name.rpartition(" ")
-    return {
-        "title": "MP",
-        "organization": "House of Commons",
-        "given_name": given,
-        "family_name": family,
-        # Beyond the specification, which has no whole name: splitting one is a guess.
-        "name": mp.name,
-        "constituency": letter.constituency.name,
-        "constituency_gss": letter.constituency.gss_code,
-    }
+def _targets(letter: Letter) -> list[dict]:
+    """Whom the letter went to: its MP (if written to), then each other
+    recipient (app/targets/) with what became of its copy."""
+    found = []
+    if letter.to_mp:
+        found.append({
+            "title": "MP", "organization": "House of Commons", **_names(letter.mp.name),
+            "constituency": letter.constituency.name,
+            "constituency_gss": letter.constituency.gss_code,
+        })  # fmt: skip
+    if letter.recipient_count:
+        found.extend(
+            {"title": r.role, "organization": r.body, **_names(r.name), "status": str(r.status)}
+            for r in letter.recipients
+        )
+    return found
+
+
+def _names(name: str) -> dict:
+    given, _, family = name.rpartition(" ")
+    # "name" is beyond the specification, which has no whole name: splitting one is a guess.
+    return {"given_name": given, "family_name": family, "name": name}
 
 
 def outreach(letter: Letter) -> dict:
@@ -179,7 +188,7 @@ def outreach(letter: Letter) -> dict:
         "type": "postal mail" if letter.by_post else "email",
         "status": str(letter.status),  # beyond the specification: delivered or not
         "referrer_data": referrer,
-        "targets": [_target(letter)],
+        "targets": _targets(letter),
         "_links": {
             "self": href("outreach", outreach_id=letter.public_id),
             "osdi:advocacy_campaign": href("advocacy_campaign", campaign_id=letter.campaign_id),
