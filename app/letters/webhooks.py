@@ -30,6 +30,11 @@ def describe(letter: Letter) -> dict:
         "campaign": {"slug": letter.campaign.slug, "title": letter.campaign.title},
         "constituency": {"name": constituency.name, "gss_code": constituency.gss_code},
         "mp": {"name": mp.name, "party": mp.party},
+        "to_mp": letter.to_mp,  # false: the letter went only to its other recipients
+        "recipients": [
+            {"name": r.name, "role": r.role, "body": r.body, "status": str(r.status)}
+            for r in (letter.recipients if letter.recipient_count else ())
+        ],
         "language": letter.language,
         "by_post": letter.by_post,
         "source": str(letter.source),

@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Attribution, Letter, LetterStatus, RecipientStatus
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
+from app.letters.webhooks import describe
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reports.momentum import momentum
 from app.targets.campaigns import Settings, Variant, set_targets, settings_for
@@ -332,3 +333,12 @@ def test_a_target_whose_address_failed_is_written_to_by_post_after(site, mail_se
     refs = [t.ref for t in offer_for(campaign.id, "TE1 1AA", "E14001063").targets]
     assert "quill" not in refs
     assert "vale" in refs
+
+
+def test_a_webhook_says_whom_else_a_letter_went_to_and_how_it_went(site, mail_server):
+    described = describe(refused_by_the_councillor(mail_server))
+    assert described["to_mp"] is False
+    assert described["recipients"] == [{
+        "name": "Pat Quill", "role": "Councillor for Testington East",
+        "body": "Testington District Council", "status": "failed",
+    }]  # fmt: skip

@@ -184,6 +184,7 @@ def test_a_letters_event_says_where_it_went_and_nothing_of_its_writer(hooked_app
     assert data["delivered_at"].endswith("Z")
     assert data["campaign"]["slug"] == "mp-expenses"
     assert data["mp"]["name"]
+    assert (data["to_mp"], data["recipients"]) == (True, [])  # to the MP alone
     assert data["constituency"]["gss_code"]
     raw = json.dumps([call.event for call in receiver.accepted])
     for personal in (LETTER["name"], LETTER["email"], LETTER["address1"], LETTER["postcode"],
