@@ -38,14 +38,13 @@ def place(subscriber: Subscriber) -> None:
 
 def place_unplaced() -> int:
     """The worker's job: place up to BATCH subscribers not placed yet; how many."""
-    if not areas_loaded():
-        return 0
     to_place = select(Subscriber.id).where(
         Subscriber.placed_at.is_(None), Subscriber.postcode.is_not(None)
     )
     found = db.session.scalar(to_place.limit(1))
     db.session.rollback()  # end the read: the usual case takes no write lock
-    if found is None:
+    # Asked first: the areas (megabytes) are loaded only when someone needs them.
+    if found is None or not areas_loaded():
         return 0
     with write_transaction() as session:
         subscribers = session.scalars(

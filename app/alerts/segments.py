@@ -52,6 +52,7 @@ def segment_subscribers(alert: Alert):
             Letter.campaign_id == alert.campaign_id,
             Letter.constituency_id == Subscriber.constituency_id,
             Letter.status == LetterStatus.SENT,
+            Letter.to_mp.is_(True),  # one only to others is not the MP's
         )
         query = query.where(Subscriber.constituency_id.is_not(None), ~heard)
     elif alert.segment == Segment.TARGET_NOT_HEARD:
@@ -62,6 +63,7 @@ def segment_subscribers(alert: Alert):
             Letter.campaign_id == alert.campaign_id,
             Letter.sender_email_key == Subscriber.email,
             Letter.status == LetterStatus.SENT,
+            Letter.to_mp.is_(True),
             Letter.sent_at <= waited,
             ReplyQuestion.letter_id == Letter.id,
             ReplyQuestion.answer.in_((Answer.NO, Answer.NOT_YET)),

@@ -118,15 +118,21 @@ def resend(admin, letter_id: int) -> Letter:
     """Deliver a sent, failed or cancelled letter (again)."""
 
     def change(session, letter):
+        missed = [
+            r for r in (letter.recipients if letter.recipient_count else ())
+            if r.status in (RecipientStatus.FAILED, RecipientStatus.CANCELLED)
+        ]  # fmt: skip
+        if not letter.to_mp and not missed:
+            raise ActionRefused(
+                "Everyone this letter was written to has had it: nothing to resend."
+            )
         letter.move_to(LetterStatus.QUEUED, detail="resent by an admin", actor=admin.email)
         if letter.to_mp:
             session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
-        if letter.recipient_count:  # and to its other recipients it did not reach
-            for recipient in letter.recipients:
-                if recipient.status in (RecipientStatus.FAILED, RecipientStatus.CANCELLED):
-                    recipient.status = RecipientStatus.QUEUED
-                    session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=letter.id,
-                                            recipient=recipient))  # fmt: skip
+        for recipient in missed:  # and to its other recipients it did not reach
+            recipient.status = RecipientStatus.QUEUED
+            session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=letter.id,
+                                    recipient=recipient))  # fmt: skip
 
     return _change(admin, letter_id, "letter.resent", change)
 
@@ -161,7 +167,7 @@ def failing() -> list[Failing]:
     """MPs whose letters have failed to deliver, most failures first."""
     rows = db.session.execute(
         select(Letter.mp_id, func.count(), func.max(Letter.created_at))
-        .where(Letter.status == LetterStatus.FAILED)
+        .where(Letter.status == LetterStatus.FAILED, Letter.to_mp.is_(True))
         .group_by(Letter.mp_id)
         .order_by(func.count().desc())
     ).all()

@@ -58,7 +58,7 @@ def too_many_identical(
         return None
     mine = _fingerprint(body, sender_name)
     for list_id, name, most in limited:
-        if most is not None and _similar_letters(campaign_id, list_id, mine, letter_id) >= most:
+        if most is not None and _similar_letters(campaign_id, list_id, mine, letter_id, most):
             return gettext(
                 "%(list)s ask campaigns to send no more than %(most)d identical letters to "
                 "their members on one subject, and %(most)d letters much like yours have "
@@ -69,7 +69,11 @@ def too_many_identical(
     return None
 
 
-def _similar_letters(campaign_id: int, list_id: int, mine: set[int], letter_id: int | None) -> int:
+def _similar_letters(
+    campaign_id: int, list_id: int, mine: set[int], letter_id: int | None, enough: int
+) -> bool:
+    """Whether `enough` of the list's latest letters are (near-)identical to
+    `mine`: it stops reading at the `enough`th."""
     to_the_list = select(Recipient.letter_id).join(Target, Target.id == Recipient.target_id)
     to_the_list = to_the_list.where(Target.list_id == list_id)
     earlier = db.session.execute(
@@ -83,11 +87,13 @@ def _similar_letters(campaign_id: int, list_id: int, mine: set[int], letter_id: 
         .order_by(Letter.id.desc())
         .limit(COMPARED)
     )
-    return sum(
-        1
-        for body, sender in earlier
-        if _similarity(mine, _fingerprint(body, sender)) >= NEAR_IDENTICAL
-    )
+    found = 0
+    for body, sender in earlier:
+        if _similarity(mine, _fingerprint(body, sender)) >= NEAR_IDENTICAL:
+            found += 1
+            if found >= enough:
+                return True
+    return False
 
 
 def _fingerprint(body: str, sender_name: str) -> set[int]:

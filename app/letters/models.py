@@ -60,6 +60,9 @@ ALLOWED_TRANSITIONS: dict[LetterStatus, frozenset[LetterStatus]] = {
             LetterStatus.CANCELLED,
             LetterStatus.HELD,
             LetterStatus.WAITING,
+            # A letter only to others whose emailed recipients all failed, and
+            # one of whom its writer posts to (app/letters/recipients.py).
+            LetterStatus.POSTED,
         }
     ),
     LetterStatus.WAITING: frozenset(

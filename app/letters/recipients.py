@@ -101,7 +101,7 @@ def on_sent(row: OutboxEmail, _reason: str | None = None) -> None:
         return
     recipient.status, recipient.sent_at = RecipientStatus.SENT, utcnow()
     letter.log(f"accepted by the mail server of {recipient.name} ({recipient.role})")
-    if not letter.to_mp and letter.status == LetterStatus.QUEUED:
+    if not letter.to_mp and _locked_status(letter) == LetterStatus.QUEUED:
         letter.sent_at = recipient.sent_at
         letter.move_to(LetterStatus.SENT, detail="accepted by its first recipient's mail server")
         db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))
@@ -148,7 +148,30 @@ def _fail(recipient: Recipient, letter: Letter, reason: str) -> None:
     db.session.add(OutboxEmail(
         kind=EmailKind.RECIPIENT_FAILED, letter_id=letter.id, recipient_id=recipient.id,
     ))  # fmt: skip
-    if letter.to_mp or letter.status not in (LetterStatus.QUEUED, LetterStatus.SENT):
+    if letter.to_mp:
         return
-    if all(r.status == RecipientStatus.FAILED for r in letter.recipients):
+    _settle(letter)
+
+
+def _locked_status(letter: Letter) -> str:
+    """The letter's state now, its row locked for this transaction: two
+    workers finishing two of its recipients at once move it only once."""
+    db.session.refresh(letter, attribute_names=["status"], with_for_update=True)
+    return letter.status
+
+
+def _settle(letter: Letter) -> None:
+    """A letter not to its MP, once none of its recipients is still to be
+    written to: failed if every one failed; posted (its copy telling the
+    writer where) if the others failed and some are for its writer to post."""
+    status = _locked_status(letter)
+    if status not in (LetterStatus.QUEUED, LetterStatus.SENT):
+        return
+    states = {r.status for r in letter.recipients}
+    if states & {RecipientStatus.WAITING, RecipientStatus.QUEUED}:
+        return
+    if states == {RecipientStatus.FAILED}:
         letter.move_to(LetterStatus.FAILED, detail="not delivered to any of its recipients")
+    elif status == LetterStatus.QUEUED and RecipientStatus.POSTED in states:
+        letter.move_to(LetterStatus.POSTED, detail="its emails failed; to print and post")
+        db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))

@@ -84,7 +84,7 @@ def send_change_link(mp, campaign_id: int, letter_id: int | None) -> None:
         return
     letter_id = letter_id or db.session.scalar(
         select(Letter.id)
-        .where(Letter.mp_id == mp.id, Letter.campaign_id == campaign_id)
+        .where(Letter.mp_id == mp.id, Letter.campaign_id == campaign_id, Letter.to_mp.is_(True))
         .order_by(Letter.id.desc())
         .limit(1)
     )
@@ -168,7 +168,7 @@ def _waiting(mp_id: int, campaign_id: int):
     )
     return (
         select(Letter)
-        .where(Letter.mp_id == mp_id, Letter.campaign_id == campaign_id,
+        .where(Letter.mp_id == mp_id, Letter.campaign_id == campaign_id, Letter.to_mp.is_(True),
                Letter.status == LetterStatus.QUEUED, Letter.digest_outbox_id.is_(None), ~sending)
         .order_by(Letter.id)
     )  # fmt: skip
@@ -181,7 +181,7 @@ def letters_in(row: OutboxEmail) -> list[Letter]:
     return list(db.session.scalars(
         select(Letter)
         .where(Letter.digest_outbox_id == row.id, Letter.status == LetterStatus.QUEUED,
-               Letter.erased_at.is_(None))
+               Letter.to_mp.is_(True), Letter.erased_at.is_(None))
         .order_by(Letter.id)
     ))  # fmt: skip
 

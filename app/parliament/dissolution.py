@@ -82,7 +82,10 @@ def hold_queued() -> int:
     if not dissolved:
         return 0
     with write_transaction() as session:
-        letters = session.scalars(select(Letter).where(Letter.status == LetterStatus.QUEUED)).all()
+        # Letters to their MPs: a letter only to others (app/targets/) goes on.
+        letters = session.scalars(
+            select(Letter).where(Letter.status == LetterStatus.QUEUED, Letter.to_mp.is_(True))
+        ).all()
         for letter in letters:
             wait(session, letter)
     return len(letters)
@@ -112,7 +115,9 @@ def end(admin) -> int:
         if period is None:
             raise DissolutionInvalid("No dissolution is set.")
         period.ended_at = utcnow()
-        waiting = session.scalars(select(Letter.id).where(Letter.status == LetterStatus.WAITING))
+        waiting = session.scalars(
+            select(Letter.id).where(Letter.status == LetterStatus.WAITING, Letter.to_mp.is_(True))
+        )
         asked = 0
         for letter_id in waiting:
             session.add(OutboxEmail(kind=EmailKind.RECONFIRM, letter_id=letter_id))
@@ -146,8 +151,8 @@ def send_to_new_mp(letter_id: int) -> Letter:
     """The writer confirmed again: the letter goes to their constituency's MP now."""
     with write_transaction() as session:
         letter = session.get_one(Letter, letter_id)
-        if letter.status != LetterStatus.WAITING:
-            return letter  # confirmed twice: once is enough
+        if letter.status != LetterStatus.WAITING or not letter.to_mp:
+            return letter  # confirmed twice (once is enough), or not the MP's
         if in_force(session):
             raise NoMPYet("Parliament is still dissolved.")
         seat = seat_by_constituency_id(letter.constituency_id)

@@ -14,6 +14,7 @@ import json
 import sys
 from array import array
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -116,15 +117,30 @@ class AreaIndex:
 class _Loaded:
     index_id: int | None  # the postcode index these areas follow
     areas: AreaIndex | None
+    loaded_at: datetime | None = None  # with the id, names one load (SQLite reuses ids)
 
 
 def _build(previous: _Loaded | None, version: int | None) -> _Loaded:
-    row = db.session.execute(
-        select(StoredPostcodeIndex.id, StoredPostcodeIndex.areas, StoredPostcodeIndex.area_codes)
+    # A version bump for other reference data (an MP's address, a campaign's
+    # targets) keeps the areas already loaded: only a new index brings new ones.
+    stored = db.session.execute(
+        select(StoredPostcodeIndex.id, StoredPostcodeIndex.loaded_at)
     ).first()
+    same_load = (
+        stored is not None
+        and previous is not None
+        and ((previous.index_id, previous.loaded_at) == tuple(stored))
+    )
+    if same_load and previous is not None and previous.areas is not None:
+        return previous
+    row = db.session.execute(
+        select(StoredPostcodeIndex.id, StoredPostcodeIndex.areas, StoredPostcodeIndex.area_codes,
+               StoredPostcodeIndex.loaded_at)
+    ).first()  # fmt: skip
     if row is None or row.areas is None or row.area_codes is None:
         return _Loaded(None, None)
-    return _Loaded(row.id, AreaIndex.from_bytes(row.areas, json.loads(row.area_codes)))
+    areas = AreaIndex.from_bytes(row.areas, json.loads(row.area_codes))
+    return _Loaded(row.id, areas, row.loaded_at)
 
 
 def _loaded() -> _Loaded:

@@ -164,7 +164,8 @@ def by_body(campaign_id: int | None = None) -> list[BodyFigures]:
     for body, status, count in grouped(Recipient.status, func.count()):
         bodies.setdefault(body, BodyFigures(body)).by_status[status] = count
     for body, people in grouped(func.count(func.distinct(Recipient.target_id))):
-        bodies[body].people = people
+        # setdefault: a body first written to between the two queries
+        bodies.setdefault(body, BodyFigures(body)).people = people
     return sorted(bodies.values(), key=lambda b: (-sum(b.by_status.values()), b.body))
 
 

@@ -81,15 +81,28 @@ class Loaded:
 def read_rows(data: str) -> list[dict[str, str]]:
     """The file's rows, each checked; raises BadList with every problem."""
     reader = csv.DictReader(io.StringIO(data.lstrip("\ufeff"), newline=""))
-    header = [name.strip() for name in reader.fieldnames or []]
-    missing = [name for name in COLUMNS if name not in header]
-    if missing:
-        raise BadList([Problem(1, f"the header lacks {', '.join(missing)} (see docs/targets.md)")])
-    reader.fieldnames = header
-    known = _known_codes()
     problems: list[Problem] = []
     rows: list[dict[str, str]] = []
-    refs: dict[str, int] = {}
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [name for name in COLUMNS if name not in header]
+        if missing:
+            raise BadList(
+                [Problem(1, f"the header lacks {', '.join(missing)} (see docs/targets.md)")]
+            )
+        reader.fieldnames = header
+        _read(reader, _known_codes(), problems, rows, {})
+    except csv.Error as exc:  # a field past the csv module's limit, a NUL byte
+        message = f"this is not a CSV file we can read ({exc})"
+        raise BadList([Problem(reader.line_num, message)]) from None
+    if not rows and not problems:
+        problems.append(Problem(1, "the file has no rows"))
+    if problems:
+        raise BadList(problems)
+    return rows
+
+
+def _read(reader, known, problems: list[Problem], rows: list, refs: dict[str, int]) -> None:
     for row in reader:
         line = reader.line_num
         if len(rows) >= MOST_ROWS:
@@ -104,11 +117,6 @@ def read_rows(data: str) -> list[dict[str, str]]:
         refs.setdefault(clean["ref"], line)
         problems.extend(Problem(line, message) for message in found)
         rows.append(clean)
-    if not rows and not problems:
-        problems.append(Problem(1, "the file has no rows"))
-    if problems:
-        raise BadList(problems)
-    return rows
 
 
 def _known_codes() -> dict[AreaType, frozenset[str]]:
@@ -192,6 +200,9 @@ def load_list(
     models.HOUSE_OF_LORDS). Raises BadList, with nothing written."""
     if not SLUG.match(slug):
         raise BadList([Problem(0, "a list's name is lower-case letters, digits and hyphens")])
+    for what, value, most in (("its name", name, 120), ("its source", source, 300)):
+        if len(value) > most or not is_single_line(value) or has_control_characters(value):
+            raise BadList([Problem(0, f"{what} is one line of at most {most} characters")])
     rows = read_rows(data)
     now = utcnow()
     with write_transaction() as session:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.letters.models import Letter
+from app.targets.campaigns import Settings, set_targets
 from tests.builders.letters import LETTER, demo_campaign
 from tests.builders.targets import targeted_campaign
 
@@ -63,10 +64,15 @@ def test_a_letter_sent_through_the_api_goes_to_the_targets_ticked(client):
     assert [r.name for r in letter.recipients] == ["Pat Quill"]
 
 
-def test_without_targets_the_campaigns_first_choice_is_sent(client):
-    targeted_campaign(demo_campaign(), mp="always", preselected=False)
+def test_without_targets_the_letter_goes_to_the_mp_alone(client):
+    # Everyone starts ticked, but a client that sends no targets showed none.
+    campaign = targeted_campaign(demo_campaign(), mp="offered", preselected=True)
     sent = client.post(f"{CAMPAIGN}/messages", json=body(client))
     assert sent.status_code == 202
     letter = db.session.scalars(select(Letter)).one()
     assert letter.to_mp
     assert letter.recipients == []
+    set_targets(campaign.id, Settings(mp="never", lists=("councillors",)))
+    refused = client.post(f"{CAMPAIGN}/messages", json=body(client, email="other@example.com"))
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["fields"]["targets"] == "Choose who to write to."

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import Attribution, Letter, LetterStatus, RecipientStatus
+from app.letters.models import Attribution, Letter, LetterStatus, Recipient, RecipientStatus
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.letters.webhooks import describe
 from app.outbox.models import EmailKind, OutboxEmail
@@ -291,6 +291,7 @@ def test_the_public_map_shows_where_letters_to_each_body_came_from(site, mail_se
     assert "Testington North: 1 letter delivered to Testington District Council" in text
     assert 'aria-current="page">Testington District Council</a>' in text
     assert client.get("/c/mp-expenses/map?body=Nowhere Council").status_code == 404
+    assert client.get("/c/mp-expenses/map?body=%00").status_code == 404  # never queried
 
 
 def test_a_target_whose_address_failed_is_written_to_by_post_after(site, mail_server):
@@ -342,3 +343,30 @@ def test_a_webhook_says_whom_else_a_letter_went_to_and_how_it_went(site, mail_se
         "name": "Pat Quill", "role": "Councillor for Testington East",
         "body": "Testington District Council", "status": "failed",
     }]  # fmt: skip
+
+
+def test_a_letter_whose_emails_failed_but_one_is_to_post_is_for_its_writer_to_post(
+    site, mail_server
+):
+    town_hall = "Testington Town Hall, High Street, Testington TE1 1AA"
+    load("councillors", [COUNCILLORS[0], {**COUNCILLORS[1], "email": "",
+                                          "postal_address": town_hall}])  # fmt: skip
+    campaign = demo_campaign()
+    set_targets(campaign.id, Settings(mp="offered", lists=("councillors",)))
+    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
+    letter = write(campaign, ["quill", "vale"], to_mp=False)
+    deliver()
+    deliver()
+    letter = fresh(letter)
+    assert letter.status == LetterStatus.POSTED  # not left queued for ever
+    assert {r.name: r.status for r in letter.recipients} == {
+        "Pat Quill": RecipientStatus.FAILED, "Robin Vale": RecipientStatus.POSTED}  # fmt: skip
+    [copy] = [m for m in mail_server.to(WRITER) if m["Subject"].startswith("Sent:")]
+    assert f"print it and post it to {town_hall}" in copy.text
+    # Nothing an admin could resend to a letter everyone has had, or will post.
+    admin = signed_in_client(site, "ada@example.org")
+    quill = next(r for r in letter.recipients if r.name == "Pat Quill")
+    db.session.execute(update(Recipient).where(Recipient.id == quill.id).values(status="sent"))
+    db.session.commit()
+    refused = admin.post(f"/admin/letters/{letter.id}/resend", follow_redirects=True)
+    assert "nothing to resend" in refused.get_data(as_text=True)

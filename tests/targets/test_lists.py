@@ -146,3 +146,26 @@ def test_the_docs_command_marks_supporters_and_opponents(app, runner):
                                                          ("councillors:vale",))  # fmt: skip
     assert [v.stance for v in settings.variants] == ["supporter", "opponent"]
     assert settings.variants[1].opening == "Please think again."
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ("ref,name,role,body,email,postal_address,area_type,area_code\n"
+         f'a,"{"x" * 200_000}",r,b,a@example.org,,none,\n', "not a CSV file we can read"),
+        ("ref,name,role,body,email,postal_address,area_type,area_code\na,n\x00,r,b,,p,none,\n",
+         "name has a line break or a control character"),
+    ],
+)  # fmt: skip
+def test_a_file_the_csv_reader_refuses_is_a_problem_not_a_crash(app, data, said):
+    with pytest.raises(BadList) as refused:
+        load_list("odd", data)
+    assert said in str(refused.value.problems[0])
+    assert db.session.scalar(select(TargetList)) is None
+
+
+def test_a_lists_name_and_source_are_held_to_their_lengths(app):
+    with pytest.raises(BadList, match="its source is one line of at most 300"):
+        load("councillors", COUNCILLORS, source="s" * 301)
+    with pytest.raises(BadList, match="its name is one line"):
+        load("councillors", COUNCILLORS, name="two\nlines")

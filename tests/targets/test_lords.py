@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.letters.models import Attribution, Letter, LetterStatus
@@ -18,10 +19,11 @@ from app.letters.submission import (
 from app.targets.campaigns import Settings, set_targets
 from app.targets.lists import load_list
 from app.targets.models import HOUSE_OF_LORDS
-from app.targets.placing import offer_for
+from app.targets.placing import offer_for, tick_value
 from tests.builders.admins import signed_in_client
 from tests.builders.letters import NO_MODERATION, demo_campaign, draft
 from tests.builders.targets import list_csv
+from tests.targets.test_site import WRITE, letter_form
 
 # Fictional peers (made up for tests), with no area: the writer chooses.
 PEERS = [
@@ -108,3 +110,21 @@ def test_peers_are_offered_at_random_the_same_for_the_same_postcode(lords_campai
         for postcode in ("TE2 2BB", "SO1 1AA", "CF1 1AA", "G1 1AA", "TE1 0AA")
     }
     assert len(others | {tuple(first)}) > 1  # another postcode, another draw
+
+
+def test_on_the_site_the_seventh_is_refused_when_sent_with_the_reason_on_its_field(
+    site, lords_campaign
+):
+    for n in range(HOUSE_OF_LORDS):
+        write(lords_campaign, n, SAME)
+    peer = offer_for(lords_campaign.id, "TE1 1AA", "E14001063").targets[0]
+    form = letter_form(targets=[tick_value(peer)], email="seventh@example.com",
+                       body=f"Dear Baroness,\n\n{SAME}\n\nYours,\nWriter 7")  # fmt: skip
+    client = site.test_client()
+    assert client.post(WRITE, data=form).status_code == 200  # the preview: not compared yet
+    refused = client.post(WRITE, data={**form, "action": "send"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert 'id="body-error"' in text
+    assert "ask campaigns to send no more than 6 identical letters" in text
+    assert db.session.scalar(select(func.count()).select_from(Letter)) == HOUSE_OF_LORDS

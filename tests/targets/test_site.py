@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import select
 
+from app.accounts.models import AuditEvent
 from app.extensions import db
 from app.letters.models import Letter
 from app.targets.campaigns import settings_for
@@ -129,6 +130,10 @@ def test_an_admin_loads_a_list_and_a_bad_file_changes_nothing(app, make_admin):
     cleared = client.post(f"/admin/campaigns/{campaign.id}/targets/clear")
     assert cleared.status_code == 303
     assert settings_for(campaign.id) is None
+    db.session.rollback()
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert [
+        a for a in actions if a.startswith("targets.")] == ["targets.loaded", "targets.campaign_set", "targets.campaign_cleared"]  # fmt: skip
 
 
 def test_a_viewer_sees_the_lists_but_cannot_load_one(app, make_admin):

@@ -296,6 +296,12 @@ export function mount(host, base) {
       (offer) => {
         state.offer = offer.targets ? offer : null;
         state.ticked = offer.ticked || [];
+        if (state.offer && state.offer.mp_choice === "offered" && !seat.mp.can_email) {
+          // An MP we cannot email is not offered here: the widget has no page to print from.
+          state.offer = { ...state.offer, mp_choice: "never" };
+          state.ticked = state.ticked.filter((value) => value !== "mp");
+          if (!(state.offer.targets || []).length) return unreachableStep(seat);
+        }
         const toMp = !state.offer || state.offer.mp_choice === "always";
         if (toMp && !seat.mp.can_email) return unreachableStep(seat);
         state.values.subject = fill(/** @type {Campaign} */ (state.campaign).subject_template, seat);
@@ -538,7 +544,7 @@ export function mount(host, base) {
           name: v.name, email: v.email, address1: v.address1, address2: v.address2 || "", town: v.town,
           postcode: v.postcode, subject: v.subject, body: v.body, constituency: state.chosen,
           form_ticket: state.ticket, website: state.honeypot, page_url: page, subscribe: Boolean(state.subscribe),
-          ...(state.offer && state.offer.choice !== "all" ? { targets: state.ticked } : {}),
+          ...(state.offer ? { targets: chosenValues(state.offer) } : {}),
         })
         .then(sentStep, /** @param {ApiError} e */ (e) => {
           done();
@@ -568,6 +574,14 @@ export function mount(host, base) {
     );
     if (error) live.textContent = error;
     (error ? send : title).focus();
+  }
+
+  // What the letter's `targets` say: everyone listed when the writer does
+  // not choose (a letter without them goes to the MP alone).
+  /** @param {Offer} offer */
+  function chosenValues(offer) {
+    if (offer.choice !== "all") return state.ticked;
+    return [...(offer.mp_choice === "never" ? [] : ["mp"]), ...(offer.targets || []).map((target) => target.value)];
   }
 
   // Who the letter goes to, as the preview says it.

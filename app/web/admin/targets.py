@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.accounts import audit
 from app.campaigns.models import Campaign
+from app.db import write_transaction
 from app.extensions import db
 from app.targets.campaigns import (
     Settings,
@@ -51,8 +52,9 @@ def target_lists():
             problems = refused.problems
         else:
             target_list = loaded.target_list
-            audit.record(g.admin, "targets.loaded", "target_list", target_list.id,
-                         f"version {target_list.version}: {loaded.added} targets")  # fmt: skip
+            with write_transaction():
+                audit.record(g.admin, "targets.loaded", "target_list", target_list.id,
+                             f"version {target_list.version}: {loaded.added} targets")  # fmt: skip
             flash(f"{target_list.name}: version {target_list.version}, {loaded.added} targets"
                   f" ({loaded.retired} of the last version retired).", "success")  # fmt: skip
             return redirect(url_for("admin.target_list", slug=target_list.slug), code=303)
@@ -107,8 +109,10 @@ def campaign_targets(campaign_id: int):
                 "supporter_opening" if exc.setting == "variants" else "lists")  # fmt: skip
             form[field].errors = [str(exc)]
         else:
-            audit.record(g.admin, "targets.campaign_set", "campaign", campaign.id,
-                         f"mp {settings.mp}; lists {', '.join(settings.lists) or '-'}")  # fmt: skip
+            lists = ", ".join(settings.lists) or "-"
+            with write_transaction():
+                audit.record(g.admin, "targets.campaign_set", "campaign", campaign.id,
+                             f"mp {settings.mp}; lists {lists}")  # fmt: skip
             flash("Saved: writers see these targets from now on.", "success")
             return redirect(url_for("admin.campaign_targets", campaign_id=campaign.id), code=303)
     page = render_template(
@@ -124,7 +128,8 @@ def campaign_targets_clear(campaign_id: int):
     if db.session.get(Campaign, campaign_id) is None:
         abort(404)
     clear_targets(campaign_id)
-    audit.record(g.admin, "targets.campaign_cleared", "campaign", campaign_id)
+    with write_transaction():
+        audit.record(g.admin, "targets.campaign_cleared", "campaign", campaign_id)
     flash("The campaign writes to each writer's MP alone.", "success")
     return redirect(url_for("admin.campaign_targets", campaign_id=campaign_id), code=303)
 

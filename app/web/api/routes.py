@@ -37,6 +37,7 @@ from app.reference.representatives import (
 )
 from app.reports.momentum import momentum
 from app.targets.campaigns import has_targets
+from app.targets.models import MPChoice
 from app.targets.placing import Chosen, TargetProblem, choose, offer_for
 from app.web import limits
 from app.web.abuse import (
@@ -210,9 +211,11 @@ def target_json(value: str, target, variant) -> dict:
 
 def recipients(campaign_id: int, draft, ticked: list[str] | None) -> Chosen:
     """Who a letter sent through the API goes to: the MP alone in a campaign
-    without targets; else the values in `ticked` (absent: the campaign's
-    first choice), held to its rules. Raises TargetProblem. A postcode that
-    places no seat is left for the letter's own checks to explain."""
+    without targets; else the values in `ticked`, held to its rules. Absent
+    (a client from before targets, whose reader saw no one else): the MP
+    alone, never people the writer was not shown their address would go to.
+    Raises TargetProblem. A postcode that places no seat is left for the
+    letter's own checks to explain."""
     if not has_targets(campaign_id):
         return Chosen(to_mp=True, targets=())
     try:
@@ -224,7 +227,11 @@ def recipients(campaign_id: int, draft, ticked: list[str] | None) -> Chosen:
         return Chosen(to_mp=True, targets=())
     if offer.nobody:
         raise TargetProblem(gettext("This campaign has no one for you to write to"))
-    return choose(offer, offer.ticked_at_first() if ticked is None else ticked)
+    if ticked is None:
+        if offer.mp == MPChoice.NEVER:
+            raise TargetProblem(gettext("Choose who to write to."))
+        return Chosen(to_mp=True, targets=())
+    return choose(offer, ticked)
 
 
 def _attribution(payload: dict) -> Attribution:

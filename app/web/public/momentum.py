@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from app.reports import stats
 from app.reports.hexmap import coverage_map, legend
 from app.reports.momentum import coverage as campaign_coverage
 from app.reports.momentum import momentum
@@ -20,13 +19,12 @@ def campaign_map(slug: str):
     campaign = campaign_or_404(slug)
     bodies = [name for name, _ in momentum(campaign.id).bodies]
     body = request.args.get("body")
-    if body is None or body in bodies:
-        coverage = campaign_coverage(campaign.id, body)
-    else:  # counted afresh, never kept: a stranger's made-up names fill no cache
-        coverage = stats.body_coverage(campaign.id, body[:120])
-        if not coverage.delivered:
-            abort(404)  # not a body this campaign's letters went to
-        bodies.append(body)  # delivered to since the momentum figures were counted
+    if body is not None and body not in bodies:
+        # Not a body the campaign's letters have reached (as its momentum,
+        # which the page's links come from, counts them): nothing is queried
+        # or kept for a made-up name.
+        abort(404)
+    coverage = campaign_coverage(campaign.id, body)
     drawn, hexes, seats = coverage_map(coverage, body)
     rows = sorted(
         ((seat.local_name, seat.mp.name, coverage.delivered.get(seat.constituency_id, 0))

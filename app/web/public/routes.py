@@ -21,7 +21,6 @@ from app.campaigns.models import Campaign
 from app.campaigns.share_image import share_image_png
 from app.db import utcnow
 from app.i18n import gettext
-from app.letters.identical import too_many_identical
 from app.letters.models import LetterStatus
 from app.letters.share_codes import personal_link
 from app.letters.submission import (
@@ -191,11 +190,6 @@ def write_post(slug: str):
             return _compose_again(campaign, form, status=422, seat=seat, offer=offer)
         if chosen.to_mp and seat.mp.vacant:
             return render_template("reference/unreachable.html", campaign=campaign, seat=seat)
-        identical = too_many_identical(campaign.id, draft.body, draft.name,
-                                       [target.id for target in chosen.targets])  # fmt: skip
-        if identical:
-            form.body.errors = [identical]
-            return _compose_again(campaign, form, status=422, seat=seat, offer=offer)
 
     earlier = seat_by_gss(form.composed_for.data) if form.composed_for.data else None
     if earlier is not None and action == "readdress":
@@ -222,14 +216,19 @@ def write_post(slug: str):
             now=utcnow(), chosen=chosen,
         )  # fmt: skip
 
-    sent = send_letter(
-        campaign, draft, read_form_ticket(form.form_ticket.data),
-        honeypot=form.website.data,
-        attribution=replace(read_ref(form.ref.data), ip_hash=hashed_ip()),
-        subscribe=form.alerts.data,
-        by_post=True,  # to an MP we cannot email: printed and posted by its writer
-        to_mp=chosen.to_mp, target_ids=[target.id for target in chosen.targets],
-    )  # fmt: skip
+    try:
+        sent = send_letter(
+            campaign, draft, read_form_ticket(form.form_ticket.data),
+            honeypot=form.website.data,
+            attribution=replace(read_ref(form.ref.data), ip_hash=hashed_ip()),
+            subscribe=form.alerts.data,
+            by_post=True,  # to an MP we cannot email: printed and posted by its writer
+            to_mp=chosen.to_mp, target_ids=[target.id for target in chosen.targets],
+        )  # fmt: skip
+    except LetterProblem as problem:  # the House of Lords' rule, checked once, on sending
+        for field, explanation in problem.fields.items():
+            getattr(form, field).errors = [explanation]
+        return _compose_again(campaign, form, status=422, seat=seat, offer=offer)
     if sent == Sent.TOO_FAST:
         form.form_ticket.data = issue_form_ticket()
         return render_template(
