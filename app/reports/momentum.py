@@ -20,6 +20,7 @@ from app.extensions import db
 from app.letters.models import WRITTEN_STATUSES, Letter, Recipient, RecipientStatus
 from app.reports import stats
 from app.reports.stats import Coverage
+from app.targets.models import Target
 
 T = TypeVar("T")
 
@@ -61,19 +62,24 @@ def momentum(campaign_id: int, goal: int = 0) -> Momentum:
 
 
 def _bodies(campaign_id: int) -> tuple[tuple[str, int], ...]:
-    """The campaign's other targets written to, counted by body."""
-    people = func.count(distinct(Recipient.target_id))
-    rows = db.session.execute(
-        select(Recipient.body, people)
+    """The campaign's other targets written to, counted by body: a person is
+    their list and reference, the same through new versions of the list."""
+    people = (
+        select(Recipient.body, Target.list_id, Target.ref)
+        .distinct()
         .join(Letter, Letter.id == Recipient.letter_id)
+        .join(Target, Target.id == Recipient.target_id)
         .where(
             Letter.campaign_id == campaign_id,
             Recipient.status.in_((RecipientStatus.SENT, RecipientStatus.POSTED)),
         )
-        .group_by(Recipient.body)
-        .order_by(people.desc(), Recipient.body)
+        .subquery()
     )
-    return tuple((body, count) for body, count in rows)
+    count = func.count()
+    rows = db.session.execute(
+        select(people.c.body, count).group_by(people.c.body).order_by(count.desc(), people.c.body)
+    )
+    return tuple((body, n) for body, n in rows)
 
 
 def coverage(campaign_id: int, body: str | None = None) -> Coverage:

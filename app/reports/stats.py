@@ -18,6 +18,7 @@ from app.extensions import db
 from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
 from app.partners.models import Partner
 from app.reference.models import Constituency
+from app.targets.models import Target
 
 S = LetterStatus
 Key = TypeVar("Key")  # what by_group groups by
@@ -163,9 +164,18 @@ def by_body(campaign_id: int | None = None) -> list[BodyFigures]:
     bodies: dict[str, BodyFigures] = {}
     for body, status, count in grouped(Recipient.status, func.count()):
         bodies.setdefault(body, BodyFigures(body)).by_status[status] = count
-    for body, people in grouped(func.count(func.distinct(Recipient.target_id))):
+    # A person is their list and reference, the same through new versions.
+    people = _scoped(
+        select(Recipient.body, Target.list_id, Target.ref).distinct()
+        .join(Letter, Letter.id == Recipient.letter_id)
+        .join(Target, Target.id == Recipient.target_id),
+        campaign_id,
+    ).subquery()  # fmt: skip
+    for body, count in db.session.execute(
+        select(people.c.body, func.count()).group_by(people.c.body)
+    ):
         # setdefault: a body first written to between the two queries
-        bodies.setdefault(body, BodyFigures(body)).people = people
+        bodies.setdefault(body, BodyFigures(body)).people = count
     return sorted(bodies.values(), key=lambda b: (-sum(b.by_status.values()), b.body))
 
 

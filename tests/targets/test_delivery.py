@@ -18,6 +18,7 @@ from app.letters.models import Attribution, Letter, LetterStatus, Recipient, Rec
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.letters.webhooks import describe
 from app.outbox.models import EmailKind, OutboxEmail
+from app.reports import stats
 from app.reports.momentum import momentum
 from app.targets.campaigns import Settings, Variant, set_targets, settings_for
 from app.targets.models import Target
@@ -370,3 +371,15 @@ def test_a_letter_whose_emails_failed_but_one_is_to_post_is_for_its_writer_to_po
     db.session.commit()
     refused = admin.post(f"/admin/letters/{letter.id}/resend", follow_redirects=True)
     assert "nothing to resend" in refused.get_data(as_text=True)
+
+
+def test_a_person_is_counted_once_through_new_versions_of_their_list(site, mail_server):
+    campaign = targeted_campaign(demo_campaign())
+    write(campaign, ["quill"], to_mp=True)
+    load("councillors", COUNCILLORS)  # version 2: Pat Quill is a new row
+    write(campaign, ["quill"], to_mp=True, email="second.writer@example.com")
+    deliver()
+    deliver()
+    assert momentum(campaign.id).bodies == (("Testington District Council", 1),)
+    [council] = stats.by_body(campaign.id)
+    assert (council.people, council.by_status) == (1, {"sent": 2})
