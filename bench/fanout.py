@@ -35,6 +35,7 @@ def prepare(database_url: str, recipients: int, port: int):
     from app import create_app
     from app.accounts.sign_in import create_admin
     from app.alerts.models import Subscriber
+    from app.db import utcnow
     from app.extensions import db
 
     app = create_app(bench_config(
@@ -42,10 +43,14 @@ def prepare(database_url: str, recipients: int, port: int):
         ALERT_SEND_RATE=0, LOG_LEVEL="WARNING", DELIVERY_BATCH_SIZE=500,
     ))  # fmt: skip
     with app.app_context():
+        # Placed in their areas, as signing up places them (app/alerts/places.py):
+        # the worker has none to place while the alert goes out.
+        placed = {"council_code": "E09000033", "ward_code": "E05013806", "placed_at": utcnow()}
         rows = [
-            {"email": f"reader{i}@example.com", "status": "confirmed", "postcode": "SW1A 0AA"}
+            {"email": f"reader{i}@example.com", "status": "confirmed", "postcode": "SW1A 0AA",
+             **placed}
             for i in range(recipients)
-        ]
+        ]  # fmt: skip
         for start in range(0, recipients, 20_000):
             db.session.execute(insert(Subscriber), rows[start : start + 20_000])
         db.session.commit()
