@@ -38,10 +38,11 @@ def to_office(row: OutboxEmail) -> Addressee | None:
 
 
 def loading(alerts: bool | None) -> list:
-    """A letter's email is built from its letter, MP, campaign and constituency,
-    joined in the claim's one query (four more SELECT ... IN queries cost the
-    worker more CPU a row than the joins do: docs/performance.md). A claim of
-    alert mail only needs none of it."""
+    """A letter's email is built from its letter, MP, campaign and
+    constituency (and a recipient's from its recipient), joined in the
+    claim's one query (four more SELECT ... IN queries cost the worker more
+    CPU a row than the joins do: docs/performance.md). A claim of alert mail
+    only needs none of it."""
     if alerts:
         return []
     letter = joinedload(OutboxEmail.letter)
@@ -49,6 +50,9 @@ def loading(alerts: bool | None) -> list:
         letter.joinedload(Letter.mp),
         letter.joinedload(Letter.campaign),
         letter.joinedload(Letter.constituency),
+        # A recipient's email (app/letters/recipients.py): its own row, not a
+        # SELECT each.
+        joinedload(OutboxEmail.recipient),
     ]
 
 
