@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import exists, func, or_, select
 
+from app.alerts.heard import unheard_areas
 from app.alerts.models import Alert, Segment, Subscriber, SubscriberStatus
 from app.db import utcnow
 from app.extensions import db
@@ -18,7 +19,6 @@ from app.letters.models import ACTIVE_STATUSES, Letter, LetterStatus
 from app.reference.models import Constituency
 from app.replies.models import Answer, ReplyQuestion
 from app.replies.responsiveness import responsiveness
-from app.targets.heard import unheard_areas
 
 
 def segment_labels() -> dict[Segment, str]:

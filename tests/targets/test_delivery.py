@@ -9,7 +9,6 @@ import io
 import secrets
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import select, update
 
 from app.db import utcnow
@@ -23,9 +22,9 @@ from app.reports.momentum import momentum
 from app.targets.campaigns import Settings, Variant, set_targets, settings_for
 from app.targets.models import Target
 from app.targets.placing import offer_for
-from tests.bounces.builders import BOUNCE_DOMAIN, sample
+from tests.bounces.builders import sample
 from tests.builders.admins import signed_in_client
-from tests.builders.letters import LETTER, MP_ADDRESS, NO_MODERATION, demo_campaign, draft
+from tests.builders.letters import LETTER, MP_ADDRESS, demo_campaign, draft
 from tests.builders.outbox import deliver, fresh
 from tests.builders.targets import (
     COUNCILLOR,
@@ -39,13 +38,6 @@ from tests.builders.targets import (
 )
 
 WRITER = LETTER["email"]
-
-
-@pytest.fixture
-def site(make_app, mail_server):
-    app = make_app(MAIL_PORT=mail_server.port, BOUNCE_DOMAIN=BOUNCE_DOMAIN, **NO_MODERATION)
-    with app.app_context():
-        yield app
 
 
 def write(campaign, refs: list[str], *, to_mp: bool, **changes) -> Letter:

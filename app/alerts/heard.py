@@ -1,5 +1,5 @@
-"""Which of a campaign's local targets have heard from a writer, by area:
-the segment of an alert "whose councillor has not heard" (app/alerts/).
+"""Which of a campaign's local targets (app/targets/) have heard from a
+writer, by area: the alert segment "whose councillor has not heard".
 
 A target has heard once one letter reached it in the campaign (by its list
 and reference, so through new versions of the list). An area is unheard
