@@ -56,6 +56,16 @@ def too_many_identical(
     ).all()
     if not limited:
         return None
+    if letter_id is not None:
+        # At confirmation, in its write transaction: confirmations of letters
+        # to one limited list take turns (PostgreSQL; SQLite's write lock
+        # already does), so two at the same instant cannot both pass.
+        db.session.execute(
+            select(TargetList.id)
+            .where(TargetList.id.in_([row.id for row in limited]))
+            .order_by(TargetList.id)
+            .with_for_update()
+        ).all()
     mine = _fingerprint(body, sender_name)
     for list_id, name, most in limited:
         if most is not None and _similar_letters(campaign_id, list_id, mine, letter_id, most):

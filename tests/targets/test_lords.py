@@ -4,6 +4,7 @@ its members, near-identical ones counted too; and peers offered at random."""
 from __future__ import annotations
 
 import secrets
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -128,3 +129,29 @@ def test_on_the_site_the_seventh_is_refused_when_sent_with_the_reason_on_its_fie
     assert 'id="body-error"' in text
     assert "ask campaigns to send no more than 6 identical letters" in text
     assert db.session.scalar(select(func.count()).select_from(Letter)) == HOUSE_OF_LORDS
+
+
+def test_two_confirmed_at_the_same_instant_cannot_both_pass(site, lords_campaign):
+    """Each confirmation locks the limited list's row: the second counts the
+    first, even from another connection at the same moment."""
+    for n in range(HOUSE_OF_LORDS - 1):
+        write(lords_campaign, n, SAME)
+    tokens = [confirmation_token(write(lords_campaign, n, SAME, confirm=False))
+              for n in (10, 11)]  # fmt: skip
+    db.session.remove()
+    start = threading.Barrier(2)
+
+    def confirm(token):
+        with site.app_context():
+            start.wait()
+            confirm_letter(token)
+            db.session.remove()
+
+    threads = [threading.Thread(target=confirm, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    statuses = sorted(db.session.scalars(select(Letter.status).where(
+        Letter.sender_email.in_(["writer10@example.com", "writer11@example.com"]))))  # fmt: skip
+    assert statuses == [LetterStatus.HELD, LetterStatus.QUEUED]
