@@ -28,8 +28,8 @@ from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettex
 
 __all__ = [
     "N_", "SOURCE", "Language", "catalogue_folders", "current_language", "force_locale",
-    "gettext", "language", "lazy_gettext", "long_date", "ngettext", "offered", "offered_codes",
-    "site_name", "translated",
+    "gettext", "in_words", "language", "lazy_gettext", "long_date", "ngettext", "offered",
+    "offered_codes", "site_name", "translated",
 ]  # fmt: skip
 
 # The language the code's own words (gettext's msgids) are written in:
@@ -95,6 +95,14 @@ def current_language() -> str:
     reader's; English outside an app."""
     locale = get_locale() if has_app_context() else None
     return str(locale) if locale else "en"
+
+
+def in_words(names: list[str]) -> str:
+    """Names as a sentence says them: "Alice Able", "Alice Able and Jo
+    Bloggs", "Alice Able, Jo Bloggs and Sam Teal"; "" for none."""
+    if len(names) <= 1:
+        return names[0] if names else ""
+    return gettext("%(some)s and %(last)s", some=", ".join(names[:-1]), last=names[-1])
 
 
 def site_name() -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.campaigns.models import Campaign
 from app.db import Model, text_value, utcnow
-from app.i18n import gettext
+from app.i18n import in_words
 from app.partners.models import Partner
 from app.reference.models import MP, Constituency
 from app.webhooks.announcing import announce
@@ -260,10 +260,7 @@ class Letter(Model):
         "Alice Able, Jo Bloggs and Sam Teal"."""
         if not self.recipient_count:
             return self.mp.name
-        people = ([self.mp.name] if self.to_mp else []) + [r.name for r in self.recipients]
-        if len(people) == 1:
-            return people[0]
-        return gettext("%(some)s and %(last)s", some=", ".join(people[:-1]), last=people[-1])
+        return in_words(([self.mp.name] if self.to_mp else []) + [r.name for r in self.recipients])
 
     def log(self, detail: str, *, actor: str = "system") -> None:
         """Record something that happened without a change of state (a retry, a reminder)."""

@@ -22,7 +22,7 @@ from sqlalchemy import and_, exists, select
 
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.i18n import gettext
+from app.i18n import in_words
 from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
 from app.outbox.models import EmailKind, OutboxEmail
 from app.replies.models import Answer, ReplyQuestion
@@ -107,9 +107,7 @@ def asked_about(letter: Letter) -> list[Recipient]:
 def people_asked_about(letter: Letter) -> str:
     """Who the question asks about, in words: "Alice Able and Pat Quill"."""
     people = ([letter.mp.name] if letter.to_mp else []) + [r.name for r in asked_about(letter)]
-    if len(people) <= 1:
-        return people[0] if people else letter.mp.name
-    return gettext("%(some)s and %(last)s", some=", ".join(people[:-1]), last=people[-1])
+    return in_words(people) or letter.mp.name
 
 
 def record_answer(

@@ -84,13 +84,13 @@ def set_targets(campaign_id: int, settings: Settings) -> None:
         unknown = [slug for slug in settings.lists if slug not in by_slug]
         if unknown:
             raise TargetsError(f"no target list called {', '.join(unknown)}")
-        excluded = [_exclusion(session, entry, by_slug) for entry in settings.excluded]
+        excluded = [_list_ref(session, entry, by_slug) for entry in settings.excluded]
         stances = {
-            _exclusion(session, entry, by_slug, setting="supporters"): Stance.SUPPORTER
+            _list_ref(session, entry, by_slug, setting="supporters"): Stance.SUPPORTER
             for entry in settings.supporters
         }
         for entry in settings.opponents:
-            marked = _exclusion(session, entry, by_slug, setting="opponents")
+            marked = _list_ref(session, entry, by_slug, setting="opponents")
             if stances.get(marked) == Stance.SUPPORTER:
                 raise TargetsError(
                     f"{entry!r} is marked both a supporter and an opponent", "opponents"
@@ -153,7 +153,7 @@ def _delete_settings(session, campaign_id: int, *, keep_row: bool) -> None:
         session.execute(delete(CampaignTargets).where(CampaignTargets.campaign_id == campaign_id))
 
 
-def _exclusion(
+def _list_ref(
     session, entry: str, by_slug: dict[str, TargetList], *, setting: str = "excluded"
 ) -> tuple[int, str]:
     """A "list:ref" line, as (list id, ref): the list must be one the
