@@ -7,7 +7,10 @@ did not hold. On PostgreSQL the connection runs in autocommit: a statement
 that commits itself is as safe as an explicit transaction and takes one round
 trip instead of two; and the round trip overlaps the mail server's
 (PostgresOutcomeWriter). SQLite's connections begin their own transactions
-(app/db.py), so there each is committed explicitly.
+(app/db.py), so there each is committed explicitly, and its statements run
+on the driver's own connection, each compiled once (SqliteOutcomeWriter):
+SQLAlchemy's work around each statement cost the worker more CPU than
+SQLite's own (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import contextlib
 import functools
 import itertools
 import select
+import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -23,7 +27,9 @@ from typing import Protocol
 
 import psycopg
 from psycopg import pq
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from app.db import is_sqlite
 from app.extensions import db
@@ -31,9 +37,10 @@ from app.extensions import db
 
 class JoinableOutcome(Protocol):
     """What an email's outcome also changes (app/letters/outcomes.py's
-    LetterOutcome): run after the outcome's UPDATE, or joined to it."""
+    LetterOutcome): run after the outcome's UPDATE, or joined to it. `row` is
+    the email's row, as loaded (its letter's and recipient's ids)."""
 
-    def apply(self, connection, owner_id: int | None, reason: str | None) -> None: ...
+    def apply(self, connection, row, reason: str | None) -> None: ...
 
     def params(self, reason: str | None) -> dict: ...
 
@@ -44,7 +51,7 @@ class JoinableOutcome(Protocol):
 def outcome_writer(on_lease_lost: Callable[[int], None]) -> Iterator[OutcomeWriter]:
     with db.engine.connect() as connection:
         if is_sqlite():
-            writer = OutcomeWriter(connection, on_lease_lost)
+            writer: OutcomeWriter = SqliteOutcomeWriter(connection, on_lease_lost)
         else:
             connection.execution_options(isolation_level="AUTOCOMMIT")
             postgres = connection.dialect.driver == "psycopg"
@@ -58,9 +65,9 @@ def outcome_writer(on_lease_lost: Callable[[int], None]) -> Iterator[OutcomeWrit
 
 
 class OutcomeWriter:
-    """Writes outcomes on a connection of its own; SQLite's way: each committed
-    before `write` returns. `on_lease_lost(row_id)` hears of a fenced UPDATE
-    that changed nothing."""
+    """Writes outcomes on a connection of its own, each committed before
+    `write` returns (a database server through a driver other than psycopg).
+    `on_lease_lost(row_id)` hears of a fenced UPDATE that changed nothing."""
 
     def __init__(self, connection: Connection, on_lease_lost: Callable[[int], None]):
         self.connection = connection
@@ -72,17 +79,17 @@ class OutcomeWriter:
         statement,
         params: dict,
         also: JoinableOutcome | None = None,
-        also_id: int | None = None,
+        row=None,
         reason: str | None = None,
     ) -> None:
         """Run `statement` (a fenced UPDATE of `row_id`) and, if it changed its
-        row, `also` for the row `also_id` (the email's letter): here statement
-        by statement in one transaction."""
+        row, `also` for `row` (the email's row: its letter, its recipient):
+        here statement by statement in one transaction."""
         result = self.connection.execute(statement, params)
         if not (len(result.all()) if result.returns_rows else result.rowcount):
             self.on_lease_lost(row_id)
         elif also is not None:
-            also.apply(self.connection, also_id, reason)
+            also.apply(self.connection, row, reason)
         self.connection.commit()
 
     def confirm(self) -> None:
@@ -90,6 +97,89 @@ class OutcomeWriter:
 
     def close(self) -> None:
         pass
+
+
+class SqliteOutcomeWriter(OutcomeWriter):
+    """SQLite's way: as OutcomeWriter, each statement run on the driver's
+    connection (SqliteStatements), in a transaction begun IMMEDIATE: the
+    outcome writes from its first statement on."""
+
+    def __init__(self, connection: Connection, on_lease_lost: Callable[[int], None]):
+        super().__init__(connection, on_lease_lost)
+        self.statements = SqliteStatements(connection.connection.driver_connection)  # type: ignore[arg-type]  # a live pooled connection has one
+
+    def write(
+        self,
+        row_id: int,
+        statement,
+        params: dict,
+        also: JoinableOutcome | None = None,
+        row=None,
+        reason: str | None = None,
+    ) -> None:
+        statements = self.statements
+        statements.begin()
+        try:
+            if not statements.execute(statement, params).rowcount:
+                self.on_lease_lost(row_id)
+            elif also is not None:
+                also.apply(statements, row, reason)
+            statements.commit()
+        finally:
+            statements.end()
+
+
+class SqliteStatements:
+    """Core statements run on a sqlite3 connection, each compiled once per
+    process with its parameters' order and converters (SQLAlchemy's own), in
+    transactions this class begins and ends itself. What it raises is
+    SQLAlchemy's: a locked database is an OperationalError, as anywhere else.
+
+    Used where one connection runs the same few statements thousands of times
+    (the worker's outcomes); the transaction control is the engine's own
+    rule (app/db.py: pysqlite's is switched off, BEGIN is explicit)."""
+
+    def __init__(self, driver: sqlite3.Connection):
+        self.driver = driver
+
+    def execute(self, statement, params: dict) -> sqlite3.Cursor:
+        sql, order, fixed, converters = _sqlite_statement(statement)
+        values = []
+        for name in order:
+            value = params[name] if name in params else fixed[name]
+            convert = converters[name]
+            values.append(value if convert is None or value is None else convert(value))
+        return self._run(sql, values)
+
+    def begin(self) -> None:
+        self._run("BEGIN IMMEDIATE", ())
+
+    def commit(self) -> None:
+        self._run("COMMIT", ())
+
+    def end(self) -> None:
+        """Roll back what `commit` did not end (an error on the way)."""
+        if self.driver.in_transaction:
+            self.driver.rollback()
+
+    def _run(self, sql: str, values) -> sqlite3.Cursor:
+        try:
+            return self.driver.execute(sql, values)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+
+
+@functools.cache
+def _sqlite_statement(statement) -> tuple[str, tuple[str, ...], dict, dict]:
+    """The statement as SQLite's SQL (`?` parameters), its parameters' order,
+    its fixed values, and each parameter's converter to what SQLite stores
+    (a datetime's text, as SQLAlchemy writes it everywhere else)."""
+    dialect = SQLiteDialect_pysqlite()
+    compiled = statement.compile(dialect=dialect)
+    binds = compiled.binds
+    converters = {name: bind.type.bind_processor(dialect) for name, bind in binds.items()}
+    fixed = {name: bind.value for name, bind in binds.items()}
+    return str(compiled), tuple(compiled.positiontup or ()), fixed, converters
 
 
 class PostgresOutcomeWriter(OutcomeWriter):
@@ -118,7 +208,7 @@ class PostgresOutcomeWriter(OutcomeWriter):
         statement,
         params: dict,
         also: JoinableOutcome | None = None,
-        also_id: int | None = None,
+        row=None,
         reason: str | None = None,
     ) -> None:
         """As OutcomeWriter.write, with `also` joined to the UPDATE as one statement."""

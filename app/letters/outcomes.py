@@ -68,11 +68,14 @@ class LetterOutcome(JoinedOutcome):
 
     def __call__(self, row: OutboxEmail, reason: str | None = None) -> None:
         """The worker's hook form: apply to the row's letter in its session."""
-        self.apply(db.session, row.letter_id, reason)
+        self.apply_to(db.session, row.letter_id, reason)
 
-    def apply(self, connection, letter_id: int | None, reason: str | None = None) -> None:
-        """Statement by statement, in `connection`'s (or a session's) transaction,
-        after the email's own fenced UPDATE changed its row."""
+    def apply(self, connection, row: OutboxEmail, reason: str | None = None) -> None:
+        """The outcome writer's form, after the email's own fenced UPDATE changed its row."""
+        self.apply_to(connection, row.letter_id, reason)
+
+    def apply_to(self, connection, letter_id: int | None, reason: str | None = None) -> None:
+        """Statement by statement, in `connection`'s (or a session's) transaction."""
         if letter_id is None:
             return
         params = {"message_id": letter_id, **self.params(reason)}

@@ -211,4 +211,4 @@ def failed(row: OutboxEmail, reason: str) -> None:
 def _each_letter(row: OutboxEmail, outcome: LetterOutcome, reason: str | None) -> None:
     letter_ids = select(Letter.id).where(Letter.digest_outbox_id == row.id).order_by(Letter.id)
     for letter_id in db.session.scalars(letter_ids).all():
-        outcome.apply(db.session, letter_id, reason)
+        outcome.apply_to(db.session, letter_id, reason)

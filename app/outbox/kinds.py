@@ -56,7 +56,7 @@ class JoinedOutcome:
     UPDATE (app/adapters/pg_outcomes.py's JoinableOutcome); any other hook
     runs in a transaction with that UPDATE."""
 
-    def apply(self, connection, owner_id: int | None, reason: str | None) -> None:
+    def apply(self, connection, row: OutboxEmail, reason: str | None) -> None:
         """Run after the fenced UPDATE, in its transaction."""
         raise NotImplementedError
 

@@ -56,7 +56,7 @@ def _settle(row: OutboxEmail, claim: Claim, values: dict, hook=None, reason=None
     params.update((f"set_{name}", value) for name, value in values.items())
     statement = _fenced_update(tuple(values))
     if claim.outcomes is not None and (hook is None or isinstance(hook, JoinedOutcome)):
-        claim.outcomes.write(row.id, statement, params, hook, row.letter_id, reason)
+        claim.outcomes.write(row.id, statement, params, hook, row, reason)
         return
     with write_transaction() as session:  # a hook, or no connection was ever opened
         done = session.execute(statement, params).rowcount

@@ -320,15 +320,21 @@ def outbox_updates_slowed_down(engine, seconds: float):
                 conn.execute(text("DROP FUNCTION slow_outbox()"))
         return
 
-    def pause(conn, cursor, statement, *args):
+    # SQLite's own trace hook, on every connection the worker checks out: the
+    # worker's outcomes run on the driver's connection, under SQLAlchemy.
+    def pause(statement):
         if statement.lstrip().upper().startswith("UPDATE OUTBOX"):
             time.sleep(seconds)
 
-    event.listen(engine, "before_cursor_execute", pause)
+    def traced(dbapi_connection, _record, _proxy):
+        dbapi_connection.set_trace_callback(pause)
+
+    event.listen(engine, "checkout", traced)
     try:
         yield
     finally:
-        event.remove(engine, "before_cursor_execute", pause)
+        event.remove(engine, "checkout", traced)
+        engine.dispose()  # no connection keeps the hook
 
 
 def test_each_alert_outcome_is_committed_before_the_next_email_goes_out(
