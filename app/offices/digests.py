@@ -23,6 +23,7 @@ from app.letters.models import Letter, LetterStatus
 from app.letters.outcomes import LetterOutcome
 from app.offices.models import OfficeDigest
 from app.outbox.caps import within_cap
+from app.outbox.claim_facts import once_per_claim
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.tokens import InvalidToken, Purpose, sign, unsign
 
@@ -99,14 +100,23 @@ _DIGEST_ON = select(OfficeDigest.active).where(
 )
 
 
-def digest_on(mp_id: int, campaign_id: int, session=None) -> bool:
-    """Whether this MP's office takes this campaign's letters as a daily digest.
-
-    Asked for every letter the worker builds: run on the session's connection,
-    it costs a quarter of the same query through the ORM (docs/performance.md)."""
-    session = session or db.session
+def digest_on(mp_id: int, campaign_id: int) -> bool:
+    """Whether this MP's office takes this campaign's letters as a daily digest."""
     params = {"mp_id": mp_id, "campaign_id": campaign_id}
-    return bool(session.connection().execute(_DIGEST_ON, params).scalar())
+    return bool(db.session.connection().execute(_DIGEST_ON, params).scalar())
+
+
+_ON_DIGEST = select(OfficeDigest.mp_id, OfficeDigest.campaign_id).where(
+    OfficeDigest.active.is_(True)
+)
+
+
+@once_per_claim
+def offices_on_digest() -> frozenset[tuple[int, int]]:
+    """(mp_id, campaign_id) of every office taking a campaign's letters as a
+    daily digest, as the worker asks for each letter it builds: once per
+    claim (a few hundred pairs at most: an office chooses it from a link)."""
+    return frozenset((mp, campaign) for mp, campaign in db.session.connection().execute(_ON_DIGEST))
 
 
 def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:

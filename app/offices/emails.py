@@ -13,9 +13,9 @@ from app.links import external_url
 from app.offices.digests import (
     OFFICE_CHANGE_HOURS,
     change_token,
-    digest_on,
     letters_in,
     office_token,
+    offices_on_digest,
 )
 from app.outbox.mime import Email, NotYet, Unsendable, new_email, person, render_email, site_sender
 from app.outbox.models import OutboxEmail
@@ -31,9 +31,9 @@ def mp_letter(row: OutboxEmail) -> Email | None:
     mp = letter.mp
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
-    if digest_on(letter.mp_id, letter.campaign_id):
+    if (letter.mp_id, letter.campaign_id) in offices_on_digest():
         return None  # the office chose its daily digest: send_digests gathers it
-    if dissolution.in_force():
+    if dissolution.holds_letters():
         # No MPs until the election: the worker's job moves the letter to
         # WAITING, for its writer to send to the new MP.
         raise NotYet("Parliament is dissolved")
@@ -66,7 +66,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
 def digest(row: OutboxEmail) -> Email | None:
     """Built when it goes (and again on each retry), from the letters that may
     still go, under the rules of that moment: an empty digest is not sent."""
-    if dissolution.in_force():
+    if dissolution.holds_letters():
         # No MPs: the worker's job moves its letters to WAITING, which takes
         # them out of it; a later try finds it empty.
         raise NotYet("Parliament is dissolved")

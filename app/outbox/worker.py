@@ -32,6 +32,7 @@ from app.adapters.smtp import PermanentSendError, Pipeline, SendError, SiteSendE
 from app.db import describe_error, utcnow, write_transaction
 from app.extensions import db
 from app.outbox import pauses
+from app.outbox.claim_facts import one_claim
 from app.outbox.claims import Band, Claim, claim_due, due_queries, load_rows, release
 from app.outbox.health import Heartbeat
 from app.outbox.jobs import Job, jobs
@@ -76,6 +77,11 @@ def deliver_claim(claim: Claim, stop: threading.Event | None = None) -> PassResu
     result = PassResult(claimed=len(claim.ids))
     if not claim.ids:
         return result
+    with one_claim():
+        return _deliver(claim, result, stop)
+
+
+def _deliver(claim: Claim, result: PassResult, stop: threading.Event | None) -> PassResult:
     # Read before the rows: its read ends in a rollback, which would expire
     # every row loaded (and each email would then reload its own).
     claim.paused = pauses.paused_now()

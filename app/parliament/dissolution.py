@@ -19,6 +19,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.letters.routing import clear_to_go
+from app.outbox.claim_facts import once_per_claim
 from app.outbox.models import EmailKind, OutboxEmail
 from app.parliament.models import Dissolution
 from app.reference.representatives import seat_by_constituency_id
@@ -37,11 +38,18 @@ _IN_FORCE = (
 
 
 def in_force(session=None) -> bool:
-    """Whether Parliament is dissolved today. Asked for every letter the worker
-    builds: a prebuilt statement on the session's connection, a fifth of the
-    cost of loading the Dissolution through the ORM."""
+    """Whether Parliament is dissolved today: a prebuilt statement on the
+    session's connection, a fifth of the cost of loading the Dissolution
+    through the ORM."""
     session = session or db.session
     return session.connection().execute(_IN_FORCE, {"today": utcnow().date()}).first() is not None
+
+
+@once_per_claim
+def holds_letters() -> bool:
+    """Whether Parliament is dissolved, as the worker asks for each letter to
+    an MP it builds: once per claim (app/outbox/claim_facts.py)."""
+    return in_force()
 
 
 def planned() -> Dissolution | None:
