@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from app.letters import emails, recipients
 from app.letters.models import Letter
-from app.letters.outcomes import FAILED, RETRY, SENT, UNBUILT
+from app.letters.outcomes import FAILED, RECIPIENT_SENT, RETRY, SENT, UNBUILT
 from app.letters.submission import expire_unconfirmed, send_reminders
 from app.letters.webhooks import letter_data
 from app.outbox import jobs, kinds
@@ -51,8 +51,10 @@ def loading(alerts: bool | None) -> list:
         letter.joinedload(Letter.campaign),
         letter.joinedload(Letter.constituency),
         # A recipient's email (app/letters/recipients.py): its own row, not a
-        # SELECT each.
+        # SELECT each; and the names every email of a letter to several
+        # people gives (`addressed_to`), in one SELECT ... IN for the claim.
         joinedload(OutboxEmail.recipient),
+        letter.selectinload(Letter.recipients),
     ]
 
 
@@ -77,7 +79,7 @@ def register() -> None:
     for kind, build in BUILDERS.items():
         declare_letter_kind(kind, build)
     kinds.declare(EmailKind.TO_RECIPIENT, kinds.Kind(
-        recipients.to_recipient, addressee=to_recipient, on_sent=recipients.on_sent,
+        recipients.to_recipient, addressee=to_recipient, on_sent=RECIPIENT_SENT,
         on_failed=recipients.on_failed, on_retry=recipients.on_retry,
         on_unbuilt=recipients.on_unbuilt, on_report=recipients.on_report, in_english=True,
     ))  # fmt: skip

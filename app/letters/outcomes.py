@@ -31,13 +31,22 @@ from sqlalchemy import (
     String,
     bindparam,
     exists,
+    literal,
     select,
     update,
 )
 
 from app.db import text_value, utcnow
 from app.extensions import db
-from app.letters.models import ALLOWED_TRANSITIONS, ANNOUNCED, Letter, LetterStatus, event_insert
+from app.letters.models import (
+    ALLOWED_TRANSITIONS,
+    ANNOUNCED,
+    Letter,
+    LetterStatus,
+    Recipient,
+    RecipientStatus,
+    event_insert,
+)
 from app.outbox.kinds import JoinedOutcome
 from app.outbox.models import EmailKind, OutboxEmail, letter_email_insert
 from app.webhooks.announcing import announcement
@@ -49,13 +58,16 @@ class LetterOutcome(JoinedOutcome):
     """`detail` is the letter's event ("{reason}" is filled in). With `move_to`,
     a letter still QUEUED moves there (stamping `stamp` with the time) and
     `then_queue` is queued; one that has moved on meanwhile (an admin stopped
-    it) keeps its state and its history gets `otherwise`."""
+    it) keeps its state and its history gets `otherwise`. With
+    `only_not_to_mp`, only a letter not to its MP moves (one that follows
+    its other recipients: app/letters/recipients.py)."""
 
     detail: str
     move_to: LetterStatus | None = None
     stamp: str | None = None
     then_queue: EmailKind | None = None
     otherwise: str | None = None
+    only_not_to_mp: bool = False
 
     @property
     def announces(self) -> Event | None:
@@ -139,12 +151,18 @@ def _statements(outcome: LetterOutcome) -> _Statements:
 
 @functools.cache
 def _joined(outcome: LetterOutcome, fenced_update):
-    letters, outbox = Letter.__table__, OutboxEmail.__table__
+    outbox = OutboxEmail.__table__
     settled = fenced_update.returning(outbox.c.id, outbox.c.message_id).cte("settled")
-    letter = letters.c.id == settled.c.message_id
-    answer = select(settled.c.id)
+    return select(settled.c.id).add_cte(
+        *_letter_clauses(outcome, Letter.__table__.c.id == settled.c.message_id)
+    )
+
+
+def _letter_clauses(outcome: LetterOutcome, letter) -> list:
+    """`outcome` as data-modifying WITH clauses, for the letter `letter` selects."""
+    letters = Letter.__table__
     if outcome.move_to is None:
-        return answer.add_cte(_note(_DETAIL, letter).cte("noted"))
+        return [_note(_DETAIL, letter).cte("noted")]
     moved = _move(outcome, letter).returning(letters.c.id, letters.c.partner_id).cte("moved")
     clauses = [_moved_event(outcome.move_to, moved.c.id).cte("moved_event")]
     if outcome.then_queue:
@@ -155,7 +173,7 @@ def _joined(outcome: LetterOutcome, fenced_update):
     if outcome.otherwise:
         stopped = _note(text_value(outcome.otherwise), letter, ~exists(moved.select()))
         clauses.append(stopped.cte("otherwise"))
-    return answer.add_cte(*clauses)
+    return clauses
 
 
 # The pieces, for one letter by id or for rows another clause returns.
@@ -166,11 +184,10 @@ def _move(outcome: LetterOutcome, letter):
     stopped it meanwhile)."""
     letters = Letter.__table__
     stamps = {outcome.stamp: _NOW} if outcome.stamp else {}
-    return (
-        update(letters)
-        .where(letter, letters.c.status == LetterStatus.QUEUED)
-        .values(status=outcome.move_to, **stamps)
-    )
+    move = update(letters).where(letter, letters.c.status == LetterStatus.QUEUED)
+    if outcome.only_not_to_mp:
+        move = move.where(letters.c.to_mp.is_(False))
+    return move.values(status=outcome.move_to, **stamps)
 
 
 def _moved_event(move_to: LetterStatus, moved_id):
@@ -204,6 +221,89 @@ def _event(rows):
     return event_insert(rows, _NOW)
 
 
+@dataclass(frozen=True)
+class RecipientSent(JoinedOutcome):
+    """A recipient's server took its email (app/letters/recipients.py): the
+    recipient, if still QUEUED, is SENT and the letter's history says by
+    whom; a letter not to its MP, still QUEUED, then moves as `letter` says
+    (SENT at its first recipient, its writer's copy queued). Two recipients
+    of one letter settled at once move it once: the move is conditional on
+    the letter still being QUEUED, and its row is locked by the first."""
+
+    letter: LetterOutcome
+
+    def __call__(self, row: OutboxEmail, reason: str | None = None) -> None:
+        self.apply(db.session, row, reason)
+
+    def apply(self, connection, row: OutboxEmail, reason: str | None = None) -> None:
+        params = {"recipient_id": row.recipient_id, **self.params(reason)}
+        statements = _recipient_statements()
+        if connection.execute(statements.mark, params).rowcount:
+            connection.execute(statements.note, params)
+            self.letter.apply_to(connection, row.letter_id, reason)
+
+    def params(self, reason: str | None) -> dict:
+        return self.letter.params(reason)
+
+    def joined_to(self, fenced_update):
+        return _recipient_joined(self, fenced_update)
+
+
+@dataclass(frozen=True)
+class _RecipientStatements:
+    mark: Executable
+    note: Executable
+
+
+_RECIPIENT_ID = bindparam("recipient_id", type_=Integer())
+
+
+def _mark_sent(recipient):
+    recipients = Recipient.__table__
+    return (
+        update(recipients)
+        .where(recipient, recipients.c.status == RecipientStatus.QUEUED)
+        .values(status=RecipientStatus.SENT, sent_at=_NOW)
+    )
+
+
+def _note_accepted(recipient_rows):
+    """The letter's history: whose server took it, as `recipient_rows` name them."""
+    letters = Letter.__table__
+    detail = literal("accepted by the mail server of ", String()) + recipient_rows.c.name
+    detail = detail + literal(" (", String()) + recipient_rows.c.role + literal(")", String())
+    return _event(
+        select(letters.c.id, letters.c.status, letters.c.status, detail).where(
+            letters.c.id == recipient_rows.c.message_id
+        )
+    )
+
+
+@functools.cache
+def _recipient_statements() -> _RecipientStatements:
+    recipients = Recipient.__table__
+    this = recipients.c.id == _RECIPIENT_ID
+    return _RecipientStatements(
+        mark=_mark_sent(this), note=_note_accepted(recipients.select().where(this).subquery())
+    )
+
+
+@functools.cache
+def _recipient_joined(outcome: RecipientSent, fenced_update):
+    outbox, recipients = OutboxEmail.__table__, Recipient.__table__
+    settled = fenced_update.returning(outbox.c.id, outbox.c.recipient_id).cte("settled")
+    marked = (
+        _mark_sent(recipients.c.id == settled.c.recipient_id)
+        .returning(recipients.c.message_id, recipients.c.name, recipients.c.role)
+        .cte("marked")
+    )
+    letter = Letter.__table__.c.id == marked.c.message_id
+    return select(settled.c.id).add_cte(
+        marked, _note_accepted(marked).cte("noted_recipient"),
+        *_letter_clauses(outcome.letter, letter),
+    )  # fmt: skip
+
+
 # The letters' emails, by kind: what each outcome does to the letter.
 SENT = {
     EmailKind.MP_LETTER: LetterOutcome(
@@ -226,6 +326,11 @@ FAILED = {
     EmailKind.REMINDER: LetterOutcome("reminder could not be delivered: {reason}"),
 }
 RETRY = {EmailKind.MP_LETTER: LetterOutcome("delivery to the MP delayed: {reason}")}
+# A recipient's email taken: a letter not to its MP is sent at the first.
+RECIPIENT_SENT = RecipientSent(LetterOutcome(
+    "accepted by its first recipient's mail server", move_to=LetterStatus.SENT, stamp="sent_at",
+    then_queue=EmailKind.CONSTITUENT_COPY, only_not_to_mp=True,
+))  # fmt: skip
 # The site could not build one of the letter's emails: noted, the letter left
 # as it is (not the constituent's doing); an admin can resend it once fixed.
 UNBUILT = LetterOutcome("an email of this letter could not be built, nothing was sent: {reason}")

@@ -92,19 +92,9 @@ def recipient_failed(row: OutboxEmail) -> Email:
 
 
 # The outcomes, as the worker and the bounce handler run them (in their
-# transaction, on db.session).
-
-
-def on_sent(row: OutboxEmail, _reason: str | None = None) -> None:
-    recipient, letter = recipient_of(row), letter_of(row)
-    if recipient.status != RecipientStatus.QUEUED:
-        return
-    recipient.status, recipient.sent_at = RecipientStatus.SENT, utcnow()
-    letter.log(f"accepted by the mail server of {recipient.name} ({recipient.role})")
-    if not letter.to_mp and _locked_status(letter) == LetterStatus.QUEUED:
-        letter.sent_at = recipient.sent_at
-        letter.move_to(LetterStatus.SENT, detail="accepted by its first recipient's mail server")
-        db.session.add(OutboxEmail(kind=EmailKind.CONSTITUENT_COPY, letter_id=letter.id))
+# transaction, on db.session). A recipient's email taken is the worker's
+# hot path, so it is statements built once: app/letters/outcomes.py's
+# RECIPIENT_SENT.
 
 
 def on_failed(row: OutboxEmail, reason: str) -> None:

@@ -16,7 +16,9 @@ from app.extensions import db
 from app.letters.models import Attribution, Letter, LetterStatus, Recipient, RecipientStatus
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.letters.webhooks import describe
+from app.outbox.claims import claim_due
 from app.outbox.models import EmailKind, OutboxEmail
+from app.outbox.worker import deliver_claim
 from app.reports import stats
 from app.reports.momentum import momentum
 from app.targets.campaigns import Settings, Variant, set_targets, settings_for
@@ -36,6 +38,7 @@ from tests.builders.targets import (
     load,
     targeted_campaign,
 )
+from tests.conftest import run_in_thread
 
 WRITER = LETTER["email"]
 
@@ -151,6 +154,44 @@ def test_a_letter_not_to_the_mp_follows_its_recipients(site, mail_server):
     figures = momentum(campaign.id)
     assert (figures.letters, figures.mps) == (1, 0)  # a writer, and no MP written to
     assert figures.bodies == (("Department of Examples", 1),)
+
+
+def test_a_letter_not_to_the_mp_is_sent_once_however_many_recipients_take_it(
+    site, mail_server, backend
+):
+    """Each recipient's outcome is its own statement (joined on PostgreSQL);
+    two settled at once, by two workers, move the letter once."""
+    campaign = targeted_campaign(demo_campaign())
+    letter = write(campaign, ["quill", "minister"], to_mp=False)
+    claims = [claim_due(1), claim_due(1)]  # one recipient's email each
+    assert sorted(len(c.ids) for c in claims) == [1, 1]
+    workers = [run_in_thread(_deliver_in_context, site, claim) for claim in claims]
+    for worker in workers:
+        worker.join(30)
+    letter = fresh(letter)
+    assert letter.status == LetterStatus.SENT
+    assert letter.sent_at is not None
+    assert {r.name: r.status for r in letter.recipients} == {
+        "Pat Quill": RecipientStatus.SENT, "Morgan Example": RecipientStatus.SENT,
+    }  # fmt: skip
+    assert all(r.sent_at is not None for r in letter.recipients)
+    moves = [(e.from_status, e.to_status) for e in letter.events if e.is_transition]
+    assert moves.count(("queued", "sent")) == 1
+    accepted = sorted(e.detail for e in letter.events if e.detail.startswith("accepted by"))
+    assert accepted == [
+        "accepted by its first recipient's mail server",
+        "accepted by the mail server of Morgan Example (Minister for Examples)",
+        "accepted by the mail server of Pat Quill (Councillor for Testington East)",
+    ]
+    deliver()
+    subjects = [m["Subject"] for m in mail_server.to(WRITER)]
+    assert subjects.count("Sent: your letter to Pat Quill and Morgan Example") == 1
+
+
+def _deliver_in_context(app, claim) -> None:
+    with app.app_context():
+        deliver_claim(claim)
+        db.session.remove()
 
 
 def refused_by_the_councillor(mail_server) -> Letter:
