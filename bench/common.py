@@ -40,7 +40,11 @@ def _schema_fingerprint() -> str:
     from app import models  # noqa: F401 - every table registered
     from app.extensions import db
 
-    shape = sorted((t.name, sorted(c.name for c in t.columns)) for t in db.metadata.tables.values())
+    shape = sorted(
+        (t.name, sorted(c.name for c in t.columns),
+         sorted(f"{i.name} {[c.name for c in i.columns]} {i.dialect_kwargs}" for i in t.indexes))
+        for t in db.metadata.tables.values()
+    )  # fmt: skip
     return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
 
 
