@@ -51,6 +51,8 @@ class Purpose(StrEnum):
     RECONFIRM = "reconfirm-new-mp"  # a waiting letter's writer: send it to the new MP
     OFFICE_DIGEST = "office-digest"  # an MP's office: a campaign's letters daily, or each
     OFFICE_CHANGE = "office-change"  # emailed to the office's own address: change that
+    TARGET_OFFICE = "target-office"  # a target's office (app/targets/): as OFFICE_DIGEST
+    TARGET_CHANGE = "target-office-change"  # emailed to the target's own address
     PARTNER_FIGURES = "partner-figures"  # a partner's page of its own figures
 
 

@@ -351,6 +351,9 @@ class Recipient(Model):
     # Did they reply? The writer's answer (app/replies/: an Answer), as for the MP.
     answer: Mapped[str | None] = mapped_column(String(8))
     answered_at: Mapped[datetime | None]
+    # The daily digest its office chose that carries it (app/offices/targets.py),
+    # if it did: an id, as the letter's own is.
+    digest_outbox_id: Mapped[int | None] = mapped_column(index=True)
 
     letter: Mapped[Letter] = relationship(back_populates="recipients")
 

@@ -74,15 +74,23 @@ def to_recipient(row: OutboxEmail) -> Addressee | None:
     return Addressee(recipient.email or "", "en") if recipient is not None else None
 
 
+def declare_recipient_kind(kind: EmailKind, build, **outcomes) -> None:
+    """Declare an email to one of a letter's other recipients' offices, with
+    what its outcome does to the recipient (app/letters/recipients.py): the
+    offices' letter to a target, its digest."""
+    defaults = {"on_sent": RECIPIENT_SENT, "on_failed": recipients.on_failed,
+                "on_retry": recipients.on_retry, "on_unbuilt": recipients.on_unbuilt,
+                "on_report": recipients.on_report}  # fmt: skip
+    kinds.declare(kind, kinds.Kind(
+        build, addressee=to_recipient, in_english=True, **{**defaults, **outcomes}
+    ))  # fmt: skip
+
+
 def register() -> None:
-    # The letter to the MP is the offices' (app/offices/outbox.py).
+    # The letters to the MP and to other recipients are the offices'
+    # (app/offices/outbox.py).
     for kind, build in BUILDERS.items():
         declare_letter_kind(kind, build)
-    kinds.declare(EmailKind.TO_RECIPIENT, kinds.Kind(
-        recipients.to_recipient, addressee=to_recipient, on_sent=RECIPIENT_SENT,
-        on_failed=recipients.on_failed, on_retry=recipients.on_retry,
-        on_unbuilt=recipients.on_unbuilt, on_report=recipients.on_report, in_english=True,
-    ))  # fmt: skip
     declare_letter_kind(EmailKind.RECIPIENT_FAILED, recipients.recipient_failed)
     for event in (Event.LETTER_CONFIRMED, Event.LETTER_DELIVERED, Event.LETTER_FAILED):
         declare_event(event, letter_data)

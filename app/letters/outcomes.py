@@ -236,11 +236,15 @@ class RecipientSent(JoinedOutcome):
         self.apply(db.session, row, reason)
 
     def apply(self, connection, row: OutboxEmail, reason: str | None = None) -> None:
-        params = {"recipient_id": row.recipient_id, **self.params(reason)}
+        self.apply_to(connection, row.letter_id, row.recipient_id, reason)
+
+    def apply_to(self, connection, letter_id, recipient_id, reason: str | None = None) -> None:
+        """Statement by statement, in `connection`'s (or a session's) transaction."""
+        params = {"recipient_id": recipient_id, **self.params(reason)}
         statements = _recipient_statements()
         if connection.execute(statements.mark, params).rowcount:
             connection.execute(statements.note, params)
-            self.letter.apply_to(connection, row.letter_id, reason)
+            self.letter.apply_to(connection, letter_id, reason)
 
     def params(self, reason: str | None) -> dict:
         return self.letter.params(reason)

@@ -12,20 +12,17 @@ has failed.
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import update
 
 from app.db import utcnow
 from app.extensions import db
 from app.i18n import gettext
 from app.letters.emails import (
-    campaign_id_header,
     letter_of,
-    own_share,
     writer_email,
 )
-from app.letters.models import STOPPED, Letter, LetterStatus, Recipient, RecipientStatus
-from app.outbox.mime import Email, Unsendable, new_email, person, render_email, site_sender
+from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
+from app.outbox.mime import Email
 from app.outbox.models import EmailKind, OutboxEmail
 from app.outbox.verdicts import BounceType
 from app.targets.models import Target
@@ -35,34 +32,6 @@ def recipient_of(row: OutboxEmail) -> Recipient:
     recipient = row.recipient
     assert recipient is not None, f"outbox row {row.id} names no recipient"
     return recipient
-
-
-def to_recipient(row: OutboxEmail) -> Email | None:
-    """The letter to one recipient, addressed to them, with the footer that
-    says who wrote it and through which campaign."""
-    recipient, letter = recipient_of(row), letter_of(row)
-    if recipient.status != RecipientStatus.QUEUED or letter.status in STOPPED:
-        return None
-    if not recipient.email:
-        raise Unsendable("the recipient has no email address")
-    via = current_app.config["SITE_NAME"]  # to an office: in English
-    text = render_email(
-        "to_recipient/body.txt",
-        letter=letter, recipient=recipient,
-        body=addressed(letter.body, recipient.name, recipient.opening),
-        campaign=letter.campaign, constituency=letter.constituency, own_share=own_share(letter),
-        site_name=via, site_url=current_app.config["SITE_URL"],
-    )  # fmt: skip
-    return new_email(
-        row,
-        to=person(recipient.name, recipient.email),
-        subject=recipient.subject or letter.subject,
-        text=text,
-        sender=site_sender(f"{letter.sender_name} via {via}"),
-        reply_to=person(letter.sender_name, letter.sender_email),
-        automatic=False,
-        extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
-    )
 
 
 SALUTATIONS = ("dear ", "annwyl ", "hello ", "hi ", "to ")
@@ -98,7 +67,7 @@ def recipient_failed(row: OutboxEmail) -> Email:
 
 
 def on_failed(row: OutboxEmail, reason: str) -> None:
-    _fail(recipient_of(row), letter_of(row), reason)
+    fail(recipient_of(row), letter_of(row), reason)
 
 
 def on_retry(row: OutboxEmail, reason: str) -> None:
@@ -117,13 +86,13 @@ def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
     if verdict == BounceType.RECIPIENT and recipient.status in (
         RecipientStatus.SENT, RecipientStatus.QUEUED,
     ):  # fmt: skip
-        _fail(recipient, letter, f"bounced: {diagnostic or verdict}")
+        fail(recipient, letter, f"bounced: {diagnostic or verdict}")
         return "recipient failed; writer told"
     letter.log(f"the email to {recipient.name}: {verdict} bounce: {diagnostic or verdict}")
     return "noted in the letter's history"
 
 
-def _fail(recipient: Recipient, letter: Letter, reason: str) -> None:
+def fail(recipient: Recipient, letter: Letter, reason: str) -> None:
     """The recipient's address failed it for the recipient's own reasons:
     that target's address is not used again (app/targets/models.py)."""
     if recipient.status not in (RecipientStatus.QUEUED, RecipientStatus.SENT):

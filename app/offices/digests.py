@@ -47,7 +47,7 @@ def office_for(token: str) -> tuple[int, int, int | None] | None:
     """(mp_id, campaign_id, letter_id) of a genuine office link not
     OFFICE_LINK_DAYS old, or None (letter_id: None in links sent before it
     was put in them)."""
-    value = _ids(token, Purpose.OFFICE_DIGEST, OFFICE_LINK_DAYS * 86400)
+    value = ids_in(token, Purpose.OFFICE_DIGEST, OFFICE_LINK_DAYS * 86400)
     if value is None:
         return None
     return value[0], value[1], value[2] if len(value) == 3 else None
@@ -59,11 +59,11 @@ def change_token(mp_id: int, campaign_id: int) -> str:
 
 def change_for(token: str) -> tuple[int, int] | None:
     """(mp_id, campaign_id) of a change link from the office's inbox, or None."""
-    value = _ids(token, Purpose.OFFICE_CHANGE, OFFICE_CHANGE_HOURS * 3600)
+    value = ids_in(token, Purpose.OFFICE_CHANGE, OFFICE_CHANGE_HOURS * 3600)
     return None if value is None else (value[0], value[1])
 
 
-def _ids(token: str, purpose: Purpose, max_age: int) -> list[int] | None:
+def ids_in(token: str, purpose: Purpose, max_age: int) -> list[int] | None:
     try:
         value = unsign(purpose, token, max_age)
     except InvalidToken:
@@ -120,7 +120,8 @@ def offices_on_digest() -> frozenset[tuple[int, int]]:
 
 
 def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:
-    """The office's choice, made from a link in its own inbox; audited."""
+    """The office's choice, made from a link in its own inbox; audited.
+    Switched back, each letter still waiting goes on its own."""
     with write_transaction() as session:
         choice = session.scalar(
             select(OfficeDigest).where(OfficeDigest.mp_id == mp_id,
@@ -136,6 +137,11 @@ def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:
         audit.record(None, "office.digest_on" if daily else "office.digest_off", "mp", mp_id,
                      f"campaign {campaign_id}: {change}, from the office's inbox",
                      actor=OFFICE)  # fmt: skip
+        if not daily:
+            # Letters skipped while the digest was on, and gathered into none.
+            waiting = session.scalars(_waiting(mp_id, campaign_id, unqueued=True)).all()
+            session.add_all(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id)
+                            for letter in waiting)  # fmt: skip
 
 
 def send_digests(now=None) -> int:
@@ -168,13 +174,16 @@ def send_digests(now=None) -> int:
     return queued
 
 
-def _waiting(mp_id: int, campaign_id: int):
+def _waiting(mp_id: int, campaign_id: int, *, unqueued: bool = False):
     """QUEUED letters for the digest: not already in one, and not being sent
-    on their own at this moment (switched on mid-send)."""
+    on their own at this moment (switched on mid-send); with `unqueued`,
+    those with no email of their own still to go (skipped while the digest
+    was on)."""
+    own = (OutboxStatus.QUEUED, OutboxStatus.SENDING) if unqueued else (OutboxStatus.SENDING,)
     sending = exists().where(
         OutboxEmail.letter_id == Letter.id,
         OutboxEmail.kind == EmailKind.MP_LETTER,
-        OutboxEmail.status == OutboxStatus.SENDING,
+        OutboxEmail.status.in_(own),
     )
     return (
         select(Letter)

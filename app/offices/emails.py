@@ -8,8 +8,10 @@ from urllib.parse import quote
 from flask import current_app
 
 from app.letters.emails import campaign_id_header, letter_of, letter_text, own_share
-from app.letters.models import LetterStatus
+from app.letters.models import STOPPED, LetterStatus, RecipientStatus
+from app.letters.recipients import addressed, recipient_of
 from app.links import external_url
+from app.offices import targets
 from app.offices.digests import (
     OFFICE_CHANGE_HOURS,
     change_token,
@@ -31,6 +33,8 @@ def mp_letter(row: OutboxEmail) -> Email | None:
     mp = letter.mp
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
+    if letter.digest_outbox_id is not None:
+        return None  # gathered into its office's digest, which carries it
     if (letter.mp_id, letter.campaign_id) in offices_on_digest():
         return None  # the office chose its daily digest: send_digests gathers it
     if dissolution.holds_letters():
@@ -61,6 +65,93 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         automatic=False,
         extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
     )
+
+
+def to_target(row: OutboxEmail) -> Email | None:
+    """A letter to one of its other recipients' offices (app/targets/),
+    addressed to them, with the footer that says who wrote it and through
+    which campaign; unless the office chose its daily digest."""
+    recipient, letter = recipient_of(row), letter_of(row)
+    if recipient.status != RecipientStatus.QUEUED or letter.status in STOPPED:
+        return None
+    if recipient.digest_outbox_id is not None:
+        return None  # gathered into its office's digest, which carries it
+    if not recipient.email:
+        raise Unsendable("the recipient has no email address")
+    if (recipient.target_id, letter.campaign_id) in targets.targets_on_digest():
+        return None  # the office chose its daily digest: send_target_digests gathers it
+    via = current_app.config["SITE_NAME"]  # to an office: in English
+    link = targets.office_token(recipient.target_id, letter.campaign_id, recipient.id)
+    text = render_email(
+        "to_recipient/body.txt",
+        letter=letter, recipient=recipient,
+        body=addressed(letter.body, recipient.name, recipient.opening),
+        campaign=letter.campaign, constituency=letter.constituency, own_share=own_share(letter),
+        site_name=via, site_url=current_app.config["SITE_URL"],
+        digest_url=external_url("public.target_office", token=link),
+    )  # fmt: skip
+    return new_email(
+        row,
+        to=person(recipient.name, recipient.email),
+        subject=recipient.subject or letter.subject,
+        text=text,
+        sender=site_sender(f"{letter.sender_name} via {via}"),
+        reply_to=person(letter.sender_name, letter.sender_email),
+        automatic=False,
+        extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
+    )
+
+
+def target_digest(row: OutboxEmail) -> Email | None:
+    """A target's office's daily digest, built when it goes (and again on each
+    retry) from the recipients that may still go: an empty one is not sent."""
+    carried = targets.recipients_in(row)
+    if not carried:
+        return None
+    first = carried[0]
+    campaign = first.letter.campaign
+    if not first.email:
+        raise Unsendable("the recipient has no email address")
+    letters = [
+        (recipient.letter, addressed(recipient.letter.body, recipient.name, recipient.opening),
+         recipient.subject or recipient.letter.subject)
+        for recipient in carried
+    ]  # fmt: skip
+    replies = {
+        letter.id: f"mailto:{quote(letter.sender_email)}?subject={quote('Re: ' + subject)}"
+        for letter, _, subject in letters
+    }
+    text = render_email(
+        "target_digest/body.txt",
+        recipient=first, campaign=campaign, letters=letters, replies=replies,
+        switch_url=external_url("public.target_office", token=targets.office_token(
+            first.target_id, campaign.id, first.id)),
+        site_name=current_app.config["SITE_NAME"],
+    )  # fmt: skip
+    count = len(letters)
+    subject = f"{campaign.title}: {count} letter{'s' if count != 1 else ''} to you"
+    return new_email(row, to=person(first.name, first.email), subject=subject, text=text,
+                     sender=site_sender(), automatic=False,
+                     extra_headers={"X-Campaign-Id": campaign_id_header(campaign)})  # fmt: skip
+
+
+def target_office_link(row: OutboxEmail) -> Email | None:
+    """To a target's own address, on its asking from a letter's link: the
+    link that changes how this campaign's letters arrive."""
+    recipient, letter = row.recipient, row.letter
+    if recipient is None or letter is None or not recipient.email:
+        return None
+    campaign = letter.campaign
+    text = render_email(
+        "target_office_link/body.txt",
+        recipient=recipient, campaign=campaign,
+        link=external_url("public.target_office_change",
+                          token=targets.change_token(recipient.target_id, campaign.id)),
+        hours=OFFICE_CHANGE_HOURS, site_name=current_app.config["SITE_NAME"],
+    )  # fmt: skip
+    subject = f"{campaign.title}: how your office receives letters"
+    return new_email(row, to=person(recipient.name, recipient.email), subject=subject,
+                     text=text, sender=site_sender())  # fmt: skip
 
 
 def digest(row: OutboxEmail) -> Email | None:

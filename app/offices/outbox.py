@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.letters.outbox import declare_letter_kind, to_office
-from app.offices import digests, emails
+from app.letters.outbox import declare_letter_kind, declare_recipient_kind, to_office
+from app.offices import digests, emails, targets
 from app.outbox import jobs, kinds
 from app.outbox.models import EmailKind
 
@@ -20,3 +20,15 @@ def register() -> None:
     kinds.declare(EmailKind.OFFICE_LINK,
                   kinds.Kind(emails.office_link, addressee=to_office, in_english=True))  # fmt: skip
     jobs.declare(digests.send_digests, 300)  # the daily digests offices chose
+    # Each letter to another recipient's office, and the digest of those that
+    # chose one: their outcomes are the recipient's (app/letters/recipients.py);
+    # a digest's apply to each recipient in it (app/offices/targets.py).
+    declare_recipient_kind(EmailKind.TO_RECIPIENT, emails.to_target)
+    declare_recipient_kind(
+        EmailKind.TARGET_DIGEST, emails.target_digest, on_sent=targets.delivered,
+        on_failed=targets.failed, on_retry=None, on_unbuilt=None, on_report=targets.on_report,
+    )  # fmt: skip
+    declare_recipient_kind(EmailKind.TARGET_OFFICE_LINK, emails.target_office_link,
+                           on_sent=None, on_failed=None, on_retry=None, on_unbuilt=None,
+                           on_report=None)  # fmt: skip
+    jobs.declare(targets.send_target_digests, 300)  # the daily digests targets' offices chose

@@ -44,6 +44,8 @@ class EmailKind(StrEnum):
     DIGEST = "digest"  # to an MP's office that chose it: a day's letters in one email
     TO_RECIPIENT = "to_recipient"  # a letter to one of its other recipients (app/targets/)
     RECIPIENT_FAILED = "recipient_failed"  # to the constituent: it did not reach that one
+    TARGET_DIGEST = "target_digest"  # to a target's office that chose it: a day's letters
+    TARGET_OFFICE_LINK = "target_link"  # to a target's own address: change how letters arrive
 
 
 class OutboxStatus(StrEnum):

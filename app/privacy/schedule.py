@@ -387,6 +387,9 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "office_digest": ("an office's choice of delivery", ("id", "mp_id", "campaign_id",
                                                          "active", "changed_at",
                                                          "last_sent_at")),
+    "target_digest": ("a target's office's choice of delivery", ("id", "list_id", "ref",
+                                                                 "campaign_id", "active",
+                                                                 "changed_at", "last_sent_at")),
     "mp": ("a seat's state", ("id", "constituency_id", "is_vacant", "bounced_at",
                               "updated_at")),
     "constituency": ("public reference data", ("id", "gss_code", "mysociety_id", "three_code",
@@ -418,7 +421,8 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
         " target (campaign text); the writer's answer to \"did they reply?\", which"
         " identifies nobody once the letter is erased",
         ("id", "message_id", "target_id", "position", "role", "body", "status", "sent_at",
-         "failure", "stance", "subject", "opening", "answer", "answered_at"),
+         "failure", "stance", "subject", "opening", "answer", "answered_at",
+         "digest_outbox_id"),
     ),
     "reference_state": ("which reference data is loaded", ("id", "version", "changed_at")),
     "domain_pause": (

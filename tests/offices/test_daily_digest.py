@@ -142,3 +142,25 @@ def test_each_letter_has_its_own_link_and_links_expire(site, mail_server):
     with freezegun.freeze_time(utcnow() + timedelta(days=OFFICE_LINK_DAYS + 1)):
         assert office_for(token) is None
         assert site.test_client().get(f"/office/{token}").status_code == 404
+
+
+def test_switched_back_the_letters_that_waited_for_the_next_digest_go_on_their_own(
+    site, mail_server
+):
+    confirmed_letter()
+    deliver()
+    client = site.test_client()
+    switch_from_the_inbox(client, office_link(mail_server.to(MP_ADDRESS)[0]), mail_server,
+                          daily="yes")  # fmt: skip
+    gathered = confirmed_letter(name="Sam Jones", email="sam@example.com")
+    deliver()  # today's digest, with it
+    assert fresh(gathered).status == LetterStatus.SENT
+    waiting = confirmed_letter(name="Kim Lee", email="kim@example.com")
+    deliver()
+    assert fresh(waiting).status == LetterStatus.QUEUED  # for tomorrow's digest
+    digest = mail_server.to(MP_ADDRESS)[-1]
+    switch_from_the_inbox(client, office_link(digest), mail_server, daily="no")
+    deliver()
+    assert fresh(waiting).status == LetterStatus.SENT
+    assert mail_server.to(MP_ADDRESS)[-1]["Subject"] == fresh(waiting).subject
+    assert send_digests(utcnow() + timedelta(hours=25)) == 0

@@ -20,7 +20,8 @@ def test_every_email_kind_is_declared_by_its_feature(app):
     in_english = {kind for kind, spec in KINDS.items() if spec.in_english}
     assert in_english == {EmailKind.MP_LETTER, EmailKind.DIGEST, EmailKind.SITE_PROBLEM,
                           EmailKind.ALERT_TEST, EmailKind.OFFICE_LINK,
-                          EmailKind.TO_RECIPIENT}  # fmt: skip
+                          EmailKind.TO_RECIPIENT, EmailKind.TARGET_DIGEST,
+                          EmailKind.TARGET_OFFICE_LINK}  # fmt: skip
     assert [kind for kind, spec in KINDS.items() if spec.bulk] == [EmailKind.ALERT]
 
 
@@ -28,5 +29,5 @@ def test_the_periodic_jobs_run_in_their_order(app):
     assert [(job.run.__name__, job.every) for job in jobs()] == [
         ("send_reminders", 60), ("expire_unconfirmed", 60), ("fan_out", 1),
         ("finish_alerts", 5), ("decide_tests", 60), ("place_unplaced", 300), ("purge_daily", 86400), ("ask_due", 60), ("hold_queued", 60),
-        ("send_digests", 300), ("decide_share_tests", 60),
+        ("send_digests", 300), ("send_target_digests", 300), ("decide_share_tests", 60),
     ]  # fmt: skip

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.i18n import gettext
 from app.letters.models import Recipient
 from app.letters.submission import LetterProblem
+from app.offices import targets
 from app.offices.digests import change_for, digest_on, office_for, send_change_link, switch
 from app.reference.models import MP
 from app.replies.follow_up import follow_up_draft, send_follow_up
@@ -24,6 +25,7 @@ from app.replies.questionnaire import (
 )
 from app.replies.responsiveness import legend, rate_fill, responsiveness
 from app.reports.hexmap import HexMap, hexmap
+from app.targets.models import Target
 from app.web.public import bp, campaign_or_404
 from app.web.security import private_page
 
@@ -163,6 +165,40 @@ def office_change(token: str):
     page = render_template("offices/change.html", mp=mp, campaign=campaign,
                            daily=digest_on(mp.id, campaign.id), saved=saved)  # fmt: skip
     return private_page(make_response(page))
+
+
+@bp.route("/office/target/<token>", methods=["GET", "POST"])
+def target_office(token: str):
+    """The link in a letter to a target's office (a councillor, a minister's
+    office): as an MP's office's, for the target it went to."""
+    found = targets.office_for(token)
+    target, campaign = _target_office_or_404(found[:2] if found else None)
+    sent = request.method == "POST"
+    if sent and found:
+        targets.send_change_link(target, campaign.id, recipient_id=found[2])
+    page = render_template("offices/choice.html", target=target, campaign=campaign,
+                           daily=targets.digest_on(target, campaign.id), sent=sent)  # fmt: skip
+    return private_page(make_response(page))
+
+
+@bp.route("/office/target/change/<token>", methods=["GET", "POST"])
+def target_office_change(token: str):
+    """The link emailed to the target's own address: its buttons switch."""
+    target, campaign = _target_office_or_404(targets.change_for(token))
+    saved = request.method == "POST" and request.form.get("daily") in ("yes", "no")
+    if saved:
+        targets.switch(target, campaign.id, daily=request.form["daily"] == "yes")
+    page = render_template("offices/change.html", target=target, campaign=campaign,
+                           daily=targets.digest_on(target, campaign.id), saved=saved)  # fmt: skip
+    return private_page(make_response(page))
+
+
+def _target_office_or_404(found: tuple[int, int] | None) -> tuple[Target, Campaign]:
+    target = db.session.get(Target, found[0]) if found else None
+    found_campaign = db.session.get(Campaign, found[1]) if found else None
+    if target is None or found_campaign is None:
+        abort(404)
+    return target, in_language(found_campaign)
 
 
 def _office_or_404(found: tuple[int, int] | None) -> tuple[MP, Campaign]:
