@@ -117,22 +117,13 @@ def target_digest(row: OutboxEmail) -> Email | None:
          recipient.subject or recipient.letter.subject)
         for recipient in carried
     ]  # fmt: skip
-    replies = {
-        letter.id: f"mailto:{quote(letter.sender_email)}?subject={quote('Re: ' + subject)}"
-        for letter, _, subject in letters
-    }
-    text = render_email(
-        "target_digest/body.txt",
-        recipient=first, campaign=campaign, letters=letters, replies=replies,
-        switch_url=external_url("public.target_office", token=targets.office_token(
-            first.target_id, campaign.id, first.id)),
-        site_name=current_app.config["SITE_NAME"],
+    switch = targets.office_token(first.target_id, campaign.id, first.id)
+    return _digest_email(
+        row, person(first.name, first.email), campaign, "target_digest/body.txt", "to you",
+        [(letter, subject) for letter, _, subject in letters],
+        recipient=first, letters=letters,
+        switch_url=external_url("public.target_office", token=switch),
     )  # fmt: skip
-    count = len(letters)
-    subject = f"{campaign.title}: {count} letter{'s' if count != 1 else ''} to you"
-    return new_email(row, to=person(first.name, first.email), subject=subject, text=text,
-                     sender=site_sender(), automatic=False,
-                     extra_headers={"X-Campaign-Id": campaign_id_header(campaign)})  # fmt: skip
 
 
 def target_office_link(row: OutboxEmail) -> Email | None:
@@ -170,23 +161,26 @@ def digest(row: OutboxEmail) -> Email | None:
         raise Unsendable("the MP has no usable email address")
     if mp.address_bounced:
         raise NotYet("the MP's address bounced; waiting for a new one")
-    replies = {
-        letter.id: f"mailto:{quote(letter.sender_email)}?subject={quote('Re: ' + letter.subject)}"
-        for letter in letters
-    }
-    text = render_email(
-        "digest/body.txt",
-        mp=mp,
-        campaign=campaign,
-        letters=letters,
-        replies=replies,
+    return _digest_email(
+        row, person(mp.name, mp.email), campaign, "digest/body.txt", "from constituents",
+        [(letter, letter.subject) for letter in letters],
+        mp=mp, letters=letters,
         switch_url=external_url("public.office", token=office_token(mp.id, campaign.id, first.id)),
-        site_name=current_app.config["SITE_NAME"],
-    )
-    count = len(letters)
-    subject = f"{campaign.title}: {count} letter{'s' if count != 1 else ''} from constituents"
-    return new_email(row, to=person(mp.name, mp.email), subject=subject, text=text,
-                     sender=site_sender(), automatic=False,
+    )  # fmt: skip
+
+
+def _digest_email(row, to, campaign, template: str, whose: str, subjects, **context) -> Email:
+    """A day's letters in one email to an office, each with a link that
+    replies to its writer; `subjects` is each letter and the subject it had."""
+    replies = {
+        letter.id: f"mailto:{quote(letter.sender_email)}?subject={quote('Re: ' + subject)}"
+        for letter, subject in subjects
+    }
+    text = render_email(template, campaign=campaign, replies=replies,
+                        site_name=current_app.config["SITE_NAME"], **context)  # fmt: skip
+    count = len(subjects)
+    subject = f"{campaign.title}: {count} letter{'s' if count != 1 else ''} {whose}"
+    return new_email(row, to=to, subject=subject, text=text, sender=site_sender(), automatic=False,
                      extra_headers={"X-Campaign-Id": campaign_id_header(campaign)})  # fmt: skip
 
 

@@ -62,6 +62,17 @@ def switch_from_the_inbox(client, link: str, mail_server, *, daily: str) -> str:
     return change
 
 
+def on_a_daily_digest(site, mail_server):
+    """The campaign, whose councillor's office chose the daily digest from
+    the link in a first letter."""
+    campaign = targeted_campaign(demo_campaign())
+    to_quill(campaign, WRITERS[0])
+    deliver()
+    link = office_link(mail_server.to(COUNCILLOR)[0])
+    switch_from_the_inbox(site.test_client(), link, mail_server, daily="yes")
+    return campaign
+
+
 def test_a_targets_office_switches_to_one_email_a_day_and_back(site, mail_server):
     campaign = targeted_campaign(demo_campaign())
     first = to_quill(campaign, WRITERS[0])
@@ -104,12 +115,7 @@ def test_a_targets_office_switches_to_one_email_a_day_and_back(site, mail_server
 
 
 def test_the_choice_holds_through_a_new_version_of_the_list(site, mail_server):
-    campaign = targeted_campaign(demo_campaign())
-    to_quill(campaign, WRITERS[0])
-    deliver()
-    client = site.test_client()
-    switch_from_the_inbox(client, office_link(mail_server.to(COUNCILLOR)[0]), mail_server,
-                          daily="yes")  # fmt: skip
+    campaign = on_a_daily_digest(site, mail_server)
     load("councillors", COUNCILLORS, name="Testington councillors", source="reloaded")
     letter = to_quill(campaign, WRITERS[1])
     before = len(mail_server.to(COUNCILLOR))
@@ -121,12 +127,7 @@ def test_the_choice_holds_through_a_new_version_of_the_list(site, mail_server):
 
 
 def test_a_refused_digest_fails_each_recipient_in_it_and_tells_each_writer(site, mail_server):
-    campaign = targeted_campaign(demo_campaign())
-    to_quill(campaign, WRITERS[0])
-    deliver()
-    client = site.test_client()
-    switch_from_the_inbox(client, office_link(mail_server.to(COUNCILLOR)[0]), mail_server,
-                          daily="yes")  # fmt: skip
+    campaign = on_a_daily_digest(site, mail_server)
     letters = [to_quill(campaign, writer) for writer in WRITERS[1:3]]
     mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
     deliver()
