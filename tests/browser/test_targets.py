@@ -163,6 +163,13 @@ def test_a_writer_ticks_two_of_three_writes_once_and_each_gets_their_own(
         assert answers == {"Pat Quill": "not_yet"}
         db.session.remove()
 
+    # The councillor's office opens the link in its letter: how letters
+    # arrive, and a button that emails its own address a change link.
+    page.goto(re.search(r"http://\S+/office/target/\S+", to_councillor.text).group(0))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("How your office receives")
+    expect(page.get_by_text("For Pat Quill, Councillor for Testington East.")).to_be_visible()
+    audit.check(page, "a target's office: digest choice")
+
     # The public map of where letters to the council came from.
     page.goto(f"{site.url}/c/mp-expenses/map?body=Testington District Council")
     expect(page.get_by_role("link", name="Testington District Council")).to_have_attribute(
