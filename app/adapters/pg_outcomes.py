@@ -158,15 +158,22 @@ class SqliteStatements:
         self._run("COMMIT", ())
 
     def end(self) -> None:
-        """Roll back what `commit` did not end (an error on the way)."""
+        """Roll back what `commit` did not end (an error on the way, which
+        a failing rollback must not hide: the connection is then discarded
+        by the pool as any broken one is)."""
         if self.driver.in_transaction:
-            self.driver.rollback()
+            with contextlib.suppress(sqlite3.Error):
+                self.driver.rollback()
 
     def _run(self, sql: str, values) -> sqlite3.Cursor:
         try:
             return self.driver.execute(sql, values)
         except sqlite3.Error as exc:
-            raise DBAPIError.instance(sql, values, exc, sqlite3.Error) from exc
+            # As the engine reports its own: the values (an address in an
+            # error's words, a lease token) are never in the message.
+            raise DBAPIError.instance(
+                sql, values, exc, sqlite3.Error, hide_parameters=True
+            ) from exc
 
 
 @functools.cache
@@ -177,8 +184,15 @@ def _sqlite_statement(statement) -> tuple[str, tuple[str, ...], dict, dict]:
     dialect = SQLiteDialect_pysqlite()
     compiled = statement.compile(dialect=dialect)
     binds = compiled.binds
-    converters = {name: bind.type.bind_processor(dialect) for name, bind in binds.items()}
-    fixed = {name: bind.value for name, bind in binds.items()}
+    # The dialect's own type (SQLite's DATETIME for DateTime), whose
+    # converter writes what the engine writes everywhere else.
+    converters = {
+        name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+        for name, bind in binds.items()
+    }
+    # A value the statement fixes; one it leaves to the caller stays out, so
+    # a caller that forgets it gets a KeyError, not a NULL.
+    fixed = {name: bind.value for name, bind in binds.items() if not bind.required}
     return str(compiled), tuple(compiled.positiontup or ()), fixed, converters
 
 

@@ -5,11 +5,14 @@ errors."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import freezegun
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Letter, LetterStatus
 from app.outbox.claims import claim_due
@@ -30,7 +33,15 @@ def app(make_app, mail_server):
 
 def test_an_outcome_is_stored_as_the_orm_stores_it(app, mail_server, backend):
     letter = confirmed_letter()
-    deliver()
+    on_the_second = utcnow().replace(microsecond=0) + timedelta(hours=1)  # no microseconds
+    with freezegun.freeze_time(on_the_second):
+        deliver()
+    # SQLAlchemy's own text for a datetime, which the rest of the site
+    # writes and compares against (sqlite3's own adapter drops ".000000").
+    stored = db.session.execute(
+        text("SELECT sent_at FROM message WHERE id = :id"), {"id": letter.id}
+    ).scalar()
+    assert stored == f"{on_the_second:%Y-%m-%d %H:%M:%S}.000000"
     row, letter = outbox_row(letter), fresh(letter)
     assert (row.status, letter.status) == (OutboxStatus.SENT, LetterStatus.SENT)
     # A datetime written on the driver's connection reads back as one, and
