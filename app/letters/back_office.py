@@ -127,10 +127,13 @@ def resend(admin, letter_id: int) -> Letter:
                 "Everyone this letter was written to has had it: nothing to resend."
             )
         letter.move_to(LetterStatus.QUEUED, detail="resent by an admin", actor=admin.email)
+        # Out of any daily digest that carried it (app/offices/): the next
+        # gathers it again, or it goes on its own.
+        letter.digest_outbox_id = None
         if letter.to_mp:
             session.add(OutboxEmail(kind=EmailKind.MP_LETTER, letter_id=letter.id))
         for recipient in missed:  # and to its other recipients it did not reach
-            recipient.status = RecipientStatus.QUEUED
+            recipient.status, recipient.digest_outbox_id = RecipientStatus.QUEUED, None
             session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=letter.id,
                                     recipient=recipient))  # fmt: skip
 

@@ -119,6 +119,17 @@ def offices_on_digest() -> frozenset[tuple[int, int]]:
     return frozenset((mp, campaign) for mp, campaign in db.session.connection().execute(_ON_DIGEST))
 
 
+def in_a_pending_digest(outbox_id: int | None) -> bool:
+    """Whether the digest `outbox_id` names (a letter's or a recipient's) is
+    still to go: then it carries the letter, which must not also go alone.
+    One that failed or was cancelled carries nothing any more (an admin may
+    have sent its letters again since)."""
+    if outbox_id is None:
+        return False
+    status = db.session.scalar(select(OutboxEmail.status).where(OutboxEmail.id == outbox_id))
+    return status in (OutboxStatus.QUEUED, OutboxStatus.SENDING)
+
+
 def switch(mp_id: int, campaign_id: int, *, daily: bool) -> None:
     """The office's choice, made from a link in its own inbox; audited.
     Switched back, each letter still waiting goes on its own."""

@@ -15,6 +15,8 @@ from app.offices import targets
 from app.offices.digests import (
     OFFICE_CHANGE_HOURS,
     change_token,
+    digest_on,
+    in_a_pending_digest,
     letters_in,
     office_token,
     offices_on_digest,
@@ -33,10 +35,15 @@ def mp_letter(row: OutboxEmail) -> Email | None:
     mp = letter.mp
     if mp.email is None:
         raise Unsendable("the MP has no usable email address")
-    if letter.digest_outbox_id is not None:
+    if in_a_pending_digest(letter.digest_outbox_id):
         return None  # gathered into its office's digest, which carries it
-    if (letter.mp_id, letter.campaign_id) in offices_on_digest():
-        return None  # the office chose its daily digest: send_digests gathers it
+    if (letter.mp_id, letter.campaign_id) in offices_on_digest() and digest_on(
+        letter.mp_id, letter.campaign_id
+    ):
+        # The office chose its daily digest: send_digests gathers it. (Asked
+        # afresh before holding a letter back: a switch back during this
+        # claim must not leave it with nothing to send it.)
+        return None
     if dissolution.holds_letters():
         # No MPs until the election: the worker's job moves the letter to
         # WAITING, for its writer to send to the new MP.
@@ -74,12 +81,13 @@ def to_target(row: OutboxEmail) -> Email | None:
     recipient, letter = recipient_of(row), letter_of(row)
     if recipient.status != RecipientStatus.QUEUED or letter.status in STOPPED:
         return None
-    if recipient.digest_outbox_id is not None:
+    if in_a_pending_digest(recipient.digest_outbox_id):
         return None  # gathered into its office's digest, which carries it
     if not recipient.email:
         raise Unsendable("the recipient has no email address")
-    if (recipient.target_id, letter.campaign_id) in targets.targets_on_digest():
-        return None  # the office chose its daily digest: send_target_digests gathers it
+    on_digest = (recipient.target_id, letter.campaign_id) in targets.targets_on_digest()
+    if on_digest and targets.target_on_digest(recipient.target_id, letter.campaign_id):
+        return None  # the office chose its daily digest (asked afresh, as for an MP's)
     via = current_app.config["SITE_NAME"]  # to an office: in English
     link = targets.office_token(recipient.target_id, letter.campaign_id, recipient.id)
     text = render_email(
@@ -110,7 +118,9 @@ def target_digest(row: OutboxEmail) -> Email | None:
         return None
     first = carried[0]
     campaign = first.letter.campaign
-    if not first.email:
+    office = targets.current_target(first.target_id)  # its newest version: its address now
+    address = office.email if office is not None and office.email else first.email
+    if not address:
         raise Unsendable("the recipient has no email address")
     letters = [
         (recipient.letter, addressed(recipient.letter.body, recipient.name, recipient.opening),
@@ -119,7 +129,7 @@ def target_digest(row: OutboxEmail) -> Email | None:
     ]  # fmt: skip
     switch = targets.office_token(first.target_id, campaign.id, first.id)
     return _digest_email(
-        row, person(first.name, first.email), campaign, "target_digest/body.txt", "to you",
+        row, person(first.name, address), campaign, "target_digest/body.txt", "to you",
         [(letter, subject) for letter, _, subject in letters],
         recipient=first, letters=letters,
         switch_url=external_url("public.target_office", token=switch),

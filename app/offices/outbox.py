@@ -26,7 +26,8 @@ def register() -> None:
     declare_recipient_kind(EmailKind.TO_RECIPIENT, emails.to_target)
     declare_recipient_kind(
         EmailKind.TARGET_DIGEST, emails.target_digest, on_sent=targets.delivered,
-        on_failed=targets.failed, on_retry=None, on_unbuilt=None, on_report=targets.on_report,
+        on_failed=targets.failed, on_retry=None, on_unbuilt=targets.unbuilt,
+        on_report=targets.on_report,
     )  # fmt: skip
     declare_recipient_kind(EmailKind.TARGET_OFFICE_LINK, emails.target_office_link,
                            on_sent=None, on_failed=None, on_retry=None, on_unbuilt=None,

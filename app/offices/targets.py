@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select, update
 
 from app.accounts import audit
 from app.db import utcnow, write_transaction
@@ -75,6 +75,20 @@ def digest_on(target: Target, campaign_id: int) -> bool:
     return bool(choice and choice.active)
 
 
+def current_target(target_id: int) -> Target | None:
+    """The newest version of a target (its list and ref), retired or not: who
+    the office is now, and its address."""
+    row = db.session.get(Target, target_id)
+    if row is None:
+        return None
+    return db.session.scalar(
+        select(Target)
+        .where(Target.list_id == row.list_id, Target.ref == row.ref)
+        .order_by(Target.version.desc())
+        .limit(1)
+    )
+
+
 # Every version of a target: its list and ref, as the choice is kept.
 _SAME_TARGET = and_(Target.list_id == TargetDigest.list_id, Target.ref == TargetDigest.ref)
 _ON_DIGEST = (
@@ -82,6 +96,12 @@ _ON_DIGEST = (
     .join(TargetDigest, _SAME_TARGET)
     .where(TargetDigest.active.is_(True))
 )
+
+
+def target_on_digest(target_id: int, campaign_id: int) -> bool:
+    """The same for one target row, asked afresh (before holding a letter back)."""
+    query = _ON_DIGEST.where(Target.id == target_id, TargetDigest.campaign_id == campaign_id)
+    return db.session.execute(query.limit(1)).first() is not None
 
 
 @once_per_claim
@@ -97,10 +117,10 @@ def send_change_link(target: Target, campaign_id: int, recipient_id: int) -> Non
     """Email the target's own address (the one its letters go to) a link to
     change how they arrive: whoever holds a letter's link cannot change the
     office's delivery without its inbox."""
-    if not target.email or not within_cap(target.email, "office_link", OFFICE_LINKS_A_DAY):
-        return
     recipient = db.session.get(Recipient, recipient_id)
-    if recipient is None or recipient.target_id != target.id:
+    if recipient is None or recipient.target_id != target.id or not recipient.email:
+        return
+    if not within_cap(recipient.email, "office_link", OFFICE_LINKS_A_DAY):
         return
     with write_transaction() as session:
         session.add(OutboxEmail(kind=EmailKind.TARGET_OFFICE_LINK, letter_id=recipient.letter_id,
@@ -161,20 +181,22 @@ def send_target_digests(now=None) -> int:
     now = now or utcnow()
     every = timedelta(hours=current_app.config["DIGEST_EVERY_HOURS"])
     due = db.session.execute(
-        select(TargetDigest.id, TargetDigest.campaign_id, Target)
+        select(TargetDigest.id, TargetDigest.campaign_id, func.max(Target.id))
         .join(Target, _SAME_TARGET)
         .where(
             TargetDigest.active.is_(True),
             (TargetDigest.last_sent_at.is_(None)) | (TargetDigest.last_sent_at <= now - every),
-            Target.retired_at.is_(None),
         )
+        .group_by(TargetDigest.id, TargetDigest.campaign_id)
     ).all()
-    choices = [(choice_id, campaign_id, target) for choice_id, campaign_id, target in due]
     db.session.rollback()  # end the read: most runs have nothing to write
     queued = 0
-    for choice_id, campaign_id, target in choices:
+    # (A target dropped from its list still has its waiting letters gathered:
+    # any version of it names the office.)
+    for choice_id, campaign_id, target_id in due:
         with write_transaction() as session:
-            recipients = session.scalars(_waiting(session.merge(target), campaign_id)).all()
+            target = session.get_one(Target, target_id)
+            recipients = session.scalars(_waiting(target, campaign_id)).all()
             if not recipients:
                 continue
             first = recipients[0]
@@ -211,25 +233,57 @@ def delivered(row: OutboxEmail, reason: str | None = None) -> None:
 
 def failed(row: OutboxEmail, reason: str) -> None:
     """KINDS' on_failed for a target's digest: each recipient in it fails, its writer told."""
-    for recipient in _carried_by(row):
-        fail(recipient, recipient.letter, reason)
+    _fail_all(row, _carried_by(row), reason)
+
+
+def unbuilt(row: OutboxEmail, reason: str) -> None:
+    """KINDS' on_unbuilt: the site could not build it; its recipients go
+    again, booked on nobody."""
+    _back_in_queue(row, _carried_by(row), f"the daily digest could not be built: {reason}")
 
 
 def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
     """A bounce report after the server took it: the address failed every
-    recipient in it; a refusal for the site's reasons puts each back for the
-    next digest, booked on nobody; anything else is noted on each."""
+    recipient in it; a refusal for the site's reasons puts each back in the
+    queue, booked on nobody; anything else is noted on each."""
     carried = _carried_by(row, any_state=True)
     detail = diagnostic or str(verdict)
     if verdict == BounceType.RECIPIENT:
-        for recipient in carried:
-            fail(recipient, recipient.letter, f"bounced: {detail}")
+        _fail_all(row, carried, f"bounced: {detail}")
         return f"digest bounced: {len(carried)} recipients failed; writers told"
+    if verdict == BounceType.SITE:
+        _back_in_queue(row, carried, f"refused for a reason on the site's side: {detail}")
+        return f"digest refused for the site's reason: {len(carried)} recipients go again"
     for recipient in carried:
-        if verdict == BounceType.SITE and recipient.status == RecipientStatus.SENT:
-            recipient.status, recipient.digest_outbox_id = RecipientStatus.QUEUED, None
         recipient.letter.log(f"the daily digest of {recipient.name}: {verdict} bounce: {detail}")
     return f"noted on {len(carried)} recipients"
+
+
+def _fail_all(row: OutboxEmail, carried: list[Recipient], reason: str) -> None:
+    """Each recipient fails, its writer told; the address the digest went to
+    (the office's newest version's, as target_digest addressed it) is not used again."""
+    for recipient in carried:
+        fail(recipient, recipient.letter, reason)
+    office = current_target(row.recipient.target_id) if row.recipient is not None else None
+    if office is not None:
+        db.session.execute(
+            update(Target)
+            .where(Target.id == office.id, Target.bounced_at.is_(None))
+            .values(bounced_at=utcnow())
+        )
+
+
+def _back_in_queue(row: OutboxEmail, carried: list[Recipient], why: str) -> None:
+    """Out of this digest, to go again: in the office's next digest, or on
+    its own if the office has switched back meanwhile."""
+    for recipient in carried:
+        if recipient.status not in (RecipientStatus.QUEUED, RecipientStatus.SENT):
+            continue
+        recipient.status, recipient.digest_outbox_id = RecipientStatus.QUEUED, None
+        recipient.letter.log(f"the daily digest of {recipient.name}: {why}")
+        if not target_on_digest(recipient.target_id, recipient.letter.campaign_id):
+            db.session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=recipient.letter_id,
+                                       recipient_id=recipient.id))  # fmt: skip
 
 
 def _carried_by(row: OutboxEmail, *, any_state: bool = False) -> list[Recipient]:

@@ -5,7 +5,9 @@ digest? Every letter to an MP asks both, and asking the database for each
 email cost more than building it (docs/performance.md). A fact read at a
 claim's start is at most half a lease old (DELIVERY_LEASE_SECONDS / 2) when
 its last email is built, as it would have been had that email been the
-first: a change made meanwhile holds from the next claim on.
+first: a change made meanwhile holds from the next claim on. A builder
+that would hold a letter back on a fact's word (an office on its daily
+digest) asks afresh first: a letter is never left with nothing to send it.
 
     @once_per_claim
     def offices_on_digest() -> frozenset[...]: ...

@@ -14,10 +14,15 @@ from sqlalchemy import select
 from app.accounts.models import AuditEvent
 from app.db import utcnow
 from app.extensions import db
-from app.letters.models import Attribution, Letter, LetterStatus, RecipientStatus
+from app.letters.models import Attribution, Letter, LetterStatus, Recipient, RecipientStatus
 from app.letters.submission import confirm_letter, confirmation_token, submit_letter
-from app.offices.targets import OFFICE, send_target_digests
+from app.offices.targets import OFFICE, send_target_digests, switch, targets_on_digest
+from app.outbox.claim_facts import one_claim
+from app.outbox.kinds import build_email
+from app.outbox.models import OutboxEmail
+from app.targets.models import Target
 from app.targets.placing import offer_for
+from tests.builders.admins import signed_in_client
 from tests.builders.letters import demo_campaign, draft
 from tests.builders.outbox import deliver, fresh
 from tests.builders.targets import COUNCILLOR, COUNCILLORS, load, targeted_campaign
@@ -144,3 +149,46 @@ def test_a_forged_or_expired_target_office_link_is_refused(site):
     assert client.post("/office/target/change/not-a-token", data={"daily": "yes"}).status_code in (
         400, 404,
     )  # fmt: skip
+
+
+def test_a_letter_resent_after_its_digest_failed_goes_again(site, mail_server):
+    campaign = on_a_daily_digest(site, mail_server)
+    letter = to_quill(campaign, WRITERS[1])
+    mail_server.fail_next("550 5.1.1 no such user", stage="RCPT", address=COUNCILLOR)
+    deliver()
+    assert status_of(letter) == RecipientStatus.FAILED
+    admin = signed_in_client(site)
+    assert admin.post(f"/admin/letters/{letter.id}/resend").status_code == 303
+    # Still on the digest: the next one carries it, not the failed one.
+    assert send_target_digests(utcnow() + timedelta(hours=25)) == 1
+    deliver()
+    assert status_of(letter) == RecipientStatus.SENT
+    assert mail_server.to(COUNCILLOR)[-1]["Subject"].endswith(": 1 letter to you")
+
+
+def test_letters_waiting_for_a_target_dropped_from_its_list_still_go(site, mail_server):
+    campaign = on_a_daily_digest(site, mail_server)
+    waiting = to_quill(campaign, WRITERS[1])
+    deliver()  # gathered into today's digest at once: the first
+    later = to_quill(campaign, WRITERS[2])
+    deliver()
+    assert status_of(later) == RecipientStatus.QUEUED
+    load("councillors", COUNCILLORS[1:], name="Testington councillors", source="without Quill")
+    assert send_target_digests(utcnow() + timedelta(hours=25)) == 1
+    deliver()
+    assert [status_of(letter) for letter in (waiting, later)] == [RecipientStatus.SENT] * 2
+    assert mail_server.to(COUNCILLOR)[-1]["Subject"].endswith(": 1 letter to you")
+
+
+def test_a_switch_back_during_a_claim_never_holds_a_letter_back(site, mail_server):
+    """The claim read the office's choice before the switch: the builder
+    asks afresh before holding a letter back for a digest."""
+    campaign = on_a_daily_digest(site, mail_server)
+    letter = to_quill(campaign, WRITERS[1])
+    [row] = [r for r in fresh(letter).recipients]
+    [[target_id]] = db.session.execute(select(Recipient.target_id).where(Recipient.id == row.id))
+    outbox = db.session.scalar(select(OutboxEmail).where(OutboxEmail.recipient_id == row.id))
+    with one_claim():
+        assert (target_id, campaign.id) in targets_on_digest()  # read, and kept for the claim
+        switch(db.session.get(Target, target_id), campaign.id, daily=False)
+        assert build_email(outbox) is not None
