@@ -45,6 +45,17 @@ def _iso(value) -> str:
     return value.isoformat(sep=" ", timespec="seconds") if value else ""
 
 
+def _each_letter(query, campaign_id: int | None):
+    """`query`, which selects from letters, joined to each letter's campaign
+    and constituency, one campaign's if given, read a thousand rows at a time."""
+    query = (
+        query.join(Campaign, Letter.campaign_id == Campaign.id)
+        .join(Constituency, Letter.constituency_id == Constituency.id)
+        .execution_options(yield_per=1000)
+    )
+    return query.where(Letter.campaign_id == campaign_id) if campaign_id else query
+
+
 LETTER_COLUMNS = [
     "id", "reference", "written_at", "confirmed_at", "sent_at", "status", "campaign",
     "constituency", "gss_code", "mp", "source", "partner", "sender_name", "postcode",
@@ -55,18 +66,17 @@ PERSONAL_COLUMNS = ["sender_email", "subject", "body"]
 
 def letters_csv(*, campaign_id: int | None = None, personal: bool = False) -> Iterator[str]:
     """Every letter; the sender's email, subject and body only when `personal`."""
-    query = (
+    query = _each_letter(
         select(Letter, Campaign.slug, Constituency.name, Constituency.gss_code)
         .add_columns(MP.name, Partner.slug)
-        .join(Campaign, Letter.campaign_id == Campaign.id)
-        .join(Constituency, Letter.constituency_id == Constituency.id)
-        .join(MP, Letter.mp_id == MP.id)
+        .select_from(Letter),
+        campaign_id,
+    )
+    query = (
+        query.join(MP, Letter.mp_id == MP.id)
         .outerjoin(Partner, Letter.partner_id == Partner.id)
         .order_by(Letter.id)
-        .execution_options(yield_per=1000)
     )
-    if campaign_id:
-        query = query.where(Letter.campaign_id == campaign_id)
 
     def rows():
         for m, campaign, constituency, gss, mp, partner in db.session.execute(query):
@@ -91,17 +101,12 @@ def recipients_csv(*, campaign_id: int | None = None) -> Iterator[str]:
     """A row for each recipient of a letter other than its MP (app/targets/),
     as they were when the letter was written: who, at which body, by email or
     by post, and what became of it. Nothing of the writer's."""
-    query = (
+    query = _each_letter(
         select(Recipient, Letter.public_id, Letter.status, Letter.confirmed_at)
         .add_columns(Campaign.slug, Constituency.name)
-        .join(Letter, Recipient.letter_id == Letter.id)
-        .join(Campaign, Letter.campaign_id == Campaign.id)
-        .join(Constituency, Letter.constituency_id == Constituency.id)
-        .order_by(Recipient.letter_id, Recipient.position)
-        .execution_options(yield_per=1000)
-    )
-    if campaign_id:
-        query = query.where(Letter.campaign_id == campaign_id)
+        .join(Letter, Recipient.letter_id == Letter.id),
+        campaign_id,
+    ).order_by(Recipient.letter_id, Recipient.position)
 
     def rows():
         for r, reference, letter_status, confirmed_at, campaign, constituency in db.session.execute(
