@@ -52,7 +52,6 @@ def mp_letter(row: OutboxEmail) -> Email | None:
         # Another letter to this address bounced: this one waits for a new
         # address (an admin's override or a data load) instead of bouncing too.
         raise NotYet("the MP's address bounced; waiting for a new one")
-    via = current_app.config["SITE_NAME"]  # to an MP's office: in English
     text = letter_text(
         letter=letter,
         campaign=letter.campaign,
@@ -62,16 +61,7 @@ def mp_letter(row: OutboxEmail) -> Email | None:
             "public.office", token=office_token(letter.mp_id, letter.campaign_id, letter.id)
         ),
     )
-    return new_email(
-        row,
-        to=person(mp.name, mp.email),
-        subject=letter.subject,
-        text=text,
-        sender=site_sender(f"{letter.sender_name} via {via}"),
-        reply_to=person(letter.sender_name, letter.sender_email),
-        automatic=False,
-        extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
-    )
+    return _from_the_writer(row, letter, person(mp.name, mp.email), letter.subject, text)
 
 
 def to_target(row: OutboxEmail) -> Email | None:
@@ -98,16 +88,21 @@ def to_target(row: OutboxEmail) -> Email | None:
         site_name=via, site_url=current_app.config["SITE_URL"],
         digest_url=external_url("public.target_office", token=link),
     )  # fmt: skip
+    to = person(recipient.name, recipient.email)
+    return _from_the_writer(row, letter, to, recipient.subject or letter.subject, text)
+
+
+def _from_the_writer(row: OutboxEmail, letter, to, subject: str, text: str) -> Email:
+    """A letter to an office: From the site in the writer's name ("Jane Smith
+    via ..."), Reply-To the writer, and the campaign for the office's filters."""
+    via = current_app.config["SITE_NAME"]  # to an office: in English
     return new_email(
-        row,
-        to=person(recipient.name, recipient.email),
-        subject=recipient.subject or letter.subject,
-        text=text,
+        row, to=to, subject=subject, text=text,
         sender=site_sender(f"{letter.sender_name} via {via}"),
         reply_to=person(letter.sender_name, letter.sender_email),
         automatic=False,
         extra_headers={"X-Campaign-Id": campaign_id_header(letter.campaign)},
-    )
+    )  # fmt: skip
 
 
 def target_digest(row: OutboxEmail) -> Email | None:
