@@ -17,19 +17,24 @@ request (or of the email's reader, under `force_locale`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import flask_babel
 from babel import Locale
 from babel.dates import format_date
 from flask import current_app, has_app_context
-from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, get_translations, lazy_gettext
 
 __all__ = [
     "N_", "SOURCE", "Language", "catalogue_folders", "current_language", "force_locale",
     "gettext", "in_words", "language", "lazy_gettext", "long_date", "ngettext", "offered",
-    "offered_codes", "site_name", "translated",
+    "offered_codes", "reading_in", "site_name", "translated",
 ]  # fmt: skip
 
 # The language the code's own words (gettext's msgids) are written in:
@@ -93,8 +98,59 @@ def N_(message: str) -> str:  # the name gettext's tools know
 def current_language() -> str:
     """The language being used: the request's, or under `force_locale` the
     reader's; English outside an app."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned[0]
     locale = get_locale() if has_app_context() else None
     return str(locale) if locale else "en"
+
+
+# The language and catalogue of a reader something is being built for
+# (`reading_in`), or None: the worker builds thousands of emails a minute,
+# each asking for a dozen strings, and Flask-Babel finds the language and its
+# catalogue through its context afresh for each (docs/performance.md).
+_pinned: ContextVar[tuple[str, Any] | None] = ContextVar("pinned_language", default=None)
+
+
+@contextlib.contextmanager
+def reading_in(code: str) -> Iterator[None]:
+    """While building something for a reader of `code` (an email): its
+    strings, the templates' too, in that language, found once."""
+    switch = force_locale(code) if code != current_language() else contextlib.nullcontext()
+    with switch:
+        token = _pinned.set((code, get_translations()))
+        try:
+            yield
+        finally:
+            _pinned.reset(token)
+
+
+@contextlib.contextmanager
+def force_locale(code: str) -> Iterator[None]:
+    """Flask-Babel's, for a language other than the one being read in."""
+    token = _pinned.set(None)
+    try:
+        with flask_babel.force_locale(code):
+            yield
+    finally:
+        _pinned.reset(token)
+
+
+def catalogue() -> Any:
+    """The catalogue of the language being used (Flask-Babel's own)."""
+    pinned = _pinned.get()
+    return pinned[1] if pinned is not None else get_translations()
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext, with the catalogue `reading_in` found."""
+    text = catalogue().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return catalogue().ungettext(singular, plural, num) % variables
 
 
 def in_words(names: list[str]) -> str:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from app.i18n import current_language, force_locale
+from app.i18n import reading_in
 from app.outbox.health import site_problem_email
 from app.outbox.mime import Email, Unbuildable
 from app.outbox.models import BULK_PRIORITY, CALLBACK_PRIORITY, EmailKind, OutboxEmail
@@ -146,12 +146,8 @@ def build_email(row: OutboxEmail) -> Email | None:
     kind = KINDS.get(row.kind)
     if kind is None or kind.build is None:
         raise Unbuildable(f"no builder for email kind {row.kind!r}")
-    build = kind.build
-    language = reader_language(row)
-    if language == current_language():  # most are: no need to switch (and switch back)
-        return build(row)
-    with force_locale(language):
-        return build(row)
+    with reading_in(reader_language(row)):
+        return kind.build(row)
 
 
 def performed(row: OutboxEmail) -> bool:

@@ -17,14 +17,16 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, gettext, refresh
+from flask_babel import Babel, refresh
 
 from app.config import ConfigError
 from app.i18n import (
     SOURCE,
     TRANSLATIONS,
     Language,
+    catalogue,
     current_language,
+    gettext,
     has_catalogue,
     language,
     long_date,
@@ -100,6 +102,15 @@ def _remember(response):
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language,
           default_translation_directories=str(TRANSLATIONS))  # fmt: skip
+    # The templates' strings through app/i18n.py's catalogue(): Flask-Babel's
+    # own, found once for an email being built (`reading_in`).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n's
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     with app.app_context():
         _check_languages(app.config["LANGUAGES"])
     # Flask-Babel keeps the language it chose on the app context, which a
