@@ -12,7 +12,7 @@ Text written in a function is translated where it is, with `gettext(...)`
 (never `_`, which Python code here uses for values it throws away). Text
 defined once, in a module's constants, is marked with `N_` so pybabel finds
 it, and translated with `gettext` where it is shown, in the language of the
-request (or of the email's reader, under `force_locale`).
+request (or of the email's reader, under `reading_in`).
 """
 
 from __future__ import annotations
@@ -95,21 +95,21 @@ def N_(message: str) -> str:  # the name gettext's tools know
     return message
 
 
-def current_language() -> str:
-    """The language being used: the request's, or under `force_locale` the
-    reader's; English outside an app."""
-    pinned = _pinned.get()
-    if pinned is not None:
-        return pinned[0]
-    locale = get_locale() if has_app_context() else None
-    return str(locale) if locale else "en"
-
-
 # The language and catalogue of a reader something is being built for
 # (`reading_in`), or None: the worker builds thousands of emails a minute,
 # each asking for a dozen strings, and Flask-Babel finds the language and its
 # catalogue through its context afresh for each (docs/performance.md).
 _pinned: ContextVar[tuple[str, Any] | None] = ContextVar("pinned_language", default=None)
+
+
+def current_language() -> str:
+    """The language being used: the request's, or under `reading_in` (or
+    `force_locale`) the reader's; English outside an app."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned[0]
+    locale = get_locale() if has_app_context() else None
+    return str(locale) if locale else "en"
 
 
 @contextlib.contextmanager

@@ -76,7 +76,7 @@ def to_target(row: OutboxEmail) -> Email | None:
     if not recipient.email:
         raise Unsendable("the recipient has no email address")
     on_digest = (recipient.target_id, letter.campaign_id) in targets.targets_on_digest()
-    if on_digest and targets.target_on_digest(recipient.target_id, letter.campaign_id):
+    if on_digest and targets.digest_on(recipient.target_id, letter.campaign_id):
         return None  # the office chose its daily digest (asked afresh, as for an MP's)
     via = current_app.config["SITE_NAME"]  # to an office: in English
     link = targets.office_token(recipient.target_id, letter.campaign_id, recipient.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.letters.outbox import declare_letter_kind, declare_recipient_kind, to_office
+from app.letters.outbox import declare_letter_kind, declare_recipient_kind, to_office, to_recipient
 from app.offices import digests, emails, targets
 from app.outbox import jobs, kinds
 from app.outbox.models import EmailKind
@@ -29,7 +29,7 @@ def register() -> None:
         on_failed=targets.failed, on_retry=None, on_unbuilt=targets.unbuilt,
         on_report=targets.on_report,
     )  # fmt: skip
-    declare_recipient_kind(EmailKind.TARGET_OFFICE_LINK, emails.target_office_link,
-                           on_sent=None, on_failed=None, on_retry=None, on_unbuilt=None,
-                           on_report=None)  # fmt: skip
+    kinds.declare(EmailKind.TARGET_OFFICE_LINK,
+                  kinds.Kind(emails.target_office_link, addressee=to_recipient,
+                             in_english=True))  # fmt: skip
     jobs.declare(targets.send_target_digests, 300)  # the daily digests targets' offices chose

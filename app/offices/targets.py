@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, select, update
 
 from app.accounts import audit
 from app.db import utcnow, write_transaction
@@ -69,12 +69,6 @@ def _choice(target: Target, campaign_id: int):
     )
 
 
-def digest_on(target: Target, campaign_id: int) -> bool:
-    """Whether this target's office takes this campaign's letters as a daily digest."""
-    choice = db.session.scalar(_choice(target, campaign_id))
-    return bool(choice and choice.active)
-
-
 def current_target(target_id: int) -> Target | None:
     """The newest version of a target (its list and ref), retired or not: who
     the office is now, and its address."""
@@ -89,17 +83,18 @@ def current_target(target_id: int) -> Target | None:
     )
 
 
-# Every version of a target: its list and ref, as the choice is kept.
-_SAME_TARGET = and_(Target.list_id == TargetDigest.list_id, Target.ref == TargetDigest.ref)
+# Every version of a target, by its list and ref, as the choice is kept.
+_SAME_OFFICE = and_(Target.list_id == TargetDigest.list_id, Target.ref == TargetDigest.ref)
 _ON_DIGEST = (
     select(Target.id, TargetDigest.campaign_id)
-    .join(TargetDigest, _SAME_TARGET)
+    .join(TargetDigest, _SAME_OFFICE)
     .where(TargetDigest.active.is_(True))
 )
 
 
-def target_on_digest(target_id: int, campaign_id: int) -> bool:
-    """The same for one target row, asked afresh (before holding a letter back)."""
+def digest_on(target_id: int, campaign_id: int) -> bool:
+    """Whether the office of this target (any version of it) takes this
+    campaign's letters as a daily digest."""
     query = _ON_DIGEST.where(Target.id == target_id, TargetDigest.campaign_id == campaign_id)
     return db.session.execute(query.limit(1)).first() is not None
 
@@ -145,15 +140,17 @@ def switch(target: Target, campaign_id: int, *, daily: bool) -> None:
                      target.id, f"campaign {campaign_id}: {change}, from the office's inbox",
                      actor=OFFICE)  # fmt: skip
         if not daily:
-            waiting = session.scalars(_waiting(target, campaign_id, unqueued=True)).all()
+            waiting = session.scalars(
+                _waiting(target.list_id, target.ref, campaign_id, unqueued=True)
+            ).all()
             session.add_all(
                 OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=r.letter_id, recipient_id=r.id)
                 for r in waiting
             )
 
 
-def _waiting(target: Target, campaign_id: int, *, unqueued: bool = False):
-    """Recipients of this target (any version of it) on this campaign's letters,
+def _waiting(list_id: int, ref: str, campaign_id: int, *, unqueued: bool = False):
+    """Recipients of a target (any version of it) on this campaign's letters,
     QUEUED and in no digest: for the digest, those not being sent on their
     own at this moment (switched on mid-send); with `unqueued`, those with no
     email of their own still to go (skipped while the digest was on)."""
@@ -163,7 +160,7 @@ def _waiting(target: Target, campaign_id: int, *, unqueued: bool = False):
     going = exists().where(
         OutboxEmail.recipient_id == Recipient.id, OutboxEmail.kind == EmailKind.TO_RECIPIENT, own
     )
-    versions = select(Target.id).where(Target.list_id == target.list_id, Target.ref == target.ref)
+    versions = select(Target.id).where(Target.list_id == list_id, Target.ref == ref)
     return (
         select(Recipient)
         .join(Letter, Letter.id == Recipient.letter_id)
@@ -181,22 +178,20 @@ def send_target_digests(now=None) -> int:
     now = now or utcnow()
     every = timedelta(hours=current_app.config["DIGEST_EVERY_HOURS"])
     due = db.session.execute(
-        select(TargetDigest.id, TargetDigest.campaign_id, func.max(Target.id))
-        .join(Target, _SAME_TARGET)
-        .where(
+        select(
+            TargetDigest.id, TargetDigest.list_id, TargetDigest.ref, TargetDigest.campaign_id
+        ).where(
             TargetDigest.active.is_(True),
             (TargetDigest.last_sent_at.is_(None)) | (TargetDigest.last_sent_at <= now - every),
         )
-        .group_by(TargetDigest.id, TargetDigest.campaign_id)
     ).all()
     db.session.rollback()  # end the read: most runs have nothing to write
     queued = 0
-    # (A target dropped from its list still has its waiting letters gathered:
-    # any version of it names the office.)
-    for choice_id, campaign_id, target_id in due:
+    # (By the choice's list and ref: a target dropped from its list still has
+    # its waiting letters gathered.)
+    for choice_id, list_id, ref, campaign_id in due:
         with write_transaction() as session:
-            target = session.get_one(Target, target_id)
-            recipients = session.scalars(_waiting(target, campaign_id)).all()
+            recipients = session.scalars(_waiting(list_id, ref, campaign_id)).all()
             if not recipients:
                 continue
             first = recipients[0]
@@ -281,7 +276,7 @@ def _back_in_queue(row: OutboxEmail, carried: list[Recipient], why: str) -> None
             continue
         recipient.status, recipient.digest_outbox_id = RecipientStatus.QUEUED, None
         recipient.letter.log(f"the daily digest of {recipient.name}: {why}")
-        if not target_on_digest(recipient.target_id, recipient.letter.campaign_id):
+        if not digest_on(recipient.target_id, recipient.letter.campaign_id):
             db.session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=recipient.letter_id,
                                        recipient_id=recipient.id))  # fmt: skip
 

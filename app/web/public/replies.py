@@ -177,7 +177,7 @@ def target_office(token: str):
     if sent and found:
         targets.send_change_link(target, campaign.id, recipient_id=found[2])
     page = render_template("offices/choice.html", target=target, campaign=campaign,
-                           daily=targets.digest_on(target, campaign.id), sent=sent)  # fmt: skip
+                           daily=targets.digest_on(target.id, campaign.id), sent=sent)  # fmt: skip
     return private_page(make_response(page))
 
 
@@ -188,8 +188,9 @@ def target_office_change(token: str):
     saved = request.method == "POST" and request.form.get("daily") in ("yes", "no")
     if saved:
         targets.switch(target, campaign.id, daily=request.form["daily"] == "yes")
+    daily = targets.digest_on(target.id, campaign.id)
     page = render_template("offices/change.html", target=target, campaign=campaign,
-                           daily=targets.digest_on(target, campaign.id), saved=saved)  # fmt: skip
+                           daily=daily, saved=saved)  # fmt: skip
     return private_page(make_response(page))
 
 
