@@ -7,14 +7,15 @@ with its first event and its confirmation email (app/letters/storage.py):
 
 - PostgreSQL: one statement in autocommit (a statement is its own
   transaction): the first INSERT ... RETURNING id joined by data-modifying
-  WITH clauses to the others, run on the pooled psycopg connection itself:
-  SQLAlchemy's execution layer (a Connection, its execution context, the
-  statement's cache key) cost the app almost as much CPU per letter as all
-  the rest of the INSERT (docs/performance.md).
-  Errors still come out as SQLAlchemy's (IntegrityError ...), with no
-  parameter in their text.
+  WITH clauses to the others.
 - SQLite (no data-modifying WITH): the same INSERTs in one `BEGIN IMMEDIATE`
   transaction.
+
+Both run on the pooled driver connection itself, each statement compiled
+once (app/adapters/driver_statements.py): SQLAlchemy's execution layer cost
+the app almost as much CPU per letter as the INSERT's own work
+(docs/performance.md). Errors still come out as SQLAlchemy's
+(IntegrityError ...), with no parameter in their text.
 
 Each builder takes the id as a column expression and the statement's source
 (`*source`, empty when the id is a bound parameter). Statements are built
@@ -28,8 +29,8 @@ from collections.abc import Callable, Sequence
 
 import psycopg
 from sqlalchemy import Insert, bindparam, select
-from sqlalchemy.exc import DBAPIError
 
+from app.adapters.driver_statements import SqliteStatements, run_numbered
 from app.db import is_sqlite
 from app.extensions import db
 
@@ -43,39 +44,43 @@ def insert_chained(first: Insert, then: Sequence[Then], params: dict) -> int | N
 
 
 def _one_statement(first: Insert, then: tuple[Then, ...], params: dict) -> int | None:
-    sql, fixed = _driver_sql(first, then, db.engine.dialect)
     pooled = db.engine.raw_connection()
     driver: psycopg.Connection = pooled.driver_connection  # type: ignore[assignment]  # a live pooled connection has one
     try:
         driver.autocommit = True  # one statement: its own transaction
         try:
-            row = driver.execute(sql, {**fixed, **params}).fetchone()
+            row = run_numbered(driver, _joined(first, then), params)
         finally:
             if not driver.closed:
                 driver.autocommit = False
-    except psycopg.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, psycopg.Error, hide_parameters=True) from exc
     finally:
         pooled.close()  # the pool discards a connection the server cut (its reset fails)
     return None if row is None else row[0]
 
 
 @functools.cache
-def _driver_sql(first: Insert, then: tuple[Then, ...], dialect) -> tuple[str, dict]:
-    """The joined statement as the driver's SQL, and its fixed values."""
+def _joined(first: Insert, then: tuple[Then, ...]):
+    """The first INSERT ... RETURNING id, joined to the others by WITH clauses."""
     stored = first.returning(first.table.c.id).cte("stored")
     clauses = [build(stored.c.id, stored).cte(f"then_{n}") for n, build in enumerate(then)]
-    compiled = select(stored.c.id).add_cte(*clauses).compile(dialect=dialect)
-    return str(compiled), {name: bind.value for name, bind in compiled.binds.items()}
+    return select(stored.c.id).add_cte(*clauses)
 
 
 def _one_transaction(first: Insert, then: tuple[Then, ...], params: dict) -> int | None:
     statements = _statements(first, then)
-    with db.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
-        new_id = conn.execute(statements[0], params).scalar()
+    pooled = db.engine.raw_connection()
+    sqlite = SqliteStatements(pooled.driver_connection)  # type: ignore[arg-type]  # a live pooled connection has one
+    try:
+        sqlite.begin()  # IMMEDIATE: it writes from its first statement on
+        row = sqlite.execute(statements[0], params).fetchone()
+        new_id = None if row is None else row[0]
         if new_id is not None:
             for statement in statements[1:]:
-                conn.execute(statement, {**params, "chained_id": new_id})
+                sqlite.execute(statement, {**params, "chained_id": new_id})
+        sqlite.commit()
+    finally:
+        sqlite.end()
+        pooled.close()
     return new_id
 
 

@@ -8,9 +8,8 @@ that commits itself is as safe as an explicit transaction and takes one round
 trip instead of two; and the round trip overlaps the mail server's
 (PostgresOutcomeWriter). SQLite's connections begin their own transactions
 (app/db.py), so there each is committed explicitly, and its statements run
-on the driver's own connection, each compiled once (SqliteOutcomeWriter):
-SQLAlchemy's work around each statement cost the worker more CPU than
-SQLite's own (docs/performance.md).
+on the driver's own connection, each compiled once (SqliteOutcomeWriter,
+app/adapters/driver_statements.py).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import contextlib
 import functools
 import itertools
 import select
-import sqlite3
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -27,10 +25,9 @@ from typing import Protocol
 
 import psycopg
 from psycopg import pq
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
+from app.adapters.driver_statements import SqliteStatements
 from app.db import is_sqlite
 from app.extensions import db
 
@@ -127,73 +124,6 @@ class SqliteOutcomeWriter(OutcomeWriter):
             statements.commit()
         finally:
             statements.end()
-
-
-class SqliteStatements:
-    """Core statements run on a sqlite3 connection, each compiled once per
-    process with its parameters' order and converters (SQLAlchemy's own), in
-    transactions this class begins and ends itself. What it raises is
-    SQLAlchemy's: a locked database is an OperationalError, as anywhere else.
-
-    Used where one connection runs the same few statements thousands of times
-    (the worker's outcomes); the transaction control is the engine's own
-    rule (app/db.py: pysqlite's is switched off, BEGIN is explicit)."""
-
-    def __init__(self, driver: sqlite3.Connection):
-        self.driver = driver
-
-    def execute(self, statement, params: dict) -> sqlite3.Cursor:
-        sql, order, fixed, converters = _sqlite_statement(statement)
-        values = []
-        for name in order:
-            value = params[name] if name in params else fixed[name]
-            convert = converters[name]
-            values.append(value if convert is None or value is None else convert(value))
-        return self._run(sql, values)
-
-    def begin(self) -> None:
-        self._run("BEGIN IMMEDIATE", ())
-
-    def commit(self) -> None:
-        self._run("COMMIT", ())
-
-    def end(self) -> None:
-        """Roll back what `commit` did not end (an error on the way, which
-        a failing rollback must not hide: the connection is then discarded
-        by the pool as any broken one is)."""
-        if self.driver.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                self.driver.rollback()
-
-    def _run(self, sql: str, values) -> sqlite3.Cursor:
-        try:
-            return self.driver.execute(sql, values)
-        except sqlite3.Error as exc:
-            # As the engine reports its own: the values (an address in an
-            # error's words, a lease token) are never in the message.
-            raise DBAPIError.instance(
-                sql, values, exc, sqlite3.Error, hide_parameters=True
-            ) from exc
-
-
-@functools.cache
-def _sqlite_statement(statement) -> tuple[str, tuple[str, ...], dict, dict]:
-    """The statement as SQLite's SQL (`?` parameters), its parameters' order,
-    its fixed values, and each parameter's converter to what SQLite stores
-    (a datetime's text, as SQLAlchemy writes it everywhere else)."""
-    dialect = SQLiteDialect_pysqlite()
-    compiled = statement.compile(dialect=dialect)
-    binds = compiled.binds
-    # The dialect's own type (SQLite's DATETIME for DateTime), whose
-    # converter writes what the engine writes everywhere else.
-    converters = {
-        name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-        for name, bind in binds.items()
-    }
-    # A value the statement fixes; one it leaves to the caller stays out, so
-    # a caller that forgets it gets a KeyError, not a NULL.
-    fixed = {name: bind.value for name, bind in binds.items() if not bind.required}
-    return str(compiled), tuple(compiled.positiontup or ()), fixed, converters
 
 
 class PostgresOutcomeWriter(OutcomeWriter):
