@@ -10,6 +10,12 @@ With Redis and the fixed window, `take` is one Lua script (one round trip
 for all of a view's windows, counting them only if every one has room) sent
 on a connection each thread holds (app/adapters/redis_script.py). Other
 storages and strategies test every window, then count them.
+
+A window the script reports full is remembered in the process until it
+resets (`FullWindows`): a fixed window's count only grows until then, so
+every request needing it would be refused, and is, without a round trip.
+Clearing a counter in Redis by hand therefore takes effect in each process
+only when the window would have reset.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from app.adapters.process_counters import ProcessCounters, Window
+from app.adapters.process_counters import SWEEP_ABOVE, ProcessCounters, Window
 from app.adapters.redis_script import RedisScript
 
 
@@ -49,6 +55,7 @@ class RateStore:
         strategy = app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
         app.extensions["rate_store"] = STRATEGIES[strategy](storage)
         app.extensions["process_counters"] = ProcessCounters()
+        app.extensions["full_windows"] = FullWindows()
 
     @property
     def limiter(self) -> RateLimiter:
@@ -68,7 +75,8 @@ class RateStore:
             if isinstance(strategy, FixedWindowRateLimiter) and isinstance(
                 strategy.storage, RedisStorage
             ):
-                return _take_in_redis(strategy.storage, windows)
+                full = current_app.extensions["full_windows"]
+                return _take_in_redis(strategy.storage, full, windows)
             for item, identifiers in windows:
                 if not strategy.test(item, *identifiers):
                     return strategy.get_window_stats(item, *identifiers).reset_time - time.time()
@@ -77,6 +85,15 @@ class RateStore:
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
         return None
+
+    def known_full(self, windows: Sequence[Window]) -> float | None:
+        """Seconds until the first of these windows this process has seen
+        full resets, or None: no round trip (the Lua script's windows only)."""
+        strategy = self.limiter
+        if not isinstance(strategy.storage, RedisStorage):
+            return None
+        keys = [_redis_key(strategy.storage, window) for window in windows]
+        return current_app.extensions["full_windows"].refusal(keys)
 
     def full(self, windows: Sequence[Window]) -> float | None:
         """Seconds until the first full window resets, or None if all have room.
@@ -110,16 +127,50 @@ class RateStore:
         """Forget every counter (tests)."""
         self.limiter.storage.reset()
         current_app.extensions["process_counters"].reset()
+        current_app.extensions["full_windows"].reset()
+
+
+class FullWindows:
+    """Redis counters this process has seen full, each until it resets."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._until: dict[str, float] = {}  # a counter's key -> when it resets
+
+    def refusal(self, keys: Sequence[str]) -> float | None:
+        """Seconds until the first of `keys` known full resets, or None."""
+        if not self._until:
+            return None
+        now = self._clock()
+        for key in keys:
+            until = self._until.get(key)
+            if until is not None:
+                if until > now:
+                    return until - now
+                self._until.pop(key, None)
+        return None
+
+    def remember(self, key: str, seconds: float) -> None:
+        now = self._clock()
+        if len(self._until) >= SWEEP_ABOVE:  # many clients refused at once
+            self._until = {k: until for k, until in self._until.items() if until > now}
+            if len(self._until) >= SWEEP_ABOVE:
+                self._until.clear()  # only a shortcut: Redis still refuses them
+        self._until[key] = now + seconds
+
+    def reset(self) -> None:
+        self._until.clear()
 
 
 # KEYS: the windows' counters. ARGV: each window's amount and length in
-# seconds, in KEYS' order. Returns 0 and counts every window, or the
-# milliseconds until the first full window resets and counts none.
+# seconds, in KEYS' order. Returns 0 and counts every window, or the full
+# window's place in KEYS (from 1) and the milliseconds until it resets, and
+# counts none.
 _TAKE_ALL = """
 for i, key in ipairs(KEYS) do
     local used = tonumber(redis.call("get", key) or "0")
     if used >= tonumber(ARGV[2 * i - 1]) then
-        return math.max(redis.call("pttl", key), 1)
+        return {i, math.max(redis.call("pttl", key), 1)}
     end
 end
 for i, key in ipairs(KEYS) do
@@ -133,14 +184,28 @@ return 0
 _scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _take_in_redis(storage: RedisStorage, windows: Sequence[Window]) -> float | None:
+def _take_in_redis(
+    storage: RedisStorage, full: FullWindows, windows: Sequence[Window]
+) -> float | None:
+    keys = [_redis_key(storage, window) for window in windows]
+    known = full.refusal(keys)
+    if known is not None:
+        return known
     script = _scripts.get(storage)
     if script is None:
         pool = storage.get_connection().connection_pool  # type: ignore[attr-defined]  # limits types its client as a protocol; it is a redis.Redis
         script = _scripts[storage] = RedisScript(pool, _TAKE_ALL)
-    keys, args = [], []
-    for item, identifiers in windows:
-        keys.append(storage.prefixed_key(item.key_for(*identifiers)))
+    args: list[object] = []
+    for item, _ in windows:
         args += [item.amount, item.get_expiry()]
-    wait_ms = int(script(keys, args))
-    return wait_ms / 1000 if wait_ms else None
+    answer = script(keys, args)
+    if not answer:
+        return None
+    place, wait_ms = answer
+    full.remember(keys[int(place) - 1], int(wait_ms) / 1000)
+    return int(wait_ms) / 1000
+
+
+def _redis_key(storage: RedisStorage, window: Window) -> str:
+    item, identifiers = window
+    return storage.prefixed_key(item.key_for(*identifiers))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, request, session
 from limits import RateLimitItem, parse_many
+from werkzeug.exceptions import HTTPException
 
 from app import metrics
 from app.adapters.rate_store import StoreUnavailable, Window
@@ -53,19 +54,46 @@ class Limit:
         return [(item, (key, self.scope)) for item in _parsed(current_app.config[self.config_name])]
 
 
-def limited(*allowances: Limit):
-    """Refuse the view with a 429 when any of these allowances is used up."""
+def limited(*allowances: Limit, with_the_letter: bool = False):
+    """Refuse the view with a 429 when any of these allowances is used up.
+
+    `with_the_letter`: the allowances are spent with the letter's own
+    (`spend_per_address`), in the same round trip, once the letter has
+    earned it; a request that never gets there (junk, a robot, an error
+    page) spends them when the view has answered, and is refused then if
+    one was used up. A window this process already knows is full refuses
+    before anything is read, so a flood from one address costs neither
+    validation nor a round trip."""
 
     def decorator(view):
         @functools.wraps(view)
         def checked(*args, **kwargs):
-            if request.method != "OPTIONS":
+            if request.method == "OPTIONS":
+                return view(*args, **kwargs)
+            if not with_the_letter:
                 spend(*allowances)
-            return view(*args, **kwargs)
+                return view(*args, **kwargs)
+            _refuse_when_full(rate_store.known_full, allowances)
+            request.environ[_UNSPENT] = allowances
+            try:
+                response = view(*args, **kwargs)
+            except HTTPException:  # a 404, a 429...: still counted
+                spend(*_unspent())
+                raise
+            spend(*_unspent())
+            return response
 
         return checked
 
     return decorator
+
+
+_UNSPENT = "app.unspent_allowances"
+
+
+def _unspent() -> tuple[Limit, ...]:
+    """The view's allowances not spent yet, now taken for spending."""
+    return request.environ.pop(_UNSPENT, ())
 
 
 def spend(*allowances: Limit) -> None:
@@ -83,9 +111,13 @@ def spend(*allowances: Limit) -> None:
 
 
 def _refuse_when_full(check, allowances: Sequence[Limit]) -> None:
-    """Run `check` (take or full) on the allowances' windows: 429 with
-    Retry-After if one is used up, 503 if the counters cannot be reached."""
+    """Run `check` (take, full or known_full) on the allowances' windows: 429
+    with Retry-After if one is used up, 503 if the counters cannot be reached."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
     windows = [window for allowance in allowances for window in _windows(allowance)]
+    if not windows:
+        return
     try:
         retry_after = check(windows)
     except StoreUnavailable as exc:
@@ -160,11 +192,12 @@ confirm = limited(Limit("RATELIMIT_CONFIRM", "confirm"))
 subscribe = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe"))
 # The sign-up page: only submissions count.
 subscribe_form = limited(Limit("RATELIMIT_SUBSCRIBE", "subscribe", methods=POSTS))
-# Sending a letter: per IP and partner before anything is read; per email
-# address only once the letter is valid and carries a genuine ticket
-# (spend_per_address), and per MP only when a letter is confirmed, which
-# proves a mailbox (spend_per_mp): junk naming someone's address, or many
-# addresses' junk for one MP, spends nobody else's allowance.
+# Sending a letter: per IP and partner for every send, counted with the
+# letter's per-address allowance once it is valid and carries a genuine
+# ticket (spend_per_address: one round trip for the three), or after the view
+# for anything else; per MP only when a letter is confirmed, which proves a
+# mailbox (spend_per_mp): junk naming someone's address, or many addresses'
+# junk for one MP, spends nobody else's allowance.
 submit = limited(
     Limit("RATELIMIT_SUBMIT_PER_IP", "submit-ip", exempt=_not_a_send),
     Limit(
@@ -173,6 +206,7 @@ submit = limited(
         key=_partner_key,
         exempt=_not_from_a_partner,
     ),
+    with_the_letter=True,
 )
 # Sign-in: wrong passwords are what is limited, per account-and-IP and per IP,
 # over growing windows ("5/15minute;10/hour;20/day"): a stranger who knows an
@@ -211,9 +245,13 @@ admin_code = limited(
 )
 
 
+PER_ADDRESS = Limit("RATELIMIT_SUBMIT_PER_EMAIL", "submit-email", key=_email_key)
+
+
 def spend_per_address() -> None:
-    """A valid letter with a genuine ticket: count it against its address."""
-    spend(Limit("RATELIMIT_SUBMIT_PER_EMAIL", "submit-email", key=_email_key))
+    """A valid letter with a genuine ticket: count it against its address,
+    with the view's own allowances (per IP and partner)."""
+    spend(*_unspent(), PER_ADDRESS)
 
 
 def spend_per_mp(mp_id: int) -> None:
