@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import String, event, literal, text
+from sqlalchemy import Index, String, event, literal, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
@@ -55,6 +55,14 @@ def text_value(value: str):
     """A string (an enum's value too) as a bound SQL value, typed as text: for
     the Core statements built once (new letters, letter outcomes)."""
     return literal(str(value), String())
+
+
+def index_where_set(name: str, *columns: str) -> Index:
+    """An index of the rows whose first column is set: a sparse column's
+    index that every other row's insert and update would otherwise write a
+    NULL entry into (docs/performance.md)."""
+    condition = text(f"{columns[0]} IS NOT NULL")
+    return Index(name, *columns, sqlite_where=condition, postgresql_where=condition)
 
 
 def is_sqlite(engine: Engine | None = None) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, false, inser
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from app.campaigns.models import Campaign
-from app.db import Model, text_value, utcnow
+from app.db import Model, index_where_set, text_value, utcnow
 from app.i18n import in_words
 from app.partners.models import Partner
 from app.reference.models import MP, Constituency
@@ -182,7 +182,7 @@ class Letter(Model):
     # The outbox row of the office's daily digest this letter went in
     # (app/offices/), if it did. An id, not a foreign key: outbox rows already
     # point at letters, and a second path between the tables would be circular.
-    digest_outbox_id: Mapped[int | None] = mapped_column(index=True)
+    digest_outbox_id: Mapped[int | None] = mapped_column()
     similar_to_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
     # The letter this follows up, written after its MP did not reply; one each.
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"), unique=True)
@@ -217,15 +217,17 @@ class Letter(Model):
         ),
         # The dashboard's GROUP BYs are answered from these indexes alone.
         Index("ix_message_campaign_status", "campaign_id", "status", "constituency_id"),
+        # (also the export's GROUP BY constituency, status: no other order is kept)
         Index("ix_message_status_constituency", "status", "constituency_id"),
-        Index("ix_message_constituency_status", "constituency_id", "status"),
         Index("ix_message_status_created", "status", "created_at"),
         Index("ix_message_created_status", "created_at", "status"),
         Index("ix_message_partner_status", "partner_id", "status"),
         Index("ix_message_source_status", "source", "status"),
         Index("ix_message_sender_email_created", "sender_email_key", "created_at"),
-        Index("ix_message_referred_by", "referred_by_id"),
-        Index("ix_message_alert", "alert_id"),
+        # Most letters have none of these: only the rows that do are indexed.
+        index_where_set("ix_message_referred_by", "referred_by_id"),
+        index_where_set("ix_message_alert", "alert_id"),
+        index_where_set("ix_message_digest_outbox_id", "digest_outbox_id"),
         Index("ix_message_ip_created", "ip_hash", "created_at"),
     )
 

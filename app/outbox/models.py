@@ -11,12 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, exists, insert, literal, select, text
+from sqlalchemy import ForeignKey, Index, String, exists, insert, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import FunctionElement
 
-from app.db import Model, text_value, utcnow
+from app.db import Model, index_where_set, text_value, utcnow
 
 if TYPE_CHECKING:
     from app.alerts.models import AlertRecipient, Subscriber
@@ -83,12 +83,6 @@ def _random_token_postgresql(element, compiler, **kw):
     return "replace(CAST(gen_random_uuid() AS TEXT), '-', '')"  # PostgreSQL 13 and later
 
 
-def _where_set(name: str, *columns: str) -> Index:
-    """An index of the rows whose first column is set."""
-    condition = text(f"{columns[0]} IS NOT NULL")
-    return Index(name, *columns, sqlite_where=condition, postgresql_where=condition)
-
-
 class OutboxEmail(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # An EmailKind, or a webhook's event ("letter.delivered": app/webhooks/).
@@ -144,7 +138,7 @@ class OutboxEmail(Model):
         # the pages SQLite writes an email; docs/performance.md). A query
         # that compares the column (= or IN) can use its index.
         *(
-            _where_set(f"ix_outbox_email_{name}", *columns)
+            index_where_set(f"ix_outbox_email_{name}", *columns)
             for name, columns in (
                 ("subscriber", ("subscriber_id",)),
                 ("alert_recipient", ("alert_recipient_id",)),
