@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.config import ConfigError, check_production
-from app.extensions import db, rate_store
+from app.extensions import db
 from app.letters.models import Letter
 from app.letters.submission import confirmation_token
 from app.web.abuse import issue_form_ticket
 from tests.builders.letters import LETTER, NO_MODERATION
+from tests.builders.limits import limited_clients
 from tests.builders.settings import ROOT
 
 WRITE = "/c/mp-expenses/write"
@@ -108,21 +109,7 @@ def limited(request, make_app):
     storage = request.param
     if storage == "redis":
         storage = request.getfixturevalue("redis_url")
-
-    contexts = []
-
-    def make(**limits):
-        app = make_app(RATELIMIT_STORAGE_URI=storage, **limits)
-        context = app.app_context()
-        context.push()
-        rate_store.reset()  # counters left in Redis by an earlier test
-        contexts.append(context)
-        return app.test_client()
-
-    yield make
-    for context in reversed(contexts):
-        db.session.remove()
-        context.pop()
+    yield from limited_clients(make_app, storage)
 
 
 def test_lookup_is_limited_per_ip_with_a_json_429(limited):

@@ -12,27 +12,10 @@ from app.adapters.rate_store import FullWindows
 from app.extensions import db, rate_store
 from app.letters.models import Letter
 from tests.builders.letters import LETTER
+from tests.builders.limits import limited_clients
 
 SUBMIT = "/api/v1/campaigns/mp-expenses/messages"
 pytestmark = pytest.mark.sqlite_only  # the counters, not the database, are under test
-
-
-def _clients(make_app, storage: str):
-    """make(**limits) -> a client with those limits, its counters in `storage`."""
-    contexts = []
-
-    def make(**limits):
-        app = make_app(RATELIMIT_STORAGE_URI=storage, **limits)
-        context = app.app_context()
-        context.push()
-        rate_store.reset()
-        contexts.append(context)
-        return app.test_client()
-
-    yield make
-    for context in reversed(contexts):
-        db.session.remove()
-        context.pop()
 
 
 @pytest.fixture(params=["memory://", "redis"])
@@ -40,12 +23,12 @@ def limited(request, make_app):
     storage = request.param
     if storage == "redis":
         storage = request.getfixturevalue("redis_url")
-    yield from _clients(make_app, storage)
+    yield from limited_clients(make_app, storage)
 
 
 @pytest.fixture
 def on_redis(make_app, redis_url):
-    yield from _clients(make_app, redis_url)
+    yield from limited_clients(make_app, redis_url)
 
 
 @pytest.fixture
