@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 
 import psycopg
 from sqlalchemy import Insert, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from app.adapters.driver_statements import SqliteStatements, run_numbered
 from app.db import is_sqlite
@@ -47,12 +48,15 @@ def _one_statement(first: Insert, then: tuple[Then, ...], params: dict) -> int |
     pooled = db.engine.raw_connection()
     driver: psycopg.Connection = pooled.driver_connection  # type: ignore[assignment]  # a live pooled connection has one
     try:
-        driver.autocommit = True  # one statement: its own transaction
         try:
-            row = run_numbered(driver, _joined(first, then), params)
-        finally:
-            if not driver.closed:
-                driver.autocommit = False
+            driver.autocommit = True  # one statement: its own transaction
+            try:
+                row = run_numbered(driver, _joined(first, then), params)
+            finally:
+                if not driver.closed:
+                    driver.autocommit = False
+        except psycopg.Error as exc:  # from switching autocommit: as SQLAlchemy's, too
+            raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
     finally:
         pooled.close()  # the pool discards a connection the server cut (its reset fails)
     return None if row is None else row[0]

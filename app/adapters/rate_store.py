@@ -20,6 +20,7 @@ only when the window would have reset.
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
 from collections.abc import Sequence
@@ -135,31 +136,35 @@ class FullWindows:
 
     def __init__(self, clock=time.monotonic):
         self._clock = clock
+        self._lock = threading.Lock()  # a process may serve requests on threads
         self._until: dict[str, float] = {}  # a counter's key -> when it resets
 
     def refusal(self, keys: Sequence[str]) -> float | None:
         """Seconds until the first of `keys` known full resets, or None."""
-        if not self._until:
+        if not self._until:  # the usual case, without taking the lock
             return None
         now = self._clock()
-        for key in keys:
-            until = self._until.get(key)
-            if until is not None:
-                if until > now:
-                    return until - now
-                self._until.pop(key, None)
+        with self._lock:
+            for key in keys:
+                until = self._until.get(key)
+                if until is not None:
+                    if until > now:
+                        return until - now
+                    del self._until[key]
         return None
 
     def remember(self, key: str, seconds: float) -> None:
         now = self._clock()
-        if len(self._until) >= SWEEP_ABOVE:  # many clients refused at once
-            self._until = {k: until for k, until in self._until.items() if until > now}
-            if len(self._until) >= SWEEP_ABOVE:
-                self._until.clear()  # only a shortcut: Redis still refuses them
-        self._until[key] = now + seconds
+        with self._lock:
+            if len(self._until) >= SWEEP_ABOVE:  # many clients refused at once
+                self._until = {k: until for k, until in self._until.items() if until > now}
+                if len(self._until) >= SWEEP_ABOVE:
+                    self._until.clear()  # only a shortcut: Redis still refuses them
+            self._until[key] = now + seconds
 
     def reset(self) -> None:
-        self._until.clear()
+        with self._lock:
+            self._until.clear()
 
 
 # KEYS: the windows' counters. ARGV: each window's amount and length in

@@ -14,6 +14,7 @@ With Redis out of reach, a limited request is refused (503), not let through.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Callable, Sequence
@@ -77,8 +78,9 @@ def limited(*allowances: Limit, with_the_letter: bool = False):
             request.environ[_UNSPENT] = allowances
             try:
                 response = view(*args, **kwargs)
-            except HTTPException:  # a 404, a 429...: still counted
-                spend(*_unspent())
+            except Exception:  # a 404, a 429, a database fault...: still counted,
+                with contextlib.suppress(HTTPException):  # and still answered as it was
+                    spend(*_unspent())
                 raise
             spend(*_unspent())
             return response
@@ -251,7 +253,17 @@ PER_ADDRESS = Limit("RATELIMIT_SUBMIT_PER_EMAIL", "submit-email", key=_email_key
 def spend_per_address() -> None:
     """A valid letter with a genuine ticket: count it against its address,
     with the view's own allowances (per IP and partner)."""
-    spend(*_unspent(), PER_ADDRESS)
+    own = _unspent()
+    try:
+        spend(*own, PER_ADDRESS)
+    except HTTPException as refused:
+        # Refused for its address, the send still counts against its IP and
+        # partner (counted nowhere, one IP could try addresses for ever); if
+        # the IP's own window was the full one, this is refused too, unasked.
+        if refused.code == 429:
+            with contextlib.suppress(HTTPException):
+                spend(*own)
+        raise
 
 
 def spend_per_mp(mp_id: int) -> None:

@@ -77,12 +77,35 @@ def test_junk_still_spends_its_ip_allowance_after_its_answer(limited):
     assert _send(client, "10.4.0.2").status_code == 202  # another address
 
 
-def test_a_refused_letter_spends_none_of_its_other_allowances(limited):
-    client = limited(RATELIMIT_SUBMIT_PER_EMAIL="1/hour", RATELIMIT_SUBMIT_PER_IP="2/hour")
+def test_a_letter_refused_for_its_address_still_counts_against_its_ip(limited):
+    client = limited(RATELIMIT_SUBMIT_PER_EMAIL="1/hour", RATELIMIT_SUBMIT_PER_IP="3/hour")
     assert _send(client, "10.5.0.1").status_code == 202
-    # Its address is used up: refused, and its IP's allowance is not spent.
+    # Its address is used up: refused, and the send still counts for its IP,
+    # so one address cannot try again and again for nothing.
     assert _send(client, "10.5.0.1", name="Someone Else").status_code == 429
     assert _send(client, "10.5.0.1", email="other@example.com").status_code == 202
+    assert _send(client, "10.5.0.1", email="third@example.com").status_code == 429  # IP full
+    assert _letters() == 2
+    # The address's allowance was not spent by the refusals: another IP's
+    # letter from a fresh address goes.
+    assert _send(client, "10.5.0.2", email="fourth@example.com").status_code == 202
+
+
+def test_a_send_met_by_a_database_fault_still_counts_and_keeps_its_answer(limited, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from app.web.api import routes
+
+    client = limited(RATELIMIT_SUBMIT_PER_IP="2/hour")
+
+    def database_away(slug):
+        raise OperationalError("SELECT campaign", {}, ConnectionRefusedError("gone"))
+
+    monkeypatch.setattr(routes, "open_campaign_rules", database_away)
+    answers = [_send(client, "10.5.1.1").status_code for _ in range(2)]
+    assert answers == [503, 503]  # the fault's own answer, not a rate limit's
+    monkeypatch.undo()
+    assert _send(client, "10.5.1.1").status_code == 429  # both were counted
 
 
 def test_a_window_seen_full_is_refused_before_the_letter_is_read(on_redis, round_trips):
