@@ -3,7 +3,6 @@ day with every letter once, the writers told, and a way back."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import freezegun
@@ -15,6 +14,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.letters.models import LetterStatus
 from app.offices.digests import OFFICE, send_digests
+from tests.builders import offices as builders
 from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter
 from tests.builders.outbox import deliver, fresh
 
@@ -29,18 +29,10 @@ def site(make_app, mail_server):
         yield app
 
 
-def office_link(mail) -> str:
-    return re.search(r"http://localhost(/office/\S+)", mail.text).group(1)
-
-
 def switch_from_the_inbox(client, link: str, mail_server, *, daily: str) -> str:
-    """Press "Email our office a link", open it from the office's inbox, switch."""
-    before = len(mail_server.to(MP_ADDRESS))
-    client.post(link)
-    deliver()
-    [asked] = [m for m in mail_server.to(MP_ADDRESS)[before:] if "how your office" in m["Subject"]]
-    change = re.search(r"http://localhost(/office/change/\S+)", asked.text).group(1)
-    client.post(change, data={"daily": daily})
+    change, _ = builders.switch_from_the_inbox(
+        client, link, mail_server, office=MP_ADDRESS, daily=daily
+    )
     return change
 
 
@@ -48,7 +40,7 @@ def test_an_office_switches_to_one_email_a_day_and_back(site, mail_server):
     first = confirmed_letter()
     deliver()
     [letter_mail] = mail_server.to(MP_ADDRESS)
-    link = office_link(letter_mail)
+    link = builders.office_link(letter_mail)
     client = site.test_client()
     assert "one by one" in client.get(link).get_data(as_text=True)  # looking changes nothing
     change = switch_from_the_inbox(client, link, mail_server, daily="yes")
@@ -84,7 +76,9 @@ def test_an_office_switches_to_one_email_a_day_and_back(site, mail_server):
     assert mail_server.to(MP_ADDRESS)[-1]["Subject"].endswith(": 1 letter from constituents")
     assert fresh(later).status == LetterStatus.SENT
 
-    switch_from_the_inbox(client, office_link(digest), mail_server, daily="no")  # the digest's
+    switch_from_the_inbox(
+        client, builders.office_link(digest), mail_server, daily="no"
+    )  # the digest's
     back = confirmed_letter(name="Bo Ng", email="bo@example.com")
     deliver()
     assert mail_server.to(MP_ADDRESS)[-1]["Subject"] == fresh(back).subject
@@ -100,7 +94,7 @@ def test_a_refused_digest_fails_each_letter_in_it_and_tells_each_writer(site, ma
     confirmed_letter()
     deliver()
     client = site.test_client()
-    switch_from_the_inbox(client, office_link(mail_server.to(MP_ADDRESS)[0]), mail_server,
+    switch_from_the_inbox(client, builders.office_link(mail_server.to(MP_ADDRESS)[0]), mail_server,
                           daily="yes")  # fmt: skip
     letters = [confirmed_letter(name=name, email=email) for name, email in WRITERS[1:]]
     mail_server.fail_next("550 5.1.1 No such user", stage="RCPT", address=MP_ADDRESS)
@@ -119,7 +113,7 @@ def test_a_letters_link_changes_nothing_without_the_offices_inbox(site, mail_ser
     confirmed_letter()
     deliver()
     [letter_mail] = mail_server.to(MP_ADDRESS)
-    link = office_link(letter_mail)
+    link = builders.office_link(letter_mail)
     client = site.test_client()
     for _ in range(5):
         assert client.post(link, data={"daily": "yes"}).status_code == 200
@@ -150,7 +144,7 @@ def test_switched_back_the_letters_that_waited_for_the_next_digest_go_on_their_o
     confirmed_letter()
     deliver()
     client = site.test_client()
-    switch_from_the_inbox(client, office_link(mail_server.to(MP_ADDRESS)[0]), mail_server,
+    switch_from_the_inbox(client, builders.office_link(mail_server.to(MP_ADDRESS)[0]), mail_server,
                           daily="yes")  # fmt: skip
     gathered = confirmed_letter(name="Sam Jones", email="sam@example.com")
     deliver()  # today's digest, with it
@@ -159,7 +153,7 @@ def test_switched_back_the_letters_that_waited_for_the_next_digest_go_on_their_o
     deliver()
     assert fresh(waiting).status == LetterStatus.QUEUED  # for tomorrow's digest
     digest = mail_server.to(MP_ADDRESS)[-1]
-    switch_from_the_inbox(client, office_link(digest), mail_server, daily="no")
+    switch_from_the_inbox(client, builders.office_link(digest), mail_server, daily="no")
     deliver()
     assert fresh(waiting).status == LetterStatus.SENT
     assert mail_server.to(MP_ADDRESS)[-1]["Subject"] == fresh(waiting).subject

@@ -5,7 +5,6 @@ and a way back that sends whatever waits."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 
@@ -22,6 +21,7 @@ from app.outbox.kinds import build_email
 from app.outbox.models import OutboxEmail
 from app.targets.models import Target
 from app.targets.placing import offer_for
+from tests.builders import offices as builders
 from tests.builders.admins import signed_in_client
 from tests.builders.letters import demo_campaign, draft
 from tests.builders.outbox import deliver, fresh
@@ -52,18 +52,14 @@ def status_of(letter) -> RecipientStatus:
 
 
 def office_link(mail) -> str:
-    return re.search(r"http://localhost(/office/target/\S+)", mail.text).group(1)
+    return builders.office_link(mail, "/office/target/")
 
 
 def switch_from_the_inbox(client, link: str, mail_server, *, daily: str) -> str:
-    """Press "Email our office a link", open it from the office's inbox, switch."""
-    before = len(mail_server.to(COUNCILLOR))
-    client.post(link)
-    deliver()
-    [asked] = [m for m in mail_server.to(COUNCILLOR)[before:] if "how your office" in m["Subject"]]
+    change, asked = builders.switch_from_the_inbox(
+        client, link, mail_server, office=COUNCILLOR, daily=daily
+    )
     assert "Pat Quill (Councillor for Testington East)" in asked.text
-    change = re.search(r"http://localhost(/office/target/change/\S+)", asked.text).group(1)
-    client.post(change, data={"daily": daily})
     return change
 
 
