@@ -103,18 +103,18 @@ def spend(*allowances: Limit) -> None:
     429 (with Retry-After) when one is used up, 503 when the counters cannot
     be reached. Views call it once a request has earned it (valid, with a
     genuine ticket), so junk cannot spend a real person's allowance."""
-    if current_app.config["RATELIMIT_ENABLED"]:
-        local = [allowance for allowance in allowances if allowance.in_process]
-        shared = [allowance for allowance in allowances if not allowance.in_process]
-        if local:
-            _refuse_when_full(rate_store.take_in_process, local)
-        if shared:
-            _refuse_when_full(rate_store.take, shared)
+    local = [allowance for allowance in allowances if allowance.in_process]
+    shared = [allowance for allowance in allowances if not allowance.in_process]
+    if local:
+        _refuse_when_full(rate_store.take_in_process, local)
+    if shared:
+        _refuse_when_full(rate_store.take, shared)
 
 
 def _refuse_when_full(check, allowances: Sequence[Limit]) -> None:
     """Run `check` (take, full or known_full) on the allowances' windows: 429
-    with Retry-After if one is used up, 503 if the counters cannot be reached."""
+    with Retry-After if one is used up, 503 if the counters cannot be reached.
+    Nothing is checked where RATELIMIT_ENABLED is off."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return
     windows = [window for allowance in allowances for window in _windows(allowance)]
@@ -222,7 +222,7 @@ failed_sign_ins = (
 
 def refuse_if_failed_too_often() -> None:
     """429 (with Retry-After) once an allowance of failed sign-ins is spent."""
-    if current_app.config["RATELIMIT_ENABLED"] and request.method == "POST":
+    if request.method == "POST":
         _refuse_when_full(rate_store.full, failed_sign_ins)
 
 
