@@ -144,8 +144,13 @@ def _envelope_safe(raw: RawEmail) -> bool:
     )
 
 
-def _mail_from(raw: RawEmail) -> bytes:
-    return b"MAIL FROM:<%s>\r\n" % raw.sender.encode()
+def _opening_commands(raw: RawEmail) -> tuple[bytes, bytes, bytes]:
+    """MAIL FROM, RCPT TO and DATA: the commands before a message's content."""
+    return (
+        b"MAIL FROM:<%s>\r\n" % raw.sender.encode(),
+        b"RCPT TO:<%s>\r\n" % raw.recipient.encode(),
+        b"DATA\r\n",
+    )
 
 
 def _refused(step: int, code: int, reply: bytes, raw: RawEmail) -> smtplib.SMTPException:
@@ -162,28 +167,41 @@ class SmtpSender:
     A send is `start` then `finish`, after an optional `announce`. Split, the
     caller works while the server does: it builds the next email while the
     server digests this one (the final reply to DATA is the longest wait in a
-    transaction), and after `announce` (MAIL FROM written, reply not yet
-    read) records the previous outcome while the server checks the sender.
+    transaction), and after `announce` (the commands that open the next
+    transaction written, their replies not yet read) records the previous
+    outcome while the server checks the sender and the recipient.
     """
 
     def __init__(self, connection):
         self._connection = connection
         self.broken = False
         self.awaiting_reply = False
-        # The message whose MAIL FROM is written and its reply unread, with its
-        # bytes, so `start` does not render it a second time.
-        self._announced: tuple[EmailMessage | RawEmail, RawEmail] | None = None
+        # The message whose first commands are written and their replies
+        # unread: with its bytes, so `start` does not render it a second time,
+        # and how many of its commands went out.
+        self._announced: tuple[EmailMessage | RawEmail, RawEmail, int] | None = None
+
+    @property
+    def mid_transaction(self) -> bool:
+        """Commands written whose replies are unread: the server may be
+        waiting for content, so the only clean end is to hang up."""
+        return self._announced is not None
 
     def announce(self, message: EmailMessage | RawEmail) -> None:
-        """Write MAIL FROM for `message` without waiting; `start` reads the reply."""
+        """Open `message`'s transaction without waiting: MAIL FROM, RCPT TO
+        and DATA in one write where the server offers PIPELINING (RFC 2920
+        lets DATA end a group, as Postfix's client sends it), MAIL FROM alone
+        where not. `start` reads the replies."""
         raw = as_raw(message)
         if raw is None or not _envelope_safe(raw):
             return
         host = self._connection.host
         with self._classified():
             host.ehlo_or_helo_if_needed()
-            host.send(_mail_from(raw))
-            self._announced = (message, raw)
+            commands = _opening_commands(raw)
+            written = len(commands) if host.has_extn("pipelining") else 1
+            host.send(b"".join(commands[:written]))
+            self._announced = (message, raw, written)
 
     def start(
         self, message: EmailMessage | RawEmail, before_content: Callable[[], None] | None = None
@@ -197,10 +215,10 @@ class SmtpSender:
         """
         announced, self._announced = self._announced, None
         raw: RawEmail | None
+        written = 0  # of its opening commands, by `announce`
         if announced is not None and announced[0] is message:
-            raw = announced[1]
+            _, raw, written = announced
         else:
-            announced = None
             raw = as_raw(message)
         if raw is not None and not _envelope_safe(raw):
             raise PermanentSendError("unusable envelope address")
@@ -211,7 +229,7 @@ class SmtpSender:
                 host.send_message(message)
                 return
             host.ehlo_or_helo_if_needed()
-            self._open_data(raw, mail_written=announced is not None)
+            self._open_data(raw, written=written)
             self._before_content(before_content)
             data = _LEADING_DOT.sub(b"..", raw.data)
             host.send(data + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
@@ -229,8 +247,9 @@ class SmtpSender:
             self._connection.host.close()
             raise
 
-    def _open_data(self, raw: RawEmail, *, mail_written: bool) -> None:
-        """MAIL FROM (unless already written), RCPT TO and DATA, each reply checked.
+    def _open_data(self, raw: RawEmail, *, written: int) -> None:
+        """MAIL FROM, RCPT TO and DATA (less the first `written`, already
+        sent), each reply checked.
 
         Where the server offers PIPELINING (RFC 2920; every common relay does)
         the commands go out in one write and their replies are read after, so
@@ -239,9 +258,8 @@ class SmtpSender:
         reply read, so the next transaction starts in step.
         """
         host = self._connection.host
-        commands = (_mail_from(raw), b"RCPT TO:<%s>\r\n" % raw.recipient.encode(), b"DATA\r\n")
-        written = 1 if mail_written else 0
-        if host.has_extn("pipelining"):
+        commands = _opening_commands(raw)
+        if written < len(commands) and host.has_extn("pipelining"):
             host.send(b"".join(commands[written:]))
             written = len(commands)
         refusal: tuple[int, int, bytes] | None = None
@@ -307,8 +325,9 @@ class Pipeline:
 
     `send(email, tag)` reads the verdict on the email before it (the final
     reply to DATA, the longest wait) only after the caller has built this
-    one, then writes this one's MAIL FROM, reports the earlier verdict while
-    the server checks the sender, and hands this one over. Each verdict goes
+    one, then opens this one's transaction (`announce`), reports the earlier
+    verdict while the server checks the sender and the recipient, and hands
+    this one over. Each verdict goes
     to `on_verdict(tag, error or None)`; `before_content` runs just before an
     email's content is written (the worker waits there for the previous
     outcome to be stored, so a crash repeats at most one email).
@@ -392,8 +411,8 @@ class SmtpTransport:
             yield sender
         finally:
             with contextlib.suppress(smtplib.SMTPException, OSError):
-                if sender.broken:
-                    connection.host.close()
+                if sender.broken or sender.mid_transaction:
+                    connection.host.close()  # QUIT would be read as content after DATA
                 else:
                     connection.host.quit()
 

@@ -102,10 +102,10 @@ def _send(pending: deque[OutboxEmail], claim: Claim, result: PassResult, stop) -
     goes back to the queue.
 
     While the server digests one email (its final reply to DATA is the longest
-    wait), the worker builds the next; while it checks the next sender (and,
-    on PostgreSQL, its recipient), the worker records the last outcome. Each
-    outcome is committed before the next email's content goes out, so a crash
-    can repeat at most the one email whose verdict the worker was waiting for.
+    wait), the worker builds the next; while it checks the next sender and
+    recipient, the worker records the last outcome. Each outcome is committed
+    before the next email's content goes out, so a crash can repeat at most
+    the one email whose verdict the worker was waiting for.
     """
 
     def on_verdict(row: OutboxEmail, error: SendError | None) -> None:

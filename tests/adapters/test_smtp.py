@@ -79,6 +79,8 @@ class StrictPipeliningRelay(RawRelay):
         self.refuse = refuse
         self.open_data_after_refusal = open_data_after_refusal
         self.delivered: list[tuple[str, bytes]] = []
+        self.data_arrived = threading.Event()  # a DATA command, behind its RCPT
+        self.ended = ""  # how the conversation ended: "quit", "hung up" or "timed out"
 
     def _serve(self, connection) -> None:
         with connection.makefile("rb") as lines:
@@ -86,7 +88,9 @@ class StrictPipeliningRelay(RawRelay):
             try:
                 self._converse(connection, lines)
             except TimeoutError:
-                return  # the client never sent DATA behind RCPT: hang up
+                self.ended = "timed out"  # e.g. the client never sent DATA behind RCPT
+            except (ConnectionResetError, BrokenPipeError):
+                self.ended = "hung up"  # with replies unread: the kernel resets
 
     def _converse(self, connection, lines) -> None:
         while line := lines.readline():
@@ -100,13 +104,19 @@ class StrictPipeliningRelay(RawRelay):
                 if lines.readline().strip().upper() != b"DATA":
                     connection.sendall(b"503 DATA expected behind RCPT\r\n")
                     return
+                self.data_arrived.set()
                 refused = recipient in self.refuse
                 connection.sendall(b"550 5.1.1 no such user\r\n" if refused else b"250 OK\r\n")
                 if refused and not self.open_data_after_refusal:
                     connection.sendall(b"554 no valid recipients\r\n")
                     continue
                 connection.sendall(b"354 go ahead\r\n")
-                content = b"".join(iter(lines.readline, b".\r\n"))
+                content = b""
+                while (line := lines.readline()) != b".\r\n":
+                    if not line:  # the client hung up: the message is dropped
+                        self.ended = "hung up"
+                        return
+                    content += line
                 if refused:
                     connection.sendall(b"554 no valid recipients\r\n")
                 else:
@@ -114,6 +124,7 @@ class StrictPipeliningRelay(RawRelay):
                     connection.sendall(b"250 accepted\r\n")
             elif verb == b"QUIT":
                 connection.sendall(b"221 bye\r\n")
+                self.ended = "quit"
                 return
             else:
                 connection.sendall(b"502 not implemented\r\n")
@@ -177,6 +188,37 @@ def test_where_the_server_offers_pipelining_rcpt_and_data_go_out_together(make_a
     assert outcomes == ["sent", "sent"]
     assert [recipient for recipient, _ in relay.delivered] == ["a@example.com", "b@example.com"]
     assert relay.delivered[1][1].endswith(b"\r\n..leading dot\r\n")  # dot-stuffed on the wire
+
+
+def test_announcing_on_a_pipelining_server_opens_the_whole_transaction(make_app):
+    """MAIL, RCPT and DATA go out before any reply is read, so the server
+    checks the recipient while the worker records the last outcome."""
+    email = raw("a@example.com")
+    relay = StrictPipeliningRelay()
+    with relay, make_app(MAIL_PORT=relay.port).app_context(), transport().connect() as sender:
+        sender.announce(email)
+        assert relay.data_arrived.wait(3), "DATA waited for the reply to MAIL"
+        sender.start(email)
+        sender.finish()
+    assert [recipient for recipient, _ in relay.delivered] == ["a@example.com"]
+
+
+def test_a_fault_between_announcing_and_sending_hangs_up_without_a_message(make_app):
+    """The server is waiting for content: QUIT would be read as part of it,
+    so the connection is closed and the server drops the message."""
+    relay = StrictPipeliningRelay()
+
+    def announce_then_fail() -> None:
+        email = raw("a@example.com", "never sent")
+        with transport().connect() as sender:
+            sender.announce(email)
+            assert relay.data_arrived.wait(3)
+            raise RuntimeError("recording the last outcome failed")
+
+    with relay, make_app(MAIL_PORT=relay.port).app_context(), pytest.raises(RuntimeError):
+        announce_then_fail()
+    assert relay.ended == "hung up"  # not "timed out", waiting for the end of QUIT's "content"
+    assert relay.delivered == []
 
 
 @pytest.mark.parametrize("announce", [False, True], ids=["started", "announced"])
