@@ -118,11 +118,20 @@ def reading_in(code: str) -> Iterator[None]:
     strings, the templates' too, in that language, found once."""
     switch = force_locale(code) if code != current_language() else contextlib.nullcontext()
     with switch:
-        token = _pinned.set((code, get_translations()))
+        token = _pinned.set((code, _catalogue_of(code)))
         try:
             yield
         finally:
             _pinned.reset(token)
+
+
+def _catalogue_of(code: str) -> Any:
+    """Flask-Babel's catalogue for `code`, the language now in force: found
+    through its context once per app, then kept (Flask-Babel keeps it too)."""
+    found = current_app.extensions.setdefault("catalogues", {})
+    if code not in found:
+        found[code] = get_translations()
+    return found[code]
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 
 from flask import current_app
+from jinja2 import Template
 
 from app.adapters.smtp import RawEmail
 from app.outbox.models import OutboxEmail
@@ -152,8 +153,24 @@ def _date_at(second: int) -> str:
 
 def render_email(template: str, **context) -> str:
     """An email template rendered by Jinja itself: emails use nothing of a
-    request's, and Flask's render_template added its context to every one."""
-    return current_app.jinja_env.get_template(f"email/{template}").render(context)
+    request's, and Flask's render_template added its context to every one.
+
+    Jinja's own `render` copies the template's globals out of a ChainMap for
+    each render (20 µs, a tenth of building a letter's two emails); here
+    they are copied from a plain dict made once per template."""
+    found = current_app.jinja_env.get_template(f"email/{template}")
+    variables = found.new_context({**_flat_globals(found), **context}, shared=True)
+    try:
+        return found.environment.concat(found.root_render_func(variables))
+    except Exception:
+        found.environment.handle_exception()  # Jinja's traceback, naming the template's line
+        raise  # (handle_exception always raises)
+
+
+@functools.lru_cache(maxsize=64)
+def _flat_globals(template: Template) -> dict:
+    """The template's globals (the app's, set up before any is loaded) as one dict."""
+    return dict(template.globals)
 
 
 def _is_plain_ascii(text: str) -> bool:
