@@ -40,9 +40,12 @@ def _schema_fingerprint() -> str:
     from app import models  # noqa: F401 - every table registered
     from app.extensions import db
 
+    # A partial index's WHERE is an expression whose repr names its address:
+    # its SQL text is what stays the same from one process to the next.
     shape = sorted(
         (t.name, sorted(c.name for c in t.columns),
-         sorted(f"{i.name} {[c.name for c in i.columns]} {i.dialect_kwargs}" for i in t.indexes))
+         sorted(f"{i.name} {[c.name for c in i.columns]} "
+                f"{sorted((k, str(v)) for k, v in i.dialect_kwargs.items())}" for i in t.indexes))
         for t in db.metadata.tables.values()
     )  # fmt: skip
     return hashlib.sha256(repr(shape).encode()).hexdigest()[:16]
