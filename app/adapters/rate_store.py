@@ -87,6 +87,11 @@ class RateStore:
             raise StoreUnavailable(type(exc).__name__) from exc
         return None
 
+    def knows_a_full_window(self) -> bool:
+        """Whether this process has seen any window full that has not reset
+        since: usually not, and then `known_full` has nothing to look up."""
+        return bool(current_app.extensions["full_windows"])
+
     def known_full(self, windows: Sequence[Window]) -> float | None:
         """Seconds until the first of these windows this process has seen
         full resets, or None: no round trip (the Lua script's windows only)."""
@@ -138,6 +143,9 @@ class FullWindows:
         self._clock = clock
         self._lock = threading.Lock()  # a process may serve requests on threads
         self._until: dict[str, float] = {}  # a counter's key -> when it resets
+
+    def __bool__(self) -> bool:
+        return bool(self._until)
 
     def refusal(self, keys: Sequence[str]) -> float | None:
         """Seconds until the first of `keys` known full resets, or None."""

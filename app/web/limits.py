@@ -74,7 +74,8 @@ def limited(*allowances: Limit, with_the_letter: bool = False):
             if not with_the_letter:
                 spend(*allowances)
                 return view(*args, **kwargs)
-            _refuse_when_full(rate_store.known_full, allowances)
+            if rate_store.knows_a_full_window():  # else no windows to work out
+                _refuse_when_full(rate_store.known_full, allowances)
             request.environ[_UNSPENT] = allowances
             try:
                 response = view(*args, **kwargs)
