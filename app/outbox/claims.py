@@ -21,7 +21,7 @@ from sqlalchemy import and_, select, update
 from app.adapters.pg_outcomes import OutcomeWriter
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.outbox.kinds import loading
+from app.outbox.kinds import loading, then_loading
 from app.outbox.models import BULK_PRIORITY, CALLBACK_PRIORITY, OutboxEmail, OutboxStatus
 
 
@@ -139,11 +139,12 @@ def load_rows(ids: list[int], *, band: Band | None = None) -> list[OutboxEmail]:
     # no email is built from a letter's old state (cheaper than populate_existing,
     # which resets every row loaded, old or new).
     db.session.expire_all()
-    rows = db.session.scalars(
+    rows = list(db.session.scalars(
         select(OutboxEmail)
         .where(OutboxEmail.id.in_(ids))
         .options(*options)
         .order_by(OutboxEmail.id)
-    ).all()
+    ).all())  # fmt: skip
+    then_loading(rows)
     db.session.commit()  # end the read; each outcome is its own transaction
-    return list(rows)
+    return rows

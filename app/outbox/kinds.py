@@ -122,15 +122,29 @@ def declare(kind: str, spec: Kind) -> None:
 # Loader options for the rows a worker claims, by feature: `options(alerts)`
 # is called with True for a claim of alert mail only, else False or None.
 LOADING: dict[str, Callable[[bool | None], list]] = {}
+THEN_LOADING: dict[str, Callable[[list], None]] = {}
 
 
-def declare_loading(options: Callable[[bool | None], list]) -> None:
+def declare_loading(
+    options: Callable[[bool | None], list], then: Callable[[list], None] | None = None
+) -> None:
+    """A feature's loader options for a claim's rows, and `then`, run on the
+    loaded rows in the same read, for what options cannot say (a collection
+    only a few of the rows need)."""
     LOADING[f"{options.__module__}.{options.__qualname__}"] = options
+    if then is not None:
+        THEN_LOADING[f"{then.__module__}.{then.__qualname__}"] = then
 
 
 def loading(alerts: bool | None) -> list:
     """Every feature's loader options for a claim."""
     return [option for options in LOADING.values() for option in options(alerts)]
+
+
+def then_loading(rows: list) -> None:
+    """Every feature's `then`, on a claim's loaded rows."""
+    for then in THEN_LOADING.values():
+        then(rows)
 
 
 # The outbox's own: the admins' email about a site problem.

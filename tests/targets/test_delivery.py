@@ -9,7 +9,7 @@ import io
 import secrets
 from dataclasses import replace
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from app.db import utcnow
 from app.extensions import db
@@ -56,6 +56,50 @@ def write(campaign, refs: list[str], *, to_mp: bool, **changes) -> Letter:
     letter = db.session.get(Letter, letter_id)
     confirm_letter(confirmation_token(letter))
     return letter
+
+
+def test_a_claim_reads_its_letters_recipients_at_once_and_none_for_the_mp_alone(site, mail_server):
+    """The names in every email of a letter to several people come in one
+    SELECT ... IN for the claim; a claim of letters to their MP alone asks
+    nothing (most letters have no other recipients)."""
+    campaign = targeted_campaign(demo_campaign())
+    alone_id = submit_letter(campaign=campaign, attribution=Attribution(),
+                             draft=draft(email="mp.only@example.com", name="Sam Solo"),
+                             submission_key=secrets.token_hex(16))  # fmt: skip
+    confirm_letter(confirmation_token(db.session.get(Letter, alone_id)))
+    assert recipients_read(deliver_all) == []
+    write(campaign, ["quill", "minister"], to_mp=True)
+    statements = recipients_read(deliver_all)
+    assert statements, "the recipients were not read at all"
+    assert all(" IN " in statement for statement in statements), statements  # never one a letter
+    assert len(statements) <= 2  # one a claim that holds such a letter
+    [copy] = [m for m in mail_server.to(WRITER) if m["Subject"].startswith("Sent:")]
+    assert "- Pat Quill, Councillor for Testington East" in copy.text
+    assert "- Morgan Example, Minister for Examples" in copy.text
+    [alone] = [m for m in mail_server.to("mp.only@example.com") if m["Subject"].startswith("Sent:")]
+    assert alone["Subject"] == "Sent: your letter to Alice Able"
+    assert "also goes to" not in alone.text
+
+
+def deliver_all() -> None:
+    deliver()  # the letters
+    deliver()  # the copies
+
+
+def recipients_read(action) -> list[str]:
+    """The statements that read letters' recipients while `action` runs."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if statement.startswith("SELECT letter_recipient."):
+            statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
 
 
 def row_to(letter: Letter, name: str) -> OutboxEmail:
