@@ -66,8 +66,9 @@ def load_recipients(rows: list[OutboxEmail]) -> None:
     too, a fifth of loading a claimed row: docs/performance.md.) A letter
     with none keeps its collection unloaded; code reads it only behind
     `recipient_count`."""
-    letters = {row.letter.id: row.letter for row in rows
-               if row.letter is not None and row.letter.recipient_count}  # fmt: skip
+    with_letters = [row.letter for row in rows if row.letter_id is not None]  # not an alert's
+    letters = {letter.id: letter for letter in with_letters
+               if letter is not None and letter.recipient_count}  # fmt: skip
     if not letters:
         return
     found: dict[int, list[Recipient]] = {letter_id: [] for letter_id in letters}
