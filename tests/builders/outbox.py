@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.outbox.models import EmailKind, OutboxEmail
@@ -14,6 +17,21 @@ def deliver() -> PassResult:
     """Run the worker as a separate process would: its own app context and session."""
     with current_app.app_context():
         return run_worker(once=True)
+
+
+@contextlib.contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """Every SQL statement the app runs while the block does, each on one line."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def fresh(obj):

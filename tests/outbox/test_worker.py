@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import func, select, text, update
 
 from app.db import utcnow
 from app.extensions import db
@@ -24,7 +24,7 @@ from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.outbox.worker import deliver_claim, run_worker
 from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter, submit
 from tests.builders.mail import ALLOWED_SMTP_PORTS
-from tests.builders.outbox import deliver, fresh, outbox_row
+from tests.builders.outbox import deliver, fresh, outbox_row, statements_run
 from tests.builders.processes import worker_env
 from tests.builders.settings import ROOT
 
@@ -460,16 +460,8 @@ def test_the_worker_never_reloads_a_row_it_claimed(make_app, mail_server):
 def _deliver_six_without_reloading(mail_server):
     for n in range(6):
         confirmed_letter(email=f"writer{n}@example.com", name=f"Writer {n}")
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_run() as statements:
         deliver()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     assert len(mail_server.messages) == 12  # six letters, six copies
     one_row = re.compile(
         r"^SELECT outbox_email\..* WHERE outbox_email\.id = (\?|%\(\w+\)s(::INTEGER)?)$"

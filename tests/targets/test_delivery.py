@@ -9,7 +9,7 @@ import io
 import secrets
 from dataclasses import replace
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app.db import utcnow
 from app.extensions import db
@@ -27,7 +27,7 @@ from app.targets.placing import offer_for
 from tests.bounces.builders import sample
 from tests.builders.admins import signed_in_client
 from tests.builders.letters import LETTER, MP_ADDRESS, demo_campaign, draft
-from tests.builders.outbox import deliver, fresh
+from tests.builders.outbox import deliver, fresh, statements_run
 from tests.builders.targets import (
     COUNCILLOR,
     COUNCILLOR_TWO,
@@ -88,18 +88,9 @@ def deliver_all() -> None:
 
 def recipients_read(action) -> list[str]:
     """The statements that read letters' recipients while `action` runs."""
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.startswith("SELECT letter_recipient."):
-            statements.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements_run() as statements:
         action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return statements
+    return [s for s in statements if s.startswith("SELECT letter_recipient.")]
 
 
 def row_to(letter: Letter, name: str) -> OutboxEmail:
