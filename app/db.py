@@ -107,18 +107,19 @@ def begin_write() -> None:
     Ends any read-only transaction the request already opened (there is
     nothing to commit in it), then on SQLite begins IMMEDIATE.
     """
-    session = end_read_transaction()
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"} if is_sqlite() else {})
+    end_read_transaction()
+    db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"} if is_sqlite() else {})
 
 
-def end_read_transaction():
+def end_read_transaction() -> None:
     """End the request's read transaction, if it opened one (there is nothing
     to commit in it), so that what it reads next, and what another connection
-    writes now, are not measured against an older snapshot (SQLite's)."""
-    session = db.session()  # the request's Session behind the scoped proxy
-    if session.in_transaction():
-        session.commit()
-    return session
+    writes now, are not measured against an older snapshot (SQLite's).
+    A request that has read nothing through the ORM (the submit endpoint's
+    usual case) has no Session yet, and is not given one only to learn it
+    has no transaction."""
+    if db.session.registry.has() and db.session().in_transaction():
+        db.session.commit()
 
 
 @contextmanager

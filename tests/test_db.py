@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.campaigns.finding import open_campaign_rules
+from app.db import end_read_transaction
 from app.extensions import db
 from app.letters.models import Letter
 from app.outbox.models import EmailKind, OutboxEmail
@@ -78,3 +79,13 @@ def test_a_letter_written_on_a_connection_cut_while_busy_fails_once_and_loses_no
         assert db.session.scalar(select(func.count()).select_from(Letter)) == 2
         kinds = db.session.scalars(select(OutboxEmail.kind)).all()
         assert kinds == [EmailKind.CONFIRMATION, EmailKind.CONFIRMATION]
+
+
+def test_ending_a_read_transaction_gives_no_session_to_a_request_that_read_nothing(app):
+    with app.app_context():
+        end_read_transaction()  # the submit endpoint's usual case: nothing read
+        assert not db.session.registry.has()
+        db.session.scalar(select(func.count()).select_from(Letter))
+        assert db.session().in_transaction()
+        end_read_transaction()
+        assert not db.session().in_transaction()
