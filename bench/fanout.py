@@ -35,8 +35,8 @@ def prepare(database_url: str, recipients: int, port: int):
     from app import create_app
     from app.accounts.sign_in import create_admin
     from app.alerts.models import Subscriber
-    from app.db import utcnow
     from app.extensions import db
+    from app.reference.areas import newest_load
 
     app = create_app(bench_config(
         database_url, MAIL_PORT=port, MAIL_DEFAULT_SENDER="Bench <noreply@bench.test>",
@@ -45,7 +45,8 @@ def prepare(database_url: str, recipients: int, port: int):
     with app.app_context():
         # Placed in their areas, as signing up places them (app/alerts/places.py):
         # the worker has none to place while the alert goes out.
-        placed = {"council_code": "E09000033", "ward_code": "E05013806", "placed_at": utcnow()}
+        placed = {"council_code": "E09000033", "ward_code": "E05013806",
+                  "placed_with": newest_load()}  # fmt: skip
         rows = [
             {"email": f"reader{i}@example.com", "status": "confirmed", "postcode": "SW1A 0AA",
              **placed}

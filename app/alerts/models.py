@@ -136,23 +136,25 @@ class Subscriber(Model):
     # three in a row suppress (app/bounces/handling.py).
     soft_bounces: Mapped[int] = mapped_column(default=0, server_default="0")
     # Their postcode's council, county and ward (app/reference/areas.py), for
-    # the alert segment "whose councillor has not heard" (app/alerts/places.py);
-    # `placed_at` None: not looked up yet.
+    # the alert segment "whose councillor has not heard" (app/alerts/places.py),
+    # and when the postcode data that placed them was loaded: None, not
+    # placed yet; older than the newest load, to be placed again.
     council_code: Mapped[str | None] = mapped_column(String(9))
     county_code: Mapped[str | None] = mapped_column(String(9))
     ward_code: Mapped[str | None] = mapped_column(String(9))
-    placed_at: Mapped[datetime | None]
+    placed_with: Mapped[datetime | None]
 
     consents: Mapped[list[Consent]] = relationship(back_populates="subscriber")
     constituency: Mapped[Constituency | None] = relationship()
 
     __table_args__ = (
-        # The subscribers still to place: a short list, found without a scan.
+        # The subscribers to place (not yet, or with older data): found
+        # without a scan, as no one is once all are placed with the newest.
         Index(
             "ix_subscriber_to_place",
-            "id",
-            sqlite_where=text("placed_at IS NULL AND postcode IS NOT NULL"),
-            postgresql_where=text("placed_at IS NULL AND postcode IS NOT NULL"),
+            "placed_with",
+            sqlite_where=text("postcode IS NOT NULL"),
+            postgresql_where=text("postcode IS NOT NULL"),
         ),
     )
 

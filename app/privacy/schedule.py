@@ -291,7 +291,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "subscriber": (
         "a subscription's state, language and dates",
         ("id", "status", "language", "created_at", "confirmed_at", "unsubscribed_at",
-         "suppressed_at", "suppressed_reason", "soft_bounces", "placed_at"),
+         "suppressed_at", "suppressed_reason", "soft_bounces", "placed_with"),
     ),
     "consent": (
         "the words agreed to, where and when, tied to a subscriber erased as above",

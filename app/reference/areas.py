@@ -153,23 +153,55 @@ def areas_of(postcode: str) -> Areas:
     remote postcode source). For the moments after a `data load` when the
     postcode lookup still holds the old index, NOWHERE too, rather than
     another postcode's areas."""
-    snapshot = reference_cache().get()
-    loaded = _loaded()
-    if snapshot.index is None or loaded.areas is None or loaded.index_id != snapshot.index_id:
-        return NOWHERE
-    position = snapshot.index.position_of(compact(postcode))
-    return NOWHERE if position is None else loaded.areas.areas_at(position)
+    placing = areas_with_load(postcode)
+    return NOWHERE if placing is None else placing[0]
+
+
+def areas_with_load(postcode: str) -> tuple[Areas, datetime] | None:
+    """The areas a postcode lies in (NOWHERE for one the data does not
+    know) and when the data that says so was loaded; None while this
+    process's data places no postcode (see areas_of)."""
+    found = _placing_data()
+    if found is None:
+        return None
+    index, loaded = found
+    position = index.position_of(compact(postcode))
+    return (NOWHERE if position is None else loaded.areas.areas_at(position)), loaded.loaded_at
 
 
 def areas_loaded() -> bool:
     """Whether the loaded data places postcodes in areas (an older `data
     load`, or a remote postcode source, does not)."""
+    return _placing_data() is not None
+
+
+def loaded_areas_load() -> datetime | None:
+    """When this process's copy of the areas was loaded; None as areas_loaded."""
+    found = _placing_data()
+    return None if found is None else found[1].loaded_at
+
+
+def _placing_data():
+    """This process's postcode index and the areas that follow it; None
+    while they do not place postcodes, or are from two different loads."""
     snapshot = reference_cache().get()
     loaded = _loaded()
-    return (
-        snapshot.index is not None
-        and loaded.areas is not None
-        and (loaded.index_id == snapshot.index_id)
+    if (
+        snapshot.index is None
+        or loaded.areas is None
+        or loaded.loaded_at is None
+        or loaded.index_id != snapshot.index_id
+    ):
+        return None
+    return snapshot.index, loaded
+
+
+def newest_load() -> datetime | None:
+    """When the postcode data in the database was loaded, if it places
+    postcodes in areas; read from the database, not this process's copy,
+    and without loading the areas (megabytes)."""
+    return db.session.scalar(
+        select(StoredPostcodeIndex.loaded_at).where(StoredPostcodeIndex.areas.is_not(None))
     )
 
 

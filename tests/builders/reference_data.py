@@ -96,7 +96,9 @@ def _key(postcode: str) -> int:
     return int(postcode.replace(" ", ""), 36)
 
 
-def write_dataset(directory: Path, *, seats=SEATS, postcodes=POSTCODES, extra_rows=()) -> Path:
+def write_dataset(
+    directory: Path, *, seats=SEATS, postcodes=POSTCODES, areas=AREAS, extra_rows=()
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "pcon_2024_constituencies.json").write_text(
         json.dumps(
@@ -134,7 +136,7 @@ def write_dataset(directory: Path, *, seats=SEATS, postcodes=POSTCODES, extra_ro
         writer = csv.writer(f)
         writer.writerow(CODEPO_HEADER)
         for postcode in sorted(postcodes):
-            country, county, council, ward = AREAS.get(postcode, ("", "", "", ""))
+            country, county, council, ward = areas.get(postcode, ("", "", "", ""))
             writer.writerow([postcode, "10", "400000", "300000", country, "", "", county,
                              council, ward])  # fmt: skip
         for row in extra_rows:
