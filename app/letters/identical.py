@@ -18,13 +18,15 @@ out, since they differ from letter to letter whatever the rest says.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.i18n import gettext
 from app.letters.models import Letter, LetterStatus, Recipient
 from app.letters.own_words import shingles, words
+from app.reference.cache import cached
 from app.targets.models import Target, TargetList
 
 NEAR_IDENTICAL = 0.8  # the share of four-word shingles two letters have in common
@@ -48,12 +50,9 @@ def too_many_identical(
     when it is already stored."""
     if not target_ids:
         return None
-    limited = db.session.execute(
-        select(TargetList.id, TargetList.name, TargetList.most_identical)
-        .join(Target, Target.list_id == TargetList.id)
-        .where(Target.id.in_(target_ids), TargetList.most_identical.is_not(None))
-        .distinct()
-    ).all()
+    # At the form, from this process's copy (most letters go to no limited
+    # list); at confirmation, which enforces the rule, from the database.
+    limited = _limited_lists(target_ids) if letter_id is None else _limited_now(target_ids)
     if not limited:
         return None
     if letter_id is not None:
@@ -62,13 +61,13 @@ def too_many_identical(
         # already does), so two at the same instant cannot both pass.
         db.session.execute(
             select(TargetList.id)
-            .where(TargetList.id.in_([row.id for row in limited]))
+            .where(TargetList.id.in_([list_id for list_id, _, _ in limited]))
             .order_by(TargetList.id)
             .with_for_update()
         ).all()
     mine = _fingerprint(body, sender_name)
     for list_id, name, most in limited:
-        if most is not None and _similar_letters(campaign_id, list_id, mine, letter_id, most):
+        if _similar_letters(campaign_id, list_id, mine, letter_id, most):
             return gettext(
                 "%(list)s ask campaigns to send no more than %(most)d identical letters to "
                 "their members on one subject, and %(most)d letters much like yours have "
@@ -77,6 +76,47 @@ def too_many_identical(
                 list=name, most=most,
             )  # fmt: skip
     return None
+
+
+def _limited_now(target_ids: Sequence[int]) -> list[tuple[int, str, int]]:
+    """The lists with a limit that `target_ids` belong to: (id, name, most)."""
+    rows = db.session.execute(
+        select(TargetList.id, TargetList.name, TargetList.most_identical)
+        .join(Target, Target.list_id == TargetList.id)
+        .where(Target.id.in_(target_ids), TargetList.most_identical.is_not(None))
+        .distinct()
+    )
+    return sorted((list_id, name, most) for list_id, name, most in rows if most is not None)
+
+
+@dataclass(frozen=True)
+class _Limited:
+    """Every target of a list with a limit, and its list's (id, name, most);
+    and the newest target id when this copy was made."""
+
+    lists: dict[int, tuple[int, str, int]]
+    newest_id: int
+
+
+def _limited_lists(target_ids: Sequence[int]) -> list[tuple[int, str, int]]:
+    """As _limited_now, from this process's copy (rebuilt when the reference
+    version moves, as loading a list makes it); from the database for a
+    target loaded since the copy was made."""
+    known = cached("limited_targets", _read_limited).get()
+    if max(target_ids) > known.newest_id:
+        return _limited_now(target_ids)
+    return sorted({known.lists[t] for t in target_ids if t in known.lists})
+
+
+def _read_limited(_previous, _version) -> _Limited:
+    rows = db.session.execute(
+        select(Target.id, TargetList.id, TargetList.name, TargetList.most_identical)
+        .join(TargetList, Target.list_id == TargetList.id)
+        .where(TargetList.most_identical.is_not(None))
+    )
+    newest = db.session.scalar(select(func.max(Target.id))) or 0
+    lists = {t: (list_id, name, most) for t, list_id, name, most in rows if most is not None}
+    return _Limited(lists, newest)
 
 
 def _similar_letters(

@@ -12,9 +12,6 @@ has failed.
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
-from app.db import utcnow
 from app.extensions import db
 from app.i18n import gettext
 from app.letters.emails import (
@@ -25,7 +22,7 @@ from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
 from app.outbox.mime import Email
 from app.outbox.models import EmailKind, OutboxEmail
 from app.outbox.verdicts import BounceType
-from app.targets.models import Target
+from app.targets.lists import mark_bounced
 
 
 def recipient_of(row: OutboxEmail) -> Recipient:
@@ -98,11 +95,7 @@ def fail(recipient: Recipient, letter: Letter, reason: str) -> None:
     if recipient.status not in (RecipientStatus.QUEUED, RecipientStatus.SENT):
         return
     recipient.status, recipient.failure = RecipientStatus.FAILED, reason[:300]
-    db.session.execute(
-        update(Target)
-        .where(Target.id == recipient.target_id, Target.bounced_at.is_(None))
-        .values(bounced_at=utcnow())
-    )
+    mark_bounced(db.session, recipient.target_id)
     letter.log(f"not delivered to {recipient.name} ({recipient.role}): {reason}")
     db.session.add(OutboxEmail(
         kind=EmailKind.RECIPIENT_FAILED, letter_id=letter.id, recipient_id=recipient.id,

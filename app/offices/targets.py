@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, select
 
 from app.accounts import audit
 from app.db import utcnow, write_transaction
@@ -33,6 +33,7 @@ from app.outbox.caps import within_cap
 from app.outbox.claim_facts import once_per_claim
 from app.outbox.models import EmailKind, OutboxEmail, OutboxStatus
 from app.outbox.verdicts import BounceType
+from app.targets.lists import mark_bounced
 from app.targets.models import Target
 from app.tokens import Purpose, sign
 
@@ -261,11 +262,7 @@ def _fail_all(row: OutboxEmail, carried: list[Recipient], reason: str) -> None:
         fail(recipient, recipient.letter, reason)
     office = current_target(row.recipient.target_id) if row.recipient is not None else None
     if office is not None:
-        db.session.execute(
-            update(Target)
-            .where(Target.id == office.id, Target.bounced_at.is_(None))
-            .values(bounced_at=utcnow())
-        )
+        mark_bounced(db.session, office.id)
 
 
 def _back_in_queue(row: OutboxEmail, carried: list[Recipient], why: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from app.db import write_transaction
@@ -193,6 +194,21 @@ def _campaigns_with_targets(_previous, _version) -> frozenset[int]:
 def _forget() -> None:
     """Once committed: this process's copy is rebuilt at once."""
     cached("campaigns_with_targets", _campaigns_with_targets).invalidate()
+    forget_offers()
+
+
+# This process's copies of what campaigns offer (app/targets/placing.py)
+# and of the lists with a limit on identical letters (app/letters/identical.py).
+OFFER_CACHES = ("target_offerings", "limited_targets")
+
+
+def forget_offers() -> None:
+    """Once a change to targets is committed: this process's copies of what
+    campaigns offer are rebuilt at once, not at the next refresh."""
+    for name in OFFER_CACHES:
+        cache = current_app.extensions.get(name)
+        if cache is not None:
+            cache.invalidate()
 
 
 def settings_for(campaign_id: int) -> Settings | None:

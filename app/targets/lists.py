@@ -31,8 +31,10 @@ from sqlalchemy import func, select, update
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.reference.areas import AreaType, known_area_codes
+from app.reference.cache import bump_reference_version
 from app.reference.models import Constituency
 from app.reference.senedd import senedd_constituencies
+from app.targets.campaigns import forget_offers
 from app.targets.models import Target, TargetList
 from app.text import has_control_characters, is_single_line
 
@@ -234,7 +236,22 @@ def load_list(
             )
             for row in rows
         )  # fmt: skip
+        bump_reference_version(session)  # every process's copy of the offers is rebuilt
+    forget_offers()
     return Loaded(target_list, added=len(rows), retired=retired or 0)
+
+
+def mark_bounced(session, target_id: int) -> None:
+    """The target's address failed for its own reasons: letters to it are
+    posted from now on, or it is not offered without a postal address
+    (app/targets/models.py). In the caller's transaction."""
+    marked = session.execute(
+        update(Target)
+        .where(Target.id == target_id, Target.bounced_at.is_(None))
+        .values(bounced_at=utcnow())
+    ).rowcount
+    if marked:
+        bump_reference_version(session)  # every process's copy of the offers is rebuilt
 
 
 def all_lists() -> list[TargetList]:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.letters.identical import too_many_identical
 from app.letters.models import Attribution, Letter, LetterStatus
 from app.letters.submission import (
     LetterProblem,
@@ -155,3 +156,20 @@ def test_two_confirmed_at_the_same_instant_cannot_both_pass(site, lords_campaign
     statuses = sorted(db.session.scalars(select(Letter.status).where(
         Letter.sender_email.in_(["writer10@example.com", "writer11@example.com"]))))  # fmt: skip
     assert statuses == [LetterStatus.HELD, LetterStatus.QUEUED]
+
+
+def test_a_process_whose_copy_predates_the_list_still_refuses_the_seventh(make_app):
+    stale = make_app(**NO_MODERATION, REFERENCE_REFRESH_SECONDS=3600)
+    with stale.app_context():
+        # Its copy of the lists with a limit is made before the peers exist.
+        assert too_many_identical(demo_campaign().id, SAME, "Writer", [1]) is None
+    fresh = make_app(**NO_MODERATION)
+    with fresh.app_context():
+        campaign = demo_campaign()
+        load_list("lords", list_csv(PEERS), name="The House of Lords",
+                  most_identical=HOUSE_OF_LORDS)  # fmt: skip
+        set_targets(campaign.id, Settings(mp="never", lists=("lords",), offer_at_random=4))
+        for n in range(HOUSE_OF_LORDS):
+            write(campaign, n, SAME)
+    with stale.app_context(), pytest.raises(LetterProblem):
+        write(demo_campaign(), 7, SAME)  # refused at the form, not only at confirmation

@@ -8,7 +8,8 @@ from app.reference.areas import AreaType, areas_of
 from app.targets.campaigns import Settings, TargetsError, clear_targets, set_targets
 from app.targets.placing import MP_VALUE, Chosen, TargetProblem, choose, offer_for, tick_value
 from tests.builders.letters import demo_campaign
-from tests.builders.targets import targeted_campaign
+from tests.builders.outbox import statements_run
+from tests.builders.targets import COUNCILLORS, load, targeted_campaign
 
 
 def refs(offer) -> list[str]:
@@ -83,3 +84,25 @@ def test_a_vacant_seat_is_not_offered(app):
     assert refs(offer) == ["minister"]
     with pytest.raises(TargetProblem):
         choose(offer, [MP_VALUE])
+
+
+def test_a_campaigns_offer_is_read_once_then_again_after_each_change(make_app):
+    app = make_app(REFERENCE_REFRESH_SECONDS=3600)  # as in production: a copy kept
+    with app.app_context():
+        campaign = targeted_campaign(demo_campaign())
+        assert refs(offer_for(campaign.id, "TE1 1AA", "E14001063")) == [
+            "quill", "vale", "moss", "minister"]  # fmt: skip
+        with statements_run() as statements:
+            assert refs(offer_for(campaign.id, "TE2 2BB", "E14001064")) == [
+                "reed", "moss", "minister"]  # fmt: skip
+        assert statements == []  # answered from this process's copy
+
+        # A new version of a list, and new settings, are offered at once.
+        renamed = [{**COUNCILLORS[0], "name": "Pat Quill-Renamed"}, *COUNCILLORS[1:]]
+        load("councillors", renamed)
+        quill = offer_for(campaign.id, "TE1 1AA", "E14001063").targets[0]
+        assert (quill.ref, quill.name) == ("quill", "Pat Quill-Renamed")
+        set_targets(campaign.id, Settings(mp="offered", lists=("councillors", "ministers"),
+                                          excluded=("councillors:quill",)))  # fmt: skip
+        assert refs(offer_for(campaign.id, "TE1 1AA", "E14001063")) == ["vale", "moss",
+                                                                           "minister"]  # fmt: skip
