@@ -44,6 +44,6 @@ def when_ready(server):
     if getattr(server.app, "app_uri", "wsgi:app") != "wsgi:app":
         return  # another app served with these settings (bench/http.py's bare endpoint)
     import wsgi
-    from app.reference.representatives import warm_up
+    from app.reference.warming import warm_up
 
     warm_up(wsgi.app)

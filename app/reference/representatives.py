@@ -331,20 +331,3 @@ def seat_by_gss(gss_code: str) -> Seat | None:
 
 def seat_by_constituency_id(constituency_id: int) -> Seat | None:
     return reference_cache().get().by_id.get(constituency_id)
-
-
-def warm_up(app) -> bool:
-    """Load the snapshot before forking workers, then drop the parent's connections.
-
-    Returns False (and leaves loading to the first request) if no data is loaded yet.
-    """
-    with app.app_context():
-        try:
-            reference_cache().get()
-            return True
-        except NotLoaded:
-            return False
-        finally:
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
