@@ -9,7 +9,8 @@ the campaign's exclusions.
 
 Each process keeps a copy of what each campaign may offer anyone (its
 settings and its targets, by area): read afresh for every letter it was
-seven queries, and four fifths of a letter's CPU (docs/performance.md).
+seven queries, and most of a letter's CPU (9,747 µs a letter in-process,
+1,368 with the copy: docs/performance.md).
 The copy is rebuilt when the reference version moves, as setting a
 campaign's targets, loading a list and a target's address bouncing make
 it: within REFERENCE_REFRESH_SECONDS in every process, at once in the one
