@@ -63,6 +63,15 @@ class VersionedCache(Generic[T]):
         self._next_check = 0.0
 
 
+def check_now() -> None:
+    """Once a change that moved the version is committed: this process's
+    caches check the version at their next use, not at the next refresh,
+    so the process that made the change sees it at once."""
+    for cache in current_app.extensions.values():
+        if isinstance(cache, VersionedCache):
+            cache.invalidate()
+
+
 def cached(name: str, build: Callable[[T | None, int | None], T]) -> VersionedCache[T]:
     """This app's cache called `name`, created on first use."""
     # One proxy resolution: attribute access through `current_app` costs

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from app.db import write_transaction
 from app.extensions import db
-from app.reference.cache import bump_reference_version, cached
+from app.reference.cache import bump_reference_version, cached, check_now
 from app.targets.models import (
     CampaignTargetList,
     CampaignTargets,
@@ -192,23 +191,8 @@ def _campaigns_with_targets(_previous, _version) -> frozenset[int]:
 
 
 def _forget() -> None:
-    """Once committed: this process's copy is rebuilt at once."""
-    cached("campaigns_with_targets", _campaigns_with_targets).invalidate()
-    forget_offers()
-
-
-# This process's copies of what campaigns offer (app/targets/placing.py)
-# and of the lists with a limit on identical letters (app/letters/identical.py).
-OFFER_CACHES = ("target_offerings", "limited_targets")
-
-
-def forget_offers() -> None:
-    """Once a change to targets is committed: this process's copies of what
-    campaigns offer are rebuilt at once, not at the next refresh."""
-    for name in OFFER_CACHES:
-        cache = current_app.extensions.get(name)
-        if cache is not None:
-            cache.invalidate()
+    """Once committed: this process's copies are rebuilt at once."""
+    check_now()
 
 
 def settings_for(campaign_id: int) -> Settings | None:

@@ -31,10 +31,9 @@ from sqlalchemy import func, select, update
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.reference.areas import AreaType, known_area_codes
-from app.reference.cache import bump_reference_version
+from app.reference.cache import bump_reference_version, check_now
 from app.reference.models import Constituency
 from app.reference.senedd import senedd_constituencies
-from app.targets.campaigns import forget_offers
 from app.targets.models import Target, TargetList
 from app.text import has_control_characters, is_single_line
 
@@ -237,7 +236,7 @@ def load_list(
             for row in rows
         )  # fmt: skip
         bump_reference_version(session)  # every process's copy of the offers is rebuilt
-    forget_offers()
+    check_now()  # this process's copies: at once
     return Loaded(target_list, added=len(rows), retired=retired or 0)
 
 
