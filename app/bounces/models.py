@@ -15,7 +15,7 @@ from app.outbox.verdicts import BounceType  # whose fault: the queue's rules
 class Bounce(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     outbox_email_id: Mapped[int] = mapped_column(ForeignKey("outbox_email.id"), unique=True)
-    kind: Mapped[str] = mapped_column(String(12))  # the email's kind
+    kind: Mapped[str] = mapped_column(String(30))  # the email's kind, as outbox_email.kind
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alert.id"))
     type: Mapped[BounceType] = mapped_column(String(10))
     diagnostic: Mapped[str] = mapped_column(String(300), default="")

@@ -4,9 +4,10 @@ table once the app is made, declared by the feature it belongs to
 
 from __future__ import annotations
 
+from app.bounces.models import Bounce
 from app.outbox.jobs import jobs
 from app.outbox.kinds import KINDS
-from app.outbox.models import CALLBACK_PRIORITY, EmailKind
+from app.outbox.models import CALLBACK_PRIORITY, EmailKind, OutboxEmail
 from app.webhooks.models import Event
 
 
@@ -31,3 +32,11 @@ def test_the_periodic_jobs_run_in_their_order(app):
         ("finish_alerts", 5), ("decide_tests", 60), ("place_unplaced", 300), ("purge_daily", 86400), ("ask_due", 60), ("hold_queued", 60),
         ("send_digests", 300), ("send_target_digests", 300), ("decide_share_tests", 60),
     ]  # fmt: skip
+
+
+def test_every_kind_fits_each_column_that_keeps_it(app):
+    # PostgreSQL refuses a longer string: a bounce report about a kind too
+    # long for `bounce.kind` could never be acted on there.
+    longest = max(len(kind) for kind in KINDS)
+    for column in (OutboxEmail.__table__.c.kind, Bounce.__table__.c.kind):
+        assert column.type.length >= longest, column
