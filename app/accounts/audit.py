@@ -50,6 +50,7 @@ IN_WORDS = {
     "letter.body_viewed": "letter read",
     "letters.bodies_viewed": "letters read on the moderation page",
     "letter.resent": "letter sent again",
+    "letter.held_sent": "letter sent again to its recipients held after the site's refusals",
     "letter.cancelled": "letter cancelled",
     "letter.marked_delivered": "letter marked delivered by hand",
     "moderation.released": "held letter released",

@@ -9,9 +9,10 @@
 - Transient: counted; three in a row suppress a subscriber. A letter's
   history notes it.
 - The site's fault (blocked, spam, authentication, policy): booked on nobody.
-  A letter to an MP goes again after a growing pause, and after
-  SITE_REFUSALS_BEFORE_HOLD refusals waits in the moderation queue for an
-  admin; the dashboard shows the refusals and the admins are told once.
+  A letter (or one of its other recipients) goes again after a growing
+  pause, and after a few refusals waits for an admin
+  (app/letters/site_refusals.py); the dashboard shows the refusals and the
+  admins are told once.
   Mail to the recipient's domain pauses, longer at each refusal in a row
   (app/outbox/pauses.py).
 - A complaint suppresses the subscriber.
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +36,7 @@ from app.bounces.models import Bounce, BounceType
 from app.bounces.reports import Report
 from app.db import utcnow, write_transaction
 from app.extensions import db
+from app.letters import site_refusals
 from app.letters.models import Letter, LetterEvent, LetterStatus
 from app.outbox import pauses
 from app.outbox.health import tell_the_admins_of_refusals
@@ -43,11 +44,6 @@ from app.outbox.kinds import KINDS
 from app.outbox.models import EmailKind, OutboxEmail
 
 log = logging.getLogger(__name__)
-# A letter refused for the site's own reasons goes again after these pauses,
-# then waits for an admin (who releases it from the moderation queue).
-SITE_RETRY_PAUSES = (timedelta(hours=1), timedelta(hours=4))
-SITE_REFUSALS_BEFORE_HOLD = len(SITE_RETRY_PAUSES) + 1
-SITE_REFUSED = "refused for the site's reason"
 AUTO_REPLY = "the office sent an automatic reply: the letter arrived"
 
 
@@ -165,21 +161,21 @@ def _refused_for_the_site(session, letter, row: OutboxEmail, detail: str) -> str
     # each of its letters (the digest's row names only the first).
     refusals = 1 + session.scalar(
         select(func.count()).where(
-            LetterEvent.letter_id == letter.id, LetterEvent.detail.startswith(SITE_REFUSED)
+            LetterEvent.letter_id == letter.id, LetterEvent.detail.startswith(site_refusals.REFUSED)
         )
     )
     if letter.status not in (LetterStatus.SENT, LetterStatus.QUEUED):
         letter.log(f"refused for a reason on the site's side: {detail}")
         return "noted: refused for the site's reason"
     if letter.status == LetterStatus.SENT:
-        letter.move_to(LetterStatus.QUEUED, detail=f"{SITE_REFUSED}: {detail}")
+        letter.move_to(LetterStatus.QUEUED, detail=f"{site_refusals.REFUSED}: {detail}")
     else:
-        letter.log(f"{SITE_REFUSED}: {detail}")
-    if refusals >= SITE_REFUSALS_BEFORE_HOLD:
+        letter.log(f"{site_refusals.REFUSED}: {detail}")
+    pause = site_refusals.pause_after(refusals)
+    if pause is None:
         letter.move_to(LetterStatus.HELD, detail=f"refused {refusals} times for the site's reasons")
-        letter.hold_reason = f"refused {refusals} times for the site's reasons: {detail}"[:200]
+        letter.hold_reason = site_refusals.held_because(refusals, detail)[:200]
         return "letter held for an admin: refused again for the site's reasons"
-    pause = SITE_RETRY_PAUSES[min(refusals, len(SITE_RETRY_PAUSES)) - 1]
     if row.kind == EmailKind.DIGEST:
         # Back in the queue, out of that digest: the office's next digest
         # (a day on) gathers it again.

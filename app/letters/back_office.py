@@ -120,7 +120,7 @@ def resend(admin, letter_id: int) -> Letter:
     def change(session, letter):
         missed = [
             r for r in (letter.recipients if letter.recipient_count else ())
-            if r.status in (RecipientStatus.FAILED, RecipientStatus.CANCELLED)
+            if r.status in (RecipientStatus.FAILED, RecipientStatus.CANCELLED, RecipientStatus.HELD)
         ]  # fmt: skip
         if not letter.to_mp and not missed:
             raise ActionRefused(
@@ -138,6 +138,30 @@ def resend(admin, letter_id: int) -> Letter:
                                     recipient=recipient))  # fmt: skip
 
     return _change(admin, letter_id, "letter.resent", change)
+
+
+def send_to_the_held(admin, letter_id: int) -> Letter:
+    """Send again to the letter's recipients held after refusals for the
+    site's reasons (app/letters/site_refusals.py), once the admin has mended
+    what the servers refused (a blocklisting, the DNS records). The letter
+    itself, and its MP, are left as they are."""
+
+    def change(session, letter):
+        held = [
+            r for r in (letter.recipients if letter.recipient_count else ())
+            if r.status == RecipientStatus.HELD
+        ]  # fmt: skip
+        if not held:
+            raise ActionRefused("No recipient of this letter is held: nothing to send.")
+        for recipient in held:
+            recipient.status, recipient.failure = RecipientStatus.QUEUED, None
+            # On its own, or, if its office chose its daily digest, in the next
+            # (the email of its own is then skipped: app/offices/emails.py).
+            session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=letter.id,
+                                    recipient=recipient))  # fmt: skip
+            letter.log(f"sent again to {recipient.name} by an admin", actor=admin.email)
+
+    return _change(admin, letter_id, "letter.held_sent", change)
 
 
 def cancel(admin, letter_id: int) -> Letter:

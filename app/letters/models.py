@@ -250,7 +250,7 @@ class Letter(Model):
         self.status = status
         if self.recipient_count and status in STOPPED:
             for recipient in self.recipients:
-                if recipient.status in (RecipientStatus.WAITING, RecipientStatus.QUEUED):
+                if recipient.status in STILL_TO_GO:
                     recipient.status = RecipientStatus.CANCELLED
         if status in ANNOUNCED:  # delivered by hand, or failed by a later bounce
             session = object_session(self)
@@ -322,8 +322,15 @@ class RecipientStatus(StrEnum):
     QUEUED = "queued"  # an outbox row will deliver it
     SENT = "sent"  # accepted by the recipient's mail server
     FAILED = "failed"  # refused, bounced, or given up: its writer is told which one
+    # Refused again and again for the site's reasons: waits for an admin
+    # (app/letters/site_refusals.py)
+    HELD = "held"
     POSTED = "posted"  # no email address: its writer prints and posts it
     CANCELLED = "cancelled"  # its letter was stopped, rejected or expired
+
+
+# A recipient its letter is still to reach: not yet sent, or held for an admin.
+STILL_TO_GO = (RecipientStatus.WAITING, RecipientStatus.QUEUED, RecipientStatus.HELD)
 
 
 class Recipient(Model):
@@ -345,6 +352,8 @@ class Recipient(Model):
     status: Mapped[RecipientStatus] = mapped_column(String(10), default=RecipientStatus.WAITING)
     sent_at: Mapped[datetime | None]
     failure: Mapped[str | None] = mapped_column(String(300))  # the server's words, no address
+    # Refusals for the site's reasons in bounce reports (app/letters/site_refusals.py).
+    site_refusals: Mapped[int] = mapped_column(server_default="0")
     # The campaign's variant for the recipient's stance (app/targets/models.py),
     # as the writer saw it in their preview: None for none.
     stance: Mapped[str | None] = mapped_column(String(9))
@@ -358,6 +367,12 @@ class Recipient(Model):
     digest_outbox_id: Mapped[int | None] = mapped_column(index=True)
 
     letter: Mapped[Letter] = relationship(back_populates="recipients")
+
+    # The few held for an admin, found at every admin page (the moderation count).
+    __table_args__ = (
+        Index("ix_letter_recipient_held", "message_id",
+              sqlite_where=text("status = 'held'"), postgresql_where=text("status = 'held'")),
+    )  # fmt: skip
 
 
 class LetterShingle(Model):

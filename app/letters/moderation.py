@@ -20,13 +20,14 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.accounts import audit
 from app.campaigns.languages import in_language
 from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.identical import too_many_identical
-from app.letters.models import Letter, LetterShingle, LetterStatus
+from app.letters.models import Letter, LetterShingle, LetterStatus, Recipient, RecipientStatus
 from app.letters.own_words import OwnWords, measure, words
 from app.letters.routing import send_on
 from app.outbox.models import EmailKind, OutboxEmail
@@ -158,9 +159,28 @@ def held_letters(limit: int = 100) -> list[Letter]:
     )
 
 
+def held_recipients(limit: int = 100) -> list[Recipient]:
+    """Letters' other recipients held after refusals for the site's reasons
+    (app/letters/site_refusals.py), the oldest letters first."""
+    return list(
+        db.session.scalars(
+            select(Recipient)
+            .options(joinedload(Recipient.letter))
+            .where(Recipient.status == RecipientStatus.HELD)
+            .order_by(Recipient.letter_id, Recipient.id)
+            .limit(limit)
+        )
+    )
+
+
 def count_held() -> int:
+    """What waits for a moderator: letters held, and recipients held."""
+    letters = select(func.count()).select_from(Letter).where(Letter.status == LetterStatus.HELD)
+    recipients = (
+        select(func.count()).select_from(Recipient).where(Recipient.status == RecipientStatus.HELD)
+    )
     return db.session.execute(
-        select(func.count()).select_from(Letter).where(Letter.status == LetterStatus.HELD)
+        select(letters.scalar_subquery() + recipients.scalar_subquery())
     ).scalar_one()
 
 

@@ -3,6 +3,9 @@ email, From the site and Reply-To the writer, and its own outcome.
 
     WAITING -> (the letter is cleared to go) QUEUED, or POSTED without an email address
     QUEUED -> SENT (its server took it) | FAILED (refused, or a bounce later)
+    SENT -> QUEUED (a bounce report refused it for the site's reasons: it goes
+            again after a pause) | HELD (the third such refusal: an admin
+            sends it again, app/letters/back_office.py)
 
 A recipient's failure fails that recipient only and tells the writer which
 one. A letter not to its MP (`to_mp` false) follows its recipients: SENT
@@ -12,13 +15,17 @@ has failed.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from app.db import utcnow
 from app.extensions import db
 from app.i18n import gettext
+from app.letters import site_refusals
 from app.letters.emails import (
     letter_of,
     writer_email,
 )
-from app.letters.models import Letter, LetterStatus, Recipient, RecipientStatus
+from app.letters.models import STILL_TO_GO, Letter, LetterStatus, Recipient, RecipientStatus
 from app.outbox.mime import Email
 from app.outbox.models import EmailKind, OutboxEmail
 from app.outbox.verdicts import BounceType
@@ -77,14 +84,25 @@ def on_unbuilt(row: OutboxEmail, reason: str) -> None:
 
 def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
     """A bounce report after the server took it: the recipient's address
-    failed it; a refusal for the site's reasons (or a passing one) is noted,
-    never booked against the recipient or the writer."""
+    failed it; a refusal for the site's reasons sends it again later (or
+    holds it for an admin); a passing one is noted. Neither is booked
+    against the recipient or the writer."""
     recipient, letter = recipient_of(row), letter_of(row)
     if verdict == BounceType.RECIPIENT and recipient.status in (
         RecipientStatus.SENT, RecipientStatus.QUEUED,
     ):  # fmt: skip
         fail(recipient, letter, f"bounced: {diagnostic or verdict}")
         return "recipient failed; writer told"
+    if verdict == BounceType.SITE:
+        pause = refused_for_the_site(recipient, letter, diagnostic or str(verdict))
+        if recipient.status == RecipientStatus.HELD:
+            return "recipient held for an admin: refused again for the site's reasons"
+        if pause is None:
+            return "noted in the letter's history"
+        db.session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=letter.id,
+                                   recipient_id=recipient.id, priority=row.priority,
+                                   not_before=utcnow() + pause))  # fmt: skip
+        return f"recipient goes again in {pause}: refused for the site's reason"
     letter.log(f"the email to {recipient.name}: {verdict} bounce: {diagnostic or verdict}")
     return "noted in the letter's history"
 
@@ -105,6 +123,34 @@ def fail(recipient: Recipient, letter: Letter, reason: str) -> None:
     _settle(letter)
 
 
+def refused_for_the_site(recipient: Recipient, letter: Letter, detail: str) -> timedelta | None:
+    """A server refused the recipient's email (alone, or in its office's
+    digest) for the site's reasons: booked on nobody. The recipient is back
+    in the queue, out of any digest, and the pause returned is how long its
+    caller lets it wait; after the last pause it is HELD for an admin, and
+    the pause is None (as for a recipient no longer to be written to)."""
+    if recipient.status not in (RecipientStatus.QUEUED, RecipientStatus.SENT):
+        letter.log(f"the email to {recipient.name}: {site_refusals.REFUSED}: {detail}")
+        return None
+    recipient.site_refusals += 1
+    recipient.digest_outbox_id = None
+    pause = site_refusals.pause_after(recipient.site_refusals)
+    recipient.status = RecipientStatus.QUEUED if pause else RecipientStatus.HELD
+    said = f"the email to {recipient.name}: {site_refusals.REFUSED}: {detail}"
+    if pause is None:
+        recipient.failure = site_refusals.held_because(recipient.site_refusals, detail)[:300]
+        said = f"held for an admin: the email to {recipient.name} was {recipient.failure}"
+    # A letter not to its MP follows its recipients: with none that has it
+    # now, it is back in the queue, as a letter to its MP is (its writer's
+    # copy, already sent, is not sent again).
+    nobody_has_it = all(r.status != RecipientStatus.SENT for r in letter.recipients)
+    if not letter.to_mp and letter.status == LetterStatus.SENT and nobody_has_it:
+        letter.move_to(LetterStatus.QUEUED, detail=said)
+    else:
+        letter.log(said)
+    return pause
+
+
 def _locked_status(letter: Letter) -> str:
     """The letter's state now, its row locked for this transaction: two
     workers finishing two of its recipients at once move it only once."""
@@ -120,7 +166,7 @@ def _settle(letter: Letter) -> None:
     if status not in (LetterStatus.QUEUED, LetterStatus.SENT):
         return
     states = {r.status for r in letter.recipients}
-    if states & {RecipientStatus.WAITING, RecipientStatus.QUEUED}:
+    if states.intersection(STILL_TO_GO):
         return
     if states == {RecipientStatus.FAILED}:
         letter.move_to(LetterStatus.FAILED, detail="not delivered to any of its recipients")

@@ -16,7 +16,7 @@ recipient still waiting on its own.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, exists, select
@@ -26,7 +26,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.letters.models import STOPPED, Letter, Recipient, RecipientStatus
 from app.letters.outcomes import RECIPIENT_SENT
-from app.letters.recipients import fail
+from app.letters.recipients import fail, refused_for_the_site
 from app.offices.digests import OFFICE_CHANGE_HOURS, OFFICE_LINK_DAYS, OFFICE_LINKS_A_DAY, ids_in
 from app.offices.models import TargetDigest
 from app.outbox.caps import within_cap
@@ -235,7 +235,9 @@ def failed(row: OutboxEmail, reason: str) -> None:
 def unbuilt(row: OutboxEmail, reason: str) -> None:
     """KINDS' on_unbuilt: the site could not build it; its recipients go
     again, booked on nobody."""
-    _back_in_queue(row, _carried_by(row), f"the daily digest could not be built: {reason}")
+    for recipient in _carried_by(row):
+        recipient.letter.log(f"the daily digest of {recipient.name} could not be built: {reason}")
+        _back_in_queue(recipient)
 
 
 def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
@@ -248,8 +250,13 @@ def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
         _fail_all(row, carried, f"bounced: {detail}")
         return f"digest bounced: {len(carried)} recipients failed; writers told"
     if verdict == BounceType.SITE:
-        _back_in_queue(row, carried, f"refused for a reason on the site's side: {detail}")
-        return f"digest refused for the site's reason: {len(carried)} recipients go again"
+        for recipient in carried:
+            pause = refused_for_the_site(recipient, recipient.letter, detail)
+            if pause is not None:
+                _back_in_queue(recipient, not_before=utcnow() + pause)
+        held = sum(recipient.status == RecipientStatus.HELD for recipient in carried)
+        return (f"digest refused for the site's reason: {len(carried) - held} recipients go"
+                f" again, {held} held for an admin")  # fmt: skip
     for recipient in carried:
         recipient.letter.log(f"the daily digest of {recipient.name}: {verdict} bounce: {detail}")
     return f"noted on {len(carried)} recipients"
@@ -265,17 +272,14 @@ def _fail_all(row: OutboxEmail, carried: list[Recipient], reason: str) -> None:
         mark_bounced(db.session, office.id)
 
 
-def _back_in_queue(row: OutboxEmail, carried: list[Recipient], why: str) -> None:
-    """Out of this digest, to go again: in the office's next digest, or on
-    its own if the office has switched back meanwhile."""
-    for recipient in carried:
-        if recipient.status not in (RecipientStatus.QUEUED, RecipientStatus.SENT):
-            continue
-        recipient.status, recipient.digest_outbox_id = RecipientStatus.QUEUED, None
-        recipient.letter.log(f"the daily digest of {recipient.name}: {why}")
-        if not digest_on(recipient.target_id, recipient.letter.campaign_id):
-            db.session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=recipient.letter_id,
-                                       recipient_id=recipient.id))  # fmt: skip
+def _back_in_queue(recipient: Recipient, not_before: datetime | None = None) -> None:
+    """Out of its digest, to go again: in the office's next digest, or on
+    its own (not before `not_before`) if the office has switched back meanwhile."""
+    recipient.status, recipient.digest_outbox_id = RecipientStatus.QUEUED, None
+    if not digest_on(recipient.target_id, recipient.letter.campaign_id):
+        db.session.add(OutboxEmail(kind=EmailKind.TO_RECIPIENT, letter_id=recipient.letter_id,
+                                   recipient_id=recipient.id,
+                                   not_before=not_before or utcnow()))  # fmt: skip
 
 
 def _carried_by(row: OutboxEmail, *, any_state: bool = False) -> list[Recipient]:

@@ -421,7 +421,7 @@ NOT_PERSONAL: dict[str, tuple[str, tuple[str, ...]]] = {
         " target (campaign text); the writer's answer to \"did they reply?\", which"
         " identifies nobody once the letter is erased",
         ("id", "message_id", "target_id", "position", "role", "body", "status", "sent_at",
-         "failure", "stance", "subject", "opening", "answer", "answered_at",
+         "failure", "site_refusals", "stance", "subject", "opening", "answer", "answered_at",
          "digest_outbox_id"),
     ),
     "reference_state": ("which reference data is loaded", ("id", "version", "changed_at")),

@@ -15,3 +15,16 @@ def sample(name: str, *, outbox_id: int, recipient: str) -> bytes:
     text = (SAMPLES / name).read_text()
     text = text.replace("{return_path}", return_path(outbox_id)).replace("{recipient}", recipient)
     return text.replace("\r\n", "\n").replace("\n", "\r\n").encode()
+
+
+def site_fault_dsn(outbox_id: int, recipient: str) -> bytes:
+    """A real-shaped Postfix DSN: the recipient's server refuses our sending
+    IP (a blocklist), the site's fault, not the recipient's."""
+    text = sample("postfix_dsn.eml", outbox_id=outbox_id, recipient=recipient).decode()
+    return (
+        text.replace("Status: 5.1.1", "Status: 5.7.1")
+        .replace("550 5.1.1 <" + recipient + ">: Recipient address rejected:\r\n"
+                 "    User unknown in virtual mailbox table",
+                 "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using\r\n"
+                 "    zen.spamhaus.org")
+    ).encode()  # fmt: skip

@@ -6,10 +6,11 @@ import contextlib
 from collections.abc import Iterator
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
+from app.db import utcnow
 from app.extensions import db
-from app.outbox.models import EmailKind, OutboxEmail
+from app.outbox.models import DomainPause, EmailKind, OutboxEmail
 from app.outbox.worker import PassResult, run_worker
 
 
@@ -32,6 +33,14 @@ def statements_run() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def end_the_pauses() -> None:
+    """Every pause is over: each email's own and each mail domain's (after a
+    refusal for the site's reasons: app/outbox/pauses.py)."""
+    db.session.execute(update(OutboxEmail).values(not_before=utcnow()))
+    db.session.execute(update(DomainPause).values(until=utcnow()))
+    db.session.commit()
 
 
 def fresh(obj):

@@ -22,7 +22,7 @@ from app.letters.models import Letter, LetterStatus
 from app.outbox.models import DomainPause, EmailKind, OutboxEmail
 from app.outbox.return_path import return_path
 from devtools.mailcatcher import free_port
-from tests.bounces.builders import BOUNCE_DOMAIN, sample
+from tests.bounces.builders import BOUNCE_DOMAIN, sample, site_fault_dsn
 from tests.builders.admins import ADMIN_PASSWORD
 from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter
 from tests.builders.mail import ALLOWED_SMTP_PORTS
@@ -106,24 +106,12 @@ def test_an_out_of_office_reply_is_noted_and_fails_nothing(
     assert sum("automatic reply" in d for d in history) == 1
 
 
-def site_fault_dsn(outbox_id: int) -> bytes:
-    """A real-shaped Postfix DSN: the MP's server refuses our sending IP."""
-    text = sample("postfix_dsn.eml", outbox_id=outbox_id, recipient=MP_ADDRESS).decode()
-    return (
-        text.replace("Status: 5.1.1", "Status: 5.7.1")
-        .replace("550 5.1.1 <" + MP_ADDRESS + ">: Recipient address rejected:\r\n"
-                 "    User unknown in virtual mailbox table",
-                 "554 5.7.1 Service unavailable; Client host [192.0.2.7] blocked using\r\n"
-                 "    zen.spamhaus.org")
-    ).encode()  # fmt: skip
-
-
 def test_a_refusal_that_is_the_sites_fault_is_booked_on_nobody(site, mail_server, tmp_path):
     from app.accounts.sign_in import create_admin
 
     create_admin("ops@example.org", ADMIN_PASSWORD)
     letter, row = delivered(mail_server)
-    data = site_fault_dsn(row.id)
+    data = site_fault_dsn(row.id, MP_ADDRESS)
     assert read_report(data).type == BounceType.SITE
     path = tmp_path / "dsn.eml"
     path.write_bytes(data)
@@ -277,7 +265,7 @@ def test_a_letter_refused_three_times_for_the_site_waits_for_an_admin(site, mail
     letter, row = delivered(mail_server)
     for attempt in range(3):
         path = tmp_path / f"dsn{attempt}.eml"
-        path.write_bytes(site_fault_dsn(row.id))
+        path.write_bytes(site_fault_dsn(row.id, MP_ADDRESS))
         read_file(site, path)
         if attempt < 2:
             row = db.session.scalars(
@@ -300,7 +288,7 @@ def test_a_letter_sent_again_after_a_site_refusal_gets_one_copy(site, mail_serve
     letter, row = delivered(mail_server)
     deliver()  # the constituent's copy
     path = tmp_path / "dsn.eml"
-    path.write_bytes(site_fault_dsn(row.id))
+    path.write_bytes(site_fault_dsn(row.id, MP_ADDRESS))
     read_file(site, path)
     db.session.execute(update(OutboxEmail).values(not_before=utcnow()))
     db.session.execute(update(DomainPause).values(until=utcnow()))
@@ -320,7 +308,7 @@ def test_a_letter_sent_again_after_a_site_refusal_gets_one_copy(site, mail_serve
 def test_a_digest_refused_for_the_site_puts_its_letters_back(site, mail_server, tmp_path):
     letters, digest = sent_in_a_digest()
     path = tmp_path / "dsn.eml"
-    path.write_bytes(site_fault_dsn(digest.id))
+    path.write_bytes(site_fault_dsn(digest.id, MP_ADDRESS))
     assert "2 letters back in the queue" in read_file(site, path)
     for letter in letters:
         db.session.expire_all()

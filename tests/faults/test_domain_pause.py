@@ -18,12 +18,11 @@ from app.extensions import db
 from app.letters.models import LetterStatus
 from app.outbox.models import DomainPause, EmailKind, OutboxStatus
 from app.outbox.pauses import STEPS
-from tests.bounces.builders import BOUNCE_DOMAIN
+from tests.bounces.builders import BOUNCE_DOMAIN, site_fault_dsn
 from tests.builders.admins import signed_in_client
 from tests.builders.alerts import alert_sending_to, an_admin
 from tests.builders.letters import MP_ADDRESS, NO_MODERATION, confirmed_letter
 from tests.builders.outbox import deliver, fresh, outbox_row
-from tests.faults.test_bounce_reports import site_fault_dsn
 
 BLOCKED = "550 5.7.1 Service unavailable; client host [192.0.2.1] blocked using zen.spamhaus.org"
 MP_DOMAIN = MP_ADDRESS.rpartition("@")[2]
@@ -103,7 +102,7 @@ def test_a_site_fault_in_a_bounce_report_pauses_the_domain(make_app, mail_server
     with app.app_context():
         letter = confirmed_letter()
         deliver()
-        read_once(site_fault_dsn(outbox_row(letter).id))
+        read_once(site_fault_dsn(outbox_row(letter).id, MP_ADDRESS))
         assert MP_DOMAIN in paused()
 
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from sqlalchemy import select, update
 
+from app.accounts.models import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from app.letters.models import Attribution, Letter, LetterStatus, Recipient, RecipientStatus
@@ -25,10 +26,10 @@ from app.reports.momentum import momentum
 from app.targets.campaigns import Settings, Variant, set_targets, settings_for
 from app.targets.models import Target
 from app.targets.placing import offer_for
-from tests.bounces.builders import sample
+from tests.bounces.builders import sample, site_fault_dsn
 from tests.builders.admins import signed_in_client
 from tests.builders.letters import LETTER, MP_ADDRESS, demo_campaign, draft
-from tests.builders.outbox import deliver, fresh, statements_run
+from tests.builders.outbox import deliver, end_the_pauses, fresh, statements_run
 from tests.builders.targets import (
     COUNCILLOR,
     COUNCILLOR_TWO,
@@ -167,6 +168,97 @@ def test_a_recipients_bounce_fails_that_recipient_only_and_tells_the_writer(
     assert "Pat Quill (Councillor for Testington East)" in told[0].text
     assert "- Pat Quill, Councillor for Testington East (not delivered)" in told[0].text
     assert letter.body.splitlines()[2] in told[0].text  # nothing they wrote is lost
+
+
+def newest_row_to(letter: Letter, name: str) -> OutboxEmail:
+    db.session.commit()
+    return db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.letter_id == letter.id, OutboxEmail.kind == EmailKind.TO_RECIPIENT)
+        .where(OutboxEmail.recipient.has(name=name))
+        .order_by(OutboxEmail.id.desc())
+    ).first()
+
+
+def test_a_recipient_refused_for_the_sites_reasons_goes_again_then_waits_for_an_admin(
+    site, mail_server, tmp_path
+):
+    campaign = targeted_campaign(demo_campaign())
+    letter = write(campaign, ["quill", "minister"], to_mp=True)
+    deliver()
+    for refusal, pause_hours in ((1, 1), (2, 4), (3, None)):
+        row = newest_row_to(letter, "Pat Quill")
+        path = tmp_path / f"report{refusal}.eml"
+        path.write_bytes(site_fault_dsn(row.id, COUNCILLOR))
+        result = site.test_cli_runner().invoke(args=["bounces", "read", str(path)])
+        assert result.exit_code == 0, result.output
+        quill = {r.name: r for r in fresh(letter).recipients}["Pat Quill"]
+        if pause_hours is None:
+            break
+        assert "goes again" in result.output
+        assert quill.status == RecipientStatus.QUEUED
+        again = newest_row_to(letter, "Pat Quill")
+        waits = (again.not_before - utcnow()).total_seconds() / 3600
+        assert pause_hours - 0.1 < waits <= pause_hours
+        deliver()
+        assert fresh(quill).status == RecipientStatus.QUEUED  # not before the pause
+        end_the_pauses()
+        deliver()
+        assert fresh(quill).status == RecipientStatus.SENT
+        assert len(mail_server.to(COUNCILLOR)) == refusal + 1
+    assert "held for an admin" in result.output
+    assert quill.status == RecipientStatus.HELD
+    assert quill.failure.startswith("refused 3 times for the site's reasons: ")
+    assert quill.failure.endswith("blocked using zen.spamhaus.org")
+    # Booked on no one: the letter, its writer, the target, the MP.
+    letter = fresh(letter)
+    assert letter.status == LetterStatus.SENT  # the MP had it
+    assert db.session.get(Target, quill.target_id).bounced_at is None
+    assert letter.mp.bounced_address is None
+    assert not [m for m in mail_server.to(WRITER) if "could not deliver" in m["Subject"]]
+    assert {r.name: r.status for r in letter.recipients}["Morgan Example"] == RecipientStatus.SENT
+
+    # The moderation queue shows it; an admin sends it again once mended.
+    client = signed_in_client(site)
+    page = client.get("/admin/moderation").get_data(as_text=True)
+    assert "Recipients held after the site's refusals" in page
+    assert "Pat Quill, Councillor for Testington East" in page
+    assert "refused 3 times for the site&#39;s reasons" in page
+    assert 'class="count">1<' in page  # counted in the admin's menu
+    sent = client.post(f"/admin/letters/{letter.id}/send-to-the-held")
+    assert sent.status_code == 303
+    end_the_pauses()
+    deliver()
+    assert fresh(quill).status == RecipientStatus.SENT
+    assert len(mail_server.to(COUNCILLOR)) == 4
+    assert len(mail_server.to(MP_ADDRESS)) == 1  # the MP's letter is not sent again
+    audit = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
+    assert (audit.action, audit.target_id) == ("letter.held_sent", str(letter.id))
+    assert "Recipients held" not in client.get("/admin/moderation").get_data(as_text=True)
+    again = client.post(f"/admin/letters/{letter.id}/send-to-the-held", follow_redirects=True)
+    assert "No recipient of this letter is held" in again.get_data(as_text=True)
+
+
+def test_a_letter_stopped_while_a_recipient_is_held_cancels_it(site, mail_server, tmp_path):
+    campaign = targeted_campaign(demo_campaign())
+    letter = write(campaign, ["quill"], to_mp=False)
+    deliver()
+    for refusal in range(3):
+        path = tmp_path / f"report{refusal}.eml"
+        path.write_bytes(site_fault_dsn(newest_row_to(letter, "Pat Quill").id, COUNCILLOR))
+        site.test_cli_runner().invoke(args=["bounces", "read", str(path)])
+        end_the_pauses()
+        deliver()
+    letter = fresh(letter)
+    [quill] = letter.recipients
+    assert quill.status == RecipientStatus.HELD
+    # Its only recipient held: nobody has it, but it has not failed.
+    assert letter.status == LetterStatus.QUEUED
+    copies = [m for m in mail_server.to(WRITER) if m["Subject"].startswith("Sent")]
+    assert len(copies) == 1  # its server took it three times: one copy
+    letter.move_to(LetterStatus.CANCELLED, detail="stopped by an admin")
+    db.session.commit()
+    assert fresh(quill).status == RecipientStatus.CANCELLED
 
 
 def test_a_letter_not_to_the_mp_follows_its_recipients(site, mail_server):

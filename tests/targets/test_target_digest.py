@@ -18,13 +18,14 @@ from app.letters.submission import confirm_letter, confirmation_token, submit_le
 from app.offices.targets import OFFICE, send_target_digests, switch, targets_on_digest
 from app.outbox.claim_facts import one_claim
 from app.outbox.kinds import build_email
-from app.outbox.models import OutboxEmail
+from app.outbox.models import EmailKind, OutboxEmail
 from app.targets.models import Target
 from app.targets.placing import offer_for
+from tests.bounces.builders import site_fault_dsn
 from tests.builders import offices as builders
 from tests.builders.admins import signed_in_client
 from tests.builders.letters import demo_campaign, draft
-from tests.builders.outbox import deliver, fresh
+from tests.builders.outbox import deliver, end_the_pauses, fresh
 from tests.builders.targets import COUNCILLOR, COUNCILLORS, load, targeted_campaign
 
 WRITERS = [("Jane Smith", "jane@example.com"), ("Sam Jones", "sam@example.com"),
@@ -188,3 +189,45 @@ def test_a_switch_back_during_a_claim_never_holds_a_letter_back(site, mail_serve
         assert (target_id, campaign.id) in targets_on_digest()  # read, and kept for the claim
         switch(db.session.get(Target, target_id), campaign.id, daily=False)
         assert build_email(outbox) is not None
+
+
+def test_a_digest_refused_for_the_sites_reasons_goes_again_then_waits_for_an_admin(
+    site, mail_server, tmp_path
+):
+    campaign = on_a_daily_digest(site, mail_server)
+    letters = [to_quill(campaign, writer) for writer in WRITERS[1:3]]
+    deliver()  # gathered, and taken by the office's server
+    digests = select(OutboxEmail).where(OutboxEmail.kind == EmailKind.TARGET_DIGEST)
+    for refusal in (1, 2, 3):
+        [digest] = db.session.scalars(digests.order_by(OutboxEmail.id.desc()).limit(1))
+        assert {status_of(letter) for letter in letters} == {RecipientStatus.SENT}
+        path = tmp_path / f"report{refusal}.eml"
+        path.write_bytes(site_fault_dsn(digest.id, COUNCILLOR))
+        result = site.test_cli_runner().invoke(args=["bounces", "read", str(path)])
+        assert result.exit_code == 0, result.output
+        if refusal == 3:
+            break
+        assert "2 recipients go again, 0 held" in result.output
+        assert {status_of(letter) for letter in letters} == {RecipientStatus.QUEUED}
+        end_the_pauses()
+        # Still on the digest: the next day's carries them, no email of their own.
+        assert send_target_digests(utcnow() + timedelta(hours=25 * refusal)) == 1
+        deliver()
+        assert len(db.session.scalars(digests).all()) == refusal + 1
+    assert "0 recipients go again, 2 held for an admin" in result.output
+    for (_, email), letter in zip(WRITERS[1:3], letters, strict=True):
+        assert status_of(letter) == RecipientStatus.HELD
+        assert fresh(letter).status == LetterStatus.QUEUED  # nobody has it; not failed
+        assert not [m for m in mail_server.to(email) if "could not deliver" in m["Subject"]]
+    assert send_target_digests(utcnow() + timedelta(hours=100)) == 0  # none waits
+
+    admin = signed_in_client(site)
+    for letter in letters:
+        assert admin.post(f"/admin/letters/{letter.id}/send-to-the-held").status_code == 303
+    end_the_pauses()
+    deliver()  # their own emails are skipped: the office still wants its digest
+    assert {status_of(letter) for letter in letters} == {RecipientStatus.QUEUED}
+    assert send_target_digests(utcnow() + timedelta(hours=125)) == 1
+    deliver()
+    assert {status_of(letter) for letter in letters} == {RecipientStatus.SENT}
+    assert {fresh(letter).status for letter in letters} == {LetterStatus.SENT}

@@ -92,6 +92,10 @@ def letter_body(letter_id: int):
 
 ACTIONS = {
     "resend": (back_office.resend, "The letter will be delivered again."),
+    "send-to-the-held": (
+        back_office.send_to_the_held,
+        "The letter will go again to its held recipients.",
+    ),
     "cancel": (back_office.cancel, "The letter was cancelled."),
     "mark-delivered": (back_office.mark_delivered, "The letter is marked as delivered."),
 }

@@ -1,4 +1,5 @@
-"""The moderation queue: held letters, why, and the letter each most resembles."""
+"""The moderation queue: held letters, why, and the letter each most
+resembles; and recipients held after refusals for the site's reasons."""
 
 from __future__ import annotations
 
@@ -30,7 +31,12 @@ def moderation_queue():
         for letter, match in pairs
         if match is not None and g.admin.can_edit
     }
-    return render_template("admin/moderation.html", pairs=pairs, passages=passages)
+    return render_template(
+        "admin/moderation.html",
+        pairs=pairs,
+        passages=passages,
+        held_recipients=moderation.held_recipients(),
+    )
 
 
 @bp.post("/moderation/<int:letter_id>/release")
