@@ -31,8 +31,9 @@ from app.webhooks.endpoints import register
 from app.webhooks.models import Event
 from tests.browser.conftest import sign_in
 from tests.browser.pages import CampaignPage, ConfirmPage
-from tests.builders.letters import PERSONAL_BODY, submit
+from tests.builders.letters import PERSONAL_BODY, demo_campaign, submit
 from tests.builders.settings import ROOT
+from tests.builders.targets import held_for_the_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -218,6 +219,7 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
             submit(email="carl@example.com", name="Carl Copier", body=copy, key="c")
         ))  # fmt: skip
         letter_path = f"/admin/letters/{first.id}"
+        held_path = f"/admin/letters/{held_for_the_site(demo_campaign()).id}"
         register("https://crm.example.org/hooks/ours", [Event.LETTER_DELIVERED])
         issue("Our CRM's nightly sync", [Scope.READ_OUTREACHES])
         gazette = save_partner("gazette", name="The Test Gazette", origins=["https://g.example"])
@@ -237,7 +239,8 @@ def test_every_admin_page_passes_axe(site, browser, admin_secret, audit):
         ("/admin/campaigns/1/share-test", "A/B test of the share message"),
         ("/admin/letters", "letters"),
         (letter_path, "a letter"),
-        ("/admin/moderation", "moderation, a pair highlighted"),
+        (held_path, "a letter with a recipient held"),
+        ("/admin/moderation", "moderation, a pair highlighted and a recipient held"),
         ("/admin/mps", "MPs"),
         ("/admin/alerts", "alerts"),
         ("/admin/alerts/new", "new alert"),

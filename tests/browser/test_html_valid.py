@@ -35,7 +35,8 @@ from devtools.html_check import Document, record_documents, validate
 from tests.browser.conftest import sign_in
 from tests.browser.pages import CampaignPage, ConfirmPage
 from tests.builders.admins import ADMIN_PASSWORD
-from tests.builders.letters import MP_ADDRESS, PERSONAL_BODY, submit
+from tests.builders.letters import MP_ADDRESS, PERSONAL_BODY, demo_campaign, submit
+from tests.builders.targets import held_for_the_site
 
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
@@ -177,6 +178,7 @@ def test_every_admin_page_and_state_is_valid_html(site, page, admin_secret, docu
         record_consent("sam@example.com", source="site", postcode="TE1 1AA", verified=True)
         create_admin("bob@example.org", ADMIN_PASSWORD)  # not yet enrolled for codes
         letter_path = f"/admin/letters/{first.id}"
+        held_path = f"/admin/letters/{held_for_the_site(demo_campaign()).id}"
         db.session.remove()
     url = site.url
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -200,6 +202,7 @@ def test_every_admin_page_and_state_is_valid_html(site, page, admin_secret, docu
         "/admin/campaigns/1",
         "/admin/letters",
         letter_path,
+        held_path,
         "/admin/moderation",
         "/admin/mps",
         "/admin/alerts",
@@ -232,6 +235,10 @@ def test_every_admin_page_and_state_is_valid_html(site, page, admin_secret, docu
     page.goto(f"{url}/admin/moderation")
     page.get_by_role("button", name=re.compile("^Release letter")).click()
     expect(page.get_by_text(re.compile(r"Letter \d+ released"))).to_be_visible()
+    # A recipient held after the site's refusals, sent again.
+    page.goto(f"{url}/admin/moderation")
+    page.get_by_role("button", name=re.compile("^Send again letter .* to Pat Quill")).click()
+    expect(page.get_by_text("The letter will go again to its held recipients.")).to_be_visible()
 
     # An alert: its empty preview, an error, saved, the "are you sure", sending.
     page.goto(f"{url}/admin/alerts/new")

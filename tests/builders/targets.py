@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 
+from app.extensions import db
+from app.letters import site_refusals
+from app.letters.models import Attribution, Letter
+from app.letters.recipients import refused_for_the_site
+from app.letters.submission import confirm_letter, confirmation_token, submit_letter
 from app.targets.campaigns import Settings, set_targets
 from app.targets.lists import COLUMNS, load_list
+from app.targets.placing import offer_for
+from tests.builders.letters import draft
 
 COUNCILLOR = "cllr.pat.quill@testington-council.example"
 COUNCILLOR_TWO = "cllr.robin.vale@testington-council.example"
@@ -57,3 +65,32 @@ def targeted_campaign(campaign, *, mp="offered", lists=("councillors", "minister
     load("ministers", NATIONAL, name="Ministers", source="made up for tests")
     set_targets(campaign.id, Settings(mp=mp, lists=lists, **settings))
     return campaign
+
+
+# A letter in its writer's own words, like no other in the tests (made up).
+OWN = (
+    "I cycle past the Quarry Lane depot every morning in the dark. Its broken "
+    "street lights were reported four times since the spring, and nothing has "
+    "been booked. Please ask when they will be mended."
+)
+
+
+def held_for_the_site(campaign) -> Letter:
+    """A letter to its MP and to the councillor Pat Quill, whose server then
+    refused it three times for the site's reasons: Pat Quill is held for an
+    admin, as the bounce handler leaves a recipient (app/letters/recipients.py)."""
+    targeted_campaign(campaign)
+    offer = offer_for(campaign.id, "TE1 1AA", "E14001063")
+    [quill] = [t.id for t in offer.targets if t.ref == "quill"]
+    letter_id = submit_letter(
+        campaign=campaign, draft=draft(name="Dana Fictional", email="dana@example.com", body=OWN),
+        attribution=Attribution(), submission_key=secrets.token_hex(16), to_mp=True,
+        target_ids=[quill],
+    )  # fmt: skip
+    letter = db.session.get(Letter, letter_id)
+    confirm_letter(confirmation_token(letter))
+    [recipient] = letter.recipients
+    for _ in range(site_refusals.REFUSALS_BEFORE_HOLD):
+        refused_for_the_site(recipient, letter, "554 5.7.1 blocked using zen.spamhaus.org")
+    db.session.commit()
+    return letter
