@@ -351,10 +351,16 @@ def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> Pa
     failures = 0  # passes failed in a row
     refused = 0  # passes in a row in which the relay refused the site itself
     heartbeat = Heartbeat()
+    # With `once`, every job runs before the first pass and again once the
+    # queue is drained (what it queued is then delivered too); in between,
+    # as a running worker runs them: when due. Running them at every pass
+    # made a long `once` (bench/deliver.py) do a day's purges per claim.
+    every_job = once
     while not stop.is_set():
+        ran_every_job, every_job = every_job, False
         try:
             heartbeat.touch()
-            run_housekeeping(all_due=once)
+            run_housekeeping(all_due=ran_every_job)
             result = deliver_due(stop=stop)
             if result.site_problem and not result.sent:
                 heartbeat.beat(result.site_problem)
@@ -396,7 +402,10 @@ def run_worker(*, once: bool = False, stop: threading.Event | None = None) -> Pa
         refused = 0
         if result.claimed == 0:
             if once and not result.throttled:
-                break
+                if ran_every_job:
+                    break
+                every_job = True
+                continue
             rate = current_app.config["ALERT_SEND_RATE"]
             stop.wait(min(idle, 1 / rate) if result.throttled and rate > 0 else idle)
     return total

@@ -467,3 +467,28 @@ def _deliver_six_without_reloading(mail_server):
         r"^SELECT outbox_email\..* WHERE outbox_email\.id = (\?|%\(\w+\)s(::INTEGER)?)$"
     )
     assert [s for s in statements if one_row.search(s)] == []
+
+
+def test_once_runs_each_job_first_and_after_the_queue_drains_not_at_every_pass(
+    make_app, mail_server, monkeypatch
+):
+    # A day's job must not run at each claim of a long `once` (bench/deliver.py
+    # claims 200 at a time), and what the last run of jobs queues is delivered.
+    app = make_app(MAIL_PORT=mail_server.port, DELIVERY_BATCH_SIZE=2, **NO_MODERATION)
+    runs = []
+
+    def daily() -> int:
+        runs.append(db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
+            OutboxEmail.status == OutboxStatus.QUEUED)))  # fmt: skip
+        return 0
+
+    monkeypatch.setattr(worker, "_schedule", [worker.Job(daily, 86400)])
+    with app.app_context():
+        for i in range(6):
+            confirmed_letter(email=f"person{i}@example.com", key=f"k{i}")
+        result = run_worker(once=True)
+        db.session.remove()
+    assert result.sent == 12  # six letters and six copies, two at a claim
+    # Before the first claim (the letters and their confirmations, which
+    # confirming made needless), and once nothing was left.
+    assert runs == [12, 0]
