@@ -250,13 +250,15 @@ def on_report(row: OutboxEmail, verdict: BounceType, diagnostic: str) -> str:
         _fail_all(row, carried, f"bounced: {detail}")
         return f"digest bounced: {len(carried)} recipients failed; writers told"
     if verdict == BounceType.SITE:
+        again = 0
         for recipient in carried:
             pause = refused_for_the_site(recipient, recipient.letter, detail)
             if pause is not None:
                 _back_in_queue(recipient, not_before=utcnow() + pause)
+                again += 1
         held = sum(recipient.status == RecipientStatus.HELD for recipient in carried)
-        return (f"digest refused for the site's reason: {len(carried) - held} recipients go"
-                f" again, {held} held for an admin")  # fmt: skip
+        return (f"digest refused for the site's reason: {again} recipients go again,"
+                f" {held} held for an admin")  # fmt: skip
     for recipient in carried:
         recipient.letter.log(f"the daily digest of {recipient.name}: {verdict} bounce: {detail}")
     return f"noted on {len(carried)} recipients"
