@@ -13,7 +13,13 @@ from sqlalchemy.orm import joinedload
 from app.accounts import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from app.letters.models import IllegalTransition, Letter, LetterStatus, RecipientStatus
+from app.letters.models import (
+    IllegalTransition,
+    Letter,
+    LetterStatus,
+    Recipient,
+    RecipientStatus,
+)
 from app.outbox.models import EmailKind, OutboxEmail
 from app.reference.models import MP
 from app.text import normalise_email
@@ -118,10 +124,9 @@ def resend(admin, letter_id: int) -> Letter:
     """Deliver a sent, failed or cancelled letter (again)."""
 
     def change(session, letter):
-        missed = [
-            r for r in (letter.recipients if letter.recipient_count else ())
-            if r.status in (RecipientStatus.FAILED, RecipientStatus.CANCELLED, RecipientStatus.HELD)
-        ]  # fmt: skip
+        missed = _recipients_in(
+            letter, RecipientStatus.FAILED, RecipientStatus.CANCELLED, RecipientStatus.HELD
+        )
         if not letter.to_mp and not missed:
             raise ActionRefused(
                 "Everyone this letter was written to has had it: nothing to resend."
@@ -147,10 +152,7 @@ def send_to_the_held(admin, letter_id: int) -> Letter:
     itself, and its MP, are left as they are."""
 
     def change(session, letter):
-        held = [
-            r for r in (letter.recipients if letter.recipient_count else ())
-            if r.status == RecipientStatus.HELD
-        ]  # fmt: skip
+        held = _recipients_in(letter, RecipientStatus.HELD)
         if not held:
             raise ActionRefused("No recipient of this letter is held: nothing to send.")
         for recipient in held:
@@ -162,6 +164,12 @@ def send_to_the_held(admin, letter_id: int) -> Letter:
             letter.log(f"sent again to {recipient.name} by an admin", actor=admin.email)
 
     return _change(admin, letter_id, "letter.held_sent", change)
+
+
+def _recipients_in(letter: Letter, *states: RecipientStatus) -> list[Recipient]:
+    """The letter's other recipients in these states (none read for a letter
+    to its MP alone)."""
+    return [r for r in (letter.recipients if letter.recipient_count else ()) if r.status in states]
 
 
 def cancel(admin, letter_id: int) -> Letter:

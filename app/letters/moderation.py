@@ -20,7 +20,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from app.accounts import audit
 from app.campaigns.languages import in_language
@@ -165,7 +164,6 @@ def held_recipients(limit: int = 100) -> list[Recipient]:
     return list(
         db.session.scalars(
             select(Recipient)
-            .options(joinedload(Recipient.letter))
             .where(Recipient.status == RecipientStatus.HELD)
             .order_by(Recipient.letter_id, Recipient.id)
             .limit(limit)

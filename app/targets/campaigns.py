@@ -121,7 +121,7 @@ def set_targets(campaign_id: int, settings: Settings) -> None:
             for v in variants
         )  # fmt: skip
         bump_reference_version(session)  # every process's has_targets copy is rebuilt
-    _forget()
+    check_now()  # this process's copies: at once
 
 
 SUBJECT_LONGEST, OPENING_LONGEST = 200, 1000
@@ -175,7 +175,7 @@ def clear_targets(campaign_id: int) -> None:
     with write_transaction() as session:
         _delete_settings(session, campaign_id, keep_row=False)
         bump_reference_version(session)  # every process's has_targets copy is rebuilt
-    _forget()
+    check_now()  # this process's copies: at once
 
 
 def has_targets(campaign_id: int) -> bool:
@@ -188,11 +188,6 @@ def has_targets(campaign_id: int) -> bool:
 
 def _campaigns_with_targets(_previous, _version) -> frozenset[int]:
     return frozenset(db.session.scalars(select(CampaignTargets.campaign_id)))
-
-
-def _forget() -> None:
-    """Once committed: this process's copies are rebuilt at once."""
-    check_now()
 
 
 def settings_for(campaign_id: int) -> Settings | None:
