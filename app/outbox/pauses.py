@@ -16,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from email.utils import getaddresses
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from app.accounts import audit
 from app.adapters.smtp import RawEmail
@@ -24,7 +24,7 @@ from app.db import utcnow, write_transaction
 from app.extensions import db
 from app.outbox.kinds import recipient_address
 from app.outbox.mime import Email
-from app.outbox.models import DomainPause, OutboxEmail
+from app.outbox.models import DomainPause, OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,23 @@ def paused_now(now: datetime | None = None) -> dict[str, datetime]:
 
 
 def resume(domain: str, admin) -> bool:
-    """An admin ends a pause now (the next refusal starts it again, longer)."""
+    """An admin ends a pause now (the next refusal starts it again, longer):
+    the domain's mail that waits for the pause goes now too."""
     with write_transaction() as session:
         found = session.get(DomainPause, domain)
-        if found is None or found.until <= utcnow():
+        now = utcnow()
+        if found is None or found.until <= now:
             return False
-        found.until = utcnow()
+        # Mail that met the pause waits until its end, to the microsecond
+        # (record_deferred, and the email refused). Another domain's row
+        # moved by a chance match is only claimed and deferred again.
+        session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.status == OutboxStatus.QUEUED, OutboxEmail.not_before == found.until)
+            .values(not_before=now),
+            execution_options={"synchronize_session": False},
+        )
+        found.until = now
         audit.record(admin, "mail.pause_ended", "domain", domain)
     return True
 

@@ -121,3 +121,5 @@ def test_an_admin_sees_the_pause_and_can_end_it(make_app, mail_server):
         assert paused()[MP_DOMAIN].until <= utcnow()
         audit = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
         assert (audit.action, audit.target_id) == ("mail.pause_ended", MP_DOMAIN)
+        deliver()  # what waited for the pause goes now, not at its old end
+        assert len(to_mp(mail_server)) == 1
