@@ -76,6 +76,9 @@ class Deployment:
             "MAIL_DEFAULT_SENDER": "Write to your MP <noreply@site.localhost>",
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.mail.port),
+            # Return paths that name each email, so bounce reports are read
+            # (docs/deliverability.md).
+            "BOUNCE_DOMAIN": "bounces.site.localhost",
             "DATABASE_URL": self.database_url,
             "RATELIMIT_STORAGE_URI": self.redis_url,
             "DATA_DIR": str(self.reference_dir),
@@ -228,6 +231,17 @@ class Deployment:
         """What was stored: one query on the site's own database."""
         with self.db.connect() as conn:
             return conn.execute(text(sql), params).all()
+
+    def hours_pass(self, hours: int) -> None:
+        """As if `hours` had passed for what waits in the queue: each email's
+        own pause and each mail domain's (tests that cannot wait an hour)."""
+        earlier = {"hours": hours}
+        with self.db.begin() as conn:
+            conn.execute(text("UPDATE outbox_email"
+                              " SET not_before = not_before - make_interval(hours => :hours)"),
+                         earlier)  # fmt: skip
+            conn.execute(text("UPDATE domain_pause SET until = until - make_interval(hours => :hours)"),
+                         earlier)  # fmt: skip
 
     def wait_for_row(self, sql: str, timeout: float = 30, **params):
         deadline = time.monotonic() + timeout

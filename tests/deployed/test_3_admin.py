@@ -13,12 +13,15 @@ import urllib.parse
 
 from playwright.sync_api import expect
 
+from tests.bounces.builders import site_fault_dsn_to
 from tests.deployed.people import (
     confirm_the_letter,
     letter_status,
     sign_up_for_alerts,
     write_a_letter,
 )
+
+QUILL_IS = "SELECT 1 FROM letter_recipient WHERE name = 'Pat Quill' AND status = '{status}'"
 
 
 def test_moderation_releases_a_held_letter(site, desktop, admin):
@@ -117,7 +120,9 @@ def test_targets_an_admin_loads_a_list_and_a_letter_reaches_a_councillor(
     """Through HAProxy, in production: a CSV uploaded on the Targets page (a
     multipart form with its CSRF token), the campaign set to write to it, and
     a writer's letter reaching their MP and their councillor, each its own
-    email, Reply-To the writer. The campaign goes back to MPs only after."""
+    email, Reply-To the writer. The councillor's server then refuses it for
+    the site's reasons until it is held, and the admin sends it again. The
+    campaign goes back to MPs only after."""
     councillor = "cllr.pat.quill@testington-council.example"
     listed = tmp_path / "councillors.csv"
     listed.write_text(
@@ -149,6 +154,31 @@ def test_targets_an_admin_loads_a_list_and_a_letter_reaches_a_councillor(
     assert site.wait_for_row(
         "SELECT 1 FROM letter_recipient WHERE name = 'Pat Quill' AND status = 'sent'"
     )
+
+    # The council's server then refuses it three times in bounce reports, for
+    # the site's reasons (a blocklist), read as the MTA's pipe hands them
+    # over: written to again after each pause, then held for an admin, who
+    # sends it again once the cause is mended.
+    for refusal in (1, 2, 3):
+        refused = site.emails(councillor, words, count=refusal)[refusal - 1]
+        report = site_fault_dsn_to(refused.mail_from, councillor).decode()
+        site.flask("bounces", "read", "-", stdin=report)
+        if refusal < 3:
+            assert site.wait_for_row(QUILL_IS.format(status="queued"))
+            site.hours_pass(refusal * 4)
+            site.emails(councillor, words, count=refusal + 1)
+            assert site.wait_for_row(QUILL_IS.format(status="sent"))
+    assert site.wait_for_row(QUILL_IS.format(status="held"))
+    admin.goto(f"{site.url}/admin/moderation")
+    admin.get_by_role("button", name=re.compile("^Send again letter .* to Pat Quill")).click()
+    expect(admin.get_by_text("The letter will go again to its held recipients.")).to_be_visible()
+    admin.goto(f"{site.url}/admin/")  # its domain still waits: the admin ends the pause
+    admin.get_by_role("button", name="Send to testington-council.example again now").click()
+    site.emails(councillor, words, count=4)
+    assert site.wait_for_row(QUILL_IS.format(status="sent"))
+    assert len(site.emails("alice.able.mp@parliament.uk", words)) == 1  # the MP's, once
+    assert not [m for m in site.mail.to(email) if "could not deliver" in m["Subject"]]
+
     admin.goto(f"{site.url}/admin/campaigns/{campaign_id}/targets")
     admin.get_by_role("button", name="Write to MPs only").click()
     expect(admin.get_by_role("status").first).to_be_visible()
